@@ -1,0 +1,86 @@
+//! Which address a request came from. `X-Forwarded-For` is believed only
+//! when the socket peer is a configured trusted proxy; then the right-most
+//! address that is not itself a trusted proxy is the client.
+
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let Some(header) = forwarded_for else {
+        return Some(peer);
+    };
+    let mut chosen = peer;
+    for part in header.rsplit(',') {
+        let Some(ip) = parse_hop(part) else {
+            // A malformed hop ends the chain we can trust.
+            break;
+        };
+        chosen = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    Some(chosen)
+}
+
+fn parse_hop(s: &str) -> Option<IpAddr> {
+    let s = s.trim();
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    // "[v6]:port" or "v4:port"
+    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
+        return Some(sa.ip());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn untrusted_peer_cannot_spoof_its_address() {
+        let peer = "203.0.113.9".parse().ok();
+        let got = client_ip(peer, Some("1.2.3.4"), &nets(&["10.0.0.0/8"]));
+        assert_eq!(got, peer);
+    }
+
+    #[test]
+    fn trusted_proxy_passes_the_client_address() {
+        let peer = "10.0.0.2".parse().ok();
+        let got = client_ip(peer, Some("198.51.100.7"), &nets(&["10.0.0.0/8"]));
+        assert_eq!(got, "198.51.100.7".parse().ok());
+    }
+
+    #[test]
+    fn forged_left_entries_are_ignored_behind_a_chain_of_proxies() {
+        let peer = "10.0.0.2".parse().ok();
+        let got = client_ip(
+            peer,
+            Some("6.6.6.6, 198.51.100.7, 10.0.0.5"),
+            &nets(&["10.0.0.0/8"]),
+        );
+        assert_eq!(got, "198.51.100.7".parse().ok());
+    }
+
+    #[test]
+    fn garbage_header_falls_back_to_the_peer() {
+        let peer = "10.0.0.2".parse().ok();
+        let got = client_ip(peer, Some("not-an-ip"), &nets(&["10.0.0.0/8"]));
+        assert_eq!(got, peer);
+    }
+}

@@ -1,0 +1,309 @@
+//! Configuration from environment variables, each with an embedded default,
+//! validated once at start-up. A bad value stops start-up with one line
+//! naming the variable.
+
+use crate::i18n::Lang;
+use ipnet::IpNet;
+use secrecy::SecretString;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    /// External database; `None` runs the embedded cluster under `data_dir`.
+    pub database_url: Option<SecretString>,
+    pub addr: SocketAddr,
+    pub default_lang: Lang,
+    /// Site origins (`https://news.example`), for CORS and form redirects.
+    pub allowed_origins: Vec<String>,
+    /// Signing secret; `None` means "generate once and keep it in the database".
+    pub secret: Option<SecretString>,
+    pub log_format: LogFormat,
+    pub trusted_proxies: Vec<IpNet>,
+    pub data_dir: PathBuf,
+    pub max_body_chars: usize,
+    pub max_request_bytes: usize,
+    pub db_max_connections: u32,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .field("addr", &self.addr)
+            .field("default_lang", &self.default_lang)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("log_format", &self.log_format)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("data_dir", &self.data_dir)
+            .field("max_body_chars", &self.max_body_chars)
+            .field("max_request_bytes", &self.max_request_bytes)
+            .field("db_max_connections", &self.db_max_connections)
+            .finish()
+    }
+}
+
+/// A configuration problem, naming the variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "configuration error: {}: {}",
+            self.variable, self.problem
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            default_lang: Lang::Ar,
+            allowed_origins: Vec::new(),
+            secret: None,
+            log_format: LogFormat::Human,
+            trusted_proxies: Vec::new(),
+            data_dir: PathBuf::from("./data"),
+            max_body_chars: crate::domain::comment::DEFAULT_MAX_BODY,
+            max_request_bytes: 64 * 1024,
+            db_max_connections: 10,
+        }
+    }
+}
+
+/// `https://Example.com:443/` -> `https://example.com`.
+pub fn normalize_origin(raw: &str) -> Option<String> {
+    let u = url::Url::parse(raw.trim()).ok()?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return None;
+    }
+    if !(u.path() == "/" || u.path().is_empty()) || u.query().is_some() {
+        return None;
+    }
+    Some(u.origin().ascii_serialization())
+}
+
+fn parse_number<T: std::str::FromStr + PartialOrd + fmt::Display>(
+    variable: &'static str,
+    raw: &str,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError> {
+    let v: T = raw
+        .trim()
+        .parse()
+        .map_err(|_| err(variable, format!("{raw:?} is not a whole number")))?;
+    if v < min || v > max {
+        return Err(err(variable, format!("must be between {min} and {max}")));
+    }
+    Ok(v)
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// Builds a configuration from a variable lookup (pure; tests pass a map).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut c = Config::default();
+        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+
+        if let Some(v) = var("DATABASE_URL") {
+            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                return Err(err(
+                    "DATABASE_URL",
+                    "must start with postgres:// or postgresql://",
+                ));
+            }
+            c.database_url = Some(SecretString::from(v));
+        }
+        if let Some(v) = var("MAJLIS_ADDR") {
+            c.addr = v.trim().parse().map_err(|_| {
+                err(
+                    "MAJLIS_ADDR",
+                    format!("{v:?} is not an address like 127.0.0.1:8080"),
+                )
+            })?;
+        }
+        if let Some(v) = var("MAJLIS_DEFAULT_LANG") {
+            c.default_lang = match v.trim() {
+                "ar" => Lang::Ar,
+                "en" => Lang::En,
+                other => {
+                    return Err(err(
+                        "MAJLIS_DEFAULT_LANG",
+                        format!("{other:?} is not one of ar, en"),
+                    ));
+                }
+            };
+        }
+        if let Some(v) = var("MAJLIS_ALLOWED_ORIGINS") {
+            for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let o = normalize_origin(item).ok_or_else(|| {
+                    err(
+                        "MAJLIS_ALLOWED_ORIGINS",
+                        format!("{item:?} is not an origin like https://news.example"),
+                    )
+                })?;
+                if !c.allowed_origins.contains(&o) {
+                    c.allowed_origins.push(o);
+                }
+            }
+        }
+        if let Some(v) = var("MAJLIS_SECRET") {
+            if v.chars().count() < 32 {
+                return Err(err("MAJLIS_SECRET", "must be at least 32 characters long"));
+            }
+            c.secret = Some(SecretString::from(v));
+        }
+        if let Some(v) = var("MAJLIS_LOG_FORMAT") {
+            c.log_format = match v.trim() {
+                "human" => LogFormat::Human,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(err(
+                        "MAJLIS_LOG_FORMAT",
+                        format!("{other:?} is not one of human, json"),
+                    ));
+                }
+            };
+        }
+        if let Some(v) = var("MAJLIS_TRUSTED_PROXIES") {
+            for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let net = item
+                    .parse::<IpNet>()
+                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        err(
+                            "MAJLIS_TRUSTED_PROXIES",
+                            format!("{item:?} is not an IP address or CIDR range"),
+                        )
+                    })?;
+                c.trusted_proxies.push(net);
+            }
+        }
+        if let Some(v) = var("MAJLIS_DATA_DIR") {
+            c.data_dir = PathBuf::from(v.trim());
+        }
+        if let Some(v) = var("MAJLIS_MAX_BODY_CHARS") {
+            c.max_body_chars = parse_number("MAJLIS_MAX_BODY_CHARS", &v, 1, 100_000)?;
+        }
+        if let Some(v) = var("MAJLIS_MAX_REQUEST_BYTES") {
+            c.max_request_bytes =
+                parse_number("MAJLIS_MAX_REQUEST_BYTES", &v, 1024, 16 * 1024 * 1024)?;
+        }
+        if let Some(v) = var("MAJLIS_DB_MAX_CONNECTIONS") {
+            c.db_max_connections = parse_number("MAJLIS_DB_MAX_CONNECTIONS", &v, 1, 1000)?;
+        }
+        Ok(c)
+    }
+
+    pub fn is_allowed_origin(&self, origin: &str) -> bool {
+        normalize_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_vars(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_variables() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.default_lang, Lang::Ar);
+        assert!(c.database_url.is_none());
+        assert_eq!(c.max_body_chars, 5000);
+        assert_eq!(c.max_request_bytes, 65536);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (k, v) in [
+            ("MAJLIS_ADDR", "nope"),
+            ("MAJLIS_DEFAULT_LANG", "fr"),
+            ("MAJLIS_ALLOWED_ORIGINS", "ftp://x"),
+            ("MAJLIS_SECRET", "short"),
+            ("MAJLIS_LOG_FORMAT", "xml"),
+            ("MAJLIS_TRUSTED_PROXIES", "10.0.0.0/99"),
+            ("MAJLIS_MAX_BODY_CHARS", "0"),
+            ("DATABASE_URL", "mysql://x"),
+        ] {
+            let e = cfg(&[(k, v)]).unwrap_err();
+            assert_eq!(e.variable, k);
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("configuration error: {k}: "))
+            );
+            assert!(!e.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn origins_and_proxies_are_normalized() {
+        let c = cfg(&[
+            (
+                "MAJLIS_ALLOWED_ORIGINS",
+                "https://News.Example/, http://localhost:3000",
+            ),
+            ("MAJLIS_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.allowed_origins,
+            vec!["https://news.example", "http://localhost:3000"]
+        );
+        assert!(c.is_allowed_origin("https://news.example"));
+        assert!(!c.is_allowed_origin("https://evil.example"));
+        assert_eq!(c.trusted_proxies.len(), 2);
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = cfg(&[
+            ("DATABASE_URL", "postgres://u:hunter2@db/majlis"),
+            ("MAJLIS_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"),
+        ])
+        .unwrap();
+        let d = format!("{c:?}");
+        assert!(!d.contains("hunter2") && !d.contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,50 @@
+//! Articles: created on first comment, closed or given their own approval
+//! mode by an admin.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ArticleRow {
+    pub id: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub closed: bool,
+    pub approval_mode: Option<String>,
+    pub comment_version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Creates the article on first sight (filling url/title only while they
+/// are unknown) and locks its row for the rest of the transaction, so the
+/// comment version bump and the insert happen together.
+pub async fn upsert_for_comment(
+    conn: &mut PgConnection,
+    id: &str,
+    url: Option<&str>,
+    title: Option<&str>,
+) -> Result<ArticleRow, sqlx::Error> {
+    sqlx::query_as(
+        "insert into articles (id, url, title) values ($1, $2, $3)
+         on conflict (id) do update
+            set url = coalesce(articles.url, excluded.url),
+                title = coalesce(articles.title, excluded.title),
+                comment_version = articles.comment_version + 1
+         returning id, url, title, closed, approval_mode, comment_version, created_at",
+    )
+    .bind(id)
+    .bind(url)
+    .bind(title)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn fetch(conn: &mut PgConnection, id: &str) -> Result<Option<ArticleRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, url, title, closed, approval_mode, comment_version, created_at
+         from articles where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}

@@ -1,0 +1,159 @@
+//! Comments: insert, public listing and counts.
+
+use crate::domain::{CommentStatus, Cursor};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use sqlx::types::Json;
+use std::net::IpAddr;
+
+/// A comment as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommentRow {
+    pub id: i64,
+    pub article_id: String,
+    pub parent_id: Option<i64>,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: Option<String>,
+    pub avatar: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    #[sqlx(try_from = "String")]
+    pub status: StatusColumn,
+    pub spam_score: f64,
+    pub spam_reasons: Json<serde_json::Value>,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `status` read from its checked text column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusColumn(pub CommentStatus);
+
+impl TryFrom<String> for StatusColumn {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+            .map(StatusColumn)
+            .map_err(|()| format!("unknown comment status {s:?}"))
+    }
+}
+
+const COLUMNS: &str =
+    "id, article_id, parent_id, author_name, author_email, author_url, avatar, body, body_html,
+    status, spam_score, spam_reasons, ip, user_agent, referrer, version, created_at, updated_at";
+
+/// What a new comment row holds, validated and decided beforehand.
+#[derive(Debug)]
+pub struct InsertComment<'a> {
+    pub article_id: &'a str,
+    pub parent_id: Option<i64>,
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub author_url: Option<&'a str>,
+    pub avatar: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub body_fingerprint: &'a str,
+    pub status: CommentStatus,
+    pub spam_score: f64,
+    pub spam_reasons: serde_json::Value,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<&'a str>,
+    pub referrer: Option<&'a str>,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    c: &InsertComment<'_>,
+) -> Result<CommentRow, sqlx::Error> {
+    let sql = format!(
+        "insert into comments (article_id, parent_id, author_name, author_email, author_url, avatar,
+            body, body_html, body_fingerprint, status, spam_score, spam_reasons, ip, user_agent, referrer)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         returning {COLUMNS}"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(c.article_id)
+        .bind(c.parent_id)
+        .bind(c.author_name)
+        .bind(c.author_email)
+        .bind(c.author_url)
+        .bind(c.avatar)
+        .bind(c.body)
+        .bind(c.body_html)
+        .bind(c.body_fingerprint)
+        .bind(c.status.as_str())
+        .bind(c.spam_score)
+        .bind(Json(&c.spam_reasons))
+        .bind(c.ip)
+        .bind(c.user_agent)
+        .bind(c.referrer)
+        .fetch_one(conn)
+        .await
+}
+
+/// Whether `id` is an approved comment of `article_id` (a valid parent).
+pub async fn is_approved_in_article(
+    conn: &mut PgConnection,
+    id: i64,
+    article_id: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from comments where id = $1 and article_id = $2 and status = 'approved')",
+    )
+    .bind(id)
+    .bind(article_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// One page of an article's approved comments, oldest first, after `after`.
+pub async fn list_public(
+    conn: &mut PgConnection,
+    article_id: &str,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<CommentRow>, sqlx::Error> {
+    let sql = format!(
+        "select {COLUMNS} from comments
+         where article_id = $1 and status = 'approved'
+           and ($2::timestamptz is null or (created_at, id) > ($2, $3))
+         order by created_at, id
+         limit $4"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(article_id)
+        .bind(after.map(|c| c.created_at))
+        .bind(after.map_or(0, |c| c.id))
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+}
+
+pub async fn count_public(conn: &mut PgConnection, article_id: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from comments where article_id = $1 and status = 'approved'",
+    )
+    .bind(article_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Approved counts for many articles in one round trip (0 for unknown ones).
+pub async fn count_public_many(
+    conn: &mut PgConnection,
+    article_ids: &[String],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select a.id, (select count(*) from comments c where c.article_id = a.id and c.status = 'approved')
+         from unnest($1::text[]) as a(id)",
+    )
+    .bind(article_ids)
+    .fetch_all(conn)
+    .await
+}

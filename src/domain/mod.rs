@@ -1,0 +1,9 @@
+//! Pure domain types: validated values parsed once at the boundary.
+
+pub mod comment;
+pub mod cursor;
+pub mod status;
+
+pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, avatar_hash};
+pub use cursor::Cursor;
+pub use status::{ApprovalMode, CommentStatus};

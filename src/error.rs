@@ -1,0 +1,385 @@
+//! One error type for the whole API, rendered as the contract's JSON shape
+//! with a stable code and a localized message.
+
+use crate::i18n::{Lang, Msg};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Stable, snake_case error codes. They are API: never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    MalformedBody,
+    InvalidQuery,
+    Unauthorized,
+    Forbidden,
+    CommentsClosed,
+    NotFound,
+    MethodNotAllowed,
+    CommentNotFound,
+    ParentNotFound,
+    DuplicateComment,
+    Conflict,
+    VersionMismatch,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    RateLimited,
+    DbUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 18] = [
+        ErrorCode::MalformedBody,
+        ErrorCode::InvalidQuery,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::CommentsClosed,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::CommentNotFound,
+        ErrorCode::ParentNotFound,
+        ErrorCode::DuplicateComment,
+        ErrorCode::Conflict,
+        ErrorCode::VersionMismatch,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::ValidationFailed,
+        ErrorCode::RateLimited,
+        ErrorCode::DbUnavailable,
+        ErrorCode::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedBody => "malformed_body",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::CommentsClosed => "comments_closed",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::CommentNotFound => "comment_not_found",
+            ErrorCode::ParentNotFound => "parent_not_found",
+            ErrorCode::DuplicateComment => "duplicate_comment",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::VersionMismatch => "version_mismatch",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::DbUnavailable => "db_unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::MalformedBody | ErrorCode::InvalidQuery => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden | ErrorCode::CommentsClosed => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound | ErrorCode::CommentNotFound | ErrorCode::ParentNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::DuplicateComment | ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::DbUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn msg(self) -> Msg {
+        Msg::Error(self)
+    }
+}
+
+/// Why one field was rejected. `code` is stable; the message is looked up
+/// from it (and its parameter) when the error is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldCode {
+    Required,
+    TooLong { max: usize },
+    InvalidEmail,
+    InvalidUrl,
+    InvalidUrlScheme,
+    ControlCharacters,
+    InvalidArticleId,
+    InvalidNumber,
+    OutOfRange { min: i64, max: i64 },
+    InvalidCursor,
+    InvalidValue,
+}
+
+impl FieldCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldCode::Required => "required",
+            FieldCode::TooLong { .. } => "too_long",
+            FieldCode::InvalidEmail => "invalid_email",
+            FieldCode::InvalidUrl => "invalid_url",
+            FieldCode::InvalidUrlScheme => "invalid_url_scheme",
+            FieldCode::ControlCharacters => "control_characters",
+            FieldCode::InvalidArticleId => "invalid_article_id",
+            FieldCode::InvalidNumber => "invalid_number",
+            FieldCode::OutOfRange { .. } => "out_of_range",
+            FieldCode::InvalidCursor => "invalid_cursor",
+            FieldCode::InvalidValue => "invalid_value",
+        }
+    }
+}
+
+/// Field name -> the rules it broke, in a stable order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<&'static str, Vec<FieldCode>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, code: FieldCode) {
+        self.0.entry(field).or_default().push(code);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&[FieldCode]> {
+        self.0.get(field).map(Vec::as_slice)
+    }
+
+    /// Keeps the value when it parsed, records the field error otherwise.
+    pub fn take<T>(&mut self, field: &'static str, r: Result<T, FieldCode>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(code) => {
+                self.add(field, code);
+                None
+            }
+        }
+    }
+
+    /// `Err(validation error)` when any field failed.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self))
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub fields: Option<FieldErrors>,
+    pub retry_after: Option<u64>,
+    source: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        ApiError {
+            code,
+            fields: None,
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    pub fn validation(fields: FieldErrors) -> Self {
+        ApiError {
+            fields: Some(fields),
+            ..ApiError::new(ErrorCode::ValidationFailed)
+        }
+    }
+
+    pub fn field(field: &'static str, code: FieldCode) -> Self {
+        let mut f = FieldErrors::default();
+        f.add(field, code);
+        ApiError::validation(f)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after_secs.max(1)),
+            ..ApiError::new(ErrorCode::RateLimited)
+        }
+    }
+
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        ApiError {
+            source: Some(err.into()),
+            ..ApiError::new(ErrorCode::Internal)
+        }
+    }
+
+    pub fn db_unavailable(err: impl Into<anyhow::Error>) -> Self {
+        ApiError {
+            source: Some(err.into()),
+            ..ApiError::new(ErrorCode::DbUnavailable)
+        }
+    }
+
+    /// The response body in one language.
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        let fields = self.fields.as_ref().map(|f| {
+            f.0.iter()
+                .map(|(name, codes)| {
+                    let list = codes
+                        .iter()
+                        .map(|c| FieldErrorBody {
+                            code: c.as_str(),
+                            message: lang.text(Msg::Field(*c)),
+                        })
+                        .collect();
+                    (*name, list)
+                })
+                .collect()
+        });
+        ErrorBody {
+            error: ErrorInner {
+                code: self.code.as_str(),
+                message: lang.text(self.code.msg()),
+                fields,
+            },
+        }
+    }
+
+    /// Renders the error in `lang`. 5xx causes are logged here, once, and
+    /// never sent to the client.
+    pub fn render(&self, lang: Lang) -> HttpResponse {
+        let status = self.code.status();
+        let mut builder = HttpResponse::build(status);
+        if let Some(secs) = self.retry_after {
+            builder.insert_header(("Retry-After", secs.to_string()));
+        }
+        builder.insert_header(("Content-Language", lang.as_str()));
+        builder.json(self.body(lang))
+    }
+
+    pub fn log_cause(&self) {
+        if self.code.status().is_server_error() {
+            match &self.source {
+                Some(e) => {
+                    tracing::error!(error.code = self.code.as_str(), error.cause_chain = ?e, "request failed")
+                }
+                None => tracing::error!(error.code = self.code.as_str(), "request failed"),
+            }
+        }
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        ApiError::new(code)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code.as_str())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    /// Rendered in the default language here; the language middleware
+    /// re-renders it in the one the client asked for.
+    fn error_response(&self) -> HttpResponse {
+        self.log_cause();
+        self.render(Lang::default())
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_) => ApiError::db_unavailable(e),
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08")) => {
+                ApiError::db_unavailable(e)
+            }
+            // 57014: statement timeout; 57P01..03: the server is shutting down.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c == "57014" || c.starts_with("57P")) =>
+            {
+                ApiError::db_unavailable(e)
+            }
+            _ => ApiError::internal(e),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorInner,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorInner {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<&'static str, Vec<FieldErrorBody>>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldErrorBody {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_unique_snake_case_and_has_a_client_status() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            let status = code.status();
+            assert!(status.is_client_error() || status.is_server_error());
+        }
+    }
+
+    #[test]
+    fn validation_error_lists_each_field_with_localized_messages() {
+        let mut f = FieldErrors::default();
+        f.add("author_email", FieldCode::InvalidEmail);
+        f.add("body", FieldCode::Required);
+        let err = ApiError::validation(f);
+        let ar = serde_json::to_value(err.body(Lang::Ar)).unwrap();
+        let en = serde_json::to_value(err.body(Lang::En)).unwrap();
+        assert_eq!(ar["error"]["code"], "validation_failed");
+        assert_eq!(
+            ar["error"]["fields"]["author_email"][0]["code"],
+            "invalid_email"
+        );
+        assert_ne!(ar["error"]["message"], en["error"]["message"]);
+        assert_eq!(en["error"]["fields"]["body"][0]["code"], "required");
+    }
+
+    #[test]
+    fn rate_limited_carries_retry_after() {
+        let resp = ApiError::rate_limited(7).render(Lang::En);
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(resp.headers().get("Retry-After").unwrap(), "7");
+    }
+}

@@ -1,0 +1,212 @@
+//! The message catalogue (Arabic and English) and `Accept-Language`
+//! negotiation. Messages are looked up from stable codes at render time.
+
+use crate::error::{ErrorCode, FieldCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Ar,
+    En,
+}
+
+/// Everything majlis says to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    Error(ErrorCode),
+    Field(FieldCode),
+    /// The name an erased commenter is shown under.
+    Anonymous,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ar => "ar",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        let primary = s.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "ar" => Some(Lang::Ar),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Picks the supported language with the highest `q` in an
+    /// `Accept-Language` header; `default` when none is acceptable.
+    pub fn negotiate(header: Option<&str>, default: Lang) -> Lang {
+        let Some(header) = header else {
+            return default;
+        };
+        let mut best: Option<(f32, usize, Lang)> = None;
+        for (pos, item) in header.split(',').enumerate() {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("").trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|v| v.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q <= 0.0 {
+                continue;
+            }
+            let Some(lang) = Lang::parse(tag) else {
+                continue;
+            };
+            // Highest q wins; among equals the earlier entry wins.
+            let better = match best {
+                None => true,
+                Some((bq, bpos, _)) => q > bq || (q == bq && pos < bpos),
+            };
+            if better {
+                best = Some((q, pos, lang));
+            }
+        }
+        best.map_or(default, |(_, _, l)| l)
+    }
+
+    pub fn text(self, msg: Msg) -> String {
+        match self {
+            Lang::Ar => ar(msg),
+            Lang::En => en(msg),
+        }
+    }
+}
+
+fn en(msg: Msg) -> String {
+    use ErrorCode as E;
+    use FieldCode as F;
+    match msg {
+        Msg::Error(code) => match code {
+            E::MalformedBody => {
+                "The request body could not be read: it is not valid JSON, form data or UTF-8."
+            }
+            E::InvalidQuery => "The query string is not valid.",
+            E::Unauthorized => "You need to log in to do this.",
+            E::Forbidden => "You are not allowed to do this.",
+            E::CommentsClosed => "Comments are closed on this article.",
+            E::NotFound => "Nothing was found here.",
+            E::MethodNotAllowed => "This address does not accept that method.",
+            E::CommentNotFound => "That comment does not exist.",
+            E::ParentNotFound => {
+                "The comment you are replying to does not exist or is not published."
+            }
+            E::DuplicateComment => "You already said that: this comment was posted before.",
+            E::Conflict => "This conflicts with something that already exists.",
+            E::VersionMismatch => {
+                "Someone else changed this in the meantime; reload it and try again."
+            }
+            E::PayloadTooLarge => "The request is too large.",
+            E::UnsupportedMediaType => "Send JSON or form data.",
+            E::ValidationFailed => "Some fields need your attention.",
+            E::RateLimited => "You are doing that too often; please wait a moment and try again.",
+            E::DbUnavailable => "The service is temporarily unavailable; please try again shortly.",
+            E::Internal => "Something went wrong on our side.",
+        }
+        .to_owned(),
+        Msg::Field(code) => match code {
+            F::Required => "This field is required.".to_owned(),
+            F::TooLong { max } => format!("This is too long: at most {max} characters."),
+            F::InvalidEmail => "Enter a valid email address.".to_owned(),
+            F::InvalidUrl => "Enter a valid web address.".to_owned(),
+            F::InvalidUrlScheme => {
+                "The web address must start with http:// or https://.".to_owned()
+            }
+            F::ControlCharacters => "This contains characters that are not allowed.".to_owned(),
+            F::InvalidArticleId => "Article ids are 1-200 letters, digits or . _ - : /".to_owned(),
+            F::InvalidNumber => "This must be a whole number.".to_owned(),
+            F::OutOfRange { min, max } => format!("This must be between {min} and {max}."),
+            F::InvalidCursor => {
+                "This cursor is not valid; start again from the first page.".to_owned()
+            }
+            F::InvalidValue => "This value is not allowed.".to_owned(),
+        },
+        Msg::Anonymous => "Anonymous".to_owned(),
+    }
+}
+
+fn ar(msg: Msg) -> String {
+    use ErrorCode as E;
+    use FieldCode as F;
+    match msg {
+        Msg::Error(code) => match code {
+            E::MalformedBody => "تعذّرت قراءة الطلب: ليس JSON أو بيانات نموذج أو UTF-8 صالحة.",
+            E::InvalidQuery => "معاملات الاستعلام غير صالحة.",
+            E::Unauthorized => "يجب تسجيل الدخول للقيام بذلك.",
+            E::Forbidden => "غير مسموح لك بالقيام بذلك.",
+            E::CommentsClosed => "التعليقات مغلقة على هذا المقال.",
+            E::NotFound => "لم يُعثر على شيء هنا.",
+            E::MethodNotAllowed => "هذا العنوان لا يقبل هذه الطريقة.",
+            E::CommentNotFound => "هذا التعليق غير موجود.",
+            E::ParentNotFound => "التعليق الذي تردّ عليه غير موجود أو غير منشور.",
+            E::DuplicateComment => "لقد قلت هذا من قبل: نُشر هذا التعليق سابقًا.",
+            E::Conflict => "يتعارض هذا مع شيء موجود بالفعل.",
+            E::VersionMismatch => "غيّر شخص آخر هذا في الأثناء؛ أعد تحميله وحاول مجددًا.",
+            E::PayloadTooLarge => "الطلب كبير جدًا.",
+            E::UnsupportedMediaType => "أرسل JSON أو بيانات نموذج.",
+            E::ValidationFailed => "بعض الحقول تحتاج إلى مراجعة.",
+            E::RateLimited => "أنت تكرر ذلك كثيرًا؛ انتظر قليلًا ثم حاول مجددًا.",
+            E::DbUnavailable => "الخدمة غير متاحة مؤقتًا؛ حاول مجددًا بعد قليل.",
+            E::Internal => "حدث خطأ من جهتنا.",
+        }
+        .to_owned(),
+        Msg::Field(code) => match code {
+            F::Required => "هذا الحقل مطلوب.".to_owned(),
+            F::TooLong { max } => format!("النص طويل جدًا: {max} حرفًا على الأكثر."),
+            F::InvalidEmail => "أدخل بريدًا إلكترونيًا صالحًا.".to_owned(),
+            F::InvalidUrl => "أدخل عنوان موقع صالحًا.".to_owned(),
+            F::InvalidUrlScheme => "يجب أن يبدأ عنوان الموقع بـ http:// أو https://.".to_owned(),
+            F::ControlCharacters => "يحتوي على محارف غير مسموح بها.".to_owned(),
+            F::InvalidArticleId => "معرّف المقال من 1 إلى 200 حرف أو رقم أو من . _ - : /".to_owned(),
+            F::InvalidNumber => "يجب أن يكون عددًا صحيحًا.".to_owned(),
+            F::OutOfRange { min, max } => format!("يجب أن يكون بين {min} و{max}."),
+            F::InvalidCursor => "مؤشر الصفحة غير صالح؛ ابدأ من الصفحة الأولى.".to_owned(),
+            F::InvalidValue => "هذه القيمة غير مسموح بها.".to_owned(),
+        },
+        Msg::Anonymous => "مجهول".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_has_distinct_ar_and_en_messages() {
+        for code in ErrorCode::ALL {
+            let a = Lang::Ar.text(Msg::Error(code));
+            let e = Lang::En.text(Msg::Error(code));
+            assert!(!a.is_empty() && !e.is_empty());
+            assert_ne!(a, e, "{code:?}");
+            assert!(a.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)));
+        }
+    }
+
+    #[test]
+    fn negotiation_honours_q_values_and_falls_back_to_the_default() {
+        assert_eq!(Lang::negotiate(None, Lang::Ar), Lang::Ar);
+        assert_eq!(Lang::negotiate(Some("en-US,en;q=0.9"), Lang::Ar), Lang::En);
+        assert_eq!(
+            Lang::negotiate(Some("fr, en;q=0.5, ar;q=0.8"), Lang::En),
+            Lang::Ar
+        );
+        assert_eq!(Lang::negotiate(Some("fr, de"), Lang::En), Lang::En);
+        assert_eq!(Lang::negotiate(Some("ar-EG"), Lang::En), Lang::Ar);
+        assert_eq!(
+            Lang::negotiate(Some("en;q=0, ar;q=0.1"), Lang::En),
+            Lang::Ar
+        );
+        assert_eq!(Lang::negotiate(Some("*"), Lang::En), Lang::En);
+    }
+
+    #[test]
+    fn parameterised_field_messages_carry_their_numbers() {
+        let m = Lang::En.text(Msg::Field(FieldCode::TooLong { max: 100 }));
+        assert!(m.contains("100"));
+        let m = Lang::Ar.text(Msg::Field(FieldCode::TooLong { max: 5000 }));
+        assert!(m.contains("5000"));
+    }
+}

@@ -1,0 +1,20 @@
+//! majlis: a self-hosted comment moderation backend.
+//!
+//! Layout: pure decisions live in `domain`, `render`, `client_ip`,
+//! `form_token` and `spam`; I/O lives in `db` (SQL), `routes` (HTTP),
+//! `pg` (the embedded PostgreSQL cluster) and `startup`.
+
+pub mod client_ip;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod form_token;
+pub mod i18n;
+pub mod pg;
+pub mod render;
+pub mod routes;
+pub mod spam;
+pub mod startup;
+pub mod submission;
+pub mod telemetry;

@@ -1,0 +1,172 @@
+//! `POST /api/v1/comments`, `GET /api/v1/articles/{article_id}/comments`,
+//! `GET /api/v1/comment-counts`.
+
+use crate::db;
+use crate::domain::{ArticleId, Cursor};
+use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::routes::request::{self, BodyKind, header_string, query_pairs, read_body, wants_json};
+use crate::routes::views::PublicComment;
+use crate::startup::AppState;
+use crate::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const MAX_COUNT_IDS: usize = 100;
+
+pub async fn submit(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = BodyKind::of(&req)?;
+    let bytes = read_body(&req, payload, state.config.max_request_bytes).await?;
+    let dto = match kind {
+        BodyKind::Json => serde_json::from_slice::<SubmitCommentRequest>(&bytes)
+            .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?,
+        BodyKind::Form => SubmitCommentRequest::from_form_pairs(
+            request::parse_pairs(&bytes).ok_or(ApiError::new(ErrorCode::MalformedBody))?,
+        ),
+    };
+    let new = NewComment::parse(&dto, state.config.max_body_chars)?;
+    let meta = RequestMeta {
+        ip: request::client_ip(&req, &state),
+        user_agent: header_string(&req, header::USER_AGENT, 500),
+        referrer: header_string(&req, header::REFERER, 1000),
+    };
+    let row = submission::submit(&state, &new, &meta).await?;
+    let id = row.id;
+    if kind == BodyKind::Form
+        && !wants_json(&req)
+        && let Some(target) =
+            redirect_target(&state, dto.redirect_to.as_deref(), meta.referrer.as_deref())
+    {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{target}#comment-{id}")))
+            .finish());
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/comments/{id}")))
+        .json(PublicComment::for_submitter(row)))
+}
+
+/// Where a form post goes back to: `redirect_to`, else the Referer, but only
+/// when it is on one of the site's allowed origins (no open redirect).
+fn redirect_target(
+    state: &AppState,
+    redirect_to: Option<&str>,
+    referrer: Option<&str>,
+) -> Option<String> {
+    [redirect_to, referrer]
+        .into_iter()
+        .flatten()
+        .find_map(|candidate| {
+            let mut url = url::Url::parse(candidate.trim()).ok()?;
+            if !state
+                .config
+                .is_allowed_origin(&url.origin().ascii_serialization())
+            {
+                return None;
+            }
+            url.set_fragment(None);
+            Some(url.to_string())
+        })
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommentPage {
+    pub comments: Vec<PublicComment>,
+    pub next_cursor: Option<String>,
+    pub total: i64,
+}
+
+/// The `{article_id}` path segment, percent-decoded (ids may contain `/`).
+pub fn article_id_from_path(req: &HttpRequest) -> Result<ArticleId, ApiError> {
+    let raw = req.match_info().get("article_id").unwrap_or("");
+    let decoded = request::parse_pairs(format!("x={}", raw.replace('+', "%2B")).as_bytes())
+        .and_then(|mut p| p.pop())
+        .map(|(_, v)| v)
+        .ok_or_else(|| ApiError::field("article_id", FieldCode::InvalidArticleId))?;
+    ArticleId::parse(&decoded).map_err(|c| ApiError::field("article_id", c))
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let article_id = article_id_from_path(&req)?;
+    let mut limit: i64 = 50;
+    let mut cursor = None;
+    let mut f = FieldErrors::default();
+    for (k, v) in query_pairs(&req)? {
+        match k.as_str() {
+            "limit" => match v.trim().parse::<i64>() {
+                Ok(n) if (1..=100).contains(&n) => limit = n,
+                Ok(_) => f.add("limit", FieldCode::OutOfRange { min: 1, max: 100 }),
+                Err(_) => f.add("limit", FieldCode::InvalidNumber),
+            },
+            "cursor" if !v.trim().is_empty() => match Cursor::decode(&v) {
+                Some(c) => cursor = Some(c),
+                None => f.add("cursor", FieldCode::InvalidCursor),
+            },
+            _ => {}
+        }
+    }
+    f.into_result()?;
+    let mut conn = state.pool.acquire().await?;
+    let mut rows =
+        db::comments::list_public(&mut conn, article_id.as_str(), cursor, limit + 1).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| {
+            Cursor {
+                created_at: r.created_at,
+                id: r.id,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    let total = db::comments::count_public(&mut conn, article_id.as_str()).await?;
+    Ok(HttpResponse::Ok().json(CommentPage {
+        comments: rows.into_iter().map(PublicComment::from_row).collect(),
+        next_cursor,
+        total,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    pub counts: BTreeMap<String, i64>,
+}
+
+pub async fn counts(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut ids: Vec<String> = Vec::new();
+    for (k, v) in query_pairs(&req)? {
+        if k == "article_id" || k == "article_id[]" {
+            let id = ArticleId::parse(&v).map_err(|c| ApiError::field("article_id", c))?;
+            if !ids.iter().any(|x| x == id.as_str()) {
+                ids.push(id.as_str().to_owned());
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err(ApiError::field("article_id", FieldCode::Required));
+    }
+    if ids.len() > MAX_COUNT_IDS {
+        return Err(ApiError::field(
+            "article_id",
+            FieldCode::OutOfRange {
+                min: 1,
+                max: MAX_COUNT_IDS as i64,
+            },
+        ));
+    }
+    let mut conn = state.pool.acquire().await?;
+    let counts = db::comments::count_public_many(&mut conn, &ids).await?;
+    Ok(HttpResponse::Ok().json(Counts {
+        counts: counts.into_iter().collect(),
+    }))
+}

@@ -1,0 +1,4 @@
+//! The website's comment form API (no authentication).
+
+pub mod comments;
+pub mod form_token;

@@ -1,0 +1,195 @@
+//! Building the application: the database (embedded or external), the
+//! shared state, the middleware stack and the HTTP server. `main` and the
+//! tests go through the same code.
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::pg::Cluster;
+use crate::{db, routes, telemetry};
+use actix_cors::Cors;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
+use std::net::TcpListener;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every handler can reach. Nothing here is state two instances could
+/// disagree on: the pool, the configuration, and a secret shared through
+/// the database.
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub secret: Arc<[u8]>,
+}
+
+/// The database a server runs on, and the embedded cluster if it owns one.
+pub struct Database {
+    pub pool: PgPool,
+    pub cluster: Option<Cluster>,
+}
+
+pub const EMBEDDED_DB_NAME: &str = "majlis";
+
+/// Connects to `DATABASE_URL`, or starts (or reuses) the embedded cluster
+/// under the data directory; then applies pending migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let (opts, cluster) = match &config.database_url {
+        Some(url) => (
+            PgConnectOptions::from_str(url.expose_secret())
+                .context("DATABASE_URL is not a valid PostgreSQL URL")?,
+            None,
+        ),
+        None => {
+            let cluster = Cluster::new(&config.data_dir)?;
+            let started = cluster.start(&[]).await?;
+            tracing::info!(
+                data_dir = %cluster.data_dir.display(),
+                started,
+                "embedded PostgreSQL is running (Unix socket only)"
+            );
+            cluster.ensure_database(EMBEDDED_DB_NAME).await?;
+            (cluster.connect_options(EMBEDDED_DB_NAME), Some(cluster))
+        }
+    };
+    let pool = db::connect(opts, config.db_max_connections)
+        .await
+        .context("cannot connect to the database")?;
+    db::MIGRATOR
+        .run(&pool)
+        .await
+        .context("applying migrations failed")?;
+    Ok(Database { pool, cluster })
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `config.addr` (port 0 picks a free port, as the tests do).
+    pub async fn build(config: Config, pool: PgPool) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(config.addr)
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let port = listener.local_addr()?.port();
+        let secret: Arc<[u8]> = match &config.secret {
+            Some(s) => s.expose_secret().as_bytes().into(),
+            None => {
+                let mut conn = pool.acquire().await?;
+                db::secrets::get_or_create(&mut conn, "form_token")
+                    .await?
+                    .into()
+            }
+        };
+        let state = web::Data::new(AppState {
+            pool,
+            config: Arc::new(config),
+            secret,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(localize_errors))
+                .wrap(cors(&state.config))
+                .wrap(security_headers())
+                .wrap(from_fn(telemetry::request_log))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)?
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(30))
+        .shutdown_timeout(30)
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or `handle().stop(true)`), finishing
+    /// requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(config: &Config) -> Cors {
+    let allowed = config.allowed_origins.clone();
+    Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .ok()
+                .and_then(crate::config::normalize_origin)
+                .is_some_and(|o| allowed.contains(&o))
+        })
+        .allowed_methods([Method::GET, Method::POST, Method::PATCH])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::AUTHORIZATION,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::LOCATION,
+            telemetry::REQUEST_ID,
+        ])
+        .max_age(3600)
+        // Requests from other origins still get answers (form posts,
+        // server-to-server); browsers just won't let pages read them.
+        .block_on_origin_mismatch(false)
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
+        .add(("X-Frame-Options", "DENY"))
+}
+
+/// Renders API errors in the language the client asked for.
+async fn localize_errors(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let default = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.default_lang)
+        .unwrap_or_default();
+    let lang = Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+        default,
+    );
+    let res = next.call(req).await?;
+    let rendered = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .map(|api| api.render(lang));
+    Ok(match rendered {
+        Some(r) => res.into_response(r),
+        None => res,
+    })
+}

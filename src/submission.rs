@@ -1,0 +1,261 @@
+//! The "submit a comment" use case: validate the wire input into a
+//! `NewComment`, gather facts, decide, and persist in one transaction.
+
+use crate::db;
+use crate::domain::{
+    ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentStatus, avatar_hash,
+};
+use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::render;
+use crate::startup::AppState;
+use serde::Deserialize;
+use std::net::IpAddr;
+
+/// A JSON value that may arrive as a number or a string (ids from
+/// WordPress are numbers, slugs are strings).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Loose {
+    Int(i64),
+    Str(String),
+}
+
+impl Loose {
+    fn text(&self) -> String {
+        match self {
+            Loose::Int(n) => n.to_string(),
+            Loose::Str(s) => s.clone(),
+        }
+    }
+}
+
+/// The wire shape of a submission (JSON names; form posts are mapped onto it).
+#[derive(Debug, Default, Deserialize)]
+pub struct SubmitCommentRequest {
+    pub article_id: Option<Loose>,
+    pub parent_id: Option<Loose>,
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
+    pub author_url: Option<String>,
+    pub body: Option<String>,
+    pub article_url: Option<String>,
+    pub article_title: Option<String>,
+    /// Left empty by people; bots fill it in.
+    pub honeypot: Option<String>,
+    pub form_token: Option<String>,
+    /// Form posts only: where to send the reader back to.
+    pub redirect_to: Option<String>,
+}
+
+impl SubmitCommentRequest {
+    /// Maps WordPress's comment form fields (and our own names) onto the request.
+    pub fn from_form_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut r = SubmitCommentRequest::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "comment_post_ID" | "article_id" => r.article_id = Some(Loose::Str(v)),
+                "comment_parent" | "parent_id" => r.parent_id = Some(Loose::Str(v)),
+                "author" | "author_name" => r.author_name = Some(v),
+                "email" | "author_email" => r.author_email = Some(v),
+                "url" | "author_url" => r.author_url = Some(v),
+                "comment" | "body" => r.body = Some(v),
+                "article_url" => r.article_url = Some(v),
+                "article_title" => r.article_title = Some(v),
+                "honeypot" => r.honeypot = Some(v),
+                "form_token" => r.form_token = Some(v),
+                "redirect_to" => r.redirect_to = Some(v),
+                _ => {}
+            }
+        }
+        r
+    }
+}
+
+/// A validated submission.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    pub article_id: ArticleId,
+    pub parent_id: Option<i64>,
+    pub author_name: AuthorName,
+    pub author_email: AuthorEmail,
+    pub author_url: Option<AuthorUrl>,
+    pub body: CommentBody,
+    pub article_url: Option<String>,
+    pub article_title: Option<String>,
+    pub honeypot_filled: bool,
+    pub form_token: Option<String>,
+}
+
+fn parse_parent(v: Option<&Loose>) -> Result<Option<i64>, FieldCode> {
+    match v {
+        None => Ok(None),
+        Some(Loose::Int(0)) => Ok(None),
+        Some(Loose::Int(n)) if *n > 0 => Ok(Some(*n)),
+        Some(Loose::Int(_)) => Err(FieldCode::InvalidNumber),
+        Some(Loose::Str(s)) => match s.trim() {
+            "" | "0" => Ok(None),
+            t => t
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Some)
+                .ok_or(FieldCode::InvalidNumber),
+        },
+    }
+}
+
+/// Optional descriptive text about the article (bounded, no controls).
+fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, FieldCode> {
+    let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().any(char::is_control) {
+        return Err(FieldCode::ControlCharacters);
+    }
+    if s.chars().count() > max {
+        return Err(FieldCode::TooLong { max });
+    }
+    Ok(Some(s.to_owned()))
+}
+
+impl NewComment {
+    /// Checks every field and reports all problems at once (422).
+    pub fn parse(
+        req: &SubmitCommentRequest,
+        max_body_chars: usize,
+    ) -> Result<NewComment, ApiError> {
+        let mut f = FieldErrors::default();
+        let article_text = req.article_id.as_ref().map(Loose::text).unwrap_or_default();
+        let article_id = f.take("article_id", ArticleId::parse(&article_text));
+        let parent_id = f.take("parent_id", parse_parent(req.parent_id.as_ref()));
+        let author_name = f.take(
+            "author_name",
+            AuthorName::parse(req.author_name.as_deref().unwrap_or("")),
+        );
+        let author_email = f.take(
+            "author_email",
+            AuthorEmail::parse(req.author_email.as_deref().unwrap_or("")),
+        );
+        let author_url = f.take(
+            "author_url",
+            AuthorUrl::parse_optional(req.author_url.as_deref()),
+        );
+        let body = f.take(
+            "body",
+            CommentBody::parse(req.body.as_deref().unwrap_or(""), max_body_chars),
+        );
+        let article_url = f.take(
+            "article_url",
+            AuthorUrl::parse_optional(req.article_url.as_deref())
+                .map(|u| u.map(|u| u.as_str().to_owned())),
+        );
+        let article_title = f.take(
+            "article_title",
+            optional_text(req.article_title.as_deref(), 300),
+        );
+        match (
+            article_id,
+            parent_id,
+            author_name,
+            author_email,
+            author_url,
+            body,
+            article_url,
+            article_title,
+        ) {
+            (
+                Some(article_id),
+                Some(parent_id),
+                Some(author_name),
+                Some(author_email),
+                Some(author_url),
+                Some(body),
+                Some(article_url),
+                Some(article_title),
+            ) if f.is_empty() => Ok(NewComment {
+                article_id,
+                parent_id,
+                author_name,
+                author_email,
+                author_url,
+                body,
+                article_url,
+                article_title,
+                honeypot_filled: req
+                    .honeypot
+                    .as_deref()
+                    .is_some_and(|h| !h.trim().is_empty()),
+                form_token: req.form_token.clone(),
+            }),
+            _ => Err(ApiError::validation(f)),
+        }
+    }
+}
+
+/// What the request itself tells about the submitter (kept for moderators).
+#[derive(Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+}
+
+impl std::fmt::Debug for RequestMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestMeta(<redacted>)")
+    }
+}
+
+/// Stores a new comment and returns it as saved.
+#[tracing::instrument(skip_all, fields(article_id = %new.article_id, comment_id, status))]
+pub async fn submit(
+    state: &AppState,
+    new: &NewComment,
+    meta: &RequestMeta,
+) -> Result<db::comments::CommentRow, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let article = db::articles::upsert_for_comment(
+        &mut tx,
+        new.article_id.as_str(),
+        new.article_url.as_deref(),
+        new.article_title.as_deref(),
+    )
+    .await?;
+    if article.closed {
+        return Err(ErrorCode::CommentsClosed.into());
+    }
+    if let Some(parent) = new.parent_id
+        && !db::comments::is_approved_in_article(&mut tx, parent, new.article_id.as_str()).await?
+    {
+        return Err(ErrorCode::ParentNotFound.into());
+    }
+    let status = CommentStatus::Pending;
+    let body_html = render::body_html(new.body.as_str());
+    let fingerprint = crate::spam::fingerprint(new.body.as_str());
+    let row = db::comments::insert(
+        &mut tx,
+        &db::comments::InsertComment {
+            article_id: new.article_id.as_str(),
+            parent_id: new.parent_id,
+            author_name: new.author_name.as_str(),
+            author_email: new.author_email.as_str(),
+            author_url: new.author_url.as_ref().map(AuthorUrl::as_str),
+            avatar: &avatar_hash(new.author_email.as_str()),
+            body: new.body.as_str(),
+            body_html: &body_html,
+            body_fingerprint: &fingerprint,
+            status,
+            spam_score: 0.0,
+            spam_reasons: serde_json::json!([]),
+            ip: meta.ip,
+            user_agent: meta.user_agent.as_deref(),
+            referrer: meta.referrer.as_deref(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::Span::current()
+        .record("comment_id", row.id)
+        .record("status", row.status.0.as_str());
+    Ok(row)
+}

@@ -1,0 +1,88 @@
+//! Logging: the subscriber (human or JSON), and one log line per request
+//! with its id, method, route pattern (never the raw path), status and
+//! latency. Client addresses, user agents, emails and tokens are never
+//! logged.
+
+use crate::config::LogFormat;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use std::time::Instant;
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Installs the global subscriber. `RUST_LOG` overrides the default filter.
+pub fn init(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+        LogFormat::Human => builder.try_init(),
+    };
+}
+
+/// A client's request id is kept only when short and plain.
+fn usable_request_id(v: &HeaderValue) -> Option<String> {
+    let s = v.to_str().ok()?;
+    (1..=64).contains(&s.len()).then_some(())?;
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        .then(|| s.to_owned())
+}
+
+pub async fn request_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(usable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let quiet = route == "/healthz" || route == "/readyz";
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        route = %route,
+    );
+    let started = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    match result {
+        Ok(mut res) => {
+            let status = res.status().as_u16();
+            if quiet {
+                tracing::debug!(status, latency_ms, "request");
+            } else {
+                tracing::info!(status, latency_ms, "request");
+            }
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                res.headers_mut().insert(REQUEST_ID, v);
+            }
+            Ok(res)
+        }
+        Err(e) => {
+            tracing::warn!(
+                status = e.as_response_error().status_code().as_u16(),
+                latency_ms,
+                "request"
+            );
+            Err(e)
+        }
+    }
+}

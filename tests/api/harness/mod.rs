@@ -1,0 +1,269 @@
+//! The hermetic test harness: one throwaway PostgreSQL cluster per test
+//! process (or the server in `DATABASE_URL`), a template database migrated
+//! once, and a fresh database cloned from it for every test.
+
+use majlis::config::Config;
+use majlis::pg::Cluster;
+use majlis::startup::Application;
+use secrecy::SecretString;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use std::path::PathBuf;
+use std::str::FromStr;
+use tokio::sync::{Mutex, OnceCell};
+
+const TEMPLATE: &str = "majlis_template";
+
+/// Where the test server is, shared by every test of this process.
+struct Server {
+    admin: PgConnectOptions,
+    template: String,
+}
+
+static SERVER: OnceCell<Server> = OnceCell::const_new();
+static CLONE_LOCK: Mutex<()> = Mutex::const_new(());
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn sh_quote(s: &std::ffi::OsStr) -> String {
+    format!("'{}'", s.to_string_lossy().replace('\'', "'\\''"))
+}
+
+/// Stops clusters left behind by test processes that died without cleanup.
+async fn sweep_stale(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("majlis-test-")
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            if let Ok(c) = Cluster::new(&e.path()) {
+                let _ = c.stop("immediate").await;
+            }
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+async fn start_private_cluster() -> PgConnectOptions {
+    // Under the system temp dir, not target/: when tests run as root the
+    // cluster runs as `postgres`, which must be able to reach its directory.
+    let root = std::env::temp_dir();
+    sweep_stale(&root).await;
+    let base: PathBuf = root.join(format!("majlis-test-{}", std::process::id()));
+    let cluster = Cluster::new(&base).expect("PostgreSQL binaries for the test cluster");
+    cluster
+        .start(&[
+            "fsync = off",
+            "synchronous_commit = off",
+            "full_page_writes = off",
+            "max_connections = 200",
+            "shared_buffers = 128MB",
+        ])
+        .await
+        .expect("start the test cluster");
+    // A watchdog stops the cluster once this process exits (statics are
+    // never dropped).
+    let stop: Vec<String> = cluster
+        .stop_command_line()
+        .iter()
+        .map(|a| sh_quote(a))
+        .collect();
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
+        pid = std::process::id(),
+        stop = stop.join(" "),
+        dir = sh_quote(base.as_os_str()),
+    );
+    // The watchdog outlives this process on purpose, so it is never waited for.
+    #[allow(clippy::zombie_processes)]
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the cluster watchdog");
+    cluster.connect_options("postgres")
+}
+
+async fn server() -> &'static Server {
+    SERVER
+        .get_or_init(|| async {
+            let (admin, template) = match std::env::var("DATABASE_URL") {
+                Ok(url) if !url.trim().is_empty() => (
+                    PgConnectOptions::from_str(&url).expect("DATABASE_URL"),
+                    format!("{TEMPLATE}_{}", std::process::id()),
+                ),
+                _ => (start_private_cluster().await, TEMPLATE.to_owned()),
+            };
+            let mut conn = PgConnection::connect_with(&admin)
+                .await
+                .expect("connect as admin");
+            let drop = format!(
+                "drop database if exists {} with (force)",
+                quote_ident(&template)
+            );
+            sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+                .execute(&mut conn)
+                .await
+                .expect("drop template");
+            let create = format!("create database {}", quote_ident(&template));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+                .execute(&mut conn)
+                .await
+                .expect("create template");
+            conn.close().await.ok();
+            let mut tpl = PgConnection::connect_with(&admin.clone().database(&template))
+                .await
+                .expect("connect to template");
+            majlis::db::MIGRATOR
+                .run(&mut tpl)
+                .await
+                .expect("migrate template");
+            tpl.close().await.ok();
+            Server { admin, template }
+        })
+        .await
+}
+
+/// A fresh database cloned from the migrated template.
+pub async fn fresh_database() -> PgConnectOptions {
+    let server = server().await;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    {
+        let _guard = CLONE_LOCK.lock().await;
+        let mut conn = PgConnection::connect_with(&server.admin)
+            .await
+            .expect("connect as admin");
+        let sql = format!(
+            "create database {} template {}",
+            quote_ident(&name),
+            quote_ident(&server.template)
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .expect("clone template");
+        conn.close().await.ok();
+    }
+    server.admin.clone().database(&name)
+}
+
+pub const SITE: &str = "https://news.example";
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0001";
+
+/// The configuration every test server starts from.
+pub fn test_config() -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        allowed_origins: vec![SITE.to_owned()],
+        secret: Some(SecretString::from(TEST_SECRET)),
+        ..Config::default()
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub client: reqwest::Client,
+    #[allow(dead_code)]
+    pub db: PgConnectOptions,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Starts the real application on a random port with its own database.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        if std::env::var("TEST_LOG").is_ok() {
+            majlis::telemetry::init(majlis::config::LogFormat::Human);
+        }
+        let mut config = test_config();
+        adjust(&mut config);
+        let db = fresh_database().await;
+        let pool = majlis::db::connect(db.clone(), 5).await.expect("app pool");
+        let app = Application::build(config, pool.clone())
+            .await
+            .expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            address,
+            pool,
+            client,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_json(&self, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/comments"))
+            .json(body)
+            .send()
+            .await
+            .expect("post comment")
+    }
+
+    pub async fn post_form(
+        &self,
+        pairs: &[(&str, &str)],
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(pairs).expect("encode form");
+        let mut req = self
+            .client
+            .post(self.url("/api/v1/comments"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body);
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("post form")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("get")
+    }
+
+    /// Sets a comment's status directly (stand-in for a moderator).
+    pub async fn set_status(&self, id: i64, status: &str) {
+        sqlx::query("update comments set status = $2 where id = $1")
+            .bind(id)
+            .bind(status)
+            .execute(&self.pool)
+            .await
+            .expect("set status");
+    }
+}
+
+/// A valid JSON submission; tests override what they need.
+pub fn comment(article: &str, body: &str) -> serde_json::Value {
+    serde_json::json!({
+        "article_id": article,
+        "author_name": "سارة",
+        "author_email": "Sara.Reader@Example.com",
+        "author_url": "https://sara.example/blog",
+        "body": body,
+    })
+}

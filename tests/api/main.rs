@@ -1,0 +1,8 @@
+//! Integration tests over real HTTP against a real PostgreSQL.
+// Tests may panic on setup failures: that is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+mod listing;
+mod ops;
+mod submit;

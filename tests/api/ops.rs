@@ -1,0 +1,108 @@
+//! Health, readiness, unknown routes, request ids, security headers, CORS,
+//! and the form token.
+
+use crate::harness::{TestApp, comment};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/healthz").await;
+    assert_eq!(resp.status(), 200);
+    let resp = app.get("/readyz").await;
+    assert_eq!(resp.status(), 200);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["status"], "ready");
+}
+
+#[tokio::test]
+async fn readiness_is_503_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.pool.close().await;
+    let resp = app.get("/readyz").await;
+    assert_eq!(resp.status(), 503);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "db_unavailable");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_json_errors() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/api/v1/nothing-here").await;
+    assert_eq!(resp.status(), 404);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "not_found");
+    let resp = app.get("/api/v1/comments").await;
+    assert_eq!(resp.status(), 405);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_security_headers() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/healthz").await;
+    let id = resp.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36);
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert!(resp.headers().contains_key("referrer-policy"));
+    let resp = app
+        .client
+        .get(app.url("/healthz"))
+        .header("X-Request-Id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "abc-123");
+    let resp = app
+        .client
+        .get(app.url("/healthz"))
+        .header("X-Request-Id", "<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(resp.headers()["x-request-id"], "<script>");
+}
+
+#[tokio::test]
+async fn cors_allows_the_site_origin_only_and_never_credentials() {
+    let app = TestApp::spawn().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/comments"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .send()
+    };
+    let ok = preflight("https://news.example").await.unwrap();
+    assert!(ok.status().is_success());
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://news.example"
+    );
+    assert!(
+        !ok.headers()
+            .contains_key("access-control-allow-credentials")
+    );
+    let bad = preflight("https://evil.example").await.unwrap();
+    assert!(!bad.headers().contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
+async fn form_token_is_issued_per_article() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/api/v1/form-token?article_id=a1").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let v: Value = resp.json().await.unwrap();
+    let token = v["token"].as_str().unwrap();
+    assert!(token.contains('.'));
+    assert!(v["expires_at"].as_str().unwrap().ends_with('Z'));
+    let resp = app.get("/api/v1/form-token").await;
+    assert_eq!(resp.status(), 422);
+    // The token rides along with a submission.
+    let mut c = comment("a1", "with a token");
+    c["form_token"] = json!(token);
+    assert_eq!(app.post_json(&c).await.status(), 201);
+}
