@@ -18,3 +18,4 @@ pub mod spam;
 pub mod startup;
 pub mod submission;
 pub mod telemetry;
+pub mod training;

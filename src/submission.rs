@@ -253,6 +253,11 @@ pub async fn submit(
         },
     )
     .await?;
+    db::audit::insert(
+        &mut tx,
+        &db::audit::NewAuditEvent::submitted(row.id, status, row.spam_score),
+    )
+    .await?;
     tx.commit().await?;
     tracing::Span::current()
         .record("comment_id", row.id)

@@ -5,6 +5,7 @@
 //! tests against the real schema.
 
 pub mod articles;
+pub mod audit;
 pub mod comments;
 pub mod secrets;
 

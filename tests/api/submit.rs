@@ -440,3 +440,28 @@ async fn no_public_response_ever_contains_the_email() {
         assert!(!lower.contains("127.0.0.1"), "ip leaked in {b}");
     }
 }
+
+#[tokio::test]
+async fn each_submission_leaves_a_system_audit_event() {
+    let app = TestApp::spawn().await;
+    let v: Value = app
+        .post_json(&comment("a1", "audited"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (actor, action, new_status): (String, String, String) =
+        sqlx::query_as("select actor, action, new_status from audit_events where comment_id = $1")
+            .bind(v["id"].as_i64().unwrap())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (actor.as_str(), action.as_str(), new_status.as_str()),
+        ("system", "comment.submitted", "pending")
+    );
+    let err = sqlx::query("delete from audit_events")
+        .execute(&app.pool)
+        .await;
+    assert!(err.is_err(), "the audit log is append-only");
+}
