@@ -29,10 +29,14 @@ pub enum ErrorCode {
     RateLimited,
     DbUnavailable,
     Internal,
+    InvalidCredentials,
+    ModeratorNotFound,
+    EmailTaken,
+    LastAdmin,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::MalformedBody,
         ErrorCode::InvalidQuery,
         ErrorCode::Unauthorized,
@@ -51,6 +55,10 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::DbUnavailable,
         ErrorCode::Internal,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::ModeratorNotFound,
+        ErrorCode::EmailTaken,
+        ErrorCode::LastAdmin,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,19 +81,27 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::DbUnavailable => "db_unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::ModeratorNotFound => "moderator_not_found",
+            ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::LastAdmin => "last_admin",
         }
     }
 
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::MalformedBody | ErrorCode::InvalidQuery => StatusCode::BAD_REQUEST,
-            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden | ErrorCode::CommentsClosed => StatusCode::FORBIDDEN,
-            ErrorCode::NotFound | ErrorCode::CommentNotFound | ErrorCode::ParentNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            ErrorCode::NotFound
+            | ErrorCode::CommentNotFound
+            | ErrorCode::ParentNotFound
+            | ErrorCode::ModeratorNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::DuplicateComment | ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::DuplicateComment
+            | ErrorCode::Conflict
+            | ErrorCode::EmailTaken
+            | ErrorCode::LastAdmin => StatusCode::CONFLICT,
             ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -116,6 +132,9 @@ pub enum FieldCode {
     OutOfRange { min: i64, max: i64 },
     InvalidCursor,
     InvalidValue,
+    TooShort { min: usize },
+    PasswordContainsEmail,
+    NothingToChange,
 }
 
 impl FieldCode {
@@ -132,6 +151,9 @@ impl FieldCode {
             FieldCode::OutOfRange { .. } => "out_of_range",
             FieldCode::InvalidCursor => "invalid_cursor",
             FieldCode::InvalidValue => "invalid_value",
+            FieldCode::TooShort { .. } => "too_short",
+            FieldCode::PasswordContainsEmail => "password_contains_email",
+            FieldCode::NothingToChange => "nothing_to_change",
         }
     }
 }

@@ -105,6 +105,12 @@ fn en(msg: Msg) -> String {
             E::RateLimited => "You are doing that too often; please wait a moment and try again.",
             E::DbUnavailable => "The service is temporarily unavailable; please try again shortly.",
             E::Internal => "Something went wrong on our side.",
+            E::InvalidCredentials => "The email or password is not correct.",
+            E::ModeratorNotFound => "That moderator account does not exist.",
+            E::EmailTaken => "A moderator account with this email already exists.",
+            E::LastAdmin => {
+                "This would leave the site without an active admin; make another admin first."
+            }
         }
         .to_owned(),
         Msg::Field(code) => match code {
@@ -123,6 +129,11 @@ fn en(msg: Msg) -> String {
                 "This cursor is not valid; start again from the first page.".to_owned()
             }
             F::InvalidValue => "This value is not allowed.".to_owned(),
+            F::TooShort { min } => format!("This is too short: at least {min} characters."),
+            F::PasswordContainsEmail => {
+                "The password must not contain the email address or its name part.".to_owned()
+            }
+            F::NothingToChange => "Say what to change: a status or a new body.".to_owned(),
         },
         Msg::Anonymous => "Anonymous".to_owned(),
     }
@@ -151,6 +162,10 @@ fn ar(msg: Msg) -> String {
             E::RateLimited => "أنت تكرر ذلك كثيرًا؛ انتظر قليلًا ثم حاول مجددًا.",
             E::DbUnavailable => "الخدمة غير متاحة مؤقتًا؛ حاول مجددًا بعد قليل.",
             E::Internal => "حدث خطأ من جهتنا.",
+            E::InvalidCredentials => "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
+            E::ModeratorNotFound => "حساب المشرف هذا غير موجود.",
+            E::EmailTaken => "يوجد حساب مشرف بهذا البريد الإلكتروني بالفعل.",
+            E::LastAdmin => "سيترك هذا الموقع بلا مدير فعّال؛ عيّن مديرًا آخر أولًا.",
         }
         .to_owned(),
         Msg::Field(code) => match code {
@@ -165,6 +180,11 @@ fn ar(msg: Msg) -> String {
             F::OutOfRange { min, max } => format!("يجب أن يكون بين {min} و{max}."),
             F::InvalidCursor => "مؤشر الصفحة غير صالح؛ ابدأ من الصفحة الأولى.".to_owned(),
             F::InvalidValue => "هذه القيمة غير مسموح بها.".to_owned(),
+            F::TooShort { min } => format!("النص قصير جدًا: {min} حرفًا على الأقل."),
+            F::PasswordContainsEmail => {
+                "يجب ألا تحتوي كلمة المرور على البريد الإلكتروني أو الاسم الذي قبل @.".to_owned()
+            }
+            F::NothingToChange => "حدّد ما تريد تغييره: الحالة أو نصًا جديدًا.".to_owned(),
         },
         Msg::Anonymous => "مجهول".to_owned(),
     }

@@ -4,6 +4,8 @@
 //! `form_token` and `spam`; I/O lives in `db` (SQL), `routes` (HTTP),
 //! `pg` (the embedded PostgreSQL cluster) and `startup`.
 
+pub mod accounts;
+pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod db;
@@ -11,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod form_token;
 pub mod i18n;
+pub mod moderation;
 pub mod pg;
 pub mod render;
 pub mod routes;

@@ -1,9 +1,14 @@
-//! The `majlis` command: `serve` (the default), `migrate`.
+//! The `majlis` command: `serve` (the default), `migrate`,
+//! `moderator create`.
 
 use clap::{Parser, Subcommand};
+use majlis::accounts::{self, NewModerator};
 use majlis::config::Config;
+use majlis::i18n::{Lang, Msg};
 use majlis::startup::{Application, open_database};
 use majlis::telemetry;
+use secrecy::SecretString;
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -24,6 +29,35 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage moderator accounts.
+    Moderator {
+        #[command(subcommand)]
+        action: ModeratorCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModeratorCommand {
+    /// Create an account. The password is read from MAJLIS_PASSWORD, else
+    /// from the first line of standard input (never from an argument).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin or moderator
+        #[arg(long, default_value = "moderator")]
+        role: String,
+        /// Shown in the audit log (default: the email's local part).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+/// One line on standard error for the person at the terminal.
+fn say(line: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("{line}");
+    }
 }
 
 #[tokio::main]
@@ -33,10 +67,7 @@ async fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             // One line naming the variable, before any logging exists.
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("{e}");
-            }
+            say(&e.to_string());
             return ExitCode::from(2);
         }
     };
@@ -44,6 +75,26 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::Moderator {
+            action:
+                ModeratorCommand::Create {
+                    email,
+                    role,
+                    display_name,
+                },
+        } => {
+            let new = match read_password().and_then(|pw| {
+                NewModerator::parse(Some(&email), Some(pw), Some(&role), display_name.as_deref())
+                    .map_err(|f| first_problem(&f))
+            }) {
+                Ok(new) => new,
+                Err(problem) => {
+                    say(&problem);
+                    return ExitCode::from(2);
+                }
+            };
+            create_moderator(config, new).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,4 +129,66 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
         cluster.stop("fast").await?;
     }
     Ok(())
+}
+
+/// `MAJLIS_PASSWORD`, else the first line of standard input.
+fn read_password() -> Result<SecretString, String> {
+    if let Ok(pw) = std::env::var("MAJLIS_PASSWORD")
+        && !pw.is_empty()
+    {
+        return Ok(SecretString::from(pw));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        say("Password (it will be shown as you type; prefer MAJLIS_PASSWORD or a pipe):");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+    if pw.is_empty() {
+        return Err("no password: set MAJLIS_PASSWORD or pipe it on standard input".to_owned());
+    }
+    Ok(SecretString::from(pw))
+}
+
+/// The first field problem as one line (`password: This is too short...`).
+fn first_problem(f: &majlis::error::FieldErrors) -> String {
+    for field in ["email", "role", "display_name", "password"] {
+        if let Some(code) = f.get(field).and_then(|c| c.first()) {
+            return format!("{field}: {}", Lang::En.text(Msg::Field(*code)));
+        }
+    }
+    "the account is not valid".to_owned()
+}
+
+async fn create_moderator(config: Config, new: NewModerator) -> anyhow::Result<()> {
+    // A server may be running on the embedded cluster: leave it running then.
+    let was_running = match &config.database_url {
+        None => majlis::pg::Cluster::new(&config.data_dir)?.is_running().await,
+        Some(_) => false,
+    };
+    let db = open_database(&config).await?;
+    let created = accounts::create(&db.pool, None, new).await;
+    db.pool.close().await;
+    if let Some(cluster) = &db.cluster
+        && !was_running
+    {
+        cluster.stop("fast").await?;
+    }
+    match created {
+        Ok(row) => {
+            tracing::info!(moderator_id = row.id, role = %row.role.0, "moderator created");
+            Ok(())
+        }
+        Err(e) if e.code == majlis::error::ErrorCode::EmailTaken => {
+            anyhow::bail!("a moderator with this email already exists")
+        }
+        Err(e) => {
+            e.log_cause();
+            anyhow::bail!("creating the moderator failed: {}", e.code.as_str())
+        }
+    }
 }

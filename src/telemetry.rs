@@ -86,3 +86,14 @@ pub async fn request_log(
         }
     }
 }
+
+/// Runs CPU-heavy work (password hashing) on Tokio's blocking pool, inside
+/// the caller's span so its log lines keep the request id.
+pub async fn spawn_blocking_in_span<F, R>(f: F) -> Result<R, tokio::task::JoinError>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f)).await
+}

@@ -48,3 +48,28 @@ pub async fn fetch(conn: &mut PgConnection, id: &str) -> Result<Option<ArticleRo
     .fetch_optional(conn)
     .await
 }
+
+/// Opens or closes an article and sets (or clears, with `Some(None)`) its
+/// approval mode; creates the article when it was never seen, so comments
+/// can be closed before the first one.
+pub async fn update_settings(
+    conn: &mut PgConnection,
+    id: &str,
+    closed: Option<bool>,
+    approval_mode: Option<Option<&str>>,
+) -> Result<ArticleRow, sqlx::Error> {
+    sqlx::query_as(
+        "insert into articles (id, closed, approval_mode)
+         values ($1, coalesce($2, false), $4)
+         on conflict (id) do update set
+            closed = coalesce($2, articles.closed),
+            approval_mode = case when $3 then $4 else articles.approval_mode end
+         returning id, url, title, closed, approval_mode, comment_version, created_at",
+    )
+    .bind(id)
+    .bind(closed)
+    .bind(approval_mode.is_some())
+    .bind(approval_mode.flatten())
+    .fetch_one(conn)
+    .await
+}

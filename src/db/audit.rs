@@ -1,6 +1,8 @@
 //! The audit log: append-only rows, built by named constructors.
 
-use crate::domain::CommentStatus;
+use crate::domain::{CommentStatus, Role};
+use chrono::{DateTime, Utc};
+use serde_json::json;
 use sqlx::PgConnection;
 
 /// One event to append. `details` must never hold emails, IPs or tokens.
@@ -48,6 +50,204 @@ impl NewAuditEvent {
             details,
         }
     }
+}
+
+/// Why a login failed, as the log records it (never the email typed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFailure {
+    UnknownAccount,
+    WrongPassword,
+    Disabled,
+}
+
+impl LoginFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoginFailure::UnknownAccount => "unknown_account",
+            LoginFailure::WrongPassword => "wrong_password",
+            LoginFailure::Disabled => "disabled",
+        }
+    }
+}
+
+impl NewAuditEvent {
+    fn moderator_comment(
+        moderator_id: i64,
+        action: &'static str,
+        comment_id: i64,
+        old: CommentStatus,
+        new: CommentStatus,
+        reason: Option<&str>,
+        details: serde_json::Value,
+    ) -> Self {
+        NewAuditEvent {
+            actor: "moderator",
+            moderator_id: Some(moderator_id),
+            action,
+            comment_id: Some(comment_id),
+            old_status: Some(old),
+            new_status: Some(new),
+            reason: reason.map(str::to_owned),
+            details,
+        }
+    }
+
+    /// A moderator moved a comment from one status to another.
+    pub fn status_changed(
+        moderator_id: i64,
+        comment_id: i64,
+        old: CommentStatus,
+        new: CommentStatus,
+        reason: Option<&str>,
+    ) -> Self {
+        Self::moderator_comment(
+            moderator_id,
+            "comment.status_changed",
+            comment_id,
+            old,
+            new,
+            reason,
+            json!({}),
+        )
+    }
+
+    /// A moderator edited a comment's body (its status is unchanged by the
+    /// edit itself: old and new are the status it had).
+    pub fn edited(
+        moderator_id: i64,
+        comment_id: i64,
+        status: CommentStatus,
+        reason: Option<&str>,
+        version: i32,
+    ) -> Self {
+        Self::moderator_comment(
+            moderator_id,
+            "comment.edited",
+            comment_id,
+            status,
+            status,
+            reason,
+            json!({ "version": version }),
+        )
+    }
+
+    pub fn login_succeeded(moderator_id: i64) -> Self {
+        Self::by_moderator(moderator_id, "auth.login", json!({}))
+    }
+
+    /// A failed login: the account when the email named one, never the
+    /// email itself.
+    pub fn login_failed(moderator_id: Option<i64>, why: LoginFailure) -> Self {
+        NewAuditEvent {
+            actor: "moderator",
+            moderator_id,
+            action: "auth.login_failed",
+            comment_id: None,
+            old_status: None,
+            new_status: None,
+            reason: None,
+            details: json!({ "failure": why.as_str() }),
+        }
+    }
+
+    pub fn logout(moderator_id: i64) -> Self {
+        Self::by_moderator(moderator_id, "auth.logout", json!({}))
+    }
+
+    /// An account was created, by an admin or (`by` is `None`) from the
+    /// command line.
+    pub fn moderator_created(by: Option<i64>, created_id: i64, role: Role) -> Self {
+        let details = json!({ "target_moderator_id": created_id, "role": role.as_str() });
+        match by {
+            Some(admin) => Self::by_moderator(admin, "moderator.created", details),
+            None => NewAuditEvent {
+                actor: "system",
+                moderator_id: None,
+                action: "moderator.created",
+                comment_id: None,
+                old_status: None,
+                new_status: None,
+                reason: Some("command line".to_owned()),
+                details,
+            },
+        }
+    }
+
+    /// An admin changed an account; `details` says what (never the password).
+    pub fn moderator_updated(admin_id: i64, target_id: i64, changes: serde_json::Value) -> Self {
+        let mut details = json!({ "target_moderator_id": target_id });
+        if let (Some(d), serde_json::Value::Object(c)) = (details.as_object_mut(), changes) {
+            d.extend(c);
+        }
+        Self::by_moderator(admin_id, "moderator.updated", details)
+    }
+
+    /// An admin opened or closed an article or overrode its approval mode.
+    pub fn article_updated(
+        admin_id: i64,
+        article_id: &str,
+        closed: bool,
+        approval_mode: Option<&str>,
+    ) -> Self {
+        Self::by_moderator(
+            admin_id,
+            "article.updated",
+            json!({ "article_id": article_id, "closed": closed, "approval_mode": approval_mode }),
+        )
+    }
+}
+
+/// An event as the log shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub moderator_id: Option<i64>,
+    pub moderator_name: Option<String>,
+    pub action: String,
+    pub comment_id: Option<i64>,
+    pub old_status: Option<String>,
+    pub new_status: Option<String>,
+    pub reason: Option<String>,
+    pub details: sqlx::types::Json<serde_json::Value>,
+}
+
+const ROW_SELECT: &str = "select e.id, e.at, e.actor, e.moderator_id, m.display_name as moderator_name,
+        e.action, e.comment_id, e.old_status, e.new_status, e.reason, e.details
+     from audit_events e left join moderators m on m.id = e.moderator_id";
+
+/// One page of the log, newest first, before event `before` (exclusive).
+pub async fn list(
+    conn: &mut PgConnection,
+    comment_id: Option<i64>,
+    moderator_id: Option<i64>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let sql = format!(
+        "{ROW_SELECT}
+         where ($1::bigint is null or e.comment_id = $1)
+           and ($2::bigint is null or e.moderator_id = $2)
+           and ($3::bigint is null or e.id < $3)
+         order by e.id desc limit $4"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(comment_id)
+        .bind(moderator_id)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+}
+
+/// A comment's history, oldest first (bounded).
+pub async fn history(conn: &mut PgConnection, comment_id: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let sql = format!("{ROW_SELECT} where e.comment_id = $1 order by e.id limit 500");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(comment_id)
+        .fetch_all(conn)
+        .await
 }
 
 pub async fn insert(conn: &mut PgConnection, e: &NewAuditEvent) -> Result<i64, sqlx::Error> {

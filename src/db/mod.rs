@@ -7,7 +7,11 @@
 pub mod articles;
 pub mod audit;
 pub mod comments;
+pub mod login_throttle;
+pub mod moderation;
+pub mod moderators;
 pub mod secrets;
+pub mod sessions;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -7,3 +7,6 @@ pub mod status;
 pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, avatar_hash};
 pub use cursor::Cursor;
 pub use status::{ApprovalMode, CommentStatus};
+pub mod moderator;
+
+pub use moderator::{DisplayName, ModeratorEmail, Role};

@@ -1,21 +1,138 @@
 //! HTTP only: the route table and the handlers, grouped by client.
 
+pub mod admin;
+pub mod auth;
+pub mod body;
+pub mod moderation;
 pub mod ops;
 pub mod public;
 pub mod request;
 pub mod views;
 
+use crate::domain::Role;
 use crate::error::{ApiError, ErrorCode};
-use actix_web::{HttpResponse, Resource, web};
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route, web};
+
+/// Every route that needs a token, with the least role that may use it.
+/// A test walks the route table and fails when a route under
+/// `/api/v1/{moderation,admin,export,privacy,auth/logout}` is missing here,
+/// and checks 401 without a token and 403 for a too-weak role on each.
+pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
+    ("POST", "/api/v1/auth/logout", Role::Moderator),
+    ("GET", "/api/v1/moderation/comments", Role::Moderator),
+    ("GET", "/api/v1/moderation/counts", Role::Moderator),
+    ("POST", "/api/v1/moderation/comments/bulk", Role::Moderator),
+    ("GET", "/api/v1/moderation/comments/{id}", Role::Moderator),
+    ("PATCH", "/api/v1/moderation/comments/{id}", Role::Moderator),
+    ("GET", "/api/v1/moderation/log", Role::Moderator),
+    ("GET", "/api/v1/admin/moderators", Role::Admin),
+    ("POST", "/api/v1/admin/moderators", Role::Admin),
+    ("PATCH", "/api/v1/admin/moderators/{id}", Role::Admin),
+    ("PATCH", "/api/v1/admin/articles/{article_id:.+}", Role::Admin),
+];
+
+/// Path prefixes under which every route must be in `PROTECTED_ROUTES`.
+pub const PROTECTED_PREFIXES: &[&str] = &[
+    "/api/v1/moderation/",
+    "/api/v1/admin/",
+    "/api/v1/export/",
+    "/api/v1/privacy/",
+    "/api/v1/auth/logout",
+];
+
+type Endpoint = (Method, Route);
+
+fn on<F, Args>(method: Method, handler: F) -> Endpoint
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    (method.clone(), web::method(method).to(handler))
+}
+
+/// The route table: each path with its methods. Registration order matters
+/// where paths overlap (`comments/bulk` before `comments/{id}`).
+fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
+    use Method as M;
+    vec![
+        ("/healthz", vec![on(M::GET, ops::healthz)]),
+        ("/readyz", vec![on(M::GET, ops::readyz)]),
+        ("/api/v1/comments", vec![on(M::POST, public::comments::submit)]),
+        (
+            "/api/v1/articles/{article_id:.+}/comments",
+            vec![on(M::GET, public::comments::list)],
+        ),
+        (
+            "/api/v1/comment-counts",
+            vec![on(M::GET, public::comments::counts)],
+        ),
+        (
+            "/api/v1/form-token",
+            vec![on(M::GET, public::form_token::issue)],
+        ),
+        ("/api/v1/auth/login", vec![on(M::POST, auth::login)]),
+        ("/api/v1/auth/logout", vec![on(M::POST, auth::logout)]),
+        (
+            "/api/v1/moderation/comments",
+            vec![on(M::GET, moderation::queue)],
+        ),
+        (
+            "/api/v1/moderation/counts",
+            vec![on(M::GET, moderation::counts)],
+        ),
+        (
+            "/api/v1/moderation/comments/bulk",
+            vec![on(M::POST, moderation::bulk)],
+        ),
+        (
+            "/api/v1/moderation/comments/{id}",
+            vec![
+                on(M::GET, moderation::show),
+                on(M::PATCH, moderation::decide),
+            ],
+        ),
+        ("/api/v1/moderation/log", vec![on(M::GET, moderation::log)]),
+        (
+            "/api/v1/admin/moderators",
+            vec![
+                on(M::GET, admin::list_moderators),
+                on(M::POST, admin::create_moderator),
+            ],
+        ),
+        (
+            "/api/v1/admin/moderators/{id}",
+            vec![on(M::PATCH, admin::update_moderator)],
+        ),
+        (
+            "/api/v1/admin/articles/{article_id:.+}",
+            vec![on(M::PATCH, admin::update_article)],
+        ),
+    ]
+}
 
 /// Every route of the API. Tests build the same table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/healthz").get(ops::healthz))
-        .service(resource("/readyz").get(ops::readyz))
-        .service(resource("/api/v1/comments").post(public::comments::submit))
-        .service(resource("/api/v1/articles/{article_id:.+}/comments").get(public::comments::list))
-        .service(resource("/api/v1/comment-counts").get(public::comments::counts))
-        .service(resource("/api/v1/form-token").get(public::form_token::issue));
+    for (path, endpoints) in table() {
+        let mut r = resource(path);
+        for (_, route) in endpoints {
+            r = r.route(route);
+        }
+        cfg.service(r);
+    }
+}
+
+/// `(method, path pattern)` of every registered route, in table order.
+pub fn registered_routes() -> Vec<(String, &'static str)> {
+    table()
+        .into_iter()
+        .flat_map(|(path, endpoints)| {
+            endpoints
+                .into_iter()
+                .map(move |(m, _)| (m.as_str().to_owned(), path))
+        })
+        .collect()
 }
 
 /// A path whose unsupported methods answer 405 in the API's error shape.
@@ -29,4 +146,30 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ErrorCode::MethodNotAllowed.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_under_a_protected_prefix_is_listed_with_a_role() {
+        let registered = registered_routes();
+        for (method, path) in &registered {
+            if PROTECTED_PREFIXES.iter().any(|p| path.starts_with(p)) {
+                assert!(
+                    PROTECTED_ROUTES
+                        .iter()
+                        .any(|(m, p, _)| m == method && p == path),
+                    "{method} {path} is not in PROTECTED_ROUTES"
+                );
+            }
+        }
+        for (m, p, _) in PROTECTED_ROUTES {
+            assert!(
+                registered.iter().any(|(rm, rp)| rm == m && rp == p),
+                "{m} {p} is listed but not registered"
+            );
+        }
+    }
 }

@@ -1,0 +1,233 @@
+//! Moderator accounts: creating one (from the command line or by an admin)
+//! and changing one, with the password policy and the last-admin rule.
+
+use crate::auth::password;
+use crate::db;
+use crate::db::audit::NewAuditEvent;
+use crate::db::moderators::{InsertModerator, ModeratorChanges, ModeratorRow};
+use crate::domain::moderator::{AccountState, check_new_password, keeps_an_admin};
+use crate::domain::{DisplayName, ModeratorEmail, Role};
+use crate::error::{ApiError, ErrorCode, FieldErrors};
+use crate::telemetry::spawn_blocking_in_span;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use sqlx::PgPool;
+
+/// A validated new account.
+pub struct NewModerator {
+    pub email: ModeratorEmail,
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub password: SecretString,
+}
+
+impl NewModerator {
+    /// Checks every field, reporting all problems at once. The display name
+    /// defaults to the email's local part, the role to `moderator`.
+    pub fn parse(
+        email: Option<&str>,
+        password: Option<SecretString>,
+        role: Option<&str>,
+        display_name: Option<&str>,
+    ) -> Result<NewModerator, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let email = f.take("email", ModeratorEmail::parse(email.unwrap_or("")));
+        let role = match role {
+            None => Some(Role::Moderator),
+            Some(r) => f.take("role", Role::parse(r)),
+        };
+        let display_name = match (display_name.filter(|d| !d.trim().is_empty()), &email) {
+            (Some(d), _) => f.take("display_name", DisplayName::parse(d)),
+            (None, Some(e)) => Some(DisplayName::from_email(e)),
+            (None, None) => None,
+        };
+        let password = match (password, &email) {
+            (None, _) => {
+                f.add("password", crate::error::FieldCode::Required);
+                None
+            }
+            (Some(p), Some(e)) => f
+                .take("password", check_new_password(p.expose_secret(), e))
+                .map(|()| p),
+            (Some(p), None) => Some(p),
+        };
+        match (email, display_name, role, password) {
+            (Some(email), Some(display_name), Some(role), Some(password)) if f.is_empty() => {
+                Ok(NewModerator {
+                    email,
+                    display_name,
+                    role,
+                    password,
+                })
+            }
+            _ => Err(f),
+        }
+    }
+}
+
+async fn hash_in_background(password: SecretString) -> Result<String, ApiError> {
+    spawn_blocking_in_span(move || password::hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+fn email_taken(e: sqlx::Error) -> ApiError {
+    match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some(db::moderators::EMAIL_KEY) => {
+            ErrorCode::EmailTaken.into()
+        }
+        _ => e.into(),
+    }
+}
+
+/// Creates an account; `by` is the admin, or `None` from the command line.
+#[tracing::instrument(skip_all, fields(by = ?by, role = %new.role, moderator_id))]
+pub async fn create(
+    pool: &PgPool,
+    by: Option<i64>,
+    new: NewModerator,
+) -> Result<ModeratorRow, ApiError> {
+    let hash = hash_in_background(new.password).await?;
+    let mut tx = pool.begin().await?;
+    let row = db::moderators::insert(
+        &mut tx,
+        &InsertModerator {
+            email: new.email.as_str(),
+            display_name: new.display_name.as_str(),
+            role: new.role,
+            password_hash: &hash,
+        },
+    )
+    .await
+    .map_err(email_taken)?;
+    let event = NewAuditEvent::moderator_created(by, row.id, new.role);
+    db::audit::insert(&mut tx, &event).await?;
+    tx.commit().await?;
+    tracing::Span::current().record("moderator_id", row.id);
+    Ok(row)
+}
+
+/// What an admin asked to change on an account (validated but the
+/// password, which is checked against the account's email).
+#[derive(Default)]
+pub struct AccountPatch {
+    pub role: Option<Role>,
+    pub display_name: Option<DisplayName>,
+    pub disabled: Option<bool>,
+    pub password: Option<SecretString>,
+}
+
+/// Applies `patch` to account `id` for admin `admin_id`. Disabling an
+/// account or changing its password ends its sessions (except the admin's
+/// own current one, `keep_session`). The last active admin cannot be
+/// disabled or demoted: active admin rows are locked while deciding, so
+/// two concurrent demotions cannot both pass.
+#[tracing::instrument(skip_all, fields(admin_id, target_id = id))]
+pub async fn update(
+    pool: &PgPool,
+    admin_id: i64,
+    keep_session: &[u8],
+    id: i64,
+    patch: AccountPatch,
+) -> Result<ModeratorRow, ApiError> {
+    tracing::Span::current().record("admin_id", admin_id);
+    let new_hash = match patch.password {
+        Some(pw) => {
+            let mut conn = pool.acquire().await?;
+            let target = db::moderators::fetch(&mut conn, id)
+                .await?
+                .ok_or(ApiError::new(ErrorCode::ModeratorNotFound))?;
+            drop(conn);
+            let email = ModeratorEmail::parse(&target.email)
+                .map_err(|c| ApiError::field("password", c))?;
+            check_new_password(pw.expose_secret(), &email)
+                .map_err(|c| ApiError::field("password", c))?;
+            Some(hash_in_background(pw).await?)
+        }
+        None => None,
+    };
+    let mut tx = pool.begin().await?;
+    let active_admins = db::moderators::lock_active_admins(&mut tx).await?;
+    let before = db::moderators::fetch_for_update(&mut tx, id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::ModeratorNotFound))?;
+    let was = AccountState {
+        role: before.role.0,
+        disabled: before.disabled,
+    };
+    let will = AccountState {
+        role: patch.role.unwrap_or(was.role),
+        disabled: patch.disabled.unwrap_or(was.disabled),
+    };
+    if !keeps_an_admin(was, will, active_admins) {
+        return Err(ErrorCode::LastAdmin.into());
+    }
+    let row = db::moderators::update(
+        &mut tx,
+        id,
+        &ModeratorChanges {
+            role: patch.role,
+            display_name: patch.display_name.as_ref().map(DisplayName::as_str),
+            disabled: patch.disabled,
+            password_hash: new_hash.as_deref(),
+        },
+    )
+    .await?;
+    if will.disabled || new_hash.is_some() {
+        db::sessions::delete_for_moderator_except(&mut tx, id, keep_session).await?;
+    }
+    let mut changes = serde_json::Map::new();
+    if was.role != will.role {
+        changes.insert("role".into(), json!({"from": was.role, "to": will.role}));
+    }
+    if was.disabled != will.disabled {
+        changes.insert("disabled".into(), json!(will.disabled));
+    }
+    if patch.display_name.is_some_and(|d| d.as_str() != before.display_name) {
+        changes.insert("display_name_changed".into(), json!(true));
+    }
+    if new_hash.is_some() {
+        changes.insert("password_changed".into(), json!(true));
+    }
+    if !changes.is_empty() {
+        let e = NewAuditEvent::moderator_updated(admin_id, id, changes.into());
+        db::audit::insert(&mut tx, &e).await?;
+    }
+    tx.commit().await?;
+    Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_accounts_default_their_role_and_name_and_check_the_password() {
+        let m = NewModerator::parse(
+            Some("Editor@News.Example"),
+            Some(SecretString::from("correct horse battery")),
+            None,
+            None,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(m.role, Role::Moderator);
+        assert_eq!(m.display_name.as_str(), "editor");
+        let f = NewModerator::parse(
+            Some("editor@news.example"),
+            Some(SecretString::from("editor-2024-xx")),
+            Some("root"),
+            None,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            f.get("password"),
+            Some(&[crate::error::FieldCode::PasswordContainsEmail][..])
+        );
+        assert!(f.get("role").is_some());
+        let f = NewModerator::parse(None, None, None, None).err().unwrap();
+        assert!(f.get("email").is_some() && f.get("password").is_some());
+    }
+}

@@ -1,0 +1,158 @@
+//! Moderator authentication: Argon2id passwords, random session tokens
+//! stored hashed, the login use case with its throttle, and the extractors
+//! that guard the moderator and admin routes.
+
+pub mod login;
+pub mod password;
+pub mod throttle;
+pub mod token;
+
+use crate::db;
+use crate::domain::Role;
+use crate::error::{ApiError, ErrorCode};
+use crate::startup::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use secrecy::SecretString;
+
+/// The moderator a request acts for, from a live session.
+#[derive(Clone)]
+pub struct Session {
+    pub moderator_id: i64,
+    pub role: Role,
+    token_hash: Vec<u8>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("moderator_id", &self.moderator_id)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub fn token_hash(&self) -> &[u8] {
+        &self.token_hash
+    }
+}
+
+/// The bearer token of a request, if it has the shape of one.
+pub fn bearer_token(req: &HttpRequest) -> Option<SecretString> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && token::is_well_formed(token))
+        .then(|| SecretString::from(token))
+}
+
+/// 401 without a live session, 403 when its role may not act as `required`.
+pub fn authorize(session: Option<Session>, required: Role) -> Result<Session, ApiError> {
+    let session = session.ok_or(ApiError::new(ErrorCode::Unauthorized))?;
+    if session.role.may_act_as(required) {
+        Ok(session)
+    } else {
+        Err(ErrorCode::Forbidden.into())
+    }
+}
+
+async fn session_of(req: HttpRequest) -> Result<Option<Session>, ApiError> {
+    let Some(token) = bearer_token(&req) else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
+    let token_hash = token::digest(&token);
+    let mut conn = state.pool.acquire().await?;
+    let owner = db::sessions::authenticate(&mut conn, &token_hash).await?;
+    Ok(owner.map(|o| Session {
+        moderator_id: o.moderator_id,
+        role: o.role.0,
+        token_hash,
+    }))
+}
+
+/// Any signed-in account (role `moderator` or `admin`).
+#[derive(Debug, Clone)]
+pub struct Moderator(pub Session);
+
+/// A signed-in admin; other roles get 403.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Session);
+
+impl FromRequest for Moderator {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authorize(session_of(req).await?, Role::Moderator).map(Moderator) })
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authorize(session_of(req).await?, Role::Admin).map(Admin) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn session(role: Role) -> Session {
+        Session {
+            moderator_id: 1,
+            role,
+            token_hash: vec![0; 32],
+        }
+    }
+
+    #[test]
+    fn no_session_is_401_and_the_wrong_role_is_403() {
+        let code = |r: Result<Session, ApiError>| r.map(|_| ()).map_err(|e| e.code);
+        assert_eq!(
+            code(authorize(None, Role::Moderator)),
+            Err(ErrorCode::Unauthorized)
+        );
+        assert_eq!(
+            code(authorize(Some(session(Role::Moderator)), Role::Admin)),
+            Err(ErrorCode::Forbidden)
+        );
+        assert_eq!(
+            code(authorize(Some(session(Role::Moderator)), Role::Moderator)),
+            Ok(())
+        );
+        assert_eq!(code(authorize(Some(session(Role::Admin)), Role::Admin)), Ok(()));
+        assert!(!format!("{:?}", session(Role::Admin)).contains("token"));
+    }
+
+    #[test]
+    fn only_well_formed_bearer_tokens_are_read() {
+        let good = "a".repeat(43);
+        let req = TestRequest::default()
+            .insert_header(("Authorization", format!("bearer {good}")))
+            .to_http_request();
+        assert!(bearer_token(&req).is_some());
+        for bad in [
+            format!("Basic {good}"),
+            "Bearer short".to_owned(),
+            format!("Bearer{good}"),
+        ] {
+            let req = TestRequest::default()
+                .insert_header(("Authorization", bad))
+                .to_http_request();
+            assert!(bearer_token(&req).is_none());
+        }
+        assert!(bearer_token(&TestRequest::default().to_http_request()).is_none());
+    }
+}

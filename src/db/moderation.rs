@@ -1,0 +1,198 @@
+//! The moderation side of comments: the queue, counts, one comment under
+//! lock, decisions and edits, and an author's record.
+
+use crate::db::comments::{COLUMNS, CommentRow};
+use crate::domain::{CommentStatus, Cursor};
+use ipnet::IpNet;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+
+/// What the queue is filtered by; every filter is optional but `status`
+/// (`None` means every status).
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub status: Option<CommentStatus>,
+    pub article_id: Option<String>,
+    /// Compared case-insensitively.
+    pub email: Option<String>,
+    /// An address (a /32 or /128) or a range.
+    pub ip: Option<IpNet>,
+    /// A substring of the body or the author's name.
+    pub q: Option<String>,
+    pub min_score: Option<f64>,
+}
+
+/// `%`, `_` and `\` typed by a moderator match themselves.
+pub fn like_pattern(q: &str) -> String {
+    let mut p = String::with_capacity(q.len() + 2);
+    p.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// One page of the queue, newest first, strictly after `after`.
+///
+/// The SQL names only the filters that are set (rather than the
+/// `($1 is null or ..)` form): each combination gets its own prepared
+/// statement and plan, so a generic plan never has to serve both "no
+/// filter" and "by email" and the keyset condition stays an index bound.
+pub async fn list_queue(
+    conn: &mut PgConnection,
+    f: &QueueFilter,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<CommentRow>, sqlx::Error> {
+    let mut qb: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("select {COLUMNS} from comments where true"));
+    if let Some(s) = f.status {
+        qb.push(" and status = ").push_bind(s.as_str());
+    }
+    if let Some(a) = &f.article_id {
+        qb.push(" and article_id = ").push_bind(a.clone());
+    }
+    if let Some(e) = &f.email {
+        qb.push(" and lower(author_email) = lower(")
+            .push_bind(e.clone())
+            .push(")");
+    }
+    if let Some(ip) = f.ip {
+        qb.push(" and ip <<= ").push_bind(ip);
+    }
+    if let Some(q) = &f.q {
+        let pattern = like_pattern(q);
+        qb.push(" and (body ilike ")
+            .push_bind(pattern.clone())
+            .push(" or author_name ilike ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some(m) = f.min_score {
+        qb.push(" and spam_score >= ").push_bind(m);
+    }
+    if let Some(c) = after {
+        qb.push(" and (created_at, id) < (")
+            .push_bind(c.created_at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
+    }
+    qb.push(" order by created_at desc, id desc limit ")
+        .push_bind(limit);
+    qb.build_query_as().fetch_all(conn).await
+}
+
+/// How many comments are in each status (every status present, 0 if none).
+pub async fn counts(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select s.status, (select count(*) from comments c where c.status = s.status)
+         from unnest(array['pending', 'approved', 'spam', 'rejected']) as s(status)",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn fetch(conn: &mut PgConnection, id: i64) -> Result<Option<CommentRow>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from comments where id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The comment, locked until the transaction ends: concurrent decisions on
+/// it queue up behind this one and then see its new version.
+pub async fn fetch_for_update(
+    conn: &mut PgConnection,
+    id: i64,
+) -> Result<Option<CommentRow>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from comments where id = $1 for update");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// A new status and/or body (with its HTML and fingerprint); bumps the
+/// version, and the article's `comment_version`.
+pub struct CommentUpdate<'a> {
+    pub status: CommentStatus,
+    pub body: Option<(&'a str, &'a str, &'a str)>,
+}
+
+pub async fn apply_update(
+    conn: &mut PgConnection,
+    id: i64,
+    u: &CommentUpdate<'_>,
+) -> Result<CommentRow, sqlx::Error> {
+    let (body, html, fingerprint) = match u.body {
+        Some((b, h, f)) => (Some(b), Some(h), Some(f)),
+        None => (None, None, None),
+    };
+    let sql = format!(
+        "with c as (
+            update comments set
+                status = $2,
+                body = coalesce($3, body),
+                body_html = coalesce($4, body_html),
+                body_fingerprint = coalesce($5, body_fingerprint),
+                version = version + 1
+            where id = $1
+            returning {COLUMNS}
+         ), a as (
+            update articles set comment_version = comment_version + 1
+            where id = (select article_id from c)
+         )
+         select * from c"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(u.status.as_str())
+        .bind(body)
+        .bind(html)
+        .bind(fingerprint)
+        .fetch_one(conn)
+        .await
+}
+
+/// An author's comments per status, by email and by IP.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct StatusCounts {
+    pub pending: i64,
+    pub approved: i64,
+    pub spam: i64,
+    pub rejected: i64,
+}
+
+pub async fn author_counts(
+    conn: &mut PgConnection,
+    email: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(StatusCounts, Option<StatusCounts>), sqlx::Error> {
+    const SUMS: &str = "count(*) filter (where status = 'pending') as pending,
+        count(*) filter (where status = 'approved') as approved,
+        count(*) filter (where status = 'spam') as spam,
+        count(*) filter (where status = 'rejected') as rejected";
+    let by_email: StatusCounts = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {SUMS} from comments where lower(author_email) = lower($1)"
+    )))
+    .bind(email)
+    .fetch_one(&mut *conn)
+    .await?;
+    let by_ip = match ip {
+        Some(ip) => Some(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "select {SUMS} from comments where ip = $1"
+            )))
+            .bind(ip)
+            .fetch_one(&mut *conn)
+            .await?,
+        ),
+        None => None,
+    };
+    Ok((by_email, by_ip))
+}

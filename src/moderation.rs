@@ -1,0 +1,471 @@
+//! Moderators' decisions and edits: the pure rules (queue query, If-Match,
+//! what a request changes) and the use case that applies one decision to
+//! one comment inside a caller's transaction, with its audit events and
+//! the classifier's training.
+
+use crate::db;
+use crate::db::audit::NewAuditEvent;
+use crate::db::comments::CommentRow;
+use crate::db::moderation::{CommentUpdate, QueueFilter};
+use crate::domain::{ArticleId, CommentBody, CommentStatus, Cursor};
+use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::render;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ipnet::IpNet;
+use sqlx::PgConnection;
+use std::net::IpAddr;
+
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 100;
+pub const MAX_QUERY_CHARS: usize = 200;
+pub const MAX_REASON_CHARS: usize = 500;
+pub const MAX_BULK_IDS: usize = 500;
+
+/// A parsed `GET /api/v1/moderation/comments` query.
+#[derive(Debug, Clone)]
+pub struct QueueQuery {
+    pub filter: QueueFilter,
+    pub cursor: Option<Cursor>,
+    pub limit: i64,
+}
+
+fn parse_limit(v: &str, max: i64) -> Result<i64, FieldCode> {
+    match v.trim().parse::<i64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(FieldCode::OutOfRange { min: 1, max }),
+        Err(_) => Err(FieldCode::InvalidNumber),
+    }
+}
+
+fn parse_ip(v: &str) -> Result<IpNet, FieldCode> {
+    let v = v.trim();
+    v.parse::<IpNet>()
+        .or_else(|_| v.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| FieldCode::InvalidValue)
+}
+
+impl QueueQuery {
+    /// `status` defaults to `pending`; `status=all` lists every status.
+    /// Empty parameters count as absent; unknown ones are ignored.
+    pub fn parse(pairs: &[(String, String)]) -> Result<QueueQuery, ApiError> {
+        let mut q = QueueQuery {
+            filter: QueueFilter {
+                status: Some(CommentStatus::Pending),
+                ..QueueFilter::default()
+            },
+            cursor: None,
+            limit: DEFAULT_PAGE,
+        };
+        let mut f = FieldErrors::default();
+        for (k, v) in pairs {
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            match k.as_str() {
+                "status" if v == "all" => q.filter.status = None,
+                "status" => match v.parse() {
+                    Ok(s) => q.filter.status = Some(s),
+                    Err(()) => f.add("status", FieldCode::InvalidValue),
+                },
+                "article_id" => {
+                    q.filter.article_id = f
+                        .take("article_id", ArticleId::parse(v))
+                        .map(|a| a.as_str().to_owned());
+                }
+                "email" if v.chars().count() > 254 => {
+                    f.add("email", FieldCode::TooLong { max: 254 });
+                }
+                "email" => q.filter.email = Some(v.to_owned()),
+                "ip" => q.filter.ip = f.take("ip", parse_ip(v)),
+                "q" if v.chars().count() > MAX_QUERY_CHARS => {
+                    f.add(
+                        "q",
+                        FieldCode::TooLong {
+                            max: MAX_QUERY_CHARS,
+                        },
+                    );
+                }
+                "q" => q.filter.q = Some(v.to_owned()),
+                "min_score" => match v.parse::<f64>() {
+                    Ok(n) if n.is_finite() => q.filter.min_score = Some(n),
+                    _ => f.add("min_score", FieldCode::InvalidNumber),
+                },
+                "cursor" => match Cursor::decode(v) {
+                    Some(c) => q.cursor = Some(c),
+                    None => f.add("cursor", FieldCode::InvalidCursor),
+                },
+                "limit" => {
+                    if let Some(n) = f.take("limit", parse_limit(v, MAX_PAGE)) {
+                        q.limit = n;
+                    }
+                }
+                _ => {}
+            }
+        }
+        f.into_result()?;
+        Ok(q)
+    }
+}
+
+/// A parsed `GET /api/v1/moderation/log` query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogQuery {
+    pub comment_id: Option<i64>,
+    pub moderator_id: Option<i64>,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// The log's cursor: the id of the last event shown, made opaque.
+pub fn encode_log_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("log:{id}"))
+}
+
+pub fn decode_log_cursor(s: &str) -> Option<i64> {
+    let raw = URL_SAFE_NO_PAD.decode(s.trim()).ok()?;
+    let text = std::str::from_utf8(&raw).ok()?;
+    text.strip_prefix("log:")?.parse().ok().filter(|n| *n > 0)
+}
+
+fn parse_id(v: &str) -> Result<i64, FieldCode> {
+    v.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(FieldCode::InvalidNumber)
+}
+
+impl LogQuery {
+    pub fn parse(pairs: &[(String, String)]) -> Result<LogQuery, ApiError> {
+        let mut q = LogQuery {
+            comment_id: None,
+            moderator_id: None,
+            before: None,
+            limit: DEFAULT_PAGE,
+        };
+        let mut f = FieldErrors::default();
+        for (k, v) in pairs {
+            if v.trim().is_empty() {
+                continue;
+            }
+            match k.as_str() {
+                "comment_id" => q.comment_id = f.take("comment_id", parse_id(v)),
+                "moderator_id" => q.moderator_id = f.take("moderator_id", parse_id(v)),
+                "cursor" => match decode_log_cursor(v) {
+                    Some(id) => q.before = Some(id),
+                    None => f.add("cursor", FieldCode::InvalidCursor),
+                },
+                "limit" => {
+                    if let Some(n) = f.take("limit", parse_limit(v, 200)) {
+                        q.limit = n;
+                    }
+                }
+                _ => {}
+            }
+        }
+        f.into_result()?;
+        Ok(q)
+    }
+}
+
+/// What `If-Match` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No header, or `*`: any version.
+    Any,
+    /// One of these versions (strong entity tags `"3"`).
+    Versions(Vec<i32>),
+}
+
+impl IfMatch {
+    /// Weak tags and garbage match nothing (so they answer 412).
+    pub fn parse(header: Option<&str>) -> IfMatch {
+        let Some(h) = header.map(str::trim) else {
+            return IfMatch::Any;
+        };
+        if h == "*" {
+            return IfMatch::Any;
+        }
+        IfMatch::Versions(
+            h.split(',')
+                .filter_map(|t| {
+                    t.trim()
+                        .strip_prefix('"')?
+                        .strip_suffix('"')?
+                        .parse()
+                        .ok()
+                })
+                .collect(),
+        )
+    }
+
+    pub fn allows(&self, version: i32) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(v) => v.contains(&version),
+        }
+    }
+}
+
+/// The entity tag of a comment version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// A validated decision or edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub status: Option<CommentStatus>,
+    pub body: Option<CommentBody>,
+    pub reason: Option<String>,
+}
+
+/// An optional free-text reason: trimmed, at most 500 characters, no
+/// control characters but newlines.
+pub fn parse_reason(raw: Option<&str>) -> Result<Option<String>, FieldCode> {
+    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(FieldCode::ControlCharacters);
+    }
+    if s.chars().count() > MAX_REASON_CHARS {
+        return Err(FieldCode::TooLong {
+            max: MAX_REASON_CHARS,
+        });
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// What applying a decision to a comment changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub new_status: CommentStatus,
+    pub status_changed: bool,
+    pub edited: bool,
+}
+
+impl Change {
+    pub fn is_noop(self) -> bool {
+        !self.status_changed && !self.edited
+    }
+}
+
+/// Moderators may move a comment between any two statuses; an edit that
+/// leaves the body as it is, or a status it already has, changes nothing.
+pub fn plan(current_status: CommentStatus, current_body: &str, d: &Decision) -> Change {
+    let new_status = d.status.unwrap_or(current_status);
+    Change {
+        new_status,
+        status_changed: new_status != current_status,
+        edited: d.body.as_ref().is_some_and(|b| b.as_str() != current_body),
+    }
+}
+
+/// Applies `d` to comment `id` inside the caller's transaction: checks the
+/// version, updates the row (bumping its version and its article's
+/// `comment_version`), appends the audit events and trains the classifier
+/// on a status change. A no-op returns the comment untouched.
+#[tracing::instrument(skip_all, fields(comment_id = id, moderator_id, status_changed, edited))]
+pub async fn apply(
+    conn: &mut PgConnection,
+    moderator_id: i64,
+    id: i64,
+    d: &Decision,
+    if_match: &IfMatch,
+) -> Result<CommentRow, ApiError> {
+    let span = tracing::Span::current();
+    span.record("moderator_id", moderator_id);
+    let current = db::moderation::fetch_for_update(&mut *conn, id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
+    if !if_match.allows(current.version) {
+        return Err(ErrorCode::VersionMismatch.into());
+    }
+    let old = current.status.0;
+    let change = plan(old, &current.body, d);
+    span.record("status_changed", change.status_changed)
+        .record("edited", change.edited);
+    if change.is_noop() {
+        return Ok(current);
+    }
+    let edit = d.body.as_ref().filter(|_| change.edited).map(|b| {
+        (
+            b.as_str(),
+            render::body_html(b.as_str()),
+            crate::spam::fingerprint(b.as_str()),
+        )
+    });
+    let row = db::moderation::apply_update(
+        &mut *conn,
+        id,
+        &CommentUpdate {
+            status: change.new_status,
+            body: edit.as_ref().map(|(b, h, f)| (*b, h.as_str(), f.as_str())),
+        },
+    )
+    .await?;
+    let reason = d.reason.as_deref();
+    if change.edited {
+        let e = NewAuditEvent::edited(moderator_id, id, old, reason, row.version);
+        db::audit::insert(&mut *conn, &e).await?;
+    }
+    if change.status_changed {
+        let e = NewAuditEvent::status_changed(moderator_id, id, old, change.new_status, reason);
+        db::audit::insert(&mut *conn, &e).await?;
+        crate::training::apply_decision(&mut *conn, id, old, change.new_status).await?;
+    }
+    Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn field_codes(e: ApiError) -> Vec<(&'static str, &'static str)> {
+        let body = e.body(crate::i18n::Lang::En);
+        body.error
+            .fields
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|(k, v)| v.into_iter().map(move |c| (k, c.code)))
+            .collect()
+    }
+
+    #[test]
+    fn the_queue_defaults_to_pending_newest_first_fifty() {
+        let q = QueueQuery::parse(&[]).unwrap();
+        assert_eq!(q.filter.status, Some(CommentStatus::Pending));
+        assert_eq!(q.limit, 50);
+        let q = QueueQuery::parse(&pairs(&[
+            ("status", "all"),
+            ("ip", "203.0.113.0/24"),
+            ("q", "  سلام "),
+            ("min_score", "0.5"),
+            ("email", ""),
+            ("limit", "100"),
+        ]))
+        .unwrap();
+        assert_eq!(q.filter.status, None);
+        assert_eq!(q.filter.ip, Some("203.0.113.0/24".parse().unwrap()));
+        assert_eq!(q.filter.q.as_deref(), Some("سلام"));
+        assert_eq!(q.filter.min_score, Some(0.5));
+        assert_eq!(q.filter.email, None);
+        let single = QueueQuery::parse(&pairs(&[("ip", "::1")])).unwrap();
+        assert_eq!(single.filter.ip, Some("::1/128".parse().unwrap()));
+    }
+
+    #[test]
+    fn bad_queue_parameters_are_all_named() {
+        let e = QueueQuery::parse(&pairs(&[
+            ("status", "deleted"),
+            ("ip", "nope"),
+            ("min_score", "NaN"),
+            ("limit", "0"),
+            ("cursor", "!!"),
+            ("article_id", "a b"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            field_codes(e),
+            vec![
+                ("article_id", "invalid_article_id"),
+                ("cursor", "invalid_cursor"),
+                ("ip", "invalid_value"),
+                ("limit", "out_of_range"),
+                ("min_score", "invalid_number"),
+                ("status", "invalid_value"),
+            ]
+        );
+    }
+
+    #[test]
+    fn log_cursors_round_trip_and_queries_parse() {
+        assert_eq!(decode_log_cursor(&encode_log_cursor(42)), Some(42));
+        assert_eq!(decode_log_cursor("bm9wZQ"), None);
+        let q = LogQuery::parse(&pairs(&[
+            ("comment_id", "7"),
+            ("cursor", &encode_log_cursor(9)),
+        ]))
+        .unwrap();
+        assert_eq!(
+            q,
+            LogQuery {
+                comment_id: Some(7),
+                moderator_id: None,
+                before: Some(9),
+                limit: 50
+            }
+        );
+        let e = LogQuery::parse(&pairs(&[("moderator_id", "-1")])).unwrap_err();
+        assert_eq!(field_codes(e), vec![("moderator_id", "invalid_number")]);
+    }
+
+    #[test]
+    fn if_match_accepts_strong_tags_and_star_only() {
+        assert_eq!(IfMatch::parse(None), IfMatch::Any);
+        assert_eq!(IfMatch::parse(Some(" * ")), IfMatch::Any);
+        assert!(IfMatch::parse(Some("\"3\"")).allows(3));
+        assert!(!IfMatch::parse(Some("\"3\"")).allows(4));
+        assert!(IfMatch::parse(Some("\"2\", \"4\"")).allows(4));
+        assert!(!IfMatch::parse(Some("W/\"3\"")).allows(3));
+        assert!(!IfMatch::parse(Some("3")).allows(3));
+        assert_eq!(etag(7), "\"7\"");
+    }
+
+    #[test]
+    fn a_decision_changes_only_what_differs() {
+        let body = |s: &str| Some(CommentBody::parse(s, 100).unwrap());
+        let d = |status, b: Option<CommentBody>| Decision {
+            status,
+            body: b,
+            reason: None,
+        };
+        let same = plan(
+            CommentStatus::Pending,
+            "hi",
+            &d(Some(CommentStatus::Pending), body("hi")),
+        );
+        assert!(same.is_noop());
+        let approve = plan(
+            CommentStatus::Pending,
+            "hi",
+            &d(Some(CommentStatus::Approved), None),
+        );
+        assert_eq!(approve.new_status, CommentStatus::Approved);
+        assert!(approve.status_changed && !approve.edited);
+        let edit = plan(CommentStatus::Spam, "hi", &d(None, body("hello")));
+        assert_eq!(edit.new_status, CommentStatus::Spam);
+        assert!(edit.edited && !edit.status_changed);
+        // Any status may go to any other.
+        for from in CommentStatus::ALL {
+            for to in CommentStatus::ALL {
+                let c = plan(from, "x", &d(Some(to), None));
+                assert_eq!(c.status_changed, from != to);
+            }
+        }
+    }
+
+    #[test]
+    fn reasons_are_optional_bounded_text() {
+        assert_eq!(parse_reason(None), Ok(None));
+        assert_eq!(parse_reason(Some("  ")), Ok(None));
+        assert_eq!(parse_reason(Some(" spam link ")), Ok(Some("spam link".into())));
+        assert_eq!(
+            parse_reason(Some("a\u{7}")),
+            Err(FieldCode::ControlCharacters)
+        );
+        assert_eq!(
+            parse_reason(Some(&"x".repeat(501))),
+            Err(FieldCode::TooLong { max: 500 })
+        );
+    }
+}

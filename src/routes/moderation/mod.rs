@@ -1,0 +1,278 @@
+//! The moderator dashboard: the queue, counts, one comment, decisions and
+//! edits (one by one or in bulk), and the audit log. Every handler takes
+//! the `Moderator` extractor first, so nothing is read before the token
+//! is checked.
+
+pub mod views;
+
+use crate::auth::Moderator;
+use crate::db;
+use crate::domain::{CommentBody, Cursor};
+use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::i18n::{Lang, Msg};
+use crate::moderation::{self, Decision, IfMatch, LogQuery, QueueQuery, encode_log_cursor, etag};
+use crate::routes::body::JsonObject;
+use crate::routes::request::query_pairs;
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, PrivateComment};
+
+#[derive(Serialize)]
+struct QueuePage {
+    comments: Vec<PrivateComment>,
+    next_cursor: Option<String>,
+}
+
+pub async fn queue(
+    _auth: Moderator,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let q = QueueQuery::parse(&query_pairs(&req)?)?;
+    let mut conn = state.pool.acquire().await?;
+    let mut rows = db::moderation::list_queue(&mut conn, &q.filter, q.cursor, q.limit + 1).await?;
+    let next_cursor = page_end(&mut rows, q.limit).map(|r| {
+        Cursor {
+            created_at: r.created_at,
+            id: r.id,
+        }
+        .encode()
+    });
+    Ok(HttpResponse::Ok().json(QueuePage {
+        comments: rows.into_iter().map(PrivateComment::from_row).collect(),
+        next_cursor,
+    }))
+}
+
+/// Cuts a page fetched with one extra row; the last row kept when there is
+/// a next page.
+fn page_end<T>(rows: &mut Vec<T>, limit: i64) -> Option<&T> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last()
+    } else {
+        None
+    }
+}
+
+pub async fn counts(
+    _auth: Moderator,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    let mut c = db::moderation::StatusCounts::default();
+    for (status, n) in db::moderation::counts(&mut conn).await? {
+        match status.as_str() {
+            "pending" => c.pending = n,
+            "approved" => c.approved = n,
+            "spam" => c.spam = n,
+            _ => c.rejected = n,
+        }
+    }
+    Ok(HttpResponse::Ok().json(Counts::from(c)))
+}
+
+/// The `{id}` path segment; anything but a positive integer is not found.
+fn comment_id(req: &HttpRequest) -> Result<i64, ApiError> {
+    req.match_info()
+        .get("id")
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ErrorCode::CommentNotFound.into())
+}
+
+fn with_etag(version: i32) -> (header::HeaderName, String) {
+    (header::ETAG, etag(version))
+}
+
+pub async fn show(
+    _auth: Moderator,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = comment_id(&req)?;
+    let mut conn = state.pool.acquire().await?;
+    let row = db::moderation::fetch(&mut conn, id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
+    let history = db::audit::history(&mut conn, id).await?;
+    let (by_email, by_ip) = db::moderation::author_counts(&mut conn, &row.author_email, row.ip).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(with_etag(row.version))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CommentDetail {
+            comment: PrivateComment::from_row(row),
+            history: history.into_iter().map(AuditEvent::from_row).collect(),
+            author_record: AuthorRecord {
+                by_email: by_email.into(),
+                by_ip: by_ip.map(Counts::from),
+            },
+        }))
+}
+
+/// Reads `{status?, body?, reason?}` (and, for bulk, the status is required).
+fn parse_decision(
+    body: &JsonObject,
+    max_body_chars: usize,
+    f: &mut FieldErrors,
+) -> Option<Decision> {
+    let status = body
+        .string("status", f)
+        .and_then(|s| f.take("status", s.trim().parse().map_err(|()| FieldCode::InvalidValue)));
+    let text = body
+        .string("body", f)
+        .and_then(|b| f.take("body", CommentBody::parse(&b, max_body_chars)));
+    let reason_raw = body.string("reason", f);
+    let reason = f.take("reason", moderation::parse_reason(reason_raw.as_deref()))?;
+    Some(Decision {
+        status,
+        body: text,
+        reason,
+    })
+}
+
+#[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
+pub async fn decide(
+    auth: Moderator,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = comment_id(&req)?;
+    let if_match = IfMatch::parse(
+        req.headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().unwrap_or("")),
+    );
+    let body = JsonObject::read(&req, payload, &state).await?;
+    let mut f = FieldErrors::default();
+    let decision = parse_decision(&body, state.config.max_body_chars, &mut f);
+    if !body.has("status") && !body.has("body") {
+        f.add("status", FieldCode::NothingToChange);
+    }
+    f.into_result()?;
+    let decision = decision.ok_or(ApiError::new(ErrorCode::ValidationFailed))?;
+    let mut tx = state.pool.begin().await?;
+    let row = moderation::apply(&mut tx, auth.0.moderator_id, id, &decision, &if_match).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(with_etag(row.version))
+        .json(PrivateComment::from_row(row)))
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum BulkResult {
+    Ok {
+        id: i64,
+        ok: bool,
+        status: crate::domain::CommentStatus,
+        version: i32,
+    },
+    Failed {
+        id: i64,
+        ok: bool,
+        error: BulkError,
+    },
+}
+
+#[derive(Serialize)]
+struct BulkError {
+    code: &'static str,
+    message: String,
+}
+
+/// Applies one status to many comments, each in its own transaction, so
+/// each id is all or nothing and one bad id does not stop the others.
+#[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
+pub async fn bulk(
+    auth: Moderator,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = JsonObject::read(&req, payload, &state).await?;
+    let mut f = FieldErrors::default();
+    let ids = body.ids("ids", moderation::MAX_BULK_IDS, &mut f);
+    let decision = parse_decision(&body, state.config.max_body_chars, &mut f);
+    if body.has("body") {
+        f.add("body", FieldCode::InvalidValue);
+    }
+    if !body.has("status") {
+        f.add("status", FieldCode::Required);
+    }
+    f.into_result()?;
+    let (Some(mut ids), Some(decision)) = (ids, decision) else {
+        return Err(ErrorCode::ValidationFailed.into());
+    };
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
+    tracing::Span::current().record("count", ids.len());
+    let lang = Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+        state.config.default_lang,
+    );
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        let outcome = apply_one(&state, auth.0.moderator_id, id, &decision).await;
+        results.push(match outcome {
+            Ok(row) => BulkResult::Ok {
+                id,
+                ok: true,
+                status: row.status.0,
+                version: row.version,
+            },
+            Err(e) => {
+                e.log_cause();
+                BulkResult::Failed {
+                    id,
+                    ok: false,
+                    error: BulkError {
+                        code: e.code.as_str(),
+                        message: lang.text(Msg::Error(e.code)),
+                    },
+                }
+            }
+        });
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+}
+
+async fn apply_one(
+    state: &AppState,
+    moderator_id: i64,
+    id: i64,
+    d: &Decision,
+) -> Result<db::comments::CommentRow, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let row = moderation::apply(&mut tx, moderator_id, id, d, &IfMatch::Any).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+#[derive(Serialize)]
+struct LogPage {
+    events: Vec<AuditEvent>,
+    next_cursor: Option<String>,
+}
+
+pub async fn log(
+    _auth: Moderator,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let q = LogQuery::parse(&query_pairs(&req)?)?;
+    let mut conn = state.pool.acquire().await?;
+    let mut rows =
+        db::audit::list(&mut conn, q.comment_id, q.moderator_id, q.before, q.limit + 1).await?;
+    let next_cursor = page_end(&mut rows, q.limit).map(|r| encode_log_cursor(r.id));
+    Ok(HttpResponse::Ok().json(LogPage {
+        events: rows.into_iter().map(AuditEvent::from_row).collect(),
+        next_cursor,
+    }))
+}
