@@ -161,6 +161,8 @@ pub async fn fresh_database() -> PgConnectOptions {
 }
 
 pub const SITE: &str = "https://news.example";
+/// The password of every seeded test account.
+pub const PASSWORD: &str = "correct horse battery staple";
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0001";
 
 /// The configuration every test server starts from.
@@ -246,6 +248,110 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("get")
     }
 
+    /// A second server process on this test's database (same code path as
+    /// `spawn`), for behaviour that must hold across instances.
+    pub async fn spawn_sibling(&self) -> TestApp {
+        let pool = majlis::db::connect(self.db.clone(), 5)
+            .await
+            .expect("sibling pool");
+        let app = Application::build(test_config(), pool.clone())
+            .await
+            .expect("build sibling app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            pool,
+            client: self.client.clone(),
+            db: self.db.clone(),
+        }
+    }
+
+    /// Creates an account directly (as the CLI does) and returns its id.
+    pub async fn seed_moderator(&self, email: &str, role: &str, password: &str) -> i64 {
+        let new = majlis::accounts::NewModerator::parse(
+            Some(email),
+            Some(SecretString::from(password)),
+            Some(role),
+            None,
+        )
+        .ok()
+        .expect("valid test account");
+        majlis::accounts::create(&self.pool, None, new)
+            .await
+            .expect("seed moderator")
+            .id
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .header("Accept-Language", "en")
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login")
+    }
+
+    /// Seeds an account with `role` (`admin` or `moderator`), logs it in,
+    /// and returns (token, moderator id).
+    pub async fn login_as(&self, role: &str) -> (String, i64) {
+        let email = format!("{role}-{}@news.example", uuid::Uuid::new_v4().simple());
+        let id = self.seed_moderator(&email, role, PASSWORD).await;
+        let resp = self.login(&email, PASSWORD).await;
+        assert_eq!(resp.status(), 200, "login as {role}");
+        let body: serde_json::Value = resp.json().await.expect("login body");
+        (body["token"].as_str().expect("token").to_owned(), id)
+    }
+
+    /// A request with a bearer token (and English messages).
+    pub fn authed(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .header("Accept-Language", "en")
+    }
+
+    /// Stores a comment directly (whatever the spam engine would say) and
+    /// returns its id.
+    pub async fn seed_comment(&self, c: &SeedComment<'_>) -> i64 {
+        let mut tx = self.pool.begin().await.expect("begin");
+        majlis::db::articles::upsert_for_comment(&mut tx, c.article_id, None, None)
+            .await
+            .expect("article");
+        let html = majlis::render::body_html(c.body);
+        let row = majlis::db::comments::insert(
+            &mut tx,
+            &majlis::db::comments::InsertComment {
+                article_id: c.article_id,
+                parent_id: None,
+                author_name: c.author_name,
+                author_email: c.author_email,
+                author_url: None,
+                avatar: &majlis::domain::avatar_hash(c.author_email),
+                body: c.body,
+                body_html: &html,
+                body_fingerprint: &majlis::spam::fingerprint(c.body),
+                status: c.status.parse().expect("status"),
+                spam_score: c.spam_score,
+                spam_reasons: serde_json::json!([{"rule": "links", "score": c.spam_score, "detail": "test"}]),
+                ip: Some(c.ip.parse().expect("ip")),
+                user_agent: Some("TestBrowser/1.0"),
+                referrer: Some("https://news.example/a"),
+            },
+        )
+        .await
+        .expect("insert comment");
+        majlis::db::audit::insert(
+            &mut tx,
+            &majlis::db::audit::NewAuditEvent::submitted(row.id, row.status.0, c.spam_score),
+        )
+        .await
+        .expect("audit");
+        tx.commit().await.expect("commit");
+        row.id
+    }
+
     /// Sets a comment's status directly (stand-in for a moderator).
     pub async fn set_status(&self, id: i64, status: &str) {
         sqlx::query("update comments set status = $2 where id = $1")
@@ -266,4 +372,30 @@ pub fn comment(article: &str, body: &str) -> serde_json::Value {
         "author_url": "https://sara.example/blog",
         "body": body,
     })
+}
+
+/// A comment to store with `TestApp::seed_comment`; tests override fields.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedComment<'a> {
+    pub article_id: &'a str,
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub body: &'a str,
+    pub ip: &'a str,
+    pub status: &'a str,
+    pub spam_score: f64,
+}
+
+impl Default for SeedComment<'_> {
+    fn default() -> Self {
+        SeedComment {
+            article_id: "2024/11/strikes",
+            author_name: "سارة",
+            author_email: "Sara.Reader@Example.com",
+            body: "تحليل ممتاز، شكرًا",
+            ip: "203.0.113.7",
+            status: "pending",
+            spam_score: 0.1,
+        }
+    }
 }

@@ -1,0 +1,434 @@
+//! Logins, sessions, the login throttle (also across two server
+//! processes), password re-hashing, and the route table's guards.
+
+use crate::harness::{PASSWORD, TestApp};
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const EMAIL: &str = "editor@news.example";
+
+async fn json(resp: reqwest::Response) -> Value {
+    resp.json().await.unwrap()
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<(String, Option<i64>, Value)> {
+    sqlx::query_as("select action, moderator_id, details from audit_events order by id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(a, m, d): (String, Option<i64>, sqlx::types::Json<Value>)| (a, m, d.0))
+        .collect()
+}
+
+#[tokio::test]
+async fn login_answers_a_token_that_is_stored_only_as_its_hash() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_moderator("Editor@News.Example", "admin", PASSWORD).await;
+    let resp = app.login("  EDITOR@news.example ", PASSWORD).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let text = resp.text().await.unwrap();
+    assert!(!text.contains("argon2") && !text.contains("password"), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let token = v["token"].as_str().unwrap();
+    assert_eq!(token.len(), 43, "256 bits in base64url");
+    assert_eq!(v["moderator"]["id"], id);
+    assert_eq!(v["moderator"]["email"], EMAIL);
+    assert_eq!(v["moderator"]["display_name"], "editor");
+    assert_eq!(v["moderator"]["role"], "admin");
+    let expires: chrono::DateTime<chrono::Utc> = v["expires_at"].as_str().unwrap().parse().unwrap();
+    let hours = (expires - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((11.9..=12.1).contains(&hours), "{hours}");
+
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("select token_hash from sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![Sha256::digest(token.as_bytes()).to_vec()]);
+    let ok = app
+        .authed(Method::GET, "/api/v1/moderation/counts", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let actions = audit_actions(&app).await;
+    let last = actions.last().unwrap();
+    assert_eq!((last.0.as_str(), last.1), ("auth.login", Some(id)));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_401() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    let wrong = app.login(EMAIL, "not the password at all").await;
+    assert_eq!(wrong.status(), 401);
+    let unknown = app.login("nobody@news.example", PASSWORD).await;
+    assert_eq!(unknown.status(), 401);
+    let (a, b) = (json(wrong).await, json(unknown).await);
+    assert_eq!(a, b);
+    assert_eq!(a["error"]["code"], "invalid_credentials");
+
+    let actions = audit_actions(&app).await;
+    let failed: Vec<_> = actions
+        .iter()
+        .filter(|(a, _, _)| a == "auth.login_failed")
+        .collect();
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[0].1, Some(id));
+    assert_eq!(failed[1].1, None);
+    let all = format!("{actions:?}");
+    assert!(!all.contains("nobody") && !all.contains("editor@"), "{all}");
+}
+
+#[tokio::test]
+async fn unknown_emails_take_as_long_as_wrong_passwords() {
+    let app = TestApp::spawn().await;
+    app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    // Two of each: the per-IP throttle allows five failures.
+    for i in 0..2 {
+        let t = std::time::Instant::now();
+        assert_eq!(app.login(EMAIL, "wrong password here").await.status(), 401);
+        known.push(t.elapsed());
+        let t = std::time::Instant::now();
+        let other = format!("ghost{i}@news.example");
+        assert_eq!(app.login(&other, "wrong password here").await.status(), 401);
+        unknown.push(t.elapsed());
+    }
+    let min_unknown = unknown.iter().min().unwrap().as_secs_f64();
+    let min_known = known.iter().min().unwrap().as_secs_f64();
+    assert!(
+        min_unknown > min_known * 0.5,
+        "unknown {unknown:?} vs known {known:?}"
+    );
+}
+
+#[tokio::test]
+async fn login_input_is_validated_and_must_be_json() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("Accept-Language", "en")
+        .json(&json!({"email": "not-an-email", "password": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let v = json(resp).await;
+    assert_eq!(v["error"]["fields"]["email"][0]["code"], "invalid_email");
+    assert_eq!(v["error"]["fields"]["password"][0]["code"], "invalid_value");
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let v = json(resp).await;
+    assert_eq!(v["error"]["fields"]["password"][0]["code"], "required");
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("Content-Type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let (token, id) = app.login_as("moderator").await;
+    let resp = app
+        .authed(Method::POST, "/api/v1/auth/logout", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let after = app
+        .authed(Method::GET, "/api/v1/moderation/counts", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    assert_eq!(json(after).await["error"]["code"], "unauthorized");
+    let again = app
+        .authed(Method::POST, "/api/v1/auth/logout", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+    let actions = audit_actions(&app).await;
+    assert!(actions.iter().any(|(a, m, _)| a == "auth.logout" && *m == Some(id)));
+}
+
+#[tokio::test]
+async fn expired_malformed_and_foreign_tokens_are_401() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.login_as("admin").await;
+    for bad in [
+        "Bearer nope".to_owned(),
+        format!("Basic {token}"),
+        format!("Bearer {}", "A".repeat(43)),
+    ] {
+        let resp = app
+            .client
+            .get(app.url("/api/v1/moderation/counts"))
+            .header("Authorization", bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+    }
+    sqlx::query("update sessions set expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = app
+        .authed(Method::GET, "/api/v1/moderation/counts", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn sessions_slide_forward_when_used() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.login_as("moderator").await;
+    sqlx::query(
+        "update sessions set last_seen_at = now() - interval '2 hours',
+                             expires_at = now() + interval '10 hours'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let resp = app
+        .authed(Method::GET, "/api/v1/moderation/counts", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let hours: f64 = sqlx::query_scalar(
+        "select extract(epoch from expires_at - now())::float8 / 3600 from sessions",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(hours > 11.9, "{hours}");
+}
+
+async fn fail_login(app: &TestApp, email: &str) -> reqwest::Response {
+    app.login(email, "definitely wrong password").await
+}
+
+#[tokio::test]
+async fn five_failed_logins_then_429_with_retry_after_even_for_the_right_password() {
+    let app = TestApp::spawn().await;
+    app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    for _ in 0..5 {
+        assert_eq!(fail_login(&app, EMAIL).await.status(), 401);
+    }
+    let resp = app.login(EMAIL, PASSWORD).await;
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert_eq!(json(resp).await["error"]["code"], "rate_limited");
+    // The window ends: logins work again.
+    sqlx::query("update login_throttle set window_started = now() - interval '16 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_login_throttle_holds_across_two_server_processes() {
+    let a = TestApp::spawn().await;
+    let b = a.spawn_sibling().await;
+    a.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    for i in 0..5 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(fail_login(app, EMAIL).await.status(), 401, "attempt {i}");
+    }
+    assert_eq!(b.login(EMAIL, PASSWORD).await.status(), 429);
+    assert_eq!(a.login(EMAIL, PASSWORD).await.status(), 429);
+}
+
+#[tokio::test]
+async fn concurrent_failed_logins_on_two_processes_are_all_counted() {
+    let a = TestApp::spawn().await;
+    let b = a.spawn_sibling().await;
+    a.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    let attempts = (0..8).map(|i| {
+        let app = if i % 2 == 0 { &a } else { &b };
+        fail_login(app, EMAIL)
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn failures_from_one_ip_are_throttled_across_accounts() {
+    let app = TestApp::spawn().await;
+    for i in 0..5 {
+        let email = format!("guess{i}@news.example");
+        assert_eq!(fail_login(&app, &email).await.status(), 401);
+    }
+    assert_eq!(fail_login(&app, "another@news.example").await.status(), 429);
+}
+
+#[tokio::test]
+async fn a_good_login_clears_the_account_counter() {
+    let app = TestApp::spawn().await;
+    app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    for _ in 0..2 {
+        assert_eq!(fail_login(&app, EMAIL).await.status(), 401);
+    }
+    assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
+    let attempts: i32 =
+        sqlx::query_scalar("select attempts from login_throttle where key like 'ip:%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(attempts, 2, "the good login gave its attempt back");
+    let account: i64 =
+        sqlx::query_scalar("select count(*) from login_throttle where key like 'account:%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(account, 0);
+}
+
+#[tokio::test]
+async fn weaker_password_hashes_are_replaced_on_login() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    let weak = majlis::auth::password::hash_with(
+        &secrecy::SecretString::from(PASSWORD),
+        8192,
+        1,
+        1,
+    )
+    .unwrap();
+    sqlx::query("update moderators set password_hash = $2 where id = $1")
+        .bind(id)
+        .bind(&weak)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
+    let stored: String = sqlx::query_scalar("select password_hash from moderators where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, weak);
+    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+    assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn disabled_accounts_cannot_log_in() {
+    let app = TestApp::spawn().await;
+    let id = app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    sqlx::query("update moderators set disabled = true where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = app.login(EMAIL, PASSWORD).await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(json(resp).await["error"]["code"], "invalid_credentials");
+}
+
+/// A concrete path for a route pattern.
+fn concrete(pattern: &str) -> String {
+    pattern
+        .replace("{id}", "999999")
+        .replace("{article_id:.+}", "2024/11/strikes")
+}
+
+#[tokio::test]
+async fn every_protected_route_needs_a_token_and_the_right_role() {
+    use majlis::domain::Role;
+    use majlis::routes::{PROTECTED_PREFIXES, PROTECTED_ROUTES, registered_routes};
+    let app = TestApp::spawn().await;
+    let (moderator, _) = app.login_as("moderator").await;
+
+    // Nothing under a protected prefix escapes the list.
+    let registered = registered_routes();
+    for (method, path) in &registered {
+        if PROTECTED_PREFIXES.iter().any(|p| path.starts_with(p)) {
+            assert!(
+                PROTECTED_ROUTES
+                    .iter()
+                    .any(|(m, p, _)| m == method && p == path),
+                "{method} {path} is registered but not in PROTECTED_ROUTES"
+            );
+        }
+    }
+    assert!(PROTECTED_ROUTES.len() >= 11);
+
+    for (method, pattern, role) in PROTECTED_ROUTES {
+        assert!(registered.iter().any(|(m, p)| m == method && p == pattern));
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let path = concrete(pattern);
+        let anonymous = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 401, "{method} {path} without a token");
+        assert_eq!(json(anonymous).await["error"]["code"], "unauthorized");
+
+        // Logging out ends the session it uses: give it its own.
+        let token = if path.ends_with("/logout") {
+            app.login_as("moderator").await.0
+        } else {
+            moderator.clone()
+        };
+        let as_moderator = app
+            .authed(method.clone(), &path, &token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = as_moderator.status().as_u16();
+        match role {
+            Role::Admin => {
+                assert_eq!(status, 403, "{method} {path} as a moderator");
+                assert_eq!(json(as_moderator).await["error"]["code"], "forbidden");
+            }
+            Role::Moderator => assert!(
+                status != 401 && status != 403,
+                "{method} {path} as a moderator: {status}"
+            ),
+        }
+    }
+}
