@@ -139,8 +139,8 @@ pub async fn update(
                 .await?
                 .ok_or(ApiError::new(ErrorCode::ModeratorNotFound))?;
             drop(conn);
-            let email = ModeratorEmail::parse(&target.email)
-                .map_err(|c| ApiError::field("password", c))?;
+            let email =
+                ModeratorEmail::parse(&target.email).map_err(|c| ApiError::field("password", c))?;
             check_new_password(pw.expose_secret(), &email)
                 .map_err(|c| ApiError::field("password", c))?;
             Some(hash_in_background(pw).await?)
@@ -184,7 +184,10 @@ pub async fn update(
     if was.disabled != will.disabled {
         changes.insert("disabled".into(), json!(will.disabled));
     }
-    if patch.display_name.is_some_and(|d| d.as_str() != before.display_name) {
+    if patch
+        .display_name
+        .is_some_and(|d| d.as_str() != before.display_name)
+    {
         changes.insert("display_name_changed".into(), json!(true));
     }
     if new_hash.is_some() {

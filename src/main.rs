@@ -167,7 +167,11 @@ fn first_problem(f: &majlis::error::FieldErrors) -> String {
 async fn create_moderator(config: Config, new: NewModerator) -> anyhow::Result<()> {
     // A server may be running on the embedded cluster: leave it running then.
     let was_running = match &config.database_url {
-        None => majlis::pg::Cluster::new(&config.data_dir)?.is_running().await,
+        None => {
+            majlis::pg::Cluster::new(&config.data_dir)?
+                .is_running()
+                .await
+        }
         Some(_) => false,
     };
     let db = open_database(&config).await?;

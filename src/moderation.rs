@@ -190,13 +190,7 @@ impl IfMatch {
         }
         IfMatch::Versions(
             h.split(',')
-                .filter_map(|t| {
-                    t.trim()
-                        .strip_prefix('"')?
-                        .strip_suffix('"')?
-                        .parse()
-                        .ok()
-                })
+                .filter_map(|t| t.trim().strip_prefix('"')?.strip_suffix('"')?.parse().ok())
                 .collect(),
         )
     }
@@ -458,7 +452,10 @@ mod tests {
     fn reasons_are_optional_bounded_text() {
         assert_eq!(parse_reason(None), Ok(None));
         assert_eq!(parse_reason(Some("  ")), Ok(None));
-        assert_eq!(parse_reason(Some(" spam link ")), Ok(Some("spam link".into())));
+        assert_eq!(
+            parse_reason(Some(" spam link ")),
+            Ok(Some("spam link".into()))
+        );
         assert_eq!(
             parse_reason(Some("a\u{7}")),
             Err(FieldCode::ControlCharacters)

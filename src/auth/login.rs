@@ -61,9 +61,10 @@ pub async fn login(
     }
     let creds = db::moderators::fetch_credentials(&mut conn, email.as_str()).await?;
     drop(conn);
-    let stored = creds
-        .as_ref()
-        .map_or_else(|| password::dummy_hash().to_owned(), |c| c.password_hash.clone());
+    let stored = creds.as_ref().map_or_else(
+        || password::dummy_hash().to_owned(),
+        |c| c.password_hash.clone(),
+    );
     let candidate = password.clone();
     let ok = spawn_blocking_in_span(move || password::verify(&candidate, &stored))
         .await
@@ -115,7 +116,10 @@ async fn rehash(state: &AppState, id: i64, old: &str, password: SecretString) {
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(()) => tracing::info!(moderator_id = id, "password re-hashed with current parameters"),
+        Ok(()) => tracing::info!(
+            moderator_id = id,
+            "password re-hashed with current parameters"
+        ),
         Err(e) => tracing::warn!(moderator_id = id, error = %e, "re-hashing a password failed"),
     }
 }

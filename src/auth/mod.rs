@@ -132,7 +132,10 @@ mod tests {
             code(authorize(Some(session(Role::Moderator)), Role::Moderator)),
             Ok(())
         );
-        assert_eq!(code(authorize(Some(session(Role::Admin)), Role::Admin)), Ok(()));
+        assert_eq!(
+            code(authorize(Some(session(Role::Admin)), Role::Admin)),
+            Ok(())
+        );
         assert!(!format!("{:?}", session(Role::Admin)).contains("token"));
     }
 

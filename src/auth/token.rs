@@ -40,10 +40,7 @@ mod tests {
         let b = generate();
         assert_ne!(a.expose_secret(), b.expose_secret());
         assert!(is_well_formed(a.expose_secret()));
-        assert_eq!(
-            URL_SAFE_NO_PAD.decode(a.expose_secret()).unwrap().len(),
-            32
-        );
+        assert_eq!(URL_SAFE_NO_PAD.decode(a.expose_secret()).unwrap().len(), 32);
         assert_eq!(digest(&a).len(), 32);
         assert_eq!(digest(&a), digest(&SecretString::from(a.expose_secret())));
         assert!(!is_well_formed("short"));

@@ -213,7 +213,8 @@ pub struct AuditRow {
     pub details: sqlx::types::Json<serde_json::Value>,
 }
 
-const ROW_SELECT: &str = "select e.id, e.at, e.actor, e.moderator_id, m.display_name as moderator_name,
+const ROW_SELECT: &str =
+    "select e.id, e.at, e.actor, e.moderator_id, m.display_name as moderator_name,
         e.action, e.comment_id, e.old_status, e.new_status, e.reason, e.details
      from audit_events e left join moderators m on m.id = e.moderator_id";
 
@@ -242,7 +243,10 @@ pub async fn list(
 }
 
 /// A comment's history, oldest first (bounded).
-pub async fn history(conn: &mut PgConnection, comment_id: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+pub async fn history(
+    conn: &mut PgConnection,
+    comment_id: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
     let sql = format!("{ROW_SELECT} where e.comment_id = $1 order by e.id limit 500");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(comment_id)

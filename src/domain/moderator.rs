@@ -148,8 +148,7 @@ pub fn check_new_password(password: &str, email: &ModeratorEmail) -> Result<(), 
     }
     let lowered = password.to_lowercase();
     let local = email.local_part();
-    if lowered.contains(email.as_str()) || (local.chars().count() >= 3 && lowered.contains(local))
-    {
+    if lowered.contains(email.as_str()) || (local.chars().count() >= 3 && lowered.contains(local)) {
         return Err(FieldCode::PasswordContainsEmail);
     }
     Ok(())
@@ -172,8 +171,8 @@ impl AccountState {
 /// Whether changing `before` into `after` still leaves an active admin,
 /// given how many active admins there are now.
 pub fn keeps_an_admin(before: AccountState, after: AccountState, active_admins: i64) -> bool {
-    let remaining = active_admins - i64::from(before.is_active_admin())
-        + i64::from(after.is_active_admin());
+    let remaining =
+        active_admins - i64::from(before.is_active_admin()) + i64::from(after.is_active_admin());
     remaining >= 1
 }
 

@@ -39,7 +39,10 @@ pub async fn create_moderator(
     };
     let row = accounts::create(&state.pool, Some(auth.0.moderator_id), new).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/admin/moderators/{}", row.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/admin/moderators/{}", row.id),
+        ))
         .json(ModeratorView::from_row(row)))
 }
 

@@ -7,8 +7,8 @@ use crate::domain::ModeratorEmail;
 use crate::error::{ApiError, FieldCode, FieldErrors};
 use crate::routes::body::JsonObject;
 use crate::routes::moderation::views::ModeratorSummary;
-use crate::routes::views::rfc3339;
 use crate::routes::request::client_ip;
+use crate::routes::views::rfc3339;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -51,10 +51,7 @@ pub async fn login(
 }
 
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
-pub async fn logout(
-    auth: Moderator,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn logout(auth: Moderator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
     db::sessions::delete(&mut tx, auth.0.token_hash()).await?;
     db::audit::insert(&mut tx, &NewAuditEvent::logout(auth.0.moderator_id)).await?;

@@ -81,10 +81,7 @@ impl JsonObject {
             );
             return None;
         }
-        let ids: Option<Vec<i64>> = list
-            .iter()
-            .map(|x| x.as_i64().filter(|n| *n > 0))
-            .collect();
+        let ids: Option<Vec<i64>> = list.iter().map(|x| x.as_i64().filter(|n| *n > 0)).collect();
         if ids.is_none() {
             f.add(name, FieldCode::InvalidNumber);
         }

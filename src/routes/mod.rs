@@ -29,7 +29,11 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("GET", "/api/v1/admin/moderators", Role::Admin),
     ("POST", "/api/v1/admin/moderators", Role::Admin),
     ("PATCH", "/api/v1/admin/moderators/{id}", Role::Admin),
-    ("PATCH", "/api/v1/admin/articles/{article_id:.+}", Role::Admin),
+    (
+        "PATCH",
+        "/api/v1/admin/articles/{article_id:.+}",
+        Role::Admin,
+    ),
 ];
 
 /// Path prefixes under which every route must be in `PROTECTED_ROUTES`.
@@ -59,7 +63,10 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
     vec![
         ("/healthz", vec![on(M::GET, ops::healthz)]),
         ("/readyz", vec![on(M::GET, ops::readyz)]),
-        ("/api/v1/comments", vec![on(M::POST, public::comments::submit)]),
+        (
+            "/api/v1/comments",
+            vec![on(M::POST, public::comments::submit)],
+        ),
         (
             "/api/v1/articles/{article_id:.+}/comments",
             vec![on(M::GET, public::comments::list)],

@@ -23,8 +23,12 @@ async fn create(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
 
 async fn update(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
     send(
-        app.authed(Method::PATCH, &format!("/api/v1/admin/moderators/{id}"), token)
-            .json(&body),
+        app.authed(
+            Method::PATCH,
+            &format!("/api/v1/admin/moderators/{id}"),
+            token,
+        )
+        .json(&body),
     )
     .await
 }
@@ -55,7 +59,10 @@ async fn admins_create_and_list_moderators_who_can_then_log_in() {
         .map(|m| m["email"].as_str().unwrap())
         .collect();
     assert!(emails.contains(&"layla@news.example"));
-    assert_eq!(app.login("layla@news.example", PASSWORD).await.status(), 200);
+    assert_eq!(
+        app.login("layla@news.example", PASSWORD).await.status(),
+        200
+    );
 
     let (target, actor): (sqlx::types::Json<Value>, Option<i64>) = sqlx::query_as(
         "select details, moderator_id from audit_events where action = 'moderator.created' order by id desc limit 1",
@@ -83,11 +90,31 @@ async fn bad_or_duplicate_accounts_are_refused() {
     assert_eq!(v["error"]["code"], "email_taken");
 
     let cases = [
-        (json!({"email": "x@news.example", "password": "short", "role": "moderator"}), "password", "too_short"),
-        (json!({"email": "samir@news.example", "password": "samir-is-great-2024", "role": "moderator"}), "password", "password_contains_email"),
-        (json!({"email": "x@news.example", "password": PASSWORD, "role": "root"}), "role", "invalid_value"),
-        (json!({"email": "nope", "password": PASSWORD}), "email", "invalid_email"),
-        (json!({"email": "x@news.example", "password": PASSWORD, "display_name": 7}), "display_name", "invalid_value"),
+        (
+            json!({"email": "x@news.example", "password": "short", "role": "moderator"}),
+            "password",
+            "too_short",
+        ),
+        (
+            json!({"email": "samir@news.example", "password": "samir-is-great-2024", "role": "moderator"}),
+            "password",
+            "password_contains_email",
+        ),
+        (
+            json!({"email": "x@news.example", "password": PASSWORD, "role": "root"}),
+            "role",
+            "invalid_value",
+        ),
+        (
+            json!({"email": "nope", "password": PASSWORD}),
+            "email",
+            "invalid_email",
+        ),
+        (
+            json!({"email": "x@news.example", "password": PASSWORD, "display_name": 7}),
+            "display_name",
+            "invalid_value",
+        ),
         (json!({"email": "x@news.example"}), "password", "required"),
     ];
     for (body, field, code) in cases {
@@ -108,7 +135,13 @@ async fn admins_change_roles_names_passwords_and_disable_accounts() {
         v["token"].as_str().unwrap().to_owned()
     };
 
-    let (status, v) = update(&app, &admin, id, json!({"role": "admin", "display_name": "Layla"})).await;
+    let (status, v) = update(
+        &app,
+        &admin,
+        id,
+        json!({"role": "admin", "display_name": "Layla"}),
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["role"], "admin");
     assert_eq!(v["display_name"], "Layla");
@@ -147,7 +180,10 @@ async fn admins_change_roles_names_passwords_and_disable_accounts() {
     .await
     .unwrap();
     assert_eq!(details.len(), 3);
-    assert_eq!(details[0].0["role"], json!({"from": "moderator", "to": "admin"}));
+    assert_eq!(
+        details[0].0["role"],
+        json!({"from": "moderator", "to": "admin"})
+    );
     assert_eq!(details[1].0["password_changed"], true);
     assert_eq!(details[2].0["disabled"], true);
     assert!(!format!("{details:?}").contains(new_password));
@@ -157,12 +193,18 @@ async fn admins_change_roles_names_passwords_and_disable_accounts() {
 async fn bad_account_changes_are_4xx() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.login_as("admin").await;
-    let id = app.seed_moderator("layla@news.example", "moderator", PASSWORD).await;
+    let id = app
+        .seed_moderator("layla@news.example", "moderator", PASSWORD)
+        .await;
     let cases = [
         (json!({"role": "owner"}), "role", "invalid_value"),
         (json!({"disabled": "yes"}), "disabled", "invalid_value"),
         (json!({"password": "short"}), "password", "too_short"),
-        (json!({"password": "layla and more text"}), "password", "password_contains_email"),
+        (
+            json!({"password": "layla and more text"}),
+            "password",
+            "password_contains_email",
+        ),
         (json!({"display_name": ""}), "display_name", "required"),
     ];
     for (body, field, code) in cases {
@@ -184,7 +226,9 @@ async fn the_last_active_admin_cannot_be_demoted_or_disabled() {
         assert_eq!(status, 409);
         assert_eq!(v["error"]["code"], "last_admin");
     }
-    let other = app.seed_moderator("second@news.example", "admin", PASSWORD).await;
+    let other = app
+        .seed_moderator("second@news.example", "admin", PASSWORD)
+        .await;
     let (status, _) = update(&app, &admin, admin_id, json!({"role": "moderator"})).await;
     assert_eq!(status, 200, "another admin remains");
     // The demoted account is now a moderator: admin routes are 403.
@@ -295,7 +339,11 @@ async fn the_cli_creates_an_admin_and_refuses_weak_passwords() {
     assert_eq!(has_email.status.code(), Some(2));
 
     let ok = run(PASSWORD, "Chief@News.Example");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let resp = app.login("chief@news.example", PASSWORD).await;
     assert_eq!(resp.status(), 200);
     let v: Value = resp.json().await.unwrap();

@@ -25,12 +25,17 @@ async fn audit_actions(app: &TestApp) -> Vec<(String, Option<i64>, Value)> {
 #[tokio::test]
 async fn login_answers_a_token_that_is_stored_only_as_its_hash() {
     let app = TestApp::spawn().await;
-    let id = app.seed_moderator("Editor@News.Example", "admin", PASSWORD).await;
+    let id = app
+        .seed_moderator("Editor@News.Example", "admin", PASSWORD)
+        .await;
     let resp = app.login("  EDITOR@news.example ", PASSWORD).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["cache-control"], "no-store");
     let text = resp.text().await.unwrap();
-    assert!(!text.contains("argon2") && !text.contains("password"), "{text}");
+    assert!(
+        !text.contains("argon2") && !text.contains("password"),
+        "{text}"
+    );
     let v: Value = serde_json::from_str(&text).unwrap();
     let token = v["token"].as_str().unwrap();
     assert_eq!(token.len(), 43, "256 bits in base64url");
@@ -173,7 +178,11 @@ async fn logout_ends_the_session() {
         .unwrap();
     assert_eq!(again.status(), 401);
     let actions = audit_actions(&app).await;
-    assert!(actions.iter().any(|(a, m, _)| a == "auth.logout" && *m == Some(id)));
+    assert!(
+        actions
+            .iter()
+            .any(|(a, m, _)| a == "auth.logout" && *m == Some(id))
+    );
 }
 
 #[tokio::test]
@@ -287,8 +296,16 @@ async fn concurrent_failed_logins_on_two_processes_are_all_counted() {
         .iter()
         .map(|r| r.status().as_u16())
         .collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        3,
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -327,13 +344,9 @@ async fn a_good_login_clears_the_account_counter() {
 async fn weaker_password_hashes_are_replaced_on_login() {
     let app = TestApp::spawn().await;
     let id = app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
-    let weak = majlis::auth::password::hash_with(
-        &secrecy::SecretString::from(PASSWORD),
-        8192,
-        1,
-        1,
-    )
-    .unwrap();
+    let weak =
+        majlis::auth::password::hash_with(&secrecy::SecretString::from(PASSWORD), 8192, 1, 1)
+            .unwrap();
     sqlx::query("update moderators set password_hash = $2 where id = $1")
         .bind(id)
         .bind(&weak)
@@ -347,7 +360,10 @@ async fn weaker_password_hashes_are_replaced_on_login() {
         .await
         .unwrap();
     assert_ne!(stored, weak);
-    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
     assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
 }
 

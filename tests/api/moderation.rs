@@ -19,7 +19,11 @@ async fn patch(
     if_match: Option<&str>,
 ) -> reqwest::Response {
     let mut req = app
-        .authed(Method::PATCH, &format!("/api/v1/moderation/comments/{id}"), token)
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{id}"),
+            token,
+        )
         .json(body);
     if let Some(tag) = if_match {
         req = req.header("If-Match", tag);
@@ -75,7 +79,13 @@ async fn the_queue_lists_pending_comments_newest_first_with_the_private_view() {
     assert_eq!(c["spam_reasons"][0]["rule"], "links");
     assert_eq!(c["version"], 1);
     assert_eq!(c["status"], "pending");
-    for field in ["updated_at", "created_at", "body_html", "avatar", "article_id"] {
+    for field in [
+        "updated_at",
+        "created_at",
+        "body_html",
+        "avatar",
+        "article_id",
+    ] {
         assert!(c.get(field).is_some(), "{field}");
     }
 
@@ -167,7 +177,10 @@ async fn bad_queue_parameters_are_422_naming_the_field() {
     for f in ["status", "limit", "cursor", "min_score", "ip"] {
         assert!(fields.contains_key(f), "{f}: {v}");
     }
-    assert_eq!(fields["limit"][0]["message"], "This must be between 1 and 100.");
+    assert_eq!(
+        fields["limit"][0]["message"],
+        "This must be between 1 and 100."
+    );
     let resp = app
         .client
         .get(app.url("/api/v1/moderation/comments?status=deleted"))
@@ -177,7 +190,10 @@ async fn bad_queue_parameters_are_422_naming_the_field() {
         .await
         .unwrap();
     let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["error"]["fields"]["status"][0]["message"], "هذه القيمة غير مسموح بها.");
+    assert_eq!(
+        v["error"]["fields"]["status"][0]["message"],
+        "هذه القيمة غير مسموح بها."
+    );
 }
 
 #[tokio::test]
@@ -193,7 +209,10 @@ async fn counts_cover_every_status() {
     }
     let (status, v) = get_json(&app, &token, "/api/v1/moderation/counts").await;
     assert_eq!(status, 200);
-    assert_eq!(v, json!({"pending": 2, "approved": 1, "spam": 1, "rejected": 0}));
+    assert_eq!(
+        v,
+        json!({"pending": 2, "approved": 1, "spam": 1, "rejected": 0})
+    );
 }
 
 #[tokio::test]
@@ -215,7 +234,11 @@ async fn one_comment_comes_with_its_history_author_record_and_etag() {
     })
     .await;
     let resp = app
-        .authed(Method::GET, &format!("/api/v1/moderation/comments/{id}"), &token)
+        .authed(
+            Method::GET,
+            &format!("/api/v1/moderation/comments/{id}"),
+            &token,
+        )
         .send()
         .await
         .unwrap();
@@ -236,7 +259,12 @@ async fn one_comment_comes_with_its_history_author_record_and_etag() {
     );
 
     for missing in ["999999", "abc", "0"] {
-        let (status, v) = get_json(&app, &token, &format!("/api/v1/moderation/comments/{missing}")).await;
+        let (status, v) = get_json(
+            &app,
+            &token,
+            &format!("/api/v1/moderation/comments/{missing}"),
+        )
+        .await;
         assert_eq!(status, 404, "{missing}");
         assert_eq!(v["error"]["code"], "comment_not_found");
     }
@@ -320,7 +348,10 @@ async fn editing_the_body_re_renders_it_and_is_audited() {
     assert_eq!(v["version"], 2);
     assert_eq!(v["status"], "pending");
     let html = v["body_html"].as_str().unwrap();
-    assert!(html.contains("&lt;b&gt;") && html.matches("<p").count() == 2, "{html}");
+    assert!(
+        html.contains("&lt;b&gt;") && html.matches("<p").count() == 2,
+        "{html}"
+    );
     assert_eq!(count_events(&app, id, "comment.edited").await, 1);
     assert_eq!(count_events(&app, id, "comment.status_changed").await, 0);
 }
@@ -337,7 +368,14 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
         200
     );
     for stale in ["\"1\"", "W/\"2\"", "garbage"] {
-        let resp = patch(&app, &token, id, &json!({"status": "approved"}), Some(stale)).await;
+        let resp = patch(
+            &app,
+            &token,
+            id,
+            &json!({"status": "approved"}),
+            Some(stale),
+        )
+        .await;
         assert_eq!(resp.status(), 412, "{stale}");
         let v: Value = resp.json().await.unwrap();
         assert_eq!(v["error"]["code"], "version_mismatch");
@@ -387,7 +425,11 @@ async fn bad_decisions_are_4xx_naming_the_field() {
         (json!({"reason": "why"}), "status", "nothing_to_change"),
         (json!({"body": "   "}), "body", "required"),
         (json!({"body": "x".repeat(5001)}), "body", "too_long"),
-        (json!({"status": "spam", "reason": "r".repeat(501)}), "reason", "too_long"),
+        (
+            json!({"status": "spam", "reason": "r".repeat(501)}),
+            "reason",
+            "too_long",
+        ),
     ];
     for (body, field, code) in cases {
         let resp = patch(&app, &token, id, &body, None).await;
@@ -396,7 +438,11 @@ async fn bad_decisions_are_4xx_naming_the_field() {
         assert_eq!(v["error"]["fields"][field][0]["code"], code, "{body}: {v}");
     }
     let resp = app
-        .authed(Method::PATCH, &format!("/api/v1/moderation/comments/{id}"), &token)
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{id}"),
+            &token,
+        )
         .header("Content-Type", "application/json")
         .body("not json")
         .send()
@@ -404,7 +450,11 @@ async fn bad_decisions_are_4xx_naming_the_field() {
         .unwrap();
     assert_eq!(resp.status(), 400);
     let resp = app
-        .authed(Method::PATCH, &format!("/api/v1/moderation/comments/{id}"), &token)
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{id}"),
+            &token,
+        )
         .form(&[("status", "spam")])
         .send()
         .await
@@ -444,7 +494,10 @@ async fn bulk_decisions_report_each_id_and_apply_the_good_ones() {
     assert_eq!(results[1]["id"], 999_999);
     assert_eq!(results[1]["ok"], false);
     assert_eq!(results[1]["error"]["code"], "comment_not_found");
-    assert_eq!(results[1]["error"]["message"], "That comment does not exist.");
+    assert_eq!(
+        results[1]["error"]["message"],
+        "That comment does not exist."
+    );
     assert_eq!(results[2]["ok"], true);
     let spam: i64 = sqlx::query_scalar("select count(*) from comments where status = 'spam'")
         .fetch_one(&app.pool)
@@ -462,13 +515,33 @@ async fn bad_bulk_requests_are_422() {
     let too_many: Vec<i64> = (1..=501).collect();
     let cases = [
         (json!({"ids": [], "status": "spam"}), "ids", "out_of_range"),
-        (json!({"ids": too_many, "status": "spam"}), "ids", "out_of_range"),
-        (json!({"ids": [1, -2], "status": "spam"}), "ids", "invalid_number"),
-        (json!({"ids": "1", "status": "spam"}), "ids", "invalid_value"),
+        (
+            json!({"ids": too_many, "status": "spam"}),
+            "ids",
+            "out_of_range",
+        ),
+        (
+            json!({"ids": [1, -2], "status": "spam"}),
+            "ids",
+            "invalid_number",
+        ),
+        (
+            json!({"ids": "1", "status": "spam"}),
+            "ids",
+            "invalid_value",
+        ),
         (json!({"status": "spam"}), "ids", "required"),
         (json!({"ids": [1]}), "status", "required"),
-        (json!({"ids": [1], "status": "gone"}), "status", "invalid_value"),
-        (json!({"ids": [1], "status": "spam", "body": "x"}), "body", "invalid_value"),
+        (
+            json!({"ids": [1], "status": "gone"}),
+            "status",
+            "invalid_value",
+        ),
+        (
+            json!({"ids": [1], "status": "spam", "body": "x"}),
+            "body",
+            "invalid_value",
+        ),
     ];
     for (body, field, code) in cases {
         let resp = app
@@ -497,7 +570,12 @@ async fn the_log_lists_events_newest_first_with_filters_and_cursor() {
             200
         );
     }
-    let (status, v) = get_json(&app, &token, &format!("/api/v1/moderation/log?comment_id={a}")).await;
+    let (status, v) = get_json(
+        &app,
+        &token,
+        &format!("/api/v1/moderation/log?comment_id={a}"),
+    )
+    .await;
     assert_eq!(status, 200);
     let actions: Vec<&str> = v["events"]
         .as_array()
@@ -507,7 +585,11 @@ async fn the_log_lists_events_newest_first_with_filters_and_cursor() {
         .collect();
     assert_eq!(
         actions,
-        ["comment.status_changed", "comment.status_changed", "comment.submitted"]
+        [
+            "comment.status_changed",
+            "comment.status_changed",
+            "comment.submitted"
+        ]
     );
     assert_eq!(v["events"][0]["new_status"], "rejected");
     assert_eq!(v["events"][0]["moderator_id"], moderator_id);
@@ -537,7 +619,12 @@ async fn the_log_lists_events_newest_first_with_filters_and_cursor() {
     assert_eq!(rest_actions, ["comment.status_changed", "auth.login"]);
     assert_eq!(rest["next_cursor"], Value::Null);
 
-    let (status, v) = get_json(&app, &token, "/api/v1/moderation/log?cursor=nope&comment_id=x").await;
+    let (status, v) = get_json(
+        &app,
+        &token,
+        "/api/v1/moderation/log?cursor=nope&comment_id=x",
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(v["error"]["fields"]["cursor"].is_array());
     assert!(v["error"]["fields"]["comment_id"].is_array());
@@ -551,6 +638,8 @@ async fn the_audit_log_cannot_be_changed_even_in_the_database() {
         .execute(&app.pool)
         .await;
     assert!(update.is_err());
-    let delete = sqlx::query("delete from audit_events").execute(&app.pool).await;
+    let delete = sqlx::query("delete from audit_events")
+        .execute(&app.pool)
+        .await;
     assert!(delete.is_err());
 }

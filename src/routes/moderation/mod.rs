@@ -99,7 +99,8 @@ pub async fn show(
         .await?
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     let history = db::audit::history(&mut conn, id).await?;
-    let (by_email, by_ip) = db::moderation::author_counts(&mut conn, &row.author_email, row.ip).await?;
+    let (by_email, by_ip) =
+        db::moderation::author_counts(&mut conn, &row.author_email, row.ip).await?;
     Ok(HttpResponse::Ok()
         .insert_header(with_etag(row.version))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -119,9 +120,12 @@ fn parse_decision(
     max_body_chars: usize,
     f: &mut FieldErrors,
 ) -> Option<Decision> {
-    let status = body
-        .string("status", f)
-        .and_then(|s| f.take("status", s.trim().parse().map_err(|()| FieldCode::InvalidValue)));
+    let status = body.string("status", f).and_then(|s| {
+        f.take(
+            "status",
+            s.trim().parse().map_err(|()| FieldCode::InvalidValue),
+        )
+    });
     let text = body
         .string("body", f)
         .and_then(|b| f.take("body", CommentBody::parse(&b, max_body_chars)));
@@ -268,8 +272,14 @@ pub async fn log(
 ) -> Result<HttpResponse, ApiError> {
     let q = LogQuery::parse(&query_pairs(&req)?)?;
     let mut conn = state.pool.acquire().await?;
-    let mut rows =
-        db::audit::list(&mut conn, q.comment_id, q.moderator_id, q.before, q.limit + 1).await?;
+    let mut rows = db::audit::list(
+        &mut conn,
+        q.comment_id,
+        q.moderator_id,
+        q.before,
+        q.limit + 1,
+    )
+    .await?;
     let next_cursor = page_end(&mut rows, q.limit).map(|r| encode_log_cursor(r.id));
     Ok(HttpResponse::Ok().json(LogPage {
         events: rows.into_iter().map(AuditEvent::from_row).collect(),

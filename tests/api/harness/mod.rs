@@ -275,7 +275,6 @@ impl TestApp {
             Some(role),
             None,
         )
-        .ok()
         .expect("valid test account");
         majlis::accounts::create(&self.pool, None, new)
             .await
@@ -305,7 +304,12 @@ impl TestApp {
     }
 
     /// A request with a bearer token (and English messages).
-    pub fn authed(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+    pub fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .bearer_auth(token)
