@@ -19,7 +19,7 @@ use majlis::pg::Cluster;
 use majlis::startup::Application;
 use secrecy::SecretString;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -61,11 +61,40 @@ async fn database() -> (PgConnectOptions, Option<Cluster>) {
         .await
         .expect("start cluster");
     cluster.ensure_database(DB).await.expect("create database");
+    watchdog(&cluster, &base);
     (cluster.connect_options(DB), Some(cluster))
 }
 
-async fn load(pool: &PgPool) {
+/// Stops the cluster when this process exits, even after a panic.
+fn watchdog(cluster: &Cluster, base: &std::path::Path) {
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', "'\\''"));
+    let stop: Vec<String> = cluster
+        .stop_command_line()
+        .iter()
+        .map(|a| quote(a))
+        .collect();
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
+        pid = std::process::id(),
+        stop = stop.join(" "),
+        dir = quote(base.as_os_str()),
+    );
+    // The watchdog outlives this process on purpose, so it is never waited for.
+    #[allow(clippy::zombie_processes)]
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the cluster watchdog");
+}
+
+/// Bulk load on a connection of its own: no statement timeout.
+async fn load(opts: &PgConnectOptions) {
     let started = Instant::now();
+    let mut conn = PgConnection::connect_with(opts).await.expect("connect");
     // Trigram indexes are built once after the load, as a restore would.
     for sql in [
         "drop index comments_body_trgm_idx",
@@ -104,8 +133,9 @@ async fn load(pool: &PgPool) {
         } else {
             q
         };
-        q.execute(pool).await.expect(sql);
+        q.execute(&mut conn).await.expect(sql);
     }
+    conn.close().await.ok();
     println!(
         "loaded {COMMENTS} comments ({} pending) in {:.1} s",
         COMMENTS / PENDING_EVERY,
@@ -149,13 +179,15 @@ async fn measure(client: &reqwest::Client, url: &str, token: &str, label: &str) 
 #[tokio::main]
 async fn main() {
     let (opts, cluster) = database().await;
-    let pool = majlis::db::connect(opts, 10).await.expect("pool");
+    let pool = majlis::db::connect(opts.clone(), 10).await.expect("pool");
     majlis::db::MIGRATOR.run(&pool).await.expect("migrate");
-    load(&pool).await;
+    load(&opts).await;
 
     let config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
-        secret: Some(SecretString::from("bench-secret-bench-secret-bench-secret-01")),
+        secret: Some(SecretString::from(
+            "bench-secret-bench-secret-bench-secret-01",
+        )),
         ..Config::default()
     };
     let new = NewModerator::parse(
@@ -238,9 +270,7 @@ async fn main() {
     let _ = server.await;
     pool.close().await;
     if let Some(cluster) = cluster {
+        // The watchdog removes the directory once this process has exited.
         cluster.stop("immediate").await.expect("stop cluster");
-        if let Some(base) = cluster.data_dir.parent() {
-            let _ = std::fs::remove_dir_all(base);
-        }
     }
 }

@@ -119,8 +119,8 @@ pub struct AccountPatch {
 }
 
 /// Applies `patch` to account `id` for admin `admin_id`. Disabling an
-/// account or changing its password ends its sessions (except the admin's
-/// own current one, `keep_session`). The last active admin cannot be
+/// account ends all its sessions; changing its password ends them but the
+/// admin's own current one (`keep_session`). The last active admin cannot be
 /// disabled or demoted: active admin rows are locked while deciding, so
 /// two concurrent demotions cannot both pass.
 #[tracing::instrument(skip_all, fields(admin_id, target_id = id))]
@@ -174,7 +174,9 @@ pub async fn update(
         },
     )
     .await?;
-    if will.disabled || new_hash.is_some() {
+    if will.disabled {
+        db::sessions::delete_for_moderator(&mut tx, id).await?;
+    } else if new_hash.is_some() {
         db::sessions::delete_for_moderator_except(&mut tx, id, keep_session).await?;
     }
     let mut changes = serde_json::Map::new();

@@ -189,42 +189,9 @@ struct BulkError {
     message: String,
 }
 
-/// Applies one status to many comments, each in its own transaction, so
-/// each id is all or nothing and one bad id does not stop the others.
-#[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
-pub async fn bulk(
-    auth: Moderator,
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let mut f = FieldErrors::default();
-    let ids = body.ids("ids", moderation::MAX_BULK_IDS, &mut f);
-    let decision = parse_decision(&body, state.config.max_body_chars, &mut f);
-    if body.has("body") {
-        f.add("body", FieldCode::InvalidValue);
-    }
-    if !body.has("status") {
-        f.add("status", FieldCode::Required);
-    }
-    f.into_result()?;
-    let (Some(mut ids), Some(decision)) = (ids, decision) else {
-        return Err(ErrorCode::ValidationFailed.into());
-    };
-    let mut seen = std::collections::HashSet::new();
-    ids.retain(|id| seen.insert(*id));
-    tracing::Span::current().record("count", ids.len());
-    let lang = Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-        state.config.default_lang,
-    );
-    let mut results = Vec::with_capacity(ids.len());
-    for id in ids {
-        let outcome = apply_one(&state, auth.0.moderator_id, id, &decision).await;
-        results.push(match outcome {
+impl BulkResult {
+    fn of(id: i64, outcome: Result<db::comments::CommentRow, ApiError>, lang: Lang) -> Self {
+        match outcome {
             Ok(row) => BulkResult::Ok {
                 id,
                 ok: true,
@@ -242,7 +209,52 @@ pub async fn bulk(
                     },
                 }
             }
-        });
+        }
+    }
+}
+
+/// `{ids, status, reason?}`: the ids deduplicated in order, and the decision.
+fn parse_bulk(body: &JsonObject, max_body_chars: usize) -> Result<(Vec<i64>, Decision), ApiError> {
+    let mut f = FieldErrors::default();
+    let ids = body.ids("ids", moderation::MAX_BULK_IDS, &mut f);
+    let decision = parse_decision(body, max_body_chars, &mut f);
+    if body.has("body") {
+        f.add("body", FieldCode::InvalidValue);
+    }
+    if !body.has("status") {
+        f.add("status", FieldCode::Required);
+    }
+    f.into_result()?;
+    let (Some(mut ids), Some(decision)) = (ids, decision) else {
+        return Err(ErrorCode::ValidationFailed.into());
+    };
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
+    Ok((ids, decision))
+}
+
+/// Applies one status to many comments, each in its own transaction, so
+/// each id is all or nothing and one bad id does not stop the others.
+#[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
+pub async fn bulk(
+    auth: Moderator,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = JsonObject::read(&req, payload, &state).await?;
+    let (ids, decision) = parse_bulk(&body, state.config.max_body_chars)?;
+    tracing::Span::current().record("count", ids.len());
+    let lang = Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+        state.config.default_lang,
+    );
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        let outcome = apply_one(&state, auth.0.moderator_id, id, &decision).await;
+        results.push(BulkResult::of(id, outcome, lang));
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
 }
