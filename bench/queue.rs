@@ -27,7 +27,7 @@ const COMMENTS: i64 = 1_000_000;
 const PENDING_EVERY: i64 = 10; // 100,000 pending
 const SAMPLES: usize = 400;
 const DB: &str = "majlis_bench";
-const PASSWORD: &str = "benchmark passphrase 2026";
+const PASSWORD: &str = "queue timing passphrase 2026";
 
 async fn database() -> (PgConnectOptions, Option<Cluster>) {
     if let Ok(url) = std::env::var("DATABASE_URL")
@@ -181,6 +181,15 @@ async fn main() {
     let (opts, cluster) = database().await;
     let pool = majlis::db::connect(opts.clone(), 10).await.expect("pool");
     majlis::db::MIGRATOR.run(&pool).await.expect("migrate");
+    // The account first: a mistake here should not cost a two-minute load.
+    let new = NewModerator::parse(
+        Some("bench@news.example"),
+        Some(SecretString::from(PASSWORD)),
+        Some("moderator"),
+        None,
+    )
+    .expect("account");
+    accounts::create(&pool, None, new).await.expect("moderator");
     load(&opts).await;
 
     let config = Config {
@@ -190,14 +199,6 @@ async fn main() {
         )),
         ..Config::default()
     };
-    let new = NewModerator::parse(
-        Some("bench@news.example"),
-        Some(SecretString::from(PASSWORD)),
-        Some("moderator"),
-        None,
-    )
-    .expect("account");
-    accounts::create(&pool, None, new).await.expect("moderator");
     let app = Application::build(config, pool.clone()).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
