@@ -5,6 +5,7 @@ use crate::i18n::{Lang, Msg};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -116,6 +117,8 @@ pub enum FieldCode {
     OutOfRange { min: i64, max: i64 },
     InvalidCursor,
     InvalidValue,
+    UnknownField,
+    BelowHoldThreshold,
 }
 
 impl FieldCode {
@@ -132,17 +135,24 @@ impl FieldCode {
             FieldCode::OutOfRange { .. } => "out_of_range",
             FieldCode::InvalidCursor => "invalid_cursor",
             FieldCode::InvalidValue => "invalid_value",
+            FieldCode::UnknownField => "unknown_field",
+            FieldCode::BelowHoldThreshold => "below_hold_threshold",
         }
     }
 }
 
 /// Field name -> the rules it broke, in a stable order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<&'static str, Vec<FieldCode>>);
+pub struct FieldErrors(BTreeMap<Cow<'static, str>, Vec<FieldCode>>);
 
 impl FieldErrors {
     pub fn add(&mut self, field: &'static str, code: FieldCode) {
-        self.0.entry(field).or_default().push(code);
+        self.0.entry(Cow::Borrowed(field)).or_default().push(code);
+    }
+
+    /// For field names that come from the input (unknown fields).
+    pub fn add_owned(&mut self, field: String, code: FieldCode) {
+        self.0.entry(Cow::Owned(field)).or_default().push(code);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -238,7 +248,7 @@ impl ApiError {
                             message: lang.text(Msg::Field(*c)),
                         })
                         .collect();
-                    (*name, list)
+                    (name.to_string(), list)
                 })
                 .collect()
         });
@@ -334,7 +344,7 @@ pub struct ErrorInner {
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<BTreeMap<&'static str, Vec<FieldErrorBody>>>,
+    pub fields: Option<BTreeMap<String, Vec<FieldErrorBody>>>,
 }
 
 #[derive(Debug, Serialize)]

@@ -123,6 +123,10 @@ fn en(msg: Msg) -> String {
                 "This cursor is not valid; start again from the first page.".to_owned()
             }
             F::InvalidValue => "This value is not allowed.".to_owned(),
+            F::UnknownField => "There is no such field.".to_owned(),
+            F::BelowHoldThreshold => {
+                "The spam threshold may not be below the hold threshold.".to_owned()
+            }
         },
         Msg::Anonymous => "Anonymous".to_owned(),
     }
@@ -165,6 +169,10 @@ fn ar(msg: Msg) -> String {
             F::OutOfRange { min, max } => format!("يجب أن يكون بين {min} و{max}."),
             F::InvalidCursor => "مؤشر الصفحة غير صالح؛ ابدأ من الصفحة الأولى.".to_owned(),
             F::InvalidValue => "هذه القيمة غير مسموح بها.".to_owned(),
+            F::UnknownField => "لا يوجد حقل بهذا الاسم.".to_owned(),
+            F::BelowHoldThreshold => {
+                "لا يجوز أن يكون حد الرسائل المزعجة أدنى من حد الحجز.".to_owned()
+            }
         },
         Msg::Anonymous => "مجهول".to_owned(),
     }

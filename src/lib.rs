@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod pg;
 pub mod render;
 pub mod routes;
+pub mod settings;
 pub mod spam;
 pub mod startup;
 pub mod submission;

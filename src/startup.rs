@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::pg::Cluster;
+use crate::settings::SettingsCache;
 use crate::{db, routes, telemetry};
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
@@ -29,6 +30,17 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub secret: Arc<[u8]>,
+    pub settings: SettingsCache,
+}
+
+impl AppState {
+    /// Site origins: `MAJLIS_ALLOWED_ORIGINS` plus the settings' list.
+    pub fn is_allowed_origin(&self, origin: &str) -> bool {
+        let Some(o) = crate::config::normalize_origin(origin) else {
+            return false;
+        };
+        self.config.allowed_origins.contains(&o) || self.settings.allowed_origins().contains(&o)
+    }
 }
 
 /// The database a server runs on, and the embedded cluster if it owns one.
@@ -90,16 +102,19 @@ impl Application {
                     .into()
             }
         };
+        let settings = SettingsCache::load(&pool).await?;
         let state = web::Data::new(AppState {
             pool,
             config: Arc::new(config),
             secret,
+            settings,
         });
+        spawn_housekeeping(state.clone().into_inner());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(from_fn(localize_errors))
-                .wrap(cors(&state.config))
+                .wrap(cors(state.clone().into_inner()))
                 .wrap(security_headers())
                 .wrap(from_fn(telemetry::request_log))
                 .configure(routes::configure)
@@ -129,15 +144,26 @@ impl Application {
     }
 }
 
-fn cors(config: &Config) -> Cors {
-    let allowed = config.allowed_origins.clone();
+/// Purges expired rate-limit counters every few minutes. Every instance
+/// may do it; the delete is idempotent.
+fn spawn_housekeeping(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Ok(mut conn) = state.pool.acquire().await
+                && let Err(e) = db::rate_limits::purge_expired(&mut conn).await
+            {
+                tracing::warn!(error = %e, "purging rate limits failed");
+            }
+        }
+    });
+}
+
+fn cors(state: Arc<AppState>) -> Cors {
     Cors::default()
         .allowed_origin_fn(move |origin, _| {
-            origin
-                .to_str()
-                .ok()
-                .and_then(crate::config::normalize_origin)
-                .is_some_and(|o| allowed.contains(&o))
+            origin.to_str().is_ok_and(|o| state.is_allowed_origin(o))
         })
         .allowed_methods([Method::GET, Method::POST, Method::PATCH])
         .allowed_headers([

@@ -7,7 +7,10 @@
 pub mod articles;
 pub mod audit;
 pub mod comments;
+pub mod rate_limits;
 pub mod secrets;
+pub mod settings;
+pub mod spam;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -5,4 +5,5 @@
 mod harness;
 mod listing;
 mod ops;
+mod spam;
 mod submit;

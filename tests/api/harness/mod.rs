@@ -177,7 +177,6 @@ pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
     pub client: reqwest::Client,
-    #[allow(dead_code)]
     pub db: PgConnectOptions,
 }
 
@@ -187,7 +186,17 @@ impl TestApp {
     }
 
     /// Starts the real application on a random port with its own database.
+    /// Flood control is off unless a test turns it on (every test client
+    /// posts from 127.0.0.1).
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_full(adjust, serde_json::json!({"flood_interval_seconds": 0})).await
+    }
+
+    /// Like `spawn_with`, with the site settings stored before start.
+    pub async fn spawn_full(
+        adjust: impl FnOnce(&mut Config),
+        settings: serde_json::Value,
+    ) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             majlis::telemetry::init(majlis::config::LogFormat::Human);
         }
@@ -195,6 +204,11 @@ impl TestApp {
         adjust(&mut config);
         let db = fresh_database().await;
         let pool = majlis::db::connect(db.clone(), 5).await.expect("app pool");
+        sqlx::query("update settings set data = $1 where id = 1")
+            .bind(sqlx::types::Json(settings))
+            .execute(&pool)
+            .await
+            .expect("store settings");
         let app = Application::build(config, pool.clone())
             .await
             .expect("build app");
@@ -209,6 +223,24 @@ impl TestApp {
             pool,
             client,
             db,
+        }
+    }
+
+    /// A second server process on the same database (scale-out tests).
+    pub async fn sibling(&self) -> TestApp {
+        let pool = majlis::db::connect(self.db.clone(), 5)
+            .await
+            .expect("app pool");
+        let app = Application::build(test_config(), pool.clone())
+            .await
+            .expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            pool,
+            client: self.client.clone(),
+            db: self.db.clone(),
         }
     }
 
