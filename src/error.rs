@@ -312,6 +312,18 @@ impl ResponseError for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        let mapped = ApiError::from_sqlx(e);
+        crate::metrics::record_db_error(if mapped.code == ErrorCode::DbUnavailable {
+            "unavailable"
+        } else {
+            "query"
+        });
+        mapped
+    }
+}
+
+impl ApiError {
+    fn from_sqlx(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::pg::Cluster;
+use crate::public_cache::PublicCache;
 use crate::settings::SettingsCache;
 use crate::{db, routes, telemetry};
 use actix_cors::Cors;
@@ -28,6 +29,10 @@ use std::time::Duration;
 /// the database.
 pub struct AppState {
     pub pool: PgPool,
+    /// Public listings and counts read here: a replica when
+    /// `DATABASE_READ_URL` is set, else the primary pool.
+    pub read_pool: PgPool,
+    pub public_cache: PublicCache,
     pub config: Arc<Config>,
     pub secret: Arc<[u8]>,
     pub settings: SettingsCache,
@@ -46,6 +51,7 @@ impl AppState {
 /// The database a server runs on, and the embedded cluster if it owns one.
 pub struct Database {
     pub pool: PgPool,
+    pub read_pool: Option<PgPool>,
     pub cluster: Option<Cluster>,
 }
 
@@ -79,7 +85,23 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
         .run(&pool)
         .await
         .context("applying migrations failed")?;
-    Ok(Database { pool, cluster })
+    let read_pool = match &config.database_read_url {
+        Some(url) => Some(
+            db::connect(
+                PgConnectOptions::from_str(url.expose_secret())
+                    .context("DATABASE_READ_URL is not a valid PostgreSQL URL")?,
+                config.db_max_connections,
+            )
+            .await
+            .context("cannot connect to the read replica")?,
+        ),
+        None => None,
+    };
+    Ok(Database {
+        pool,
+        read_pool,
+        cluster,
+    })
 }
 
 pub struct Application {
@@ -90,6 +112,16 @@ pub struct Application {
 impl Application {
     /// Binds `config.addr` (port 0 picks a free port, as the tests do).
     pub async fn build(config: Config, pool: PgPool) -> anyhow::Result<Application> {
+        let read_pool = pool.clone();
+        Application::build_with_read_pool(config, pool, read_pool).await
+    }
+
+    /// Like `build`, with public reads going to `read_pool` (a replica).
+    pub async fn build_with_read_pool(
+        config: Config,
+        pool: PgPool,
+        read_pool: PgPool,
+    ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.addr)
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let port = listener.local_addr()?.port();
@@ -103,13 +135,18 @@ impl Application {
             }
         };
         let settings = SettingsCache::load(&pool).await?;
+        crate::metrics::handle();
+        let public_cache = PublicCache::new(config.public_cache_mb);
         let state = web::Data::new(AppState {
             pool,
+            read_pool,
+            public_cache,
             config: Arc::new(config),
             secret,
             settings,
         });
         spawn_housekeeping(state.clone().into_inner());
+        spawn_change_listener(state.clone().into_inner());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -156,6 +193,32 @@ fn spawn_housekeeping(state: Arc<AppState>) {
             {
                 tracing::warn!(error = %e, "purging rate limits failed");
             }
+        }
+    });
+}
+
+/// Listens on the primary for comment changes made by any instance and
+/// invalidates this instance's cached public reads.
+fn spawn_change_listener(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        loop {
+            match sqlx::postgres::PgListener::connect_with(&state.pool).await {
+                Ok(mut listener) => {
+                    if listener.listen(crate::public_cache::CHANNEL).await.is_ok() {
+                        // Changes may have been missed while not listening.
+                        state.public_cache.invalidate_all();
+                        while let Ok(n) = listener.recv().await {
+                            state.public_cache.invalidate(n.payload());
+                        }
+                    }
+                    state.public_cache.invalidate_all();
+                }
+                Err(e) => tracing::debug!(error = %e, "change listener cannot connect"),
+            }
+            if state.pool.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
 }

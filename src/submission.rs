@@ -391,6 +391,11 @@ pub async fn submit(
     )
     .await?;
     tx.commit().await.map_err(duplicate_or)?;
+    state.public_cache.invalidate(new.article_id.as_str());
+    crate::metrics::record_submission(
+        status.as_str(),
+        verdict.reasons.iter().map(|r| r.rule.clone()),
+    );
     tracing::Span::current()
         .record("comment_id", row.id)
         .record("status", status.as_str())

@@ -1,5 +1,6 @@
 //! HTTP only: the route table and the handlers, grouped by client.
 
+pub mod metrics;
 pub mod ops;
 pub mod public;
 pub mod request;
@@ -12,6 +13,7 @@ use actix_web::{HttpResponse, Resource, web};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").get(ops::healthz))
         .service(resource("/readyz").get(ops::readyz))
+        .service(resource("/metrics").get(metrics::metrics))
         .service(resource("/api/v1/comments").post(public::comments::submit))
         .service(resource("/api/v1/articles/{article_id:.+}/comments").get(public::comments::list))
         .service(resource("/api/v1/comment-counts").get(public::comments::counts))

@@ -2,8 +2,11 @@
 // Tests may panic on setup failures: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod caching;
 mod harness;
 mod listing;
+mod observability;
 mod ops;
+mod replica;
 mod spam;
 mod submit;
