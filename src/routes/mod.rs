@@ -1,5 +1,6 @@
 //! HTTP only: the route table and the handlers, grouped by client.
 
+pub mod docs;
 pub mod metrics;
 pub mod ops;
 pub mod public;
@@ -14,6 +15,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").get(ops::healthz))
         .service(resource("/readyz").get(ops::readyz))
         .service(resource("/metrics").get(metrics::metrics))
+        .service(resource("/docs").get(docs::page))
+        .service(resource("/docs/{file}").get(docs::asset))
         .service(resource("/api/v1/comments").post(public::comments::submit))
         .service(resource("/api/v1/articles/{article_id:.+}/comments").get(public::comments::list))
         .service(resource("/api/v1/comment-counts").get(public::comments::counts))
