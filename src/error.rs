@@ -273,6 +273,53 @@ impl ApiError {
         builder.json(self.body(lang))
     }
 
+    /// A small page for browsers that posted the comment form without
+    /// JavaScript: the message, each field's problem, and a way back.
+    pub fn render_html(&self, lang: Lang, back: Option<&str>) -> HttpResponse {
+        let body = self.body(lang);
+        let mut page = String::with_capacity(1024);
+        let dir = if lang == Lang::Ar { "rtl" } else { "ltr" };
+        page.push_str(&format!(
+            "<!doctype html><html lang=\"{}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1>",
+            lang.as_str(),
+            escape_html(&body.error.message),
+            escape_html(&body.error.message)
+        ));
+        if let Some(fields) = &body.error.fields {
+            page.push_str("<ul>");
+            for (name, problems) in fields {
+                for p in problems {
+                    page.push_str(&format!(
+                        "<li><strong>{}</strong>: {}</li>",
+                        escape_html(&lang.label(name)),
+                        escape_html(&p.message)
+                    ));
+                }
+            }
+            page.push_str("</ul>");
+        }
+        if let Some(url) = back {
+            page.push_str(&format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                escape_html(url),
+                escape_html(&lang.text(Msg::GoBack))
+            ));
+        }
+        page.push_str("</body></html>");
+        let mut builder = HttpResponse::build(self.code.status());
+        if let Some(secs) = self.retry_after {
+            builder.insert_header(("Retry-After", secs.to_string()));
+        }
+        builder
+            .insert_header(("Content-Language", lang.as_str()))
+            .insert_header((
+                "Content-Security-Policy",
+                "default-src 'none'; base-uri 'none'; form-action 'none'",
+            ))
+            .content_type("text/html; charset=utf-8")
+            .body(page)
+    }
+
     pub fn log_cause(&self) {
         if self.code.status().is_server_error() {
             match &self.source {
@@ -404,4 +451,19 @@ mod tests {
         assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(resp.headers().get("Retry-After").unwrap(), "7");
     }
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }

@@ -271,12 +271,37 @@ async fn localize_errors(
             .and_then(|v| v.to_str().ok()),
         default,
     );
+    // A plain HTML form post (no JavaScript) gets a readable page, as
+    // WordPress shows one; everyone else gets the JSON error.
+    let html_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+        && !crate::routes::request::wants_json(req.request());
+    let back = html_form
+        .then(|| {
+            let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+            let state = req.app_data::<web::Data<AppState>>()?;
+            let origin = url::Url::parse(referer)
+                .ok()?
+                .origin()
+                .ascii_serialization();
+            state.is_allowed_origin(&origin).then(|| referer.to_owned())
+        })
+        .flatten();
     let res = next.call(req).await?;
     let rendered = res
         .response()
         .error()
         .and_then(|e| e.as_error::<ApiError>())
-        .map(|api| api.render(lang));
+        .map(|api| {
+            if html_form {
+                api.render_html(lang, back.as_deref())
+            } else {
+                api.render(lang)
+            }
+        });
     Ok(match rendered {
         Some(r) => res.into_response(r),
         None => res,
