@@ -6,6 +6,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
 COPY migrations migrations
+COPY assets assets
 RUN cargo build --release --locked --bin majlis
 
 FROM debian:bookworm-slim

@@ -19,6 +19,8 @@ pub enum LogFormat {
 pub struct Config {
     /// External database; `None` runs the embedded cluster under `data_dir`.
     pub database_url: Option<SecretString>,
+    /// A read replica for public listings and counts (optional).
+    pub database_read_url: Option<SecretString>,
     pub addr: SocketAddr,
     pub default_lang: Lang,
     /// Site origins (`https://news.example`), for CORS and form redirects.
@@ -31,6 +33,12 @@ pub struct Config {
     pub max_body_chars: usize,
     pub max_request_bytes: usize,
     pub db_max_connections: u32,
+    /// `Cache-Control: max-age` of public listings and counts.
+    pub public_max_age: u32,
+    /// Memory for the in-process cache of public reads (0 turns it off).
+    pub public_cache_mb: u32,
+    /// When set, `/metrics` wants `Authorization: Bearer <token>`.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl fmt::Debug for Config {
@@ -50,6 +58,12 @@ impl fmt::Debug for Config {
             .field("max_body_chars", &self.max_body_chars)
             .field("max_request_bytes", &self.max_request_bytes)
             .field("db_max_connections", &self.db_max_connections)
+            .field("public_max_age", &self.public_max_age)
+            .field("public_cache_mb", &self.public_cache_mb)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -84,6 +98,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database_url: None,
+            database_read_url: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             default_lang: Lang::Ar,
             allowed_origins: Vec::new(),
@@ -94,6 +109,9 @@ impl Default for Config {
             max_body_chars: crate::domain::comment::DEFAULT_MAX_BODY,
             max_request_bytes: 64 * 1024,
             db_max_connections: 10,
+            public_max_age: 10,
+            public_cache_mb: 64,
+            metrics_token: None,
         }
     }
 }
@@ -145,6 +163,21 @@ impl Config {
                 ));
             }
             c.database_url = Some(SecretString::from(v));
+        }
+        if let Some(v) = var("DATABASE_READ_URL") {
+            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                return Err(err(
+                    "DATABASE_READ_URL",
+                    "must start with postgres:// or postgresql://",
+                ));
+            }
+            if c.database_url.is_none() {
+                return Err(err(
+                    "DATABASE_READ_URL",
+                    "needs DATABASE_URL (the primary) as well",
+                ));
+            }
+            c.database_read_url = Some(SecretString::from(v));
         }
         if let Some(v) = var("MAJLIS_ADDR") {
             c.addr = v.trim().parse().map_err(|_| {
@@ -224,6 +257,21 @@ impl Config {
         if let Some(v) = var("MAJLIS_DB_MAX_CONNECTIONS") {
             c.db_max_connections = parse_number("MAJLIS_DB_MAX_CONNECTIONS", &v, 1, 1000)?;
         }
+        if let Some(v) = var("MAJLIS_PUBLIC_MAX_AGE") {
+            c.public_max_age = parse_number("MAJLIS_PUBLIC_MAX_AGE", &v, 0, 86_400)?;
+        }
+        if let Some(v) = var("MAJLIS_PUBLIC_CACHE_MB") {
+            c.public_cache_mb = parse_number("MAJLIS_PUBLIC_CACHE_MB", &v, 0, 65_536)?;
+        }
+        if let Some(v) = var("MAJLIS_METRICS_TOKEN") {
+            if v.chars().count() < 16 {
+                return Err(err(
+                    "MAJLIS_METRICS_TOKEN",
+                    "must be at least 16 characters long",
+                ));
+            }
+            c.metrics_token = Some(SecretString::from(v));
+        }
         Ok(c)
     }
 
@@ -266,6 +314,9 @@ mod tests {
             ("MAJLIS_TRUSTED_PROXIES", "10.0.0.0/99"),
             ("MAJLIS_MAX_BODY_CHARS", "0"),
             ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_READ_URL", "postgres://replica/db"),
+            ("MAJLIS_PUBLIC_MAX_AGE", "-1"),
+            ("MAJLIS_METRICS_TOKEN", "short"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.variable, k);

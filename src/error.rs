@@ -5,6 +5,7 @@ use crate::i18n::{Lang, Msg};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -135,6 +136,8 @@ pub enum FieldCode {
     TooShort { min: usize },
     PasswordContainsEmail,
     NothingToChange,
+    UnknownField,
+    BelowHoldThreshold,
 }
 
 impl FieldCode {
@@ -154,17 +157,24 @@ impl FieldCode {
             FieldCode::TooShort { .. } => "too_short",
             FieldCode::PasswordContainsEmail => "password_contains_email",
             FieldCode::NothingToChange => "nothing_to_change",
+            FieldCode::UnknownField => "unknown_field",
+            FieldCode::BelowHoldThreshold => "below_hold_threshold",
         }
     }
 }
 
 /// Field name -> the rules it broke, in a stable order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<&'static str, Vec<FieldCode>>);
+pub struct FieldErrors(BTreeMap<Cow<'static, str>, Vec<FieldCode>>);
 
 impl FieldErrors {
     pub fn add(&mut self, field: &'static str, code: FieldCode) {
-        self.0.entry(field).or_default().push(code);
+        self.0.entry(Cow::Borrowed(field)).or_default().push(code);
+    }
+
+    /// For field names that come from the input (unknown fields).
+    pub fn add_owned(&mut self, field: String, code: FieldCode) {
+        self.0.entry(Cow::Owned(field)).or_default().push(code);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -260,7 +270,7 @@ impl ApiError {
                             message: lang.text(Msg::Field(*c)),
                         })
                         .collect();
-                    (*name, list)
+                    (name.to_string(), list)
                 })
                 .collect()
         });
@@ -283,6 +293,53 @@ impl ApiError {
         }
         builder.insert_header(("Content-Language", lang.as_str()));
         builder.json(self.body(lang))
+    }
+
+    /// A small page for browsers that posted the comment form without
+    /// JavaScript: the message, each field's problem, and a way back.
+    pub fn render_html(&self, lang: Lang, back: Option<&str>) -> HttpResponse {
+        let body = self.body(lang);
+        let mut page = String::with_capacity(1024);
+        let dir = if lang == Lang::Ar { "rtl" } else { "ltr" };
+        page.push_str(&format!(
+            "<!doctype html><html lang=\"{}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1>",
+            lang.as_str(),
+            escape_html(&body.error.message),
+            escape_html(&body.error.message)
+        ));
+        if let Some(fields) = &body.error.fields {
+            page.push_str("<ul>");
+            for (name, problems) in fields {
+                for p in problems {
+                    page.push_str(&format!(
+                        "<li><strong>{}</strong>: {}</li>",
+                        escape_html(&lang.label(name)),
+                        escape_html(&p.message)
+                    ));
+                }
+            }
+            page.push_str("</ul>");
+        }
+        if let Some(url) = back {
+            page.push_str(&format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                escape_html(url),
+                escape_html(&lang.text(Msg::GoBack))
+            ));
+        }
+        page.push_str("</body></html>");
+        let mut builder = HttpResponse::build(self.code.status());
+        if let Some(secs) = self.retry_after {
+            builder.insert_header(("Retry-After", secs.to_string()));
+        }
+        builder
+            .insert_header(("Content-Language", lang.as_str()))
+            .insert_header((
+                "Content-Security-Policy",
+                "default-src 'none'; base-uri 'none'; form-action 'none'",
+            ))
+            .content_type("text/html; charset=utf-8")
+            .body(page)
     }
 
     pub fn log_cause(&self) {
@@ -324,6 +381,18 @@ impl ResponseError for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        let mapped = ApiError::from_sqlx(e);
+        crate::metrics::record_db_error(if mapped.code == ErrorCode::DbUnavailable {
+            "unavailable"
+        } else {
+            "query"
+        });
+        mapped
+    }
+}
+
+impl ApiError {
+    fn from_sqlx(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
@@ -356,13 +425,28 @@ pub struct ErrorInner {
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<BTreeMap<&'static str, Vec<FieldErrorBody>>>,
+    pub fields: Option<BTreeMap<String, Vec<FieldErrorBody>>>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct FieldErrorBody {
     pub code: &'static str,
     pub message: String,
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

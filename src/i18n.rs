@@ -17,6 +17,8 @@ pub enum Msg {
     Field(FieldCode),
     /// The name an erased commenter is shown under.
     Anonymous,
+    /// The link back to the form.
+    GoBack,
 }
 
 impl Lang {
@@ -66,6 +68,26 @@ impl Lang {
             }
         }
         best.map_or(default, |(_, _, l)| l)
+    }
+
+    /// How a form field is called on the comment form.
+    pub fn label(self, field: &str) -> String {
+        let known = match (self, field) {
+            (Lang::En, "author_name") => "Name",
+            (Lang::En, "author_email") => "Email",
+            (Lang::En, "author_url") => "Website",
+            (Lang::En, "body") => "Comment",
+            (Lang::En, "article_id") => "Article",
+            (Lang::En, "parent_id") => "Reply to",
+            (Lang::Ar, "author_name") => "الاسم",
+            (Lang::Ar, "author_email") => "البريد الإلكتروني",
+            (Lang::Ar, "author_url") => "الموقع الإلكتروني",
+            (Lang::Ar, "body") => "التعليق",
+            (Lang::Ar, "article_id") => "المقال",
+            (Lang::Ar, "parent_id") => "الرد على",
+            (_, other) => other,
+        };
+        known.to_owned()
     }
 
     pub fn text(self, msg: Msg) -> String {
@@ -134,8 +156,13 @@ fn en(msg: Msg) -> String {
                 "The password must not contain the email address or its name part.".to_owned()
             }
             F::NothingToChange => "Say what to change: a status or a new body.".to_owned(),
+            F::UnknownField => "There is no such field.".to_owned(),
+            F::BelowHoldThreshold => {
+                "The spam threshold may not be below the hold threshold.".to_owned()
+            }
         },
         Msg::Anonymous => "Anonymous".to_owned(),
+        Msg::GoBack => "Go back to the form".to_owned(),
     }
 }
 
@@ -185,8 +212,13 @@ fn ar(msg: Msg) -> String {
                 "يجب ألا تحتوي كلمة المرور على البريد الإلكتروني أو الاسم الذي قبل @.".to_owned()
             }
             F::NothingToChange => "حدّد ما تريد تغييره: الحالة أو نصًا جديدًا.".to_owned(),
+            F::UnknownField => "لا يوجد حقل بهذا الاسم.".to_owned(),
+            F::BelowHoldThreshold => {
+                "لا يجوز أن يكون حد الرسائل المزعجة أدنى من حد الحجز.".to_owned()
+            }
         },
         Msg::Anonymous => "مجهول".to_owned(),
+        Msg::GoBack => "العودة إلى النموذج".to_owned(),
     }
 }
 

@@ -324,13 +324,13 @@ mod tests {
             .collect()
     }
 
-    fn field_codes(e: ApiError) -> Vec<(&'static str, &'static str)> {
+    fn field_codes(e: ApiError) -> Vec<String> {
         let body = e.body(crate::i18n::Lang::En);
         body.error
             .fields
             .unwrap_or_default()
             .into_iter()
-            .flat_map(|(k, v)| v.into_iter().map(move |c| (k, c.code)))
+            .flat_map(|(k, v)| v.into_iter().map(move |c| format!("{k}: {}", c.code)))
             .collect()
     }
 
@@ -370,13 +370,13 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             field_codes(e),
-            vec![
-                ("article_id", "invalid_article_id"),
-                ("cursor", "invalid_cursor"),
-                ("ip", "invalid_value"),
-                ("limit", "out_of_range"),
-                ("min_score", "invalid_number"),
-                ("status", "invalid_value"),
+            [
+                "article_id: invalid_article_id",
+                "cursor: invalid_cursor",
+                "ip: invalid_value",
+                "limit: out_of_range",
+                "min_score: invalid_number",
+                "status: invalid_value",
             ]
         );
     }
@@ -400,7 +400,7 @@ mod tests {
             }
         );
         let e = LogQuery::parse(&pairs(&[("moderator_id", "-1")])).unwrap_err();
-        assert_eq!(field_codes(e), vec![("moderator_id", "invalid_number")]);
+        assert_eq!(field_codes(e), ["moderator_id: invalid_number"]);
     }
 
     #[test]

@@ -234,6 +234,21 @@ impl Cluster {
         v
     }
 
+    /// Makes this (not yet initialized) cluster a streaming replica of
+    /// `primary` with `pg_basebackup -R`; `start` then runs it as a hot standby.
+    pub async fn clone_as_replica_of(&self, primary: &Cluster) -> Result<(), PgError> {
+        if let Some(base) = self.data_dir.parent() {
+            self.hand_over(base)?;
+        }
+        let mut cmd = self.command("pg_basebackup");
+        cmd.arg("-D")
+            .arg(&self.data_dir)
+            .arg("-h")
+            .arg(&primary.socket_dir)
+            .args(["-U", "postgres", "-R", "-X", "stream", "-c", "fast"]);
+        self.run("pg_basebackup", cmd).await
+    }
+
     pub fn connect_options(&self, database: &str) -> PgConnectOptions {
         PgConnectOptions::new()
             .socket(&self.socket_dir)

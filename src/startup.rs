@@ -6,6 +6,8 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::pg::Cluster;
+use crate::public_cache::PublicCache;
+use crate::settings::SettingsCache;
 use crate::{db, routes, telemetry};
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
@@ -27,13 +29,29 @@ use std::time::Duration;
 /// the database.
 pub struct AppState {
     pub pool: PgPool,
+    /// Public listings and counts read here: a replica when
+    /// `DATABASE_READ_URL` is set, else the primary pool.
+    pub read_pool: PgPool,
+    pub public_cache: PublicCache,
     pub config: Arc<Config>,
     pub secret: Arc<[u8]>,
+    pub settings: SettingsCache,
+}
+
+impl AppState {
+    /// Site origins: `MAJLIS_ALLOWED_ORIGINS` plus the settings' list.
+    pub fn is_allowed_origin(&self, origin: &str) -> bool {
+        let Some(o) = crate::config::normalize_origin(origin) else {
+            return false;
+        };
+        self.config.allowed_origins.contains(&o) || self.settings.allowed_origins().contains(&o)
+    }
 }
 
 /// The database a server runs on, and the embedded cluster if it owns one.
 pub struct Database {
     pub pool: PgPool,
+    pub read_pool: Option<PgPool>,
     pub cluster: Option<Cluster>,
 }
 
@@ -67,7 +85,23 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
         .run(&pool)
         .await
         .context("applying migrations failed")?;
-    Ok(Database { pool, cluster })
+    let read_pool = match &config.database_read_url {
+        Some(url) => Some(
+            db::connect(
+                PgConnectOptions::from_str(url.expose_secret())
+                    .context("DATABASE_READ_URL is not a valid PostgreSQL URL")?,
+                config.db_max_connections,
+            )
+            .await
+            .context("cannot connect to the read replica")?,
+        ),
+        None => None,
+    };
+    Ok(Database {
+        pool,
+        read_pool,
+        cluster,
+    })
 }
 
 pub struct Application {
@@ -78,6 +112,16 @@ pub struct Application {
 impl Application {
     /// Binds `config.addr` (port 0 picks a free port, as the tests do).
     pub async fn build(config: Config, pool: PgPool) -> anyhow::Result<Application> {
+        let read_pool = pool.clone();
+        Application::build_with_read_pool(config, pool, read_pool).await
+    }
+
+    /// Like `build`, with public reads going to `read_pool` (a replica).
+    pub async fn build_with_read_pool(
+        config: Config,
+        pool: PgPool,
+        read_pool: PgPool,
+    ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.addr)
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let port = listener.local_addr()?.port();
@@ -90,16 +134,24 @@ impl Application {
                     .into()
             }
         };
+        let settings = SettingsCache::load(&pool).await?;
+        crate::metrics::handle();
+        let public_cache = PublicCache::new(config.public_cache_mb);
         let state = web::Data::new(AppState {
             pool,
+            read_pool,
+            public_cache,
             config: Arc::new(config),
             secret,
+            settings,
         });
+        spawn_housekeeping(state.clone().into_inner());
+        spawn_change_listener(state.clone().into_inner());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(from_fn(localize_errors))
-                .wrap(cors(&state.config))
+                .wrap(cors(state.clone().into_inner()))
                 .wrap(security_headers())
                 .wrap(from_fn(telemetry::request_log))
                 .configure(routes::configure)
@@ -129,15 +181,52 @@ impl Application {
     }
 }
 
-fn cors(config: &Config) -> Cors {
-    let allowed = config.allowed_origins.clone();
+/// Purges expired rate-limit counters every few minutes. Every instance
+/// may do it; the delete is idempotent.
+fn spawn_housekeeping(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Ok(mut conn) = state.pool.acquire().await
+                && let Err(e) = db::rate_limits::purge_expired(&mut conn).await
+            {
+                tracing::warn!(error = %e, "purging rate limits failed");
+            }
+        }
+    });
+}
+
+/// Listens on the primary for comment changes made by any instance and
+/// invalidates this instance's cached public reads.
+fn spawn_change_listener(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        loop {
+            match sqlx::postgres::PgListener::connect_with(&state.pool).await {
+                Ok(mut listener) => {
+                    if listener.listen(crate::public_cache::CHANNEL).await.is_ok() {
+                        // Changes may have been missed while not listening.
+                        state.public_cache.invalidate_all();
+                        while let Ok(n) = listener.recv().await {
+                            state.public_cache.invalidate(n.payload());
+                        }
+                    }
+                    state.public_cache.invalidate_all();
+                }
+                Err(e) => tracing::debug!(error = %e, "change listener cannot connect"),
+            }
+            if state.pool.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+fn cors(state: Arc<AppState>) -> Cors {
     Cors::default()
         .allowed_origin_fn(move |origin, _| {
-            origin
-                .to_str()
-                .ok()
-                .and_then(crate::config::normalize_origin)
-                .is_some_and(|o| allowed.contains(&o))
+            origin.to_str().is_ok_and(|o| state.is_allowed_origin(o))
         })
         .allowed_methods([Method::GET, Method::POST, Method::PATCH])
         .allowed_headers([
@@ -182,12 +271,37 @@ async fn localize_errors(
             .and_then(|v| v.to_str().ok()),
         default,
     );
+    // A plain HTML form post (no JavaScript) gets a readable page, as
+    // WordPress shows one; everyone else gets the JSON error.
+    let html_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+        && !crate::routes::request::wants_json(req.request());
+    let back = html_form
+        .then(|| {
+            let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+            let state = req.app_data::<web::Data<AppState>>()?;
+            let origin = url::Url::parse(referer)
+                .ok()?
+                .origin()
+                .ascii_serialization();
+            state.is_allowed_origin(&origin).then(|| referer.to_owned())
+        })
+        .flatten();
     let res = next.call(req).await?;
     let rendered = res
         .response()
         .error()
         .and_then(|e| e.as_error::<ApiError>())
-        .map(|api| api.render(lang));
+        .map(|api| {
+            if html_form {
+                api.render_html(lang, back.as_deref())
+            } else {
+                api.render(lang)
+            }
+        });
     Ok(match rendered {
         Some(r) => res.into_response(r),
         None => res,

@@ -3,11 +3,12 @@
 
 use crate::db;
 use crate::domain::{
-    ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentStatus, avatar_hash,
+    ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, ModerationSettings, avatar_hash,
 };
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
-use crate::render;
 use crate::startup::AppState;
+use crate::{form_token, render, spam};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::net::IpAddr;
 
@@ -206,13 +207,80 @@ impl std::fmt::Debug for RequestMeta {
     }
 }
 
-/// Stores a new comment and returns it as saved.
-#[tracing::instrument(skip_all, fields(article_id = %new.article_id, comment_id, status))]
+/// Whether an article takes no more comments: closed by an admin, or older
+/// than the site's `close_after_days` (0 = never).
+pub fn comments_closed(
+    closed: bool,
+    article_created: DateTime<Utc>,
+    close_after_days: u32,
+    now: DateTime<Utc>,
+) -> bool {
+    closed
+        || (close_after_days > 0
+            && now - article_created > chrono::Duration::days(i64::from(close_after_days)))
+}
+
+/// Flood control: at most `flood_max_comments` per IP and per email within
+/// `flood_interval_seconds`, counted in Postgres so every instance agrees.
+async fn check_flood(
+    state: &AppState,
+    s: &ModerationSettings,
+    new: &NewComment,
+    meta: &RequestMeta,
+) -> Result<(), ApiError> {
+    if s.flood_interval_seconds == 0 {
+        return Ok(());
+    }
+    let window = i64::from(s.flood_interval_seconds);
+    let mut keys = vec![db::rate_limits::key(
+        "flood:email",
+        &new.author_email.as_str().to_lowercase(),
+    )];
+    if let Some(ip) = meta.ip {
+        keys.push(db::rate_limits::key("flood:ip", &ip.to_string()));
+    }
+    let mut conn = state.pool.acquire().await?;
+    let mut wait = None;
+    for key in &keys {
+        let hit = db::rate_limits::hit(&mut conn, key, window).await?;
+        if hit.hits > i32::try_from(s.flood_max_comments).unwrap_or(i32::MAX) {
+            wait = Some(wait.unwrap_or(0).max(hit.resets_in));
+        }
+    }
+    match wait {
+        Some(secs) => Err(ApiError::rate_limited(u64::try_from(secs).unwrap_or(1))),
+        None => Ok(()),
+    }
+}
+
+fn duplicate_or(e: sqlx::Error) -> ApiError {
+    match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some("comments_no_duplicate") => {
+            ErrorCode::DuplicateComment.into()
+        }
+        _ => e.into(),
+    }
+}
+
+/// Stores a new comment and returns it as saved: flood check, facts looked
+/// up in two queries, the spam verdict and the workflow's status, then one
+/// transaction for the comment and its audit event.
+#[tracing::instrument(skip_all, fields(article_id = %new.article_id, comment_id, status, score))]
 pub async fn submit(
     state: &AppState,
     new: &NewComment,
     meta: &RequestMeta,
 ) -> Result<db::comments::CommentRow, ApiError> {
+    let snap = state.settings.current(&state.pool).await?;
+    let settings = &snap.settings;
+    check_flood(state, settings, new, meta).await?;
+
+    let body = new.body.as_str();
+    let email = new.author_email.as_str();
+    let author_url = new.author_url.as_ref().map(AuthorUrl::as_str);
+    let fingerprint = spam::fingerprint(body);
+    let now = Utc::now();
+
     let mut tx = state.pool.begin().await?;
     let article = db::articles::upsert_for_comment(
         &mut tx,
@@ -221,7 +289,12 @@ pub async fn submit(
         new.article_title.as_deref(),
     )
     .await?;
-    if article.closed {
+    if comments_closed(
+        article.closed,
+        article.created_at,
+        settings.close_after_days,
+        now,
+    ) {
         return Err(ErrorCode::CommentsClosed.into());
     }
     if let Some(parent) = new.parent_id
@@ -229,38 +302,107 @@ pub async fn submit(
     {
         return Err(ErrorCode::ParentNotFound.into());
     }
-    let status = CommentStatus::Pending;
-    let body_html = render::body_html(new.body.as_str());
-    let fingerprint = crate::spam::fingerprint(new.body.as_str());
+    let facts = db::spam::submission_facts(
+        &mut tx,
+        email,
+        meta.ip,
+        new.article_id.as_str(),
+        &fingerprint,
+    )
+    .await?;
+    if facts.duplicate {
+        return Err(ErrorCode::DuplicateComment.into());
+    }
+    let bayes_spamicity = if settings.bayes_enabled {
+        let tokens = spam::comment_tokens(body, new.author_name.as_str(), email, author_url);
+        let counts = db::spam::token_counts(&mut tx, &tokens).await?;
+        let model = spam::BayesModel {
+            nspam: counts.nspam,
+            nham: counts.nham,
+            counts: counts.counts,
+        };
+        model.spamicity(&tokens)
+    } else {
+        None
+    };
+    let ip_text = meta.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let input = spam::SpamInput {
+        body,
+        author_name: new.author_name.as_str(),
+        author_email: email,
+        author_url,
+        ip: &ip_text,
+        user_agent: meta.user_agent.as_deref().unwrap_or(""),
+        honeypot_filled: new.honeypot_filled,
+        form_token: form_token::check(
+            &state.secret,
+            new.form_token.as_deref(),
+            new.article_id.as_str(),
+            now.timestamp(),
+        ),
+        history: spam::AuthorHistory {
+            approved_by_email: count(facts.approved_by_email),
+            spam_by_email: count(facts.spam_by_email),
+            spam_by_ip: count(facts.spam_by_ip),
+            rejected_by_email: count(facts.rejected_by_email),
+        },
+        same_text_other_authors_24h: count(facts.same_text_other_authors_24h),
+        bayes_spamicity,
+    };
+    let verdict = spam::score(&input, &snap.rules);
+    let mode = article
+        .approval_mode
+        .as_deref()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(settings.approval_mode);
+    let status = spam::initial_status(
+        &verdict,
+        &snap.thresholds(),
+        mode,
+        facts.approved_by_email > 0,
+    );
+
+    let body_html = render::body_html(body);
     let row = db::comments::insert(
         &mut tx,
         &db::comments::InsertComment {
             article_id: new.article_id.as_str(),
             parent_id: new.parent_id,
             author_name: new.author_name.as_str(),
-            author_email: new.author_email.as_str(),
-            author_url: new.author_url.as_ref().map(AuthorUrl::as_str),
-            avatar: &avatar_hash(new.author_email.as_str()),
-            body: new.body.as_str(),
+            author_email: email,
+            author_url,
+            avatar: &avatar_hash(email),
+            body,
             body_html: &body_html,
             body_fingerprint: &fingerprint,
             status,
-            spam_score: 0.0,
-            spam_reasons: serde_json::json!([]),
+            spam_score: verdict.score,
+            spam_reasons: serde_json::to_value(&verdict.reasons).map_err(ApiError::internal)?,
             ip: meta.ip,
             user_agent: meta.user_agent.as_deref(),
             referrer: meta.referrer.as_deref(),
         },
     )
-    .await?;
+    .await
+    .map_err(duplicate_or)?;
     db::audit::insert(
         &mut tx,
-        &db::audit::NewAuditEvent::submitted(row.id, status, row.spam_score),
+        &db::audit::NewAuditEvent::submitted(row.id, status, verdict.score),
     )
     .await?;
-    tx.commit().await?;
+    tx.commit().await.map_err(duplicate_or)?;
+    state.public_cache.invalidate(new.article_id.as_str());
+    crate::metrics::record_submission(
+        status.as_str(),
+        verdict.reasons.iter().map(|r| r.rule.clone()),
+    );
     tracing::Span::current()
         .record("comment_id", row.id)
-        .record("status", row.status.0.as_str());
+        .record("status", status.as_str())
+        .record("score", verdict.score);
     Ok(row)
+}
+
+fn count(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -16,16 +16,26 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Installs the global subscriber. `RUST_LOG` overrides the default filter.
 pub fn init(format: LogFormat) {
+    init_with(format, "info,sqlx=warn", std::io::stderr);
+}
+
+/// Installs the global subscriber writing to `writer` (tests capture logs
+/// this way). Does nothing if one is installed already.
+pub fn init_with<W>(format: LogFormat, default_filter: &str, writer: W)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let _ = match format {
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_span_list(true)
             .try_init(),
         LogFormat::Human => builder.try_init(),
     };
@@ -52,7 +62,8 @@ pub async fn request_log(
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "(unmatched)".to_owned());
-    let quiet = route == "/healthz" || route == "/readyz";
+    let quiet = route == "/healthz" || route == "/readyz" || route == "/metrics";
+    let method = req.method().to_string();
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -66,6 +77,7 @@ pub async fn request_log(
     match result {
         Ok(mut res) => {
             let status = res.status().as_u16();
+            crate::metrics::record_request(&method, &route, status, latency_ms / 1000.0);
             if quiet {
                 tracing::debug!(status, latency_ms, "request");
             } else {

@@ -17,7 +17,8 @@ pub struct ArticleRow {
 
 /// Creates the article on first sight (filling url/title only while they
 /// are unknown) and locks its row for the rest of the transaction, so the
-/// comment version bump and the insert happen together.
+/// comment version bump and the insert happen together. A new article
+/// starts at version 1: 0 stands for "never seen" in cache validators.
 pub async fn upsert_for_comment(
     conn: &mut PgConnection,
     id: &str,
@@ -25,7 +26,7 @@ pub async fn upsert_for_comment(
     title: Option<&str>,
 ) -> Result<ArticleRow, sqlx::Error> {
     sqlx::query_as(
-        "insert into articles (id, url, title) values ($1, $2, $3)
+        "insert into articles (id, url, title, comment_version) values ($1, $2, $3, 1)
          on conflict (id) do update
             set url = coalesce(articles.url, excluded.url),
                 title = coalesce(articles.title, excluded.title),
@@ -71,5 +72,21 @@ pub async fn update_settings(
     .bind(approval_mode.is_some())
     .bind(approval_mode.flatten())
     .fetch_one(conn)
+    .await
+}
+
+/// The comment versions of some articles (0 for articles never seen).
+pub async fn comment_versions(
+    conn: &mut PgConnection,
+    ids: &[String],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select a.id, coalesce(ar.comment_version, 0)
+         from unnest($1::text[]) with ordinality as a(id, n)
+         left join articles ar on ar.id = a.id
+         order by a.n",
+    )
+    .bind(ids)
+    .fetch_all(conn)
     .await
 }

@@ -10,8 +10,11 @@ pub mod comments;
 pub mod login_throttle;
 pub mod moderation;
 pub mod moderators;
+pub mod rate_limits;
 pub mod secrets;
 pub mod sessions;
+pub mod settings;
+pub mod spam;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -2,10 +2,12 @@
 
 pub mod comment;
 pub mod cursor;
+pub mod settings;
 pub mod status;
 
 pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, avatar_hash};
 pub use cursor::Cursor;
+pub use settings::ModerationSettings;
 pub use status::{ApprovalMode, CommentStatus};
 pub mod moderator;
 

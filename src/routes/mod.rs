@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod docs;
+pub mod metrics;
 pub mod moderation;
 pub mod ops;
 pub mod public;
@@ -63,6 +65,9 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
     vec![
         ("/healthz", vec![on(M::GET, ops::healthz)]),
         ("/readyz", vec![on(M::GET, ops::readyz)]),
+        ("/metrics", vec![on(M::GET, metrics::metrics)]),
+        ("/docs", vec![on(M::GET, docs::page)]),
+        ("/docs/{file}", vec![on(M::GET, docs::asset)]),
         (
             "/api/v1/comments",
             vec![on(M::POST, public::comments::submit)],

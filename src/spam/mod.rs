@@ -1,14 +1,27 @@
-//! Placeholder until the spam engine lands: the form-token outcome type.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FormTokenCheck {
-    Missing,
-    Invalid,
-    Expired,
-    Valid { age_seconds: f64 },
-}
+//! Spam scoring: pure functions over plain data (STYLE.md C5).
+//!
+//! - [`normalize`](normalize::normalize): Arabic/Latin text in matching form.
+//! - [`rules`]: one function per heuristic, each a [`Reason`] or nothing.
+//! - [`score`]: sums the rules into a [`Verdict`].
+//! - [`bayes`]: tokenizer and Bayesian classifier (Robinson/Fisher).
+//! - [`workflow`]: verdict + approval mode -> initial status.
+//! - [`eval`]: precision/recall on a labelled corpus, before/after training.
 
-/// Placeholder: hex SHA-256 of the trimmed, lowercased body.
-pub fn fingerprint(body: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(body.trim().to_lowercase().as_bytes()))
-}
+pub mod bayes;
+pub mod engine;
+pub mod eval;
+pub mod links;
+pub mod normalize;
+pub mod rules;
+pub(crate) mod vocab;
+pub(crate) mod words;
+pub mod workflow;
+
+pub use bayes::{BayesModel, comment_tokens, tokens};
+pub use engine::{
+    AuthorHistory, Facts, Field, FormTokenCheck, Reason, SpamInput, SpamRules, Verdict, WordLists,
+    score,
+};
+pub use eval::{EvalReport, LabeledComment, evaluate};
+pub use normalize::{Normalized, deobfuscate_links, fingerprint, normalize};
+pub use workflow::{Thresholds, initial_status};

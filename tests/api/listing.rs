@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 async fn seed(app: &TestApp, article: &str, n: usize, status: &str) -> Vec<i64> {
     let mut ids = Vec::new();
     for i in 0..n {
-        let mut c = comment(article, &format!("comment {i} on {article}"));
+        let mut c = comment(article, &format!("comment {i} on {article}, {status}"));
         c["author_email"] = json!(format!("reader{i}@example.org"));
         let v: Value = app.post_json(&c).await.json().await.unwrap();
         let id = v["id"].as_i64().unwrap();

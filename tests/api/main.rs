@@ -4,8 +4,12 @@
 
 mod admin;
 mod auth;
+mod caching;
 mod harness;
 mod listing;
 mod moderation;
+mod observability;
 mod ops;
+mod replica;
+mod spam;
 mod submit;

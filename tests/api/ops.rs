@@ -106,3 +106,33 @@ async fn form_token_is_issued_per_article() {
     c["form_token"] = json!(token);
     assert_eq!(app.post_json(&c).await.status(), 201);
 }
+
+#[tokio::test]
+async fn the_docs_page_is_self_contained_under_a_strict_csp() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/docs").await;
+    assert_eq!(resp.status(), 200);
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'")
+    );
+    let html = resp.text().await.unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external assets"
+    );
+    for asset in [
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-ui.css",
+        "/docs/init.js",
+    ] {
+        assert!(html.contains(asset));
+        let resp = app.get(asset).await;
+        assert_eq!(resp.status(), 200, "{asset}");
+        assert!(resp.bytes().await.unwrap().len() > 100);
+    }
+    assert_eq!(app.get("/docs/nope.js").await.status(), 404);
+}

@@ -241,6 +241,7 @@ async fn malformed_bodies_are_400_not_500() {
         app.client
             .post(app.url("/api/v1/comments"))
             .header("Content-Type", ct)
+            .header("Accept", "application/json")
             .header("Accept-Language", "en")
             .body(body)
             .send()
@@ -464,4 +465,46 @@ async fn each_submission_leaves_a_system_audit_event() {
         .execute(&app.pool)
         .await;
     assert!(err.is_err(), "the audit log is append-only");
+}
+
+#[tokio::test]
+async fn a_plain_form_post_with_errors_gets_a_readable_page_in_arabic() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .post_form(
+            &[
+                ("comment_post_ID", "5"),
+                ("author", ""),
+                ("email", "bad"),
+                ("comment", "<b>hi</b>"),
+            ],
+            &[
+                ("Accept-Language", "ar"),
+                ("Accept", "text/html"),
+                ("Referer", "https://news.example/p/5"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("dir=\"rtl\""));
+    assert!(html.contains("الاسم") && html.contains("هذا الحقل مطلوب."));
+    assert!(html.contains("البريد الإلكتروني") && html.contains("أدخل بريدًا إلكترونيًا صالحًا."));
+    assert!(html.contains("href=\"https://news.example/p/5\""));
+    // A script asking for JSON still gets JSON.
+    let resp = app
+        .post_form(
+            &[("comment_post_ID", "5")],
+            &[("Accept", "application/json")],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "validation_failed");
 }

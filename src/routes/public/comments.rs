@@ -4,6 +4,7 @@
 use crate::db;
 use crate::domain::{ArticleId, Cursor};
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::public_cache::{self, CachedRead};
 use crate::routes::request::{self, BodyKind, header_string, query_pairs, read_body, wants_json};
 use crate::routes::views::PublicComment;
 use crate::startup::AppState;
@@ -12,6 +13,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 pub const MAX_COUNT_IDS: usize = 100;
 
@@ -91,6 +93,84 @@ pub fn article_id_from_path(req: &HttpRequest) -> Result<ArticleId, ApiError> {
     ArticleId::parse(&decoded).map_err(|c| ApiError::field("article_id", c))
 }
 
+/// Answers a public read from the cache when possible: fresh entries need
+/// no query; older ones are revalidated by their articles' versions; a
+/// matching `If-None-Match` gets 304. `build` runs only on a miss.
+async fn cached_read<F, Fut>(
+    req: &HttpRequest,
+    state: &AppState,
+    key: String,
+    articles: &[String],
+    build: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(sqlx::pool::PoolConnection<sqlx::Postgres>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, ApiError>>,
+{
+    let cache = &state.public_cache;
+    let entry = match cache.fresh(&key) {
+        Some(hit) => hit,
+        None => {
+            let mut conn = state.read_pool.acquire().await?;
+            let versions = db::articles::comment_versions(&mut conn, articles).await?;
+            match cache.any(&key).filter(|e| e.versions == versions) {
+                Some(same) => cache.put(
+                    key,
+                    CachedRead {
+                        checked_at: Instant::now(),
+                        ..(*same).clone()
+                    },
+                ),
+                None => {
+                    let etag = public_cache::etag(&key, &versions);
+                    if public_cache::matches_if_none_match(if_none_match(req), &etag) {
+                        return Ok(not_modified(state, &etag));
+                    }
+                    let body = build(conn).await?;
+                    cache.put(
+                        key,
+                        CachedRead {
+                            etag,
+                            body: body.into(),
+                            versions,
+                            checked_at: Instant::now(),
+                        },
+                    )
+                }
+            }
+        }
+    };
+    if public_cache::matches_if_none_match(if_none_match(req), &entry.etag) {
+        return Ok(not_modified(state, &entry.etag));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::ETAG, entry.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, cache_control(state)))
+        .body(entry.body.clone()))
+}
+
+fn if_none_match(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+}
+
+fn cache_control(state: &AppState) -> String {
+    format!("public, max-age={}", state.config.public_max_age)
+}
+
+fn not_modified(state: &AppState, etag: &str) -> HttpResponse {
+    HttpResponse::NotModified()
+        .insert_header((header::ETAG, etag.to_owned()))
+        .insert_header((header::CACHE_CONTROL, cache_control(state)))
+        .finish()
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(v).map_err(ApiError::internal)
+}
+
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
     let mut limit: i64 = 50;
@@ -111,27 +191,35 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         }
     }
     f.into_result()?;
-    let mut conn = state.pool.acquire().await?;
-    let mut rows =
-        db::comments::list_public(&mut conn, article_id.as_str(), cursor, limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| {
-            Cursor {
-                created_at: r.created_at,
-                id: r.id,
-            }
-            .encode()
+    let key = format!(
+        "list\u{0}{}\u{0}{limit}\u{0}{}",
+        article_id.as_str(),
+        cursor.map(|c| c.encode()).unwrap_or_default()
+    );
+    let articles = [article_id.as_str().to_owned()];
+    cached_read(&req, &state, key, &articles, |mut conn| async move {
+        let mut rows =
+            db::comments::list_public(&mut conn, article_id.as_str(), cursor, limit + 1).await?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| {
+                Cursor {
+                    created_at: r.created_at,
+                    id: r.id,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        let total = db::comments::count_public(&mut conn, article_id.as_str()).await?;
+        to_json(&CommentPage {
+            comments: rows.into_iter().map(PublicComment::from_row).collect(),
+            next_cursor,
+            total,
         })
-    } else {
-        None
-    };
-    let total = db::comments::count_public(&mut conn, article_id.as_str()).await?;
-    Ok(HttpResponse::Ok().json(CommentPage {
-        comments: rows.into_iter().map(PublicComment::from_row).collect(),
-        next_cursor,
-        total,
-    }))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize)]
@@ -164,9 +252,14 @@ pub async fn counts(
             },
         ));
     }
-    let mut conn = state.pool.acquire().await?;
-    let counts = db::comments::count_public_many(&mut conn, &ids).await?;
-    Ok(HttpResponse::Ok().json(Counts {
-        counts: counts.into_iter().collect(),
-    }))
+    ids.sort();
+    let key = format!("counts\u{0}{}", ids.join("\u{0}"));
+    let query_ids = ids.clone();
+    cached_read(&req, &state, key, &ids, |mut conn| async move {
+        let counts = db::comments::count_public_many(&mut conn, &query_ids).await?;
+        to_json(&Counts {
+            counts: counts.into_iter().collect(),
+        })
+    })
+    .await
 }

@@ -54,13 +54,20 @@ async fn sweep_stale(root: &std::path::Path) {
     }
 }
 
-async fn start_private_cluster() -> PgConnectOptions {
-    // Under the system temp dir, not target/: when tests run as root the
-    // cluster runs as `postgres`, which must be able to reach its directory.
+/// Starts a throwaway cluster under the system temp dir (not target/: when
+/// tests run as root the cluster runs as `postgres`, which must be able to
+/// reach its directory), stopped by a watchdog when this process exits.
+/// `replica_of` makes it a streaming replica of that cluster.
+pub async fn start_cluster(name: &str, replica_of: Option<&Cluster>) -> Cluster {
     let root = std::env::temp_dir();
-    sweep_stale(&root).await;
-    let base: PathBuf = root.join(format!("majlis-test-{}", std::process::id()));
+    let base: PathBuf = root.join(format!("majlis-test-{}-{name}", std::process::id()));
     let cluster = Cluster::new(&base).expect("PostgreSQL binaries for the test cluster");
+    if let Some(primary) = replica_of {
+        cluster
+            .clone_as_replica_of(primary)
+            .await
+            .expect("pg_basebackup");
+    }
     cluster
         .start(&[
             "fsync = off",
@@ -71,8 +78,7 @@ async fn start_private_cluster() -> PgConnectOptions {
         ])
         .await
         .expect("start the test cluster");
-    // A watchdog stops the cluster once this process exits (statics are
-    // never dropped).
+    // Statics are never dropped: a watchdog stops the cluster after us.
     let stop: Vec<String> = cluster
         .stop_command_line()
         .iter()
@@ -94,7 +100,14 @@ async fn start_private_cluster() -> PgConnectOptions {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn the cluster watchdog");
-    cluster.connect_options("postgres")
+    cluster
+}
+
+async fn start_private_cluster() -> PgConnectOptions {
+    sweep_stale(&std::env::temp_dir()).await;
+    start_cluster("main", None)
+        .await
+        .connect_options("postgres")
 }
 
 async fn server() -> &'static Server {
@@ -160,6 +173,46 @@ pub async fn fresh_database() -> PgConnectOptions {
     server.admin.clone().database(&name)
 }
 
+/// Everything the servers of this test process logged (JSON lines, debug
+/// level), for tests that check what never appears in logs. With
+/// `TEST_LOG=1` the logs go to stderr instead.
+pub static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut l) = LOGS.lock() {
+            l.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            majlis::telemetry::init(majlis::config::LogFormat::Human);
+        } else {
+            majlis::telemetry::init_with(
+                majlis::config::LogFormat::Json,
+                "debug,hyper=info,reqwest=info,h2=info,rustls=info,mio=info,actix_server=info",
+                || LogSink,
+            );
+        }
+    });
+}
+
+pub fn captured_logs() -> String {
+    LOGS.lock()
+        .map(|l| String::from_utf8_lossy(&l).into_owned())
+        .unwrap_or_default()
+}
+
 pub const SITE: &str = "https://news.example";
 /// The password of every seeded test account.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -179,7 +232,6 @@ pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
     pub client: reqwest::Client,
-    #[allow(dead_code)]
     pub db: PgConnectOptions,
 }
 
@@ -189,14 +241,27 @@ impl TestApp {
     }
 
     /// Starts the real application on a random port with its own database.
+    /// Flood control is off unless a test turns it on (every test client
+    /// posts from 127.0.0.1).
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        if std::env::var("TEST_LOG").is_ok() {
-            majlis::telemetry::init(majlis::config::LogFormat::Human);
-        }
+        TestApp::spawn_full(adjust, serde_json::json!({"flood_interval_seconds": 0})).await
+    }
+
+    /// Like `spawn_with`, with the site settings stored before start.
+    pub async fn spawn_full(
+        adjust: impl FnOnce(&mut Config),
+        settings: serde_json::Value,
+    ) -> TestApp {
+        capture_logs();
         let mut config = test_config();
         adjust(&mut config);
         let db = fresh_database().await;
         let pool = majlis::db::connect(db.clone(), 5).await.expect("app pool");
+        sqlx::query("update settings set data = $1 where id = 1")
+            .bind(sqlx::types::Json(settings))
+            .execute(&pool)
+            .await
+            .expect("store settings");
         let app = Application::build(config, pool.clone())
             .await
             .expect("build app");
@@ -211,6 +276,43 @@ impl TestApp {
             pool,
             client,
             db,
+        }
+    }
+
+    /// An application on given pools (replica tests).
+    pub async fn on_pools(pool: PgPool, read_pool: PgPool, db: PgConnectOptions) -> TestApp {
+        let app = Application::build_with_read_pool(test_config(), pool.clone(), read_pool)
+            .await
+            .expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            address,
+            pool,
+            client,
+            db,
+        }
+    }
+
+    /// A second server process on the same database (scale-out tests).
+    pub async fn sibling(&self) -> TestApp {
+        let pool = majlis::db::connect(self.db.clone(), 5)
+            .await
+            .expect("app pool");
+        let app = Application::build(test_config(), pool.clone())
+            .await
+            .expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            pool,
+            client: self.client.clone(),
+            db: self.db.clone(),
         }
     }
 
@@ -335,7 +437,8 @@ impl TestApp {
                 avatar: &majlis::domain::avatar_hash(c.author_email),
                 body: c.body,
                 body_html: &html,
-                body_fingerprint: &majlis::spam::fingerprint(c.body),
+                // Unique per seed: tests store the same text many times.
+                body_fingerprint: &format!("seed-{}", uuid::Uuid::new_v4().simple()),
                 status: c.status.parse().expect("status"),
                 spam_score: c.spam_score,
                 spam_reasons: serde_json::json!([{"rule": "links", "score": c.spam_score, "detail": "test"}]),
@@ -356,14 +459,18 @@ impl TestApp {
         row.id
     }
 
-    /// Sets a comment's status directly (stand-in for a moderator).
+    /// Sets a comment's status directly (stand-in for a moderator), bumping
+    /// its article's comment version as every change does.
     pub async fn set_status(&self, id: i64, status: &str) {
-        sqlx::query("update comments set status = $2 where id = $1")
-            .bind(id)
-            .bind(status)
-            .execute(&self.pool)
-            .await
-            .expect("set status");
+        sqlx::query(
+            "with c as (update comments set status = $2 where id = $1 returning article_id)
+             update articles set comment_version = comment_version + 1 where id in (select article_id from c)",
+        )
+        .bind(id)
+        .bind(status)
+        .execute(&self.pool)
+        .await
+        .expect("set status");
     }
 }
 

@@ -1,0 +1,350 @@
+//! The site's moderation settings: defaults, and validation of a partial
+//! update (PATCH changes only the fields it names; a bad value is a 422
+//! naming the field). Pure: storage and caching live elsewhere.
+
+use crate::domain::ApprovalMode;
+use crate::error::{FieldCode, FieldErrors};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModerationSettings {
+    pub approval_mode: ApprovalMode,
+    /// Spam score at or above which a comment is held.
+    pub hold_threshold: f64,
+    /// Spam score at or above which a comment is spam.
+    pub spam_threshold: f64,
+    /// Links (body and author URL) at which a comment is held.
+    pub max_links: u32,
+    pub held_words: Vec<String>,
+    pub blocked_words: Vec<String>,
+    pub blocked_domains: Vec<String>,
+    /// Flood control: at most `flood_max_comments` per IP and per email
+    /// within `flood_interval_seconds` (0 disables).
+    pub flood_interval_seconds: u32,
+    pub flood_max_comments: u32,
+    /// Close comments on articles older than this many days (0 = never).
+    pub close_after_days: u32,
+    /// Languages the site expects (`ar`, `en`, ...): the language check
+    /// scores text mostly in other scripts.
+    pub languages: Vec<String>,
+    /// Site origins, in addition to `MAJLIS_ALLOWED_ORIGINS`.
+    pub allowed_origins: Vec<String>,
+    /// A form posted sooner than this after its token was issued is suspect.
+    pub min_form_seconds: u32,
+    /// Points for a submission without a form token (0: sites without
+    /// JavaScript still work).
+    pub no_token_score: f64,
+    /// Score disposable email domains.
+    pub check_disposable_email: bool,
+    /// Use the Bayesian classifier once it has seen enough of both classes.
+    pub bayes_enabled: bool,
+}
+
+impl Default for ModerationSettings {
+    fn default() -> Self {
+        ModerationSettings {
+            approval_mode: ApprovalMode::FirstTime,
+            hold_threshold: 5.0,
+            spam_threshold: 10.0,
+            max_links: 2,
+            held_words: Vec::new(),
+            blocked_words: Vec::new(),
+            blocked_domains: Vec::new(),
+            flood_interval_seconds: 15,
+            flood_max_comments: 1,
+            close_after_days: 0,
+            languages: vec!["ar".to_owned(), "en".to_owned()],
+            allowed_origins: Vec::new(),
+            min_form_seconds: 3,
+            no_token_score: 0.0,
+            check_disposable_email: true,
+            bayes_enabled: true,
+        }
+    }
+}
+
+pub const LANGUAGES: &[&str] = &["ar", "en", "fa", "ur", "fr", "es", "de", "tr", "ru"];
+const MAX_LIST: usize = 5000;
+const MAX_WORD: usize = 200;
+
+fn number(v: &Value, min: f64, max: f64) -> Result<f64, FieldCode> {
+    let n = v.as_f64().ok_or(FieldCode::InvalidNumber)?;
+    if !(min..=max).contains(&n) {
+        return Err(FieldCode::OutOfRange {
+            min: min as i64,
+            max: max as i64,
+        });
+    }
+    Ok(n)
+}
+
+fn whole(v: &Value, min: u64, max: u64) -> Result<u32, FieldCode> {
+    let n = v.as_u64().ok_or(FieldCode::InvalidNumber)?;
+    if !(min..=max).contains(&n) {
+        return Err(FieldCode::OutOfRange {
+            min: min as i64,
+            max: max as i64,
+        });
+    }
+    u32::try_from(n).map_err(|_| FieldCode::InvalidNumber)
+}
+
+/// A list of short strings: trimmed, empties dropped, duplicates removed.
+fn word_list(v: &Value) -> Result<Vec<String>, FieldCode> {
+    let items = v.as_array().ok_or(FieldCode::InvalidValue)?;
+    if items.len() > MAX_LIST {
+        return Err(FieldCode::OutOfRange {
+            min: 0,
+            max: MAX_LIST as i64,
+        });
+    }
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let s = item.as_str().ok_or(FieldCode::InvalidValue)?.trim();
+        if s.is_empty() {
+            continue;
+        }
+        if s.chars().any(char::is_control) {
+            return Err(FieldCode::ControlCharacters);
+        }
+        if s.chars().count() > MAX_WORD {
+            return Err(FieldCode::TooLong { max: MAX_WORD });
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+fn domain_list(v: &Value) -> Result<Vec<String>, FieldCode> {
+    let list = word_list(v)?;
+    list.into_iter()
+        .map(|d| {
+            let d = d
+                .trim_start_matches("*.")
+                .trim_end_matches('.')
+                .to_lowercase();
+            let ok = d.contains('.')
+                && d.chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+            if ok {
+                Ok(d)
+            } else {
+                Err(FieldCode::InvalidValue)
+            }
+        })
+        .collect()
+}
+
+impl ModerationSettings {
+    /// Reads stored settings: known fields over the defaults. A stored
+    /// value that no longer validates falls back to its default.
+    pub fn from_stored(data: &Value) -> ModerationSettings {
+        let base = ModerationSettings::default();
+        let Some(map) = data.as_object() else {
+            return base;
+        };
+        let mut s = base.clone();
+        for (k, v) in map {
+            let mut single = Map::new();
+            single.insert(k.clone(), v.clone());
+            if let Ok(next) = s.patched(&Value::Object(single)) {
+                s = next;
+            }
+        }
+        s
+    }
+
+    /// The settings with `patch` applied, or every problem by field.
+    pub fn patched(&self, patch: &Value) -> Result<ModerationSettings, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let Some(map) = patch.as_object() else {
+            errors.add("settings", FieldCode::InvalidValue);
+            return Err(errors);
+        };
+        let mut s = self.clone();
+        for (key, v) in map {
+            let r: Result<(), (&'static str, FieldCode)> = (|| {
+                match key.as_str() {
+                    "approval_mode" => {
+                        s.approval_mode = v
+                            .as_str()
+                            .and_then(|m| m.parse().ok())
+                            .ok_or(("approval_mode", FieldCode::InvalidValue))?;
+                    }
+                    "hold_threshold" => {
+                        s.hold_threshold =
+                            number(v, 0.0, 1000.0).map_err(|c| ("hold_threshold", c))?
+                    }
+                    "spam_threshold" => {
+                        s.spam_threshold =
+                            number(v, 0.0, 1000.0).map_err(|c| ("spam_threshold", c))?
+                    }
+                    "max_links" => s.max_links = whole(v, 1, 1000).map_err(|c| ("max_links", c))?,
+                    "held_words" => s.held_words = word_list(v).map_err(|c| ("held_words", c))?,
+                    "blocked_words" => {
+                        s.blocked_words = word_list(v).map_err(|c| ("blocked_words", c))?
+                    }
+                    "blocked_domains" => {
+                        s.blocked_domains = domain_list(v).map_err(|c| ("blocked_domains", c))?
+                    }
+                    "flood_interval_seconds" => {
+                        s.flood_interval_seconds =
+                            whole(v, 0, 86_400).map_err(|c| ("flood_interval_seconds", c))?;
+                    }
+                    "flood_max_comments" => {
+                        s.flood_max_comments =
+                            whole(v, 1, 10_000).map_err(|c| ("flood_max_comments", c))?;
+                    }
+                    "close_after_days" => {
+                        s.close_after_days =
+                            whole(v, 0, 36_500).map_err(|c| ("close_after_days", c))?
+                    }
+                    "languages" => {
+                        let list = word_list(v).map_err(|c| ("languages", c))?;
+                        let list: Vec<String> =
+                            list.into_iter().map(|l| l.to_lowercase()).collect();
+                        if list.is_empty() || list.iter().any(|l| !LANGUAGES.contains(&l.as_str()))
+                        {
+                            return Err(("languages", FieldCode::InvalidValue));
+                        }
+                        s.languages = list;
+                    }
+                    "allowed_origins" => {
+                        let list = word_list(v).map_err(|c| ("allowed_origins", c))?;
+                        s.allowed_origins = list
+                            .iter()
+                            .map(|o| crate::config::normalize_origin(o))
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or(("allowed_origins", FieldCode::InvalidValue))?;
+                    }
+                    "min_form_seconds" => {
+                        s.min_form_seconds =
+                            whole(v, 0, 3600).map_err(|c| ("min_form_seconds", c))?
+                    }
+                    "no_token_score" => {
+                        s.no_token_score =
+                            number(v, 0.0, 1000.0).map_err(|c| ("no_token_score", c))?
+                    }
+                    "check_disposable_email" => {
+                        s.check_disposable_email = v
+                            .as_bool()
+                            .ok_or(("check_disposable_email", FieldCode::InvalidValue))?;
+                    }
+                    "bayes_enabled" => {
+                        s.bayes_enabled = v
+                            .as_bool()
+                            .ok_or(("bayes_enabled", FieldCode::InvalidValue))?
+                    }
+                    _ => return Err(("unknown", FieldCode::UnknownField)),
+                }
+                Ok(())
+            })();
+            if let Err((field, code)) = r {
+                if field == "unknown" {
+                    errors.add_owned(key.clone(), code);
+                } else {
+                    errors.add(field, code);
+                }
+            }
+        }
+        if errors.is_empty() && s.spam_threshold < s.hold_threshold {
+            errors.add("spam_threshold", FieldCode::BelowHoldThreshold);
+        }
+        if errors.is_empty() {
+            Ok(s)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The stored form: only fields that differ from the defaults.
+    pub fn to_stored(&self) -> Value {
+        let defaults = serde_json::to_value(ModerationSettings::default()).unwrap_or(Value::Null);
+        let mine = serde_json::to_value(self).unwrap_or(Value::Null);
+        match (mine, defaults) {
+            (Value::Object(m), Value::Object(d)) => {
+                Value::Object(m.into_iter().filter(|(k, v)| d.get(k) != Some(v)).collect())
+            }
+            (other, _) => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_patch_changes_only_what_it_names() {
+        let s = ModerationSettings::default();
+        let p = s
+            .patched(&json!({"approval_mode": "none", "held_words": [" كازينو ", "casino", "casino", ""]}))
+            .unwrap();
+        assert_eq!(p.approval_mode, ApprovalMode::None);
+        assert_eq!(p.held_words, vec!["كازينو", "casino"]);
+        assert_eq!(p.max_links, s.max_links);
+    }
+
+    #[test]
+    fn each_bad_value_is_named() {
+        let s = ModerationSettings::default();
+        let e = s
+            .patched(&json!({
+                "approval_mode": "sometimes",
+                "hold_threshold": "high",
+                "max_links": 0,
+                "languages": ["klingon"],
+                "blocked_domains": ["not a domain"],
+                "allowed_origins": ["ftp://x"],
+                "colour": "red",
+            }))
+            .unwrap_err();
+        assert_eq!(e.get("approval_mode"), Some(&[FieldCode::InvalidValue][..]));
+        assert_eq!(
+            e.get("hold_threshold"),
+            Some(&[FieldCode::InvalidNumber][..])
+        );
+        assert_eq!(
+            e.get("max_links"),
+            Some(&[FieldCode::OutOfRange { min: 1, max: 1000 }][..])
+        );
+        assert!(e.get("languages").is_some());
+        assert!(e.get("blocked_domains").is_some());
+        assert!(e.get("allowed_origins").is_some());
+        assert_eq!(e.get("colour"), Some(&[FieldCode::UnknownField][..]));
+    }
+
+    #[test]
+    fn spam_threshold_may_not_be_below_hold_threshold() {
+        let e = ModerationSettings::default()
+            .patched(&json!({"spam_threshold": 2}))
+            .unwrap_err();
+        assert_eq!(
+            e.get("spam_threshold"),
+            Some(&[FieldCode::BelowHoldThreshold][..])
+        );
+    }
+
+    #[test]
+    fn stored_form_keeps_only_changes_and_round_trips() {
+        let s = ModerationSettings::default()
+            .patched(&json!({"max_links": 4, "blocked_domains": ["*.Casino.Example."]}))
+            .unwrap();
+        let stored = s.to_stored();
+        assert_eq!(
+            stored,
+            json!({"max_links": 4, "blocked_domains": ["casino.example"]})
+        );
+        assert_eq!(ModerationSettings::from_stored(&stored), s);
+        // A stored value that no longer validates falls back to its default.
+        let odd =
+            ModerationSettings::from_stored(&json!({"max_links": -3, "close_after_days": 30}));
+        assert_eq!(odd.max_links, 2);
+        assert_eq!(odd.close_after_days, 30);
+    }
+}

@@ -1,0 +1,67 @@
+//! Prometheus metrics (the `metrics` facade with its Prometheus exporter),
+//! served at `GET /metrics`:
+//! - `http_requests_total{method,route,status}` and
+//!   `http_request_duration_seconds{method,route,status}` (route pattern,
+//!   never the raw path);
+//! - `majlis_submissions_total{status}` and `majlis_spam_rule_hits_total{rule}`;
+//! - `majlis_pending_comments` (the moderation queue), sampled at scrape;
+//! - `majlis_db_pool_connections{state="busy"|"idle"}` and
+//!   `majlis_db_errors_total{kind}`.
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Installs the process-wide recorder once; `None` if another recorder was
+/// installed first (metrics are then not rendered).
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".to_owned()),
+                    LATENCY_BUCKETS,
+                )
+                .ok()?
+                .install_recorder()
+                .ok()
+        })
+        .as_ref()
+}
+
+pub fn record_request(method: &str, route: &str, status: u16, seconds: f64) {
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(seconds);
+}
+
+pub fn record_submission(status: &str, rules: impl Iterator<Item = String>) {
+    metrics::counter!("majlis_submissions_total", "status" => status.to_owned()).increment(1);
+    for rule in rules {
+        metrics::counter!("majlis_spam_rule_hits_total", "rule" => rule).increment(1);
+    }
+}
+
+pub fn record_db_error(kind: &'static str) {
+    metrics::counter!("majlis_db_errors_total", "kind" => kind).increment(1);
+}
+
+pub fn set_pool(size: u32, idle: usize) {
+    let idle = idle as f64;
+    metrics::gauge!("majlis_db_pool_connections", "state" => "idle").set(idle);
+    metrics::gauge!("majlis_db_pool_connections", "state" => "busy")
+        .set((f64::from(size) - idle).max(0.0));
+}
+
+pub fn set_pending(n: i64) {
+    metrics::gauge!("majlis_pending_comments").set(n as f64);
+}

@@ -1,0 +1,196 @@
+//! Cache-friendly public reads. A viral article sends thousands of readers
+//! to the same listing at once, so listings and counts are:
+//! - validated by a strong `ETag` derived from the articles'
+//!   `comment_version` (kept in Postgres, bumped by every comment change),
+//!   answering `304` to `If-None-Match`;
+//! - served from an in-process cache keyed by article and page. An entry is
+//!   used with no database query at all while it is younger than `RECHECK`
+//!   and its articles were not invalidated since. Invalidation is local
+//!   (this instance changed a comment) or arrives by Postgres `NOTIFY` from
+//!   whichever instance made the change; an older entry is revalidated with
+//!   one primary-key query for the version. So instances agree, because the
+//!   version lives in Postgres, and a missed notification costs at most
+//!   `RECHECK` of staleness.
+
+use actix_web::web::Bytes;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+pub const RECHECK: Duration = Duration::from_secs(2);
+/// The channel the `articles` trigger notifies on.
+pub const CHANNEL: &str = "majlis_article_changed";
+
+/// One cached response body and what it was built from.
+#[derive(Debug, Clone)]
+pub struct CachedRead {
+    pub etag: String,
+    pub body: Bytes,
+    /// `(article_id, comment_version)` pairs the body reflects.
+    pub versions: Vec<(String, i64)>,
+    pub checked_at: Instant,
+}
+
+#[derive(Clone)]
+struct BodyWeighter;
+
+impl Weighter<String, Arc<CachedRead>> for BodyWeighter {
+    fn weight(&self, key: &String, val: &Arc<CachedRead>) -> u64 {
+        (key.len() + val.body.len() + val.etag.len() + 96) as u64
+    }
+}
+
+pub struct PublicCache {
+    entries: Option<Cache<String, Arc<CachedRead>, BodyWeighter>>,
+    /// When each article was last invalidated.
+    dirty: Cache<String, Instant>,
+    /// Everything older than this is stale (after a lost notification channel).
+    cleared_at: RwLock<Instant>,
+}
+
+impl PublicCache {
+    /// A cache of about `megabytes` of response bodies (0: no caching,
+    /// ETags and 304s still work).
+    pub fn new(megabytes: u32) -> PublicCache {
+        let bytes = u64::from(megabytes) * 1024 * 1024;
+        PublicCache {
+            entries: (megabytes > 0).then(|| {
+                Cache::with_weighter((bytes / 4096).max(16) as usize, bytes, BodyWeighter)
+            }),
+            dirty: Cache::new(100_000),
+            cleared_at: RwLock::new(Instant::now()),
+        }
+    }
+
+    fn cleared_at(&self) -> Instant {
+        match self.cleared_at.read() {
+            Ok(t) => *t,
+            Err(p) => *p.into_inner(),
+        }
+    }
+
+    /// Whether `entry` may be served without asking the database.
+    pub fn is_fresh(&self, entry: &CachedRead) -> bool {
+        entry.checked_at.elapsed() < RECHECK
+            && entry.checked_at > self.cleared_at()
+            && entry.versions.iter().all(|(article, _)| {
+                self.dirty
+                    .get(article)
+                    .is_none_or(|at| at < entry.checked_at)
+            })
+    }
+
+    /// The entry for `key` if it may be served as is.
+    pub fn fresh(&self, key: &str) -> Option<Arc<CachedRead>> {
+        let e = self.entries.as_ref()?.get(key)?;
+        self.is_fresh(&e).then_some(e)
+    }
+
+    /// The entry for `key`, fresh or not.
+    pub fn any(&self, key: &str) -> Option<Arc<CachedRead>> {
+        self.entries.as_ref()?.get(key)
+    }
+
+    pub fn put(&self, key: String, entry: CachedRead) -> Arc<CachedRead> {
+        let entry = Arc::new(entry);
+        if let Some(c) = &self.entries {
+            c.insert(key, entry.clone());
+        }
+        entry
+    }
+
+    /// A comment of `article_id` changed.
+    pub fn invalidate(&self, article_id: &str) {
+        self.dirty.insert(article_id.to_owned(), Instant::now());
+    }
+
+    /// Forget everything (the notification channel was lost).
+    pub fn invalidate_all(&self) {
+        let mut t = match self.cleared_at.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        *t = Instant::now();
+    }
+}
+
+/// A strong validator for a response built from `versions` for `page_key`.
+pub fn etag(page_key: &str, versions: &[(String, i64)]) -> String {
+    let mut h = Sha256::new();
+    h.update(page_key.as_bytes());
+    for (article, version) in versions {
+        h.update([0]);
+        h.update(article.as_bytes());
+        h.update(version.to_be_bytes());
+    }
+    let digest = h.finalize();
+    match versions {
+        [(_, v)] => format!("\"{v}-{}\"", hex::encode(&digest[..8])),
+        _ => format!("\"{}\"", hex::encode(&digest[..12])),
+    }
+}
+
+/// Whether an `If-None-Match` header names `etag` (or is `*`).
+pub fn matches_if_none_match(header: Option<&str>, etag: &str) -> bool {
+    header.is_some_and(|h| {
+        h.split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(versions: Vec<(String, i64)>) -> CachedRead {
+        CachedRead {
+            etag: etag("k", &versions),
+            body: Bytes::from_static(b"{}"),
+            versions,
+            checked_at: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn etags_follow_versions_and_pages() {
+        let a = etag("list a1 50", &[("a1".into(), 3)]);
+        assert!(a.starts_with("\"3-"));
+        assert_ne!(a, etag("list a1 50", &[("a1".into(), 4)]));
+        assert_ne!(a, etag("list a1 20", &[("a1".into(), 3)]));
+        assert_eq!(a, etag("list a1 50", &[("a1".into(), 3)]));
+    }
+
+    #[test]
+    fn if_none_match_lists_and_weak_forms() {
+        assert!(matches_if_none_match(Some("\"x\", \"3-ab\""), "\"3-ab\""));
+        assert!(matches_if_none_match(Some("W/\"3-ab\""), "\"3-ab\""));
+        assert!(matches_if_none_match(Some("*"), "\"3-ab\""));
+        assert!(!matches_if_none_match(Some("\"3-ac\""), "\"3-ab\""));
+        assert!(!matches_if_none_match(None, "\"3-ab\""));
+    }
+
+    #[test]
+    fn invalidation_makes_entries_stale_for_their_articles_only() {
+        let c = PublicCache::new(1);
+        c.put("p1".into(), entry(vec![("a1".into(), 1)]));
+        c.put("p2".into(), entry(vec![("a2".into(), 1)]));
+        assert!(c.fresh("p1").is_some());
+        std::thread::sleep(Duration::from_millis(2));
+        c.invalidate("a1");
+        assert!(c.fresh("p1").is_none());
+        assert!(c.any("p1").is_some(), "kept for revalidation");
+        assert!(c.fresh("p2").is_some());
+        c.invalidate_all();
+        assert!(c.fresh("p2").is_none());
+    }
+
+    #[test]
+    fn a_disabled_cache_stores_nothing() {
+        let c = PublicCache::new(0);
+        c.put("p1".into(), entry(vec![("a1".into(), 1)]));
+        assert!(c.any("p1").is_none());
+    }
+}

@@ -1,0 +1,37 @@
+//! `GET /metrics`: Prometheus text format. When `MAJLIS_METRICS_TOKEN` is
+//! set, it wants `Authorization: Bearer <token>`.
+
+use crate::error::{ApiError, ErrorCode};
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use secrecy::ExposeSecret;
+use subtle::ConstantTimeEq;
+
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &state.config.metrics_token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+            return Err(ErrorCode::Unauthorized.into());
+        }
+    }
+    let pending: i64 = sqlx::query_scalar("select count(*) from comments where status = 'pending'")
+        .fetch_one(&state.pool)
+        .await?;
+    crate::metrics::set_pending(pending);
+    crate::metrics::set_pool(state.pool.size(), state.pool.num_idle());
+    let body = crate::metrics::handle()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body))
+}

@@ -1,0 +1,225 @@
+//! Link extraction from normalised text: URLs (with or without a scheme),
+//! e-mail addresses, their hosts in ASCII and Unicode form.
+
+use linkify::{LinkFinder, LinkKind};
+
+use super::normalize::deobfuscate_links;
+use super::vocab::{CHEAP_TLDS, CONTACT_HOSTS, SHORTENERS, WELL_KNOWN};
+
+/// One link found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Host in ASCII (punycode) form, lowercase, without `www.`.
+    pub host: String,
+    /// Host decoded to Unicode (`xn--pple-43d.com` -> `аpple.com`).
+    pub unicode_host: String,
+    /// An e-mail address rather than a URL.
+    pub is_email: bool,
+}
+
+impl Link {
+    pub fn tld(&self) -> &str {
+        self.host.rsplit('.').next().unwrap_or_default()
+    }
+
+    /// The host or one of its parent domains is in `domains`.
+    pub fn host_in(&self, domains: &[&str]) -> bool {
+        domains.iter().any(|d| host_matches(&self.host, d))
+    }
+
+    pub fn is_shortener(&self) -> bool {
+        !self.is_email && self.host_in(SHORTENERS)
+    }
+
+    pub fn is_contact(&self) -> bool {
+        !self.is_email && self.host_in(CONTACT_HOSTS)
+    }
+
+    pub fn has_cheap_tld(&self) -> bool {
+        !self.is_email && CHEAP_TLDS.contains(&self.tld())
+    }
+
+    /// An internationalised host whose letters fold to a plain ASCII host:
+    /// a homograph of a Latin domain (`аpple.com` written with Cyrillic а).
+    pub fn is_lookalike(&self) -> Option<String> {
+        if self.unicode_host == self.host || !self.host.split('.').any(|l| l.starts_with("xn--")) {
+            return None;
+        }
+        let skeleton = super::normalize::normalize(&self.unicode_host).text;
+        if !skeleton.is_ascii() {
+            return None;
+        }
+        let imitated = WELL_KNOWN.iter().find(|w| host_matches(&skeleton, w));
+        Some(imitated.map_or(skeleton.clone(), |w| (*w).to_owned()))
+    }
+}
+
+/// `host` is `domain` or a subdomain of it.
+pub fn host_matches(host: &str, domain: &str) -> bool {
+    host == domain
+        || (host.len() > domain.len()
+            && host.ends_with(domain)
+            && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
+}
+
+/// Top-level domains accepted for links written without a scheme or `www.`
+/// (so `e.g.` or `file.txt` in prose are not links).
+const BARE_TLDS: &[&str] = &[
+    "com", "net", "org", "info", "io", "co", "me", "xyz", "top", "site", "online", "shop", "store",
+    "biz", "club", "live", "link", "ly", "gd", "cc", "tk", "ml", "ga", "cf", "gq", "vip", "win",
+    "bet", "casino", "app", "dev", "sa", "ae", "eg", "qa", "kw", "om", "bh", "jo", "ma", "dz",
+    "tn", "iq", "sy", "lb", "ps", "ye", "sd", "us", "uk", "ru", "cn", "in", "de", "fr", "tv", "fm",
+    "ws", "pw", "ink", "click", "icu", "buzz", "fun", "space", "website", "pro", "tech", "today",
+    "news", "asia", "mobi", "gov", "edu", "int", "su", "to", "gl", "at", "id", "ai", "gg", "ee",
+    "loan", "work", "fit", "rest", "cam", "sbs", "cfd", "monster", "bond", "quest", "lol", "cyou",
+    "tr", "ir", "pk", "it", "es", "nl", "be", "ch", "se", "no", "pl", "br", "au", "ca", "jp", "kr",
+];
+
+/// Normalise a host: lowercase, no trailing dot, no `www.`, ASCII form.
+pub fn clean_host(host: &str) -> String {
+    let h = host.trim().trim_end_matches('.').to_lowercase();
+    let h = h.strip_prefix("www.").unwrap_or(&h);
+    match idna::domain_to_ascii(h) {
+        Ok(a) if !a.is_empty() => a,
+        _ => h.to_owned(),
+    }
+}
+
+fn to_unicode(ascii: &str) -> String {
+    if ascii.contains("xn--") {
+        idna::domain_to_unicode(ascii).0
+    } else {
+        ascii.to_owned()
+    }
+}
+
+/// Host of a URL written with or without a scheme.
+pub fn url_host(url: &str) -> Option<String> {
+    let s = url.trim();
+    let rest = match s.find("://") {
+        Some(i) => &s[i + 3..],
+        None => s.strip_prefix("//").unwrap_or(s),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if host_port.starts_with('[') {
+        host_port
+            .split(']')
+            .next()
+            .map(|h| h.trim_start_matches('['))
+            .unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    if host.is_empty() || !host.contains('.') && !host.contains(':') {
+        return None;
+    }
+    Some(clean_host(host))
+}
+
+/// Domain of an e-mail address, cleaned like a host.
+pub fn email_domain(email: &str) -> Option<String> {
+    let (_, domain) = email.trim().rsplit_once('@')?;
+    if domain.is_empty() {
+        return None;
+    }
+    Some(clean_host(domain))
+}
+
+/// Every URL and e-mail address in `text` (normalised or raw), after undoing
+/// `hxxp`, `[.]`, `(dot)`, `نقطة كوم` and similar obfuscations.
+pub fn extract_links(text: &str) -> Vec<Link> {
+    let clear = deobfuscate_links(text);
+    let mut finder = LinkFinder::new();
+    finder
+        .url_must_have_scheme(false)
+        .kinds(&[LinkKind::Url, LinkKind::Email]);
+    let mut out = Vec::new();
+    for l in finder.links(&clear) {
+        let raw = l.as_str();
+        let is_email = *l.kind() == LinkKind::Email;
+        let host = if is_email {
+            email_domain(raw)
+        } else {
+            url_host(raw)
+        };
+        let Some(host) = host else { continue };
+        let explicit = raw.contains("://") || raw.to_ascii_lowercase().starts_with("www.");
+        let tld = host.rsplit('.').next().unwrap_or_default();
+        let tld_ok = tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        let known_host = SHORTENERS.iter().chain(CONTACT_HOSTS).any(|h| host == *h);
+        if !tld_ok
+            || (!explicit
+                && !is_email
+                && !known_host
+                && !BARE_TLDS.contains(&tld)
+                && !tld.starts_with("xn--"))
+        {
+            continue;
+        }
+        let unicode_host = to_unicode(&host);
+        out.push(Link {
+            host,
+            unicode_host,
+            is_email,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(text: &str) -> Vec<String> {
+        extract_links(text).into_iter().map(|l| l.host).collect()
+    }
+
+    #[test]
+    fn finds_schemes_bare_domains_and_obfuscations() {
+        assert_eq!(
+            hosts("see https://www.bbc.com/arabic and reuters.com"),
+            vec!["bbc.com", "reuters.com"]
+        );
+        assert_eq!(hosts("hxxps://win-big[.]xyz/promo"), vec!["win-big.xyz"]);
+        assert_eq!(hosts("ادخل موقع winbet نقطة كوم الان"), vec!["winbet.com"]);
+        assert_eq!(hosts("bestbet (dot) net"), vec!["bestbet.net"]);
+    }
+
+    #[test]
+    fn prose_with_dots_is_not_a_link() {
+        assert!(hosts("e.g. the U.S. army, file.txt, 3.5 percent, i.e. nothing").is_empty());
+        assert!(hosts("انتهى الامر.والله المستعان").is_empty());
+    }
+
+    #[test]
+    fn emails_are_links_of_their_own_kind() {
+        let l = extract_links("write to joe[at]mail.example.com");
+        assert_eq!(l.len(), 1);
+        assert!(l[0].is_email);
+        assert_eq!(l[0].host, "mail.example.com");
+    }
+
+    #[test]
+    fn punycode_lookalike_hosts_are_detected() {
+        let l = extract_links("login at http://xn--pple-43d.com/verify");
+        assert_eq!(l[0].unicode_host, "\u{0430}pple.com");
+        assert_eq!(l[0].is_lookalike().as_deref(), Some("apple.com"));
+        // An Arabic IDN host is not a look-alike of anything.
+        let l = extract_links("https://موقع.وزارة-الاتصالات.مصر/");
+        assert!(l.iter().all(|l| l.is_lookalike().is_none()));
+        let l = extract_links("https://bbc.com");
+        assert!(l[0].is_lookalike().is_none());
+    }
+
+    #[test]
+    fn shorteners_contact_hosts_and_cheap_tlds() {
+        assert_eq!(hosts("rb.gy/x7k2 and s.id/abc"), vec!["rb.gy", "s.id"]);
+        let l = extract_links("bit.ly/3xYz wa.me/966500000000 https://prize.xyz");
+        assert!(l[0].is_shortener());
+        assert!(l[1].is_contact());
+        assert!(l[2].has_cheap_tld());
+        assert!(host_matches("news.bbc.co.uk", "bbc.co.uk"));
+        assert!(!host_matches("evilbbc.co.uk", "bbc.co.uk"));
+    }
+}

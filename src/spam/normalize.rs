@@ -1,0 +1,836 @@
+//! Text normalisation for matching (shared/ARABIC.md section 1).
+//!
+//! The raw body is stored and displayed; only a copy is normalised, for word
+//! lists, rules and Bayesian tokens. The same [`normalize`] runs over word
+//! lists, so both sides meet in one alphabet. The counters in [`Normalized`]
+//! record *that* obfuscation happened, which is itself a spam feature.
+
+use sha2::{Digest, Sha256};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+/// A comment (or list entry) in matching form, plus what was stripped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalized {
+    /// Normalised text: tokens separated by single spaces. When the input had
+    /// right-to-left override runs, their visually displayed (reversed) form
+    /// is appended after a newline so rules see both.
+    pub text: String,
+    /// `text` with runs of three or more spaced-out single letters joined
+    /// (`ك.ا.ز.ي.ن.و` -> `كازينو`, `f.r.e.e` -> `free`); other words are
+    /// kept, separated by single spaces, punctuation dropped.
+    pub despaced: String,
+    /// Tashkeel and Quranic marks removed.
+    pub stripped_marks: u32,
+    /// Invisible characters removed from *inside* a word (between two
+    /// letters or digits): ZWSP, ZWNJ, ZWJ, soft hyphen, bidi marks...
+    pub stripped_invisible: u32,
+    /// Left-to-right / right-to-left override characters (LRO, RLO).
+    pub bidi_overrides: u32,
+    /// Words mixing Latin with Cyrillic or Greek letters (`cаsino`).
+    pub mixed_script_tokens: u32,
+    /// Words carrying two or more tashkeel marks whose neighbouring words
+    /// carry none: vocalisation scattered into single words, as spam does to
+    /// dodge word lists (a vocalised quotation is a run of such words).
+    pub scattered_mark_words: u32,
+    /// Runs of spaced-out single letters that `despaced` joined.
+    pub spaced_runs: u32,
+}
+
+/// Normalise `text` for matching: NFKC; strip invisibles and bidi controls
+/// (keeping a reversed copy of RLO runs); strip tashkeel and tatweel; fold
+/// Arabic letter variants and Persian look-alikes; Eastern digits to ASCII;
+/// Cyrillic/Greek look-alikes to Latin in non-Arabic words; lowercase;
+/// collapse elongation (three or more repeats of a letter become two).
+pub fn normalize(text: &str) -> Normalized {
+    let mut out = Normalized::default();
+    let (folded, reversed) = fold_chars(text, &mut out);
+    let mut text = fold_tokens(&folded, &mut out);
+    if !reversed.is_empty() {
+        text.push('\n');
+        text.push_str(&fold_tokens(&reversed, &mut out));
+    }
+    let (despaced, runs) = despace(&text);
+    out.text = text;
+    out.despaced = despaced;
+    out.spaced_runs = runs;
+    out
+}
+
+/// Hex SHA-256 of the normalised body with whitespace and punctuation
+/// collapsed: two bodies that read the same get the same fingerprint.
+pub fn fingerprint(body: &str) -> String {
+    let n = normalize(body);
+    let mut key = String::with_capacity(n.text.len());
+    let mut pending_space = false;
+    // Only the displayed text: the reversed RLO copy follows a newline.
+    let visible = n.text.split('\n').next().unwrap_or_default();
+    for c in visible.chars() {
+        if is_word_char(c) {
+            if pending_space && !key.is_empty() {
+                key.push(' ');
+            }
+            pending_space = false;
+            key.push(c);
+        } else {
+            pending_space = true;
+        }
+    }
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+// ---------------------------------------------------------------------------
+// Pass 1: per character (steps 1-6).
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+}
+
+fn is_invisible(c: char) -> bool {
+    is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{180E}'
+                | '\u{034F}'
+                | '\u{00AD}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{3164}'
+                | '\u{FFA0}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
+fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// Tashkeel, superscript alef, Quranic annotations, extended Arabic marks
+/// and the small honorific signs U+0610-061A.
+pub(crate) fn is_arabic_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{064B}'..='\u{065F}'
+            | '\u{0670}'
+            | '\u{0610}'..='\u{061A}'
+            | '\u{06D6}'..='\u{06ED}'
+            | '\u{08D3}'..='\u{08FF}'
+    )
+}
+
+/// `char::is_alphanumeric` with fast paths for ASCII and Arabic letters.
+#[inline]
+pub(crate) fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if is_arabic_letter(c) || ('\u{0660}'..='\u{0669}').contains(&c) {
+        true
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
+/// `char::is_alphabetic` with fast paths for ASCII and Arabic letters.
+#[inline]
+pub(crate) fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else if is_arabic_letter(c) {
+        true
+    } else {
+        c.is_alphabetic()
+    }
+}
+
+#[inline]
+pub(crate) fn is_arabic_letter(c: char) -> bool {
+    matches!(c, '\u{0620}'..='\u{064A}' | '\u{066E}'..='\u{06D3}' | '\u{06FA}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08C9}')
+}
+
+/// Letter variants folded to the bare form (step 5). `None` drops the char.
+fn fold_arabic(c: char) -> Option<char> {
+    Some(match c {
+        'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' | '\u{0675}' => 'ا',
+        'ى' | 'ی' | 'ې' | 'ۍ' | 'ئ' | 'ێ' => 'ي',
+        'ة' | 'ۃ' | 'ە' | 'ہ' | 'ھ' | 'ۀ' => 'ه',
+        'ؤ' => 'و',
+        'ک' | 'ڪ' => 'ك',
+        'ء' => return None,
+        // Step 6: Arabic-Indic and Extended (Persian) digits, separators.
+        '\u{0660}'..='\u{0669}' => digit(c as u32 - 0x0660),
+        '\u{06F0}'..='\u{06F9}' => digit(c as u32 - 0x06F0),
+        '\u{066B}' => '.',
+        '\u{066C}' => ',',
+        '\u{066A}' => '%',
+        other => other,
+    })
+}
+
+fn digit(v: u32) -> char {
+    char::from_digit(v, 10).unwrap_or('0')
+}
+
+/// Returns the folded text and the reversed copies of RLO runs.
+fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
+    // ASCII and the basic Arabic block (bar the composing hamza/madda marks
+    // and the compatibility letters U+0675-0678) need no NFKC for matching.
+    let plain = |c: char| {
+        c.is_ascii()
+            || (('\u{0600}'..='\u{06FF}').contains(&c)
+                && !('\u{0653}'..='\u{0655}').contains(&c)
+                && !('\u{0675}'..='\u{0678}').contains(&c))
+    };
+    let chars: Vec<char> =
+        if input.chars().all(plain) || is_nfkc_quick(input.chars()) == IsNormalized::Yes {
+            input.chars().collect()
+        } else {
+            input.nfkc().collect()
+        };
+    let mut s = String::with_capacity(input.len());
+    let mut reversed_runs = String::new();
+    let mut rlo_run: Option<Vec<char>> = None;
+    let mut word_marks: Vec<u32> = Vec::new();
+    let mut marks_in_word = 0u32;
+    let mut any_marks = false;
+    let mut last_kept: Option<char> = None;
+
+    let close_run = |run: Option<Vec<char>>, reversed: &mut String| {
+        if let Some(run) = run
+            && !run.is_empty()
+        {
+            if !reversed.is_empty() {
+                reversed.push(' ');
+            }
+            reversed.extend(run.iter().rev());
+        }
+    };
+
+    for (i, &c) in chars.iter().enumerate() {
+        if is_invisible(c) {
+            match c {
+                '\u{202E}' | '\u{202D}' => {
+                    out.bidi_overrides += 1;
+                    close_run(rlo_run.take(), &mut reversed_runs);
+                    if c == '\u{202E}' {
+                        rlo_run = Some(Vec::new());
+                    }
+                }
+                '\u{202C}' | '\u{2069}' => close_run(rlo_run.take(), &mut reversed_runs),
+                _ => {}
+            }
+            if !is_variation_selector(c) && c != '\u{202E}' && c != '\u{202D}' {
+                let prev_word = last_kept.is_some_and(is_word_char);
+                let next_word = chars[i + 1..]
+                    .iter()
+                    .find(|n| !is_invisible(**n))
+                    .is_some_and(|n| is_word_char(*n) || is_arabic_mark(*n));
+                if prev_word && next_word {
+                    out.stripped_invisible += 1;
+                }
+            }
+            continue;
+        }
+        if c == '\n' {
+            close_run(rlo_run.take(), &mut reversed_runs);
+        }
+        if is_variation_selector(c) {
+            continue;
+        }
+        if is_arabic_mark(c) {
+            out.stripped_marks += 1;
+            marks_in_word += 1;
+            any_marks = true;
+            continue;
+        }
+        if c == '\u{0640}' {
+            continue; // tatweel: decorative, not a signal
+        }
+        let Some(f) = fold_arabic(c) else { continue };
+        if f.is_whitespace() && last_kept.is_some_and(|p| !p.is_whitespace()) {
+            word_marks.push(marks_in_word);
+            marks_in_word = 0;
+        }
+        s.push(f);
+        if let Some(run) = rlo_run.as_mut() {
+            run.push(f);
+        }
+        last_kept = Some(f);
+    }
+    close_run(rlo_run.take(), &mut reversed_runs);
+    if any_marks {
+        word_marks.push(marks_in_word);
+        out.scattered_mark_words = scattered(&word_marks);
+    }
+    (s, reversed_runs)
+}
+
+fn scattered(word_marks: &[u32]) -> u32 {
+    let mut n = 0;
+    for (i, &m) in word_marks.iter().enumerate() {
+        let prev = if i > 0 { word_marks[i - 1] } else { 0 };
+        let next = word_marks.get(i + 1).copied().unwrap_or(0);
+        if m >= 2 && prev == 0 && next == 0 {
+            n += 1;
+        }
+    }
+    n
+}
+
+// ---------------------------------------------------------------------------
+// Pass 2: per whitespace token (steps 7-8).
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Cyrillic,
+    Greek,
+    Other,
+}
+
+fn script_of(c: char) -> Script {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => Script::Latin,
+        '\u{0400}'..='\u{052F}' => Script::Cyrillic,
+        '\u{0370}'..='\u{03FF}' => Script::Greek,
+        _ => Script::Other,
+    }
+}
+
+/// Cyrillic and Greek letters that look like a Latin letter.
+fn homoglyph(c: char) -> Option<char> {
+    Some(match c {
+        'а' | 'А' | 'α' | 'Α' => 'a',
+        'в' | 'В' | 'Β' | 'ь' | 'Ь' => 'b',
+        'с' | 'С' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'Е' | 'ё' | 'Ё' | 'ε' | 'Ε' => 'e',
+        'һ' | 'Һ' | 'Н' | 'н' | 'Η' => 'h',
+        'і' | 'І' | 'ї' | 'Ї' | 'ι' | 'Ι' | 'Ӏ' => 'i',
+        'ј' | 'Ј' => 'j',
+        'к' | 'К' | 'κ' | 'Κ' => 'k',
+        'м' | 'М' | 'Μ' => 'm',
+        'п' | 'Ν' | 'η' => 'n',
+        'о' | 'О' | 'ο' | 'Ο' | 'σ' => 'o',
+        'р' | 'Р' | 'ρ' | 'Ρ' => 'p',
+        'ԛ' => 'q',
+        'г' | 'Г' => 'r',
+        'ѕ' | 'Ѕ' => 's',
+        'т' | 'Т' | 'τ' | 'Τ' => 't',
+        'υ' | 'μ' => 'u',
+        'ν' | 'ѵ' => 'v',
+        'ԝ' | 'ω' => 'w',
+        'х' | 'Х' | 'χ' | 'Χ' => 'x',
+        'у' | 'У' | 'γ' | 'Υ' | 'ү' => 'y',
+        'Ζ' => 'z',
+        _ => return None,
+    })
+}
+
+/// Latin letter with diacritics -> its base letter (`é` -> `e`).
+fn strip_latin_diacritic(c: char) -> char {
+    if c.is_ascii() || script_of(c) != Script::Latin {
+        return c;
+    }
+    let mut base = c;
+    let mut first = true;
+    unicode_normalization::char::decompose_canonical(c, |d| {
+        if first {
+            base = d;
+            first = false;
+        }
+    });
+    if base.is_ascii_alphabetic() { base } else { c }
+}
+
+fn fold_tokens(s: &str, out: &mut Normalized) -> String {
+    let mut text = String::with_capacity(s.len());
+    for token in s.split_whitespace() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        fold_token(token, &mut text, out);
+    }
+    text
+}
+
+fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
+    let mut has_arabic = false;
+    let mut has_latin = false;
+    let mut has_other_script = false;
+    let mut all_mappable = true;
+    for c in token.chars() {
+        if is_arabic_letter(c) {
+            has_arabic = true;
+        }
+        match script_of(c) {
+            Script::Latin => has_latin = true,
+            Script::Cyrillic | Script::Greek => {
+                has_other_script = true;
+                if homoglyph(c).is_none() && is_letter(c) {
+                    all_mappable = false;
+                }
+            }
+            Script::Other => {}
+        }
+    }
+    let fold_glyphs = !has_arabic && has_other_script && (has_latin || all_mappable);
+    if !has_arabic && has_latin && has_other_script {
+        out.mixed_script_tokens += 1;
+    }
+    let url_like = !has_arabic && token.contains(['.', '/', '@', ':']);
+    let (mut last, mut last2) = (None::<char>, None::<char>);
+    for c in token.chars() {
+        let c = if fold_glyphs {
+            homoglyph(c).unwrap_or(c)
+        } else {
+            c
+        };
+        let c = if has_arabic {
+            c
+        } else {
+            strip_latin_diacritic(c)
+        };
+        let mut push = |l: char| {
+            if !url_like && is_letter(l) && Some(l) == last && Some(l) == last2 {
+                return;
+            }
+            last2 = last;
+            last = Some(l);
+            text.push(l);
+        };
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase());
+        } else if ('\u{0600}'..='\u{06FF}').contains(&c) {
+            push(c);
+        } else {
+            c.to_lowercase().for_each(&mut push);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Step 9: de-spacing.
+
+fn is_spacer(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '.' | '-' | '_' | '*' | '·' | '/' | '|' | '+' | ',' | '،' | '~' | '•' | '='
+        )
+}
+
+/// Join runs of three or more single letters separated by spacers.
+fn despace(text: &str) -> (String, u32) {
+    // Units: maximal alphanumeric runs, with whether the gap before each was
+    // made only of spacers (at most three characters).
+    let mut units: Vec<(&str, bool)> = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut gap_ok = true;
+    let mut gap_len = 0usize;
+    for (i, c) in text.char_indices() {
+        if is_word_char(c) {
+            if start.is_none() {
+                start = Some(i);
+            }
+        } else {
+            if let Some(s) = start.take() {
+                units.push((&text[s..i], gap_ok && gap_len <= 3));
+                gap_ok = true;
+                gap_len = 0;
+            }
+            gap_len += 1;
+            if !is_spacer(c) {
+                gap_ok = false;
+            }
+        }
+    }
+    if let Some(s) = start {
+        units.push((&text[s..], gap_ok && gap_len <= 3));
+    }
+
+    let single = |u: &str| {
+        let mut cs = u.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if is_letter(c))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut runs = 0u32;
+    let mut i = 0;
+    while i < units.len() {
+        let mut j = i;
+        if single(units[i].0) {
+            j = i + 1;
+            while j < units.len() && single(units[j].0) && units[j].1 {
+                j += 1;
+            }
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if j - i >= 3 {
+            runs += 1;
+            for u in &units[i..j] {
+                out.push_str(u.0);
+            }
+            i = j;
+        } else {
+            out.push_str(units[i].0);
+            i += 1;
+        }
+    }
+    (out, runs)
+}
+
+// ---------------------------------------------------------------------------
+// Step 10: link de-obfuscation.
+
+const TLDS: &[&str] = &[
+    // Two-letter English words (to, in, me, us, co) are left out on purpose:
+    // "connect the dot to" must stay prose.
+    "com", "net", "org", "info", "io", "xyz", "top", "site", "online", "shop", "store", "biz",
+    "club", "live", "link", "ly", "gd", "cc", "tk", "ml", "ga", "cf", "gq", "vip", "win", "bet",
+    "casino", "app", "dev", "sa", "ae", "eg", "qa", "kw", "om", "bh", "jo", "ma", "dz", "tn", "iq",
+    "sy", "lb", "ps", "ye", "sd", "uk", "ru", "cn", "de", "fr", "tv", "fm", "ws", "pw", "ink",
+    "click", "icu", "buzz", "fun", "space", "website", "pro", "tech", "today", "news", "asia",
+    "mobi", "gov", "edu", "int", "su", "bz", "cx",
+];
+
+/// Arabic spellings of common top-level domains (`نقطة كوم` = `.com`).
+fn arabic_tld(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "كوم" | "com" => "com",
+        "نت" | "net" => "net",
+        "اورج" | "أورج" | "اورق" | "org" => "org",
+        "انفو" | "info" => "info",
+        _ => return None,
+    })
+}
+
+fn tld_of(word: &str) -> Option<String> {
+    let w = word
+        .trim_end_matches(['/', ',', '،', ')', '!', '?', '؟'])
+        .to_ascii_lowercase();
+    if TLDS.contains(&w.as_str()) {
+        return Some(w);
+    }
+    let head: String = w.chars().take_while(|c| *c != '/').collect();
+    if head.len() < w.len() && TLDS.contains(&head.as_str()) {
+        return Some(w);
+    }
+    arabic_tld(&w).map(str::to_owned)
+}
+
+/// Replace `pat` (lowercase) case-insensitively; `lower` is
+/// `s.to_lowercase()` and is kept in step with `s`.
+fn replace_ci(s: &mut String, lower: &mut String, pat: &str, rep: &str) {
+    if !lower.contains(pat) {
+        return;
+    }
+    if lower.len() != s.len() {
+        // Lowercasing changed byte lengths (rare scripts): match exactly.
+        *s = s.replace(pat, rep);
+        *lower = s.to_lowercase();
+        return;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(pos) = lower[i..].find(pat) {
+        out.push_str(&s[i..i + pos]);
+        out.push_str(rep);
+        i += pos + pat.len();
+    }
+    out.push_str(&s[i..]);
+    *s = out;
+    *lower = s.to_lowercase();
+}
+
+const OBFUSCATIONS: &[(&str, &str)] = &[
+    ("hxxps", "https"),
+    ("hxxp", "http"),
+    ("h**ps", "https"),
+    ("h**p", "http"),
+    ("[:]", ":"),
+    ("[://]", "://"),
+    ("[.]", "."),
+    ("(.)", "."),
+    ("{.}", "."),
+    ("[dot]", "."),
+    ("(dot)", "."),
+    ("{dot}", "."),
+    ("[ dot ]", "."),
+    ("( dot )", "."),
+    ("[نقطة]", "."),
+    ("(نقطة)", "."),
+    ("[نقطه]", "."),
+    ("(نقطه)", "."),
+    ("[at]", "@"),
+    ("(at)", "@"),
+    ("{at}", "@"),
+    ("[@]", "@"),
+    ("(@)", "@"),
+    ("w w w .", "www."),
+    ("w w w.", "www."),
+    ("w.w.w.", "www."),
+    ("www .", "www."),
+];
+
+/// Undo common link obfuscations before link extraction: `hxxp`, `[.]`,
+/// `(dot)`, `{dot}`, ` dot com`, `نقطة كوم`, `[at]`, `w w w .`, `example . com`.
+pub fn deobfuscate_links(text: &str) -> String {
+    let mut s = text.to_owned();
+    // Every pattern contains one of these; most comments contain none.
+    if text.contains(['[', '(', '{', '*', 'x', 'X', 'w', 'W']) {
+        let mut lower = s.to_lowercase();
+        for (pat, rep) in OBFUSCATIONS {
+            replace_ci(&mut s, &mut lower, pat, rep);
+        }
+    }
+    join_spoken_dots(&s)
+}
+
+/// `. com` somewhere: a dot, a space, then a top-level domain.
+fn has_spaced_tld(s: &str) -> bool {
+    s.match_indices(". ").any(|(i, _)| {
+        let next = s[i + 2..].split_whitespace().next().unwrap_or_default();
+        tld_of(next).is_some()
+    })
+}
+
+/// `example dot com`, `example . com`, `موقع نقطة كوم` -> `example.com`.
+fn join_spoken_dots(s: &str) -> String {
+    let needs = s.contains(" dot ")
+        || s.contains(" DOT ")
+        || s.contains(" Dot ")
+        || s.contains(" . ")
+        || s.contains("نقطة")
+        || s.contains("نقطه")
+        || has_spaced_tld(s);
+    if !needs {
+        return s.to_owned();
+    }
+    let tokens: Vec<&str> = s.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i];
+        let spoken = matches!(t, "dot" | "DOT" | "Dot" | "." | "نقطة" | "نقطه");
+        if spoken
+            && i + 1 < tokens.len()
+            && let (Some(prev), Some(tld)) = (out.last_mut(), tld_of(tokens[i + 1]))
+            && prev
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            prev.push('.');
+            prev.push_str(&tld);
+            i += 2;
+            continue;
+        }
+        // `www. example`, `https:// example`
+        if let Some(prev) = out.last_mut() {
+            let p = prev.to_ascii_lowercase();
+            if (p.ends_with("www.") || p.ends_with("://")) && t.is_ascii() {
+                prev.push_str(t);
+                i += 1;
+                continue;
+            }
+        }
+        // `example. com`
+        if let (Some(prev), Some(tld)) = (out.last_mut(), tld_of(t))
+            && prev.ends_with('.')
+            && prev.len() > 1
+            && prev
+                .chars()
+                .rev()
+                .nth(1)
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && prev.is_ascii()
+            && t.is_ascii()
+        {
+            prev.push_str(&tld);
+            i += 1;
+            continue;
+        }
+        out.push(t.to_owned());
+        i += 1;
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfkc_folds_arabic_presentation_forms() {
+        assert_eq!(normalize("ﻓﻮﺭﻛﺲ").text, "فوركس");
+        assert_eq!(normalize("ﷲ").text, "الله");
+    }
+
+    #[test]
+    fn nfkc_folds_full_width_latin() {
+        assert_eq!(normalize("ＦＲＥＥ ＣＡＳＩＮＯ").text, "free casino");
+    }
+
+    #[test]
+    fn tashkeel_is_stripped_and_counted() {
+        let n = normalize("كَازِينُو");
+        assert_eq!(n.text, "كازينو");
+        assert_eq!(n.stripped_marks, 3);
+        assert_eq!(normalize("فُوْرِكْس").text, "فوركس");
+    }
+
+    #[test]
+    fn scattered_tashkeel_is_told_apart_from_a_vocalised_quotation() {
+        let spam = normalize("افضل موقع كَازِينُو في العالم");
+        assert_eq!(spam.scattered_mark_words, 1);
+        let quote = normalize("قال تعالى ﴿وَلَا تَقْتُلُوا النَّفْسَ الَّتِي حَرَّمَ اللَّهُ﴾ صدق الله");
+        assert_eq!(quote.scattered_mark_words, 0);
+        assert!(quote.stripped_marks > 10);
+        // One tanween or shadda in a word is ordinary spelling.
+        assert_eq!(normalize("شكراً جزيلاً على المقال").scattered_mark_words, 0);
+    }
+
+    #[test]
+    fn tatweel_is_stripped() {
+        assert_eq!(normalize("كـــازينو").text, "كازينو");
+        assert_eq!(normalize("الشهـــداء").text, "الشهدا");
+    }
+
+    #[test]
+    fn zero_width_characters_are_stripped_and_counted_inside_words() {
+        let n = normalize("ف\u{200C}و\u{200C}ر\u{200D}ك\u{200B}س");
+        assert_eq!(n.text, "فوركس");
+        assert_eq!(n.stripped_invisible, 4);
+        let n = normalize("ca\u{00AD}si\u{2060}no");
+        assert_eq!(n.text, "casino");
+        assert_eq!(n.stripped_invisible, 2);
+        // An emoji variation selector or a ZWJ between emoji is not counted.
+        assert_eq!(normalize("❤\u{FE0F} 👨\u{200D}👩").stripped_invisible, 0);
+    }
+
+    #[test]
+    fn rlo_run_is_stripped_and_its_displayed_form_appended() {
+        let n = normalize("visit \u{202E}moc.ezirp-niw//:sptth\u{202C} now");
+        assert_eq!(n.bidi_overrides, 1);
+        assert!(n.text.starts_with("visit moc.ezirp-niw//:sptth now"));
+        assert!(n.text.ends_with("\nhttps://win-prize.com"), "{:?}", n.text);
+        let n = normalize("\u{202D}hello");
+        assert_eq!(n.bidi_overrides, 1);
+        assert_eq!(n.text, "hello");
+    }
+
+    #[test]
+    fn alef_yeh_ta_marbuta_and_hamza_seats_are_folded() {
+        for alef in ["أ", "إ", "آ", "ٱ"] {
+            assert_eq!(normalize(&format!("{alef}مل")).text, "امل");
+        }
+        assert_eq!(normalize("مستشفى").text, "مستشفي");
+        assert_eq!(normalize("مكتبة").text, "مكتبه");
+        assert_eq!(normalize("مسؤول").text, "مسوول");
+        assert_eq!(normalize("مسئول").text, "مسيول");
+        assert_eq!(normalize("سماء").text, "سما");
+    }
+
+    #[test]
+    fn persian_yeh_keheh_and_ae_are_folded() {
+        assert_eq!(normalize("فورکس").text, "فوركس");
+        assert_eq!(normalize("کازینو").text, "كازينو");
+        assert_eq!(normalize("ہدیە").text, "هديه");
+    }
+
+    #[test]
+    fn eastern_digits_become_ascii() {
+        assert_eq!(normalize("٠٥٥١٢٣٤٥٦٧").text, "0551234567");
+        assert_eq!(normalize("۰۹۱۲").text, "0912");
+        assert_eq!(normalize("5٧٢١٥7٦٣٤").text, "572157634");
+        assert_eq!(normalize("٣٫٥٪").text, "3.5%");
+    }
+
+    #[test]
+    fn cyrillic_and_greek_look_alikes_fold_to_latin_only_outside_arabic_words() {
+        let n = normalize("cаsino"); // Cyrillic а
+        assert_eq!(n.text, "casino");
+        assert_eq!(n.mixed_script_tokens, 1);
+        assert_eq!(normalize("ΒΙΤСОΙΝ").text, "bitcoin");
+        // Real Russian words are left alone and are not "mixed".
+        let ru = normalize("привет мир");
+        assert_eq!(ru.text, "привет мир");
+        assert_eq!(ru.mixed_script_tokens, 0);
+        // Arabic is never skeletonised.
+        assert_eq!(normalize("هو").text, "هو");
+    }
+
+    #[test]
+    fn latin_case_and_diacritics_fold() {
+        assert_eq!(normalize("CaSiNo Vïagra").text, "casino viagra");
+    }
+
+    #[test]
+    fn elongation_collapses_to_two() {
+        assert_eq!(normalize("لاااايف").text, "لاايف");
+        assert_eq!(normalize("FREEEEE").text, "free");
+        // Links keep their letters.
+        assert_eq!(normalize("www.example.com").text, "www.example.com");
+        // Digits are never collapsed.
+        assert_eq!(normalize("0555555555").text, "0555555555");
+    }
+
+    #[test]
+    fn spaced_letters_are_joined_in_despaced() {
+        let n = normalize("ك.ا.ز.ي.ن.و");
+        assert_eq!(n.despaced, "كازينو");
+        assert_eq!(n.spaced_runs, 1);
+        assert_eq!(normalize("F.R.E.E money").despaced, "free money");
+        assert_eq!(normalize("#ف_و_ر_ك_س").despaced, "فوركس");
+        assert_eq!(normalize("و ا ت س ا ب").despaced, "واتساب");
+        // Ordinary words are not glued together.
+        let n = normalize("و الله ما قلت");
+        assert_eq!(n.despaced, "و الله ما قلت");
+        assert_eq!(n.spaced_runs, 0);
+    }
+
+    #[test]
+    fn hxxp_and_bracketed_dots_are_deobfuscated() {
+        assert_eq!(
+            deobfuscate_links("hxxps://win-big[.]com/x"),
+            "https://win-big.com/x"
+        );
+        assert_eq!(
+            deobfuscate_links("visit example(dot)net"),
+            "visit example.net"
+        );
+        assert_eq!(
+            deobfuscate_links("go to bestbet dot com now"),
+            "go to bestbet.com now"
+        );
+        assert_eq!(
+            deobfuscate_links("ادخل موقع winbet نقطة كوم"),
+            "ادخل موقع winbet.com"
+        );
+        assert_eq!(
+            deobfuscate_links("mail me: joe[at]example.com"),
+            "mail me: joe@example.com"
+        );
+        assert_eq!(deobfuscate_links("w w w . spam . xyz"), "www.spam.xyz");
+        // Prose is not turned into links.
+        assert_eq!(
+            deobfuscate_links("connect the dot to the line"),
+            "connect the dot to the line"
+        );
+    }
+
+    #[test]
+    fn fingerprint_ignores_spacing_punctuation_and_obfuscation() {
+        let a = fingerprint("Great article!!  Visit my site.");
+        let b = fingerprint("great   article visit my site");
+        assert_eq!(a, b);
+        assert_eq!(fingerprint("كَازينـــو رابح"), fingerprint("كازينو رابح"));
+        assert_ne!(a, fingerprint("another comment"));
+        assert_eq!(a.len(), 64);
+    }
+}

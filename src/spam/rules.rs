@@ -1,0 +1,1222 @@
+//! One small pure function per rule. Each reads the [`Facts`] of a comment
+//! and the site's [`SpamRules`] and returns its contribution, if any.
+
+use unicode_script::{Script, UnicodeScript};
+
+use super::engine::{Facts, Field, FormTokenCheck, Reason, SpamRules};
+use super::normalize::{is_arabic_letter, is_letter, is_word_char};
+use super::vocab::COMMERCIAL_TERMS;
+use super::words::ListKind;
+
+/// Hidden field filled in: only bots do that.
+pub fn honeypot(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    f.input.honeypot_filled.then(|| {
+        Reason::new(
+            "honeypot",
+            r.honeypot_score,
+            "hidden honeypot field was filled in",
+        )
+    })
+}
+
+/// Signed form token: too fast, forged or expired; missing costs
+/// `no_token_score` (0 by default: forms without JavaScript must work).
+pub fn form_token(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    match f.input.form_token {
+        FormTokenCheck::Missing => (r.no_token_score != 0.0)
+            .then(|| Reason::new("form_token", r.no_token_score, "no form token")),
+        FormTokenCheck::Invalid => Some(Reason::new(
+            "form_token",
+            r.invalid_token_score,
+            "form token is forged or malformed",
+        )),
+        FormTokenCheck::Expired => Some(Reason::new(
+            "form_token",
+            r.expired_token_score,
+            "form token expired",
+        )),
+        FormTokenCheck::Valid { age_seconds } if !age_seconds.is_finite() || age_seconds < 0.0 => {
+            Some(Reason::new(
+                "form_token",
+                r.invalid_token_score,
+                "form token age is impossible",
+            ))
+        }
+        FormTokenCheck::Valid { age_seconds } if age_seconds < r.min_form_seconds => {
+            let points = if age_seconds < 1.0 {
+                r.too_fast_score + 2.0
+            } else {
+                r.too_fast_score
+            };
+            Some(Reason::new(
+                "form_token",
+                points,
+                format!(
+                    "submitted {age_seconds:.1} s after the form loaded (minimum {} s)",
+                    r.min_form_seconds
+                ),
+            ))
+        }
+        FormTokenCheck::Valid { .. } => None,
+    }
+}
+
+/// Links in the body (bare domains and obfuscated links count): hold at
+/// `max_links`, more points as they grow; a single link costs a little.
+pub fn links(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    let n = f.body_links.iter().filter(|l| !l.is_email).count() as u32;
+    if n == 0 {
+        return None;
+    }
+    if r.max_links > 0 && n >= r.max_links {
+        let extra = f64::from(n - r.max_links) * r.extra_link_score;
+        let points = (r.link_hold_score + extra).min(r.link_hold_score + 7.0);
+        return Some(Reason::new(
+            "links",
+            points,
+            format!("{n} links in body (hold at {})", r.max_links),
+        ));
+    }
+    Some(Reason::new(
+        "links",
+        f64::from(n),
+        format!("{n} link{} in body", if n == 1 { "" } else { "s" }),
+    ))
+}
+
+/// A URL or domain written into the author name.
+pub fn link_in_name(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    (!f.name_links.is_empty())
+        .then(|| Reason::new("link_in_name", 6.0, "author name contains a link"))
+}
+
+/// Links through public URL shorteners hide where they go.
+pub fn shortener(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let hosts: Vec<&str> = f
+        .all_urls()
+        .filter(|l| l.is_shortener())
+        .map(|l| l.host.as_str())
+        .collect();
+    let first = hosts.first()?;
+    let points = (4.0 * hosts.len() as f64).min(8.0);
+    Some(Reason::new(
+        "shortener",
+        points,
+        format!("link shortener {first}"),
+    ))
+}
+
+/// Internationalised host that folds to a Latin one (`xn--pple-43d.com`).
+pub fn lookalike_host(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let imitated = f.all_urls().find_map(|l| l.is_lookalike())?;
+    Some(Reason::new(
+        "lookalike_host",
+        7.0,
+        format!("look-alike host imitating {imitated}"),
+    ))
+}
+
+/// Cheap top-level domains used mostly by link spam (`.xyz`, `.top`, `.bet`).
+pub fn cheap_tld(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let tlds: Vec<&str> = f
+        .all_urls()
+        .filter(|l| l.has_cheap_tld())
+        .map(|l| l.tld())
+        .collect();
+    let first = tlds.first()?;
+    let points = (1.5 * tlds.len() as f64).min(3.0);
+    Some(Reason::new(
+        "cheap_tld",
+        points,
+        format!("link to a .{first} domain"),
+    ))
+}
+
+fn list_detail(
+    f: &Facts,
+    kind: ListKind,
+    words: &[String],
+    label: &str,
+) -> Option<(usize, String)> {
+    let hits: Vec<_> = f.list_hits.iter().filter(|(h, _)| h.kind == kind).collect();
+    let (first, field) = hits.first()?;
+    let word = words.get(first.entry as usize).map_or("", String::as_str);
+    let shown = if field.is_private() && looks_like_address(word) {
+        format!("matched {label} in {}", field.as_str())
+    } else {
+        format!("matched {label} \"{word}\" in {}", field.as_str())
+    };
+    let more = if hits.len() > 1 {
+        format!(" (+{} more)", hits.len() - 1)
+    } else {
+        String::new()
+    };
+    Some((hits.len(), shown + &more))
+}
+
+/// An entry that could reveal private data if echoed (an IP, an address).
+fn looks_like_address(word: &str) -> bool {
+    word.contains('@') || word.chars().filter(char::is_ascii_digit).count() >= 3
+}
+
+/// The site's held words, in body, name, email, URL, IP or user agent.
+pub fn held_words(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    let (n, detail) = list_detail(f, ListKind::Held, r.held_words(), "held word")?;
+    Some(Reason::new(
+        "held_word",
+        r.held_word_score + (n as f64 - 1.0),
+        detail,
+    ))
+}
+
+/// The site's blocked words: spam-level points.
+pub fn blocked_words(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    let (n, detail) = list_detail(f, ListKind::Blocked, r.blocked_words(), "blocked word")?;
+    Some(Reason::new(
+        "blocked_word",
+        r.blocked_word_score + 2.0 * (n as f64 - 1.0),
+        detail,
+    ))
+}
+
+/// Blocked domains in body links, the author URL or the e-mail domain.
+pub fn blocked_domain(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    let blocked = |host: &str| {
+        r.blocked_domains()
+            .iter()
+            .find(|d| super::links::host_matches(host, d))
+    };
+    if let Some(d) = f.body_links.iter().find_map(|l| blocked(&l.host)) {
+        return Some(Reason::new(
+            "blocked_domain",
+            r.blocked_domain_score,
+            format!("link to blocked domain {d}"),
+        ));
+    }
+    if let Some(d) = f.author_link.as_ref().and_then(|l| blocked(&l.host)) {
+        return Some(Reason::new(
+            "blocked_domain",
+            r.blocked_domain_score,
+            format!("author URL on blocked domain {d}"),
+        ));
+    }
+    if f.email_domain.as_deref().and_then(blocked).is_some() {
+        return Some(Reason::new(
+            "blocked_domain",
+            r.blocked_domain_score,
+            "email domain is on the blocked list",
+        ));
+    }
+    None
+}
+
+/// Throwaway e-mail providers.
+pub fn disposable_email(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    if !r.check_disposable {
+        return None;
+    }
+    let domain = f.email_domain.as_deref()?;
+    let set = &*super::engine::DISPOSABLE;
+    let mut d = domain;
+    loop {
+        if set.contains(d) {
+            return Some(Reason::new(
+                "disposable_email",
+                r.disposable_score,
+                "email domain is disposable",
+            ));
+        }
+        match d.split_once('.') {
+            Some((_, rest)) if rest.contains('.') => d = rest,
+            _ => return None,
+        }
+    }
+}
+
+/// Same text posted by other authors in the last day: a copy-paste
+/// campaign. Short texts ("شكرا", "thank you") are left alone.
+pub fn duplicate_text(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = f.input.same_text_other_authors_24h;
+    let letters = f.body.text.chars().filter(|c| is_word_char(*c)).count();
+    if n == 0 || letters < 20 {
+        return None;
+    }
+    let points = (4.0 + 2.0 * f64::from(n - 1)).min(10.0);
+    Some(Reason::new(
+        "duplicate_text",
+        points,
+        format!("same text posted by {n} other author(s) in 24 h"),
+    ))
+}
+
+/// Zero-width and other invisible characters inside words.
+pub fn invisible_chars(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = f.body.stripped_invisible + f.name.stripped_invisible;
+    if n == 0 {
+        return None;
+    }
+    let points = if n == 1 {
+        1.5
+    } else {
+        (2.5 + 0.5 * f64::from(n)).min(5.0)
+    };
+    Some(Reason::new(
+        "invisible_chars",
+        points,
+        format!("{n} invisible character(s) inside words"),
+    ))
+}
+
+/// Bidi override characters (RLO/LRO) reverse how text is displayed.
+pub fn bidi_override(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = f.body.bidi_overrides + f.name.bidi_overrides;
+    (n > 0).then(|| {
+        Reason::new(
+            "bidi_override",
+            6.0,
+            format!("{n} bidi override character(s)"),
+        )
+    })
+}
+
+/// Words mixing Latin with Cyrillic or Greek look-alikes (`cаsino`).
+pub fn mixed_script(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = f.body.mixed_script_tokens + f.name.mixed_script_tokens;
+    (n > 0).then(|| {
+        Reason::new(
+            "mixed_script",
+            (2.5 * f64::from(n)).min(6.0),
+            format!("{n} word(s) mix Latin and Cyrillic/Greek letters"),
+        )
+    })
+}
+
+/// Tashkeel scattered into single words of unvocalised text (`كَازِينُو`).
+pub fn scattered_marks(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = f.body.scattered_mark_words + f.name.scattered_mark_words;
+    (n > 0).then(|| {
+        Reason::new(
+            "scattered_marks",
+            (1.5 * f64::from(n)).min(4.5),
+            format!("{n} word(s) with scattered diacritics"),
+        )
+    })
+}
+
+/// Mostly upper-case Latin text.
+pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let (mut upper, mut letters) = (0u32, 0u32);
+    let latin = |c: &char| {
+        c.is_ascii_alphabetic()
+            || (!c.is_ascii()
+                && !is_arabic_letter(*c)
+                && c.is_alphabetic()
+                && c.script() == Script::Latin)
+    };
+    for c in f.input.body.chars().filter(latin) {
+        letters += 1;
+        if c.is_uppercase() {
+            upper += 1;
+        }
+    }
+    (letters >= 20 && f64::from(upper) >= 0.7 * f64::from(letters))
+        .then(|| Reason::new("shouting", 1.5, "mostly upper-case text"))
+}
+
+/// A long run of one character (`!!!!!!!!!!`, `$$$$$$$$$$`). Letter runs
+/// need to be much longer: `ههههههه` is laughter.
+pub fn char_run(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let (mut prev, mut run, mut worst) = (None, 0u32, 0u32);
+    let mut hit = false;
+    for c in f.input.body.chars() {
+        if Some(c) == prev {
+            run += 1;
+        } else {
+            prev = Some(c);
+            run = 1;
+        }
+        let limit = if is_letter(c) { 20 } else { 10 };
+        if !c.is_whitespace() && run >= limit {
+            hit = true;
+            worst = worst.max(run);
+        }
+    }
+    hit.then(|| Reason::new("char_run", 1.0, format!("{worst} repeats of one character")))
+}
+
+/// A body with no letters at all (only links, digits, symbols).
+pub fn no_letters(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let body = f.input.body.trim();
+    (!body.is_empty() && !body.chars().any(is_letter))
+        .then(|| Reason::new("no_letters", 2.0, "body has no letters"))
+}
+
+/// Phone numbers (after Eastern digits were folded to ASCII).
+pub fn phone_number(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    (f.phones > 0).then(|| {
+        let points = r.phone_score + f64::from(f.phones - 1).min(2.0);
+        Reason::new(
+            "phone_number",
+            points,
+            format!("{} phone number(s) in body or name", f.phones),
+        )
+    })
+}
+
+/// "Contact me on WhatsApp/Telegram" with a number, a handle or a chat
+/// link; chat links (wa.me, t.me) count on their own.
+pub fn contact_request(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let chat_links = f.all_urls().filter(|l| l.is_contact()).count();
+    let emails = f.body_links.iter().filter(|l| l.is_email).count();
+    let word = f
+        .builtin_hits
+        .iter()
+        .find(|(h, _)| h.kind == ListKind::Contact);
+    let reachable = f.phones > 0 || f.handles > 0 || emails > 0;
+    match (chat_links, word, reachable) {
+        (n, _, _) if n > 0 => Some(Reason::new(
+            "contact_request",
+            5.0,
+            "link opens a private chat (WhatsApp/Telegram)",
+        )),
+        (_, Some(_), true) => Some(Reason::new(
+            "contact_request",
+            5.0,
+            "asks to be contacted privately, with a number or handle",
+        )),
+        (_, None, true) if emails > 0 => Some(Reason::new(
+            "contact_request",
+            1.5,
+            "e-mail address in body",
+        )),
+        _ => None,
+    }
+}
+
+/// Built-in commercial spam vocabulary (gambling, crypto/forex, adult,
+/// pharma, loans, SEO services, clickbait), Arabic and English.
+pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    if !r.commercial_vocabulary {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut entries: Vec<u32> = Vec::new();
+    let mut terms: Vec<&str> = Vec::new();
+    let mut genres: Vec<&str> = Vec::new();
+    for (hit, _) in f
+        .builtin_hits
+        .iter()
+        .filter(|(h, _)| h.kind == ListKind::Vocabulary)
+    {
+        if entries.contains(&hit.entry) {
+            continue;
+        }
+        entries.push(hit.entry);
+        let Some((term, weight, genre)) = COMMERCIAL_TERMS.get(hit.entry as usize) else {
+            continue;
+        };
+        total += weight;
+        terms.push(term);
+        if !genres.contains(genre) {
+            genres.push(genre);
+        }
+    }
+    if terms.is_empty() {
+        return None;
+    }
+    // A sales pitch that also gives a way to reach the seller.
+    let channel = f.body_links.iter().any(|l| !l.is_email)
+        || f.author_link.is_some()
+        || f.phones > 0
+        || f.handles > 0;
+    let bonus = if total >= 2.0 && channel { 1.5 } else { 0.0 };
+    let shown: Vec<String> = terms.iter().take(3).map(|t| format!("\"{t}\"")).collect();
+    let more = if terms.len() > 3 {
+        format!(" (+{} more)", terms.len() - 3)
+    } else {
+        String::new()
+    };
+    let with = if bonus > 0.0 {
+        ", with a link or contact"
+    } else {
+        ""
+    };
+    Some(Reason::new(
+        "commercial_vocabulary",
+        f64::min(total, 9.0) + bonus,
+        format!(
+            "{} terms {}{more}{with}",
+            genres.join("/"),
+            shown.join(", ")
+        ),
+    ))
+}
+
+/// An author name made of commercial keywords ("Best SEO Agency", "شركة
+/// نقل عفش"): the name is used as anchor text for the author URL.
+pub fn commercial_name(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    if !r.commercial_vocabulary {
+        return None;
+    }
+    let (hit, _) = f
+        .builtin_hits
+        .iter()
+        .find(|(h, field)| h.kind == ListKind::Vocabulary && *field == Field::Name)?;
+    let term = COMMERCIAL_TERMS.get(hit.entry as usize).map_or("", |t| t.0);
+    Some(Reason::new(
+        "commercial_name",
+        2.0,
+        format!("author name contains \"{term}\""),
+    ))
+}
+
+/// Income claims: a money amount per hour, day, week or month (`$98 per
+/// hour`, `٣٠٠ دولار اسبوعيا`), the hook of work-from-home and investment
+/// spam.
+pub fn income_claim(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    const MONEY: &[&str] = &[
+        "$",
+        "usd",
+        "dollar",
+        "dollars",
+        "€",
+        "£",
+        "eur",
+        "دولار",
+        "ريال",
+        "درهم",
+        "جنيه",
+        "دينار",
+    ];
+    const PERIOD: &[&str] = &[
+        "a day",
+        "per day",
+        "daily",
+        "a week",
+        "per week",
+        "weekly",
+        "a month",
+        "per month",
+        "monthly",
+        "/month",
+        "/week",
+        "/day",
+        "per hour",
+        "an hour",
+        "/hour",
+        "/hr",
+        "يوميا",
+        "اسبوعيا",
+        "شهريا",
+        "في اليوم",
+        "في الاسبوع",
+        "في الشهر",
+        "بالشهر",
+        "باليوم",
+        "بالساعه",
+        "في الساعه",
+    ];
+    let text = f.body.text.as_str();
+    let has_amount = MONEY.iter().any(|m| {
+        text.match_indices(m).any(|(i, _)| {
+            let before = text[..i].chars().rev().find(|c| !c.is_whitespace());
+            let after = text[i + m.len()..].chars().find(|c| !c.is_whitespace());
+            before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit())
+        })
+    });
+    if !has_amount {
+        return None;
+    }
+    let window_has_period = PERIOD.iter().any(|p| text.contains(p));
+    window_has_period.then(|| {
+        Reason::new(
+            "income_claim",
+            2.5,
+            "promises an amount of money per day, week or month",
+        )
+    })
+}
+
+/// Scripts the site expects, from its language codes.
+pub fn scripts_for(languages: &[String]) -> Vec<Script> {
+    let mut out = Vec::new();
+    for l in languages {
+        let code = l.trim().to_ascii_lowercase();
+        let code = code.split(['-', '_']).next().unwrap_or_default();
+        let scripts: &[Script] = match code {
+            "ar" | "fa" | "ur" | "ps" | "ku" | "ckb" | "sd" | "ug" => &[Script::Arabic],
+            "ru" | "uk" | "bg" | "sr" | "mk" | "be" | "kk" | "ky" | "mn" => &[Script::Cyrillic],
+            "el" => &[Script::Greek],
+            "he" | "yi" => &[Script::Hebrew],
+            "zh" => &[Script::Han],
+            "ja" => &[Script::Han, Script::Hiragana, Script::Katakana],
+            "ko" => &[Script::Hangul],
+            "hi" | "mr" | "ne" => &[Script::Devanagari],
+            "bn" => &[Script::Bengali],
+            "th" => &[Script::Thai],
+            "hy" => &[Script::Armenian],
+            "ka" => &[Script::Georgian],
+            "am" | "ti" => &[Script::Ethiopic],
+            "" => &[],
+            _ => &[Script::Latin],
+        };
+        for s in scripts {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+    }
+    out
+}
+
+/// Text mostly in a script the site does not expect.
+pub fn foreign_script(f: &Facts, r: &SpamRules) -> Option<Reason> {
+    let allowed = scripts_for(&r.languages);
+    if allowed.is_empty() {
+        return None;
+    }
+    let (mut total, mut ok) = (0u32, 0u32);
+    let mut other: Option<Script> = None;
+    for c in f.body.text.chars().filter(|c| is_letter(*c)) {
+        let s = if c.is_ascii() {
+            Script::Latin
+        } else if is_arabic_letter(c) {
+            Script::Arabic
+        } else {
+            c.script()
+        };
+        if matches!(s, Script::Common | Script::Inherited | Script::Unknown) {
+            continue;
+        }
+        total += 1;
+        if allowed.contains(&s) {
+            ok += 1;
+        } else if other.is_none() {
+            other = Some(s);
+        }
+    }
+    if total < 10 || f64::from(ok) >= 0.5 * f64::from(total) {
+        return None;
+    }
+    let name = other.map_or("another", |s| s.full_name());
+    Some(Reason::new(
+        "foreign_script",
+        r.foreign_script_score,
+        format!("text is mostly in {name} script"),
+    ))
+}
+
+/// The author's record: approved comments lower the score, earlier spam
+/// (by e-mail, less by IP, which may be shared) raises it.
+pub fn author_history(f: &Facts, _r: &SpamRules) -> Vec<Reason> {
+    let h = f.input.history;
+    let mut out = Vec::new();
+    if h.approved_by_email > 0 {
+        let points = if h.approved_by_email >= 3 { -3.0 } else { -2.0 };
+        out.push(Reason::new(
+            "author_approved",
+            points,
+            format!("{} earlier approved comment(s)", h.approved_by_email),
+        ));
+    }
+    if h.spam_by_email > 0 {
+        let points = (5.0 + f64::from(h.spam_by_email - 1)).min(8.0);
+        out.push(Reason::new(
+            "author_spam",
+            points,
+            format!("{} earlier spam comment(s) by this author", h.spam_by_email),
+        ));
+    }
+    if h.spam_by_ip > 0 {
+        let points = (2.0 + 0.5 * f64::from(h.spam_by_ip - 1)).min(4.0);
+        out.push(Reason::new(
+            "ip_spam",
+            points,
+            format!("{} earlier spam comment(s) from this address", h.spam_by_ip),
+        ));
+    }
+    if h.rejected_by_email > 0 {
+        let points = f64::from(h.rejected_by_email).min(3.0);
+        out.push(Reason::new(
+            "author_rejected",
+            points,
+            format!("{} earlier rejected comment(s)", h.rejected_by_email),
+        ));
+    }
+    out
+}
+
+/// The Bayesian classifier's probability, when the model is ready.
+pub fn bayes(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let p = f.input.bayes_spamicity?;
+    if !p.is_finite() {
+        return None;
+    }
+    let points = match p {
+        p if p >= 0.99 => 6.0,
+        p if p >= 0.95 => 4.5,
+        p if p >= 0.85 => 2.5,
+        p if p <= 0.01 => -2.0,
+        p if p <= 0.05 => -1.0,
+        _ => return None,
+    };
+    Some(Reason::new(
+        "bayes",
+        points,
+        format!("classifier spam probability {p:.2}"),
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// Helpers shared with the tokenizer.
+
+/// Count phone numbers in normalised text: 9-15 digits, possibly grouped by
+/// single spaces, dashes, dots or brackets, that start with `+`, `00`, a
+/// trunk `0` or (ungrouped, 11-13 digits) a common country code.
+pub fn count_phones(text: &str) -> u32 {
+    let chars: Vec<char> = text.chars().collect();
+    let mut n = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let starts =
+            (c == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) || c.is_ascii_digit();
+        let boundary = i == 0 || !is_word_char(chars[i - 1]);
+        if !starts || !boundary {
+            i += 1;
+            continue;
+        }
+        let plus = c == '+';
+        let mut digits = String::new();
+        let mut grouped = false;
+        let mut j = if plus { i + 1 } else { i };
+        while j < chars.len() {
+            let d = chars[j];
+            if d.is_ascii_digit() {
+                digits.push(d);
+                j += 1;
+                continue;
+            }
+            // Up to two separators between digit groups: `+1 (505) 555-0147`.
+            let is_sep = |x: char| matches!(x, ' ' | '-' | '.' | '(' | ')');
+            let mut k = j;
+            while k < chars.len() && k < j + 2 && is_sep(chars[k]) {
+                k += 1;
+            }
+            let resumes = k > j && chars.get(k).is_some_and(char::is_ascii_digit);
+            if resumes && (!digits.is_empty() || chars[j] == '(') {
+                grouped = true;
+                j = k;
+            } else {
+                break;
+            }
+        }
+        let followed_by_letter = chars.get(j).is_some_and(|x| is_letter(*x));
+        let len = digits.len();
+        let b = digits.as_bytes();
+        let trunk = b.len() > 1 && b[0] == b'0' && b[1] != b'0';
+        let intl = plus || digits.starts_with("00");
+        let country = !grouped
+            && (11..=13).contains(&len)
+            && [
+                "966", "971", "965", "974", "973", "968", "20", "212", "213", "216", "962", "961",
+                "963", "964", "967", "218", "249", "90", "44", "1", "91", "92", "234",
+            ]
+            .iter()
+            .any(|cc| digits.starts_with(cc));
+        if (9..=15).contains(&len) && !followed_by_letter && (intl || trunk || country) {
+            n += 1;
+        }
+        i = j.max(i + 1);
+    }
+    n
+}
+
+/// Count `@handle`s (not e-mail addresses): `@` after a space or at the
+/// start, then four or more of `[a-z0-9_.]`.
+pub fn count_handles(text: &str) -> u32 {
+    let mut n = 0;
+    let mut prev = ' ';
+    let it = text.char_indices().peekable();
+    for (i, c) in it {
+        if c == '@' && !is_word_char(prev) {
+            let len = text[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+                .count();
+            if len >= 4 {
+                n += 1;
+            }
+        }
+        prev = c;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::engine::{AuthorHistory, SpamInput, score};
+    use super::*;
+
+    fn input(body: &str) -> SpamInput<'_> {
+        SpamInput {
+            body,
+            author_name: "Reader",
+            author_email: "reader@example.org",
+            author_url: None,
+            ip: "198.51.100.7",
+            user_agent: "Mozilla/5.0",
+            honeypot_filled: false,
+            form_token: FormTokenCheck::Valid { age_seconds: 40.0 },
+            history: AuthorHistory::default(),
+            same_text_other_authors_24h: 0,
+            bayes_spamicity: None,
+        }
+    }
+
+    fn run(
+        rule: fn(&Facts, &SpamRules) -> Option<Reason>,
+        i: &SpamInput,
+        r: &SpamRules,
+    ) -> Option<Reason> {
+        rule(&Facts::new(i, r), r)
+    }
+
+    fn rule_score(
+        i: &SpamInput,
+        r: &SpamRules,
+        rule: fn(&Facts, &SpamRules) -> Option<Reason>,
+    ) -> f64 {
+        run(rule, i, r).map_or(0.0, |x| x.score)
+    }
+
+    #[test]
+    fn honeypot_is_spam_level() {
+        let r = SpamRules::default();
+        let mut i = input("hello");
+        assert!(run(honeypot, &i, &r).is_none());
+        i.honeypot_filled = true;
+        assert!(rule_score(&i, &r, honeypot) >= 10.0);
+    }
+
+    #[test]
+    fn form_token_too_fast_forged_expired_missing() {
+        let r = SpamRules::default();
+        let mut i = input("hello");
+        assert!(run(form_token, &i, &r).is_none());
+        i.form_token = FormTokenCheck::Valid { age_seconds: 1.5 };
+        assert_eq!(rule_score(&i, &r, form_token), 6.0);
+        i.form_token = FormTokenCheck::Valid { age_seconds: 0.2 };
+        assert_eq!(rule_score(&i, &r, form_token), 8.0);
+        i.form_token = FormTokenCheck::Invalid;
+        assert_eq!(rule_score(&i, &r, form_token), 8.0);
+        i.form_token = FormTokenCheck::Expired;
+        assert_eq!(rule_score(&i, &r, form_token), 2.0);
+        i.form_token = FormTokenCheck::Missing;
+        assert!(
+            run(form_token, &i, &r).is_none(),
+            "no-JS forms must work by default"
+        );
+        let r = SpamRules {
+            no_token_score: 2.5,
+            ..SpamRules::default()
+        };
+        assert_eq!(rule_score(&i, &r, form_token), 2.5);
+    }
+
+    #[test]
+    fn links_hold_at_max_links_and_grow() {
+        let r = SpamRules::default();
+        assert!(run(links, &input("no links here"), &r).is_none());
+        assert_eq!(
+            rule_score(&input("source: https://www.bbc.com/arabic/123"), &r, links),
+            1.0
+        );
+        assert_eq!(
+            rule_score(&input("see bbc.com and reuters.com"), &r, links),
+            5.0
+        );
+        assert_eq!(
+            rule_score(&input("a.com b.net c.org d.info"), &r, links),
+            8.0
+        );
+        // Obfuscated links count too, in Arabic as in English.
+        assert_eq!(
+            rule_score(&input("hxxp://win[.]xyz و موقع bet365 نقطة كوم"), &r, links),
+            5.0
+        );
+        let off = SpamRules {
+            max_links: 0,
+            ..SpamRules::default()
+        };
+        assert_eq!(
+            rule_score(&input("see bbc.com and reuters.com"), &off, links),
+            2.0
+        );
+    }
+
+    #[test]
+    fn link_in_author_name() {
+        let r = SpamRules::default();
+        let mut i = input("nice");
+        i.author_name = "cheap-pills.xyz";
+        assert_eq!(rule_score(&i, &r, link_in_name), 6.0);
+        i.author_name = "أحمد م.";
+        assert!(run(link_in_name, &i, &r).is_none());
+    }
+
+    #[test]
+    fn shorteners_in_body_and_author_url() {
+        let r = SpamRules::default();
+        assert_eq!(rule_score(&input("watch bit.ly/3abcD"), &r, shortener), 4.0);
+        let mut i = input("nice");
+        i.author_url = Some("https://tinyurl.com/xyz");
+        assert_eq!(rule_score(&i, &r, shortener), 4.0);
+    }
+
+    #[test]
+    fn punycode_lookalike_host() {
+        let r = SpamRules::default();
+        let v = run(
+            lookalike_host,
+            &input("verify your account http://xn--pple-43d.com/login"),
+            &r,
+        )
+        .unwrap();
+        assert_eq!(v.score, 7.0);
+        assert!(v.detail.contains("apple.com"));
+        assert!(run(lookalike_host, &input("https://www.un.org/ar/"), &r).is_none());
+    }
+
+    #[test]
+    fn cheap_tlds() {
+        let r = SpamRules::default();
+        assert_eq!(
+            rule_score(&input("go to prize-now.xyz"), &r, cheap_tld),
+            1.5
+        );
+        assert!(run(cheap_tld, &input("go to aljazeera.net"), &r).is_none());
+    }
+
+    #[test]
+    fn held_words_match_every_field_and_obfuscations() {
+        let r = SpamRules::new(&["كازينو", "casino"], &[] as &[&str], &[] as &[&str]);
+        for body in [
+            "كَازِينُو",
+            "كـــازينو",
+            "ك.ا.ز.ي.ن.و",
+            "بالكازينو",
+            "cаsino",
+            "C A S I N O",
+        ] {
+            let v = run(held_words, &input(body), &r).unwrap_or_else(|| panic!("{body}"));
+            assert_eq!(v.score, 5.5);
+            assert_eq!(v.rule, "held_word");
+        }
+        let mut i = input("hello");
+        i.author_email = "casino.king@example.com";
+        let v = run(held_words, &i, &r).unwrap();
+        assert!(v.detail.contains("in email"));
+        assert!(
+            !v.detail.contains("king"),
+            "detail must not reveal the address"
+        );
+        i.author_email = "x@example.com";
+        i.user_agent = "CasinoBot/1.0";
+        assert!(run(held_words, &i, &r).is_some());
+    }
+
+    #[test]
+    fn blocked_words_are_spam_level_and_ips_are_not_echoed() {
+        let r = SpamRules::new(&[] as &[&str], &["viagra", "203.0.113."], &[] as &[&str]);
+        let v = run(blocked_words, &input("cheap VIAGRA"), &r).unwrap();
+        assert!(v.score >= 10.0);
+        assert!(v.detail.contains("\"viagra\" in body"));
+        let mut i = input("hello");
+        i.ip = "203.0.113.9";
+        let v = run(blocked_words, &i, &r).unwrap();
+        assert_eq!(v.detail, "matched blocked word in ip");
+    }
+
+    #[test]
+    fn blocked_domains_in_links_author_url_and_email() {
+        let r = SpamRules::new(
+            &[] as &[&str],
+            &[] as &[&str],
+            &["spam.example", "https://www.bad.xyz/"],
+        );
+        assert!(run(blocked_domain, &input("see https://www.spam.example/x"), &r).is_some());
+        assert!(run(blocked_domain, &input("see shop.bad.xyz"), &r).is_some());
+        let mut i = input("hello");
+        i.author_email = "joe@spam.example";
+        let v = run(blocked_domain, &i, &r).unwrap();
+        assert!(!v.detail.contains("joe"));
+        assert!(run(blocked_domain, &input("see notspam.example.org"), &r).is_none());
+    }
+
+    #[test]
+    fn disposable_email_domains() {
+        let r = SpamRules::default();
+        let mut i = input("hello");
+        i.author_email = "someone@mailinator.com";
+        let v = run(disposable_email, &i, &r).unwrap();
+        assert_eq!(v.detail, "email domain is disposable");
+        i.author_email = "someone@gmail.com";
+        assert!(run(disposable_email, &i, &r).is_none());
+        let off = SpamRules {
+            check_disposable: false,
+            ..SpamRules::default()
+        };
+        i.author_email = "someone@mailinator.com";
+        assert!(run(disposable_email, &i, &off).is_none());
+    }
+
+    #[test]
+    fn duplicate_text_by_other_authors() {
+        let r = SpamRules::default();
+        let mut i = input("Earn money from home, ask me how today");
+        i.same_text_other_authors_24h = 3;
+        assert_eq!(rule_score(&i, &r, duplicate_text), 8.0);
+        let mut short = input("شكرا");
+        short.same_text_other_authors_24h = 5;
+        assert!(run(duplicate_text, &short, &r).is_none());
+    }
+
+    #[test]
+    fn invisible_bidi_mixed_script_and_scattered_marks() {
+        let r = SpamRules::default();
+        assert!(
+            rule_score(
+                &input("ف\u{200C}و\u{200C}ر\u{200C}ك\u{200C}س"),
+                &r,
+                invisible_chars
+            ) >= 3.0
+        );
+        assert_eq!(
+            rule_score(&input("\u{202E}moc.niw\u{202C}"), &r, bidi_override),
+            6.0
+        );
+        assert_eq!(rule_score(&input("best cаsino"), &r, mixed_script), 2.5);
+        assert_eq!(
+            rule_score(&input("العب في كَازِينُو الان"), &r, scattered_marks),
+            1.5
+        );
+        let quote = input("قال تعالى: ﴿وَلَا تَقْتُلُوا النَّفْسَ الَّتِي حَرَّمَ اللَّهُ إِلَّا بِالْحَقِّ﴾ رحم الله الضحايا");
+        assert!(run(scattered_marks, &quote, &r).is_none());
+        assert!(run(invisible_chars, &quote, &r).is_none());
+    }
+
+    #[test]
+    fn shouting_runs_and_no_letters() {
+        let r = SpamRules::default();
+        assert!(run(shouting, &input("BUY NOW THE BEST OFFER OF THE YEAR"), &r).is_some());
+        assert!(
+            run(
+                shouting,
+                &input("The ISIS attack and CENTCOM statement"),
+                &r
+            )
+            .is_none()
+        );
+        assert!(run(char_run, &input("win now!!!!!!!!!!!!"), &r).is_some());
+        assert!(run(char_run, &input("هههههههههه والله"), &r).is_none());
+        assert!(run(no_letters, &input("1 2 3 !!"), &r).is_some());
+        assert!(run(no_letters, &input("👍"), &r).is_some());
+        assert!(run(no_letters, &input("ok"), &r).is_none());
+    }
+
+    #[test]
+    fn phone_numbers_in_both_alphabets() {
+        assert_eq!(count_phones("call 0551234567 now"), 1);
+        assert_eq!(count_phones("+966 55 123 4567"), 1);
+        assert_eq!(count_phones("00201012345678"), 1);
+        assert_eq!(count_phones("966551234567"), 1);
+        assert_eq!(count_phones("0 5 5 1 2 3 4 5 6 7"), 1);
+        assert_eq!(count_phones("WhatsApp +1 (505) 555-0147 now"), 1);
+        assert_eq!(count_phones("call (050) 123 4567"), 1);
+        let n = super::super::normalize::normalize("واتساب ٠٥٥١٢٣٤٥٦٧");
+        assert_eq!(count_phones(&n.text), 1);
+        // Dates, years, casualty counts and money are not phones.
+        assert_eq!(
+            count_phones("2024-03-15, in 2014 2015 2016, 1,250 killed, 3500000000 dollars"),
+            0
+        );
+        assert_eq!(
+            count_phones("قتل 150 شخصا في 12/3/2024 و 2000000000 دولار"),
+            0
+        );
+        let r = SpamRules::default();
+        assert_eq!(
+            rule_score(&input("اتصل على ٠٥٥١٢٣٤٥٦٧"), &r, phone_number),
+            4.0
+        );
+    }
+
+    #[test]
+    fn contact_requests_in_both_languages() {
+        let r = SpamRules::default();
+        assert!(run(contact_request, &input("للتواصل واتساب 0551234567"), &r).is_some());
+        assert!(
+            run(
+                contact_request,
+                &input("contact me on telegram @fx_master_pro"),
+                &r
+            )
+            .is_some()
+        );
+        assert!(run(contact_request, &input("https://wa.me/966551234567"), &r).is_some());
+        // The word alone is ordinary news talk.
+        assert!(run(contact_request, &input("اخترق واتساب هواتف الصحفيين"), &r).is_none());
+        assert!(run(contact_request, &input("WhatsApp was down yesterday"), &r).is_none());
+    }
+
+    #[test]
+    fn commercial_vocabulary_both_languages_and_obfuscated() {
+        let r = SpamRules::default();
+        assert!(
+            rule_score(
+                &input("افضل كازينو اونلاين مع بونص ترحيبي"),
+                &r,
+                commercial_vocabulary
+            ) >= 5.0
+        );
+        assert!(
+            rule_score(
+                &input("Best online casino, free spins"),
+                &r,
+                commercial_vocabulary
+            ) >= 5.0
+        );
+        assert!(rule_score(&input("ارباح مضمونة من الفوركس"), &r, commercial_vocabulary) >= 5.0);
+        assert!(
+            rule_score(
+                &input("F.O.R.E.X guaranteed profit"),
+                &r,
+                commercial_vocabulary
+            ) >= 5.0
+        );
+        // News vocabulary is never commercial.
+        for ham in [
+            "قصف التحالف مواقع داعش في سوريا وقتل عشرات الإرهابيين",
+            "US strike killed ISIS leaders, CENTCOM said",
+            "تفجير انتحاري في بغداد والارهاب لا دين له",
+        ] {
+            assert!(
+                run(commercial_vocabulary, &input(ham), &r).is_none(),
+                "{ham}"
+            );
+        }
+    }
+
+    #[test]
+    fn commercial_name_and_channel_bonus() {
+        let r = SpamRules::default();
+        let mut i = input("great article");
+        i.author_name = "Best SEO Agency";
+        assert_eq!(rule_score(&i, &r, commercial_name), 2.0);
+        i.author_name = "شركة نقل عفش بالرياض";
+        assert!(run(commercial_name, &i, &r).is_some());
+        i.author_name = "Reuters reader";
+        assert!(run(commercial_name, &i, &r).is_none());
+        let plain = rule_score(&input("forex signals"), &r, commercial_vocabulary);
+        let reachable = rule_score(
+            &input("forex signals 0551234567"),
+            &r,
+            commercial_vocabulary,
+        );
+        assert_eq!(reachable, plain + 1.5);
+    }
+
+    #[test]
+    fn income_claims_in_both_languages() {
+        let r = SpamRules::default();
+        assert!(
+            run(
+                income_claim,
+                &input("I get paid $98 per hour from home"),
+                &r
+            )
+            .is_some()
+        );
+        assert!(run(income_claim, &input("دخل ٣٠٠ دولار اسبوعياً بدون خبرة"), &r).is_some());
+        assert!(run(income_claim, &input("Oil above $90 a barrel again"), &r).is_none());
+        assert!(
+            run(
+                income_claim,
+                &input("الراتب لا يكفي والاسعار ترتفع كل شهر"),
+                &r
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn foreign_script_check() {
+        let r = SpamRules::default();
+        assert!(
+            run(
+                foreign_script,
+                &input("Лучшее онлайн казино с бонусами"),
+                &r
+            )
+            .is_some()
+        );
+        assert!(run(foreign_script, &input("مقال ممتاز شكرا للكاتب"), &r).is_none());
+        assert!(run(foreign_script, &input("Great reporting from Raqqa"), &r).is_none());
+        let ru = SpamRules {
+            languages: vec!["ru".into()],
+            ..SpamRules::default()
+        };
+        assert!(
+            run(
+                foreign_script,
+                &input("Лучшее онлайн казино с бонусами"),
+                &ru
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn author_record_lowers_and_raises() {
+        let r = SpamRules::default();
+        let mut i = input("hello");
+        i.history.approved_by_email = 4;
+        let f = Facts::new(&i, &r);
+        assert_eq!(author_history(&f, &r)[0].score, -3.0);
+        i.history = AuthorHistory {
+            spam_by_email: 2,
+            spam_by_ip: 1,
+            ..AuthorHistory::default()
+        };
+        let f = Facts::new(&i, &r);
+        let total: f64 = author_history(&f, &r).iter().map(|r| r.score).sum();
+        assert_eq!(total, 8.0);
+    }
+
+    #[test]
+    fn bayes_maps_probability_to_points_only_when_given() {
+        let r = SpamRules::default();
+        let mut i = input("hello");
+        assert!(run(bayes, &i, &r).is_none());
+        i.bayes_spamicity = Some(0.999);
+        assert_eq!(rule_score(&i, &r, bayes), 6.0);
+        i.bayes_spamicity = Some(0.5);
+        assert!(run(bayes, &i, &r).is_none());
+        i.bayes_spamicity = Some(0.001);
+        assert!(rule_score(&i, &r, bayes) < 0.0);
+    }
+
+    #[test]
+    fn details_never_contain_private_fields() {
+        let r = SpamRules::new(&["gmail", "mozilla"], &["198.51.100.7"], &["example.org"]);
+        let mut i = input("hello");
+        i.author_email = "reader@mailinator.com";
+        let v = score(&i, &r);
+        for reason in &v.reasons {
+            assert!(!reason.detail.contains("reader@"), "{reason:?}");
+            assert!(!reason.detail.contains("198.51.100.7"), "{reason:?}");
+            assert!(!reason.detail.contains("Mozilla/5.0"), "{reason:?}");
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Word-list matching on normalised text.
+//!
+//! Every list (the site's held and blocked words, the built-in commercial
+//! vocabulary, contact words) is normalised once into one [`Lexicon`]; a
+//! comment field is split once into a [`Haystack`] of tokens, and each token
+//! is looked up with its Arabic clitics (`وال`, `بال`, `لل`, ... and pronoun
+//! or plural suffixes) or English inflections (`-s`, `-ing`, ...) removed, so
+//! `بالكازينو` and `casinos` match `كازينو` and `casino`. Matching is by
+//! whole token, never by substring: `قمار` does not match `اقمار`
+//! (satellites), `sex` does not match `Essex`.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::normalize::{is_arabic_letter, is_letter, is_word_char, normalize};
+
+/// FNV-1a: short keys, trusted content (our own lists), so a cheap hash.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// Which list an entry came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ListKind {
+    Held,
+    Blocked,
+    Vocabulary,
+    Contact,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    kind: ListKind,
+    entry: u32,
+    /// Index into `phrases` when the entry has more than one token.
+    phrase: Option<u32>,
+}
+
+/// A hit: which list, which entry (index into that list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub kind: ListKind,
+    pub entry: u32,
+}
+
+/// All lists, normalised and indexed by (first) token.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Lexicon {
+    map: FnvMap<String, Vec<Target>>,
+    phrases: Vec<Vec<String>>,
+}
+
+/// Split normalised text into match tokens: maximal alphanumeric runs.
+pub(crate) fn split_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !is_word_char(c))
+        .filter(|t| !t.is_empty())
+}
+
+/// Collapse runs of the same letter to one (`مباششر` -> `مباشر`); digits kept.
+fn squeeze(token: &str) -> Option<String> {
+    let mut it = token.chars();
+    let mut last = it.next()?;
+    if !it.any(|c| {
+        let repeat = c == last && is_letter(c);
+        last = c;
+        repeat
+    }) {
+        return None;
+    }
+    let mut prev = None;
+    let mut changed = false;
+    let mut out = String::with_capacity(token.len());
+    for c in token.chars() {
+        if Some(c) == prev && is_letter(c) {
+            changed = true;
+            continue;
+        }
+        prev = Some(c);
+        out.push(c);
+    }
+    changed.then_some(out)
+}
+
+impl Lexicon {
+    /// Add a list; entries are normalised here, once.
+    pub fn add<S: AsRef<str>>(&mut self, kind: ListKind, entries: &[S]) {
+        for (i, e) in entries.iter().enumerate() {
+            let n = normalize(e.as_ref());
+            let toks: Vec<String> = split_tokens(&n.text).map(str::to_owned).collect();
+            let Some(first) = toks.first().cloned() else {
+                continue;
+            };
+            let entry = u32::try_from(i).unwrap_or(u32::MAX);
+            let phrase = if toks.len() > 1 {
+                self.phrases.push(toks);
+                Some(u32::try_from(self.phrases.len() - 1).unwrap_or(u32::MAX))
+            } else {
+                None
+            };
+            let target = Target {
+                kind,
+                entry,
+                phrase,
+            };
+            if let Some(sq) = squeeze(&first) {
+                self.map.entry(sq).or_default().push(target);
+            }
+            self.map.entry(first).or_default().push(target);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Every entry found in `hay`, each at most once, in order of discovery.
+    pub fn find(&self, hay: &Haystack, hits: &mut Vec<Hit>) {
+        if self.map.is_empty() {
+            return;
+        }
+        for i in 0..hay.len() {
+            for_each_variant(hay.token(i), |v| {
+                if let Some(targets) = self.map.get(v) {
+                    for t in targets {
+                        let ok = match t.phrase {
+                            None => true,
+                            Some(p) => self.phrase_at(p as usize, hay, i),
+                        };
+                        let hit = Hit {
+                            kind: t.kind,
+                            entry: t.entry,
+                        };
+                        if ok && !hits.contains(&hit) {
+                            hits.push(hit);
+                        }
+                    }
+                }
+                false
+            });
+        }
+    }
+
+    fn phrase_at(&self, p: usize, hay: &Haystack, start: usize) -> bool {
+        let Some(phrase) = self.phrases.get(p) else {
+            return false;
+        };
+        if start + phrase.len() > hay.len() {
+            return false;
+        }
+        phrase
+            .iter()
+            .enumerate()
+            .skip(1)
+            .all(|(k, want)| for_each_variant(hay.token(start + k), |v| v == want))
+    }
+}
+
+/// The tokens of one field, ready for lookups (one allocation: the text).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Haystack {
+    text: String,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Haystack {
+    /// From already-normalised text.
+    pub fn from_normalized(text: &str) -> Haystack {
+        let text = text.to_owned();
+        let mut spans = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            match (is_word_char(c), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    spans.push((s, i));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            spans.push((s, text.len()));
+        }
+        Haystack { text, spans }
+    }
+
+    /// From a raw field such as an email, URL, IP or user agent: lowercase
+    /// and split on punctuation (`best-casino.com` -> best, casino, com).
+    pub fn from_raw(field: &str) -> Haystack {
+        Haystack::from_normalized(&field.to_lowercase())
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn token(&self, i: usize) -> &str {
+        self.spans.get(i).map_or("", |&(s, e)| &self.text[s..e])
+    }
+}
+
+const AR_PREFIXES: &[&str] = &[
+    "وبال", "وكال", "وال", "بال", "كال", "فال", "ولل", "فلل", "لل", "ال", "وب", "ول", "وك", "فب",
+    "فل", "وس", "و", "ف", "ب", "ل", "ك", "س",
+];
+const AR_SUFFIXES: &[&str] = &[
+    "هما", "كما", "ها", "هم", "هن", "كم", "كن", "نا", "ات", "ون", "ين", "ان", "يه", "ه", "ي", "ك",
+];
+const EN_SUFFIXES: &[&str] = &["ers", "ing", "es", "ed", "er", "s"];
+
+/// Call `f` with the token, its squeezed form, and its forms with one clitic
+/// prefix and/or one suffix removed (at least two letters left, three for
+/// Latin). Stops early when `f` returns true; returns whether it did.
+pub(crate) fn for_each_variant(tok: &str, mut f: impl FnMut(&str) -> bool) -> bool {
+    if f(tok) {
+        return true;
+    }
+    // The squeezed form is tried whole, never stripped: `better` must not
+    // become `bet` through `beter`.
+    if let Some(sq) = squeeze(tok)
+        && f(&sq)
+    {
+        return true;
+    }
+    variants_of(tok, &mut f)
+}
+
+fn variants_of(tok: &str, f: &mut impl FnMut(&str) -> bool) -> bool {
+    let Some(first) = tok.chars().next() else {
+        return false;
+    };
+    let nchars = |s: &str| s.chars().count();
+    if is_arabic_letter(first) {
+        let mut starts: [usize; 4] = [0; 4];
+        let mut ns = 1;
+        // Every prefix starts with one of these letters.
+        let prefixed = matches!(first, 'و' | 'ف' | 'ب' | 'ك' | 'ل' | 'ا' | 'س');
+        for p in AR_PREFIXES.iter().filter(|_| prefixed) {
+            if ns < starts.len() && tok.starts_with(p) && nchars(&tok[p.len()..]) >= 2 {
+                starts[ns] = p.len();
+                ns += 1;
+            }
+        }
+        // Every suffix ends with one of these letters.
+        let suffixed = tok
+            .chars()
+            .next_back()
+            .is_some_and(|c| matches!(c, 'ا' | 'ه' | 'م' | 'ن' | 'ت' | 'ي' | 'ك'));
+        for &s in &starts[..ns] {
+            let stem = &tok[s..];
+            if s > 0 && f(stem) {
+                return true;
+            }
+            for suf in AR_SUFFIXES.iter().filter(|_| suffixed) {
+                if let Some(core) = stem.strip_suffix(suf)
+                    && nchars(core) >= 2
+                    && f(core)
+                {
+                    return true;
+                }
+            }
+        }
+    } else if first.is_ascii_alphabetic() {
+        for suf in EN_SUFFIXES {
+            if tok.len() >= suf.len() + 3 && tok.ends_with(suf) {
+                let stem = &tok[..tok.len() - suf.len()];
+                if f(stem) {
+                    return true;
+                }
+                // betting -> bett -> bet
+                let b = stem.as_bytes();
+                if *suf == "ing"
+                    && b.len() >= 4
+                    && b[b.len() - 1] == b[b.len() - 2]
+                    && f(&stem[..stem.len() - 1])
+                {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(lex: &Lexicon, text: &str) -> Vec<u32> {
+        let mut h = Vec::new();
+        lex.find(&Haystack::from_normalized(&normalize(text).text), &mut h);
+        h.iter().map(|h| h.entry).collect()
+    }
+
+    fn lexicon(words: &[&str]) -> Lexicon {
+        let mut l = Lexicon::default();
+        l.add(ListKind::Held, words);
+        l
+    }
+
+    #[test]
+    fn arabic_clitics_and_suffixes_are_removed() {
+        let l = lexicon(&["كازينو", "مراهنات", "تواصل"]);
+        assert_eq!(hits(&l, "ادخل بالكازينو الان"), vec![0]);
+        assert_eq!(hits(&l, "والمراهنات"), vec![1]);
+        assert_eq!(hits(&l, "للتواصل"), vec![2]);
+    }
+
+    #[test]
+    fn whole_tokens_only() {
+        let l = lexicon(&["قمار", "sex"]);
+        assert!(hits(&l, "اطلاق اقمار صناعية").is_empty());
+        assert!(hits(&l, "a school in Essex").is_empty());
+        assert_eq!(hits(&l, "لعب القمار حرام"), vec![0]);
+    }
+
+    #[test]
+    fn english_inflections_match() {
+        let l = lexicon(&["casino", "bet"]);
+        assert_eq!(hits(&l, "Best CASINOS here"), vec![0]);
+        assert_eq!(hits(&l, "sports betting"), vec![1]);
+        assert!(hits(&l, "a better world").is_empty());
+    }
+
+    #[test]
+    fn phrases_match_token_sequences() {
+        let l = lexicon(&["online casino", "ارباح مضمونة", "spam.example"]);
+        assert_eq!(hits(&l, "the best online casinos"), vec![0]);
+        assert_eq!(hits(&l, "أرباح مضمونة يومياً"), vec![1]);
+        assert!(hits(&l, "casino online").is_empty());
+        assert_eq!(hits(&l, "see spam.example/page"), vec![2]);
+    }
+
+    #[test]
+    fn obfuscated_spellings_match_through_normalization() {
+        let l = lexicon(&["كازينو", "casino"]);
+        assert_eq!(hits(&l, "كَازِينُو"), vec![0]);
+        assert_eq!(hits(&l, "كـــازينو"), vec![0]);
+        assert_eq!(hits(&l, "cаsino"), vec![1]);
+        assert_eq!(hits(&l, "caasino"), vec![1]);
+    }
+}

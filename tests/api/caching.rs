@@ -1,0 +1,161 @@
+//! Cache-friendly public reads: ETag, Cache-Control, 304, invalidation on
+//! this instance and on another one.
+
+use crate::harness::{TestApp, comment};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+async fn approved(app: &TestApp, article: &str, body: &str, email: &str) -> i64 {
+    let mut c = comment(article, body);
+    c["author_email"] = json!(email);
+    let v: Value = app.post_json(&c).await.json().await.unwrap();
+    let id = v["id"].as_i64().unwrap();
+    app.set_status(id, "approved").await;
+    id
+}
+
+async fn total(app: &TestApp, article: &str) -> i64 {
+    let v: Value = app
+        .get(&format!("/api/v1/articles/{article}/comments"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["total"].as_i64().unwrap()
+}
+
+/// Polls until the listing shows `want` (notifications are asynchronous).
+async fn wait_for_total(app: &TestApp, article: &str, want: i64) -> Duration {
+    let start = Instant::now();
+    while total(app, article).await != want {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "listing never showed {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    start.elapsed()
+}
+
+#[tokio::test]
+async fn listings_carry_etag_and_cache_control_and_answer_304() {
+    let app = TestApp::spawn().await;
+    approved(&app, "a1", "first", "r1@example.org").await;
+    wait_for_total(&app, "a1", 1).await;
+    let resp = app.get("/api/v1/articles/a1/comments").await;
+    assert_eq!(resp.status(), 200);
+    let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "strong etag: {etag}"
+    );
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=10");
+    let resp = app
+        .client
+        .get(app.url("/api/v1/articles/a1/comments"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 304);
+    assert_eq!(resp.headers()["etag"].to_str().unwrap(), etag);
+    // Another page has another validator.
+    let other = app.get("/api/v1/articles/a1/comments?limit=1").await;
+    assert_ne!(other.headers()["etag"].to_str().unwrap(), etag);
+    // A change makes the old validator fail.
+    approved(&app, "a1", "second", "r2@example.org").await;
+    wait_for_total(&app, "a1", 2).await;
+    let resp = app
+        .client
+        .get(app.url("/api/v1/articles/a1/comments"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_ne!(resp.headers()["etag"].to_str().unwrap(), etag);
+}
+
+#[tokio::test]
+async fn a_comment_published_on_this_instance_shows_on_the_next_request() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
+    )
+    .await;
+    assert_eq!(total(&app, "a1").await, 0); // now cached
+    let v: Value = app
+        .post_json(&comment("a1", "published at once"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "approved");
+    assert_eq!(
+        total(&app, "a1").await,
+        1,
+        "no stale cache after a local change"
+    );
+}
+
+#[tokio::test]
+async fn changes_made_through_another_instance_invalidate_this_one() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
+    )
+    .await;
+    let other = app.sibling().await;
+    assert_eq!(total(&app, "a1").await, 0);
+    assert_eq!(total(&app, "a1").await, 0); // served from the cache
+    let resp = other.post_json(&comment("a1", "posted elsewhere")).await;
+    assert_eq!(resp.status(), 201);
+    let took = wait_for_total(&app, "a1", 1).await;
+    assert!(
+        took < majlis::public_cache::RECHECK,
+        "notified, not merely expired: {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn counts_are_validated_by_their_articles_versions() {
+    let app = TestApp::spawn().await;
+    approved(&app, "a1", "one", "r1@example.org").await;
+    let path = "/api/v1/comment-counts?article_id=a1&article_id=a2";
+    let start = Instant::now();
+    let etag = loop {
+        let resp = app.get(path).await;
+        let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+        let v: Value = resp.json().await.unwrap();
+        if v["counts"]["a1"] == 1 {
+            break etag;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5));
+    };
+    let resp = app
+        .client
+        .get(app.url(path))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 304);
+    // The same set in another order is the same resource.
+    let resp = app
+        .client
+        .get(app.url("/api/v1/comment-counts?article_id=a2&article_id=a1"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 304);
+    approved(&app, "a2", "two", "r2@example.org").await;
+    let start = Instant::now();
+    loop {
+        let v: Value = app.get(path).await.json().await.unwrap();
+        if v["counts"]["a2"] == 1 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,265 @@
+//! The spam verdict and the approval workflow at submission: statuses,
+//! reasons, duplicates, floods (across two server processes), closing,
+//! settings, and training from decisions.
+
+use crate::harness::{TestApp, comment};
+use serde_json::{Value, json};
+
+async fn status_of(app: &TestApp, id: i64) -> (String, f64, Value) {
+    let (status, score, reasons): (String, f64, sqlx::types::Json<Value>) =
+        sqlx::query_as("select status, spam_score, spam_reasons from comments where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    (status, score, reasons.0)
+}
+
+async fn post(app: &TestApp, c: &Value) -> (u16, Value) {
+    let resp = app.post_json(c).await;
+    let code = resp.status().as_u16();
+    (code, resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_spammy_comment_lands_in_spam_with_reasons_but_the_submitter_is_told_pending() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "blocked_words": ["كازينو"]}),
+    )
+    .await;
+    let mut c = comment(
+        "a1",
+        "اربح الآن في ك.ا.ز.ي.ن.و اونلاين https://win.example https://bonus.example https://x.example",
+    );
+    c["author_email"] = json!("winner@mailinator.com");
+    let (code, v) = post(&app, &c).await;
+    assert_eq!(code, 201);
+    assert_eq!(v["status"], "pending", "spammers learn nothing");
+    let (status, score, reasons) = status_of(&app, v["id"].as_i64().unwrap()).await;
+    assert_eq!(status, "spam");
+    assert!(score >= 10.0, "{score}");
+    let rules: Vec<&str> = reasons
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"blocked_word"), "{rules:?}");
+    assert!(rules.contains(&"links"), "{rules:?}");
+    let text = reasons.to_string();
+    assert!(
+        !text.contains("winner@"),
+        "reasons never hold the email: {text}"
+    );
+}
+
+#[tokio::test]
+async fn a_filled_honeypot_is_spam() {
+    let app = TestApp::spawn().await;
+    let mut c = comment("a1", "I am a helpful human comment.");
+    c["honeypot"] = json!("http://seo.example");
+    let (code, v) = post(&app, &c).await;
+    assert_eq!(code, 201);
+    assert_eq!(status_of(&app, v["id"].as_i64().unwrap()).await.0, "spam");
+}
+
+#[tokio::test]
+async fn a_first_timer_waits_and_a_returning_author_is_published() {
+    let app = TestApp::spawn().await;
+    let (_, first) = post(
+        &app,
+        &comment("a1", "أول تعليق لي على هذا الموقع، شكرا على التغطية"),
+    )
+    .await;
+    assert_eq!(first["status"], "pending");
+    app.set_status(first["id"].as_i64().unwrap(), "approved")
+        .await;
+    let (_, second) = post(
+        &app,
+        &comment("a2", "تعليق ثان: أتفق مع الكاتب في تحليله للوضع"),
+    )
+    .await;
+    assert_eq!(second["status"], "approved");
+    // The same person with the email in other letter case is still known.
+    let mut c = comment("a3", "Third comment, same reader, different case");
+    c["author_email"] = json!("SARA.READER@EXAMPLE.COM");
+    let (_, third) = post(&app, &c).await;
+    assert_eq!(third["status"], "approved");
+}
+
+#[tokio::test]
+async fn approval_modes_and_per_article_overrides() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
+    )
+    .await;
+    let (_, v) = post(&app, &comment("open", "Published right away.")).await;
+    assert_eq!(v["status"], "approved");
+    sqlx::query("insert into articles (id, approval_mode) values ('strict', 'all')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (_, v) = post(&app, &comment("strict", "Held on this article.")).await;
+    assert_eq!(v["status"], "pending");
+}
+
+#[tokio::test]
+async fn the_same_text_twice_by_the_same_author_is_409_in_their_language() {
+    let app = TestApp::spawn().await;
+    assert_eq!(post(&app, &comment("a1", "نص مكرر")).await.0, 201);
+    // Normalized: tatweel and diacritics do not make it new.
+    let resp = app
+        .client
+        .post(app.url("/api/v1/comments"))
+        .header("Accept-Language", "ar")
+        .json(&comment("a1", "نـــصّ مُكرر"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "duplicate_comment");
+    assert!(v["error"]["message"].as_str().unwrap().contains("قلت هذا"));
+    // Another article, or another author, is not a duplicate.
+    assert_eq!(post(&app, &comment("a2", "نص مكرر")).await.0, 201);
+    let mut other = comment("a1", "نص مكرر");
+    other["author_email"] = json!("someone.else@example.org");
+    assert_eq!(post(&app, &other).await.0, 201);
+}
+
+#[tokio::test]
+async fn floods_get_429_with_retry_after_even_across_two_server_processes() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 30, "flood_max_comments": 1}),
+    )
+    .await;
+    let other = app.sibling().await;
+    let mut a = comment("a1", "first comment");
+    a["author_email"] = json!("one@example.org");
+    assert_eq!(app.post_json(&a).await.status(), 201);
+    // Same IP, different email, other process.
+    let mut b = comment("a1", "second comment, quickly");
+    b["author_email"] = json!("two@example.org");
+    let resp = other.post_json(&b).await;
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "rate_limited");
+    let stored: i64 = sqlx::query_scalar("select count(*) from comments")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+async fn concurrent_floods_from_two_processes_let_exactly_one_through() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 60, "flood_max_comments": 1}),
+    )
+    .await;
+    let other = app.sibling().await;
+    let mut a = comment("a1", "racing one");
+    a["author_email"] = json!("r1@example.org");
+    let mut b = comment("a1", "racing two");
+    b["author_email"] = json!("r2@example.org");
+    let (ra, rb) = tokio::join!(app.post_json(&a), other.post_json(&b));
+    let mut codes = [ra.status().as_u16(), rb.status().as_u16()];
+    codes.sort_unstable();
+    assert_eq!(codes, [201, 429]);
+}
+
+#[tokio::test]
+async fn articles_close_after_the_configured_days() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "close_after_days": 30}),
+    )
+    .await;
+    sqlx::query("insert into articles (id, created_at) values ('old', now() - interval '31 days'), ('new', now() - interval '29 days')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = app.post_json(&comment("old", "too late")).await;
+    assert_eq!(resp.status(), 403);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "comments_closed");
+    assert_eq!(
+        app.post_json(&comment("new", "just in time"))
+            .await
+            .status(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn settings_changes_reach_every_instance_through_the_version() {
+    let app = TestApp::spawn().await;
+    let other = app.sibling().await;
+    sqlx::query(
+        "update settings set data = data || '{\"approval_mode\": \"none\"}', version = version + 1",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    tokio::time::sleep(majlis::settings::RECHECK + std::time::Duration::from_millis(200)).await;
+    let mut c = comment("a1", "after the change");
+    c["author_email"] = json!("new.reader@example.org");
+    let v: Value = other.post_json(&c).await.json().await.unwrap();
+    assert_eq!(v["status"], "approved");
+}
+
+#[tokio::test]
+async fn decisions_train_the_classifier_and_reversals_untrain_it() {
+    let app = TestApp::spawn().await;
+    let (_, v) = post(&app, &comment("a1", "cheap forex signals join now")).await;
+    let id = v["id"].as_i64().unwrap();
+    let corpus = || async {
+        sqlx::query_as::<_, (i32, i32)>("select nspam, nham from spam_corpus")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    let mut conn = app.pool.acquire().await.unwrap();
+    use majlis::domain::CommentStatus::*;
+    majlis::training::apply_decision(&mut conn, id, Pending, Spam)
+        .await
+        .unwrap();
+    assert_eq!(corpus().await, (1, 0));
+    let forex: (i32, i32) =
+        sqlx::query_as("select spam, ham from spam_tokens where token = 'forex'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(forex, (1, 0));
+    // Deciding the same again changes nothing.
+    majlis::training::apply_decision(&mut conn, id, Spam, Spam)
+        .await
+        .unwrap();
+    assert_eq!(corpus().await, (1, 0));
+    // Reversed: now ham.
+    majlis::training::apply_decision(&mut conn, id, Spam, Approved)
+        .await
+        .unwrap();
+    assert_eq!(corpus().await, (0, 1));
+    let forex: (i32, i32) =
+        sqlx::query_as("select spam, ham from spam_tokens where token = 'forex'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(forex, (0, 1));
+    // Back to the queue: nothing learned from it any more.
+    majlis::training::apply_decision(&mut conn, id, Approved, Pending)
+        .await
+        .unwrap();
+    assert_eq!(corpus().await, (0, 0));
+}
