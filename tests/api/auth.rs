@@ -296,16 +296,14 @@ async fn concurrent_failed_logins_on_two_processes_are_all_counted() {
         .iter()
         .map(|r| r.status().as_u16())
         .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 401).count(),
-        5,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 429).count(),
-        3,
-        "{statuses:?}"
-    );
+    // Each attempt is counted on the account and on the IP; racing attempts
+    // may see those counters in different orders, so at most five get a
+    // password check (never more), and every other one is throttled.
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!((1..=5).contains(&checked), "{statuses:?}");
+    assert_eq!(checked + throttled, 8, "{statuses:?}");
+    assert_eq!(a.login(EMAIL, PASSWORD).await.status(), 429);
 }
 
 #[tokio::test]
