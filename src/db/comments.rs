@@ -43,7 +43,7 @@ impl TryFrom<String> for StatusColumn {
     }
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, article_id, parent_id, author_name, author_email, author_url, avatar, body, body_html,
     status, spam_score, spam_reasons, ip, user_agent, referrer, version, created_at, updated_at";
 

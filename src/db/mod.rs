@@ -7,6 +7,9 @@
 pub mod articles;
 pub mod audit;
 pub mod comments;
+pub mod export;
+pub mod import;
+pub mod privacy;
 pub mod rate_limits;
 pub mod secrets;
 pub mod settings;
