@@ -1,4 +1,7 @@
-//! The `majlis` command: `serve` (the default), `migrate`.
+//! The `majlis` command: `serve` (the default), `migrate`, `export`,
+//! `import wordpress|ndjson`, `privacy export|erase`.
+
+mod commands;
 
 use clap::{Parser, Subcommand};
 use majlis::config::Config;
@@ -36,6 +39,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export comments as CSV or NDJSON, to standard output or a file.
+    Export(commands::ExportArgs),
+    /// Import comments from a WordPress export file or an NDJSON export.
+    Import {
+        #[command(subcommand)]
+        what: commands::ImportCommand,
+    },
+    /// Privacy requests about one commenter, named by email.
+    Privacy {
+        #[command(subcommand)]
+        action: commands::PrivacyCommand,
+    },
 }
 
 #[tokio::main]
@@ -57,6 +72,9 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
         Command::SpamEval { corpus, json } => spam_eval(&corpus, json),
+        Command::Export(args) => commands::export(&config, args).await,
+        Command::Import { what } => commands::import(&config, what).await,
+        Command::Privacy { action } => commands::privacy(&config, action).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -56,9 +56,7 @@ impl SubjectEmail {
             });
         }
         match s.rsplit_once('@') {
-            Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
-                Ok(SubjectEmail(s))
-            }
+            Some((local, domain)) if !local.is_empty() && !domain.is_empty() => Ok(SubjectEmail(s)),
             _ => Err(FieldCode::InvalidEmail),
         }
     }

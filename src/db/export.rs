@@ -27,9 +27,8 @@ pub async fn fetch_batch(
     after: i64,
     limit: i64,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
-    let sql = format!(
-        "select {COLUMNS} from comments where id > $5 and {WHERE} order by id limit $6"
-    );
+    let sql =
+        format!("select {COLUMNS} from comments where id > $5 and {WHERE} order by id limit $6");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(filter.status.map(CommentStatus::as_str))
         .bind(filter.article_id.as_deref())

@@ -142,28 +142,30 @@ pub fn csv_rows(out: &mut Vec<u8>, rows: &[CommentRow]) -> Result<(), csv::Error
     for r in rows {
         let reasons = r.spam_reasons.0.to_string();
         let ip = r.ip.map(|ip| ip.to_string());
-        w.write_record([
-            Cow::Owned(r.id.to_string()),
-            text(&r.article_id),
-            Cow::Owned(r.parent_id.map(|p| p.to_string()).unwrap_or_default()),
-            text(&r.author_name),
-            text(&r.author_email),
-            opt_text(r.author_url.as_deref()),
-            opt_text(r.avatar.as_deref()),
-            text(&r.body),
-            text(&r.body_html),
-            Cow::Borrowed(r.status.0.as_str()),
-            Cow::Owned(r.spam_score.to_string()),
-            text(&reasons),
-            opt_text(ip.as_deref()),
-            opt_text(r.user_agent.as_deref()),
-            opt_text(r.referrer.as_deref()),
-            Cow::Owned(r.version.to_string()),
-            Cow::Owned(micros(&r.created_at)),
-            Cow::Owned(micros(&r.updated_at)),
-        ]
-        .iter()
-        .map(|c| c.as_bytes()))?;
+        w.write_record(
+            [
+                Cow::Owned(r.id.to_string()),
+                text(&r.article_id),
+                Cow::Owned(r.parent_id.map(|p| p.to_string()).unwrap_or_default()),
+                text(&r.author_name),
+                text(&r.author_email),
+                opt_text(r.author_url.as_deref()),
+                opt_text(r.avatar.as_deref()),
+                text(&r.body),
+                text(&r.body_html),
+                Cow::Borrowed(r.status.0.as_str()),
+                Cow::Owned(r.spam_score.to_string()),
+                text(&reasons),
+                opt_text(ip.as_deref()),
+                opt_text(r.user_agent.as_deref()),
+                opt_text(r.referrer.as_deref()),
+                Cow::Owned(r.version.to_string()),
+                Cow::Owned(micros(&r.created_at)),
+                Cow::Owned(micros(&r.updated_at)),
+            ]
+            .iter()
+            .map(|c| c.as_bytes()),
+        )?;
     }
     w.flush()?;
     Ok(())
@@ -233,7 +235,9 @@ mod tests {
         let mut lines = s.split("\r\n");
         assert_eq!(lines.next().unwrap(), FIELDS.join(","));
         let rest: String = lines.collect::<Vec<_>>().join("\r\n");
-        assert!(rest.starts_with("7,2024/11/strikes,3,\"'=HYPERLINK(\"\"x\"\")\",sara@example.com,"));
+        assert!(
+            rest.starts_with("7,2024/11/strikes,3,\"'=HYPERLINK(\"\"x\"\")\",sara@example.com,")
+        );
         // The newline inside the body stays inside a quoted cell.
         assert!(rest.contains("\"سطر أول\nو\"\"اقتباس\"\", ثم\""));
         // A negative score is a number, not a formula.

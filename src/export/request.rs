@@ -213,7 +213,10 @@ mod tests {
         .unwrap_err();
         assert_eq!(f.get("format"), Some(&[FieldCode::InvalidValue][..]));
         assert_eq!(f.get("status"), Some(&[FieldCode::InvalidValue][..]));
-        assert_eq!(f.get("article_id"), Some(&[FieldCode::InvalidArticleId][..]));
+        assert_eq!(
+            f.get("article_id"),
+            Some(&[FieldCode::InvalidArticleId][..])
+        );
         assert_eq!(f.get("since"), Some(&[FieldCode::InvalidValue][..]));
         assert_eq!(f.get("until"), Some(&[FieldCode::InvalidValue][..]));
         assert_eq!(f.get("bom"), Some(&[FieldCode::InvalidValue][..]));

@@ -98,9 +98,7 @@ pub fn parents_first(items: &[(i64, i64)]) -> Vec<usize> {
             state[i] = 1;
             chain.push(i);
             let parent = items[i].1;
-            cur = (parent != 0)
-                .then(|| index.get(&parent).copied())
-                .flatten();
+            cur = (parent != 0).then(|| index.get(&parent).copied()).flatten();
         }
         for &i in chain.iter().rev() {
             state[i] = 2;
@@ -275,13 +273,9 @@ async fn import_post(
             }
             None => {
                 summary.duplicates += 1;
-                if let Some(id) = db::import::find_duplicate(
-                    conn,
-                    article,
-                    &p.author_email,
-                    &p.body_fingerprint,
-                )
-                .await?
+                if let Some(id) =
+                    db::import::find_duplicate(conn, article, &p.author_email, &p.body_fingerprint)
+                        .await?
                 {
                     ours.insert(c.id, id);
                 }

@@ -279,11 +279,7 @@ impl<R: BufRead> WxrReader<R> {
                     p.date = Some(d);
                 }
             }
-            "wp:post_date" => {
-                if p.date.is_none() {
-                    p.date = parse_wp_date(&text);
-                }
-            }
+            "wp:post_date" if p.date.is_none() => p.date = parse_wp_date(&text),
             _ => {}
         }
         Ok(())
@@ -301,11 +297,7 @@ impl<R: BufRead> WxrReader<R> {
                     c.date = Some(d);
                 }
             }
-            "wp:comment_date" => {
-                if c.date.is_none() {
-                    c.date = parse_wp_date(&text);
-                }
-            }
+            "wp:comment_date" if c.date.is_none() => c.date = parse_wp_date(&text),
             "wp:comment_content" => c.content = text,
             "wp:comment_approved" => c.approved = text.trim().to_owned(),
             "wp:comment_type" => c.comment_type = text.trim().to_owned(),

@@ -2,8 +2,12 @@
 // Tests may panic on setup failures: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod export;
 mod harness;
+mod import;
 mod listing;
 mod ops;
+mod privacy;
+mod seed;
 mod spam;
 mod submit;
