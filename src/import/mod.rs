@@ -12,7 +12,7 @@ pub use wxr::WxrError;
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The XML is malformed or truncated, or not a WordPress export.
-    #[error("{0}")]
+    #[error(transparent)]
     Xml(#[from] WxrError),
     /// A record cannot be imported.
     #[error("line {line}: {message}")]
