@@ -11,7 +11,7 @@
 //!
 //! An HTTP handler is a few lines:
 //!
-//! ```ignore
+//! ```text
 //! let email = SubjectEmail::parse(&body.email).map_err(|c| ApiError::field("email", c))?;
 //! let mut conn = state.pool.acquire().await?;
 //! let report = privacy::erase_person(&mut conn, &email, Some(admin.id), lang).await?;

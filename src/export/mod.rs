@@ -6,7 +6,7 @@
 //! stays at one batch whatever the row count, and a dropped stream runs no
 //! further query. The HTTP handler and the `majlis export` command share it:
 //!
-//! ```ignore
+//! ```text
 //! let req = ExportRequest::from_query_pairs(&pairs).map_err(ApiError::validation)?;
 //! let today = Utc::now().date_naive();
 //! Ok(HttpResponse::Ok()
