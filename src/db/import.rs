@@ -227,6 +227,19 @@ pub async fn insert_restored(
     .await
 }
 
+/// Bumps the comment version of articles that received comments (cache
+/// validators, which public caches watch).
+pub async fn touch_articles(conn: &mut PgConnection, ids: &[String]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update articles set comment_version = comment_version + 1
+         where id in (select distinct unnest($1::text[]))",
+    )
+    .bind(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Sets parents that were not there yet when their replies were restored
 /// (only those that exist now). Returns how many were set.
 pub async fn link_parents(

@@ -130,6 +130,16 @@ async fn flush(
         .await?
         .into_iter()
         .collect();
+    if !inserted.is_empty() {
+        let touched: Vec<String> = batch
+            .id
+            .iter()
+            .zip(&batch.article_id)
+            .filter(|(id, _)| inserted.contains(id))
+            .map(|(_, a)| a.clone())
+            .collect();
+        db::import::touch_articles(conn, &touched).await?;
+    }
     summary.comments_imported += inserted.len() as u64;
     summary.skipped_existing += (batch.len() - inserted.len()) as u64;
     pending.extend(deferred.into_iter().filter(|(id, _)| inserted.contains(id)));
