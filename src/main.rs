@@ -1,5 +1,8 @@
 //! The `majlis` command: `serve` (the default), `migrate`,
-//! `moderator create`, `spam-eval`.
+//! `moderator create`, `spam-eval`, `export`, `import wordpress|ndjson`,
+//! `privacy export|erase`.
+
+mod commands;
 
 use clap::{Parser, Subcommand};
 use majlis::accounts::{self, NewModerator};
@@ -45,6 +48,18 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Export comments as CSV or NDJSON, to standard output or a file.
+    Export(commands::ExportArgs),
+    /// Import comments from a WordPress export file or an NDJSON export.
+    Import {
+        #[command(subcommand)]
+        what: commands::ImportCommand,
+    },
+    /// Privacy requests about one commenter, named by email.
+    Privacy {
+        #[command(subcommand)]
+        action: commands::PrivacyCommand,
     },
 }
 
@@ -108,6 +123,9 @@ async fn main() -> ExitCode {
             create_moderator(config, new).await
         }
         Command::SpamEval { corpus, json } => spam_eval(&corpus, json),
+        Command::Export(args) => commands::export(&config, args).await,
+        Command::Import { what } => commands::import(&config, what).await,
+        Command::Privacy { action } => commands::privacy(&config, action).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

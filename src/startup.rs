@@ -146,7 +146,10 @@ impl Application {
             settings,
         });
         spawn_housekeeping(state.clone().into_inner());
-        spawn_change_listener(state.clone().into_inner());
+        let listening = spawn_change_listener(state.clone().into_inner());
+        // Serve once this instance hears other instances' changes (or give
+        // up waiting: the cache then relies on its recheck interval).
+        let _ = tokio::time::timeout(Duration::from_secs(5), listening).await;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -199,12 +202,18 @@ fn spawn_housekeeping(state: Arc<AppState>) {
 
 /// Listens on the primary for comment changes made by any instance and
 /// invalidates this instance's cached public reads.
-fn spawn_change_listener(state: Arc<AppState>) {
+/// Resolves once the first `LISTEN` is in place.
+fn spawn_change_listener(state: Arc<AppState>) -> tokio::sync::oneshot::Receiver<()> {
+    let (ready, listening) = tokio::sync::oneshot::channel();
+    let mut ready = Some(ready);
     tokio::spawn(async move {
         loop {
             match sqlx::postgres::PgListener::connect_with(&state.pool).await {
                 Ok(mut listener) => {
                     if listener.listen(crate::public_cache::CHANNEL).await.is_ok() {
+                        if let Some(r) = ready.take() {
+                            let _ = r.send(());
+                        }
                         // Changes may have been missed while not listening.
                         state.public_cache.invalidate_all();
                         while let Ok(n) = listener.recv().await {
@@ -221,6 +230,7 @@ fn spawn_change_listener(state: Arc<AppState>) {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
+    listening
 }
 
 fn cors(state: Arc<AppState>) -> Cors {

@@ -7,9 +7,12 @@
 pub mod articles;
 pub mod audit;
 pub mod comments;
+pub mod export;
+pub mod import;
 pub mod login_throttle;
 pub mod moderation;
 pub mod moderators;
+pub mod privacy;
 pub mod rate_limits;
 pub mod secrets;
 pub mod sessions;

@@ -5,11 +5,15 @@
 mod admin;
 mod auth;
 mod caching;
+mod export;
 mod harness;
+mod import;
 mod listing;
 mod moderation;
 mod observability;
 mod ops;
+mod privacy;
 mod replica;
+mod seed;
 mod spam;
 mod submit;

@@ -1,0 +1,312 @@
+//! The data commands of `majlis`: `export`, `import wordpress|ndjson`, and
+//! `privacy export|erase`. Each opens the database like `serve` does and,
+//! when it had to start the embedded cluster itself, stops it afterwards
+//! (a cluster a running server uses is left alone).
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Subcommand};
+use futures_util::StreamExt;
+use majlis::config::Config;
+use majlis::export::{self, ExportOptions, ExportProgress, ExportRequest};
+use majlis::i18n::Lang;
+use majlis::import::{self, WordPressOptions};
+use majlis::privacy::{self, SubjectEmail};
+use majlis::startup::{Database, open_database};
+use std::io::{BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// csv or ndjson
+    #[arg(long, default_value = "csv")]
+    format: String,
+    /// pending, approved, spam or rejected
+    #[arg(long)]
+    status: Option<String>,
+    /// Only this article's comments.
+    #[arg(long = "article")]
+    article: Option<String>,
+    /// From this time (RFC 3339, or a date: its midnight UTC), inclusive.
+    #[arg(long)]
+    since: Option<String>,
+    /// Up to this time (RFC 3339, exclusive; or a date: to its end).
+    #[arg(long)]
+    until: Option<String>,
+    /// Start a CSV with a UTF-8 byte order mark (for spreadsheet programs).
+    #[arg(long)]
+    bom: bool,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import a WordPress export file (WXR): posts become articles, with
+    /// their comments, statuses and threads. Importing the same file again
+    /// adds nothing twice.
+    Wordpress {
+        file: PathBuf,
+        /// Import pingbacks and trackbacks too.
+        #[arg(long)]
+        include_pings: bool,
+    },
+    /// Restore an NDJSON export made by `majlis export --format ndjson`
+    /// (ids, statuses, threads and timestamps kept).
+    Ndjson { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum PrivacyCommand {
+    /// Print everything stored about the commenter with this email (JSON).
+    Export {
+        email: String,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Anonymize the commenter with this email (their comments' text and
+    /// threads stay), untrain the spam classifier, and audit the erasure.
+    Erase {
+        email: String,
+        /// Language of the "Anonymous" name: ar or en (default:
+        /// MAJLIS_DEFAULT_LANG).
+        #[arg(long)]
+        lang: Option<String>,
+    },
+}
+
+/// The database, and whether this command started the embedded cluster.
+struct Opened {
+    db: Database,
+    stop_cluster: bool,
+}
+
+async fn open(config: &Config) -> anyhow::Result<Opened> {
+    let was_running = match &config.database_url {
+        Some(_) => true,
+        None => match majlis::pg::Cluster::new(&config.data_dir) {
+            Ok(c) => c.is_running().await,
+            Err(_) => false,
+        },
+    };
+    let db = open_database(config).await?;
+    Ok(Opened {
+        db,
+        stop_cluster: !was_running,
+    })
+}
+
+async fn close(o: Opened) -> anyhow::Result<()> {
+    o.db.pool.close().await;
+    if o.stop_cluster
+        && let Some(cluster) = &o.db.cluster
+    {
+        cluster.stop("fast").await?;
+    }
+    Ok(())
+}
+
+/// Runs `work` on the opened database and closes it, whatever the outcome.
+async fn with_db<T>(
+    config: &Config,
+    work: impl AsyncFnOnce(&Database) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let opened = open(config).await?;
+    let result = work(&opened.db).await;
+    close(opened).await?;
+    result
+}
+
+/// Standard output, or a file written under a temporary name and renamed
+/// into place only when complete.
+struct Output {
+    target: Option<(PathBuf, PathBuf)>,
+    w: Box<dyn Write>,
+}
+
+impl Output {
+    fn create(path: Option<&Path>) -> anyhow::Result<Output> {
+        match path {
+            None => Ok(Output {
+                target: None,
+                w: Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            }),
+            Some(p) => {
+                let mut tmp = p.as_os_str().to_owned();
+                tmp.push(".partial");
+                let tmp = PathBuf::from(tmp);
+                let f = std::fs::File::create(&tmp)
+                    .with_context(|| format!("cannot create {}", tmp.display()))?;
+                Ok(Output {
+                    target: Some((tmp, p.to_owned())),
+                    w: Box::new(std::io::BufWriter::new(f)),
+                })
+            }
+        }
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        self.w.flush().context("cannot write the output")?;
+        drop(self.w);
+        if let Some((tmp, path)) = self.target.take() {
+            std::fs::rename(&tmp, &path)
+                .with_context(|| format!("cannot rename into {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn abandon(self) {
+        drop(self.w);
+        if let Some((tmp, _)) = &self.target {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// The command-line options as query pairs, so the CLI and HTTP share one
+/// parser (and one set of error codes).
+fn export_request(a: &ExportArgs) -> anyhow::Result<ExportRequest> {
+    let mut pairs = vec![("format", a.format.clone()), ("bom", a.bom.to_string())];
+    for (k, v) in [
+        ("status", &a.status),
+        ("article_id", &a.article),
+        ("since", &a.since),
+        ("until", &a.until),
+    ] {
+        if let Some(v) = v {
+            pairs.push((k, v.clone()));
+        }
+    }
+    ExportRequest::from_query_pairs(&pairs).map_err(|fields| {
+        let flag = |f: &str| if f == "article_id" { "article" } else { f }.to_owned();
+        let problems: Vec<String> = ["format", "status", "article_id", "since", "until"]
+            .iter()
+            .filter_map(|f| {
+                fields.get(f).map(|codes| {
+                    let codes: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+                    format!("--{}: {}", flag(f), codes.join(", "))
+                })
+            })
+            .collect();
+        anyhow!("invalid options: {}", problems.join("; "))
+    })
+}
+
+pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
+    let req = export_request(&args)?;
+    with_db(config, async move |db| {
+        let progress = ExportProgress::default();
+        let bar = if std::io::stderr().is_terminal() {
+            let total = export::count(&db.pool, &req.filter).await?;
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} comments ({per_sec}, {eta} left)",
+            ) {
+                bar.set_style(style);
+            }
+            Some(bar)
+        } else {
+            None
+        };
+        let options = ExportOptions {
+            progress: Some(progress.clone()),
+            ..ExportOptions::from(&req)
+        };
+        let mut out = Output::create(args.output.as_deref())?;
+        let mut stream = std::pin::pin!(export::stream(db.pool.clone(), req.filter, options));
+        while let Some(chunk) = stream.next().await {
+            let written = chunk
+                .context("export failed")
+                .and_then(|c| out.w.write_all(&c).context("cannot write the output"));
+            if let Err(e) = written {
+                out.abandon();
+                return Err(e);
+            }
+            if let Some(bar) = &bar {
+                bar.set_position(progress.rows());
+            }
+        }
+        out.finish()?;
+        if let Some(bar) = bar {
+            bar.finish();
+        }
+        tracing::info!(rows = progress.rows(), "export finished");
+        Ok(())
+    })
+    .await
+}
+
+fn open_input(path: &Path) -> anyhow::Result<BufReader<std::fs::File>> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(BufReader::with_capacity(256 * 1024, f))
+}
+
+fn print_line(line: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").context("cannot write to standard output")
+}
+
+pub async fn import(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
+    let lang = config.default_lang;
+    with_db(config, async move |db| {
+        let mut conn = db.pool.acquire().await?;
+        match cmd {
+            ImportCommand::Wordpress {
+                file,
+                include_pings,
+            } => {
+                let input = open_input(&file)?;
+                let summary = import::import_wordpress(
+                    &mut conn,
+                    input,
+                    WordPressOptions {
+                        include_pings,
+                        lang,
+                    },
+                )
+                .await
+                .with_context(|| format!("{}: nothing imported", file.display()))?;
+                print_line(&summary.to_string())
+            }
+            ImportCommand::Ndjson { file } => {
+                let input = open_input(&file)?;
+                let summary = import::import_ndjson(&mut conn, input)
+                    .await
+                    .with_context(|| format!("{}: nothing imported", file.display()))?;
+                print_line(&summary.to_string())
+            }
+        }
+    })
+    .await
+}
+
+fn subject(raw: &str) -> anyhow::Result<SubjectEmail> {
+    SubjectEmail::parse(raw).map_err(|c| anyhow!("invalid email: {}", c.as_str()))
+}
+
+pub async fn privacy(config: &Config, cmd: PrivacyCommand) -> anyhow::Result<()> {
+    let default_lang = config.default_lang;
+    with_db(config, async move |db| {
+        let mut conn = db.pool.acquire().await?;
+        match cmd {
+            PrivacyCommand::Export { email, output } => {
+                let email = subject(&email)?;
+                let person = privacy::export_person(&mut conn, &email).await?;
+                let mut out = Output::create(output.as_deref())?;
+                serde_json::to_writer_pretty(&mut out.w, &person)?;
+                writeln!(out.w)?;
+                out.finish()
+            }
+            PrivacyCommand::Erase { email, lang } => {
+                let email = subject(&email)?;
+                let lang = match lang {
+                    None => default_lang,
+                    Some(l) => Lang::parse(&l).ok_or_else(|| anyhow!("--lang: use ar or en"))?,
+                };
+                let report = privacy::erase_person(&mut conn, &email, None, lang).await?;
+                print_line(&serde_json::to_string_pretty(&report)?)
+            }
+        }
+    })
+    .await
+}

@@ -1,0 +1,271 @@
+//! Writing imported comments: WordPress comments one by one (their ids are
+//! needed for threading), NDJSON restores in batches through `unnest`.
+
+use crate::domain::CommentStatus;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Creates or completes an article from an imported post. Returns whether
+/// it was created. The earliest known creation time is kept.
+pub async fn upsert_article(
+    conn: &mut PgConnection,
+    id: &str,
+    url: Option<&str>,
+    title: Option<&str>,
+    created_at: Option<DateTime<Utc>>,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into articles (id, url, title, created_at) values ($1, $2, $3, coalesce($4, now()))
+         on conflict (id) do update
+            set url = coalesce(articles.url, excluded.url),
+                title = coalesce(articles.title, excluded.title),
+                created_at = least(articles.created_at, excluded.created_at),
+                comment_version = articles.comment_version + 1
+         returning (xmax = 0)",
+    )
+    .bind(id)
+    .bind(url)
+    .bind(title)
+    .bind(created_at)
+    .fetch_one(conn)
+    .await
+}
+
+/// WordPress comment id -> our id, for those of `wp_ids` already imported
+/// from `source`.
+pub async fn imported_ids(
+    conn: &mut PgConnection,
+    source: &str,
+    wp_ids: &[i64],
+) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "select wp_comment_id, id from comments where import_source = $1 and wp_comment_id = any($2)",
+    )
+    .bind(source)
+    .bind(wp_ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// One WordPress comment, ready to store.
+#[derive(Debug)]
+pub struct ImportedComment<'a> {
+    pub article_id: &'a str,
+    pub parent_id: Option<i64>,
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub author_url: Option<&'a str>,
+    pub avatar: Option<&'a str>,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub body_fingerprint: &'a str,
+    pub status: CommentStatus,
+    pub ip: Option<IpAddr>,
+    pub created_at: DateTime<Utc>,
+    pub import_source: &'a str,
+    pub wp_comment_id: i64,
+}
+
+/// Inserts the comment; `None` when a unique index refused it (the same
+/// text by the same author on the same article, or already imported).
+pub async fn insert_imported(
+    conn: &mut PgConnection,
+    c: &ImportedComment<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into comments (article_id, parent_id, author_name, author_email, author_url, avatar,
+            body, body_html, body_fingerprint, status, ip, created_at, updated_at,
+            import_source, wp_comment_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
+         on conflict do nothing
+         returning id",
+    )
+    .bind(c.article_id)
+    .bind(c.parent_id)
+    .bind(c.author_name)
+    .bind(c.author_email)
+    .bind(c.author_url)
+    .bind(c.avatar)
+    .bind(c.body)
+    .bind(c.body_html)
+    .bind(c.body_fingerprint)
+    .bind(c.status.as_str())
+    .bind(c.ip)
+    .bind(c.created_at)
+    .bind(c.import_source)
+    .bind(c.wp_comment_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The comment that an imported duplicate repeats.
+pub async fn find_duplicate(
+    conn: &mut PgConnection,
+    article_id: &str,
+    email: &str,
+    fingerprint: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select id from comments
+         where article_id = $1 and lower(author_email) = lower($2) and body_fingerprint = $3
+           and author_email <> ''",
+    )
+    .bind(article_id)
+    .bind(email)
+    .bind(fingerprint)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Columns of a batch of restored comments, one vector per column.
+#[derive(Debug, Default)]
+pub struct RestoreBatch {
+    pub id: Vec<i64>,
+    pub article_id: Vec<String>,
+    pub parent_id: Vec<Option<i64>>,
+    pub author_name: Vec<String>,
+    pub author_email: Vec<String>,
+    pub author_url: Vec<Option<String>>,
+    pub avatar: Vec<Option<String>>,
+    pub body: Vec<String>,
+    pub body_html: Vec<String>,
+    pub body_fingerprint: Vec<String>,
+    pub status: Vec<String>,
+    pub spam_score: Vec<f64>,
+    pub spam_reasons: Vec<String>,
+    pub ip: Vec<Option<String>>,
+    pub user_agent: Vec<Option<String>>,
+    pub referrer: Vec<Option<String>>,
+    pub version: Vec<i32>,
+    pub created_at: Vec<DateTime<Utc>>,
+    pub updated_at: Vec<DateTime<Utc>>,
+}
+
+impl RestoreBatch {
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+}
+
+/// Which of `ids` exist.
+pub async fn existing_ids(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("select id from comments where id = any($1)")
+        .bind(ids)
+        .fetch_all(conn)
+        .await
+}
+
+/// Creates the batch's articles that do not exist yet (created at their
+/// earliest comment in the batch).
+pub async fn ensure_articles(
+    conn: &mut PgConnection,
+    ids: &[String],
+    created_at: &[DateTime<Utc>],
+) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "insert into articles (id, created_at)
+         select id, min(t) from unnest($1::text[], $2::timestamptz[]) as a(id, t) group by id
+         on conflict (id) do nothing",
+    )
+    .bind(ids)
+    .bind(created_at)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Inserts the batch keeping ids; rows whose id (or duplicate key) exists
+/// are skipped. Returns the ids inserted.
+pub async fn insert_restored(
+    conn: &mut PgConnection,
+    b: &RestoreBatch,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into comments (id, article_id, parent_id, author_name, author_email, author_url,
+            avatar, body, body_html, body_fingerprint, status, spam_score, spam_reasons, ip,
+            user_agent, referrer, version, created_at, updated_at)
+         select id, article_id, parent_id, author_name, author_email, author_url, avatar, body,
+            body_html, body_fingerprint, status, spam_score, spam_reasons::jsonb, ip::inet,
+            user_agent, referrer, version, created_at, updated_at
+         from unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[],
+            $13::text[], $14::text[], $15::text[], $16::text[], $17::int4[], $18::timestamptz[],
+            $19::timestamptz[])
+            as t(id, article_id, parent_id, author_name, author_email, author_url, avatar, body,
+                 body_html, body_fingerprint, status, spam_score, spam_reasons, ip, user_agent,
+                 referrer, version, created_at, updated_at)
+         on conflict do nothing
+         returning id",
+    )
+    .bind(&b.id)
+    .bind(&b.article_id)
+    .bind(&b.parent_id)
+    .bind(&b.author_name)
+    .bind(&b.author_email)
+    .bind(&b.author_url)
+    .bind(&b.avatar)
+    .bind(&b.body)
+    .bind(&b.body_html)
+    .bind(&b.body_fingerprint)
+    .bind(&b.status)
+    .bind(&b.spam_score)
+    .bind(&b.spam_reasons)
+    .bind(&b.ip)
+    .bind(&b.user_agent)
+    .bind(&b.referrer)
+    .bind(&b.version)
+    .bind(&b.created_at)
+    .bind(&b.updated_at)
+    .fetch_all(conn)
+    .await
+}
+
+/// Bumps the comment version of articles that received comments (cache
+/// validators, which public caches watch).
+pub async fn touch_articles(conn: &mut PgConnection, ids: &[String]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update articles set comment_version = comment_version + 1
+         where id in (select distinct unnest($1::text[]))",
+    )
+    .bind(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets parents that were not there yet when their replies were restored
+/// (only those that exist now). Returns how many were set.
+pub async fn link_parents(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    parents: &[i64],
+) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "update comments c set parent_id = p.parent
+         from unnest($1::bigint[], $2::bigint[]) as p(id, parent)
+         where c.id = p.id and exists (select 1 from comments x where x.id = p.parent)",
+    )
+    .bind(ids)
+    .bind(parents)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Moves the id sequence past the largest id (after inserts with ids).
+pub async fn reset_comment_ids(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "select setval(pg_get_serial_sequence('comments', 'id'), coalesce(max(id), 0) + 1, false)
+         from comments",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

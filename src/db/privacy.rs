@@ -1,0 +1,134 @@
+//! Privacy requests: everything stored about one commenter (matched by
+//! email, case-insensitively) and its erasure.
+
+use crate::db::comments::{COLUMNS, CommentRow};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgConnection;
+
+/// An audit event about one of the person's comments.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct PersonAuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub moderator_id: Option<i64>,
+    pub action: String,
+    pub comment_id: Option<i64>,
+    pub old_status: Option<String>,
+    pub new_status: Option<String>,
+    pub reason: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// What the spam classifier learned from one of the person's comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TrainingRow {
+    pub comment_id: i64,
+    /// `spam` or `ham`
+    pub trained_as: String,
+    pub tokens: Vec<String>,
+}
+
+/// The person's comments, oldest id first.
+pub async fn comments_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<Vec<CommentRow>, sqlx::Error> {
+    let sql =
+        format!("select {COLUMNS} from comments where lower(author_email) = lower($1) order by id");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(email)
+        .fetch_all(conn)
+        .await
+}
+
+/// Locks the person's comments for the erasure; returns `(id, status)`.
+pub async fn lock_comments_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, status from comments where lower(author_email) = lower($1) order by id for update",
+    )
+    .bind(email)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn audit_events_for(
+    conn: &mut PgConnection,
+    comment_ids: &[i64],
+) -> Result<Vec<PersonAuditEvent>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, at, actor, moderator_id, action, comment_id, old_status, new_status, reason, details
+         from audit_events where comment_id = any($1) order by id",
+    )
+    .bind(comment_ids)
+    .fetch_all(conn)
+    .await
+}
+
+/// The classifier training of these comments (locked when in a transaction
+/// that will untrain them).
+pub async fn training_of_comments(
+    conn: &mut PgConnection,
+    comment_ids: &[i64],
+) -> Result<Vec<TrainingRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select comment_id, trained_as, tokens from spam_training
+         where comment_id = any($1) order by comment_id for update",
+    )
+    .bind(comment_ids)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn delete_training(
+    conn: &mut PgConnection,
+    comment_ids: &[i64],
+) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query("delete from spam_training where comment_id = any($1)")
+        .bind(comment_ids)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+/// Replaces the personal data of these comments (the text and threads
+/// stay) and bumps their articles' comment version (cache validators).
+pub async fn anonymize(
+    conn: &mut PgConnection,
+    comment_ids: &[i64],
+    anonymous_name: &str,
+) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "update comments
+         set author_name = $2, author_email = '', author_url = null, avatar = null,
+             ip = null, user_agent = null, referrer = null, version = version + 1
+         where id = any($1)",
+    )
+    .bind(comment_ids)
+    .bind(anonymous_name)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "update articles set comment_version = comment_version + 1
+         where id in (select distinct article_id from comments where id = any($1))",
+    )
+    .bind(comment_ids)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Whether an erasure was recorded for this keyed hash of an email.
+pub async fn erased_before(conn: &mut PgConnection, email_hmac: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from audit_events
+                        where action = 'privacy.erased' and details ->> 'email_hmac' = $1)",
+    )
+    .bind(email_hmac)
+    .fetch_one(conn)
+    .await
+}

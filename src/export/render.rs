@@ -1,0 +1,269 @@
+//! Rendering comments as export bytes: the record (the private view's
+//! fields, the same for CSV columns and NDJSON keys), CSV cells defused
+//! against formula injection, and batch renderers.
+
+use crate::db::comments::CommentRow;
+use crate::domain::CommentStatus;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+/// A UTF-8 byte order mark: spreadsheet programs need it to read a CSV
+/// file as UTF-8 (and so show Arabic).
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The columns, in order; also the NDJSON keys.
+pub const FIELDS: [&str; 18] = [
+    "id",
+    "article_id",
+    "parent_id",
+    "author_name",
+    "author_email",
+    "author_url",
+    "avatar",
+    "body",
+    "body_html",
+    "status",
+    "spam_score",
+    "spam_reasons",
+    "ip",
+    "user_agent",
+    "referrer",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// Timestamps with microseconds (what Postgres keeps), so an export
+/// restores exactly.
+pub fn micros(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn ser_micros<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&micros(t))
+}
+
+fn de_reasons<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(v.unwrap_or_else(|| serde_json::Value::Array(Vec::new())))
+}
+
+/// One exported comment: everything moderators see (the private view).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportRecord {
+    pub id: i64,
+    pub article_id: String,
+    pub parent_id: Option<i64>,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: Option<String>,
+    pub avatar: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub status: CommentStatus,
+    pub spam_score: f64,
+    #[serde(default, deserialize_with = "de_reasons")]
+    pub spam_reasons: serde_json::Value,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+    pub version: i32,
+    #[serde(serialize_with = "ser_micros")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_micros")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CommentRow> for ExportRecord {
+    fn from(row: CommentRow) -> Self {
+        ExportRecord {
+            id: row.id,
+            article_id: row.article_id,
+            parent_id: row.parent_id,
+            author_name: row.author_name,
+            author_email: row.author_email,
+            author_url: row.author_url,
+            avatar: row.avatar,
+            body: row.body,
+            body_html: row.body_html,
+            status: row.status.0,
+            spam_score: row.spam_score,
+            spam_reasons: row.spam_reasons.0,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            referrer: row.referrer,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Defuses a text cell against formula injection (OWASP "CSV injection"):
+/// a cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage return is
+/// prefixed with `'`, so spreadsheet programs show it as text instead of
+/// evaluating it. Numbers the export itself writes are never passed here.
+pub fn neutralize(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+fn text(cell: &str) -> Cow<'_, str> {
+    neutralize(cell)
+}
+
+fn opt_text(cell: Option<&str>) -> Cow<'_, str> {
+    cell.map_or(Cow::Borrowed(""), neutralize)
+}
+
+fn csv_writer(out: &mut Vec<u8>) -> csv::Writer<&mut Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .has_headers(false)
+        .from_writer(out)
+}
+
+/// The header row.
+pub fn csv_header(out: &mut Vec<u8>) -> Result<(), csv::Error> {
+    let mut w = csv_writer(out);
+    w.write_record(FIELDS)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Appends one CSV row per comment.
+pub fn csv_rows(out: &mut Vec<u8>, rows: &[CommentRow]) -> Result<(), csv::Error> {
+    let mut w = csv_writer(out);
+    for r in rows {
+        let reasons = r.spam_reasons.0.to_string();
+        let ip = r.ip.map(|ip| ip.to_string());
+        w.write_record(
+            [
+                Cow::Owned(r.id.to_string()),
+                text(&r.article_id),
+                Cow::Owned(r.parent_id.map(|p| p.to_string()).unwrap_or_default()),
+                text(&r.author_name),
+                text(&r.author_email),
+                opt_text(r.author_url.as_deref()),
+                opt_text(r.avatar.as_deref()),
+                text(&r.body),
+                text(&r.body_html),
+                Cow::Borrowed(r.status.0.as_str()),
+                Cow::Owned(r.spam_score.to_string()),
+                text(&reasons),
+                opt_text(ip.as_deref()),
+                opt_text(r.user_agent.as_deref()),
+                opt_text(r.referrer.as_deref()),
+                Cow::Owned(r.version.to_string()),
+                Cow::Owned(micros(&r.created_at)),
+                Cow::Owned(micros(&r.updated_at)),
+            ]
+            .iter()
+            .map(|c| c.as_bytes()),
+        )?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Appends one JSON object and a `\n` per comment.
+pub fn ndjson_rows(out: &mut Vec<u8>, rows: Vec<CommentRow>) -> Result<(), serde_json::Error> {
+    for r in rows {
+        serde_json::to_writer(&mut *out, &ExportRecord::from(r))?;
+        out.push(b'\n');
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::comments::StatusColumn;
+    use chrono::TimeZone;
+    use sqlx::types::Json;
+
+    fn row(name: &str, body: &str) -> CommentRow {
+        let t = Utc.with_ymd_and_hms(2026, 11, 24, 9, 30, 0).unwrap()
+            + chrono::Duration::microseconds(123_456);
+        CommentRow {
+            id: 7,
+            article_id: "2024/11/strikes".into(),
+            parent_id: Some(3),
+            author_name: name.into(),
+            author_email: "sara@example.com".into(),
+            author_url: None,
+            avatar: Some("ab".into()),
+            body: body.into(),
+            body_html: format!("<p dir=\"auto\">{body}</p>"),
+            status: StatusColumn(CommentStatus::Approved),
+            spam_score: -1.5,
+            spam_reasons: Json(serde_json::json!([{"rule": "x"}])),
+            ip: Some("192.0.2.1".parse().unwrap()),
+            user_agent: Some("Mozilla/5.0".into()),
+            referrer: None,
+            version: 2,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn formula_cells_are_prefixed_with_an_apostrophe() {
+        for bad in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralize(bad), format!("'{bad}"));
+        }
+        for fine in ["hello", "", "سلام", "1-2", "a=b", " =x"] {
+            assert_eq!(neutralize(fine), fine);
+        }
+    }
+
+    #[test]
+    fn csv_rows_end_in_crlf_quote_as_rfc4180_and_keep_numbers() {
+        let mut out = Vec::new();
+        csv_header(&mut out).unwrap();
+        csv_rows(
+            &mut out,
+            &[row("=HYPERLINK(\"x\")", "سطر أول\nو\"اقتباس\", ثم")],
+        )
+        .unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let mut lines = s.split("\r\n");
+        assert_eq!(lines.next().unwrap(), FIELDS.join(","));
+        let rest: String = lines.collect::<Vec<_>>().join("\r\n");
+        assert!(
+            rest.starts_with("7,2024/11/strikes,3,\"'=HYPERLINK(\"\"x\"\")\",sara@example.com,")
+        );
+        // The newline inside the body stays inside a quoted cell.
+        assert!(rest.contains("\"سطر أول\nو\"\"اقتباس\"\", ثم\""));
+        // A negative score is a number, not a formula.
+        assert!(rest.contains(",approved,-1.5,"));
+        assert!(rest.contains("2026-11-24T09:30:00.123456Z"));
+        assert!(s.ends_with("\r\n"));
+    }
+
+    #[test]
+    fn ndjson_is_one_object_per_line_with_the_private_fields() {
+        let mut out = Vec::new();
+        ndjson_rows(&mut out, vec![row("سارة", "شكرا"), row("b", "c")]).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut expected = FIELDS.to_vec();
+        expected.sort_unstable();
+        let mut got = keys.clone();
+        got.sort_unstable();
+        assert_eq!(got, expected);
+        assert_eq!(v["author_name"], "سارة");
+        assert_eq!(v["ip"], "192.0.2.1");
+        assert_eq!(v["status"], "approved");
+        let back: ExportRecord = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(back, ExportRecord::from(row("سارة", "شكرا")));
+    }
+}

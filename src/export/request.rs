@@ -1,0 +1,253 @@
+//! What an export asks for, parsed from query pairs (HTTP) with every
+//! problem reported as a field error (422), and the pure helpers for the
+//! response headers.
+
+use super::ExportFilter;
+use crate::domain::{ArticleId, CommentStatus};
+use crate::error::{FieldCode, FieldErrors};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    /// RFC 4180 with a header row and CRLF line ends.
+    #[default]
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "ndjson" | "jsonl" => Some(ExportFormat::Ndjson),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Ndjson => "ndjson",
+        }
+    }
+
+    /// The `Content-Type` of a response holding this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Ndjson => "application/x-ndjson",
+        }
+    }
+}
+
+/// A parsed export request: what to export and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRequest {
+    pub format: ExportFormat,
+    pub filter: ExportFilter,
+    /// A UTF-8 byte order mark before a CSV (ignored for NDJSON).
+    pub bom: bool,
+}
+
+/// `2026-11-24T10:00:00Z` (any RFC 3339 offset) or a plain date. A plain
+/// date means its midnight UTC for `since`, and the end of that day for
+/// `until` (so `since=2026-11-01&until=2026-11-30` is all of November).
+pub fn parse_time_bound(raw: &str, is_until: bool) -> Option<DateTime<Utc>> {
+    let s = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    let day = if is_until { day.succ_opt()? } else { day };
+    Some(day.and_time(NaiveTime::MIN).and_utc())
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+impl ExportRequest {
+    /// Parses `format`, `status`, `article_id`, `since`, `until` and `bom`
+    /// from query pairs. Empty values count as absent; unknown keys are
+    /// ignored; the last of repeated keys wins. The format defaults to CSV
+    /// and the BOM to on (spreadsheet programs need it to read Arabic).
+    pub fn from_query_pairs<K, V>(pairs: &[(K, V)]) -> Result<ExportRequest, FieldErrors>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut f = FieldErrors::default();
+        let mut req = ExportRequest {
+            format: ExportFormat::Csv,
+            filter: ExportFilter::default(),
+            bom: true,
+        };
+        for (k, v) in pairs {
+            let v = v.as_ref().trim();
+            if v.is_empty() {
+                continue;
+            }
+            match k.as_ref() {
+                "format" => match ExportFormat::parse(v) {
+                    Some(fmt) => req.format = fmt,
+                    None => f.add("format", FieldCode::InvalidValue),
+                },
+                "status" => match v.parse::<CommentStatus>() {
+                    Ok(s) => req.filter.status = Some(s),
+                    Err(()) => f.add("status", FieldCode::InvalidValue),
+                },
+                "article_id" => match ArticleId::parse(v) {
+                    Ok(a) => req.filter.article_id = Some(a.as_str().to_owned()),
+                    Err(code) => f.add("article_id", code),
+                },
+                "since" => match parse_time_bound(v, false) {
+                    Some(t) => req.filter.since = Some(t),
+                    None => f.add("since", FieldCode::InvalidValue),
+                },
+                "until" => match parse_time_bound(v, true) {
+                    Some(t) => req.filter.until = Some(t),
+                    None => f.add("until", FieldCode::InvalidValue),
+                },
+                "bom" => match parse_bool(v) {
+                    Some(b) => req.bom = b,
+                    None => f.add("bom", FieldCode::InvalidValue),
+                },
+                _ => {}
+            }
+        }
+        if let (Some(since), Some(until)) = (req.filter.since, req.filter.until)
+            && since >= until
+        {
+            f.add("until", FieldCode::InvalidValue);
+        }
+        if f.is_empty() { Ok(req) } else { Err(f) }
+    }
+}
+
+/// `majlis-comments-2026-11-24.csv`
+pub fn filename(format: ExportFormat, date: NaiveDate) -> String {
+    format!(
+        "majlis-comments-{}.{}",
+        date.format("%Y-%m-%d"),
+        format.extension()
+    )
+}
+
+/// The `Content-Disposition` header value for an export made on `date`.
+pub fn content_disposition(format: ExportFormat, date: NaiveDate) -> String {
+    format!("attachment; filename=\"{}\"", filename(format, date))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<ExportRequest, FieldErrors> {
+        ExportRequest::from_query_pairs(pairs)
+    }
+
+    #[test]
+    fn no_parameters_mean_everything_as_csv_with_a_bom() {
+        let r = parse(&[]).unwrap();
+        assert_eq!(r.format, ExportFormat::Csv);
+        assert!(r.bom);
+        assert_eq!(r.filter, ExportFilter::default());
+    }
+
+    #[test]
+    fn every_parameter_is_parsed() {
+        let r = parse(&[
+            ("format", "ndjson"),
+            ("status", "spam"),
+            ("article_id", "2024/11/strikes"),
+            ("since", "2026-11-01"),
+            ("until", "2026-11-30T12:00:00+02:00"),
+            ("bom", "false"),
+        ])
+        .unwrap();
+        assert_eq!(r.format, ExportFormat::Ndjson);
+        assert!(!r.bom);
+        assert_eq!(r.filter.status, Some(CommentStatus::Spam));
+        assert_eq!(r.filter.article_id.as_deref(), Some("2024/11/strikes"));
+        assert_eq!(
+            r.filter.since,
+            Some(Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap())
+        );
+        assert_eq!(
+            r.filter.until,
+            Some(Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap())
+        );
+    }
+
+    #[test]
+    fn empty_values_count_as_absent() {
+        let r = parse(&[("status", ""), ("article_id", " "), ("since", "")]).unwrap();
+        assert_eq!(r.filter, ExportFilter::default());
+    }
+
+    #[test]
+    fn a_plain_until_date_includes_that_whole_day() {
+        let r = parse(&[("until", "2026-11-24")]).unwrap();
+        assert_eq!(
+            r.filter.until,
+            Some(Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap())
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let f = parse(&[
+            ("format", "xlsx"),
+            ("status", "deleted"),
+            ("article_id", "no spaces allowed"),
+            ("since", "yesterday"),
+            ("until", "2026-13-01"),
+            ("bom", "maybe"),
+        ])
+        .unwrap_err();
+        assert_eq!(f.get("format"), Some(&[FieldCode::InvalidValue][..]));
+        assert_eq!(f.get("status"), Some(&[FieldCode::InvalidValue][..]));
+        assert_eq!(
+            f.get("article_id"),
+            Some(&[FieldCode::InvalidArticleId][..])
+        );
+        assert_eq!(f.get("since"), Some(&[FieldCode::InvalidValue][..]));
+        assert_eq!(f.get("until"), Some(&[FieldCode::InvalidValue][..]));
+        assert_eq!(f.get("bom"), Some(&[FieldCode::InvalidValue][..]));
+    }
+
+    #[test]
+    fn since_must_come_before_until() {
+        let f = parse(&[("since", "2026-11-24"), ("until", "2026-11-01")]).unwrap_err();
+        assert_eq!(f.get("until"), Some(&[FieldCode::InvalidValue][..]));
+        assert!(f.get("since").is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored() {
+        assert!(parse(&[("_", "1712345"), ("format", "CSV")]).is_ok());
+    }
+
+    #[test]
+    fn the_filename_carries_the_date_and_the_extension() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(
+            filename(ExportFormat::Csv, d),
+            "majlis-comments-2026-11-24.csv"
+        );
+        assert_eq!(
+            filename(ExportFormat::Ndjson, d),
+            "majlis-comments-2026-11-24.ndjson"
+        );
+        assert_eq!(
+            content_disposition(ExportFormat::Csv, d),
+            "attachment; filename=\"majlis-comments-2026-11-24.csv\""
+        );
+    }
+}
