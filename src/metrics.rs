@@ -4,6 +4,7 @@
 //!   `http_request_duration_seconds{method,route,status}` (route pattern,
 //!   never the raw path);
 //! - `majlis_submissions_total{status}` and `majlis_spam_rule_hits_total{rule}`;
+//! - `majlis_export_rows_total{format}` (rows streamed by HTTP exports);
 //! - `majlis_pending_comments` (the moderation queue), sampled at scrape;
 //! - `majlis_db_pool_connections{state="busy"|"idle"}` and
 //!   `majlis_db_errors_total{kind}`.
@@ -64,4 +65,10 @@ pub fn set_pool(size: u32, idle: usize) {
 
 pub fn set_pending(n: i64) {
     metrics::gauge!("majlis_pending_comments").set(n as f64);
+}
+
+pub fn record_export_rows(format: &'static str, rows: u64) {
+    if rows > 0 {
+        metrics::counter!("majlis_export_rows_total", "format" => format).increment(rows);
+    }
 }

@@ -146,5 +146,55 @@ pub async fn update_article(
     );
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;
+    state.public_cache.invalidate(&row.id);
     Ok(HttpResponse::Ok().json(ArticleView::from_row(row)))
+}
+
+/// `GET /api/v1/admin/settings`: every setting with its current value.
+pub async fn get_settings(
+    _auth: Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.settings.current(&state.pool).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", snap.version)))
+        .json(&snap.settings))
+}
+
+/// `PATCH /api/v1/admin/settings`: changes only the fields named; every bad
+/// value is reported by field (422) before anything is written. Applied
+/// under a row lock, audited with the names of the changed fields, and
+/// visible on this instance at once (others within a second).
+pub async fn patch_settings(
+    auth: Admin,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let bytes =
+        crate::routes::request::read_body(&req, payload, state.config.max_request_bytes).await?;
+    let patch: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
+    let mut tx = state.pool.begin().await?;
+    let (_, current) = db::settings::load_for_update(&mut tx).await?;
+    let next = current.patched(&patch).map_err(ApiError::validation)?;
+    let changed: Vec<String> = patch
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let version = db::settings::store(&mut tx, &next).await?;
+    db::audit::insert(
+        &mut tx,
+        &NewAuditEvent::by_moderator(
+            auth.0.moderator_id,
+            "settings.changed",
+            serde_json::json!({ "fields": changed, "version": version }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    let snap = state.settings.replace(version, next);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{version}\"")))
+        .json(&snap.settings))
 }

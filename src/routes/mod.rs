@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod data;
 pub mod docs;
 pub mod metrics;
 pub mod moderation;
@@ -36,6 +37,11 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
         "/api/v1/admin/articles/{article_id:.+}",
         Role::Admin,
     ),
+    ("GET", "/api/v1/admin/settings", Role::Admin),
+    ("PATCH", "/api/v1/admin/settings", Role::Admin),
+    ("GET", "/api/v1/export/comments", Role::Moderator),
+    ("GET", "/api/v1/privacy/export", Role::Admin),
+    ("POST", "/api/v1/privacy/erase", Role::Admin),
 ];
 
 /// Path prefixes under which every route must be in `PROTECTED_ROUTES`.
@@ -120,6 +126,25 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         (
             "/api/v1/admin/articles/{article_id:.+}",
             vec![on(M::PATCH, admin::update_article)],
+        ),
+        (
+            "/api/v1/admin/settings",
+            vec![
+                on(M::GET, admin::get_settings),
+                on(M::PATCH, admin::patch_settings),
+            ],
+        ),
+        (
+            "/api/v1/export/comments",
+            vec![on(M::GET, data::export_comments)],
+        ),
+        (
+            "/api/v1/privacy/export",
+            vec![on(M::GET, data::privacy_export)],
+        ),
+        (
+            "/api/v1/privacy/erase",
+            vec![on(M::POST, data::privacy_erase)],
         ),
     ]
 }

@@ -272,7 +272,7 @@ async fn five_failed_logins_then_429_with_retry_after_even_for_the_right_passwor
 #[tokio::test]
 async fn the_login_throttle_holds_across_two_server_processes() {
     let a = TestApp::spawn().await;
-    let b = a.spawn_sibling().await;
+    let b = a.sibling().await;
     a.seed_moderator(EMAIL, "moderator", PASSWORD).await;
     for i in 0..5 {
         let app = if i % 2 == 0 { &a } else { &b };
@@ -285,7 +285,7 @@ async fn the_login_throttle_holds_across_two_server_processes() {
 #[tokio::test]
 async fn concurrent_failed_logins_on_two_processes_are_all_counted() {
     let a = TestApp::spawn().await;
-    let b = a.spawn_sibling().await;
+    let b = a.sibling().await;
     a.seed_moderator(EMAIL, "moderator", PASSWORD).await;
     let attempts = (0..8).map(|i| {
         let app = if i % 2 == 0 { &a } else { &b };

@@ -52,7 +52,7 @@ async fn metrics_can_require_a_token() {
 }
 
 #[tokio::test]
-async fn logs_never_hold_emails_ips_or_user_agents() {
+async fn logs_never_hold_emails_ips_user_agents_passwords_or_tokens() {
     let app =
         TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()]).await;
     let email = "Leaky.Person@Secret-Domain.example";
@@ -72,6 +72,33 @@ async fn logs_never_hold_emails_ips_or_user_agents() {
             .unwrap();
         assert!(resp.status().as_u16() < 500, "request {i}");
     }
+    // A failed and a good login, a token used and a logout.
+    let admin_email = "Logged.Admin@Secret-Domain.example";
+    app.seed_moderator(admin_email, "admin", crate::harness::PASSWORD)
+        .await;
+    let bad = app.login(admin_email, "wrong password, surely").await;
+    assert_eq!(bad.status(), 401);
+    let good: Value = app
+        .login(admin_email, crate::harness::PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = good["token"].as_str().unwrap().to_owned();
+    let queue = app
+        .authed(
+            reqwest::Method::GET,
+            "/api/v1/moderation/comments?status=all",
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), 200);
+    app.authed(reqwest::Method::POST, "/api/v1/auth/logout", &token)
+        .send()
+        .await
+        .unwrap();
     let logs = captured_logs();
     if std::env::var("TEST_LOG").is_ok() {
         return; // logs went to stderr

@@ -162,6 +162,8 @@ pub async fn decide(
     let mut tx = state.pool.begin().await?;
     let row = moderation::apply(&mut tx, auth.0.moderator_id, id, &decision, &if_match).await?;
     tx.commit().await?;
+    // Other instances hear of it through NOTIFY; this one knows now.
+    state.public_cache.invalidate(&row.article_id);
     Ok(HttpResponse::Ok()
         .insert_header(with_etag(row.version))
         .json(PrivateComment::from_row(row)))
@@ -268,6 +270,7 @@ async fn apply_one(
     let mut tx = state.pool.begin().await?;
     let row = moderation::apply(&mut tx, moderator_id, id, d, &IfMatch::Any).await?;
     tx.commit().await?;
+    state.public_cache.invalidate(&row.article_id);
     Ok(row)
 }
 

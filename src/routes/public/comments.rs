@@ -65,10 +65,7 @@ fn redirect_target(
         .flatten()
         .find_map(|candidate| {
             let mut url = url::Url::parse(candidate.trim()).ok()?;
-            if !state
-                .config
-                .is_allowed_origin(&url.origin().ascii_serialization())
-            {
+            if !state.is_allowed_origin(&url.origin().ascii_serialization()) {
                 return None;
             }
             url.set_fragment(None);

@@ -350,25 +350,6 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("get")
     }
 
-    /// A second server process on this test's database (same code path as
-    /// `spawn`), for behaviour that must hold across instances.
-    pub async fn spawn_sibling(&self) -> TestApp {
-        let pool = majlis::db::connect(self.db.clone(), 5)
-            .await
-            .expect("sibling pool");
-        let app = Application::build(test_config(), pool.clone())
-            .await
-            .expect("build sibling app");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        TestApp {
-            address,
-            pool,
-            client: self.client.clone(),
-            db: self.db.clone(),
-        }
-    }
-
     /// Creates an account directly (as the CLI does) and returns its id.
     pub async fn seed_moderator(&self, email: &str, role: &str, password: &str) -> i64 {
         let new = majlis::accounts::NewModerator::parse(

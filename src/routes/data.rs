@@ -1,0 +1,114 @@
+//! Export and privacy (bearer token): the streaming comment export and one
+//! commenter's data export and erasure. Thin: the work is in `crate::export`
+//! and `crate::privacy`, shared with the command line.
+
+use crate::auth::{Admin, Moderator};
+use crate::db;
+use crate::db::audit::NewAuditEvent;
+use crate::error::{ApiError, FieldCode, FieldErrors};
+use crate::export::{ExportOptions, ExportProgress, ExportRequest, content_disposition, stream};
+use crate::i18n::Lang;
+use crate::privacy::{self, SubjectEmail};
+use crate::routes::body::JsonObject;
+use crate::routes::request::query_pairs;
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use futures_util::StreamExt;
+
+/// `GET /api/v1/export/comments?format=csv|ndjson&status=&article_id=&since=&until=&bom=`:
+/// streamed in keyset batches; memory stays flat and a client that goes
+/// away stops the reading.
+pub async fn export_comments(
+    auth: Moderator,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let export =
+        ExportRequest::from_query_pairs(&query_pairs(&req)?).map_err(ApiError::validation)?;
+    tracing::info!(
+        moderator_id = auth.0.moderator_id,
+        format = export.format.extension(),
+        "export started"
+    );
+    let today = Utc::now().date_naive();
+    let progress = ExportProgress::default();
+    let mut options = ExportOptions::from(&export);
+    options.progress = Some(progress.clone());
+    let format = export.format.extension();
+    let mut counted = 0;
+    let body = stream(state.pool.clone(), export.filter.clone(), options).inspect(move |_| {
+        let rows = progress.rows();
+        crate::metrics::record_export_rows(format, rows.saturating_sub(counted));
+        counted = rows;
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(export.format.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            content_disposition(export.format, today),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body))
+}
+
+fn subject(raw: Option<String>) -> Result<SubjectEmail, ApiError> {
+    let raw = raw.unwrap_or_default();
+    if raw.trim().is_empty() {
+        return Err(ApiError::field("email", FieldCode::Required));
+    }
+    SubjectEmail::parse(&raw).map_err(|c| ApiError::field("email", c))
+}
+
+/// `GET /api/v1/privacy/export?email=` (admin): everything stored about one
+/// commenter. The access itself is audited (with a keyed hash, never the email).
+pub async fn privacy_export(
+    auth: Admin,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let email = subject(
+        query_pairs(&req)?
+            .into_iter()
+            .find(|(k, _)| k == "email")
+            .map(|(_, v)| v),
+    )?;
+    let mut conn = state.pool.acquire().await?;
+    let export = privacy::export_person(&mut conn, &email).await?;
+    let secret = db::secrets::get_or_create(&mut conn, privacy::SECRET_NAME).await?;
+    let event = NewAuditEvent::by_moderator(
+        auth.0.moderator_id,
+        "privacy.exported",
+        serde_json::json!({
+            "email_hmac": privacy::email_hmac(&secret, &email),
+            "comments": export.comments.len(),
+        }),
+    );
+    db::audit::insert(&mut conn, &event).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(export))
+}
+
+/// `POST /api/v1/privacy/erase {"email"}` (admin): anonymizes that
+/// commenter's comments, keeps their text and threads, and audits it.
+pub async fn privacy_erase(
+    auth: Admin,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = JsonObject::read(&req, payload, &state).await?;
+    let mut f = FieldErrors::default();
+    let raw = body.string("email", &mut f);
+    f.into_result()?;
+    let email = subject(raw)?;
+    // "Anonymous" in the public site's language, not the admin's.
+    let lang: Lang = state.config.default_lang;
+    let mut conn = state.pool.acquire().await?;
+    let report = privacy::erase_person(&mut conn, &email, Some(auth.0.moderator_id), lang).await?;
+    // Names changed on public pages; other instances hear it by NOTIFY.
+    state.public_cache.invalidate_all();
+    Ok(HttpResponse::Ok().json(report))
+}
