@@ -5,8 +5,10 @@
 //! 1,000,000) with `insert ... select generate_series`, then consumes the
 //! export stream for CSV and NDJSON (discarding the bytes) and, for
 //! comparison, Postgres's own `COPY (select ...) TO STDOUT` of the same
-//! rows. Reports rows/s, MB/s, and the peak RSS of this process during
-//! each run (VmHWM, reset between runs through /proc/self/clear_refs).
+//! rows, and last the same exports through the HTTP route of a server
+//! running in this process. Reports rows/s, MB/s, and the peak RSS of this
+//! process during each run (VmHWM, reset between runs through
+//! /proc/self/clear_refs).
 
 // A benchmark binary reports on stdout and stops on any setup failure.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
@@ -140,6 +142,79 @@ async fn copy_run(
     })
 }
 
+/// The same export through the real HTTP route, in this process: the peak
+/// RSS then covers the whole server (and the small client), an upper bound
+/// on the server's own.
+async fn http_run(
+    base: &str,
+    token: &str,
+    name: &'static str,
+    query: &str,
+    rows: u64,
+) -> anyhow::Result<Run> {
+    reset_peak();
+    let start = Instant::now();
+    let client = reqwest::Client::new();
+    let mut resp = client
+        .get(format!("{base}/api/v1/export/comments?{query}"))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    anyhow::ensure!(resp.status() == 200, "export answered {}", resp.status());
+    let mut bytes = 0u64;
+    let mut lines = 0u64;
+    while let Some(chunk) = resp.chunk().await? {
+        bytes += chunk.len() as u64;
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+    }
+    // CSV has a header line; a CSV cell may hold a newline too, so the
+    // row count is the loaded one, checked roughly here.
+    anyhow::ensure!(lines >= rows, "only {lines} lines for {rows} rows");
+    Ok(Run {
+        name,
+        rows,
+        bytes,
+        secs: start.elapsed().as_secs_f64(),
+        peak_mib: vm_hwm_kib() as f64 / 1024.0,
+    })
+}
+
+async fn serve_and_login(pool: sqlx::PgPool) -> anyhow::Result<(String, String)> {
+    let password = "bench-password-long-enough";
+    let new = majlis::accounts::NewModerator::parse(
+        Some("bench@news.example"),
+        Some(secrecy::SecretString::from(password)),
+        Some("moderator"),
+        None,
+    )
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    majlis::accounts::create(&pool, None, new)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config = majlis::config::Config {
+        addr: "127.0.0.1:0".parse()?,
+        secret: Some(secrecy::SecretString::from(
+            "bench-secret-bench-secret-bench-secret",
+        )),
+        ..majlis::config::Config::default()
+    };
+    let app = majlis::startup::Application::build(config, pool).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "bench@news.example", "password": password}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no token"))?
+        .to_owned();
+    Ok((base, token))
+}
+
 const COLUMNS: &str = "id, article_id, parent_id, author_name, author_email, author_url, avatar, \
     body, body_html, status, spam_score, spam_reasons, ip, user_agent, referrer, version, \
     created_at, updated_at";
@@ -189,6 +264,9 @@ async fn bench(opts: PgConnectOptions, rows: i64) -> anyhow::Result<()> {
             "copy (select row_to_json(c) from (select {COLUMNS} from comments order by id) c) to stdout"
         );
         runs.push(copy_run(&mut conn, "COPY row_to_json TO STDOUT", &json, n).await?);
+        let (base, token) = serve_and_login(pool.clone()).await?;
+        runs.push(http_run(&base, &token, "HTTP export, CSV (+BOM)", "format=csv", n).await?);
+        runs.push(http_run(&base, &token, "HTTP export, NDJSON", "format=ndjson", n).await?);
         drop(conn);
         pool.close().await;
 
