@@ -240,15 +240,13 @@ async fn check_flood(
         keys.push(db::rate_limits::key("flood:ip", &ip.to_string()));
     }
     let mut conn = state.pool.acquire().await?;
-    let mut wait = None;
+    let mut hits = Vec::with_capacity(keys.len());
     for key in &keys {
-        let hit = db::rate_limits::hit(&mut conn, key, window).await?;
-        if hit.hits > i32::try_from(s.flood_max_comments).unwrap_or(i32::MAX) {
-            wait = Some(wait.unwrap_or(0).max(hit.resets_in));
-        }
+        hits.push(db::rate_limits::hit(&mut conn, key, window).await?);
     }
-    match wait {
-        Some(secs) => Err(ApiError::rate_limited(u64::try_from(secs).unwrap_or(1))),
+    let limit = i32::try_from(s.flood_max_comments).unwrap_or(i32::MAX);
+    match db::rate_limits::longest_wait(&hits, limit) {
+        Some(secs) => Err(ApiError::rate_limited(secs)),
         None => Ok(()),
     }
 }

@@ -9,7 +9,6 @@ pub mod audit;
 pub mod comments;
 pub mod export;
 pub mod import;
-pub mod login_throttle;
 pub mod moderation;
 pub mod moderators;
 pub mod privacy;

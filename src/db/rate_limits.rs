@@ -20,6 +20,18 @@ pub struct Hit {
     pub resets_in: i64,
 }
 
+impl Hit {
+    /// `Some(seconds to wait)` when this hit went over `limit` hits per window.
+    pub fn over(self, limit: i32) -> Option<u64> {
+        (self.hits > limit).then(|| u64::try_from(self.resets_in.max(1)).unwrap_or(1))
+    }
+}
+
+/// The longest wait among hits over `limit` (e.g. an account and an IP).
+pub fn longest_wait(hits: &[Hit], limit: i32) -> Option<u64> {
+    hits.iter().filter_map(|h| h.over(limit)).max()
+}
+
 /// Counts one hit on `key` in windows of `window_secs`.
 pub async fn hit(conn: &mut PgConnection, key: &str, window_secs: i64) -> Result<Hit, sqlx::Error> {
     let (hits, resets_in): (i32, f64) = sqlx::query_as(
@@ -62,6 +74,15 @@ pub async fn peek(conn: &mut PgConnection, key: &str) -> Result<Hit, sqlx::Error
     ))
 }
 
+/// Takes one hit back (an attempt that turned out fine).
+pub async fn give_back(conn: &mut PgConnection, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update rate_limits set hits = greatest(hits - 1, 0) where key = $1")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn clear(conn: &mut PgConnection, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("delete from rate_limits where key = $1")
         .bind(key)
@@ -78,4 +99,31 @@ pub async fn purge_expired(conn: &mut PgConnection) -> Result<u64, sqlx::Error> 
             .await?
             .rows_affected(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_over_the_limit_wait_for_the_window_and_the_longest_wait_wins() {
+        let h = |hits, resets_in| Hit { hits, resets_in };
+        assert_eq!(h(5, 100).over(5), None);
+        assert_eq!(h(6, 100).over(5), Some(100));
+        assert_eq!(h(6, 0).over(5), Some(1), "never 0");
+        assert_eq!(
+            longest_wait(&[h(6, 100), h(9, 800), h(1, 900)], 5),
+            Some(800)
+        );
+        assert_eq!(longest_wait(&[h(1, 900)], 5), None);
+        assert_eq!(longest_wait(&[], 5), None);
+    }
+
+    #[test]
+    fn keys_never_hold_the_value_in_clear() {
+        let k = key("login:ip", "203.0.113.9");
+        assert!(k.starts_with("login:ip:"));
+        assert!(!k.contains("203.0.113.9"));
+        assert_ne!(k, key("flood:ip", "203.0.113.9"));
+    }
 }

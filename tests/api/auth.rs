@@ -262,10 +262,12 @@ async fn five_failed_logins_then_429_with_retry_after_even_for_the_right_passwor
     assert!((1..=900).contains(&retry), "{retry}");
     assert_eq!(json(resp).await["error"]["code"], "rate_limited");
     // The window ends: logins work again.
-    sqlx::query("update login_throttle set window_started = now() - interval '16 minutes'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "update rate_limits set expires_at = now() - interval '1 second' where key like 'login:%'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
 }
 
@@ -325,13 +327,13 @@ async fn a_good_login_clears_the_account_counter() {
     }
     assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
     let attempts: i32 =
-        sqlx::query_scalar("select attempts from login_throttle where key like 'ip:%'")
+        sqlx::query_scalar("select hits from rate_limits where key like 'login:ip:%'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
     assert_eq!(attempts, 2, "the good login gave its attempt back");
     let account: i64 =
-        sqlx::query_scalar("select count(*) from login_throttle where key like 'account:%'")
+        sqlx::query_scalar("select count(*) from rate_limits where key like 'login:account:%'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
