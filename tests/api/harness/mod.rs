@@ -262,26 +262,22 @@ impl TestApp {
             .execute(&pool)
             .await
             .expect("store settings");
-        let app = Application::build(config, pool.clone())
-            .await
-            .expect("build app");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        TestApp {
-            address,
-            pool,
-            client,
-            db,
-        }
+        TestApp::start(config, pool.clone(), pool, db).await
     }
 
     /// An application on given pools (replica tests).
     pub async fn on_pools(pool: PgPool, read_pool: PgPool, db: PgConnectOptions) -> TestApp {
-        let app = Application::build_with_read_pool(test_config(), pool.clone(), read_pool)
+        TestApp::start(test_config(), pool, read_pool, db).await
+    }
+
+    /// Builds the real application and serves it in the background.
+    async fn start(
+        config: Config,
+        pool: PgPool,
+        read_pool: PgPool,
+        db: PgConnectOptions,
+    ) -> TestApp {
+        let app = Application::build_with_read_pool(config, pool.clone(), read_pool)
             .await
             .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -303,17 +299,7 @@ impl TestApp {
         let pool = majlis::db::connect(self.db.clone(), 5)
             .await
             .expect("app pool");
-        let app = Application::build(test_config(), pool.clone())
-            .await
-            .expect("build app");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        TestApp {
-            address,
-            pool,
-            client: self.client.clone(),
-            db: self.db.clone(),
-        }
+        TestApp::start(test_config(), pool.clone(), pool, self.db.clone()).await
     }
 
     pub fn url(&self, path: &str) -> String {
