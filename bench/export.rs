@@ -180,7 +180,7 @@ async fn http_run(
 }
 
 async fn serve_and_login(pool: sqlx::PgPool) -> anyhow::Result<(String, String)> {
-    let password = "bench-password-long-enough";
+    let password = "correct horse battery staple";
     let new = majlis::accounts::NewModerator::parse(
         Some("bench@news.example"),
         Some(secrecy::SecretString::from(password)),

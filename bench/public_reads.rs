@@ -66,10 +66,16 @@ async fn database() -> (PgConnectOptions, Option<Cluster>) {
 
 async fn load(pool: &PgPool, rows: i64) {
     majlis::db::MIGRATOR.run(pool).await.expect("migrate");
+    // The server's pool has a statement timeout; the bulk load needs none.
+    let mut conn = pool.acquire().await.expect("conn");
+    sqlx::query("set statement_timeout = 0")
+        .execute(&mut *conn)
+        .await
+        .expect("timeout off");
     let started = Instant::now();
     sqlx::query("insert into articles (id, comment_version) select 'article-' || g, 1 from generate_series(0, $1 - 1) g")
         .bind(ARTICLES)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .expect("articles");
     sqlx::query(
@@ -86,10 +92,13 @@ async fn load(pool: &PgPool, rows: i64) {
     )
     .bind(rows)
     .bind(ARTICLES)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .expect("comments");
-    sqlx::query("analyze").execute(pool).await.expect("analyze");
+    sqlx::query("vacuum analyze comments")
+        .execute(&mut *conn)
+        .await
+        .expect("analyze");
     println!(
         "loaded {rows} comments on {ARTICLES} articles in {:.1} s",
         started.elapsed().as_secs_f64()
