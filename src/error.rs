@@ -415,21 +415,29 @@ impl ApiError {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// Every error response. See the document's description for the list of
+/// stable codes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorInner,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorInner {
+    /// Stable snake_case code; never renamed.
+    #[schema(value_type = String)]
     pub code: &'static str,
+    /// Localized by `Accept-Language` (`ar`, `en`), else the site default.
     pub message: String,
+    /// Only for `validation_failed`: each field with the rules it broke.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, Vec<FieldErrorBody>>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldErrorBody {
+    /// `required`, `too_long`, `invalid_email`, `invalid_url`, `out_of_range`, ...
+    #[schema(value_type = String)]
     pub code: &'static str,
     pub message: String,
 }

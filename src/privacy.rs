@@ -85,7 +85,7 @@ pub fn email_hmac(secret: &[u8], email: &SubjectEmail) -> String {
 }
 
 /// Everything stored about one commenter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PersonExport {
     pub generated_at: DateTime<Utc>,
     /// The distinct values found across their comments.
@@ -98,7 +98,7 @@ pub struct PersonExport {
     pub spam_training: Vec<TrainingRow>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PersonSummary {
     pub comments: usize,
     pub emails: Vec<String>,
@@ -162,7 +162,7 @@ pub async fn export_person(
 }
 
 /// What an erasure did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ErasureReport {
     /// Comments anonymized.
     pub comments_erased: u64,

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 
 /// A JSON value that may arrive as a number or a string (ids from
 /// WordPress are numbers, slugs are strings).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Loose {
     Int(i64),
@@ -31,21 +31,70 @@ impl Loose {
 }
 
 /// The wire shape of a submission (JSON names; form posts are mapped onto it).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "article_id": "2024/11/strikes",
+    "author_name": "ليلى",
+    "author_email": "layla@example.com",
+    "body": "شكراً على المقال",
+    "honeypot": "",
+    "form_token": "<from GET /api/v1/form-token>"
+}))]
 pub struct SubmitCommentRequest {
+    /// Required. The site's id of the article (1-200 characters of letters,
+    /// digits and `. _ - : /`); a number or a string.
+    #[schema(required = true, value_type = Loose)]
     pub article_id: Option<Loose>,
+    /// An approved comment of the same article; 0 or absent: no parent.
     pub parent_id: Option<Loose>,
+    /// Required, at most 100 characters.
+    #[schema(required = true, value_type = String)]
     pub author_name: Option<String>,
+    /// Required, at most 254 characters; never shown publicly.
+    #[schema(required = true, value_type = String)]
     pub author_email: Option<String>,
+    /// http or https, at most 200 characters.
     pub author_url: Option<String>,
+    /// Required, at most 5000 characters by default.
+    #[schema(required = true, value_type = String)]
     pub body: Option<String>,
+    /// Describes the article when majlis first sees it.
     pub article_url: Option<String>,
+    /// Describes the article when majlis first sees it.
     pub article_title: Option<String>,
     /// Left empty by people; bots fill it in.
     pub honeypot: Option<String>,
+    /// The token from `GET /api/v1/form-token`, proving the form was loaded
+    /// earlier by a page of the site.
     pub form_token: Option<String>,
     /// Form posts only: where to send the reader back to.
     pub redirect_to: Option<String>,
+}
+
+/// The WordPress comment form's field names
+/// (`application/x-www-form-urlencoded`); our own JSON names are accepted
+/// too. Documentation only: the handler maps these onto
+/// [`SubmitCommentRequest`].
+#[allow(non_snake_case)]
+#[derive(Debug, Default, utoipa::ToSchema)]
+pub struct WordPressCommentForm {
+    /// The article id (`article_id`).
+    pub comment_post_ID: String,
+    /// The parent comment (`parent_id`); 0: none.
+    pub comment_parent: Option<String>,
+    /// `author_name`
+    pub author: String,
+    /// `author_email`
+    pub email: String,
+    /// `author_url`
+    pub url: Option<String>,
+    /// `body`
+    pub comment: String,
+    /// Where to answer `303 See Other` to (must be on an allowed origin),
+    /// else the Referer.
+    pub redirect_to: Option<String>,
+    pub honeypot: Option<String>,
+    pub form_token: Option<String>,
 }
 
 impl SubmitCommentRequest {

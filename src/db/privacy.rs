@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::PgConnection;
 
 /// An audit event about one of the person's comments.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PersonAuditEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -22,7 +22,7 @@ pub struct PersonAuditEvent {
 }
 
 /// What the spam classifier learned from one of the person's comments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TrainingRow {
     pub comment_id: i64,
     /// `spam` or `ham`

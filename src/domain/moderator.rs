@@ -17,7 +17,7 @@ pub const MAX_MODERATOR_EMAIL: usize = 254;
 /// What a moderator account may do. `Admin` may do everything a
 /// `Moderator` may (queue, decisions, log, export) plus accounts, settings,
 /// articles and privacy requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Moderator,

@@ -7,7 +7,9 @@ use crate::error::{FieldCode, FieldErrors};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The site's moderation settings. `PATCH` takes any subset of these
+/// fields; a bad value is a 422 naming the field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ModerationSettings {
     pub approval_mode: ApprovalMode,

@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Where a comment stands. Stored as checked text in Postgres.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CommentStatus {
     /// Held for moderation.
@@ -66,7 +66,9 @@ impl FromStr for CommentStatus {
 
 /// The site's approval workflow (WordPress's "comment must be manually
 /// approved" / "comment author must have a previously approved comment").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalMode {
     /// Every comment is held.

@@ -51,7 +51,7 @@ fn de_reasons<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::E
 }
 
 /// One exported comment: everything moderators see (the private view).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportRecord {
     pub id: i64,
     pub article_id: String,
@@ -65,7 +65,9 @@ pub struct ExportRecord {
     pub status: CommentStatus,
     pub spam_score: f64,
     #[serde(default, deserialize_with = "de_reasons")]
+    #[schema(value_type = Vec<crate::spam::engine::Reason>)]
     pub spam_reasons: serde_json::Value,
+    #[schema(value_type = Option<String>)]
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
     pub referrer: Option<String>,

@@ -4,8 +4,8 @@ use crate::accounts::{self, AccountPatch, NewModerator};
 use crate::auth::Admin;
 use crate::db;
 use crate::db::audit::NewAuditEvent;
-use crate::domain::{ApprovalMode, DisplayName, Role};
-use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::domain::{ApprovalMode, DisplayName, ModerationSettings, Role};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::routes::body::JsonObject;
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
@@ -14,6 +14,63 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
 
+/// `POST /api/v1/admin/moderators` (documentation only).
+#[derive(utoipa::ToSchema)]
+pub struct NewModeratorRequest {
+    pub email: String,
+    /// At least 12 characters, not containing the email.
+    #[schema(format = Password)]
+    pub password: String,
+    /// Defaults to `moderator`.
+    pub role: Option<Role>,
+    pub display_name: String,
+}
+
+/// `PATCH /api/v1/admin/moderators/{id}` (documentation only).
+#[derive(utoipa::ToSchema)]
+pub struct ModeratorPatch {
+    pub role: Option<Role>,
+    pub display_name: Option<String>,
+    /// Disabling an account ends its sessions.
+    pub disabled: Option<bool>,
+    /// A new password; ends the account's sessions.
+    #[schema(format = Password)]
+    pub password: Option<String>,
+}
+
+/// `PATCH /api/v1/admin/articles/{article_id}` (documentation only).
+#[derive(utoipa::ToSchema)]
+pub struct ArticlePatch {
+    /// Close or reopen comments.
+    pub closed: Option<bool>,
+    /// Overrides the site-wide mode; `null` returns to it; absent: unchanged.
+    #[schema(nullable)]
+    pub approval_mode: Option<ApprovalMode>,
+}
+
+/// All moderator accounts.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ModeratorList {
+    pub moderators: Vec<ModeratorView>,
+}
+
+/// Create a moderator account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/moderators",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body(content = NewModeratorRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created.", body = ModeratorView,
+            headers(("Location" = String, description = "`/api/v1/admin/moderators/{id}`"))),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        (status = 409, description = "The email exists, in any case (`email_taken`).", body = ErrorBody),
+        (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn create_moderator(
     auth: Admin,
     req: HttpRequest,
@@ -58,6 +115,17 @@ fn merge(mut a: FieldErrors, b: FieldErrors) -> FieldErrors {
     a
 }
 
+/// Every moderator account (never a password hash).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/moderators",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The accounts.", body = ModeratorList),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn list_moderators(
     _auth: Admin,
     state: web::Data<AppState>,
@@ -65,9 +133,27 @@ pub async fn list_moderators(
     let mut conn = state.pool.acquire().await?;
     let rows = db::moderators::list(&mut conn).await?;
     let list: Vec<ModeratorView> = rows.into_iter().map(ModeratorView::from_row).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "moderators": list })))
+    Ok(HttpResponse::Ok().json(ModeratorList { moderators: list }))
 }
 
+/// Change an account's role, name, password, or disable it.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/moderators/{id}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The moderator id.")),
+    request_body(content = ModeratorPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The account after the change.", body = ModeratorView),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        (status = 404, description = "No such account (`moderator_not_found`).", body = ErrorBody),
+        (status = 409, description = "Would leave no active admin (`last_admin`).", body = ErrorBody),
+        (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn update_moderator(
     auth: Admin,
     req: HttpRequest,
@@ -106,6 +192,20 @@ pub async fn update_moderator(
 
 /// `PATCH /api/v1/admin/articles/{article_id}` `{closed?, approval_mode?}`:
 /// `approval_mode` `null` returns the article to the site-wide mode.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/articles/{article_id}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("article_id" = String, Path, description = "The site's article id (may contain `/`). An article not seen yet is created.")),
+    request_body(content = ArticlePatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The article after the change.", body = ArticleView),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "A bad field, or nothing to change (`nothing_to_change`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
 pub async fn update_article(
     auth: Admin,
@@ -151,6 +251,17 @@ pub async fn update_article(
 }
 
 /// `GET /api/v1/admin/settings`: every setting with its current value.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/settings",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every setting with its current value.", body = ModerationSettings,
+            headers(("ETag" = String, description = "`\"<settings version>\"`"))),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn get_settings(
     _auth: Admin,
     state: web::Data<AppState>,
@@ -165,6 +276,21 @@ pub async fn get_settings(
 /// value is reported by field (422) before anything is written. Applied
 /// under a row lock, audited with the names of the changed fields, and
 /// visible on this instance at once (others within a second).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/settings",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body(content = ModerationSettings, content_type = "application/json",
+        description = "Any subset of the settings; only the fields named change."),
+    responses(
+        (status = 200, description = "Every setting after the change.", body = ModerationSettings,
+            headers(("ETag" = String, description = "`\"<settings version>\"`"))),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "A bad value or an unknown field; `fields` names each.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn patch_settings(
     auth: Admin,
     req: HttpRequest,

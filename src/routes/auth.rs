@@ -4,7 +4,7 @@ use crate::auth::{Moderator, login};
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::domain::ModeratorEmail;
-use crate::error::{ApiError, FieldCode, FieldErrors};
+use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
 use crate::routes::body::JsonObject;
 use crate::routes::moderation::views::ModeratorSummary;
 use crate::routes::request::client_ip;
@@ -15,13 +15,46 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-#[derive(Serialize)]
-struct LoginResponse<'a> {
+/// A new session.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoginResponse<'a> {
+    /// Send as `Authorization: Bearer <token>`.
     token: &'a str,
+    /// Sessions last 12 hours after their last use (sliding).
     #[serde(serialize_with = "rfc3339")]
     expires_at: DateTime<Utc>,
     moderator: ModeratorSummary,
 }
+
+/// `POST /api/v1/auth/login` (documentation only; the handler reads the
+/// fields one by one).
+#[derive(utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// Log in.
+///
+/// A wrong email and a wrong password get the same 401
+/// `invalid_credentials`. After 5 failed attempts within 15 minutes for
+/// one account, or from one IP, logins answer 429 with `Retry-After`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body(content = LoginRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Logged in (`Cache-Control: no-store`).", body = LoginResponse),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody),
+        (status = 401, description = "Wrong email or password, or a disabled account (`invalid_credentials`).", body = ErrorBody),
+        (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "Missing or bad `email` / `password`.", body = ErrorBody),
+        (status = 429, description = "Too many failed logins (`rate_limited`), with `Retry-After`.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+)]
 
 pub async fn login(
     req: HttpRequest,
@@ -50,6 +83,17 @@ pub async fn login(
         }))
 }
 
+/// Log out: ends this session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Session ended."),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
 pub async fn logout(auth: Moderator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;

@@ -5,7 +5,7 @@
 use crate::auth::{Admin, Moderator};
 use crate::db;
 use crate::db::audit::NewAuditEvent;
-use crate::error::{ApiError, FieldCode, FieldErrors};
+use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
 use crate::export::{ExportOptions, ExportProgress, ExportRequest, content_disposition, stream};
 use crate::i18n::Lang;
 use crate::privacy::{self, SubjectEmail};
@@ -20,6 +20,33 @@ use futures_util::StreamExt;
 /// `GET /api/v1/export/comments?format=csv|ndjson&status=&article_id=&since=&until=&bom=`:
 /// streamed in keyset batches; memory stays flat and a client that goes
 /// away stops the reading.
+///
+/// CSV (RFC 4180, CRLF, a UTF-8 BOM by default so spreadsheet programs read
+/// Arabic; cells beginning with `= + - @` are prefixed with `'`) or NDJSON
+/// (one `ExportRecord` per line). Sent as an attachment, `no-store`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/export/comments",
+    tag = "export",
+    security(("bearer" = [])),
+    params(
+        ("format" = Option<String>, Query, description = "`csv` (default) or `ndjson`."),
+        ("status" = Option<crate::domain::CommentStatus>, Query, description = "Only comments with this status."),
+        ("article_id" = Option<String>, Query, description = "Only this article's comments."),
+        ("since" = Option<String>, Query, description = "RFC 3339 time or a date (its midnight UTC)."),
+        ("until" = Option<String>, Query, description = "RFC 3339 time or a date (the end of that day)."),
+        ("bom" = Option<bool>, Query, description = "CSV only: a UTF-8 byte order mark (default true)."),
+    ),
+    responses(
+        (status = 200, description = "The comments, streamed.",
+            content(
+                (String = "text/csv"),
+                (crate::export::ExportRecord = "application/x-ndjson"),
+            ),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"comments-<date>.<ext>\"`"))),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn export_comments(
     auth: Moderator,
     req: HttpRequest,
@@ -63,6 +90,19 @@ fn subject(raw: Option<String>) -> Result<SubjectEmail, ApiError> {
 
 /// `GET /api/v1/privacy/export?email=` (admin): everything stored about one
 /// commenter. The access itself is audited (with a keyed hash, never the email).
+#[utoipa::path(
+    get,
+    path = "/api/v1/privacy/export",
+    tag = "privacy",
+    security(("bearer" = [])),
+    params(("email" = String, Query, description = "The commenter's email (matched case-insensitively).")),
+    responses(
+        (status = 200, description = "Everything stored about the commenter (`no-store`).", body = crate::privacy::PersonExport),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn privacy_export(
     auth: Admin,
     req: HttpRequest,
@@ -91,8 +131,28 @@ pub async fn privacy_export(
         .json(export))
 }
 
+/// `POST /api/v1/privacy/erase` (documentation only).
+#[derive(utoipa::ToSchema)]
+pub struct EraseRequest {
+    /// The commenter's email (matched case-insensitively).
+    pub email: String,
+}
+
 /// `POST /api/v1/privacy/erase {"email"}` (admin): anonymizes that
 /// commenter's comments, keeps their text and threads, and audits it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/privacy/erase",
+    tag = "privacy",
+    security(("bearer" = [])),
+    request_body(content = EraseRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What the erasure did (repeating it is harmless).", body = crate::privacy::ErasureReport),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn privacy_erase(
     auth: Admin,
     req: HttpRequest,

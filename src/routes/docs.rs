@@ -3,7 +3,7 @@
 //! so it works with no internet on the client, under a strict
 //! Content-Security-Policy.
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
@@ -31,6 +31,13 @@ const PAGE: &str = r#"<!doctype html>
 </html>
 "#;
 
+/// The browsable API page (Swagger UI on `/openapi.json`).
+#[utoipa::path(
+    get,
+    path = "/docs",
+    tag = "operations",
+    responses((status = 200, description = "An HTML page.", content_type = "text/html", body = String)),
+)]
 pub async fn page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -38,6 +45,17 @@ pub async fn page() -> HttpResponse {
         .body(PAGE)
 }
 
+/// The page's embedded assets (Swagger UI's script and styles, its licence).
+#[utoipa::path(
+    get,
+    path = "/docs/{file}",
+    tag = "operations",
+    params(("file" = String, Path, description = "`swagger-ui-bundle.js`, `swagger-ui.css`, `init.js` or `LICENSE`.")),
+    responses(
+        (status = 200, description = "The file (cached for a day).", content_type = "text/plain", body = String),
+        (status = 404, description = "No such file (`not_found`).", body = ErrorBody),
+    ),
+)]
 pub async fn asset(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let (body, ctype): (&'static [u8], &str) = match req.match_info().get("file").unwrap_or("") {
         "swagger-ui-bundle.js" => (BUNDLE, "text/javascript; charset=utf-8"),

@@ -8,6 +8,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
+/// Prometheus metrics (text format), labelled by route pattern.
+///
+/// When `MAJLIS_METRICS_TOKEN` is set it wants `Authorization: Bearer
+/// <that token>` (a separate token, not a moderator's session).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text format 0.0.4.", content_type = "text/plain", body = String),
+        (status = 401, description = "`MAJLIS_METRICS_TOKEN` is set and was not given (`unauthorized`).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn metrics(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -7,6 +7,7 @@ pub mod data;
 pub mod docs;
 pub mod metrics;
 pub mod moderation;
+pub mod openapi;
 pub mod ops;
 pub mod public;
 pub mod request;
@@ -74,6 +75,7 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         ("/metrics", vec![on(M::GET, metrics::metrics)]),
         ("/docs", vec![on(M::GET, docs::page)]),
         ("/docs/{file}", vec![on(M::GET, docs::asset)]),
+        ("/openapi.json", vec![on(M::GET, openapi::openapi_json)]),
         (
             "/api/v1/comments",
             vec![on(M::POST, public::comments::submit)],

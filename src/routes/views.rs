@@ -10,16 +10,21 @@ pub fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error
 }
 
 /// The public view: never the email, IP, user agent or spam details.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicComment {
     pub id: i64,
     pub article_id: String,
     pub parent_id: Option<i64>,
     pub author_name: String,
     pub author_url: Option<String>,
+    /// Hex SHA-256 of the trimmed, lowercased email, for Gravatar or
+    /// Libravatar; never the email itself.
     pub avatar: Option<String>,
     pub body: String,
+    /// The body as safe HTML: escaped text, paragraphs, links with
+    /// `rel="nofollow ugc noopener"`.
     pub body_html: String,
+    /// `approved` or `pending` (a submitter judged spam is told `pending`).
     pub status: CommentStatus,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,

@@ -56,7 +56,8 @@ pub struct AuthorHistory {
 }
 
 /// One rule's contribution to the score.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
+#[schema(as = SpamReason)]
 pub struct Reason {
     /// Stable snake_case rule name (`honeypot`, `links`, `blocked_word`...).
     pub rule: String,

@@ -136,3 +136,24 @@ async fn the_docs_page_is_self_contained_under_a_strict_csp() {
     }
     assert_eq!(app.get("/docs/nope.js").await.status(), 404);
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_as_json() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/openapi.json").await;
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let doc: serde_json::Value = resp.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["paths"]["/api/v1/comments"]["post"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}

@@ -8,7 +8,7 @@ pub mod views;
 use crate::auth::Moderator;
 use crate::db;
 use crate::domain::{CommentBody, Cursor};
-use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::i18n::{Lang, Msg};
 use crate::moderation::{self, Decision, IfMatch, LogQuery, QueueQuery, encode_log_cursor, etag};
 use crate::routes::body::JsonObject;
@@ -19,11 +19,38 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, PrivateComment};
 
-#[derive(Serialize)]
-struct QueuePage {
+/// One page of the queue.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QueuePage {
     comments: Vec<PrivateComment>,
+    /// Opaque; pass as `cursor` for the next page. `null` on the last page.
     next_cursor: Option<String>,
 }
+
+/// The moderation queue.
+///
+/// Newest first, private view, keyset pagination. Empty parameters count
+/// as absent; unknown ones are ignored.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/comments",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(
+        ("status" = Option<String>, Query, description = "`pending` (default), `approved`, `spam`, `rejected`, or `all`."),
+        ("article_id" = Option<String>, Query, description = "Only this article's comments."),
+        ("email" = Option<String>, Query, description = "Author email, case-insensitive."),
+        ("ip" = Option<String>, Query, description = "An address or a CIDR range."),
+        ("q" = Option<String>, Query, description = "Substring (1-200 characters) of the body or the author's name."),
+        ("min_score" = Option<f64>, Query, description = "Lowest spam score."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        ("limit" = Option<i64>, Query, description = "Page size, 1-100 (default 50).", minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "One page of the queue.", body = QueuePage),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 
 pub async fn queue(
     _auth: Moderator,
@@ -58,6 +85,17 @@ fn page_end<T>(rows: &mut Vec<T>, limit: i64) -> Option<&T> {
     }
 }
 
+/// Comment counts by status.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/counts",
+    tag = "moderation",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{pending, approved, spam, rejected}`.", body = Counts),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn counts(
     _auth: Moderator,
     state: web::Data<AppState>,
@@ -88,6 +126,21 @@ fn with_etag(version: i32) -> (header::HeaderName, String) {
     (header::ETAG, etag(version))
 }
 
+/// One comment: private view, audit history and the author's record.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/comments/{id}",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The comment id.")),
+    responses(
+        (status = 200, description = "The comment, with `ETag: \"<version>\"` for `If-Match`.", body = CommentDetail,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn show(
     _auth: Moderator,
     req: HttpRequest,
@@ -138,6 +191,43 @@ fn parse_decision(
     })
 }
 
+/// `PATCH /api/v1/moderation/comments/{id}` (documentation only).
+#[derive(utoipa::ToSchema)]
+pub struct DecisionRequest {
+    /// The new status; any status may move to any other.
+    pub status: Option<crate::domain::CommentStatus>,
+    /// A new body (re-rendered to `body_html`).
+    pub body: Option<String>,
+    /// Recorded in the audit log (at most 500 characters).
+    pub reason: Option<String>,
+}
+
+/// A decision or an edit.
+///
+/// Each change is an audit event (the moderator, the old and new status,
+/// the reason) committed with it, and bumps the comment's `version`. Asking
+/// for what the comment already is changes and records nothing.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/moderation/comments/{id}",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "The comment id."),
+        ("If-Match" = Option<String>, Header, description = "`\"<version>\"` from the `ETag`; `*` matches any."),
+    ),
+    request_body(content = DecisionRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The comment after the change, with its new `ETag`.", body = PrivateComment,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
+        (status = 412, description = "`If-Match` names a stale or weak version (`version_mismatch`).", body = ErrorBody),
+        (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "A bad field, or neither `status` nor `body` (`nothing_to_change`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
 pub async fn decide(
     auth: Moderator,
@@ -169,9 +259,10 @@ pub async fn decide(
         .json(PrivateComment::from_row(row)))
 }
 
-#[derive(Serialize)]
+/// One id's outcome.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-enum BulkResult {
+pub enum BulkResult {
     Ok {
         id: i64,
         ok: bool,
@@ -185,8 +276,10 @@ enum BulkResult {
     },
 }
 
-#[derive(Serialize)]
-struct BulkError {
+/// Why one id failed: a stable code and a localized message.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BulkError {
+    #[schema(value_type = String)]
     code: &'static str,
     message: String,
 }
@@ -235,8 +328,36 @@ fn parse_bulk(body: &JsonObject, max_body_chars: usize) -> Result<(Vec<i64>, Dec
     Ok((ids, decision))
 }
 
+/// `POST /api/v1/moderation/comments/bulk` (documentation only).
+#[derive(utoipa::ToSchema)]
+pub struct BulkRequest {
+    /// Up to 500 comment ids; duplicates count once.
+    pub ids: Vec<i64>,
+    pub status: crate::domain::CommentStatus,
+    pub reason: Option<String>,
+}
+
+/// The outcome per id, in the order given.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BulkResponse {
+    results: Vec<BulkResult>,
+}
+
 /// Applies one status to many comments, each in its own transaction, so
 /// each id is all or nothing and one bad id does not stop the others.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/bulk",
+    tag = "moderation",
+    security(("bearer" = [])),
+    request_body(content = BulkRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Per-id results; a missing id fails alone.", body = BulkResponse),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "Bad `ids` (none, or more than 500), `status` or `reason`.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
 pub async fn bulk(
     auth: Moderator,
@@ -258,7 +379,7 @@ pub async fn bulk(
         let outcome = apply_one(&state, auth.0.moderator_id, id, &decision).await;
         results.push(BulkResult::of(id, outcome, lang));
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+    Ok(HttpResponse::Ok().json(BulkResponse { results }))
 }
 
 async fn apply_one(
@@ -274,11 +395,31 @@ async fn apply_one(
     Ok(row)
 }
 
-#[derive(Serialize)]
-struct LogPage {
+/// One page of the audit log, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LogPage {
     events: Vec<AuditEvent>,
+    /// Opaque; pass as `cursor` for the next page. `null` on the last page.
     next_cursor: Option<String>,
 }
+
+/// The audit log (append-only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/log",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(
+        ("comment_id" = Option<i64>, Query, description = "Only this comment's events."),
+        ("moderator_id" = Option<i64>, Query, description = "Only this moderator's events."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        ("limit" = Option<i64>, Query, description = "Page size, 1-200 (default 50).", minimum = 1, maximum = 200),
+    ),
+    responses(
+        (status = 200, description = "One page of events.", body = LogPage),
+        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 
 pub async fn log(
     _auth: Moderator,

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// Everything public plus what moderators need to decide.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PrivateComment {
     pub id: i64,
     pub article_id: String,
@@ -31,6 +31,7 @@ pub struct PrivateComment {
     pub referrer: Option<String>,
     pub spam_score: f64,
     /// `[{rule, score, detail}]` as the spam engine recorded them.
+    #[schema(value_type = Vec<crate::spam::engine::Reason>)]
     pub spam_reasons: serde_json::Value,
     pub version: i32,
     #[serde(serialize_with = "rfc3339")]
@@ -66,7 +67,7 @@ impl PrivateComment {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub id: i64,
     #[serde(serialize_with = "rfc3339")]
@@ -74,11 +75,17 @@ pub struct AuditEvent {
     pub actor: String,
     pub moderator_id: Option<i64>,
     pub moderator_name: Option<String>,
+    /// `comment.submitted`, `comment.status_changed`, `comment.edited`,
+    /// `auth.login`, `auth.login_failed`, `auth.logout`, `moderator.created`,
+    /// `moderator.updated`, `article.updated`, `settings.changed`,
+    /// `privacy.exported`, `privacy.erased`, ...
     pub action: String,
     pub comment_id: Option<i64>,
     pub old_status: Option<String>,
     pub new_status: Option<String>,
     pub reason: Option<String>,
+    /// Free-form JSON specific to the action.
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
 
@@ -100,7 +107,7 @@ impl AuditEvent {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub pending: i64,
     pub approved: i64,
@@ -119,7 +126,7 @@ impl From<StatusCounts> for Counts {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthorRecord {
     pub by_email: Counts,
     /// `null` when the comment has no IP (imported, or erased).
@@ -127,16 +134,17 @@ pub struct AuthorRecord {
 }
 
 /// One comment with its history and its author's record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CommentDetail {
     #[serde(flatten)]
+    #[schema(inline)]
     pub comment: PrivateComment,
     pub history: Vec<AuditEvent>,
     pub author_record: AuthorRecord,
 }
 
 /// An account as the login answer shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModeratorSummary {
     pub id: i64,
     pub email: String,
@@ -156,7 +164,7 @@ impl ModeratorSummary {
 }
 
 /// An account as admins see it (never the password hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModeratorView {
     pub id: i64,
     pub email: String,
@@ -183,13 +191,14 @@ impl ModeratorView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
     pub id: String,
     pub url: Option<String>,
     pub title: Option<String>,
     pub closed: bool,
     /// `null`: the site-wide approval mode applies.
+    #[schema(value_type = Option<crate::domain::ApprovalMode>)]
     pub approval_mode: Option<String>,
     pub comment_version: i64,
     #[serde(serialize_with = "rfc3339")]

@@ -3,7 +3,7 @@
 
 use crate::db;
 use crate::domain::{ArticleId, Cursor};
-use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::public_cache::{self, CachedRead};
 use crate::routes::request::{self, BodyKind, header_string, query_pairs, read_body, wants_json};
 use crate::routes::views::PublicComment;
@@ -17,6 +17,44 @@ use std::time::Instant;
 
 pub const MAX_COUNT_IDS: usize = 100;
 
+/// Submit a comment.
+///
+/// JSON, or the WordPress comment form's fields as
+/// `application/x-www-form-urlencoded`. A form post answers `303 See Other`
+/// back to `redirect_to` (else the Referer) with `#comment-<id>` when that
+/// page is on an allowed origin and the client did not ask for JSON;
+/// otherwise `201` with the public view. A failed form post without
+/// `Accept: application/json` gets a small localized HTML page instead of
+/// the JSON error.
+#[utoipa::path(
+    post,
+    path = "/api/v1/comments",
+    tag = "public",
+    request_body(
+        description = "The comment. JSON, or a WordPress comment form post.",
+        content(
+            (SubmitCommentRequest = "application/json"),
+            (crate::submission::WordPressCommentForm = "application/x-www-form-urlencoded"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "Created; `status` is `approved` or `pending` (spam reads as pending).",
+            body = PublicComment,
+            headers(("Location" = String, description = "`/api/v1/comments/{id}`"))),
+        (status = 303, description = "Form posts: back to the article page, `#comment-<id>`.",
+            headers(("Location" = String, description = "The page with `#comment-<id>`"))),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody),
+        (status = 403, description = "Comments are closed on the article (`comments_closed`).", body = ErrorBody),
+        (status = 404, description = "The parent is not an approved comment of the article (`parent_not_found`).", body = ErrorBody),
+        (status = 409, description = "The same text by the same author on the same article (`duplicate_comment`).", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`).", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor a form post (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "Validation failed; `fields` names each problem.", body = ErrorBody),
+        (status = 429, description = "Flood control (`rate_limited`), with `Retry-After`.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn submit(
     req: HttpRequest,
     payload: web::Payload,
@@ -73,10 +111,13 @@ fn redirect_target(
         })
 }
 
-#[derive(Debug, Serialize)]
+/// One page of an article's approved comments, oldest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CommentPage {
     pub comments: Vec<PublicComment>,
+    /// Opaque; pass as `cursor` for the next page. `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Approved comments of the article in all.
     pub total: i64,
 }
 
@@ -168,6 +209,30 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(v).map_err(ApiError::internal)
 }
 
+/// Approved comments of an article.
+///
+/// Oldest first, with `parent_id` so a client builds threads; keyset
+/// pagination with an opaque cursor. An unknown article lists empty.
+/// Carries a strong `ETag` and `Cache-Control: public, max-age=N`; a
+/// matching `If-None-Match` gets `304`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles/{article_id}/comments",
+    tag = "public",
+    params(
+        ("article_id" = String, Path, description = "The site's article id (may contain `/`, raw or as `%2F`)."),
+        ("limit" = Option<i64>, Query, description = "Page size, 1-100 (default 50).", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer."),
+    ),
+    responses(
+        (status = 200, description = "One page.", body = CommentPage,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the given `ETag`."),
+        (status = 422, description = "Bad `article_id`, `limit` or `cursor`.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
     let mut limit: i64 = 50;
@@ -219,11 +284,34 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     .await
 }
 
-#[derive(Debug, Serialize)]
+/// Approved comment counts by article id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CommentCounts, example = json!({"counts": {"a": 3, "b": 0}}))]
 pub struct Counts {
     pub counts: BTreeMap<String, i64>,
 }
 
+/// Approved comment counts for many articles at once.
+///
+/// Up to 100 articles; an unknown article counts 0. Cached like listings
+/// (`ETag`, `304`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/comment-counts",
+    tag = "public",
+    params(
+        ("article_id" = Vec<String>, Query, description = "Repeat for each article (1-100); `article_id[]` works too.",
+            style = Form, explode),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer."),
+    ),
+    responses(
+        (status = 200, description = "Counts by article id.", body = Counts,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified since the given `ETag`."),
+        (status = 422, description = "No `article_id`, a bad one, or more than 100.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
 pub async fn counts(
     req: HttpRequest,
     state: web::Data<AppState>,

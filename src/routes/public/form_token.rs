@@ -9,11 +9,29 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+/// A signed form token: send it back as `form_token` with the comment.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FormToken {
     pub token: String,
+    #[schema(format = DateTime)]
     pub expires_at: String,
 }
+
+/// A signed form token for the comment form.
+///
+/// HMAC-signed, valid 24 hours, bound to the article; proves the form was
+/// loaded earlier by a page of the site. Optional: a submission without one
+/// only scores `no_token_score` (0 by default).
+#[utoipa::path(
+    get,
+    path = "/api/v1/form-token",
+    tag = "public",
+    params(("article_id" = String, Query, description = "The article the form is on.")),
+    responses(
+        (status = 200, description = "The token (`Cache-Control: no-store`).", body = FormToken),
+        (status = 422, description = "Missing or bad `article_id`.", body = crate::error::ErrorBody),
+    ),
+)]
 
 pub async fn issue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let raw = query_pairs(&req)?
