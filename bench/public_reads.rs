@@ -86,7 +86,7 @@ async fn load(pool: &PgPool, rows: i64) {
                 'تعليق رقم ' || g || ' على الخبر، مع بعض النص الإضافي لجعل الحجم واقعيا. A realistic comment body.',
                 '<p dir=\"auto\">تعليق رقم ' || g || ' على الخبر، مع بعض النص الإضافي لجعل الحجم واقعيا. A realistic comment body.</p>',
                 md5('f' || g),
-                case when (g / ) % 10 = 0 then 'pending' else 'approved' end,
+                case when (g / $2) % 10 = 0 then 'pending' else 'approved' end,
                 '10.0.0.1', now() - make_interval(secs => ($1 - g))
          from generate_series(1, $1) g",
     )
