@@ -325,6 +325,7 @@ fn main() -> anyhow::Result<()> {
                         "max_wal_size = 4GB",
                     ])
                     .await?;
+                cluster.stop_when_process_exits(&base)?;
                 let result = bench(cluster.connect_options("postgres"), rows).await;
                 let _ = cluster.stop("immediate").await;
                 let _ = std::fs::remove_dir_all(&base);

@@ -47,6 +47,7 @@ async fn database() -> (PgConnectOptions, Option<Cluster>) {
             ])
             .await
             .expect("start cluster");
+            c.stop_when_process_exits(&dir).expect("cluster watchdog");
             (c.connect_options("postgres"), Some(c))
         }
     };

@@ -61,34 +61,10 @@ async fn database() -> (PgConnectOptions, Option<Cluster>) {
         .await
         .expect("start cluster");
     cluster.ensure_database(DB).await.expect("create database");
-    watchdog(&cluster, &base);
-    (cluster.connect_options(DB), Some(cluster))
-}
-
-/// Stops the cluster when this process exits, even after a panic.
-fn watchdog(cluster: &Cluster, base: &std::path::Path) {
-    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', "'\\''"));
-    let stop: Vec<String> = cluster
-        .stop_command_line()
-        .iter()
-        .map(|a| quote(a))
-        .collect();
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
-        pid = std::process::id(),
-        stop = stop.join(" "),
-        dir = quote(base.as_os_str()),
-    );
-    // The watchdog outlives this process on purpose, so it is never waited for.
-    #[allow(clippy::zombie_processes)]
-    std::process::Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+    cluster
+        .stop_when_process_exits(&base)
         .expect("spawn the cluster watchdog");
+    (cluster.connect_options(DB), Some(cluster))
 }
 
 /// Bulk load on a connection of its own: no statement timeout.

@@ -213,6 +213,31 @@ impl Cluster {
         self.run("pg_ctl stop", cmd).await
     }
 
+    /// Starts a watchdog that stops this cluster (and removes `remove_dir`)
+    /// once the current process has exited, however it exits: for throwaway
+    /// clusters of tests and benchmarks, whose statics are never dropped.
+    pub fn stop_when_process_exits(&self, remove_dir: &Path) -> std::io::Result<()> {
+        let quote =
+            |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', "'\\''"));
+        let stop: Vec<String> = self.stop_command_line().iter().map(|a| quote(a)).collect();
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
+            pid = std::process::id(),
+            stop = stop.join(" "),
+            dir = quote(remove_dir.as_os_str()),
+        );
+        // The watchdog outlives this process on purpose, so it is never waited for.
+        #[allow(clippy::zombie_processes)]
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        Ok(())
+    }
+
     /// The shell line that stops this cluster, for a watchdog process.
     pub fn stop_command_line(&self) -> Vec<OsString> {
         let mut v: Vec<OsString> = Vec::new();

@@ -64,7 +64,7 @@ pub struct ModeratorList {
     responses(
         (status = 201, description = "Created.", body = ModeratorView,
             headers(("Location" = String, description = "`/api/v1/admin/moderators/{id}`"))),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors,
         (status = 409, description = "The email exists, in any case (`email_taken`).", body = ErrorBody),
         (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
@@ -123,7 +123,7 @@ fn merge(mut a: FieldErrors, b: FieldErrors) -> FieldErrors {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The accounts.", body = ModeratorList),
-        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn list_moderators(
@@ -146,7 +146,7 @@ pub async fn list_moderators(
     request_body(content = ModeratorPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The account after the change.", body = ModeratorView),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such account (`moderator_not_found`).", body = ErrorBody),
         (status = 409, description = "Would leave no active admin (`last_admin`).", body = ErrorBody),
         (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
@@ -201,7 +201,7 @@ pub async fn update_moderator(
     request_body(content = ArticlePatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The article after the change.", body = ArticleView),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "A bad field, or nothing to change (`nothing_to_change`).", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
@@ -259,7 +259,7 @@ pub async fn update_article(
     responses(
         (status = 200, description = "Every setting with its current value.", body = ModerationSettings,
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
-        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn get_settings(
@@ -286,7 +286,7 @@ pub async fn get_settings(
     responses(
         (status = 200, description = "Every setting after the change.", body = ModerationSettings,
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "A bad value or an unknown field; `fields` names each.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),

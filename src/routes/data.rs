@@ -44,7 +44,7 @@ use futures_util::StreamExt;
                 (crate::export::ExportRecord = "application/x-ndjson"),
             ),
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"comments-<date>.<ext>\"`"))),
-        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn export_comments(
@@ -98,7 +98,7 @@ fn subject(raw: Option<String>) -> Result<SubjectEmail, ApiError> {
     params(("email" = String, Query, description = "The commenter's email (matched case-insensitively).")),
     responses(
         (status = 200, description = "Everything stored about the commenter (`no-store`).", body = crate::privacy::PersonExport),
-        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors,
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
@@ -148,7 +148,7 @@ pub struct EraseRequest {
     request_body(content = EraseRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "What the erasure did (repeating it is harmless).", body = crate::privacy::ErasureReport),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::schema::{Object, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, RefOr};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
 
 /// What the contract leaves open, as majlis chose it (from the README).
 const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment form (public), the moderator dashboard (bearer token) and data export tools.
@@ -96,6 +96,21 @@ impl Modify for SecurityAddon {
             ),
         );
     }
+}
+
+/// The answers every protected route shares: no or a bad token, and a role
+/// that may not use the route. One definition instead of one per handler.
+#[derive(IntoResponses)]
+pub enum AuthErrors {
+    /// No or bad token (`unauthorized`).
+    #[response(status = 401, description = "No or bad token (`unauthorized`).")]
+    Unauthorized(crate::error::ErrorBody),
+    /// The role may not use this route (`forbidden`).
+    #[response(
+        status = 403,
+        description = "The role may not use this route (`forbidden`)."
+    )]
+    Forbidden(crate::error::ErrorBody),
 }
 
 /// The document's description, and the stable error codes (from

@@ -48,7 +48,7 @@ pub struct QueuePage {
     ),
     responses(
         (status = 200, description = "One page of the queue.", body = QueuePage),
-        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 
@@ -93,7 +93,7 @@ fn page_end<T>(rows: &mut Vec<T>, limit: i64) -> Option<&T> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`{pending, approved, spam, rejected}`.", body = Counts),
-        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn counts(
@@ -136,7 +136,7 @@ fn with_etag(version: i32) -> (header::HeaderName, String) {
     responses(
         (status = 200, description = "The comment, with `ETag: \"<version>\"` for `If-Match`.", body = CommentDetail,
             headers(("ETag" = String, description = "`\"<version>\"`"))),
-        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
@@ -220,7 +220,7 @@ pub struct DecisionRequest {
     responses(
         (status = 200, description = "The comment after the change, with its new `ETag`.", body = PrivateComment,
             headers(("ETag" = String, description = "`\"<version>\"`"))),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
         (status = 412, description = "`If-Match` names a stale or weak version (`version_mismatch`).", body = ErrorBody),
         (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
@@ -353,7 +353,7 @@ pub struct BulkResponse {
     request_body(content = BulkRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Per-id results; a missing id fails alone.", body = BulkResponse),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "Bad `ids` (none, or more than 500), `status` or `reason`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
@@ -417,7 +417,7 @@ pub struct LogPage {
     ),
     responses(
         (status = 200, description = "One page of events.", body = LogPage),
-        (status = 401, description = "No or bad token (`unauthorized`).", body = ErrorBody), (status = 403, description = "The role may not use this route (`forbidden`).", body = ErrorBody), (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 

@@ -27,10 +27,6 @@ fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn sh_quote(s: &std::ffi::OsStr) -> String {
-    format!("'{}'", s.to_string_lossy().replace('\'', "'\\''"))
-}
-
 /// Stops clusters left behind by test processes that died without cleanup.
 async fn sweep_stale(root: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(root) else {
@@ -78,27 +74,8 @@ pub async fn start_cluster(name: &str, replica_of: Option<&Cluster>) -> Cluster 
         ])
         .await
         .expect("start the test cluster");
-    // Statics are never dropped: a watchdog stops the cluster after us.
-    let stop: Vec<String> = cluster
-        .stop_command_line()
-        .iter()
-        .map(|a| sh_quote(a))
-        .collect();
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
-        pid = std::process::id(),
-        stop = stop.join(" "),
-        dir = sh_quote(base.as_os_str()),
-    );
-    // The watchdog outlives this process on purpose, so it is never waited for.
-    #[allow(clippy::zombie_processes)]
-    std::process::Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+    cluster
+        .stop_when_process_exits(&base)
         .expect("spawn the cluster watchdog");
     cluster
 }
