@@ -149,13 +149,16 @@ where
     let entry = match cache.fresh(&key) {
         Some(hit) => hit,
         None => {
+            // Taken before reading the versions: an invalidation that arrives
+            // while we read must leave the entry stale, not look older.
+            let checked_at = Instant::now();
             let mut conn = state.read_pool.acquire().await?;
             let versions = db::articles::comment_versions(&mut conn, articles).await?;
             match cache.any(&key).filter(|e| e.versions == versions) {
                 Some(same) => cache.put(
                     key,
                     CachedRead {
-                        checked_at: Instant::now(),
+                        checked_at,
                         ..(*same).clone()
                     },
                 ),
@@ -171,7 +174,7 @@ where
                             etag,
                             body: body.into(),
                             versions,
-                            checked_at: Instant::now(),
+                            checked_at,
                         },
                     )
                 }
