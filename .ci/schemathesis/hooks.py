@@ -1,0 +1,49 @@
+"""Schemathesis hooks for majlis's CI run (loaded through SCHEMATHESIS_HOOKS).
+
+- A real login supplies the bearer token, and a 401 (after a generated
+  logout ended the session) logs in again.
+- The account the run signs in with is never the target of a moderator
+  PATCH (a generated password change or demotion would lock the run out of
+  the authenticated routes, which tests nothing about the API).
+"""
+
+import os
+
+import requests
+import schemathesis
+
+BASE = os.environ["MAJLIS_ST_BASE"]
+EMAIL = os.environ["MAJLIS_ST_EMAIL"]
+PASSWORD = os.environ["MAJLIS_ST_PASSWORD"]
+SELF_ID = int(os.environ.get("MAJLIS_ST_SELF_ID", "1"))
+
+
+@schemathesis.auth(refresh_interval=60)
+class ModeratorLogin:
+    def get(self, case, ctx):
+        r = requests.post(
+            f"{BASE}/api/v1/auth/login",
+            json={"email": EMAIL, "password": PASSWORD},
+            # The run's own generated logins fail from 127.0.0.1 and are
+            # throttled per address; the moderator signs in from another
+            # address (the server trusts 127.0.0.1 as a proxy in this run).
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            timeout=10,
+        )
+        if r.status_code != 200:
+            raise RuntimeError(f"login answered {r.status_code}: {r.text[:300]}")
+        return r.json()["token"]
+
+    def set(self, case, data, ctx):
+        case.headers = case.headers or {}
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
+@schemathesis.hook
+def filter_path_parameters(ctx, path_parameters):
+    op = ctx.operation
+    if op is None or not path_parameters:
+        return True
+    if op.method.upper() == "PATCH" and op.path == "/api/v1/admin/moderators/{id}":
+        return str(path_parameters.get("id")) != str(SELF_ID)
+    return True
