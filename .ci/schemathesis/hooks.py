@@ -40,10 +40,12 @@ class ModeratorLogin:
 
 
 @schemathesis.hook
-def filter_path_parameters(ctx, path_parameters):
-    op = ctx.operation
-    if op is None or not path_parameters:
-        return True
+def before_call(ctx, case, kwargs):
+    # Every request of every phase passes here (filter hooks do not see the
+    # coverage phase's cases): a PATCH aimed at the run's own account goes to
+    # an id that does not exist instead.
+    op = case.operation
     if op.method.upper() == "PATCH" and op.path == "/api/v1/admin/moderators/{id}":
-        return str(path_parameters.get("id")) != str(SELF_ID)
-    return True
+        params = case.path_parameters or {}
+        if str(params.get("id")) == str(SELF_ID):
+            case.path_parameters = {**params, "id": 2147483647}
