@@ -239,7 +239,11 @@ mod tests {
         assert_ne!(k, format!("login:ip:{}", hex::encode(&plain[..16])));
         assert_ne!(
             k,
-            key(b"another instance secret, rotated", "login:ip", "203.0.113.9")
+            key(
+                b"another instance secret, rotated",
+                "login:ip",
+                "203.0.113.9"
+            )
         );
         // The purpose key is not the instance secret itself (the form
         // tokens' key).

@@ -378,7 +378,13 @@ async fn failures_from_six_other_addresses_do_not_lock_the_owner_out() {
     let app = behind_a_proxy().await;
     app.seed_moderator(EMAIL, "admin", PASSWORD).await;
     for i in 1..=6 {
-        let resp = login_from(&app, EMAIL, "a wrong guess at it", &format!("198.51.100.{i}")).await;
+        let resp = login_from(
+            &app,
+            EMAIL,
+            "a wrong guess at it",
+            &format!("198.51.100.{i}"),
+        )
+        .await;
         assert_eq!(resp.status(), 401, "guess {i}");
     }
     let resp = login_from(&app, EMAIL, PASSWORD, "203.0.113.50").await;
@@ -392,12 +398,21 @@ async fn distributed_guessing_is_paced_per_account_and_the_owner_still_gets_in()
     app.seed_moderator(EMAIL, "admin", PASSWORD).await;
     // The owner's usual place: a good login there last week.
     let office = "192.0.2.10";
-    assert_eq!(login_from(&app, EMAIL, PASSWORD, office).await.status(), 200);
+    assert_eq!(
+        login_from(&app, EMAIL, PASSWORD, office).await.status(),
+        200
+    );
 
     // 60 guesses, each from its own address.
     let mut refused = Vec::new();
     for i in 1..=60 {
-        let resp = login_from(&app, EMAIL, "guess", &format!("198.51.{}.{}", i / 200, i % 200 + 1)).await;
+        let resp = login_from(
+            &app,
+            EMAIL,
+            "guess",
+            &format!("198.51.{}.{}", i / 200, i % 200 + 1),
+        )
+        .await;
         match resp.status().as_u16() {
             401 => {}
             429 => refused.push(retry_after(&resp)),
@@ -408,13 +423,18 @@ async fn distributed_guessing_is_paced_per_account_and_the_owner_still_gets_in()
     assert_eq!(checked, ACCOUNT_BURST as usize, "a burst, then pacing");
     assert_eq!(refused.len(), 60 - checked);
     assert!(
-        refused.iter().all(|r| (1..=ACCOUNT_INTERVAL_SECS as u64).contains(r)),
+        refused
+            .iter()
+            .all(|r| (1..=ACCOUNT_INTERVAL_SECS as u64).contains(r)),
         "a refused address waits minutes at most: {refused:?}"
     );
     assert!(max_checks_per_hour() <= 36);
 
     // The owner at the office is not held up by any of it...
-    assert_eq!(login_from(&app, EMAIL, PASSWORD, office).await.status(), 200);
+    assert_eq!(
+        login_from(&app, EMAIL, PASSWORD, office).await.status(),
+        200
+    );
     // ...and from a new place waits one interval at most, then gets in.
     let resp = login_from(&app, EMAIL, PASSWORD, "203.0.113.77").await;
     assert_eq!(resp.status(), 429);
@@ -429,7 +449,9 @@ async fn distributed_guessing_is_paced_per_account_and_the_owner_still_gets_in()
     .await
     .unwrap();
     assert_eq!(
-        login_from(&app, EMAIL, PASSWORD, "203.0.113.77").await.status(),
+        login_from(&app, EMAIL, PASSWORD, "203.0.113.77")
+            .await
+            .status(),
         200,
         "waiting Retry-After is enough"
     );
@@ -474,17 +496,26 @@ async fn ipv6_addresses_in_one_64_share_the_login_counter() {
         .await;
         assert_eq!(resp.status(), 401, "guess {i}");
     }
-    let same_64 = login_from(&app, "other@news.example", "guess", "2001:db8:1:2:ffff:1:2:3").await;
+    let same_64 = login_from(
+        &app,
+        "other@news.example",
+        "guess",
+        "2001:db8:1:2:ffff:1:2:3",
+    )
+    .await;
     assert_eq!(same_64.status(), 429, "another address of the same /64");
     let other_64 = login_from(&app, "other@news.example", "guess", "2001:db8:1:3::1").await;
-    assert_eq!(other_64.status(), 401, "a neighbouring /64 is another client");
+    assert_eq!(
+        other_64.status(),
+        401,
+        "a neighbouring /64 is another client"
+    );
     // Refused attempts consumed nothing: the window ends and it is open.
-    let hits: i32 = sqlx::query_scalar(
-        "select max(hits) from rate_limits where key like 'login:ip:%'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let hits: i32 =
+        sqlx::query_scalar("select max(hits) from rate_limits where key like 'login:ip:%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(hits, 5);
 }
 
@@ -494,7 +525,9 @@ async fn rate_limit_keys_are_keyed_with_the_instance_secret() {
     let secret = crate::harness::TEST_SECRET.as_bytes();
     let app = behind_a_proxy().await;
     assert_eq!(
-        login_from(&app, EMAIL, "guess", "203.0.113.9").await.status(),
+        login_from(&app, EMAIL, "guess", "203.0.113.9")
+            .await
+            .status(),
         401
     );
     let stored: Vec<String> =
@@ -517,7 +550,9 @@ async fn rate_limit_keys_are_keyed_with_the_instance_secret() {
     })
     .await;
     assert_eq!(
-        login_from(&other, EMAIL, "guess", "203.0.113.9").await.status(),
+        login_from(&other, EMAIL, "guess", "203.0.113.9")
+            .await
+            .status(),
         401
     );
     let rotated: String =
@@ -526,7 +561,10 @@ async fn rate_limit_keys_are_keyed_with_the_instance_secret() {
             .await
             .unwrap();
     assert_ne!(rotated, stored[0]);
-    assert_eq!(rotated, key(other_secret.as_bytes(), "login:ip", "203.0.113.9"));
+    assert_eq!(
+        rotated,
+        key(other_secret.as_bytes(), "login:ip", "203.0.113.9")
+    );
 }
 
 #[tokio::test]
@@ -585,7 +623,11 @@ async fn session_lifetimes_are_configurable() {
         .await
         .unwrap();
     let resp = app
-        .authed(Method::GET, "/api/v1/moderation/counts", v["token"].as_str().unwrap())
+        .authed(
+            Method::GET,
+            "/api/v1/moderation/counts",
+            v["token"].as_str().unwrap(),
+        )
         .send()
         .await
         .unwrap();
