@@ -85,7 +85,7 @@ pub async fn login(
     let token = token::generate();
     let lifetime = crate::auth::session_lifetime(&state.config);
     let expires_at = db::sessions::insert(&mut tx, &token::digest(&token), id, lifetime).await?;
-    db::sessions::delete_expired(&mut tx).await?;
+    db::sessions::delete_expired(&mut tx, lifetime).await?;
     db::audit::insert(&mut tx, &NewAuditEvent::login_succeeded(id)).await?;
     tx.commit().await?;
 

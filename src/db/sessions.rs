@@ -119,11 +119,20 @@ pub async fn delete_for_moderator(
     Ok(r.rows_affected())
 }
 
-/// Housekeeping on login: forgets sessions that expired a day ago or more.
-pub async fn delete_expired(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query("delete from sessions where expires_at < now() - interval '1 day'")
-        .execute(conn)
-        .await?;
+/// Housekeeping on login: forgets sessions that ended (idle or past their
+/// absolute lifetime) a day ago or more.
+pub async fn delete_expired(
+    conn: &mut PgConnection,
+    lifetime: Lifetime,
+) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "delete from sessions
+          where expires_at < now() - interval '1 day'
+             or created_at + make_interval(secs => $1) < now() - interval '1 day'",
+    )
+    .bind(lifetime.max())
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected())
 }
 

@@ -632,6 +632,17 @@ async fn session_lifetimes_are_configurable() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
+    // A day after its end, the next login's housekeeping forgets it.
+    sqlx::query("update sessions set created_at = now() - interval '49 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
+    let left: i64 = sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1, "only the new session");
 }
 
 #[tokio::test]
