@@ -32,6 +32,23 @@ pub fn client_ip(
     Some(chosen)
 }
 
+/// What rate limits count a client as: its IPv4 address, or its IPv6 /64
+/// (one subscriber's usual allocation, so hopping between the addresses of
+/// a /64 gains nothing). IPv4-mapped IPv6 addresses count as IPv4.
+pub fn throttle_subject(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+    }
+}
+
 fn parse_hop(s: &str) -> Option<IpAddr> {
     let s = s.trim();
     if let Ok(ip) = s.parse::<IpAddr>() {
@@ -75,6 +92,20 @@ mod tests {
             &nets(&["10.0.0.0/8"]),
         );
         assert_eq!(got, "198.51.100.7".parse().ok());
+    }
+
+    #[test]
+    fn ipv6_clients_count_per_64_and_ipv4_per_address() {
+        let subject = |s: &str| throttle_subject(s.parse().unwrap());
+        assert_eq!(subject("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            subject("2001:db8:1:2:ffff:eeee:dddd:cccc"),
+            subject("2001:db8:1:2::1")
+        );
+        assert_ne!(subject("2001:db8:1:3::1"), subject("2001:db8:1:2::1"));
+        assert_eq!(subject("203.0.113.9"), "203.0.113.9");
+        assert_ne!(subject("203.0.113.9"), subject("203.0.113.10"));
+        assert_eq!(subject("::ffff:203.0.113.9"), "203.0.113.9");
     }
 
     #[test]

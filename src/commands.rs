@@ -12,7 +12,7 @@ use majlis::i18n::Lang;
 use majlis::import::{self, WordPressOptions};
 use majlis::privacy::{self, SubjectEmail};
 use majlis::startup::{Database, open_database};
-use std::io::{BufReader, IsTerminal, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -59,15 +59,23 @@ pub enum ImportCommand {
 #[derive(Subcommand)]
 pub enum PrivacyCommand {
     /// Print everything stored about the commenter with this email (JSON).
+    /// The email is read from MAJLIS_PRIVACY_EMAIL, else from the first
+    /// line of standard input, so it stays out of the shell history.
     Export {
-        email: String,
+        /// Deprecated: an email here lands in the shell history and the
+        /// process list. Omit it (or give `-`) to read it as above.
+        email: Option<String>,
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
     /// Anonymize the commenter with this email (their comments' text and
     /// threads stay), untrain the spam classifier, and audit the erasure.
+    /// The email is read from MAJLIS_PRIVACY_EMAIL, else from the first
+    /// line of standard input, so it stays out of the shell history.
     Erase {
-        email: String,
+        /// Deprecated: an email here lands in the shell history and the
+        /// process list. Omit it (or give `-`) to read it as above.
+        email: Option<String>,
         /// Language of the "Anonymous" name: ar or en (default:
         /// MAJLIS_DEFAULT_LANG).
         #[arg(long)]
@@ -284,21 +292,58 @@ fn subject(raw: &str) -> anyhow::Result<SubjectEmail> {
     SubjectEmail::parse(raw).map_err(|c| anyhow!("invalid email: {}", c.as_str()))
 }
 
+/// The email a privacy command is about: the (deprecated) argument, else
+/// `MAJLIS_PRIVACY_EMAIL`, else the first line of standard input.
+fn subject_email(arg: Option<String>) -> anyhow::Result<SubjectEmail> {
+    if let Some(raw) = arg.filter(|a| a != "-") {
+        tracing::warn!(
+            "an email given as an argument stays in the shell history: \
+             prefer MAJLIS_PRIVACY_EMAIL or standard input"
+        );
+        return subject(&raw);
+    }
+    if let Ok(raw) = std::env::var("MAJLIS_PRIVACY_EMAIL")
+        && !raw.trim().is_empty()
+    {
+        return subject(&raw);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "Email: ");
+        let _ = err.flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the email from standard input")?;
+    if line.trim().is_empty() {
+        anyhow::bail!("no email: set MAJLIS_PRIVACY_EMAIL or give it on standard input");
+    }
+    subject(&line)
+}
+
 pub async fn privacy(config: &Config, cmd: PrivacyCommand) -> anyhow::Result<()> {
     let default_lang = config.default_lang;
+    // The email is read before the database is opened: a bad one costs
+    // nothing, and a prompt does not wait with a cluster started.
+    let email = match &cmd {
+        PrivacyCommand::Export { email, .. } | PrivacyCommand::Erase { email, .. } => {
+            subject_email(email.clone())?
+        }
+    };
     with_db(config, async move |db| {
         let mut conn = db.pool.acquire().await?;
         match cmd {
-            PrivacyCommand::Export { email, output } => {
-                let email = subject(&email)?;
+            PrivacyCommand::Export { output, .. } => {
                 let person = privacy::export_person(&mut conn, &email).await?;
                 let mut out = Output::create(output.as_deref())?;
                 serde_json::to_writer_pretty(&mut out.w, &person)?;
                 writeln!(out.w)?;
                 out.finish()
             }
-            PrivacyCommand::Erase { email, lang } => {
-                let email = subject(&email)?;
+            PrivacyCommand::Erase { lang, .. } => {
                 let lang = match lang {
                     None => default_lang,
                     Some(l) => Lang::parse(&l).ok_or_else(|| anyhow!("--lang: use ar or en"))?,

@@ -39,6 +39,10 @@ pub struct Config {
     pub public_cache_mb: u32,
     /// When set, `/metrics` wants `Authorization: Bearer <token>`.
     pub metrics_token: Option<SecretString>,
+    /// Sessions end this many hours after their last use...
+    pub session_idle_hours: u32,
+    /// ...and this many hours after the login, however busy.
+    pub session_max_hours: u32,
 }
 
 impl fmt::Debug for Config {
@@ -64,6 +68,8 @@ impl fmt::Debug for Config {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("session_idle_hours", &self.session_idle_hours)
+            .field("session_max_hours", &self.session_max_hours)
             .finish()
     }
 }
@@ -112,6 +118,8 @@ impl Default for Config {
             public_max_age: 10,
             public_cache_mb: 64,
             metrics_token: None,
+            session_idle_hours: 12,
+            session_max_hours: 7 * 24,
         }
     }
 }
@@ -272,6 +280,21 @@ impl Config {
             }
             c.metrics_token = Some(SecretString::from(v));
         }
+        if let Some(v) = var("MAJLIS_SESSION_IDLE_HOURS") {
+            c.session_idle_hours = parse_number("MAJLIS_SESSION_IDLE_HOURS", &v, 1, 8760)?;
+        }
+        if let Some(v) = var("MAJLIS_SESSION_MAX_HOURS") {
+            c.session_max_hours = parse_number("MAJLIS_SESSION_MAX_HOURS", &v, 1, 8760)?;
+        }
+        if c.session_max_hours < c.session_idle_hours {
+            return Err(err(
+                "MAJLIS_SESSION_MAX_HOURS",
+                format!(
+                    "must be at least MAJLIS_SESSION_IDLE_HOURS ({})",
+                    c.session_idle_hours
+                ),
+            ));
+        }
         Ok(c)
     }
 
@@ -301,6 +324,13 @@ mod tests {
         assert!(c.database_url.is_none());
         assert_eq!(c.max_body_chars, 5000);
         assert_eq!(c.max_request_bytes, 65536);
+        assert_eq!((c.session_idle_hours, c.session_max_hours), (12, 168));
+        let c = cfg(&[
+            ("MAJLIS_SESSION_IDLE_HOURS", "2"),
+            ("MAJLIS_SESSION_MAX_HOURS", "48"),
+        ])
+        .unwrap();
+        assert_eq!((c.session_idle_hours, c.session_max_hours), (2, 48));
     }
 
     #[test]
@@ -317,6 +347,8 @@ mod tests {
             ("DATABASE_READ_URL", "postgres://replica/db"),
             ("MAJLIS_PUBLIC_MAX_AGE", "-1"),
             ("MAJLIS_METRICS_TOKEN", "short"),
+            ("MAJLIS_SESSION_IDLE_HOURS", "0"),
+            ("MAJLIS_SESSION_MAX_HOURS", "2"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.variable, k);

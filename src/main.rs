@@ -66,7 +66,8 @@ enum Command {
 #[derive(Subcommand)]
 enum ModeratorCommand {
     /// Create an account. The password is read from MAJLIS_PASSWORD, else
-    /// from the first line of standard input (never from an argument).
+    /// typed at the terminal without echo, else from the first line of
+    /// standard input (never from an argument).
     Create {
         #[arg(long)]
         email: String,
@@ -163,7 +164,8 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `MAJLIS_PASSWORD`, else the first line of standard input.
+/// `MAJLIS_PASSWORD`; else, at a terminal, typed without echo; else the
+/// first line of standard input.
 fn read_password() -> Result<SecretString, String> {
     if let Ok(pw) = std::env::var("MAJLIS_PASSWORD")
         && !pw.is_empty()
@@ -171,15 +173,17 @@ fn read_password() -> Result<SecretString, String> {
         return Ok(SecretString::from(pw));
     }
     let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        say("Password (it will be shown as you type; prefer MAJLIS_PASSWORD or a pipe):");
-    }
-    let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-    let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+    let pw = if stdin.is_terminal() {
+        rpassword::prompt_password("Password (not shown): ")
+            .map_err(|e| format!("cannot read the password from the terminal: {e}"))?
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
     if pw.is_empty() {
         return Err("no password: set MAJLIS_PASSWORD or pipe it on standard input".to_owned());
     }

@@ -269,10 +269,15 @@ pub fn comments_closed(
             && now - article_created > chrono::Duration::days(i64::from(close_after_days)))
 }
 
-/// Flood control: at most `flood_max_comments` per IP and per email within
-/// `flood_interval_seconds`, counted in Postgres so every instance agrees.
+/// Flood control: at most `flood_max_comments` per IP (IPv6: per /64) and
+/// per email within `flood_interval_seconds`, counted in Postgres so every
+/// instance agrees. Runs inside the submission's transaction: the counters
+/// stay locked until it ends, and a refused or failed submission rolls
+/// its takes back, so only stored comments use the allowance and a client
+/// that waits `Retry-After` gets through.
 async fn check_flood(
-    state: &AppState,
+    conn: &mut sqlx::PgConnection,
+    secret: &[u8],
     s: &ModerationSettings,
     new: &NewComment,
     meta: &RequestMeta,
@@ -281,20 +286,30 @@ async fn check_flood(
         return Ok(());
     }
     let window = i64::from(s.flood_interval_seconds);
+    // Always in this order (email, then address), so two submissions
+    // never wait on each other's counters in a cycle.
     let mut keys = vec![db::rate_limits::key(
+        secret,
         "flood:email",
         &new.author_email.as_str().to_lowercase(),
     )];
     if let Some(ip) = meta.ip {
-        keys.push(db::rate_limits::key("flood:ip", &ip.to_string()));
+        keys.push(db::rate_limits::key(
+            secret,
+            "flood:ip",
+            &crate::client_ip::throttle_subject(ip),
+        ));
     }
-    let mut conn = state.pool.acquire().await?;
-    let mut hits = Vec::with_capacity(keys.len());
+    // Every key is asked, so the answer names the longest wait (the
+    // takes of a refused submission are rolled back with it).
+    let mut wait = None;
     for key in &keys {
-        hits.push(db::rate_limits::hit(&mut conn, key, window).await?);
+        let taken = db::rate_limits::take(conn, key, s.flood_max_comments, window).await?;
+        if let db::rate_limits::Take::Refused { retry_after } = taken {
+            wait = wait.max(Some(retry_after));
+        }
     }
-    let limit = i32::try_from(s.flood_max_comments).unwrap_or(i32::MAX);
-    match db::rate_limits::longest_wait(&hits, limit) {
+    match wait {
         Some(secs) => Err(ApiError::rate_limited(secs)),
         None => Ok(()),
     }
@@ -320,7 +335,6 @@ pub async fn submit(
 ) -> Result<db::comments::CommentRow, ApiError> {
     let snap = state.settings.current(&state.pool).await?;
     let settings = &snap.settings;
-    check_flood(state, settings, new, meta).await?;
 
     let body = new.body.as_str();
     let email = new.author_email.as_str();
@@ -329,6 +343,7 @@ pub async fn submit(
     let now = Utc::now();
 
     let mut tx = state.pool.begin().await?;
+    check_flood(&mut tx, &state.secret, settings, new, meta).await?;
     let article = db::articles::upsert_for_comment(
         &mut tx,
         new.article_id.as_str(),

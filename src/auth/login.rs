@@ -1,29 +1,23 @@
 //! The login use case. Wrong email and wrong password get the same 401 in
 //! the same time (unknown emails are verified against a dummy hash), and
-//! attempts are counted per account and per IP before the password is
-//! checked, so the limit holds however many servers share the database.
+//! attempts are counted per address and per account before the password
+//! is checked (`throttle` has the policy), so the limits hold however many
+//! servers share the database.
 
-use crate::auth::{password, throttle, token};
+use crate::auth::throttle::{self, ThrottleKeys};
+use crate::auth::{password, token};
 use crate::db;
 use crate::db::audit::{LoginFailure, NewAuditEvent};
 use crate::db::moderators::{Credentials, ModeratorRow};
+use crate::db::rate_limits::Take;
 use crate::domain::ModeratorEmail;
 use crate::error::{ApiError, ErrorCode};
 use crate::startup::AppState;
 use crate::telemetry::spawn_blocking_in_span;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
+use sqlx::PgConnection;
 use std::net::IpAddr;
-
-/// The throttle keys of an attempt: hashed, so unknown emails are
-/// throttled alike and no address or IP is stored in clear.
-pub fn throttle_keys(email: &ModeratorEmail, ip: Option<IpAddr>) -> [String; 2] {
-    let ip = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    [
-        db::rate_limits::key("login:account", email.as_str()),
-        db::rate_limits::key("login:ip", &ip),
-    ]
-}
 
 pub struct LoggedIn {
     pub token: SecretString,
@@ -49,16 +43,15 @@ pub async fn login(
     ip: Option<IpAddr>,
 ) -> Result<LoggedIn, ApiError> {
     let span = tracing::Span::current();
-    let [account_key, ip_key] = throttle_keys(email, ip);
+    let keys = ThrottleKeys::new(&state.secret, email, ip);
     let mut conn = state.pool.acquire().await?;
-    let hits = [
-        db::rate_limits::hit(&mut conn, &account_key, throttle::WINDOW_SECS).await?,
-        db::rate_limits::hit(&mut conn, &ip_key, throttle::WINDOW_SECS).await?,
-    ];
-    if let Some(wait) = db::rate_limits::longest_wait(&hits, throttle::LIMIT) {
-        span.record("outcome", "throttled");
-        return Err(ApiError::rate_limited(wait));
-    }
+    let familiar = match admit(&mut conn, &keys).await? {
+        Admission::Check { familiar } => familiar,
+        Admission::Wait(secs) => {
+            span.record("outcome", "throttled");
+            return Err(ApiError::rate_limited(secs));
+        }
+    };
     let creds = db::moderators::fetch_credentials(&mut conn, email.as_str()).await?;
     drop(conn);
     let stored = creds.as_ref().map_or_else(
@@ -83,11 +76,16 @@ pub async fn login(
     };
     let id = creds.moderator.id;
     span.record("moderator_id", id).record("outcome", "ok");
-    db::rate_limits::clear(&mut tx, &account_key).await?;
-    db::rate_limits::give_back(&mut tx, &ip_key).await?;
+    db::rate_limits::give_back(&mut tx, &keys.address).await?;
+    if !familiar {
+        db::rate_limits::give_back_paced(&mut tx, &keys.account, throttle::ACCOUNT_INTERVAL_SECS)
+            .await?;
+    }
+    db::rate_limits::remember(&mut tx, &keys.familiar, throttle::FAMILIAR_SECS).await?;
     let token = token::generate();
-    let expires_at = db::sessions::insert(&mut tx, &token::digest(&token), id).await?;
-    db::sessions::delete_expired(&mut tx).await?;
+    let lifetime = crate::auth::session_lifetime(&state.config);
+    let expires_at = db::sessions::insert(&mut tx, &token::digest(&token), id, lifetime).await?;
+    db::sessions::delete_expired(&mut tx, lifetime).await?;
     db::audit::insert(&mut tx, &NewAuditEvent::login_succeeded(id)).await?;
     tx.commit().await?;
 
@@ -99,6 +97,47 @@ pub async fn login(
         expires_at,
         moderator: creds.moderator,
     })
+}
+
+enum Admission {
+    /// The password may be checked; `familiar`: the account logged in
+    /// from this network lately (the account budget was not used).
+    Check { familiar: bool },
+    /// Refused for this many seconds; no counter changed.
+    Wait(u64),
+}
+
+/// Counts an attempt against the address's window and, from a network
+/// this account has not logged in from lately, the account's paced budget.
+async fn admit(conn: &mut PgConnection, keys: &ThrottleKeys) -> Result<Admission, ApiError> {
+    let familiar = db::rate_limits::is_remembered(conn, &keys.familiar).await?;
+    let address = db::rate_limits::take(
+        conn,
+        &keys.address,
+        throttle::ADDRESS_LIMIT,
+        throttle::ADDRESS_WINDOW_SECS,
+    )
+    .await?;
+    if let Take::Refused { retry_after } = address {
+        return Ok(Admission::Wait(retry_after));
+    }
+    if familiar {
+        return Ok(Admission::Check { familiar });
+    }
+    let account = db::rate_limits::pace(
+        conn,
+        &keys.account,
+        throttle::ACCOUNT_INTERVAL_SECS,
+        throttle::ACCOUNT_BURST,
+    )
+    .await?;
+    match account {
+        Take::Taken => Ok(Admission::Check { familiar }),
+        Take::Refused { retry_after } => {
+            db::rate_limits::give_back(conn, &keys.address).await?;
+            Ok(Admission::Wait(retry_after))
+        }
+    }
 }
 
 /// Replaces a hash made with weaker parameters. A failure here only means
@@ -121,21 +160,5 @@ async fn rehash(state: &AppState, id: i64, old: &str, password: SecretString) {
             "password re-hashed with current parameters"
         ),
         Err(e) => tracing::warn!(moderator_id = id, error = %e, "re-hashing a password failed"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn throttle_keys_hide_the_email_and_the_ip() {
-        let e = ModeratorEmail::parse("Editor@News.Example").unwrap();
-        let [account, ip] = throttle_keys(&e, Some("203.0.113.9".parse().unwrap()));
-        assert!(account.starts_with("login:account:") && !account.contains("editor"));
-        assert!(ip.starts_with("login:ip:") && !ip.contains("203.0.113.9"));
-        let same = ModeratorEmail::parse("editor@news.example").unwrap();
-        assert_eq!(throttle_keys(&same, None)[0], account);
-        assert_ne!(throttle_keys(&same, None)[1], ip);
     }
 }

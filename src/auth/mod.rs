@@ -40,6 +40,14 @@ impl Session {
     }
 }
 
+/// How long sessions live, from the configuration.
+pub fn session_lifetime(config: &crate::config::Config) -> db::sessions::Lifetime {
+    db::sessions::Lifetime {
+        idle_hours: config.session_idle_hours,
+        max_hours: config.session_max_hours,
+    }
+}
+
 /// The bearer token of a request, if it has the shape of one.
 pub fn bearer_token(req: &HttpRequest) -> Option<SecretString> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -68,7 +76,8 @@ async fn session_of(req: HttpRequest) -> Result<Option<Session>, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
     let token_hash = token::digest(&token);
     let mut conn = state.pool.acquire().await?;
-    let owner = db::sessions::authenticate(&mut conn, &token_hash).await?;
+    let owner =
+        db::sessions::authenticate(&mut conn, &token_hash, session_lifetime(&state.config)).await?;
     Ok(owner.map(|o| Session {
         moderator_id: o.moderator_id,
         role: o.role.0,

@@ -1,11 +1,36 @@
-//! Sessions: bearer tokens stored as SHA-256 digests, with a sliding expiry.
+//! Sessions: bearer tokens stored as SHA-256 digests, with a sliding expiry
+//! that never passes an absolute one counted from the login.
 
 use crate::db::moderators::RoleColumn;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-/// How long a session lives without use.
-pub const IDLE_HOURS: i32 = 12;
+/// How long sessions live: `idle_hours` after their last use (sliding),
+/// and never more than `max_hours` after the login, however busy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetime {
+    pub idle_hours: u32,
+    pub max_hours: u32,
+}
+
+impl Default for Lifetime {
+    fn default() -> Self {
+        Lifetime {
+            idle_hours: 12,
+            max_hours: 7 * 24,
+        }
+    }
+}
+
+impl Lifetime {
+    fn idle(self) -> f64 {
+        f64::from(self.idle_hours) * 3600.0
+    }
+
+    fn max(self) -> f64 {
+        f64::from(self.max_hours) * 3600.0
+    }
+}
 /// `last_seen_at`/`expires_at` are refreshed at most this often, so most
 /// requests only read.
 pub const TOUCH_EVERY_SECS: i32 = 60;
@@ -14,14 +39,16 @@ pub async fn insert(
     conn: &mut PgConnection,
     token_hash: &[u8],
     moderator_id: i64,
+    lifetime: Lifetime,
 ) -> Result<DateTime<Utc>, sqlx::Error> {
     sqlx::query_scalar(
         "insert into sessions (token_hash, moderator_id, expires_at)
-         values ($1, $2, now() + make_interval(hours => $3)) returning expires_at",
+         values ($1, $2, now() + make_interval(secs => least($3, $4))) returning expires_at",
     )
     .bind(token_hash)
     .bind(moderator_id)
-    .bind(IDLE_HOURS)
+    .bind(lifetime.idle())
+    .bind(lifetime.max())
     .fetch_one(conn)
     .await
 }
@@ -36,30 +63,39 @@ pub struct SessionOwner {
 }
 
 /// The owner of an unexpired session of an enabled account, sliding the
-/// expiry forward (at most once a minute).
+/// expiry forward (at most once a minute) but never past the session's
+/// absolute end (`created_at` plus the maximum lifetime; checked here too,
+/// so lowering the maximum ends older sessions at once).
 pub async fn authenticate(
     conn: &mut PgConnection,
     token_hash: &[u8],
+    lifetime: Lifetime,
 ) -> Result<Option<SessionOwner>, sqlx::Error> {
     sqlx::query_as(
         "with live as (
-            select s.token_hash, s.moderator_id, m.role, s.expires_at, s.last_seen_at
+            select s.token_hash, s.moderator_id, m.role, s.expires_at, s.last_seen_at,
+                   s.created_at + make_interval(secs => $4) as ends_at
             from sessions s join moderators m on m.id = s.moderator_id
-            where s.token_hash = $1 and s.expires_at > now() and not m.disabled
+            where s.token_hash = $1 and s.expires_at > now()
+              and s.created_at + make_interval(secs => $4) > now()
+              and not m.disabled
          ), touched as (
             update sessions s
-               set last_seen_at = now(), expires_at = now() + make_interval(hours => $2)
+               set last_seen_at = now(),
+                   expires_at = least(now() + make_interval(secs => $2), live.ends_at)
               from live
              where s.token_hash = live.token_hash
                and live.last_seen_at < now() - make_interval(secs => $3)
             returning s.expires_at
          )
-         select moderator_id, role, coalesce((select expires_at from touched), expires_at) as expires_at
+         select moderator_id, role,
+                least(coalesce((select expires_at from touched), expires_at), ends_at) as expires_at
          from live",
     )
     .bind(token_hash)
-    .bind(IDLE_HOURS)
+    .bind(lifetime.idle())
     .bind(f64::from(TOUCH_EVERY_SECS))
+    .bind(lifetime.max())
     .fetch_optional(conn)
     .await
 }
@@ -83,11 +119,20 @@ pub async fn delete_for_moderator(
     Ok(r.rows_affected())
 }
 
-/// Housekeeping on login: forgets sessions that expired a day ago or more.
-pub async fn delete_expired(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query("delete from sessions where expires_at < now() - interval '1 day'")
-        .execute(conn)
-        .await?;
+/// Housekeeping on login: forgets sessions that ended (idle or past their
+/// absolute lifetime) a day ago or more.
+pub async fn delete_expired(
+    conn: &mut PgConnection,
+    lifetime: Lifetime,
+) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "delete from sessions
+          where expires_at < now() - interval '1 day'
+             or created_at + make_interval(secs => $1) < now() - interval '1 day'",
+    )
+    .bind(lifetime.max())
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected())
 }
 

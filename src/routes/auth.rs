@@ -20,7 +20,9 @@ use serde::Serialize;
 pub struct LoginResponse<'a> {
     /// Send as `Authorization: Bearer <token>`.
     token: &'a str,
-    /// Sessions last 12 hours after their last use (sliding).
+    /// Sessions last 12 hours after their last use (sliding;
+    /// `MAJLIS_SESSION_IDLE_HOURS`) and at most 7 days after the login
+    /// (`MAJLIS_SESSION_MAX_HOURS`).
     #[serde(serialize_with = "rfc3339")]
     expires_at: DateTime<Utc>,
     moderator: ModeratorSummary,
@@ -38,8 +40,13 @@ pub struct LoginRequest {
 /// Log in.
 ///
 /// A wrong email and a wrong password get the same 401
-/// `invalid_credentials`. After 5 failed attempts within 15 minutes for
-/// one account, or from one IP, logins answer 429 with `Retry-After`.
+/// `invalid_credentials`. Attempts are limited per address (5 within 15
+/// minutes; IPv6 per /64) and per account from networks that have not
+/// logged in to it lately (10 at once, then one every 3 minutes); over a
+/// limit, logins answer 429 with `Retry-After`, and a refused attempt
+/// counts for nothing, so waiting `Retry-After` is enough. Failures from
+/// other addresses never block a network the account logged in from in
+/// the last 30 days.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",

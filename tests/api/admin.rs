@@ -372,3 +372,146 @@ async fn the_cli_creates_an_admin_and_refuses_weak_passwords() {
     assert!(child.wait().unwrap().success());
     assert_eq!(app.login("desk@news.example", PASSWORD).await.status(), 200);
 }
+
+/// Runs `majlis <args>` on the test database with `stdin` piped in.
+fn run_cli(
+    app: &TestApp,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_majlis"));
+    cmd.args(args)
+        .env("DATABASE_URL", database_url(app))
+        .env_remove("MAJLIS_PRIVACY_EMAIL")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_reads_a_privacy_email_from_stdin_or_the_environment_not_argv() {
+    let app = TestApp::spawn().await;
+    let email = "Erase.Me@Example.org";
+    for body in ["first words", "second words"] {
+        app.seed_comment(&SeedComment {
+            author_email: email,
+            body,
+            ..SeedComment::default()
+        })
+        .await;
+    }
+    // Export, the email in the environment.
+    let out = run_cli(
+        &app,
+        &["privacy", "export"],
+        &[("MAJLIS_PRIVACY_EMAIL", email)],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let person: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(person["summary"]["comments"], 2);
+
+    // Erase, the email on standard input.
+    let out = run_cli(&app, &["privacy", "erase"], &[], &format!("{email}\n"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left: i64 =
+        sqlx::query_scalar("select count(*) from comments where lower(author_email) = lower($1)")
+            .bind(email)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.to_lowercase().contains("erase.me"), "{stderr}");
+
+    // Nothing to read: a clear refusal, no database work.
+    let out = run_cli(&app, &["privacy", "erase"], &[], "");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("MAJLIS_PRIVACY_EMAIL"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_cli_reads_a_password_typed_at_a_terminal_without_echo() {
+    use std::io::{Read, Write};
+    let app = TestApp::spawn().await;
+    let bin = env!("CARGO_BIN_EXE_majlis");
+    // `script` (util-linux) runs the command on a pseudo-terminal: what
+    // the terminal would show comes back on its standard output.
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{bin} moderator create --email typed@news.example"),
+            "/dev/null",
+        ])
+        .env("DATABASE_URL", database_url(&app))
+        .env_remove("MAJLIS_PASSWORD")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (prompted, prompt) = std::sync::mpsc::channel();
+    let screen = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&seen).contains("Password") {
+                let _ = prompted.send(());
+            }
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    // Type once the prompt is shown (and echo turned off right after it).
+    prompt
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a password prompt");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stdin.write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    let screen = screen.join().unwrap();
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("Password"), "{screen}");
+    assert!(
+        !screen.contains(PASSWORD),
+        "the password was echoed: {screen}"
+    );
+    assert_eq!(
+        app.login("typed@news.example", PASSWORD).await.status(),
+        200
+    );
+}

@@ -319,25 +319,330 @@ async fn failures_from_one_ip_are_throttled_across_accounts() {
 }
 
 #[tokio::test]
-async fn a_good_login_clears_the_account_counter() {
+async fn a_good_login_gives_its_attempt_back_and_makes_the_network_familiar() {
     let app = TestApp::spawn().await;
     app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
     for _ in 0..2 {
         assert_eq!(fail_login(&app, EMAIL).await.status(), 401);
     }
     assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
-    let attempts: i32 =
-        sqlx::query_scalar("select hits from rate_limits where key like 'login:ip:%'")
+    let hits = |kind: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>("select hits from rate_limits where key like $1")
+                .bind(format!("login:{kind}:%"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(hits("ip").await, 2, "the good login gave its attempt back");
+    assert_eq!(hits("account").await, 2, "and its share of the account's");
+    assert_eq!(hits("known").await, 1, "the network is now familiar");
+}
+
+/// A login through a trusted proxy, as if from `ip`.
+async fn login_from(app: &TestApp, email: &str, password: &str, ip: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", ip)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn retry_after(resp: &reqwest::Response) -> u64 {
+    resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn behind_a_proxy() -> TestApp {
+    TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()]).await
+}
+
+/// Password checks made so far (each failed one is audited).
+async fn password_checks(app: &TestApp) -> usize {
+    audit_actions(app)
+        .await
+        .iter()
+        .filter(|(a, _, _)| a == "auth.login_failed")
+        .count()
+}
+
+#[tokio::test]
+async fn failures_from_six_other_addresses_do_not_lock_the_owner_out() {
+    let app = behind_a_proxy().await;
+    app.seed_moderator(EMAIL, "admin", PASSWORD).await;
+    for i in 1..=6 {
+        let resp = login_from(
+            &app,
+            EMAIL,
+            "a wrong guess at it",
+            &format!("198.51.100.{i}"),
+        )
+        .await;
+        assert_eq!(resp.status(), 401, "guess {i}");
+    }
+    let resp = login_from(&app, EMAIL, PASSWORD, "203.0.113.50").await;
+    assert_eq!(resp.status(), 200, "the owner from a fresh address gets in");
+}
+
+#[tokio::test]
+async fn distributed_guessing_is_paced_per_account_and_the_owner_still_gets_in() {
+    use majlis::auth::throttle::{ACCOUNT_BURST, ACCOUNT_INTERVAL_SECS, max_checks_per_hour};
+    let app = behind_a_proxy().await;
+    app.seed_moderator(EMAIL, "admin", PASSWORD).await;
+    // The owner's usual place: a good login there last week.
+    let office = "192.0.2.10";
+    assert_eq!(
+        login_from(&app, EMAIL, PASSWORD, office).await.status(),
+        200
+    );
+
+    // 60 guesses, each from its own address.
+    let mut refused = Vec::new();
+    for i in 1..=60 {
+        let resp = login_from(
+            &app,
+            EMAIL,
+            "guess",
+            &format!("198.51.{}.{}", i / 200, i % 200 + 1),
+        )
+        .await;
+        match resp.status().as_u16() {
+            401 => {}
+            429 => refused.push(retry_after(&resp)),
+            other => panic!("guess {i}: {other}"),
+        }
+    }
+    let checked = password_checks(&app).await;
+    assert_eq!(checked, ACCOUNT_BURST as usize, "a burst, then pacing");
+    assert_eq!(refused.len(), 60 - checked);
+    assert!(
+        refused
+            .iter()
+            .all(|r| (1..=ACCOUNT_INTERVAL_SECS as u64).contains(r)),
+        "a refused address waits minutes at most: {refused:?}"
+    );
+    assert!(max_checks_per_hour() <= 36);
+
+    // The owner at the office is not held up by any of it...
+    assert_eq!(
+        login_from(&app, EMAIL, PASSWORD, office).await.status(),
+        200
+    );
+    // ...and from a new place waits one interval at most, then gets in.
+    let resp = login_from(&app, EMAIL, PASSWORD, "203.0.113.77").await;
+    assert_eq!(resp.status(), 429);
+    let wait = retry_after(&resp);
+    assert!((1..=ACCOUNT_INTERVAL_SECS as u64).contains(&wait), "{wait}");
+    sqlx::query(
+        "update rate_limits set expires_at = expires_at - make_interval(secs => $1)
+         where key like 'login:account:%'",
+    )
+    .bind(wait as f64)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        login_from(&app, EMAIL, PASSWORD, "203.0.113.77")
+            .await
+            .status(),
+        200,
+        "waiting Retry-After is enough"
+    );
+
+    // An hour of guessing at full speed: time moves on one interval at a
+    // time, and every address tries at once each time.
+    let before = password_checks(&app).await;
+    for step in 0..(3600 / ACCOUNT_INTERVAL_SECS) {
+        sqlx::query(
+            "update rate_limits set expires_at = expires_at - make_interval(secs => $1)
+             where key like 'login:account:%'",
+        )
+        .bind(ACCOUNT_INTERVAL_SECS as f64)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+        for i in 0..3 {
+            let ip = format!("198.18.{step}.{i}");
+            let status = login_from(&app, EMAIL, "guess", &ip).await.status();
+            assert!(status == 401 || status == 429, "{status}");
+        }
+    }
+    // One check per interval (plus the one the owner's success gave back).
+    let in_the_hour = password_checks(&app).await - before;
+    assert!(
+        in_the_hour as u64 <= 3600 / ACCOUNT_INTERVAL_SECS as u64 + 1,
+        "{in_the_hour} checks in an hour"
+    );
+    assert!(in_the_hour as u64 <= max_checks_per_hour());
+}
+
+#[tokio::test]
+async fn ipv6_addresses_in_one_64_share_the_login_counter() {
+    let app = behind_a_proxy().await;
+    for i in 1..=5 {
+        let resp = login_from(
+            &app,
+            &format!("guess{i}@news.example"),
+            "guess",
+            &format!("2001:db8:1:2::{i}"),
+        )
+        .await;
+        assert_eq!(resp.status(), 401, "guess {i}");
+    }
+    let same_64 = login_from(
+        &app,
+        "other@news.example",
+        "guess",
+        "2001:db8:1:2:ffff:1:2:3",
+    )
+    .await;
+    assert_eq!(same_64.status(), 429, "another address of the same /64");
+    let other_64 = login_from(&app, "other@news.example", "guess", "2001:db8:1:3::1").await;
+    assert_eq!(
+        other_64.status(),
+        401,
+        "a neighbouring /64 is another client"
+    );
+    // Refused attempts consumed nothing: the window ends and it is open.
+    let hits: i32 =
+        sqlx::query_scalar("select max(hits) from rate_limits where key like 'login:ip:%'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!(attempts, 2, "the good login gave its attempt back");
-    let account: i64 =
-        sqlx::query_scalar("select count(*) from rate_limits where key like 'login:account:%'")
-            .fetch_one(&app.pool)
+    assert_eq!(hits, 5);
+}
+
+#[tokio::test]
+async fn rate_limit_keys_are_keyed_with_the_instance_secret() {
+    use majlis::db::rate_limits::key;
+    let secret = crate::harness::TEST_SECRET.as_bytes();
+    let app = behind_a_proxy().await;
+    assert_eq!(
+        login_from(&app, EMAIL, "guess", "203.0.113.9")
+            .await
+            .status(),
+        401
+    );
+    let stored: Vec<String> =
+        sqlx::query_scalar("select key from rate_limits where key like 'login:ip:%'")
+            .fetch_all(&app.pool)
             .await
             .unwrap();
-    assert_eq!(account, 0);
+    assert_eq!(stored, vec![key(secret, "login:ip", "203.0.113.9")]);
+    // Not the plain hash of earlier versions (reversible for IPv4 by
+    // trying every address).
+    let plain = Sha256::digest("login:ip\u{0}203.0.113.9".as_bytes());
+    assert_ne!(stored[0], format!("login:ip:{}", hex::encode(&plain[..16])));
+    assert!(!stored[0].contains("203.0.113.9"));
+
+    // Another secret, other keys.
+    let other_secret = "another-secret-another-secret-another-01";
+    let other = TestApp::spawn_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        c.secret = Some(secrecy::SecretString::from(other_secret));
+    })
+    .await;
+    assert_eq!(
+        login_from(&other, EMAIL, "guess", "203.0.113.9")
+            .await
+            .status(),
+        401
+    );
+    let rotated: String =
+        sqlx::query_scalar("select key from rate_limits where key like 'login:ip:%'")
+            .fetch_one(&other.pool)
+            .await
+            .unwrap();
+    assert_ne!(rotated, stored[0]);
+    assert_eq!(
+        rotated,
+        key(other_secret.as_bytes(), "login:ip", "203.0.113.9")
+    );
+}
+
+#[tokio::test]
+async fn a_session_used_continuously_still_ends_at_its_absolute_lifetime() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.login_as("moderator").await;
+    let counts = || async {
+        app.authed(Method::GET, "/api/v1/moderation/counts", &token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    // Logged in almost 7 days ago and used all along (last use 2 minutes ago).
+    sqlx::query(
+        "update sessions set created_at = now() - interval '167 hours',
+                             last_seen_at = now() - interval '2 minutes',
+                             expires_at = now() + interval '11 hours'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(counts().await, 200);
+    let hours: f64 = sqlx::query_scalar(
+        "select extract(epoch from expires_at - now())::float8 / 3600 from sessions",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(hours <= 1.01, "the sliding expiry stops at 7 days: {hours}");
+    // Past 7 days it ends, though its idle expiry is hours away.
+    sqlx::query(
+        "update sessions set created_at = now() - interval '168 hours 1 second',
+                             last_seen_at = now(), expires_at = now() + interval '11 hours'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(counts().await, 401);
+}
+
+#[tokio::test]
+async fn session_lifetimes_are_configurable() {
+    let app = TestApp::spawn_with(|c| {
+        c.session_idle_hours = 2;
+        c.session_max_hours = 24;
+    })
+    .await;
+    app.seed_moderator(EMAIL, "moderator", PASSWORD).await;
+    let v = json(app.login(EMAIL, PASSWORD).await).await;
+    let expires: chrono::DateTime<chrono::Utc> = v["expires_at"].as_str().unwrap().parse().unwrap();
+    let hours = (expires - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((1.9..=2.1).contains(&hours), "{hours}");
+    sqlx::query("update sessions set created_at = now() - interval '25 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = app
+        .authed(
+            Method::GET,
+            "/api/v1/moderation/counts",
+            v["token"].as_str().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    // A day after its end, the next login's housekeeping forgets it.
+    sqlx::query("update sessions set created_at = now() - interval '49 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.login(EMAIL, PASSWORD).await.status(), 200);
+    let left: i64 = sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1, "only the new session");
 }
 
 #[tokio::test]

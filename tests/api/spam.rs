@@ -178,6 +178,92 @@ async fn concurrent_floods_from_two_processes_let_exactly_one_through() {
     assert_eq!(codes, [201, 429]);
 }
 
+fn retry_after(resp: &reqwest::Response) -> u64 {
+    resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reader_who_waits_retry_after_gets_through() {
+    use std::time::Duration;
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 3, "flood_max_comments": 1}),
+    )
+    .await;
+    let mut first = comment("a1", "the first comment from this address");
+    first["author_email"] = json!("first@example.org");
+    assert_eq!(app.post_json(&first).await.status(), 201);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // Someone else at the same address is refused, waits exactly
+    // Retry-After, and gets through (the refusal took nothing from their
+    // email's allowance).
+    let mut polite = comment("a1", "a polite reader's comment");
+    polite["author_email"] = json!("polite@example.org");
+    let resp = app.post_json(&polite).await;
+    assert_eq!(resp.status(), 429);
+    let wait = retry_after(&resp);
+    assert!((1..=3).contains(&wait), "{wait}");
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let resp = app.post_json(&polite).await;
+    assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+
+    // A third keeps retrying during the window, refused each time, then
+    // waits the last Retry-After and gets through.
+    let mut eager = comment("a1", "an eager reader's comment");
+    eager["author_email"] = json!("eager@example.org");
+    let mut wait = 0;
+    for _ in 0..3 {
+        let resp = app.post_json(&eager).await;
+        assert_eq!(resp.status(), 429);
+        wait = retry_after(&resp);
+        assert!((1..=3).contains(&wait), "{wait}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let resp = app.post_json(&eager).await;
+    assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+    let stored: i64 = sqlx::query_scalar("select count(*) from comments")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+}
+
+#[tokio::test]
+async fn ipv6_addresses_in_one_64_share_the_flood_counter() {
+    let app = TestApp::spawn_full(
+        |c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()],
+        json!({"flood_interval_seconds": 60, "flood_max_comments": 1}),
+    )
+    .await;
+    let post_from = |ip: &'static str, email: &'static str| {
+        let mut c = comment("a1", &format!("a comment from {email}"));
+        c["author_email"] = json!(email);
+        let req = app
+            .client
+            .post(app.url("/api/v1/comments"))
+            .header("X-Forwarded-For", ip)
+            .json(&c);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post_from("2001:db8:1:2::1", "one@example.org").await, 201);
+    assert_eq!(
+        post_from("2001:db8:1:2:abcd::99", "two@example.org").await,
+        429,
+        "another address of the same /64"
+    );
+    assert_eq!(
+        post_from("2001:db8:1:3::1", "three@example.org").await,
+        201,
+        "a neighbouring /64 is another client"
+    );
+}
+
 #[tokio::test]
 async fn articles_close_after_the_configured_days() {
     let app = TestApp::spawn_full(

@@ -150,17 +150,22 @@ pub async fn fresh_database() -> PgConnectOptions {
     server.admin.clone().database(&name)
 }
 
-/// Everything the servers of this test process logged (JSON lines, debug
-/// level), for tests that check what never appears in logs. With
-/// `TEST_LOG=1` the logs go to stderr instead.
+/// Everything the servers of this test process logged (debug level), for
+/// tests that check what never appears in logs: JSON lines, or with
+/// `TEST_LOG=1` human lines, also copied to stderr.
 pub static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
 
-struct LogSink;
+struct LogSink {
+    to_stderr: bool,
+}
 
 impl std::io::Write for LogSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if let Ok(mut l) = LOGS.lock() {
             l.extend_from_slice(buf);
+        }
+        if self.to_stderr {
+            std::io::stderr().write_all(buf)?;
         }
         Ok(buf.len())
     }
@@ -172,15 +177,17 @@ impl std::io::Write for LogSink {
 fn capture_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        if std::env::var("TEST_LOG").is_ok() {
-            majlis::telemetry::init(majlis::config::LogFormat::Human);
+        let to_stderr = std::env::var("TEST_LOG").is_ok();
+        let format = if to_stderr {
+            majlis::config::LogFormat::Human
         } else {
-            majlis::telemetry::init_with(
-                majlis::config::LogFormat::Json,
-                "debug,hyper=info,reqwest=info,h2=info,rustls=info,mio=info,actix_server=info",
-                || LogSink,
-            );
-        }
+            majlis::config::LogFormat::Json
+        };
+        majlis::telemetry::init_with(
+            format,
+            "debug,hyper=info,reqwest=info,h2=info,rustls=info,mio=info,actix_server=info",
+            move || LogSink { to_stderr },
+        );
     });
 }
 
