@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod caching;
+mod constraints;
 mod data_routes;
 mod export;
 mod harness;
