@@ -23,6 +23,7 @@ use crate::db::privacy::{PersonAuditEvent, TrainingRow};
 use crate::error::FieldCode;
 use crate::export::ExportRecord;
 use crate::i18n::{Lang, Msg};
+use crate::training::TrainingDelta;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -193,13 +194,16 @@ pub async fn erase_person(
     let locked = db::privacy::lock_comments_by_email(&mut tx, email.as_str()).await?;
     let ids: Vec<i64> = locked.iter().map(|(id, _)| *id).collect();
 
+    // Locks in the order of `crate::training`: comments (above), their
+    // articles, training rows, then tokens and corpus shards once.
+    let erased = db::privacy::anonymize(&mut tx, &ids, &lang.text(Msg::Anonymous)).await?;
     let training = db::privacy::training_of_comments(&mut tx, &ids).await?;
+    let mut delta = TrainingDelta::default();
     for t in &training {
-        db::spam::adjust_tokens(&mut tx, &t.tokens, t.trained_as == "spam", -1).await?;
+        delta.add(t.comment_id, &t.tokens, t.trained_as == "spam", -1);
     }
     let untrained = db::privacy::delete_training(&mut tx, &ids).await?;
-
-    let erased = db::privacy::anonymize(&mut tx, &ids, &lang.text(Msg::Anonymous)).await?;
+    db::spam::apply_delta(&mut tx, &delta).await?;
     for (id, status) in &locked {
         if let Ok(status) = status.parse() {
             db::audit::insert(

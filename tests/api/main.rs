@@ -19,3 +19,4 @@ mod replica;
 mod seed;
 mod spam;
 mod submit;
+mod training;
