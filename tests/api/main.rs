@@ -11,6 +11,7 @@ mod export;
 mod harness;
 mod import;
 mod listing;
+mod masking;
 mod moderation;
 mod observability;
 mod ops;

@@ -7,6 +7,7 @@ use crate::db::comments::CommentRow;
 use crate::db::moderation::StatusCounts;
 use crate::db::moderators::ModeratorRow;
 use crate::domain::{CommentStatus, Role};
+use crate::privacy::{self, PersonalData};
 use crate::routes::views::rfc3339;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -64,6 +65,24 @@ impl PrivateComment {
             version: row.version,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl PrivateComment {
+    /// The view as `who` may see it: with personal data masked, the email
+    /// and address keep a hint (`l***@example.com`, `192.0.2.x`) and the
+    /// user agent is left out.
+    pub fn visible_to(mut self, who: PersonalData) -> Self {
+        if who.is_masked() {
+            self.author_email = privacy::mask_email(&self.author_email);
+            self.ip = self
+                .ip
+                .as_deref()
+                .and_then(|ip| ip.parse().ok())
+                .map(privacy::mask_ip);
+            self.user_agent = None;
+        }
+        self
     }
 }
 
