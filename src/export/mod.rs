@@ -310,3 +310,55 @@ pub fn finished_event(
         }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+    use std::sync::Mutex;
+
+    type Seen = Arc<Mutex<Vec<(u64, bool)>>>;
+
+    fn chunks(progress: &ExportProgress, n: u64, fail: bool) -> Vec<Result<Bytes, ExportError>> {
+        progress.inner.1.fetch_add(n, Ordering::Relaxed);
+        let mut v: Vec<Result<Bytes, ExportError>> = (0..n).map(|_| Ok(Bytes::from("x"))).collect();
+        if fail {
+            v.push(Err(ExportError::Database(sqlx::Error::PoolClosed)));
+        }
+        v
+    }
+
+    fn watched(n: u64, fail: bool, seen: &Seen) -> impl Stream<Item = Result<Bytes, ExportError>> {
+        let progress = ExportProgress::default();
+        let items = chunks(&progress, n, fail);
+        let seen = seen.clone();
+        when_finished(
+            futures_util::stream::iter(items),
+            progress,
+            move |rows, done| {
+                seen.lock().unwrap().push((rows, done));
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn the_end_of_an_export_is_reported_once_with_its_rows() {
+        let seen = Seen::default();
+        let all: Vec<_> = watched(3, false, &seen).collect().await;
+        assert_eq!(all.len(), 3);
+        assert_eq!(*seen.lock().unwrap(), [(3, true)]);
+
+        // A client that goes away: the stream is dropped unfinished.
+        let seen = Seen::default();
+        let mut s = Box::pin(watched(3, false, &seen));
+        assert!(s.next().await.is_some());
+        assert!(seen.lock().unwrap().is_empty());
+        drop(s);
+        assert_eq!(*seen.lock().unwrap(), [(3, false)]);
+
+        // A failed read is not a complete export.
+        let seen = Seen::default();
+        let _: Vec<_> = watched(2, true, &seen).collect().await;
+        assert_eq!(*seen.lock().unwrap(), [(2, false)]);
+    }
+}
