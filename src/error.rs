@@ -440,6 +440,15 @@ impl ApiError {
             {
                 ApiError::db_unavailable(e)
             }
+            // Logged without the server's DETAIL, which for a constraint
+            // or a row error carries the row's values (emails, addresses).
+            sqlx::Error::Database(db) => ApiError::internal(anyhow::anyhow!(
+                "database error {}: {} (constraint {:?}, table {:?})",
+                db.code().as_deref().unwrap_or("?"),
+                db.message(),
+                db.constraint(),
+                db.table(),
+            )),
             _ => ApiError::internal(e),
         }
     }
@@ -540,6 +549,72 @@ mod tests {
             assert_eq!(constraint_error(name), Some(*code));
         }
         assert_eq!(constraint_error("settings_single_row"), None);
+    }
+
+    /// A database error as Postgres reports a constraint violation: the
+    /// row's values sit in the detail, which `Display` and `Debug` show.
+    #[derive(Debug)]
+    struct Violation {
+        constraint: &'static str,
+        detail: &'static str,
+    }
+
+    impl std::fmt::Display for Violation {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "violates {}: {}", self.constraint, self.detail)
+        }
+    }
+
+    impl std::error::Error for Violation {}
+
+    impl sqlx::error::DatabaseError for Violation {
+        fn message(&self) -> &str {
+            "new row violates a constraint"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed("23514"))
+        }
+        fn constraint(&self) -> Option<&str> {
+            Some(self.constraint)
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::CheckViolation
+        }
+    }
+
+    fn violation(constraint: &'static str) -> sqlx::Error {
+        sqlx::Error::Database(Box::new(Violation {
+            constraint,
+            detail: "Failing row contains (sara@example.com, 192.0.2.7)",
+        }))
+    }
+
+    #[test]
+    fn listed_constraints_answer_their_code_and_others_log_no_row_values() {
+        let e = ApiError::from(violation("comments_no_duplicate"));
+        assert_eq!(e.code, ErrorCode::DuplicateComment);
+        assert!(e.source.is_none());
+        assert_eq!(
+            ApiError::from(violation("moderators_email_key")).code,
+            ErrorCode::EmailTaken
+        );
+        let e = ApiError::from(violation("comments_status_check"));
+        assert_eq!(e.code, ErrorCode::Internal);
+        let logged = format!("{:?}", e.source.unwrap());
+        assert!(logged.contains("comments_status_check"), "{logged}");
+        assert!(
+            !logged.contains("sara@") && !logged.contains("192.0.2.7"),
+            "{logged}"
+        );
     }
 
     #[test]
