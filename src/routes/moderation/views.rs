@@ -97,7 +97,8 @@ pub struct AuditEvent {
     /// `comment.submitted`, `comment.status_changed`, `comment.edited`,
     /// `auth.login`, `auth.login_failed`, `auth.logout`, `moderator.created`,
     /// `moderator.updated`, `article.updated`, `settings.changed`,
-    /// `privacy.exported`, `privacy.erased`, ...
+    /// `privacy.exported`, `privacy.erased`, `export.started`,
+    /// `export.finished`, ...
     pub action: String,
     pub comment_id: Option<i64>,
     pub old_status: Option<String>,
