@@ -129,3 +129,37 @@ async fn concurrent_decisions_edits_and_erasures_sharing_tokens_never_fail_and_k
         "class totals disagree with the training"
     );
 }
+
+#[tokio::test]
+async fn replies_posted_while_their_parent_is_edited_never_deadlock() {
+    let app = TestApp::spawn().await;
+    let (moderator, _) = app.login_as("moderator").await;
+    let parent = app
+        .seed_comment(&SeedComment {
+            article_id: "thread",
+            status: "approved",
+            ..SeedComment::default()
+        })
+        .await;
+    let mut requests = Vec::new();
+    for n in 0..24 {
+        // A reply locks the article, then references its parent; an edit
+        // locks the parent, then bumps the article.
+        let mut reply = crate::harness::comment("thread", &format!("a reply, number {n}"));
+        reply["parent_id"] = json!(parent);
+        reply["author_email"] = json!(format!("replier{n}@example.org"));
+        requests.push(app.client.post(app.url("/api/v1/comments")).json(&reply));
+        requests.push(
+            app.authed(
+                Method::PATCH,
+                &format!("/api/v1/moderation/comments/{parent}"),
+                &moderator,
+            )
+            .json(&json!({"body": format!("the parent, edited {n} times")})),
+        );
+    }
+    let outcomes = all_at_once(requests).await;
+    for (status, body) in &outcomes {
+        assert!(*status == 200 || *status == 201, "{status} {body}");
+    }
+}
