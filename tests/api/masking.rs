@@ -216,3 +216,30 @@ async fn without_the_setting_moderators_see_personal_data_as_before() {
     let (_, csv) = text(&app, &moderator, "/api/v1/export/comments?format=csv").await;
     assert!(csv.contains("Layla.Reader@example.com") && csv.contains("192.0.2.55"));
 }
+
+#[tokio::test]
+async fn an_export_from_the_command_line_is_audited_too() {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        app.seed_comment(&SeedComment::default()).await;
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_majlis"))
+        .args(["export", "--format", "ndjson", "--status", "pending"])
+        .env("DATABASE_URL", crate::admin::database_url(&app))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    let events = export_events(&app, 2).await;
+    assert_eq!(events[0].1, "export.started");
+    assert_eq!(events[0].2, None, "the command line, not an account");
+    assert_eq!(events[0].3["filters"]["status"], "pending");
+    assert_eq!(events[1].1, "export.finished");
+    assert_eq!(events[1].3["rows"], 3);
+    assert_eq!(events[1].3["complete"], true);
+}
