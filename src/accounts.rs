@@ -72,15 +72,6 @@ async fn hash_in_background(password: SecretString) -> Result<String, ApiError> 
         .map_err(ApiError::internal)
 }
 
-fn email_taken(e: sqlx::Error) -> ApiError {
-    match &e {
-        sqlx::Error::Database(db) if db.constraint() == Some(db::moderators::EMAIL_KEY) => {
-            ErrorCode::EmailTaken.into()
-        }
-        _ => e.into(),
-    }
-}
-
 /// Creates an account; `by` is the admin, or `None` from the command line.
 #[tracing::instrument(skip_all, fields(by = ?by, role = %new.role, moderator_id))]
 pub async fn create(
@@ -99,8 +90,7 @@ pub async fn create(
             password_hash: &hash,
         },
     )
-    .await
-    .map_err(email_taken)?;
+    .await?;
     let event = NewAuditEvent::moderator_created(by, row.id, new.role);
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;

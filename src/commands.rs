@@ -221,6 +221,11 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
             ..ExportOptions::from(&req)
         };
         let mut out = Output::create(args.output.as_deref())?;
+        let started = {
+            let mut conn = db.pool.acquire().await?;
+            let event = export::started_event(None, req.format, &req.filter, options.personal_data);
+            majlis::db::audit::insert(&mut conn, &event).await?
+        };
         let mut stream = std::pin::pin!(export::stream(db.pool.clone(), req.filter, options));
         while let Some(chunk) = stream.next().await {
             let written = chunk
@@ -228,6 +233,9 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
                 .and_then(|c| out.w.write_all(&c).context("cannot write the output"));
             if let Err(e) = written {
                 out.abandon();
+                let event = export::finished_event(None, started, progress.rows(), false);
+                let mut conn = db.pool.acquire().await?;
+                majlis::db::audit::insert(&mut conn, &event).await?;
                 return Err(e);
             }
             if let Some(bar) = &bar {
@@ -238,6 +246,9 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
         if let Some(bar) = bar {
             bar.finish();
         }
+        let event = export::finished_event(None, started, progress.rows(), true);
+        let mut conn = db.pool.acquire().await?;
+        majlis::db::audit::insert(&mut conn, &event).await?;
         tracing::info!(rows = progress.rows(), "export finished");
         Ok(())
     })

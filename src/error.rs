@@ -379,20 +379,50 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The named constraints whose violation is the client's doing, and the
+/// code each one answers. Every write path (submission, moderator edits,
+/// account creation, ...) reaches the client through `From<sqlx::Error>`,
+/// which reads this table, so a constraint means the same thing wherever it
+/// fires; a new unique index needs one line here. Unnamed or unlisted
+/// violations stay 500 `internal` (they are bugs, not client errors).
+pub const CONSTRAINT_ERRORS: &[(&str, ErrorCode)] = &[
+    ("comments_no_duplicate", ErrorCode::DuplicateComment),
+    (crate::db::moderators::EMAIL_KEY, ErrorCode::EmailTaken),
+    ("comments_parent_id_fkey", ErrorCode::ParentNotFound),
+];
+
+/// The error a violation of constraint `name` answers, if it is listed.
+pub fn constraint_error(name: &str) -> Option<ErrorCode> {
+    CONSTRAINT_ERRORS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, code)| *code)
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         let mapped = ApiError::from_sqlx(e);
-        crate::metrics::record_db_error(if mapped.code == ErrorCode::DbUnavailable {
-            "unavailable"
-        } else {
-            "query"
-        });
+        // A listed constraint is the client's doing, not a database failure.
+        if mapped.code.status().is_server_error() {
+            crate::metrics::record_db_error(if mapped.code == ErrorCode::DbUnavailable {
+                "unavailable"
+            } else {
+                "query"
+            });
+        }
         mapped
     }
 }
 
 impl ApiError {
     fn from_sqlx(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && let Some(code) = db.constraint().and_then(constraint_error)
+        {
+            // The cause (with the row's values in its detail) is dropped:
+            // a 4xx is never logged, and the client gets only the code.
+            return ApiError::new(code);
+        }
         match &e {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
@@ -410,6 +440,15 @@ impl ApiError {
             {
                 ApiError::db_unavailable(e)
             }
+            // Logged without the server's DETAIL, which for a constraint
+            // or a row error carries the row's values (emails, addresses).
+            sqlx::Error::Database(db) => ApiError::internal(anyhow::anyhow!(
+                "database error {}: {} (constraint {:?}, table {:?})",
+                db.code().as_deref().unwrap_or("?"),
+                db.message(),
+                db.constraint(),
+                db.table(),
+            )),
             _ => ApiError::internal(e),
         }
     }
@@ -488,6 +527,94 @@ mod tests {
         );
         assert_ne!(ar["error"]["message"], en["error"]["message"]);
         assert_eq!(en["error"]["fields"]["body"][0]["code"], "required");
+    }
+
+    #[test]
+    fn every_mapped_constraint_exists_in_the_schema_and_answers_a_client_error() {
+        let schema: String = crate::db::MIGRATOR
+            .iter()
+            .map(|m| m.sql.as_ref().to_owned())
+            .collect();
+        for (name, code) in CONSTRAINT_ERRORS {
+            let named = schema.contains(&format!("{name} ")) || {
+                // `<table>_<column>_fkey` is Postgres's name for an unnamed
+                // `references`: check the column declares one.
+                let column = name
+                    .strip_prefix("comments_")
+                    .and_then(|n| n.strip_suffix("_fkey"));
+                column.is_some_and(|c| schema.contains(&format!("{c} ")))
+            };
+            assert!(named, "{name} is not in the migrations");
+            assert!(code.status().is_client_error(), "{name}");
+            assert_eq!(constraint_error(name), Some(*code));
+        }
+        assert_eq!(constraint_error("settings_single_row"), None);
+    }
+
+    /// A database error as Postgres reports a constraint violation: the
+    /// row's values sit in the detail, which `Display` and `Debug` show.
+    #[derive(Debug)]
+    struct Violation {
+        constraint: &'static str,
+        detail: &'static str,
+    }
+
+    impl std::fmt::Display for Violation {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "violates {}: {}", self.constraint, self.detail)
+        }
+    }
+
+    impl std::error::Error for Violation {}
+
+    impl sqlx::error::DatabaseError for Violation {
+        fn message(&self) -> &str {
+            "new row violates a constraint"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed("23514"))
+        }
+        fn constraint(&self) -> Option<&str> {
+            Some(self.constraint)
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::CheckViolation
+        }
+    }
+
+    fn violation(constraint: &'static str) -> sqlx::Error {
+        sqlx::Error::Database(Box::new(Violation {
+            constraint,
+            detail: "Failing row contains (sara@example.com, 192.0.2.7)",
+        }))
+    }
+
+    #[test]
+    fn listed_constraints_answer_their_code_and_others_log_no_row_values() {
+        let e = ApiError::from(violation("comments_no_duplicate"));
+        assert_eq!(e.code, ErrorCode::DuplicateComment);
+        assert!(e.source.is_none());
+        assert_eq!(
+            ApiError::from(violation("moderators_email_key")).code,
+            ErrorCode::EmailTaken
+        );
+        let e = ApiError::from(violation("comments_status_check"));
+        assert_eq!(e.code, ErrorCode::Internal);
+        let logged = format!("{:?}", e.source.unwrap());
+        assert!(logged.contains("comments_status_check"), "{logged}");
+        assert!(
+            !logged.contains("sara@") && !logged.contains("192.0.2.7"),
+            "{logged}"
+        );
     }
 
     #[test]

@@ -26,6 +26,29 @@ pub enum PgError {
     Io(#[from] std::io::Error),
 }
 
+/// Server settings that keep row values out of the server's log, written
+/// into every cluster majlis starts (`majlis serve`'s embedded one and the
+/// test and benchmark clusters alike):
+/// - `log_error_verbosity = terse` drops an error's DETAIL, HINT, QUERY and
+///   CONTEXT: a unique violation's `Key (article_id, lower(author_email),
+///   ...)=(..., sara@example.com, ...)` and a check violation's "Failing row
+///   contains (...)" are DETAIL lines;
+/// - `log_min_error_statement = panic` stops logging the statement text of
+///   failed statements (majlis binds every value, but a statement is still
+///   not the log's business);
+/// - `log_parameter_max_length[_on_error] = 0`: bound parameters are never
+///   logged, even if someone turns on statement or duration logging later.
+///
+/// The first line of an error (`duplicate key value violates unique
+/// constraint "comments_no_duplicate"`) stays: it names the constraint,
+/// never a value. The README gives the same lines for an external server.
+pub const PRIVATE_LOG_SETTINGS: [&str; 4] = [
+    "log_error_verbosity = terse",
+    "log_min_error_statement = panic",
+    "log_parameter_max_length = 0",
+    "log_parameter_max_length_on_error = 0",
+];
+
 #[derive(Debug, Clone)]
 pub struct Cluster {
     pub data_dir: PathBuf,
@@ -145,7 +168,8 @@ impl Cluster {
     }
 
     /// Creates the cluster if needed and starts it unless already running.
-    /// `settings` are extra `postgresql.conf` lines (e.g. `fsync = off` for tests).
+    /// `settings` are extra `postgresql.conf` lines (e.g. `fsync = off` for
+    /// tests), after [`PRIVATE_LOG_SETTINGS`] (which they could override).
     /// Returns `true` when this call started the server.
     pub async fn start(&self, settings: &[&str]) -> Result<bool, PgError> {
         if let Some(base) = self.data_dir.parent() {
@@ -181,7 +205,7 @@ impl Cluster {
             "listen_addresses = ''\nunix_socket_directories = '{}'\nunix_socket_permissions = 0700\n",
             self.socket_dir.display().to_string().replace('\'', "''")
         );
-        for s in settings {
+        for s in PRIVATE_LOG_SETTINGS.iter().chain(settings) {
             local.push_str(s);
             local.push('\n');
         }

@@ -315,15 +315,6 @@ async fn check_flood(
     }
 }
 
-fn duplicate_or(e: sqlx::Error) -> ApiError {
-    match &e {
-        sqlx::Error::Database(db) if db.constraint() == Some("comments_no_duplicate") => {
-            ErrorCode::DuplicateComment.into()
-        }
-        _ => e.into(),
-    }
-}
-
 /// Stores a new comment and returns it as saved: flood check, facts looked
 /// up in two queries, the spam verdict and the workflow's status, then one
 /// transaction for the comment and its audit event.
@@ -445,14 +436,13 @@ pub async fn submit(
             referrer: meta.referrer.as_deref(),
         },
     )
-    .await
-    .map_err(duplicate_or)?;
+    .await?;
     db::audit::insert(
         &mut tx,
         &db::audit::NewAuditEvent::submitted(row.id, status, verdict.score),
     )
     .await?;
-    tx.commit().await.map_err(duplicate_or)?;
+    tx.commit().await?;
     state.public_cache.invalidate(new.article_id.as_str());
     crate::metrics::record_submission(
         status.as_str(),

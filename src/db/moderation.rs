@@ -105,12 +105,15 @@ pub async fn fetch(conn: &mut PgConnection, id: i64) -> Result<Option<CommentRow
 }
 
 /// The comment, locked until the transaction ends: concurrent decisions on
-/// it queue up behind this one and then see its new version.
+/// it queue up behind this one and then see its new version. `no key`:
+/// inserting a reply to it (a key-share lock on the parent) never waits on
+/// a decision, which would otherwise deadlock with the submission's lock
+/// on the article.
 pub async fn fetch_for_update(
     conn: &mut PgConnection,
     id: i64,
 ) -> Result<Option<CommentRow>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from comments where id = $1 for update");
+    let sql = format!("select {COLUMNS} from comments where id = $1 for no key update");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)

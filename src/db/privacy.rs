@@ -43,13 +43,15 @@ pub async fn comments_by_email(
         .await
 }
 
-/// Locks the person's comments for the erasure; returns `(id, status)`.
+/// Locks the person's comments for the erasure, in id order (`no key`: a
+/// reply's insert may still reference them); returns `(id, status)`.
 pub async fn lock_comments_by_email(
     conn: &mut PgConnection,
     email: &str,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as(
-        "select id, status from comments where lower(author_email) = lower($1) order by id for update",
+        "select id, status from comments where lower(author_email) = lower($1)
+         order by id for no key update",
     )
     .bind(email)
     .fetch_all(conn)
@@ -112,9 +114,15 @@ pub async fn anonymize(
     .bind(anonymous_name)
     .execute(&mut *conn)
     .await?;
+    // Articles locked in id order (the lock order of `crate::training`).
     sqlx::query(
-        "update articles set comment_version = comment_version + 1
-         where id in (select distinct article_id from comments where id = any($1))",
+        "with a as materialized (
+            select id from articles
+            where id in (select article_id from comments where id = any($1))
+            order by id for no key update
+         )
+         update articles set comment_version = comment_version + 1
+         where id in (select id from a)",
     )
     .bind(comment_ids)
     .execute(&mut *conn)

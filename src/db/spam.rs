@@ -1,6 +1,7 @@
 //! What the spam engine needs to know from the database, looked up once per
 //! submission, and the classifier's token counts.
 
+use crate::training::{Counts, TrainingDelta};
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -86,30 +87,62 @@ pub async fn token_counts(
     })
 }
 
-/// Adds (`delta` = 1) or removes (`delta` = -1) one message's tokens.
-pub async fn adjust_tokens(
+/// Applies a transaction's net training change, taking row locks in one
+/// fixed order: the token rows in the delta's (sorted) order, created if
+/// new, then the corpus shards in shard order. Every training locks these
+/// rows here and only here, after everything else it locks, so concurrent
+/// trainings cannot deadlock (the whole order is in `crate::training`).
+/// Counts never go below zero.
+pub async fn apply_delta(
     conn: &mut PgConnection,
-    tokens: &[String],
-    is_spam: bool,
-    delta: i32,
+    delta: &TrainingDelta,
 ) -> Result<(), sqlx::Error> {
-    let (ds, dh) = if is_spam { (delta, 0) } else { (0, delta) };
-    sqlx::query(
-        "insert into spam_tokens as t (token, spam, ham)
-         select tok, greatest($2, 0), greatest($3, 0) from unnest($1::text[]) as tok
-         on conflict (token) do update
-            set spam = greatest(t.spam + $2, 0), ham = greatest(t.ham + $3, 0)",
-    )
-    .bind(tokens)
-    .bind(ds)
-    .bind(dh)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("update spam_corpus set nspam = greatest(nspam + $1, 0), nham = greatest(nham + $2, 0) where id = 1")
-        .bind(ds)
-        .bind(dh)
+    let (tokens, counts): (Vec<&str>, Vec<Counts>) = delta.tokens().unzip();
+    if !tokens.is_empty() {
+        // One ordered pass that creates or locks every row (the no-op
+        // update takes the lock); the arithmetic then needs no order.
+        sqlx::query(
+            "insert into spam_tokens as t (token)
+             select tok from unnest($1::text[]) with ordinality as d(tok, n) order by n
+             on conflict (token) do update set spam = t.spam",
+        )
+        .bind(&tokens)
         .execute(&mut *conn)
         .await?;
+        let (spam, ham): (Vec<i32>, Vec<i32>) = counts.iter().map(|c| (c.spam, c.ham)).unzip();
+        sqlx::query(
+            "update spam_tokens as t
+             set spam = greatest(t.spam + d.ds, 0), ham = greatest(t.ham + d.dh, 0)
+             from unnest($1::text[], $2::int[], $3::int[]) as d(tok, ds, dh)
+             where t.token = d.tok",
+        )
+        .bind(&tokens)
+        .bind(&spam)
+        .bind(&ham)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let (shards, counts): (Vec<i16>, Vec<Counts>) = delta.shards().unzip();
+    if !shards.is_empty() {
+        sqlx::query(
+            "select shard from spam_corpus_shards where shard = any($1) order by shard for update",
+        )
+        .bind(&shards)
+        .execute(&mut *conn)
+        .await?;
+        let (spam, ham): (Vec<i32>, Vec<i32>) = counts.iter().map(|c| (c.spam, c.ham)).unzip();
+        sqlx::query(
+            "update spam_corpus_shards as s
+             set nspam = greatest(s.nspam + d.ds, 0), nham = greatest(s.nham + d.dh, 0)
+             from unnest($1::smallint[], $2::int[], $3::int[]) as d(shard, ds, dh)
+             where s.shard = d.shard",
+        )
+        .bind(&shards)
+        .bind(&spam)
+        .bind(&ham)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

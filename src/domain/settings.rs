@@ -42,6 +42,10 @@ pub struct ModerationSettings {
     pub check_disposable_email: bool,
     /// Use the Bayesian classifier once it has seen enough of both classes.
     pub bayes_enabled: bool,
+    /// Show accounts with the `moderator` role commenters' emails and IP
+    /// addresses masked (`l***@example.com`, `192.0.2.x`) and no user
+    /// agent, in the queue, a comment and the export; admins see all.
+    pub mask_personal_data: bool,
 }
 
 impl Default for ModerationSettings {
@@ -63,6 +67,7 @@ impl Default for ModerationSettings {
             no_token_score: 0.0,
             check_disposable_email: true,
             bayes_enabled: true,
+            mask_personal_data: false,
         }
     }
 }
@@ -240,6 +245,11 @@ impl ModerationSettings {
                         s.bayes_enabled = v
                             .as_bool()
                             .ok_or(("bayes_enabled", FieldCode::InvalidValue))?
+                    }
+                    "mask_personal_data" => {
+                        s.mask_personal_data = v
+                            .as_bool()
+                            .ok_or(("mask_personal_data", FieldCode::InvalidValue))?
                     }
                     _ => return Err(("unknown", FieldCode::UnknownField)),
                 }

@@ -6,7 +6,9 @@ use crate::auth::{Admin, Moderator};
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
-use crate::export::{ExportOptions, ExportProgress, ExportRequest, content_disposition, stream};
+use crate::export::{
+    self, ExportOptions, ExportProgress, ExportRequest, content_disposition, stream,
+};
 use crate::i18n::Lang;
 use crate::privacy::{self, SubjectEmail};
 use crate::routes::body::JsonObject;
@@ -24,6 +26,13 @@ use futures_util::StreamExt;
 /// CSV (RFC 4180, CRLF, a UTF-8 BOM by default so spreadsheet programs read
 /// Arabic; cells beginning with `= + - @` are prefixed with `'`) or NDJSON
 /// (one `ExportRecord` per line). Sent as an attachment, `no-store`.
+///
+/// Every export is audited: `export.started` (who, format, filters, and
+/// whether personal data was masked) before the first row, then
+/// `export.finished` (rows sent, whether it ran to its end). With the
+/// setting `mask_personal_data`, accounts with the `moderator` role get
+/// emails masked (`l***@example.com`) and `ip` and `user_agent` empty;
+/// admins get everything.
 #[utoipa::path(
     get,
     path = "/api/v1/export/comments",
@@ -54,21 +63,42 @@ pub async fn export_comments(
 ) -> Result<HttpResponse, ApiError> {
     let export =
         ExportRequest::from_query_pairs(&query_pairs(&req)?).map_err(ApiError::validation)?;
+    let moderator_id = auth.0.moderator_id;
+    let personal_data = privacy::personal_data_for(&state, auth.0.role).await?;
+    // Audited before the first row is read; the row count when it ends.
+    let started = {
+        let mut conn = state.pool.acquire().await?;
+        let event = export::started_event(
+            Some(moderator_id),
+            export.format,
+            &export.filter,
+            personal_data,
+        );
+        db::audit::insert(&mut conn, &event).await?
+    };
     tracing::info!(
-        moderator_id = auth.0.moderator_id,
+        moderator_id,
         format = export.format.extension(),
+        personal_data = personal_data.as_str(),
         "export started"
     );
     let today = Utc::now().date_naive();
     let progress = ExportProgress::default();
     let mut options = ExportOptions::from(&export);
     options.progress = Some(progress.clone());
+    options.personal_data = personal_data;
     let format = export.format.extension();
     let mut counted = 0;
-    let body = stream(state.pool.clone(), export.filter.clone(), options).inspect(move |_| {
-        let rows = progress.rows();
+    let watched = progress.clone();
+    let rows = stream(state.pool.clone(), export.filter.clone(), options).inspect(move |_| {
+        let rows = watched.rows();
         crate::metrics::record_export_rows(format, rows.saturating_sub(counted));
         counted = rows;
+    });
+    let pool = state.pool.clone();
+    let body = export::when_finished(rows, progress, move |rows, complete| {
+        let event = export::finished_event(Some(moderator_id), started, rows, complete);
+        record_in_background(pool, event);
     });
     Ok(HttpResponse::Ok()
         .content_type(export.format.content_type())
@@ -78,6 +108,24 @@ pub async fn export_comments(
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .streaming(body))
+}
+
+/// Appends an audit event from a place that cannot wait for it (a stream
+/// being dropped); a failure is logged.
+fn record_in_background(pool: sqlx::PgPool, event: NewAuditEvent) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        tracing::error!(action = event.action, "audit event lost: no runtime");
+        return;
+    };
+    runtime.spawn(async move {
+        let written = match pool.acquire().await {
+            Ok(mut conn) => db::audit::insert(&mut conn, &event).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::error!(action = event.action, error.cause_chain = ?e, "audit event lost");
+        }
+    });
 }
 
 fn subject(raw: Option<String>) -> Result<SubjectEmail, ApiError> {

@@ -299,7 +299,7 @@ async fn admins_close_articles_and_override_their_approval_mode() {
 }
 
 /// `postgres://` URL of a test database (Unix socket or TCP).
-fn database_url(app: &TestApp) -> String {
+pub(crate) fn database_url(app: &TestApp) -> String {
     let db = &app.db;
     let name = db.get_database().unwrap();
     let user = db.get_username();

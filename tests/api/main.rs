@@ -5,11 +5,13 @@
 mod admin;
 mod auth;
 mod caching;
+mod constraints;
 mod data_routes;
 mod export;
 mod harness;
 mod import;
 mod listing;
+mod masking;
 mod moderation;
 mod observability;
 mod ops;
@@ -18,3 +20,4 @@ mod replica;
 mod seed;
 mod spam;
 mod submit;
+mod training;

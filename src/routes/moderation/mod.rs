@@ -11,6 +11,7 @@ use crate::domain::{CommentBody, Cursor};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::i18n::{Lang, Msg};
 use crate::moderation::{self, Decision, IfMatch, LogQuery, QueueQuery, encode_log_cursor, etag};
+use crate::privacy;
 use crate::routes::body::JsonObject;
 use crate::routes::request::query_pairs;
 use crate::startup::AppState;
@@ -53,11 +54,16 @@ pub struct QueuePage {
 )]
 
 pub async fn queue(
-    _auth: Moderator,
+    auth: Moderator,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = QueueQuery::parse(&query_pairs(&req)?)?;
+    let mut q = QueueQuery::parse(&query_pairs(&req)?)?;
+    let who = privacy::personal_data_for(&state, auth.0.role).await?;
+    if who.is_masked() {
+        // A masked viewer's address filter is widened to what the mask shows.
+        q.filter.ip = q.filter.ip.map(privacy::widen_to_mask);
+    }
     let mut conn = state.pool.acquire().await?;
     let mut rows = db::moderation::list_queue(&mut conn, &q.filter, q.cursor, q.limit + 1).await?;
     let next_cursor = page_end(&mut rows, q.limit).map(|r| {
@@ -68,7 +74,10 @@ pub async fn queue(
         .encode()
     });
     Ok(HttpResponse::Ok().json(QueuePage {
-        comments: rows.into_iter().map(PrivateComment::from_row).collect(),
+        comments: rows
+            .into_iter()
+            .map(|r| PrivateComment::from_row(r).visible_to(who))
+            .collect(),
         next_cursor,
     }))
 }
@@ -142,11 +151,12 @@ fn with_etag(version: i32) -> (header::HeaderName, String) {
     ),
 )]
 pub async fn show(
-    _auth: Moderator,
+    auth: Moderator,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = comment_id(&req)?;
+    let who = privacy::personal_data_for(&state, auth.0.role).await?;
     let mut conn = state.pool.acquire().await?;
     let row = db::moderation::fetch(&mut conn, id)
         .await?
@@ -158,7 +168,7 @@ pub async fn show(
         .insert_header(with_etag(row.version))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CommentDetail {
-            comment: PrivateComment::from_row(row),
+            comment: PrivateComment::from_row(row).visible_to(who),
             history: history.into_iter().map(AuditEvent::from_row).collect(),
             author_record: AuthorRecord {
                 by_email: by_email.into(),
@@ -254,9 +264,10 @@ pub async fn decide(
     tx.commit().await?;
     // Other instances hear of it through NOTIFY; this one knows now.
     state.public_cache.invalidate(&row.article_id);
+    let who = privacy::personal_data_for(&state, auth.0.role).await?;
     Ok(HttpResponse::Ok()
         .insert_header(with_etag(row.version))
-        .json(PrivateComment::from_row(row)))
+        .json(PrivateComment::from_row(row).visible_to(who)))
 }
 
 /// One id's outcome.

@@ -7,6 +7,7 @@ use crate::db::comments::CommentRow;
 use crate::db::moderation::StatusCounts;
 use crate::db::moderators::ModeratorRow;
 use crate::domain::{CommentStatus, Role};
+use crate::privacy::{self, PersonalData};
 use crate::routes::views::rfc3339;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -67,6 +68,24 @@ impl PrivateComment {
     }
 }
 
+impl PrivateComment {
+    /// The view as `who` may see it: with personal data masked, the email
+    /// and address keep a hint (`l***@example.com`, `192.0.2.x`) and the
+    /// user agent is left out.
+    pub fn visible_to(mut self, who: PersonalData) -> Self {
+        if who.is_masked() {
+            self.author_email = privacy::mask_email(&self.author_email);
+            self.ip = self
+                .ip
+                .as_deref()
+                .and_then(|ip| ip.parse().ok())
+                .map(privacy::mask_ip);
+            self.user_agent = None;
+        }
+        self
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub id: i64,
@@ -78,7 +97,8 @@ pub struct AuditEvent {
     /// `comment.submitted`, `comment.status_changed`, `comment.edited`,
     /// `auth.login`, `auth.login_failed`, `auth.logout`, `moderator.created`,
     /// `moderator.updated`, `article.updated`, `settings.changed`,
-    /// `privacy.exported`, `privacy.erased`, ...
+    /// `privacy.exported`, `privacy.erased`, `export.started`,
+    /// `export.finished`, ...
     pub action: String,
     pub comment_id: Option<i64>,
     pub old_status: Option<String>,

@@ -18,6 +18,8 @@ const TEMPLATE: &str = "majlis_template";
 struct Server {
     admin: PgConnectOptions,
     template: String,
+    /// The throwaway cluster's server log (`None` with `DATABASE_URL`).
+    log_file: Option<PathBuf>,
 }
 
 static SERVER: OnceCell<Server> = OnceCell::const_new();
@@ -80,22 +82,28 @@ pub async fn start_cluster(name: &str, replica_of: Option<&Cluster>) -> Cluster 
     cluster
 }
 
-async fn start_private_cluster() -> PgConnectOptions {
+async fn start_private_cluster() -> Cluster {
     sweep_stale(&std::env::temp_dir()).await;
-    start_cluster("main", None)
-        .await
-        .connect_options("postgres")
+    start_cluster("main", None).await
 }
 
 async fn server() -> &'static Server {
     SERVER
         .get_or_init(|| async {
-            let (admin, template) = match std::env::var("DATABASE_URL") {
+            let (admin, template, log_file) = match std::env::var("DATABASE_URL") {
                 Ok(url) if !url.trim().is_empty() => (
                     PgConnectOptions::from_str(&url).expect("DATABASE_URL"),
                     format!("{TEMPLATE}_{}", std::process::id()),
+                    None,
                 ),
-                _ => (start_private_cluster().await, TEMPLATE.to_owned()),
+                _ => {
+                    let cluster = start_private_cluster().await;
+                    (
+                        cluster.connect_options("postgres"),
+                        TEMPLATE.to_owned(),
+                        Some(cluster.log_file.clone()),
+                    )
+                }
             };
             let mut conn = PgConnection::connect_with(&admin)
                 .await
@@ -122,9 +130,20 @@ async fn server() -> &'static Server {
                 .await
                 .expect("migrate template");
             tpl.close().await.ok();
-            Server { admin, template }
+            Server {
+                admin,
+                template,
+                log_file,
+            }
         })
         .await
+}
+
+/// What the test cluster's server has logged so far, or `None` when the
+/// tests run against the server in `DATABASE_URL` (its log is not ours).
+pub async fn cluster_log() -> Option<String> {
+    let path = server().await.log_file.as_ref()?;
+    Some(String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned())
 }
 
 /// A fresh database cloned from the migrated template.
