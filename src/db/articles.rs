@@ -45,19 +45,19 @@ pub async fn upsert_for_comment(
          returning {COLUMNS}"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
-    .bind(id)
-    .bind(url)
-    .bind(title)
-    .fetch_one(conn)
-    .await
+        .bind(id)
+        .bind(url)
+        .bind(title)
+        .fetch_one(conn)
+        .await
 }
 
 pub async fn fetch(conn: &mut PgConnection, id: &str) -> Result<Option<ArticleRow>, sqlx::Error> {
     let sql = format!("select {COLUMNS} from articles where id = $1");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Opens or closes an article and sets (or clears, with `Some(None)`) its
@@ -78,12 +78,12 @@ pub async fn update_settings(
          returning {COLUMNS}"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
-    .bind(id)
-    .bind(closed)
-    .bind(approval_mode.is_some())
-    .bind(approval_mode.flatten())
-    .fetch_one(conn)
-    .await
+        .bind(id)
+        .bind(closed)
+        .bind(approval_mode.is_some())
+        .bind(approval_mode.flatten())
+        .fetch_one(conn)
+        .await
 }
 
 /// Registers the article as the site describes it (an admin's `PUT`):

@@ -7,8 +7,8 @@ pub mod status;
 
 pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, avatar_hash};
 pub use cursor::Cursor;
-pub use settings::ModerationSettings;
 pub use settings::AvatarMode;
+pub use settings::ModerationSettings;
 pub use status::{ApprovalMode, CommentStatus};
 pub mod moderator;
 

@@ -143,10 +143,7 @@ async fn submitters_describe_an_article_only_on_the_site_and_only_until_it_is_re
     let resp = register(&app, &admin, "a3", &json!({"url": "javascript:alert(1)"})).await;
     assert_eq!(resp.status(), 422);
     let v: Value = resp.json().await.unwrap();
-    assert_eq!(
-        v["error"]["fields"]["url"][0]["code"],
-        "invalid_url_scheme"
-    );
+    assert_eq!(v["error"]["fields"]["url"][0]["code"], "invalid_url_scheme");
     assert_eq!(v["error"]["fields"]["title"][0]["code"], "required");
     assert_eq!(article(&app, "a3").await, None);
     let (moderator, _) = app.login_as("moderator").await;
@@ -158,12 +155,11 @@ async fn submitters_describe_an_article_only_on_the_site_and_only_until_it_is_re
     )
     .await;
     assert_eq!(resp.status(), 403);
-    let audit: i64 = sqlx::query_scalar(
-        "select count(*) from audit_events where action = 'article.registered'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let audit: i64 =
+        sqlx::query_scalar("select count(*) from audit_events where action = 'article.registered'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(audit, 2);
 }
 
@@ -250,7 +246,11 @@ async fn avatars_are_keyed_by_default_and_follow_the_setting() {
         .iter()
         .map(|c| c["avatar"].as_str().unwrap())
         .collect();
-    assert_eq!(avatars, vec![keyed.as_str(), keyed.as_str()], "stable per email");
+    assert_eq!(
+        avatars,
+        vec![keyed.as_str(), keyed.as_str()],
+        "stable per email"
+    );
 
     let (admin, _) = app.login_as("admin").await;
     set_avatar(&app, &admin, "gravatar").await;

@@ -214,7 +214,13 @@ async fn an_article_read_before_an_import_shows_the_imported_comments_after_it()
 #[tokio::test]
 async fn an_article_read_before_a_restore_or_an_erasure_changes_its_etag() {
     let source = TestApp::spawn().await;
-    approved(&source, "restored", "kept through a restore", "r1@example.org").await;
+    approved(
+        &source,
+        "restored",
+        "kept through a restore",
+        "r1@example.org",
+    )
+    .await;
     let dump = crate::seed::run_export(
         &source.pool,
         majlis::export::ExportFilter::default(),

@@ -541,7 +541,9 @@ async fn a_form_post_with_only_the_origin_as_referer_goes_back_to_the_article_pa
     // Browsers send only the origin across origins.
     let origin_only = [("Referer", "https://news.example/")];
     register_article(&app, "123", "https://news.example/2024/11/strikes/").await;
-    let resp = app.post_form(&form("123", "from the registry"), &origin_only).await;
+    let resp = app
+        .post_form(&form("123", "from the registry"), &origin_only)
+        .await;
     assert_eq!(resp.status(), 303);
     let loc = resp.headers()["location"].to_str().unwrap();
     assert!(
