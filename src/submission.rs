@@ -91,8 +91,11 @@ pub struct WordPressCommentForm {
     /// `body`
     pub comment: String,
     /// Where to answer `303 See Other` to (must be on an allowed origin),
-    /// else the Referer.
+    /// else the Referer, else the article's known URL.
     pub redirect_to: Option<String>,
+    /// The article's page (only used while the site has not registered
+    /// the article, and only on an allowed origin).
+    pub article_url: Option<String>,
     pub honeypot: Option<String>,
     pub form_token: Option<String>,
 }

@@ -796,7 +796,7 @@ mod tests {
             1,
         );
         let input = std::io::BufReader::new(Generated {
-            head: SMALL[..at].as_bytes().to_vec(),
+            head: SMALL.as_bytes()[..at].to_vec(),
             size: 64 << 20,
             tail: second.into_bytes(),
             pos: 0,

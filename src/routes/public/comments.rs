@@ -22,11 +22,12 @@ pub const MAX_COUNT_IDS: usize = 100;
 ///
 /// JSON, or the WordPress comment form's fields as
 /// `application/x-www-form-urlencoded`. A form post answers `303 See Other`
-/// back to `redirect_to` (else the Referer) with `#comment-<id>` when that
-/// page is on an allowed origin and the client did not ask for JSON;
-/// otherwise `201` with the public view. A failed form post without
-/// `Accept: application/json` gets a small localized HTML page instead of
-/// the JSON error.
+/// with `#comment-<id>` back to `redirect_to`, else a Referer that names a
+/// page, else the article's URL majlis knows, else the Referer's origin,
+/// when that page is on an allowed origin and the client did not ask for
+/// JSON; otherwise `201` with the public view. A failed form post without
+/// `Accept: application/json` gets a small localized HTML page showing the
+/// form again with what was typed.
 #[utoipa::path(
     post,
     path = "/api/v1/comments",
@@ -46,7 +47,7 @@ pub const MAX_COUNT_IDS: usize = 100;
             headers(("Location" = String, description = "The page with `#comment-<id>`"))),
         (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody),
         (status = 403, description = "Comments are closed on the article (`comments_closed`).", body = ErrorBody),
-        (status = 404, description = "The parent is not an approved comment of the article (`parent_not_found`).", body = ErrorBody),
+        (status = 404, description = "The parent is not an approved comment of the article (`parent_not_found`), or the article is not registered while `require_known_articles` is on (`article_not_found`).", body = ErrorBody),
         (status = 409, description = "The same text by the same author on the same article (`duplicate_comment`).", body = ErrorBody),
         (status = 413, description = "Body too large (`payload_too_large`).", body = ErrorBody),
         (status = 415, description = "Neither JSON nor a form post (`unsupported_media_type`).", body = ErrorBody),
