@@ -59,6 +59,18 @@ impl AvatarPolicy {
         self.mode
     }
 
+    /// Part of a cache key: changes with the mode and, for keyed avatars,
+    /// with the key (a new instance secret), never revealing the key.
+    pub fn cache_tag(&self) -> String {
+        match self.mode {
+            AvatarMode::Keyed => {
+                let check = avatar_keyed(&self.key, "cache tag");
+                format!("keyed-{}", check.get(..12).unwrap_or(&check))
+            }
+            other => other.as_str().to_owned(),
+        }
+    }
+
     /// `None` when the comment has no email (imported pings, erased).
     pub fn avatar(&self, row: &CommentRow) -> Option<String> {
         let email = row.author_email.trim();

@@ -419,7 +419,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let avatars = avatar_policy(&state).await?;
     let key = format!(
         "list\u{0}{}\u{0}{}\u{0}{limit}\u{0}{}",
-        avatars.mode().as_str(),
+        avatars.cache_tag(),
         article_id.as_str(),
         cursor.map(|c| c.encode()).unwrap_or_default()
     );
