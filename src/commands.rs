@@ -267,6 +267,7 @@ fn print_line(line: &str) -> anyhow::Result<()> {
 
 pub async fn import(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
     let lang = config.default_lang;
+    let max_body_chars = config.max_body_chars;
     with_db(config, async move |db| {
         let mut conn = db.pool.acquire().await?;
         match cmd {
@@ -281,6 +282,7 @@ pub async fn import(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
                     WordPressOptions {
                         include_pings,
                         lang,
+                        max_body_chars,
                     },
                 )
                 .await

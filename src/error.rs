@@ -34,10 +34,11 @@ pub enum ErrorCode {
     ModeratorNotFound,
     EmailTaken,
     LastAdmin,
+    ArticleNotFound,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::MalformedBody,
         ErrorCode::InvalidQuery,
         ErrorCode::Unauthorized,
@@ -60,6 +61,7 @@ impl ErrorCode {
         ErrorCode::ModeratorNotFound,
         ErrorCode::EmailTaken,
         ErrorCode::LastAdmin,
+        ErrorCode::ArticleNotFound,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +88,7 @@ impl ErrorCode {
             ErrorCode::ModeratorNotFound => "moderator_not_found",
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::LastAdmin => "last_admin",
+            ErrorCode::ArticleNotFound => "article_not_found",
         }
     }
 
@@ -97,7 +100,8 @@ impl ErrorCode {
             ErrorCode::NotFound
             | ErrorCode::CommentNotFound
             | ErrorCode::ParentNotFound
-            | ErrorCode::ModeratorNotFound => StatusCode::NOT_FOUND,
+            | ErrorCode::ModeratorNotFound
+            | ErrorCode::ArticleNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::DuplicateComment
             | ErrorCode::Conflict
@@ -296,10 +300,17 @@ impl ApiError {
     }
 
     /// A small page for browsers that posted the comment form without
-    /// JavaScript: the message, each field's problem, and a way back.
-    pub fn render_html(&self, lang: Lang, back: Option<&str>) -> HttpResponse {
+    /// JavaScript: the message, and the form again with what the reader
+    /// typed and each problem beside its field (when the handler saw the
+    /// form), so nothing is lost; else each field's problem. Then a way back.
+    pub fn render_html(
+        &self,
+        lang: Lang,
+        back: Option<&str>,
+        form: Option<&FormEcho>,
+    ) -> HttpResponse {
         let body = self.body(lang);
-        let mut page = String::with_capacity(1024);
+        let mut page = String::with_capacity(2048);
         let dir = if lang == Lang::Ar { "rtl" } else { "ltr" };
         page.push_str(&format!(
             "<!doctype html><html lang=\"{}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1>",
@@ -307,18 +318,53 @@ impl ApiError {
             escape_html(&body.error.message),
             escape_html(&body.error.message)
         ));
-        if let Some(fields) = &body.error.fields {
-            page.push_str("<ul>");
-            for (name, problems) in fields {
-                for p in problems {
-                    page.push_str(&format!(
-                        "<li><strong>{}</strong>: {}</li>",
-                        escape_html(&lang.label(name)),
-                        escape_html(&p.message)
-                    ));
+        let fields = body.error.fields.unwrap_or_default();
+        let problems = |name: &str| -> String {
+            fields
+                .get(name)
+                .map(|list| {
+                    list.iter()
+                        .map(|p| escape_html(&p.message))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        };
+        match form {
+            Some(form) => {
+                // Problems with fields the form does not show.
+                let hidden: Vec<&str> = fields
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| !FormEcho::VISIBLE.iter().any(|(ours, _, _)| ours == k))
+                    .collect();
+                if !hidden.is_empty() {
+                    page.push_str("<ul>");
+                    for name in hidden {
+                        page.push_str(&format!(
+                            "<li><strong>{}</strong>: {}</li>",
+                            escape_html(&lang.label(name)),
+                            problems(name)
+                        ));
+                    }
+                    page.push_str("</ul>");
                 }
+                page.push_str(&form.to_html(lang, &problems));
             }
-            page.push_str("</ul>");
+            None if !fields.is_empty() => {
+                page.push_str("<ul>");
+                for (name, list) in &fields {
+                    for p in list {
+                        page.push_str(&format!(
+                            "<li><strong>{}</strong>: {}</li>",
+                            escape_html(&lang.label(name)),
+                            escape_html(&p.message)
+                        ));
+                    }
+                }
+                page.push_str("</ul>");
+            }
+            None => {}
         }
         if let Some(url) = back {
             page.push_str(&format!(
@@ -334,9 +380,11 @@ impl ApiError {
         }
         builder
             .insert_header(("Content-Language", lang.as_str()))
+            .insert_header(("Cache-Control", "no-store"))
             .insert_header((
                 "Content-Security-Policy",
-                "default-src 'none'; base-uri 'none'; form-action 'none'",
+                // The form posts back here; nothing else runs or loads.
+                "default-src 'none'; base-uri 'none'; form-action 'self'",
             ))
             .content_type("text/html; charset=utf-8")
             .body(page)
@@ -479,6 +527,98 @@ pub struct FieldErrorBody {
     #[schema(value_type = String)]
     pub code: &'static str,
     pub message: String,
+}
+
+/// What a reader typed into the comment form, kept by the handler (in the
+/// request's extensions) so that an error page can show the form again.
+/// Posted back in the page's body, never put in a URL; `Debug` shows none
+/// of it.
+#[derive(Clone, Default)]
+pub struct FormEcho {
+    pub article_id: String,
+    pub parent_id: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: String,
+    pub body: String,
+    pub article_url: String,
+    pub article_title: String,
+    pub form_token: String,
+    /// Where the page goes back to (the checked return page).
+    pub redirect_to: String,
+    /// The article page to link back to, when one is known.
+    pub back: Option<String>,
+}
+
+impl fmt::Debug for FormEcho {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FormEcho(<redacted>)")
+    }
+}
+
+impl FormEcho {
+    /// Fields shown to the reader: our name, the WordPress form's name,
+    /// and the input type (`textarea` for the comment).
+    const VISIBLE: [(&'static str, &'static str, &'static str); 4] = [
+        ("author_name", "author", "text"),
+        ("author_email", "email", "email"),
+        ("author_url", "url", "url"),
+        ("body", "comment", "textarea"),
+    ];
+
+    fn value(&self, ours: &str) -> &str {
+        match ours {
+            "author_name" => &self.author_name,
+            "author_email" => &self.author_email,
+            "author_url" => &self.author_url,
+            "body" => &self.body,
+            _ => "",
+        }
+    }
+
+    /// The form (WordPress field names), posting back to this address.
+    fn to_html(&self, lang: Lang, problems: &dyn Fn(&str) -> String) -> String {
+        let mut out = String::from("<form method=\"post\">");
+        for (name, value) in [
+            ("comment_post_ID", &self.article_id),
+            ("comment_parent", &self.parent_id),
+            ("article_url", &self.article_url),
+            ("article_title", &self.article_title),
+            ("form_token", &self.form_token),
+            ("redirect_to", &self.redirect_to),
+        ] {
+            if !value.is_empty() {
+                out.push_str(&format!(
+                    "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                    escape_html(value)
+                ));
+            }
+        }
+        for (ours, wp, kind) in Self::VISIBLE {
+            let label = escape_html(&lang.label(ours));
+            let value = escape_html(self.value(ours));
+            let problem = problems(ours);
+            out.push_str(&format!("<p><label for=\"{wp}\">{label}</label> "));
+            if kind == "textarea" {
+                out.push_str(&format!(
+                    "<textarea id=\"{wp}\" name=\"{wp}\" rows=\"8\" cols=\"60\">{value}</textarea>"
+                ));
+            } else {
+                out.push_str(&format!(
+                    "<input id=\"{wp}\" name=\"{wp}\" type=\"{kind}\" value=\"{value}\">"
+                ));
+            }
+            if !problem.is_empty() {
+                out.push_str(&format!(" <strong class=\"error\">{problem}</strong>"));
+            }
+            out.push_str("</p>");
+        }
+        out.push_str(&format!(
+            "<p><button type=\"submit\">{}</button></p></form>",
+            escape_html(&lang.text(Msg::SendAgain))
+        ));
+        out
+    }
 }
 
 fn escape_html(s: &str) -> String {

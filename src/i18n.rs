@@ -19,6 +19,8 @@ pub enum Msg {
     Anonymous,
     /// The link back to the form.
     GoBack,
+    /// The button of a form shown again after an error.
+    SendAgain,
 }
 
 impl Lang {
@@ -133,6 +135,7 @@ fn en(msg: Msg) -> String {
             E::LastAdmin => {
                 "This would leave the site without an active admin; make another admin first."
             }
+            E::ArticleNotFound => "This site does not take comments on that article.",
         }
         .to_owned(),
         Msg::Field(code) => match code {
@@ -163,6 +166,7 @@ fn en(msg: Msg) -> String {
         },
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
+        Msg::SendAgain => "Send again".to_owned(),
     }
 }
 
@@ -193,6 +197,7 @@ fn ar(msg: Msg) -> String {
             E::ModeratorNotFound => "حساب المشرف هذا غير موجود.",
             E::EmailTaken => "يوجد حساب مشرف بهذا البريد الإلكتروني بالفعل.",
             E::LastAdmin => "سيترك هذا الموقع بلا مدير فعّال؛ عيّن مديرًا آخر أولًا.",
+            E::ArticleNotFound => "لا يقبل هذا الموقع تعليقات على هذا المقال.",
         }
         .to_owned(),
         Msg::Field(code) => match code {
@@ -219,6 +224,7 @@ fn ar(msg: Msg) -> String {
         },
         Msg::Anonymous => "مجهول".to_owned(),
         Msg::GoBack => "العودة إلى النموذج".to_owned(),
+        Msg::SendAgain => "أرسل مجددًا".to_owned(),
     }
 }
 

@@ -14,7 +14,7 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
@@ -238,7 +238,7 @@ fn cors(state: Arc<AppState>) -> Cors {
         .allowed_origin_fn(move |origin, _| {
             origin.to_str().is_ok_and(|o| state.is_allowed_origin(o))
         })
-        .allowed_methods([Method::GET, Method::POST, Method::PATCH])
+        .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT])
         .allowed_headers([
             header::CONTENT_TYPE,
             header::ACCEPT,
@@ -301,13 +301,24 @@ async fn localize_errors(
         })
         .flatten();
     let res = next.call(req).await?;
+    // The handler keeps what the reader typed once it read the form: the
+    // page then shows the form again, and links to the page it found.
+    let echo = res
+        .request()
+        .extensions()
+        .get::<crate::error::FormEcho>()
+        .cloned();
     let rendered = res
         .response()
         .error()
         .and_then(|e| e.as_error::<ApiError>())
         .map(|api| {
             if html_form {
-                api.render_html(lang, back.as_deref())
+                let back = echo
+                    .as_ref()
+                    .and_then(|e| e.back.as_deref())
+                    .or(back.as_deref());
+                api.render_html(lang, back, echo.as_ref())
             } else {
                 api.render(lang)
             }

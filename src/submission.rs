@@ -91,8 +91,11 @@ pub struct WordPressCommentForm {
     /// `body`
     pub comment: String,
     /// Where to answer `303 See Other` to (must be on an allowed origin),
-    /// else the Referer.
+    /// else the Referer, else the article's known URL.
     pub redirect_to: Option<String>,
+    /// The article's page (only used while the site has not registered
+    /// the article, and only on an allowed origin).
+    pub article_url: Option<String>,
     pub honeypot: Option<String>,
     pub form_token: Option<String>,
 }
@@ -333,15 +336,25 @@ pub async fn submit(
     let fingerprint = spam::fingerprint(body);
     let now = Utc::now();
 
+    // The public describes an article only with a page on the site's own
+    // origins (and only until the site registers it: see the query).
+    let article_url = new.article_url.as_deref().filter(|u| {
+        url::Url::parse(u).is_ok_and(|u| state.is_allowed_origin(&u.origin().ascii_serialization()))
+    });
+    let article_title = article_url.and(new.article_title.as_deref());
     let mut tx = state.pool.begin().await?;
     check_flood(&mut tx, &state.secret, settings, new, meta).await?;
     let article = db::articles::upsert_for_comment(
         &mut tx,
         new.article_id.as_str(),
-        new.article_url.as_deref(),
-        new.article_title.as_deref(),
+        article_url,
+        article_title,
     )
     .await?;
+    if settings.require_known_articles && article.registered_at.is_none() {
+        // Dropping the transaction undoes the upsert.
+        return Err(ErrorCode::ArticleNotFound.into());
+    }
     if comments_closed(
         article.closed,
         article.created_at,

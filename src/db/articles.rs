@@ -1,5 +1,6 @@
-//! Articles: created on first comment, closed or given their own approval
-//! mode by an admin.
+//! Articles: registered by the site (an admin's `PUT`, for a CMS to call,
+//! or an import) or created on first comment; closed or given their own
+//! approval mode by an admin.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -13,41 +14,50 @@ pub struct ArticleRow {
     pub approval_mode: Option<String>,
     pub comment_version: i64,
     pub created_at: DateTime<Utc>,
+    /// When the site registered the article; `None` for ids only seen in
+    /// submissions.
+    pub registered_at: Option<DateTime<Utc>>,
 }
 
-/// Creates the article on first sight (filling url/title only while they
-/// are unknown) and locks its row for the rest of the transaction, so the
-/// comment version bump and the insert happen together. A new article
-/// starts at version 1: 0 stands for "never seen" in cache validators.
+const COLUMNS: &str =
+    "id, url, title, closed, approval_mode, comment_version, created_at, registered_at";
+
+/// Creates the article on first sight and locks its row for the rest of
+/// the transaction, so the comment version bump and the insert happen
+/// together. `url` and `title` (the submitter's, already checked to be on
+/// an allowed origin) only fill an article the site has not registered,
+/// and only while unknown. Versions come from a sequence (see the
+/// migration), never 0, which stands for "never seen" in cache validators.
 pub async fn upsert_for_comment(
     conn: &mut PgConnection,
     id: &str,
     url: Option<&str>,
     title: Option<&str>,
 ) -> Result<ArticleRow, sqlx::Error> {
-    sqlx::query_as(
-        "insert into articles (id, url, title, comment_version) values ($1, $2, $3, 1)
+    let sql = format!(
+        "insert into articles (id, url, title) values ($1, $2, $3)
          on conflict (id) do update
-            set url = coalesce(articles.url, excluded.url),
-                title = coalesce(articles.title, excluded.title),
+            set url = case when articles.registered_at is null
+                           then coalesce(articles.url, excluded.url) else articles.url end,
+                title = case when articles.registered_at is null
+                             then coalesce(articles.title, excluded.title) else articles.title end,
                 comment_version = articles.comment_version + 1
-         returning id, url, title, closed, approval_mode, comment_version, created_at",
-    )
-    .bind(id)
-    .bind(url)
-    .bind(title)
-    .fetch_one(conn)
-    .await
+         returning {COLUMNS}"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(url)
+        .bind(title)
+        .fetch_one(conn)
+        .await
 }
 
 pub async fn fetch(conn: &mut PgConnection, id: &str) -> Result<Option<ArticleRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select id, url, title, closed, approval_mode, comment_version, created_at
-         from articles where id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    let sql = format!("select {COLUMNS} from articles where id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Opens or closes an article and sets (or clears, with `Some(None)`) its
@@ -59,20 +69,57 @@ pub async fn update_settings(
     closed: Option<bool>,
     approval_mode: Option<Option<&str>>,
 ) -> Result<ArticleRow, sqlx::Error> {
-    sqlx::query_as(
+    let sql = format!(
         "insert into articles (id, closed, approval_mode)
          values ($1, coalesce($2, false), $4)
          on conflict (id) do update set
             closed = coalesce($2, articles.closed),
             approval_mode = case when $3 then $4 else articles.approval_mode end
-         returning id, url, title, closed, approval_mode, comment_version, created_at",
-    )
-    .bind(id)
-    .bind(closed)
-    .bind(approval_mode.is_some())
-    .bind(approval_mode.flatten())
-    .fetch_one(conn)
-    .await
+         returning {COLUMNS}"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(closed)
+        .bind(approval_mode.is_some())
+        .bind(approval_mode.flatten())
+        .fetch_one(conn)
+        .await
+}
+
+/// Registers the article as the site describes it (an admin's `PUT`):
+/// url and title replace whatever a submitter gave; `closed` only when
+/// given. Returns the row and whether the article was new.
+pub async fn register(
+    conn: &mut PgConnection,
+    id: &str,
+    url: &str,
+    title: &str,
+    closed: Option<bool>,
+) -> Result<(ArticleRow, bool), sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Registered {
+        #[sqlx(flatten)]
+        row: ArticleRow,
+        created: bool,
+    }
+    let sql = format!(
+        "insert into articles (id, url, title, closed, registered_at)
+         values ($1, $2, $3, coalesce($4, false), now())
+         on conflict (id) do update set
+            url = excluded.url,
+            title = excluded.title,
+            closed = coalesce($4, articles.closed),
+            registered_at = coalesce(articles.registered_at, now())
+         returning {COLUMNS}, (xmax = 0) as created"
+    );
+    let r: Registered = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(url)
+        .bind(title)
+        .bind(closed)
+        .fetch_one(conn)
+        .await?;
+    Ok((r.row, r.created))
 }
 
 /// The comment versions of some articles (0 for articles never seen).

@@ -183,6 +183,14 @@ impl NewAuditEvent {
     }
 
     /// An admin opened or closed an article or overrode its approval mode.
+    pub fn article_registered(admin_id: i64, article_id: &str, closed: bool) -> Self {
+        Self::by_moderator(
+            admin_id,
+            "article.registered",
+            json!({ "article_id": article_id, "closed": closed }),
+        )
+    }
+
     pub fn article_updated(
         admin_id: i64,
         article_id: &str,

@@ -97,6 +97,18 @@ pub async fn insert(
         .await
 }
 
+/// The comment if it is approved (what the public may see of any id).
+pub async fn fetch_approved(
+    conn: &mut PgConnection,
+    id: i64,
+) -> Result<Option<CommentRow>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from comments where id = $1 and status = 'approved'");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// Whether `id` is an approved comment of `article_id` (a valid parent).
 pub async fn is_approved_in_article(
     conn: &mut PgConnection,

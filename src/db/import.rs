@@ -7,8 +7,12 @@ use sqlx::PgConnection;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// Creates or completes an article from an imported post. Returns whether
-/// it was created. The earliest known creation time is kept.
+/// Registers an article from an imported post: the site's own export
+/// describes it, so its url and title replace what a submitter gave, but
+/// not what an admin registered (those are only completed). Returns
+/// whether it was created. The earliest known creation time is kept. A
+/// new article takes a fresh comment version (never 0, see the
+/// migration), so listings read before the import change their `ETag`.
 pub async fn upsert_article(
     conn: &mut PgConnection,
     id: &str,
@@ -17,11 +21,17 @@ pub async fn upsert_article(
     created_at: Option<DateTime<Utc>>,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
-        "insert into articles (id, url, title, created_at) values ($1, $2, $3, coalesce($4, now()))
+        "insert into articles (id, url, title, created_at, registered_at)
+         values ($1, $2, $3, coalesce($4, now()), now())
          on conflict (id) do update
-            set url = coalesce(articles.url, excluded.url),
-                title = coalesce(articles.title, excluded.title),
+            set url = case when articles.registered_at is null
+                           then coalesce(excluded.url, articles.url)
+                           else coalesce(articles.url, excluded.url) end,
+                title = case when articles.registered_at is null
+                             then coalesce(excluded.title, articles.title)
+                             else coalesce(articles.title, excluded.title) end,
                 created_at = least(articles.created_at, excluded.created_at),
+                registered_at = coalesce(articles.registered_at, now()),
                 comment_version = articles.comment_version + 1
          returning (xmax = 0)",
     )

@@ -137,6 +137,31 @@ pub fn avatar_hash(email: &str) -> String {
     hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
 }
 
+/// The key of keyed avatars, derived from the instance secret (so every
+/// instance agrees, and the secret itself never hashes an email).
+pub fn avatar_key(instance_secret: &[u8]) -> [u8; 32] {
+    keyed_sha256(instance_secret, b"majlis avatar key v1")
+}
+
+/// A keyed avatar: hex HMAC-SHA256 of the trimmed, lowercased email. As
+/// stable per commenter as [`avatar_hash`], but without the key nobody can
+/// tell whether a guessed address wrote a comment.
+pub fn avatar_keyed(key: &[u8; 32], email: &str) -> String {
+    hex::encode(keyed_sha256(key, email.trim().to_lowercase().as_bytes()))
+}
+
+fn keyed_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
+    match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(data);
+            mac.finalize().into_bytes().into()
+        }
+        Err(_) => Sha256::digest([key, data].concat()).into(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorUrl(String);
 
@@ -284,6 +309,25 @@ mod tests {
             Err(FieldCode::TooLong { max: 10 })
         );
         assert_eq!(CommentBody::parse(" \n ", 10), Err(FieldCode::Required));
+    }
+
+    #[test]
+    fn keyed_avatars_are_stable_per_email_and_depend_on_the_key() {
+        let k = avatar_key(b"instance secret one");
+        assert_eq!(
+            avatar_keyed(&k, " Reader@Example.com "),
+            avatar_keyed(&k, "reader@example.com")
+        );
+        assert_ne!(
+            avatar_keyed(&k, "reader@example.com"),
+            avatar_hash("reader@example.com")
+        );
+        let other = avatar_key(b"instance secret two");
+        assert_ne!(
+            avatar_keyed(&k, "reader@example.com"),
+            avatar_keyed(&other, "reader@example.com")
+        );
+        assert_eq!(avatar_keyed(&k, "a@b.c").len(), 64);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod status;
 
 pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, avatar_hash};
 pub use cursor::Cursor;
+pub use settings::AvatarMode;
 pub use settings::ModerationSettings;
 pub use status::{ApprovalMode, CommentStatus};
 pub mod moderator;

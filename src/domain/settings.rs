@@ -46,6 +46,50 @@ pub struct ModerationSettings {
     /// addresses masked (`l***@example.com`, `192.0.2.x`) and no user
     /// agent, in the queue, a comment and the export; admins see all.
     pub mask_personal_data: bool,
+    /// Refuse comments on article ids the site has not registered (404
+    /// `article_not_found`); registering is `PUT
+    /// /api/v1/admin/articles/{article_id}` or an import.
+    pub require_known_articles: bool,
+    /// What public views show as `avatar`.
+    pub avatar: AvatarMode,
+}
+
+/// What a public view's `avatar` holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AvatarMode {
+    /// An HMAC of the email with a key derived from the instance secret:
+    /// stable per commenter (identicons, initials colours), useless for
+    /// confirming a guessed address.
+    #[default]
+    Keyed,
+    /// The SHA-256 of the trimmed, lowercased email, for Gravatar or
+    /// Libravatar. Anyone holding a candidate address can confirm it.
+    Gravatar,
+    /// Always `null`.
+    None,
+}
+
+impl std::str::FromStr for AvatarMode {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "keyed" => Ok(AvatarMode::Keyed),
+            "gravatar" => Ok(AvatarMode::Gravatar),
+            "none" => Ok(AvatarMode::None),
+            _ => Err(()),
+        }
+    }
+}
+
+impl AvatarMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AvatarMode::Keyed => "keyed",
+            AvatarMode::Gravatar => "gravatar",
+            AvatarMode::None => "none",
+        }
+    }
 }
 
 impl Default for ModerationSettings {
@@ -68,6 +112,8 @@ impl Default for ModerationSettings {
             check_disposable_email: true,
             bayes_enabled: true,
             mask_personal_data: false,
+            require_known_articles: false,
+            avatar: AvatarMode::Keyed,
         }
     }
 }
@@ -251,6 +297,17 @@ impl ModerationSettings {
                             .as_bool()
                             .ok_or(("mask_personal_data", FieldCode::InvalidValue))?
                     }
+                    "require_known_articles" => {
+                        s.require_known_articles = v
+                            .as_bool()
+                            .ok_or(("require_known_articles", FieldCode::InvalidValue))?
+                    }
+                    "avatar" => {
+                        s.avatar = v
+                            .as_str()
+                            .and_then(|m| m.parse().ok())
+                            .ok_or(("avatar", FieldCode::InvalidValue))?
+                    }
                     _ => return Err(("unknown", FieldCode::UnknownField)),
                 }
                 Ok(())
@@ -329,6 +386,30 @@ mod tests {
         assert!(e.get("blocked_domains").is_some());
         assert!(e.get("allowed_origins").is_some());
         assert_eq!(e.get("colour"), Some(&[FieldCode::UnknownField][..]));
+    }
+
+    #[test]
+    fn avatar_and_known_articles_settings_parse_and_default() {
+        let s = ModerationSettings::default();
+        assert_eq!(s.avatar, AvatarMode::Keyed);
+        assert!(!s.require_known_articles);
+        let p = s
+            .patched(&json!({"avatar": "gravatar", "require_known_articles": true}))
+            .unwrap();
+        assert_eq!(p.avatar, AvatarMode::Gravatar);
+        assert!(p.require_known_articles);
+        assert_eq!(
+            p.to_stored(),
+            json!({"avatar": "gravatar", "require_known_articles": true})
+        );
+        let e = s
+            .patched(&json!({"avatar": "sha1", "require_known_articles": "yes"}))
+            .unwrap_err();
+        assert_eq!(e.get("avatar"), Some(&[FieldCode::InvalidValue][..]));
+        assert_eq!(
+            e.get("require_known_articles"),
+            Some(&[FieldCode::InvalidValue][..])
+        );
     }
 
     #[test]

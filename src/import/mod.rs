@@ -3,6 +3,7 @@
 
 pub mod ndjson;
 pub mod wordpress;
+pub mod wp_html;
 pub mod wxr;
 
 pub use ndjson::{NdjsonSummary, import_ndjson};

@@ -1,13 +1,24 @@
-//! Importing a WordPress export file: posts become articles (id = the
-//! WordPress post id), their comments keep author, email, URL, IP, date,
-//! text, status and threads. One transaction per file: a bad file leaves
-//! nothing behind. Importing the same file again adds nothing twice (each
-//! comment remembers its site and WordPress id).
+//! Importing a WordPress export file: posts become registered articles (id
+//! = the WordPress post id), their comments keep author, email, URL, IP,
+//! date, text, status and threads. One transaction per file: a bad file
+//! leaves nothing behind. Importing the same file again adds nothing twice
+//! (each comment remembers its blog, `wp:base_blog_url`, and WordPress id).
+//!
+//! Only what readers wrote is imported: `wp:comment_type` empty or
+//! `comment` (pingbacks and trackbacks on request); editorial notes,
+//! ActivityPub reactions and other types are skipped and counted. The
+//! comment HTML becomes the text a reader saw ([`super::wp_html`]), and
+//! the API's limits apply: a comment longer than the body limit (or over
+//! [`super::wxr::TEXT_CAP`] bytes in the file) is skipped and counted,
+//! never truncated, since a cut comment says something its author did not;
+//! names are cut to 100 characters, and over-long emails and addresses are
+//! dropped.
 
 use super::ImportError;
 use super::wxr::{WxrComment, WxrPost, WxrReader};
 use crate::db;
 use crate::db::import::ImportedComment;
+use crate::domain::comment::{DEFAULT_MAX_BODY, MAX_EMAIL, MAX_NAME, MAX_URL};
 use crate::domain::{ArticleId, CommentStatus, avatar_hash};
 use crate::i18n::{Lang, Msg};
 use crate::{render, spam};
@@ -19,12 +30,24 @@ use std::io::BufRead;
 use std::net::IpAddr;
 use unicode_normalization::UnicodeNormalization;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct WordPressOptions {
     /// Import pingbacks and trackbacks too (skipped by default).
     pub include_pings: bool,
     /// The language of the name given to comments without one.
     pub lang: Lang,
+    /// The longest body imported, in characters (`MAJLIS_MAX_BODY_CHARS`).
+    pub max_body_chars: usize,
+}
+
+impl Default for WordPressOptions {
+    fn default() -> Self {
+        WordPressOptions {
+            include_pings: false,
+            lang: Lang::default(),
+            max_body_chars: DEFAULT_MAX_BODY,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -44,6 +67,13 @@ pub struct WordPressSummary {
     /// Items that are neither posts nor pages and have no comments
     /// (attachments, menu items, ...).
     pub items_skipped: u64,
+    /// Entries that are not reader comments: WordPress 6.9 editorial
+    /// `note`s, ActivityPub `like`/`repost` reactions, other plugin types.
+    pub other_types_skipped: u64,
+    /// Comments longer than the body limit; skipped, not cut.
+    pub too_long_skipped: u64,
+    /// Comments with no text left once their HTML is read.
+    pub empty_skipped: u64,
 }
 
 impl std::fmt::Display for WordPressSummary {
@@ -52,7 +82,8 @@ impl std::fmt::Display for WordPressSummary {
             f,
             "posts: {}, articles created: {}, comments imported: {}, already imported: {}, \
              duplicates skipped: {}, pings skipped: {}, orphan replies made top-level: {}, \
-             other items skipped: {}",
+             other items skipped: {}, notes and reactions skipped: {}, \
+             too long skipped: {}, empty skipped: {}",
             self.posts,
             self.articles_created,
             self.comments_imported,
@@ -60,7 +91,10 @@ impl std::fmt::Display for WordPressSummary {
             self.duplicates,
             self.pings_skipped,
             self.orphans,
-            self.items_skipped
+            self.items_skipped,
+            self.other_types_skipped,
+            self.too_long_skipped,
+            self.empty_skipped
         )
     }
 }
@@ -130,15 +164,56 @@ fn one_line(s: &str) -> String {
         .collect()
 }
 
+/// Why a WordPress comment is not imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    TooLong,
+    Empty,
+}
+
 /// Pure: the row for a WordPress comment, rendered and fingerprinted as a
-/// submission would be. WordPress keeps some HTML in comment text; it is
-/// kept as written in `body` and shown escaped in `body_html`.
-pub fn prepare(c: &WxrComment, post_date: Option<DateTime<Utc>>, lang: Lang) -> PreparedComment {
-    let name = one_line(&c.author);
-    let email = one_line(&c.author_email);
+/// submission would be. Its HTML becomes the text a reader saw; the API's
+/// limits apply (see the module documentation).
+pub fn prepare(
+    c: &WxrComment,
+    post_date: Option<DateTime<Utc>>,
+    lang: Lang,
+    max_body_chars: usize,
+) -> Result<PreparedComment, Skip> {
+    if c.content_truncated {
+        return Err(Skip::TooLong);
+    }
+    let name: String = one_line(&super::wp_html::to_text(&c.author))
+        .chars()
+        .take(MAX_NAME)
+        .collect();
+    let email = Some(one_line(&c.author_email))
+        .filter(|e| e.chars().count() <= MAX_EMAIL)
+        .unwrap_or_default();
     let url = one_line(&c.author_url);
-    let body: String = c.content.trim().nfc().collect();
-    PreparedComment {
+    let url = (url.chars().count() <= MAX_URL
+        && url::Url::parse(&url).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        }))
+    .then_some(url);
+    let body: String = super::wp_html::to_text(&c.content)
+        .nfc()
+        .map(|ch| {
+            if ch.is_control() && ch != '\n' && ch != '\t' {
+                ' '
+            } else {
+                ch
+            }
+        })
+        .collect();
+    let body = body.trim().to_owned();
+    if body.is_empty() {
+        return Err(Skip::Empty);
+    }
+    if body.chars().count() > max_body_chars {
+        return Err(Skip::TooLong);
+    }
+    Ok(PreparedComment {
         author_name: if name.is_empty() {
             lang.text(Msg::Anonymous)
         } else {
@@ -146,14 +221,14 @@ pub fn prepare(c: &WxrComment, post_date: Option<DateTime<Utc>>, lang: Lang) -> 
         },
         avatar: (!email.is_empty()).then(|| avatar_hash(&email)),
         author_email: email,
-        author_url: (!url.is_empty() && url != "http://" && url != "https://").then_some(url),
+        author_url: url,
         body_html: render::body_html(&body),
         body_fingerprint: spam::fingerprint(&body),
         body,
         status: status_of(&c.approved),
         ip: c.author_ip.trim().parse().ok(),
         created_at: c.date.or(post_date).unwrap_or_else(Utc::now),
-    }
+    })
 }
 
 /// Imports a WXR file read from `input`, in one transaction.
@@ -197,11 +272,17 @@ async fn import_post(
         .comments
         .iter()
         .filter(|c| {
-            let keep = options.include_pings || !c.is_ping();
-            if !keep {
-                summary.pings_skipped += 1;
+            if c.is_ping() {
+                if !options.include_pings {
+                    summary.pings_skipped += 1;
+                }
+                options.include_pings
+            } else if !c.is_reader_comment() {
+                summary.other_types_skipped += 1;
+                false
+            } else {
+                true
             }
-            keep
         })
         .collect();
     let is_article = matches!(post.post_type.as_str(), "post" | "page" | "");
@@ -245,7 +326,17 @@ async fn import_post(
                 found
             }
         };
-        let p = prepare(c, post.date, options.lang);
+        let p = match prepare(c, post.date, options.lang, options.max_body_chars) {
+            Ok(p) => p,
+            Err(Skip::TooLong) => {
+                summary.too_long_skipped += 1;
+                continue;
+            }
+            Err(Skip::Empty) => {
+                summary.empty_skipped += 1;
+                continue;
+            }
+        };
         let inserted = db::import::insert_imported(
             conn,
             &ImportedComment {
@@ -335,9 +426,10 @@ mod tests {
             approved: "spam".into(),
             comment_type: String::new(),
             parent: 0,
+            content_truncated: false,
         };
         let post_date = Some(Utc::now());
-        let p = prepare(&c, post_date, Lang::Ar);
+        let p = prepare(&c, post_date, Lang::Ar, 5000).unwrap();
         assert_eq!(p.author_name, "مجهول");
         assert_eq!(p.author_email, "Sara@Example.com");
         assert_eq!(p.avatar, Some(avatar_hash("sara@example.com")));
@@ -347,5 +439,90 @@ mod tests {
         assert_eq!(p.status, CommentStatus::Spam);
         assert_eq!(p.ip, "2001:db8::1".parse().ok());
         assert_eq!(Some(p.created_at), post_date);
+    }
+
+    fn wp(content: &str) -> WxrComment {
+        WxrComment {
+            id: 1,
+            author: "Reader".into(),
+            author_email: "reader@example.com".into(),
+            content: content.into(),
+            approved: "1".into(),
+            ..WxrComment::default()
+        }
+    }
+
+    #[test]
+    fn wordpress_html_becomes_the_text_a_reader_saw() {
+        let p = prepare(
+            &wp("It&#8217;s <strong>bold</strong> &amp; <a href=\"https://example.org/r\">linked</a>.\n\n<p>Next</p>"),
+            None,
+            Lang::En,
+            5000,
+        )
+        .unwrap();
+        assert_eq!(
+            p.body,
+            "It\u{2019}s bold & linked (https://example.org/r).\n\nNext"
+        );
+        assert!(!p.body_html.contains("&amp;#8217;"));
+        assert!(!p.body_html.contains("&lt;strong"));
+    }
+
+    #[test]
+    fn the_api_limits_apply_to_imported_comments() {
+        let long = "ع".repeat(5001);
+        assert_eq!(
+            prepare(&wp(&long), None, Lang::En, 5000),
+            Err(Skip::TooLong)
+        );
+        // Markup does not count, text does.
+        let marked = format!("<b>{}</b>", "a".repeat(5000));
+        assert!(prepare(&wp(&marked), None, Lang::En, 5000).is_ok());
+        let cut = WxrComment {
+            content_truncated: true,
+            ..wp("")
+        };
+        assert_eq!(prepare(&cut, None, Lang::En, 5000), Err(Skip::TooLong));
+        assert_eq!(
+            prepare(&wp("<img src=\"x.png\">"), None, Lang::En, 5000),
+            Err(Skip::Empty)
+        );
+        let odd = WxrComment {
+            author: "n".repeat(150),
+            author_email: format!("{}@example.com", "e".repeat(260)),
+            author_url: format!("https://example.com/{}", "u".repeat(300)),
+            ..wp("fine")
+        };
+        let p = prepare(&odd, None, Lang::En, 5000).unwrap();
+        assert_eq!(p.author_name.chars().count(), 100);
+        assert_eq!(p.author_email, "");
+        assert_eq!(p.avatar, None);
+        assert_eq!(p.author_url, None);
+    }
+
+    #[test]
+    fn only_reader_comments_are_comments() {
+        for t in ["", "comment"] {
+            let c = WxrComment {
+                comment_type: t.into(),
+                ..wp("x")
+            };
+            assert!(c.is_reader_comment(), "{t:?}");
+        }
+        for t in [
+            "note",
+            "like",
+            "repost",
+            "pingback",
+            "trackback",
+            "webmention",
+        ] {
+            let c = WxrComment {
+                comment_type: t.into(),
+                ..wp("x")
+            };
+            assert!(!c.is_reader_comment(), "{t:?}");
+        }
     }
 }

@@ -4,7 +4,7 @@ use crate::accounts::{self, AccountPatch, NewModerator};
 use crate::auth::Admin;
 use crate::db;
 use crate::db::audit::NewAuditEvent;
-use crate::domain::{ApprovalMode, DisplayName, ModerationSettings, Role};
+use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::routes::body::JsonObject;
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
@@ -46,6 +46,19 @@ pub struct ArticlePatch {
     /// Overrides the site-wide mode; `null` returns to it; absent: unchanged.
     #[schema(nullable)]
     pub approval_mode: Option<ApprovalMode>,
+}
+
+/// `PUT /api/v1/admin/articles/{article_id}` (documentation only).
+#[derive(utoipa::ToSchema)]
+pub struct ArticleRegistration {
+    /// The article's page: http or https, at most 200 characters.
+    #[schema(format = "uri", max_length = 200)]
+    pub url: String,
+    /// 1-300 characters.
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    /// Close or reopen comments; absent: unchanged (open when new).
+    pub closed: Option<bool>,
 }
 
 /// All moderator accounts.
@@ -248,6 +261,102 @@ pub async fn update_article(
     tx.commit().await?;
     state.public_cache.invalidate(&row.id);
     Ok(HttpResponse::Ok().json(ArticleView::from_row(row)))
+}
+
+/// Register an article (for a CMS to call).
+///
+/// `PUT /api/v1/admin/articles/{article_id}` `{url, title, closed?}`: the
+/// site's own description of the article, which replaces whatever a
+/// submitter gave (submitters describe an article only while the site
+/// has not registered it, and only with a page on an allowed origin).
+/// With the setting `require_known_articles`, only registered articles
+/// take comments. Idempotent.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/articles/{article_id}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("article_id" = String, Path, description = "The site's article id (may contain `/`).")),
+    request_body(content = ArticleRegistration, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Registered; the article as stored.", body = ArticleView),
+        (status = 201, description = "Registered a new article.", body = ArticleView),
+        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        (status = 422, description = "A missing or bad `url`, `title` or `closed`.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
+pub async fn register_article(
+    auth: Admin,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let article_id = article_id_from_path(&req)?;
+    let body = JsonObject::read(&req, payload, &state).await?;
+    let mut f = FieldErrors::default();
+    let url = match body.string("url", &mut f) {
+        Some(u) => match AuthorUrl::parse_optional(Some(&u)) {
+            Ok(Some(u)) => Some(u),
+            Ok(None) => {
+                f.add("url", FieldCode::Required);
+                None
+            }
+            Err(c) => {
+                f.add("url", c);
+                None
+            }
+        },
+        None => {
+            if f.get("url").is_none() {
+                f.add("url", FieldCode::Required);
+            }
+            None
+        }
+    };
+    let title = match body.string("title", &mut f) {
+        Some(t) => f.take("title", article_title(&t)),
+        None => {
+            if f.get("title").is_none() {
+                f.add("title", FieldCode::Required);
+            }
+            None
+        }
+    };
+    let closed = body.bool("closed", &mut f);
+    f.into_result()?;
+    let (Some(url), Some(title)) = (url, title) else {
+        return Err(ErrorCode::ValidationFailed.into());
+    };
+    let mut tx = state.pool.begin().await?;
+    let (row, created) =
+        db::articles::register(&mut tx, article_id.as_str(), url.as_str(), &title, closed).await?;
+    let event = NewAuditEvent::article_registered(auth.0.moderator_id, &row.id, row.closed);
+    db::audit::insert(&mut tx, &event).await?;
+    tx.commit().await?;
+    state.public_cache.invalidate(&row.id);
+    let view = ArticleView::from_row(row);
+    Ok(if created {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
+}
+
+/// An article title: trimmed, 1-300 characters, no control characters.
+fn article_title(raw: &str) -> Result<String, FieldCode> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(FieldCode::Required);
+    }
+    if t.chars().any(char::is_control) {
+        return Err(FieldCode::ControlCharacters);
+    }
+    if t.chars().count() > 300 {
+        return Err(FieldCode::TooLong { max: 300 });
+    }
+    Ok(t.to_owned())
 }
 
 /// `GET /api/v1/admin/settings`: every setting with its current value.

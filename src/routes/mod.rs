@@ -38,6 +38,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
         "/api/v1/admin/articles/{article_id:.+}",
         Role::Admin,
     ),
+    ("PUT", "/api/v1/admin/articles/{article_id:.+}", Role::Admin),
     ("GET", "/api/v1/admin/settings", Role::Admin),
     ("PATCH", "/api/v1/admin/settings", Role::Admin),
     ("GET", "/api/v1/export/comments", Role::Moderator),
@@ -79,6 +80,10 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         (
             "/api/v1/comments",
             vec![on(M::POST, public::comments::submit)],
+        ),
+        (
+            "/api/v1/comments/{id}",
+            vec![on(M::GET, public::comments::show)],
         ),
         (
             "/api/v1/articles/{article_id:.+}/comments",
@@ -127,7 +132,10 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         ),
         (
             "/api/v1/admin/articles/{article_id:.+}",
-            vec![on(M::PATCH, admin::update_article)],
+            vec![
+                on(M::PATCH, admin::update_article),
+                on(M::PUT, admin::register_article),
+            ],
         ),
         (
             "/api/v1/admin/settings",

@@ -19,9 +19,9 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
 
 **Statuses.** `pending` (held), `approved` (public), `spam`, `rejected` (trash). A new comment gets one from the approval workflow (`approval_mode` `all`, `first_time` (default) or `none`, plus spam scores against `hold_threshold` and `spam_threshold`). Moderators may move a comment between any two statuses; each change is an audit event. The public only ever sees `approved` comments; a submitter judged spam is told `pending`.
 
-**Form posts.** `POST /api/v1/comments` also takes the WordPress comment form (`application/x-www-form-urlencoded`: `comment_post_ID`, `comment_parent`, `author`, `email`, `url`, `comment`, `redirect_to`). On success it answers `303 See Other` to `redirect_to`, else the Referer, with `#comment-<id>`, only when that page is on an allowed origin; otherwise, or with `Accept: application/json`, it answers like the JSON route (`201`). A failed form post without `Accept: application/json` gets a small localized HTML page.
+**Form posts.** `POST /api/v1/comments` also takes the WordPress comment form (`application/x-www-form-urlencoded`: `comment_post_ID`, `comment_parent`, `author`, `email`, `url`, `comment`, `redirect_to`, `article_url`). On success it answers `303 See Other` with `#comment-<id>` to `redirect_to`, else the Referer when it names a page, else the article's URL majlis knows, else the Referer's origin, only ever to a page on an allowed origin; otherwise, or with `Accept: application/json`, it answers like the JSON route (`201`). A failed form post without `Accept: application/json` gets a localized HTML page showing the form again with the reader's input and each problem beside its field.
 
-**Avatar.** `avatar` is the hex SHA-256 of the trimmed, lowercased email, usable with Gravatar or Libravatar (`https://gravatar.com/avatar/<avatar>`); the email itself is never public.
+**Avatar.** `avatar` follows the setting `avatar`: `keyed` (default), a hex HMAC-SHA256 of the trimmed, lowercased email with an instance key (stable per commenter, useless for confirming a guessed address); `gravatar`, the hex SHA-256 for Gravatar or Libravatar (`https://gravatar.com/avatar/<avatar>`); `none`, `null`. The email itself is never public.
 
 **Pagination.** Lists use keyset pagination with an opaque `cursor`: pass the previous page's `next_cursor`; `null` means the last page. Public listings are oldest first; the queue and the log newest first.
 
@@ -45,6 +45,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::public::comments::submit,
         routes::public::comments::list,
         routes::public::comments::counts,
+        routes::public::comments::show,
         routes::public::form_token::issue,
         routes::auth::login,
         routes::auth::logout,
@@ -58,6 +59,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::admin::create_moderator,
         routes::admin::update_moderator,
         routes::admin::update_article,
+        routes::admin::register_article,
         routes::admin::get_settings,
         routes::admin::patch_settings,
         routes::data::export_comments,

@@ -159,3 +159,104 @@ async fn counts_are_validated_by_their_articles_versions() {
         assert!(start.elapsed() < Duration::from_secs(5));
     }
 }
+
+async fn etag_of(app: &TestApp, path: &str) -> String {
+    app.get(path).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn status_with(app: &TestApp, path: &str, etag: &str) -> u16 {
+    app.client
+        .get(app.url(path))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+const WXR: &str = include_str!("../fixtures/wordpress.xml");
+
+#[tokio::test]
+async fn an_article_read_before_an_import_shows_the_imported_comments_after_it() {
+    let app = TestApp::spawn().await;
+    let list = "/api/v1/articles/101/comments";
+    let counts = "/api/v1/comment-counts?article_id=101";
+    assert_eq!(total(&app, "101").await, 0);
+    let before = etag_of(&app, list).await;
+    let counts_before = etag_of(&app, counts).await;
+    assert_eq!(status_with(&app, list, &before).await, 304);
+
+    // The CLI imports on its own connection, as another process would.
+    let mut conn = app.pool.acquire().await.unwrap();
+    majlis::import::import_wordpress(
+        &mut conn,
+        WXR.as_bytes(),
+        majlis::import::WordPressOptions::default(),
+    )
+    .await
+    .unwrap();
+    let took = wait_for_total(&app, "101", 4).await;
+    assert!(
+        took < majlis::public_cache::RECHECK,
+        "notified, not merely expired: {took:?}"
+    );
+    assert_ne!(etag_of(&app, list).await, before);
+    assert_eq!(status_with(&app, list, &before).await, 200);
+    assert_eq!(status_with(&app, counts, &counts_before).await, 200);
+    let v: Value = app.get(counts).await.json().await.unwrap();
+    assert_eq!(v["counts"]["101"], 4);
+}
+
+#[tokio::test]
+async fn an_article_read_before_a_restore_or_an_erasure_changes_its_etag() {
+    let source = TestApp::spawn().await;
+    approved(
+        &source,
+        "restored",
+        "kept through a restore",
+        "r1@example.org",
+    )
+    .await;
+    let dump = crate::seed::run_export(
+        &source.pool,
+        majlis::export::ExportFilter::default(),
+        majlis::export::ExportOptions::new(majlis::export::ExportFormat::Ndjson),
+    )
+    .await
+    .concat();
+
+    let app = TestApp::spawn().await;
+    let list = "/api/v1/articles/restored/comments";
+    assert_eq!(total(&app, "restored").await, 0);
+    let before = etag_of(&app, list).await;
+    let mut conn = app.pool.acquire().await.unwrap();
+    majlis::import::import_ndjson(&mut conn, dump.as_slice())
+        .await
+        .unwrap();
+    wait_for_total(&app, "restored", 1).await;
+    assert_eq!(status_with(&app, list, &before).await, 200);
+
+    // Erasure rewrites the name shown: the old validator must fail.
+    let before = etag_of(&app, list).await;
+    assert_eq!(status_with(&app, list, &before).await, 304);
+    majlis::privacy::erase_person(
+        &mut conn,
+        &majlis::privacy::SubjectEmail::parse("R1@example.org").unwrap(),
+        None,
+        majlis::i18n::Lang::En,
+    )
+    .await
+    .unwrap();
+    let start = Instant::now();
+    while status_with(&app, list, &before).await == 304 {
+        assert!(start.elapsed() < Duration::from_secs(5), "still 304");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let v: Value = app.get(list).await.json().await.unwrap();
+    assert_eq!(v["comments"][0]["author_name"], "Anonymous");
+    assert_eq!(v["comments"][0]["avatar"], Value::Null);
+}

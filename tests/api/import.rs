@@ -23,6 +23,7 @@ async fn import_wxr(
         WordPressOptions {
             include_pings,
             lang: Lang::Ar,
+            ..WordPressOptions::default()
         },
     )
     .await
@@ -77,6 +78,9 @@ async fn a_wordpress_export_becomes_articles_and_threaded_comments() {
             duplicates: 1,
             orphans: 0,
             items_skipped: 1,
+            other_types_skipped: 0,
+            too_long_skipped: 0,
+            empty_skipped: 0,
         }
     );
     let rows = imported(&app.pool).await;
@@ -181,7 +185,8 @@ async fn importing_the_same_file_again_adds_nothing() {
     let ping = by_wp(&rows, 207);
     assert_eq!(ping.author_email, "");
     assert_eq!(ping.avatar, None);
-    assert_eq!(ping.author_name, "مدونة الرصيف &raquo; عن الإضراب");
+    // Names are HTML in WordPress too: shown as the reader saw them.
+    assert_eq!(ping.author_name, "مدونة الرصيف \u{bb} عن الإضراب");
 }
 
 #[tokio::test]
@@ -365,4 +370,97 @@ async fn a_bad_ndjson_line_names_it_and_imports_nothing() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+}
+
+const WORDPRESS_COM: &str = include_str!("../fixtures/wordpress_com.xml");
+
+#[tokio::test]
+async fn only_reader_comments_are_imported_as_readers_saw_them_within_the_api_limits() {
+    let app = TestApp::spawn().await;
+    let file = WORDPRESS_COM.replace("LONG_BODY", &"word ".repeat(1200));
+    let s = import_wxr(&app.pool, &file, true).await.unwrap();
+    assert_eq!(s.comments_imported, 2, "{s:?}");
+    assert_eq!(s.other_types_skipped, 3, "a note, a like and a repost");
+    assert_eq!(s.too_long_skipped, 1);
+    assert_eq!(s.pings_skipped, 0);
+    assert!(
+        s.to_string().contains("notes and reactions skipped: 3"),
+        "{s}"
+    );
+    let rows = imported(&app.pool).await;
+    assert_eq!(rows.len(), 2);
+    let (c11, c12) = (by_wp(&rows, 11), by_wp(&rows, 12));
+    assert_eq!(
+        c11.body,
+        "It\u{2019}s exactly how the 5:40 feels & sounds.\n\n\
+         The timetable (https://transit.example/timetable) agrees."
+    );
+    assert_eq!(c12.body, "I\u{2019}d add: bring coffee.");
+    assert_eq!(c12.parent_id, Some(c11.id));
+    for r in &rows {
+        assert!(!r.body_html.contains("&amp;#"), "{}", r.body_html);
+        assert!(!r.body_html.contains("&lt;"), "{}", r.body_html);
+    }
+    assert!(c11.body_html.contains("https://transit.example/timetable"));
+    let sources: Vec<String> = sqlx::query_scalar("select distinct import_source from comments")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sources, vec!["https://layla.wordpress.com"]);
+    // The post is a registered article with the blog's url and title.
+    let (url, title, registered): (Option<String>, Option<String>, bool) =
+        sqlx::query_as("select url, title, registered_at is not null from articles where id = '7'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        url.as_deref(),
+        Some("https://layla.wordpress.com/2025/12/01/trams-at-dawn/")
+    );
+    assert_eq!(title.as_deref(), Some("Trams at dawn"));
+    assert!(registered);
+    let v: serde_json::Value = app
+        .get("/api/v1/articles/7/comments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 2);
+}
+
+#[tokio::test]
+async fn another_wordpress_com_blog_is_another_source_and_huge_comments_are_skipped() {
+    let app = TestApp::spawn().await;
+    let first = WORDPRESS_COM.replace("LONG_BODY", "short enough");
+    let s = import_wxr(&app.pool, &first, false).await.unwrap();
+    assert_eq!(s.comments_imported, 3);
+    // Another blog on WordPress.com: the same wp:base_site_url and the same
+    // comment ids, and a comment of 2 MiB (never held whole while reading).
+    let second = WORDPRESS_COM
+        .replace("layla.wordpress.com", "omar.wordpress.com")
+        .replace("<wp:post_id>7</wp:post_id>", "<wp:post_id>8</wp:post_id>")
+        .replace("karim@example.org", "karim@example.com")
+        .replace("nadia@example.net", "nadia@example.com")
+        .replace("LONG_BODY", &"y".repeat(2 << 20));
+    let s = import_wxr(&app.pool, &second, false).await.unwrap();
+    assert_eq!(s.already_imported, 0, "{s:?}");
+    assert_eq!(s.comments_imported, 2, "{s:?}");
+    assert_eq!(s.too_long_skipped, 1);
+    let per_source: Vec<(String, i64)> =
+        sqlx::query_as("select import_source, count(*) from comments group by 1 order by 1")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        per_source,
+        vec![
+            ("https://layla.wordpress.com".to_owned(), 3),
+            ("https://omar.wordpress.com".to_owned(), 2)
+        ]
+    );
+    let longest: i32 = sqlx::query_scalar("select max(char_length(body)) from comments")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(longest <= 5000);
 }

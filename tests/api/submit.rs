@@ -508,3 +508,149 @@ async fn a_plain_form_post_with_errors_gets_a_readable_page_in_arabic() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["code"], "validation_failed");
 }
+
+async fn register_article(app: &TestApp, id: &str, url: &str) {
+    let (admin, _) = app.login_as("admin").await;
+    let resp = app
+        .authed(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/articles/{id}"),
+            &admin,
+        )
+        .json(&json!({"url": url, "title": "An article"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
+fn form<'a>(article: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("comment_post_ID", article),
+        ("comment_parent", "0"),
+        ("author", "Omar"),
+        ("email", "omar@example.org"),
+        ("url", ""),
+        ("comment", body),
+    ]
+}
+
+#[tokio::test]
+async fn a_form_post_with_only_the_origin_as_referer_goes_back_to_the_article_page() {
+    let app = TestApp::spawn().await;
+    // Browsers send only the origin across origins.
+    let origin_only = [("Referer", "https://news.example/")];
+    register_article(&app, "123", "https://news.example/2024/11/strikes/").await;
+    let resp = app
+        .post_form(&form("123", "from the registry"), &origin_only)
+        .await;
+    assert_eq!(resp.status(), 303);
+    let loc = resp.headers()["location"].to_str().unwrap();
+    assert!(
+        loc.starts_with("https://news.example/2024/11/strikes/#comment-"),
+        "{loc}"
+    );
+
+    // Unregistered: the form's own `article_url`, when on the site.
+    let mut f = form("124", "from the form");
+    f.push(("article_url", "https://news.example/2024/11/other/"));
+    let resp = app.post_form(&f, &origin_only).await;
+    assert_eq!(resp.status(), 303);
+    let loc = resp.headers()["location"].to_str().unwrap();
+    assert!(
+        loc.starts_with("https://news.example/2024/11/other/#comment-"),
+        "{loc}"
+    );
+    // ... which majlis now knows for the next reader without it.
+    let resp = app
+        .post_form(&form("124", "a second one, no article_url"), &origin_only)
+        .await;
+    let loc = resp.headers()["location"].to_str().unwrap();
+    assert!(
+        loc.starts_with("https://news.example/2024/11/other/#comment-"),
+        "{loc}"
+    );
+
+    // An article_url off the site is ignored: the home page as before.
+    let mut f = form("125", "nothing known");
+    f.push(("article_url", "https://evil.example/phish"));
+    let resp = app.post_form(&f, &origin_only).await;
+    assert_eq!(resp.status(), 303);
+    let loc = resp.headers()["location"].to_str().unwrap();
+    assert!(loc.starts_with("https://news.example/#comment-"), "{loc}");
+}
+
+#[tokio::test]
+async fn a_failed_form_post_shows_the_form_again_with_what_was_typed() {
+    let app = TestApp::spawn().await;
+    register_article(&app, "123", "https://news.example/2024/11/strikes/").await;
+    let typed = "رأيي: <script>alert(1)</script> & \"more\"";
+    let resp = app
+        .post_form(
+            &[
+                ("comment_post_ID", "123"),
+                ("comment_parent", "0"),
+                ("author", "عمر \"O'Brien\""),
+                ("email", "not-an-email"),
+                ("url", ""),
+                ("comment", typed),
+            ],
+            &[
+                ("Accept-Language", "en"),
+                ("Accept", "text/html"),
+                ("Referer", "https://news.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.headers().get("location").is_none());
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("form-action 'self'"), "{csp}");
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\">"), "{html}");
+    // What was typed, escaped, in the fields it was typed in.
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains(
+            "<textarea id=\"comment\" name=\"comment\" rows=\"8\" cols=\"60\">رأيي: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;</textarea>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"author\" type=\"text\" value=\"عمر &quot;O&#39;Brien&quot;\""),
+        "{html}"
+    );
+    assert!(html.contains("name=\"email\" type=\"email\" value=\"not-an-email\""));
+    assert!(html.contains("<input type=\"hidden\" name=\"comment_post_ID\" value=\"123\">"));
+    // The problem beside its field.
+    assert!(
+        html.contains(
+            "value=\"not-an-email\"> <strong class=\"error\">Enter a valid email address.</strong>"
+        ),
+        "{html}"
+    );
+    // Back to the article, not the home page; the re-sent form goes there too.
+    assert!(html.contains("href=\"https://news.example/2024/11/strikes/\""));
+    assert!(html.contains(
+        "<input type=\"hidden\" name=\"redirect_to\" value=\"https://news.example/2024/11/strikes/\">"
+    ));
+    // The email is never part of a link.
+    assert!(!html.contains("href=\"https://news.example/2024/11/strikes/?"));
+    assert_eq!(html.matches("not-an-email").count(), 1, "{html}");
+
+    // Sending the shown form again (fixed) lands on the article.
+    let resp = app
+        .post_form(
+            &[
+                ("comment_post_ID", "123"),
+                ("comment_parent", "0"),
+                ("author", "Omar"),
+                ("email", "omar@example.org"),
+                ("comment", "fixed"),
+                ("redirect_to", "https://news.example/2024/11/strikes/"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+}

@@ -223,6 +223,9 @@ pub struct ArticleView {
     pub comment_version: i64,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    /// Registered by the site (`PUT /api/v1/admin/articles/{article_id}` or
+    /// an import), not only seen in submissions.
+    pub registered: bool,
 }
 
 impl ArticleView {
@@ -235,6 +238,7 @@ impl ArticleView {
             approval_mode: r.approval_mode,
             comment_version: r.comment_version,
             created_at: r.created_at,
+            registered: r.registered_at.is_some(),
         }
     }
 }

@@ -3,12 +3,13 @@
 
 use crate::db;
 use crate::domain::{ArticleId, Cursor};
-use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors, FormEcho};
 use crate::public_cache::{self, CachedRead};
 use crate::routes::request::{self, BodyKind, header_string, query_pairs, read_body, wants_json};
-use crate::routes::views::PublicComment;
+use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::startup::AppState;
-use crate::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
+use crate::submission::{self, Loose, NewComment, RequestMeta, SubmitCommentRequest};
+use actix_web::HttpMessage;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -21,11 +22,12 @@ pub const MAX_COUNT_IDS: usize = 100;
 ///
 /// JSON, or the WordPress comment form's fields as
 /// `application/x-www-form-urlencoded`. A form post answers `303 See Other`
-/// back to `redirect_to` (else the Referer) with `#comment-<id>` when that
-/// page is on an allowed origin and the client did not ask for JSON;
-/// otherwise `201` with the public view. A failed form post without
-/// `Accept: application/json` gets a small localized HTML page instead of
-/// the JSON error.
+/// with `#comment-<id>` back to `redirect_to`, else a Referer that names a
+/// page, else the article's URL majlis knows, else the Referer's origin,
+/// when that page is on an allowed origin and the client did not ask for
+/// JSON; otherwise `201` with the public view. A failed form post without
+/// `Accept: application/json` gets a small localized HTML page showing the
+/// form again with what was typed.
 #[utoipa::path(
     post,
     path = "/api/v1/comments",
@@ -45,7 +47,7 @@ pub const MAX_COUNT_IDS: usize = 100;
             headers(("Location" = String, description = "The page with `#comment-<id>`"))),
         (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody),
         (status = 403, description = "Comments are closed on the article (`comments_closed`).", body = ErrorBody),
-        (status = 404, description = "The parent is not an approved comment of the article (`parent_not_found`).", body = ErrorBody),
+        (status = 404, description = "The parent is not an approved comment of the article (`parent_not_found`), or the article is not registered while `require_known_articles` is on (`article_not_found`).", body = ErrorBody),
         (status = 409, description = "The same text by the same author on the same article (`duplicate_comment`).", body = ErrorBody),
         (status = 413, description = "Body too large (`payload_too_large`).", body = ErrorBody),
         (status = 415, description = "Neither JSON nor a form post (`unsupported_media_type`).", body = ErrorBody),
@@ -69,46 +71,202 @@ pub async fn submit(
             request::parse_pairs(&bytes).ok_or(ApiError::new(ErrorCode::MalformedBody))?,
         ),
     };
-    let new = NewComment::parse(&dto, state.config.max_body_chars)?;
-    let meta = RequestMeta {
-        ip: request::client_ip(&req, &state),
-        user_agent: header_string(&req, header::USER_AGENT, 500),
-        referrer: header_string(&req, header::REFERER, 1000),
+    let form_page = kind == BodyKind::Form && !wants_json(&req);
+    let referrer = header_string(&req, header::REFERER, 1000);
+    let created = create(&req, &state, &dto, referrer.clone()).await;
+    let back = if form_page {
+        return_page(&state, &dto, referrer.as_deref()).await
+    } else {
+        None
     };
-    let row = submission::submit(&state, &new, &meta).await?;
+    let (row, avatars) = match created {
+        Ok(done) => done,
+        Err(e) => {
+            if form_page {
+                req.extensions_mut().insert(form_echo(&dto, back));
+            }
+            return Err(e);
+        }
+    };
     let id = row.id;
-    if kind == BodyKind::Form
-        && !wants_json(&req)
-        && let Some(target) =
-            redirect_target(&state, dto.redirect_to.as_deref(), meta.referrer.as_deref())
-    {
+    if let Some(target) = back {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("{target}#comment-{id}")))
             .finish());
     }
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/comments/{id}")))
-        .json(PublicComment::for_submitter(row)))
+        .json(PublicComment::for_submitter(row, &avatars)))
 }
 
-/// Where a form post goes back to: `redirect_to`, else the Referer, but only
-/// when it is on one of the site's allowed origins (no open redirect).
-fn redirect_target(
+/// Validates and stores the submission.
+async fn create(
+    req: &HttpRequest,
     state: &AppState,
-    redirect_to: Option<&str>,
+    dto: &SubmitCommentRequest,
+    referrer: Option<String>,
+) -> Result<(db::comments::CommentRow, AvatarPolicy), ApiError> {
+    let new = NewComment::parse(dto, state.config.max_body_chars)?;
+    let meta = RequestMeta {
+        ip: request::client_ip(req, state),
+        user_agent: header_string(req, header::USER_AGENT, 500),
+        referrer,
+    };
+    let row = submission::submit(state, &new, &meta).await?;
+    Ok((row, avatar_policy(state).await?))
+}
+
+/// The avatar setting's policy, keyed by the instance secret.
+async fn avatar_policy(state: &AppState) -> Result<AvatarPolicy, ApiError> {
+    let snap = state.settings.current(&state.pool).await?;
+    Ok(AvatarPolicy::new(snap.settings.avatar, &state.secret))
+}
+
+fn loose_text(v: &Loose) -> String {
+    match v {
+        Loose::Int(n) => n.to_string(),
+        Loose::Str(s) => s.clone(),
+    }
+}
+
+/// What the reader typed, to show the form again on an error page.
+fn form_echo(dto: &SubmitCommentRequest, back: Option<String>) -> FormEcho {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let loose = |v: &Option<Loose>| v.as_ref().map(loose_text).unwrap_or_default();
+    FormEcho {
+        article_id: loose(&dto.article_id),
+        parent_id: loose(&dto.parent_id),
+        author_name: text(&dto.author_name),
+        author_email: text(&dto.author_email),
+        author_url: text(&dto.author_url),
+        body: text(&dto.body),
+        article_url: text(&dto.article_url),
+        article_title: text(&dto.article_title),
+        form_token: text(&dto.form_token),
+        redirect_to: back.clone().unwrap_or_else(|| text(&dto.redirect_to)),
+        back,
+    }
+}
+
+/// Where a form post goes back to, looking up the article's known URL
+/// only when the request names no page itself.
+async fn return_page(
+    state: &AppState,
+    dto: &SubmitCommentRequest,
     referrer: Option<&str>,
 ) -> Option<String> {
-    [redirect_to, referrer]
+    let allowed = |origin: &str| state.is_allowed_origin(origin);
+    let given = ReturnCandidates {
+        redirect_to: dto.redirect_to.as_deref(),
+        referrer,
+        article_urls: &[],
+    };
+    if let Some(page) = redirect_target(&given, false, allowed) {
+        return Some(page);
+    }
+    let registered = match dto
+        .article_id
+        .as_ref()
+        .and_then(|a| ArticleId::parse(&loose_text(a)).ok())
+    {
+        Some(id) => match state.pool.acquire().await {
+            Ok(mut conn) => db::articles::fetch(&mut conn, id.as_str())
+                .await
+                .ok()
+                .flatten()
+                .and_then(|a| a.url),
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let urls: Vec<&str> = [registered.as_deref(), dto.article_url.as_deref()]
         .into_iter()
         .flatten()
-        .find_map(|candidate| {
-            let mut url = url::Url::parse(candidate.trim()).ok()?;
-            if !state.is_allowed_origin(&url.origin().ascii_serialization()) {
-                return None;
-            }
-            url.set_fragment(None);
-            Some(url.to_string())
-        })
+        .collect();
+    redirect_target(
+        &ReturnCandidates {
+            article_urls: &urls,
+            ..given
+        },
+        true,
+        allowed,
+    )
+}
+
+/// What a form post may go back to, best first.
+#[derive(Debug, Clone, Copy)]
+pub struct ReturnCandidates<'a> {
+    /// The form's `redirect_to`.
+    pub redirect_to: Option<&'a str>,
+    /// The Referer: often only the origin across origins
+    /// (`strict-origin-when-cross-origin`).
+    pub referrer: Option<&'a str>,
+    /// The article's URL as majlis knows it (registry, import, earlier
+    /// posts), then the form's `article_url`.
+    pub article_urls: &'a [&'a str],
+}
+
+/// Pure: where a form post goes back to, only ever on one of the site's
+/// allowed origins (no open redirect): `redirect_to`; else a Referer that
+/// names a page; else the article's known URL; else (when
+/// `bare_origin_ok`) a Referer that is only an origin, the home page.
+pub fn redirect_target(
+    c: &ReturnCandidates<'_>,
+    bare_origin_ok: bool,
+    allowed: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let checked = |candidate: &str| -> Option<url::Url> {
+        let mut url = url::Url::parse(candidate.trim()).ok()?;
+        if !matches!(url.scheme(), "http" | "https")
+            || !allowed(&url.origin().ascii_serialization())
+        {
+            return None;
+        }
+        url.set_fragment(None);
+        Some(url)
+    };
+    let names_a_page = |u: &url::Url| u.path() != "/" || u.query().is_some();
+    let referrer = c.referrer.and_then(checked);
+    c.redirect_to
+        .and_then(checked)
+        .or_else(|| referrer.clone().filter(names_a_page))
+        .or_else(|| c.article_urls.iter().find_map(|u| checked(u)))
+        .or_else(|| referrer.filter(|_| bare_origin_ok))
+        .map(|u| u.to_string())
+}
+
+/// One approved comment.
+///
+/// The public view of an approved comment: the `Location` of a `201`.
+/// Any other status answers `404` exactly like a missing id, so nothing
+/// about held, spam or rejected comments leaks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/comments/{id}",
+    tag = "public",
+    params(("id" = i64, Path, description = "The comment id.", minimum = 1)),
+    responses(
+        (status = 200, description = "The comment.", body = PublicComment,
+            headers(("Cache-Control" = String))),
+        (status = 404, description = "No approved comment with this id (`comment_not_found`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let id = req
+        .match_info()
+        .get("id")
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
+    let avatars = avatar_policy(&state).await?;
+    let mut conn = state.read_pool.acquire().await?;
+    let row = db::comments::fetch_approved(&mut conn, id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, cache_control(&state)))
+        .json(PublicComment::from_row(row, &avatars)))
 }
 
 /// One page of an article's approved comments, oldest first.
@@ -256,8 +414,12 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         }
     }
     f.into_result()?;
+    // The avatar setting changes every page: it is part of the key (and
+    // so of the ETag).
+    let avatars = avatar_policy(&state).await?;
     let key = format!(
-        "list\u{0}{}\u{0}{limit}\u{0}{}",
+        "list\u{0}{}\u{0}{}\u{0}{limit}\u{0}{}",
+        avatars.cache_tag(),
         article_id.as_str(),
         cursor.map(|c| c.encode()).unwrap_or_default()
     );
@@ -279,7 +441,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         };
         let total = db::comments::count_public(&mut conn, article_id.as_str()).await?;
         to_json(&CommentPage {
-            comments: rows.into_iter().map(PublicComment::from_row).collect(),
+            comments: rows
+                .into_iter()
+                .map(|r| PublicComment::from_row(r, &avatars))
+                .collect(),
             next_cursor,
             total,
         })
