@@ -138,6 +138,15 @@ pub enum FieldCode {
     NothingToChange,
     UnknownField,
     BelowHoldThreshold,
+    /// A URL with a user name or password (`https://news.example@evil.example/`).
+    UrlCredentials,
+    /// Bidi controls or zero-width characters where they can only deceive.
+    InvisibleCharacters,
+    /// A number below its minimum (ids start at 1); same code as
+    /// `OutOfRange`, a message that names only the minimum.
+    TooSmall { min: i64 },
+    /// An article update that names nothing to change.
+    ArticleNothingToChange,
 }
 
 impl FieldCode {
@@ -159,6 +168,10 @@ impl FieldCode {
             FieldCode::NothingToChange => "nothing_to_change",
             FieldCode::UnknownField => "unknown_field",
             FieldCode::BelowHoldThreshold => "below_hold_threshold",
+            FieldCode::UrlCredentials => "url_credentials",
+            FieldCode::InvisibleCharacters => "invisible_characters",
+            FieldCode::TooSmall { .. } => "out_of_range",
+            FieldCode::ArticleNothingToChange => "nothing_to_change",
         }
     }
 }

@@ -160,6 +160,16 @@ fn en(msg: Msg) -> String {
             F::BelowHoldThreshold => {
                 "The spam threshold may not be below the hold threshold.".to_owned()
             }
+            F::UrlCredentials => {
+                "The web address must not contain a user name or password.".to_owned()
+            }
+            F::InvisibleCharacters => {
+                "This contains invisible or text-direction characters that are not allowed.".to_owned()
+            }
+            F::TooSmall { min } => format!("This must be at least {min}."),
+            F::ArticleNothingToChange => {
+                "Say what to change: closed or approval_mode.".to_owned()
+            }
         },
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
@@ -215,6 +225,16 @@ fn ar(msg: Msg) -> String {
             F::UnknownField => "لا يوجد حقل بهذا الاسم.".to_owned(),
             F::BelowHoldThreshold => {
                 "لا يجوز أن يكون حد الرسائل المزعجة أدنى من حد الحجز.".to_owned()
+            }
+            F::UrlCredentials => {
+                "يجب ألا يحتوي عنوان الموقع على اسم مستخدم أو كلمة مرور.".to_owned()
+            }
+            F::InvisibleCharacters => {
+                "يحتوي على محارف خفية أو محارف تحكم باتجاه النص غير مسموح بها.".to_owned()
+            }
+            F::TooSmall { min } => format!("يجب ألا يقل عن {min}."),
+            F::ArticleNothingToChange => {
+                "حدّد ما تريد تغييره: closed أو approval_mode.".to_owned()
             }
         },
         Msg::Anonymous => "مجهول".to_owned(),

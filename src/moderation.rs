@@ -10,6 +10,8 @@ use crate::db::moderation::{CommentUpdate, QueueFilter};
 use crate::domain::{ArticleId, CommentBody, CommentStatus, Cursor};
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::render;
+use crate::routes::body::{page_limit, positive_id_text};
+use serde::Deserialize;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ipnet::IpNet;
@@ -22,6 +24,10 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_BULK_IDS: usize = 500;
 
+pub const MAX_LOG_PAGE: i64 = 200;
+/// Longest `email` filter (an address cannot be longer).
+pub const MAX_EMAIL_FILTER: usize = crate::domain::comment::MAX_EMAIL;
+
 /// A parsed `GET /api/v1/moderation/comments` query.
 #[derive(Debug, Clone)]
 pub struct QueueQuery {
@@ -30,12 +36,53 @@ pub struct QueueQuery {
     pub limit: i64,
 }
 
-fn parse_limit(v: &str, max: i64) -> Result<i64, FieldCode> {
-    match v.trim().parse::<i64>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        Ok(_) => Err(FieldCode::OutOfRange { min: 1, max }),
-        Err(_) => Err(FieldCode::InvalidNumber),
-    }
+/// The queue's `status` values: every status, and `all`.
+pub fn queue_statuses() -> impl Iterator<Item = &'static str> {
+    CommentStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .chain(std::iter::once("all"))
+}
+
+/// `GET /api/v1/moderation/comments`: the query as sent. Empty parameters
+/// count as absent; unknown ones are ignored.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueParams {
+    /// `pending` (default), `approved`, `spam`, `rejected`, or `all`.
+    #[param(schema_with = queue_status_schema)]
+    pub status: Option<String>,
+    /// Only this article's comments.
+    #[param(schema_with = crate::routes::body::schema::article_id)]
+    pub article_id: Option<String>,
+    /// Author email, case-insensitive.
+    #[param(schema_with = email_filter_schema)]
+    pub email: Option<String>,
+    /// An address or a CIDR range.
+    pub ip: Option<String>,
+    /// Substring (1-200 characters) of the body or the author's name.
+    #[param(schema_with = crate::routes::body::schema::query_text)]
+    pub q: Option<String>,
+    /// Lowest spam score.
+    #[param(value_type = Option<f64>)]
+    pub min_score: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(schema_with = crate::routes::body::schema::cursor)]
+    pub cursor: Option<String>,
+    /// Page size, 1-100 (default 50).
+    #[param(schema_with = crate::routes::body::schema::queue_limit)]
+    pub limit: Option<String>,
+}
+
+fn queue_status_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(queue_statuses()))
+        .build()
+}
+
+fn email_filter_schema() -> utoipa::openapi::schema::Object {
+    crate::routes::body::schema::text(Some(1), MAX_EMAIL_FILTER).build()
 }
 
 fn parse_ip(v: &str) -> Result<IpNet, FieldCode> {
@@ -45,67 +92,70 @@ fn parse_ip(v: &str) -> Result<IpNet, FieldCode> {
         .map_err(|_| FieldCode::InvalidValue)
 }
 
+/// Free text for a filter: trimmed, at most `max` characters.
+fn filter_text(v: &str, max: usize) -> Result<String, FieldCode> {
+    let v = v.trim();
+    if v.chars().count() > max {
+        return Err(FieldCode::TooLong { max });
+    }
+    Ok(v.to_owned())
+}
+
 impl QueueQuery {
     /// `status` defaults to `pending`; `status=all` lists every status.
-    /// Empty parameters count as absent; unknown ones are ignored.
-    pub fn parse(pairs: &[(String, String)]) -> Result<QueueQuery, ApiError> {
-        let mut q = QueueQuery {
-            filter: QueueFilter {
-                status: Some(CommentStatus::Pending),
-                ..QueueFilter::default()
-            },
-            cursor: None,
-            limit: DEFAULT_PAGE,
-        };
+    pub fn from_params(p: QueueParams) -> Result<QueueQuery, FieldErrors> {
         let mut f = FieldErrors::default();
-        for (k, v) in pairs {
-            let v = v.trim();
-            if v.is_empty() {
-                continue;
-            }
-            match k.as_str() {
-                "status" if v == "all" => q.filter.status = None,
-                "status" => match v.parse() {
-                    Ok(s) => q.filter.status = Some(s),
-                    Err(()) => f.add("status", FieldCode::InvalidValue),
-                },
-                "article_id" => {
-                    q.filter.article_id = f
-                        .take("article_id", ArticleId::parse(v))
-                        .map(|a| a.as_str().to_owned());
+        let status = match p.status.as_deref().map(str::trim) {
+            None => Some(CommentStatus::Pending),
+            Some("all") => None,
+            Some(v) => match v.parse::<CommentStatus>() {
+                Ok(s) => Some(s),
+                Err(()) => {
+                    f.add("status", FieldCode::InvalidValue);
+                    Some(CommentStatus::Pending)
                 }
-                "email" if v.chars().count() > 254 => {
-                    f.add("email", FieldCode::TooLong { max: 254 });
+            },
+        };
+        let filter = QueueFilter {
+            status,
+            article_id: p.article_id.and_then(|v| {
+                f.take("article_id", ArticleId::parse(&v))
+                    .map(|a| a.as_str().to_owned())
+            }),
+            email: p
+                .email
+                .and_then(|v| f.take("email", filter_text(&v, MAX_EMAIL_FILTER))),
+            ip: p.ip.and_then(|v| f.take("ip", parse_ip(&v))),
+            q: p
+                .q
+                .and_then(|v| f.take("q", filter_text(&v, MAX_QUERY_CHARS))),
+            min_score: p.min_score.and_then(|v| match v.trim().parse::<f64>() {
+                Ok(n) if n.is_finite() => Some(n),
+                _ => {
+                    f.add("min_score", FieldCode::InvalidNumber);
+                    None
                 }
-                "email" => q.filter.email = Some(v.to_owned()),
-                "ip" => q.filter.ip = f.take("ip", parse_ip(v)),
-                "q" if v.chars().count() > MAX_QUERY_CHARS => {
-                    f.add(
-                        "q",
-                        FieldCode::TooLong {
-                            max: MAX_QUERY_CHARS,
-                        },
-                    );
-                }
-                "q" => q.filter.q = Some(v.to_owned()),
-                "min_score" => match v.parse::<f64>() {
-                    Ok(n) if n.is_finite() => q.filter.min_score = Some(n),
-                    _ => f.add("min_score", FieldCode::InvalidNumber),
-                },
-                "cursor" => match Cursor::decode(v) {
-                    Some(c) => q.cursor = Some(c),
-                    None => f.add("cursor", FieldCode::InvalidCursor),
-                },
-                "limit" => {
-                    if let Some(n) = f.take("limit", parse_limit(v, MAX_PAGE)) {
-                        q.limit = n;
-                    }
-                }
-                _ => {}
-            }
+            }),
+        };
+        let cursor = p.cursor.and_then(|v| {
+            f.take(
+                "cursor",
+                Cursor::decode(&v).ok_or(FieldCode::InvalidCursor),
+            )
+        });
+        let limit = p
+            .limit
+            .and_then(|v| f.take("limit", page_limit(&v, MAX_PAGE)))
+            .unwrap_or(DEFAULT_PAGE);
+        if f.is_empty() {
+            Ok(QueueQuery {
+                filter,
+                cursor,
+                limit,
+            })
+        } else {
+            Err(f)
         }
-        f.into_result()?;
-        Ok(q)
     }
 }
 
@@ -116,6 +166,24 @@ pub struct LogQuery {
     pub moderator_id: Option<i64>,
     pub before: Option<i64>,
     pub limit: i64,
+}
+
+/// `GET /api/v1/moderation/log`: the query as sent.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogParams {
+    /// Only this comment's events.
+    #[param(schema_with = crate::routes::body::schema::id)]
+    pub comment_id: Option<String>,
+    /// Only this moderator's events.
+    #[param(schema_with = crate::routes::body::schema::id)]
+    pub moderator_id: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(schema_with = crate::routes::body::schema::cursor)]
+    pub cursor: Option<String>,
+    /// Page size, 1-200 (default 50).
+    #[param(schema_with = crate::routes::body::schema::log_limit)]
+    pub limit: Option<String>,
 }
 
 /// The log's cursor: the id of the last event shown, made opaque.
@@ -129,44 +197,28 @@ pub fn decode_log_cursor(s: &str) -> Option<i64> {
     text.strip_prefix("log:")?.parse().ok().filter(|n| *n > 0)
 }
 
-fn parse_id(v: &str) -> Result<i64, FieldCode> {
-    v.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(FieldCode::InvalidNumber)
-}
-
 impl LogQuery {
-    pub fn parse(pairs: &[(String, String)]) -> Result<LogQuery, ApiError> {
-        let mut q = LogQuery {
-            comment_id: None,
-            moderator_id: None,
-            before: None,
-            limit: DEFAULT_PAGE,
-        };
+    pub fn from_params(p: LogParams) -> Result<LogQuery, FieldErrors> {
         let mut f = FieldErrors::default();
-        for (k, v) in pairs {
-            if v.trim().is_empty() {
-                continue;
-            }
-            match k.as_str() {
-                "comment_id" => q.comment_id = f.take("comment_id", parse_id(v)),
-                "moderator_id" => q.moderator_id = f.take("moderator_id", parse_id(v)),
-                "cursor" => match decode_log_cursor(v) {
-                    Some(id) => q.before = Some(id),
-                    None => f.add("cursor", FieldCode::InvalidCursor),
-                },
-                "limit" => {
-                    if let Some(n) = f.take("limit", parse_limit(v, 200)) {
-                        q.limit = n;
-                    }
-                }
-                _ => {}
-            }
-        }
-        f.into_result()?;
-        Ok(q)
+        let q = LogQuery {
+            comment_id: p
+                .comment_id
+                .and_then(|v| f.take("comment_id", positive_id_text(&v))),
+            moderator_id: p
+                .moderator_id
+                .and_then(|v| f.take("moderator_id", positive_id_text(&v))),
+            before: p.cursor.and_then(|v| {
+                f.take(
+                    "cursor",
+                    decode_log_cursor(&v).ok_or(FieldCode::InvalidCursor),
+                )
+            }),
+            limit: p
+                .limit
+                .and_then(|v| f.take("limit", page_limit(&v, MAX_LOG_PAGE)))
+                .unwrap_or(DEFAULT_PAGE),
+        };
+        if f.is_empty() { Ok(q) } else { Err(f) }
     }
 }
 
@@ -318,14 +370,34 @@ pub async fn apply(
 mod tests {
     use super::*;
 
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
+    /// Query pairs through the same decoding the `ApiQuery` extractor does.
+    fn params<T: serde::de::DeserializeOwned>(p: &[(&str, &str)]) -> T {
+        let pairs = p
+            .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+            .collect();
+        let map = crate::routes::body::pairs_object(pairs, &[], &[], true);
+        serde_json::from_value(serde_json::Value::Object(map)).unwrap()
     }
 
-    fn field_codes(e: ApiError) -> Vec<String> {
-        let body = e.body(crate::i18n::Lang::En);
+    impl QueueQuery {
+        fn parse(p: &[(&str, &str)]) -> Result<QueueQuery, FieldErrors> {
+            QueueQuery::from_params(params(p))
+        }
+    }
+
+    impl LogQuery {
+        fn parse(p: &[(&str, &str)]) -> Result<LogQuery, FieldErrors> {
+            LogQuery::from_params(params(p))
+        }
+    }
+
+    fn pairs<'a>(p: &'a [(&'a str, &'a str)]) -> &'a [(&'a str, &'a str)] {
+        p
+    }
+
+    fn field_codes(e: FieldErrors) -> Vec<String> {
+        let body = ApiError::validation(e).body(crate::i18n::Lang::En);
         body.error
             .fields
             .unwrap_or_default()
@@ -400,6 +472,8 @@ mod tests {
             }
         );
         let e = LogQuery::parse(&pairs(&[("moderator_id", "-1")])).unwrap_err();
+        assert_eq!(field_codes(e), ["moderator_id: out_of_range"]);
+        let e = LogQuery::parse(&pairs(&[("moderator_id", "x")])).unwrap_err();
         assert_eq!(field_codes(e), ["moderator_id: invalid_number"]);
     }
 

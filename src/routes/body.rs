@@ -1,127 +1,490 @@
-//! JSON request bodies for the moderator API, read field by field so that
-//! a wrong type is a 422 naming the field, not a vague 400.
+//! Request shapes, each defined once, and the typed extractors that take
+//! them.
+//!
+//! A request shape is one Rust type that
+//! - **deserializes** with serde (a value of the wrong JSON type is a 422
+//!   `validation_failed` naming the field, found with
+//!   `serde_path_to_error`);
+//! - **validates** in [`Shape::validate`] into the value the handler works
+//!   with, through the domain newtypes' `parse` (every bad field reported at
+//!   once, each with a stable [`FieldCode`]);
+//! - **documents** itself with utoipa's `ToSchema` (bodies) or `IntoParams`
+//!   (queries). Limits in the document come from the same constants the
+//!   validation uses, through the `schema_with` functions in [`schema`]; a
+//!   test compares `/openapi.json` with those constants.
+//!
+//! The extractors turn every failure into the API's error shape:
+//! - [`ApiJson<T>`]: 415 `unsupported_media_type` unless `application/json`,
+//!   413 `payload_too_large` past `MAJLIS_MAX_REQUEST_BYTES` (through
+//!   `read_body`), 400 `malformed_body` only for bytes that are not a JSON
+//!   object, 422 for everything else;
+//! - [`ApiQuery<T>`]: 400 `invalid_query` for a query string that does not
+//!   decode (bad escapes, invalid UTF-8), 422 otherwise. Empty values count
+//!   as absent, unknown keys are ignored, the last of repeated keys wins
+//!   except for the shape's [`Shape::LISTS`] (`article_id=a&article_id[]=b`);
+//! - [`JsonOrForm<T>`]: JSON, or `application/x-www-form-urlencoded` with the
+//!   names of [`Shape::FORM_ALIASES`] mapped onto the JSON names.
+//!
+//! Every text value, in a body or a query, is refused with 422
+//! `control_characters` when it holds NUL (Postgres text cannot).
+//!
+//! Adopting it for a new route:
+//! 1. Declare the wire type with `#[derive(Deserialize, utoipa::ToSchema)]`
+//!    (or `IntoParams` with `#[into_params(parameter_in = Query)]`), fields
+//!    `Option<..>` so that a missing field is a `required` field error of
+//!    `validate` rather than a serde error, and limits through
+//!    `#[schema(schema_with = schema::...)]` with the validating constant.
+//! 2. `impl Shape for It { type Valid = ..; fn validate(..) }`, parsing
+//!    each field with its newtype and collecting errors in `FieldErrors`.
+//! 3. Take `ApiJson<It>` / `ApiQuery<It>` as a handler argument after the
+//!    auth extractor, and name the type in `#[utoipa::path]`:
+//!    `request_body(content = It, content_type = "application/json")` with
+//!    `crate::routes::openapi::JsonBodyErrors` among the responses, or
+//!    `params(It)`.
 
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
-use crate::routes::request::{BodyKind, read_body};
+use crate::routes::request::{BodyKind, parse_pairs, read_body};
 use crate::startup::AppState;
-use actix_web::{HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, dev, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-/// A JSON object body.
-pub struct JsonObject(Map<String, Value>);
+/// One request shape: deserialized, validated, documented.
+pub trait Shape: DeserializeOwned + 'static {
+    /// What the handler receives once every field is valid.
+    type Valid: 'static;
 
-impl JsonObject {
-    /// 415 unless JSON, 413 when too large, 400 unless a JSON object.
-    pub async fn read(
-        req: &HttpRequest,
-        payload: web::Payload,
-        state: &AppState,
-    ) -> Result<JsonObject, ApiError> {
-        if BodyKind::of(req)? != BodyKind::Json {
-            return Err(ErrorCode::UnsupportedMediaType.into());
+    /// Query and form fields that may repeat; they deserialize as lists.
+    const LISTS: &'static [&'static str] = &[];
+
+    /// Form posts only: `(form name, JSON name)`; a form may use either.
+    const FORM_ALIASES: &'static [(&'static str, &'static str)] = &[];
+
+    /// Checks every field, reporting all problems at once.
+    fn validate(self, state: &AppState) -> Result<Self::Valid, FieldErrors>;
+}
+
+/// A JSON body of shape `T`, validated.
+pub struct ApiJson<T: Shape>(pub T::Valid);
+
+/// A query string of shape `T`, validated.
+pub struct ApiQuery<T: Shape>(pub T::Valid);
+
+/// A JSON or form-encoded body of shape `T`, validated, and which of the
+/// two it was.
+pub struct JsonOrForm<T: Shape> {
+    pub value: T::Valid,
+    pub kind: BodyKind,
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
+}
+
+/// Whether a JSON value holds NUL anywhere in its text.
+fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
+/// The top-level fields that hold NUL, as field errors.
+fn nul_fields(map: &Map<String, Value>) -> FieldErrors {
+    let mut f = FieldErrors::default();
+    for (k, v) in map {
+        if holds_nul(v) {
+            f.add_owned(k.clone(), FieldCode::ControlCharacters);
         }
-        let bytes = read_body(req, payload, state.config.max_request_bytes).await?;
-        JsonObject::parse(&bytes)
     }
+    f
+}
 
-    pub fn parse(bytes: &[u8]) -> Result<JsonObject, ApiError> {
-        match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Object(m)) => Ok(JsonObject(m)),
-            _ => Err(ErrorCode::MalformedBody.into()),
+/// Deserializes `T` from a JSON object; a value of the wrong type is a
+/// field error naming the top-level field it sits in.
+fn deserialize<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, FieldErrors> {
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+        let field = e
+            .path()
+            .iter()
+            .find_map(|seg| match seg {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "request".to_owned());
+        let mut f = FieldErrors::default();
+        f.add_owned(field, FieldCode::InvalidValue);
+        f
+    })
+}
+
+/// The whole path from a JSON object to the validated value.
+fn shape_from_map<T: Shape>(map: Map<String, Value>, state: &AppState) -> Result<T::Valid, ApiError> {
+    nul_fields(&map).into_result()?;
+    let wire: T = deserialize(map).map_err(ApiError::validation)?;
+    wire.validate(state).map_err(ApiError::validation)
+}
+
+/// A JSON object from a body, or 400 `malformed_body`.
+pub fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(ErrorCode::MalformedBody.into()),
+    }
+}
+
+/// Decoded pairs (a query string or a form body) as a JSON object of
+/// strings: `LISTS` fields as arrays (`name[]` counts as `name`), other
+/// fields the last value given, form names mapped by `aliases`.
+pub fn pairs_object(
+    pairs: Vec<(String, String)>,
+    lists: &[&str],
+    aliases: &[(&str, &str)],
+    drop_empty: bool,
+) -> Map<String, Value> {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        if drop_empty && v.trim().is_empty() {
+            continue;
         }
-    }
-
-    fn present(&self, name: &str) -> Option<&Value> {
-        self.0.get(name).filter(|v| !v.is_null())
-    }
-
-    /// Whether the field is there at all (even as `null`).
-    pub fn has(&self, name: &str) -> bool {
-        self.0.contains_key(name)
-    }
-
-    /// A string field; absent or `null` is `None`.
-    pub fn string(&self, name: &'static str, f: &mut FieldErrors) -> Option<String> {
-        match self.present(name)? {
-            Value::String(s) => Some(s.clone()),
-            _ => {
-                f.add(name, FieldCode::InvalidValue);
-                None
+        let k = k.strip_suffix("[]").unwrap_or(&k);
+        let k = aliases
+            .iter()
+            .find(|(form, _)| *form == k)
+            .map_or(k, |(_, json)| *json)
+            .to_owned();
+        if lists.contains(&k.as_str()) {
+            match map.entry(k).or_insert_with(|| Value::Array(Vec::new())) {
+                Value::Array(items) => items.push(Value::String(v)),
+                other => *other = Value::Array(vec![Value::String(v)]),
             }
+        } else {
+            map.insert(k, Value::String(v));
         }
     }
+    map
+}
 
-    pub fn bool(&self, name: &'static str, f: &mut FieldErrors) -> Option<bool> {
-        match self.present(name)? {
-            Value::Bool(b) => Some(*b),
-            _ => {
-                f.add(name, FieldCode::InvalidValue);
-                None
-            }
+/// The query string as `T`'s validated value.
+pub fn query_shape<T: Shape>(req: &HttpRequest, state: &AppState) -> Result<T::Valid, ApiError> {
+    let pairs = parse_pairs(req.query_string().as_bytes())
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery))?;
+    shape_from_map::<T>(pairs_object(pairs, T::LISTS, &[], true), state)
+}
+
+async fn body_shape<T: Shape>(
+    req: HttpRequest,
+    payload: web::Payload,
+    allow_form: bool,
+) -> Result<(T::Valid, BodyKind), ApiError> {
+    let kind = BodyKind::of(&req)?;
+    if kind == BodyKind::Form && !allow_form {
+        return Err(ErrorCode::UnsupportedMediaType.into());
+    }
+    let state = state_of(&req)?;
+    let bytes = read_body(&req, payload, state.config.max_request_bytes).await?;
+    let map = match kind {
+        BodyKind::Json => json_object(&bytes)?,
+        BodyKind::Form => {
+            let pairs = parse_pairs(&bytes).ok_or(ApiError::new(ErrorCode::MalformedBody))?;
+            pairs_object(pairs, T::LISTS, T::FORM_ALIASES, false)
         }
+    };
+    Ok((shape_from_map::<T>(map, &state)?, kind))
+}
+
+impl<T: Shape> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = web::Payload::from_request(&req, payload);
+        Box::pin(async move {
+            let payload = payload
+                .await
+                .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
+            body_shape::<T>(req, payload, false)
+                .await
+                .map(|(v, _)| ApiJson(v))
+        })
+    }
+}
+
+impl<T: Shape> FromRequest for JsonOrForm<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = web::Payload::from_request(&req, payload);
+        Box::pin(async move {
+            let payload = payload
+                .await
+                .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
+            body_shape::<T>(req, payload, true)
+                .await
+                .map(|(value, kind)| JsonOrForm { value, kind })
+        })
+    }
+}
+
+impl<T: Shape> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut dev::Payload) -> Self::Future {
+        std::future::ready(
+            state_of(req).and_then(|state| query_shape::<T>(req, &state).map(ApiQuery)),
+        )
+    }
+}
+
+/// `Option<Option<T>>` for PATCH fields where `null` means "reset" and
+/// absence means "unchanged": use with `#[serde(default, deserialize_with)]`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// Whole numbers for ids and counts: a JSON integer, an integral float
+/// (`1.0` is an integer in JSON Schema's sense) or, from forms and queries,
+/// a decimal string. `Err(InvalidNumber)` otherwise.
+pub fn whole_number(v: &Value) -> Result<i64, FieldCode> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+            .ok_or(FieldCode::InvalidNumber),
+        Value::String(s) => s.trim().parse().map_err(|_| FieldCode::InvalidNumber),
+        _ => Err(FieldCode::InvalidNumber),
+    }
+}
+
+/// An id: a whole number of at least 1.
+pub fn positive_id(v: &Value) -> Result<i64, FieldCode> {
+    let n = whole_number(v)?;
+    if n < 1 {
+        return Err(FieldCode::TooSmall { min: 1 });
+    }
+    Ok(n)
+}
+
+/// An id from query text: a whole number of at least 1.
+pub fn positive_id_text(s: &str) -> Result<i64, FieldCode> {
+    positive_id(&Value::String(s.to_owned()))
+}
+
+/// A page size from query text: `1..=max`.
+pub fn page_limit(s: &str, max: i64) -> Result<i64, FieldCode> {
+    match whole_number(&Value::String(s.to_owned()))? {
+        n if (1..=max).contains(&n) => Ok(n),
+        _ => Err(FieldCode::OutOfRange { min: 1, max }),
+    }
+}
+
+/// OpenAPI schemas carrying the limits that validation enforces, built from
+/// the same constants. Used with `#[schema(schema_with = ...)]` and
+/// `#[param(schema_with = ...)]`.
+pub mod schema {
+    use crate::domain::comment::{MAX_ARTICLE_ID, MAX_EMAIL, MAX_NAME, MAX_URL};
+    use crate::domain::moderator::{
+        MAX_DISPLAY_NAME, MAX_MODERATOR_EMAIL, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
+    };
+    use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, Type};
+
+    /// The article id's allowed characters, as a regular expression.
+    pub const ARTICLE_ID_PATTERN: &str = r"^\s*[\p{L}\p{N}._:/-]{1,200}\s*$";
+
+    pub fn text(min: Option<usize>, max: usize) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(min)
+            .max_length(Some(max))
     }
 
-    /// A list of positive integer ids, `max` at most.
-    pub fn ids(&self, name: &'static str, max: usize, f: &mut FieldErrors) -> Option<Vec<i64>> {
-        let Some(v) = self.present(name) else {
-            f.add(name, FieldCode::Required);
-            return None;
-        };
-        let Some(list) = v.as_array() else {
-            f.add(name, FieldCode::InvalidValue);
-            return None;
-        };
-        if list.is_empty() || list.len() > max {
-            f.add(
-                name,
-                FieldCode::OutOfRange {
-                    min: 1,
-                    max: i64::try_from(max).unwrap_or(i64::MAX),
-                },
-            );
-            return None;
-        }
-        let ids: Option<Vec<i64>> = list.iter().map(|x| x.as_i64().filter(|n| *n > 0)).collect();
-        if ids.is_none() {
-            f.add(name, FieldCode::InvalidNumber);
-        }
-        ids
+    pub fn integer(min: i64, max: Option<i64>) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(min as f64))
+            .maximum(max.map(|m| m as f64))
+    }
+
+    pub fn number(min: f64, max: f64) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(min))
+            .maximum(Some(max))
+            .build()
+    }
+
+    pub fn article_id() -> Object {
+        text(Some(1), MAX_ARTICLE_ID)
+            .pattern(Some(ARTICLE_ID_PATTERN))
+            .description(Some(
+                "1-200 letters, digits or `. _ - : /`; JSON may send a number.",
+            ))
+            .build()
+    }
+
+    pub fn author_name() -> Object {
+        text(Some(1), MAX_NAME).build()
+    }
+
+    pub fn author_email() -> Object {
+        text(Some(3), MAX_EMAIL)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .build()
+    }
+
+    pub fn url() -> Object {
+        text(None, MAX_URL)
+            .format(Some(SchemaFormat::Custom("uri".to_owned())))
+            .build()
+    }
+
+    pub fn moderator_email() -> Object {
+        text(Some(3), MAX_MODERATOR_EMAIL)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .build()
+    }
+
+    pub fn password() -> Object {
+        text(Some(MIN_PASSWORD_CHARS), MAX_PASSWORD_CHARS)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+            .build()
+    }
+
+    pub fn login_password() -> Object {
+        text(Some(1), MAX_PASSWORD_CHARS)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+            .build()
+    }
+
+    pub fn display_name() -> Object {
+        text(Some(1), MAX_DISPLAY_NAME).build()
+    }
+
+    pub fn reason() -> Object {
+        text(None, crate::moderation::MAX_REASON_CHARS).build()
+    }
+
+    pub fn comment_body() -> Object {
+        text(Some(1), crate::domain::comment::DEFAULT_MAX_BODY)
+            .description(Some(
+                "At most 5000 characters unless the site sets `MAJLIS_MAX_BODY_CHARS`.",
+            ))
+            .build()
+    }
+
+    /// A positive id (comment, moderator, parent).
+    pub fn id() -> Object {
+        integer(1, None).build()
+    }
+
+    /// `parent_id`: 0 (or absent) means none.
+    pub fn parent_id() -> Object {
+        integer(0, None).build()
+    }
+
+    pub fn bulk_ids() -> utoipa::openapi::schema::Array {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(id())
+            .min_items(Some(1))
+            .max_items(Some(crate::moderation::MAX_BULK_IDS))
+            .build()
+    }
+
+    pub fn queue_limit() -> Object {
+        integer(1, Some(crate::moderation::MAX_PAGE)).build()
+    }
+
+    pub fn log_limit() -> Object {
+        integer(1, Some(crate::moderation::MAX_LOG_PAGE)).build()
+    }
+
+    pub fn public_limit() -> Object {
+        integer(1, Some(crate::routes::public::comments::MAX_PAGE)).build()
+    }
+
+    pub fn query_text() -> Object {
+        text(Some(1), crate::moderation::MAX_QUERY_CHARS).build()
+    }
+
+    pub fn cursor() -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(100))
+            .pattern(Some("^[A-Za-z0-9_-]*$"))
+            .build()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
 
-    #[test]
-    fn fields_of_the_wrong_type_are_named() {
-        let o = JsonObject::parse(br#"{"a": "x", "b": 1, "c": null, "ids": [1, "2"]}"#)
-            .ok()
-            .unwrap();
-        let mut f = FieldErrors::default();
-        assert_eq!(o.string("a", &mut f).as_deref(), Some("x"));
-        assert_eq!(o.string("b", &mut f), None);
-        assert_eq!(o.string("c", &mut f), None);
-        assert!(o.has("c") && !o.has("d"));
-        assert_eq!(o.ids("ids", 500, &mut f), None);
-        assert_eq!(f.get("b"), Some(&[FieldCode::InvalidValue][..]));
-        assert_eq!(f.get("ids"), Some(&[FieldCode::InvalidNumber][..]));
-        assert!(JsonObject::parse(b"[1]").is_err());
-        assert!(JsonObject::parse(b"{").is_err());
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: Option<String>,
+        ids: Option<Vec<i64>>,
     }
 
     #[test]
-    fn id_lists_are_bounded() {
-        let o = JsonObject::parse(br#"{"ids": [], "more": [1,2,3]}"#)
-            .ok()
-            .unwrap();
-        let mut f = FieldErrors::default();
-        assert_eq!(o.ids("ids", 2, &mut f), None);
-        assert_eq!(o.ids("more", 2, &mut f), None);
-        assert_eq!(o.ids("more", 3, &mut f), Some(vec![1, 2, 3]));
+    fn a_value_of_the_wrong_type_names_its_field() {
+        let map = json_object(br#"{"name": 5}"#).unwrap();
+        let f = deserialize::<Sample>(map).unwrap_err();
+        assert_eq!(f.get("name"), Some(&[FieldCode::InvalidValue][..]));
+        let map = json_object(br#"{"ids": [1, "2"]}"#).unwrap();
+        let f = deserialize::<Sample>(map).unwrap_err();
+        assert_eq!(f.get("ids"), Some(&[FieldCode::InvalidValue][..]));
+        assert!(json_object(b"[1]").is_err());
+        assert!(json_object(b"{").is_err());
+    }
+
+    #[test]
+    fn nul_is_found_in_any_text() {
+        let map = json_object(br#"{"a": "x\u0000", "b": ["ok", "n\u0000"], "c": "fine"}"#).unwrap();
+        let f = nul_fields(&map);
+        assert_eq!(f.get("a"), Some(&[FieldCode::ControlCharacters][..]));
+        assert_eq!(f.get("b"), Some(&[FieldCode::ControlCharacters][..]));
+        assert!(f.get("c").is_none());
+    }
+
+    #[test]
+    fn pairs_become_an_object_with_lists_aliases_and_last_wins() {
+        let pairs = parse_pairs(b"a=1&a=2&ids=1&ids[]=2&x=&comment_post_ID=7").unwrap();
+        let map = pairs_object(pairs, &["ids"], &[("comment_post_ID", "article_id")], true);
         assert_eq!(
-            f.get("more"),
-            Some(&[FieldCode::OutOfRange { min: 1, max: 2 }][..])
+            Value::Object(map),
+            json!({"a": "2", "ids": ["1", "2"], "article_id": "7"})
         );
+    }
+
+    #[test]
+    fn whole_numbers_accept_integral_floats_and_ids_start_at_one() {
+        assert_eq!(whole_number(&json!(1.0)), Ok(1));
+        assert_eq!(whole_number(&json!(1.5)), Err(FieldCode::InvalidNumber));
+        assert_eq!(whole_number(&json!("12")), Ok(12));
+        assert_eq!(whole_number(&json!("x")), Err(FieldCode::InvalidNumber));
+        assert_eq!(positive_id(&json!(0)), Err(FieldCode::TooSmall { min: 1 }));
+        assert_eq!(page_limit("0", 100), Err(FieldCode::OutOfRange { min: 1, max: 100 }));
+        assert_eq!(page_limit("100", 100), Ok(100));
     }
 }

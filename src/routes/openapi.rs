@@ -113,6 +113,27 @@ pub enum AuthErrors {
     Forbidden(crate::error::ErrorBody),
 }
 
+/// The answers every route with a JSON body shares: the body's bytes are
+/// not a JSON object, too large, or not JSON at all.
+#[derive(IntoResponses)]
+pub enum JsonBodyErrors {
+    #[response(
+        status = 400,
+        description = "The body is not a JSON object (`malformed_body`)."
+    )]
+    Malformed(crate::error::ErrorBody),
+    #[response(
+        status = 413,
+        description = "The body is larger than `MAJLIS_MAX_REQUEST_BYTES` (`payload_too_large`)."
+    )]
+    TooLarge(crate::error::ErrorBody),
+    #[response(
+        status = 415,
+        description = "The body is not `application/json` (`unsupported_media_type`)."
+    )]
+    NotJson(crate::error::ErrorBody),
+}
+
 /// The document's description, and the stable error codes (from
 /// `ErrorCode::ALL`, so the list cannot drift) on the `ErrorBody` schema.
 pub struct Described;

@@ -3,19 +3,42 @@
 
 use crate::db;
 use crate::domain::{ArticleId, Cursor};
-use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
+use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
 use crate::public_cache::{self, CachedRead};
-use crate::routes::request::{self, BodyKind, header_string, query_pairs, read_body, wants_json};
+use crate::routes::body::{ApiQuery, JsonOrForm, Shape, page_limit, schema};
+use crate::routes::request::{self, BodyKind, header_string, wants_json};
 use crate::routes::views::PublicComment;
 use crate::startup::AppState;
 use crate::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub const MAX_COUNT_IDS: usize = 100;
+/// Largest page of a public listing.
+pub const MAX_PAGE: i64 = 100;
+pub const DEFAULT_PAGE: i64 = 50;
+
+/// A validated submission and where a form post goes back to.
+pub struct Submission {
+    pub comment: NewComment,
+    pub redirect_to: Option<String>,
+}
+
+impl Shape for SubmitCommentRequest {
+    type Valid = Submission;
+    const FORM_ALIASES: &'static [(&'static str, &'static str)] = SubmitCommentRequest::FORM_NAMES;
+
+    fn validate(self, state: &AppState) -> Result<Submission, FieldErrors> {
+        let comment = NewComment::parse(&self, state.config.max_body_chars)?;
+        Ok(Submission {
+            comment,
+            redirect_to: self.redirect_to,
+        })
+    }
+}
 
 /// Submit a comment.
 ///
@@ -34,7 +57,7 @@ pub const MAX_COUNT_IDS: usize = 100;
         description = "The comment. JSON, or a WordPress comment form post.",
         content(
             (SubmitCommentRequest = "application/json"),
-            (crate::submission::WordPressCommentForm = "application/x-www-form-urlencoded"),
+            (SubmitCommentRequest = "application/x-www-form-urlencoded"),
         ),
     ),
     responses(
@@ -57,19 +80,16 @@ pub const MAX_COUNT_IDS: usize = 100;
 )]
 pub async fn submit(
     req: HttpRequest,
-    payload: web::Payload,
+    input: JsonOrForm<SubmitCommentRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = BodyKind::of(&req)?;
-    let bytes = read_body(&req, payload, state.config.max_request_bytes).await?;
-    let dto = match kind {
-        BodyKind::Json => serde_json::from_slice::<SubmitCommentRequest>(&bytes)
-            .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?,
-        BodyKind::Form => SubmitCommentRequest::from_form_pairs(
-            request::parse_pairs(&bytes).ok_or(ApiError::new(ErrorCode::MalformedBody))?,
-        ),
-    };
-    let new = NewComment::parse(&dto, state.config.max_body_chars)?;
+    let JsonOrForm {
+        value: Submission {
+            comment: new,
+            redirect_to,
+        },
+        kind,
+    } = input;
     let meta = RequestMeta {
         ip: request::client_ip(&req, &state),
         user_agent: header_string(&req, header::USER_AGENT, 500),
@@ -80,7 +100,7 @@ pub async fn submit(
     if kind == BodyKind::Form
         && !wants_json(&req)
         && let Some(target) =
-            redirect_target(&state, dto.redirect_to.as_deref(), meta.referrer.as_deref())
+            redirect_target(&state, redirect_to.as_deref(), meta.referrer.as_deref())
     {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("{target}#comment-{id}")))
@@ -109,6 +129,43 @@ fn redirect_target(
             url.set_fragment(None);
             Some(url.to_string())
         })
+}
+
+/// `limit` and `cursor` of a public listing.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1-100 (default 50).
+    #[param(schema_with = schema::public_limit)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(schema_with = schema::cursor)]
+    pub cursor: Option<String>,
+}
+
+/// A validated page request.
+pub struct Page {
+    pub limit: i64,
+    pub cursor: Option<Cursor>,
+}
+
+impl Shape for PageParams {
+    type Valid = Page;
+    fn validate(self, _: &AppState) -> Result<Page, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let limit = self
+            .limit
+            .and_then(|v| f.take("limit", page_limit(&v, MAX_PAGE)))
+            .unwrap_or(DEFAULT_PAGE);
+        let cursor = self
+            .cursor
+            .and_then(|v| f.take("cursor", Cursor::decode(&v).ok_or(FieldCode::InvalidCursor)));
+        if f.is_empty() {
+            Ok(Page { limit, cursor })
+        } else {
+            Err(f)
+        }
+    }
 }
 
 /// One page of an article's approved comments, oldest first.
@@ -223,9 +280,9 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
     path = "/api/v1/articles/{article_id}/comments",
     tag = "public",
     params(
-        ("article_id" = String, Path, description = "The site's article id (may contain `/`, raw or as `%2F`)."),
-        ("limit" = Option<i64>, Query, description = "Page size, 1-100 (default 50).", minimum = 1, maximum = 100),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        ("article_id" = String, Path, description = "The site's article id (may contain `/`, raw or as `%2F`).",
+            min_length = 1, max_length = 200),
+        PageParams,
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer."),
     ),
     responses(
@@ -236,26 +293,12 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    req: HttpRequest,
+    ApiQuery(Page { limit, cursor }): ApiQuery<PageParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
-    let mut limit: i64 = 50;
-    let mut cursor = None;
-    let mut f = FieldErrors::default();
-    for (k, v) in query_pairs(&req)? {
-        match k.as_str() {
-            "limit" => match v.trim().parse::<i64>() {
-                Ok(n) if (1..=100).contains(&n) => limit = n,
-                Ok(_) => f.add("limit", FieldCode::OutOfRange { min: 1, max: 100 }),
-                Err(_) => f.add("limit", FieldCode::InvalidNumber),
-            },
-            "cursor" if !v.trim().is_empty() => match Cursor::decode(&v) {
-                Some(c) => cursor = Some(c),
-                None => f.add("cursor", FieldCode::InvalidCursor),
-            },
-            _ => {}
-        }
-    }
-    f.into_result()?;
     let key = format!(
         "list\u{0}{}\u{0}{limit}\u{0}{}",
         article_id.as_str(),
@@ -294,6 +337,58 @@ pub struct Counts {
     pub counts: BTreeMap<String, i64>,
 }
 
+/// `article_id`, repeated: the articles to count.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountsParams {
+    /// Repeat for each article (1-100); `article_id[]` works too.
+    #[param(schema_with = count_ids_schema, style = Form, explode, required = true)]
+    #[serde(default)]
+    pub article_id: Vec<String>,
+}
+
+fn count_ids_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(schema::article_id())
+        .min_items(Some(1))
+        .max_items(Some(MAX_COUNT_IDS))
+        .build()
+}
+
+impl Shape for CountsParams {
+    /// The distinct ids, sorted.
+    type Valid = Vec<String>;
+    const LISTS: &'static [&'static str] = &["article_id"];
+
+    fn validate(self, _: &AppState) -> Result<Vec<String>, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let mut ids: Vec<String> = Vec::new();
+        for raw in &self.article_id {
+            match ArticleId::parse(raw) {
+                Ok(id) if !ids.iter().any(|x| x == id.as_str()) => ids.push(id.as_str().to_owned()),
+                Ok(_) => {}
+                Err(code) => {
+                    f.add("article_id", code);
+                    return Err(f);
+                }
+            }
+        }
+        if ids.is_empty() {
+            f.add("article_id", FieldCode::Required);
+        } else if ids.len() > MAX_COUNT_IDS {
+            f.add(
+                "article_id",
+                FieldCode::OutOfRange {
+                    min: 1,
+                    max: MAX_COUNT_IDS as i64,
+                },
+            );
+        }
+        ids.sort();
+        if f.is_empty() { Ok(ids) } else { Err(f) }
+    }
+}
+
 /// Approved comment counts for many articles at once.
 ///
 /// Up to 100 articles; an unknown article counts 0. Cached like listings
@@ -302,9 +397,9 @@ pub struct Counts {
     get,
     path = "/api/v1/comment-counts",
     tag = "public",
+    operation_id = "comment_counts",
     params(
-        ("article_id" = Vec<String>, Query, description = "Repeat for each article (1-100); `article_id[]` works too.",
-            style = Form, explode),
+        CountsParams,
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer."),
     ),
     responses(
@@ -317,30 +412,9 @@ pub struct Counts {
 )]
 pub async fn counts(
     req: HttpRequest,
+    ApiQuery(ids): ApiQuery<CountsParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut ids: Vec<String> = Vec::new();
-    for (k, v) in query_pairs(&req)? {
-        if k == "article_id" || k == "article_id[]" {
-            let id = ArticleId::parse(&v).map_err(|c| ApiError::field("article_id", c))?;
-            if !ids.iter().any(|x| x == id.as_str()) {
-                ids.push(id.as_str().to_owned());
-            }
-        }
-    }
-    if ids.is_empty() {
-        return Err(ApiError::field("article_id", FieldCode::Required));
-    }
-    if ids.len() > MAX_COUNT_IDS {
-        return Err(ApiError::field(
-            "article_id",
-            FieldCode::OutOfRange {
-                min: 1,
-                max: MAX_COUNT_IDS as i64,
-            },
-        ));
-    }
-    ids.sort();
     let key = format!("counts\u{0}{}", ids.join("\u{0}"));
     let query_ids = ids.clone();
     cached_read(&req, &state, key, &ids, |mut conn| async move {
