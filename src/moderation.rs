@@ -10,8 +10,7 @@ use crate::db::moderation::{CommentUpdate, QueueFilter};
 use crate::domain::{ArticleId, CommentBody, CommentStatus, Cursor};
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::render;
-use crate::routes::body::{page_limit, positive_id_text};
-use serde::Deserialize;
+use crate::routes::body::{page_limit, positive_id_text, query_params, schema};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ipnet::IpNet;
@@ -44,34 +43,27 @@ pub fn queue_statuses() -> impl Iterator<Item = &'static str> {
         .chain(std::iter::once("all"))
 }
 
-/// `GET /api/v1/moderation/comments`: the query as sent. Empty parameters
-/// count as absent; unknown ones are ignored.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct QueueParams {
-    /// `pending` (default), `approved`, `spam`, `rejected`, or `all`.
-    #[param(schema_with = queue_status_schema)]
-    pub status: Option<String>,
-    /// Only this article's comments.
-    #[param(schema_with = crate::routes::body::schema::article_id)]
-    pub article_id: Option<String>,
-    /// Author email, case-insensitive.
-    #[param(schema_with = email_filter_schema)]
-    pub email: Option<String>,
-    /// An address or a CIDR range.
-    pub ip: Option<String>,
-    /// Substring (1-200 characters) of the body or the author's name.
-    #[param(schema_with = crate::routes::body::schema::query_text)]
-    pub q: Option<String>,
-    /// Lowest spam score.
-    #[param(value_type = Option<f64>)]
-    pub min_score: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(schema_with = crate::routes::body::schema::cursor)]
-    pub cursor: Option<String>,
-    /// Page size, 1-100 (default 50).
-    #[param(schema_with = crate::routes::body::schema::queue_limit)]
-    pub limit: Option<String>,
+query_params! {
+    /// `GET /api/v1/moderation/comments`: the query as sent. Empty
+    /// parameters count as absent; unknown ones are ignored.
+    pub struct QueueParams {
+        /// `pending` (default), `approved`, `spam`, `rejected`, or `all`.
+        status: Option<String> = queue_status_schema();
+        /// Only this article's comments.
+        article_id: Option<String> = schema::article_id();
+        /// Author email, case-insensitive.
+        email: Option<String> = email_filter_schema();
+        /// An address or a CIDR range.
+        ip: Option<String> = schema::text(Some(1), 50).build();
+        /// Substring (1-200 characters) of the body or the author's name.
+        q: Option<String> = schema::query_text();
+        /// Lowest spam score.
+        min_score: Option<String> = schema::number(-1.0e6, 1.0e6);
+        /// `next_cursor` of the previous page.
+        cursor: Option<String> = schema::cursor();
+        /// Page size, 1-100 (default 50).
+        limit: Option<String> = schema::queue_limit();
+    }
 }
 
 fn queue_status_schema() -> utoipa::openapi::schema::Object {
@@ -82,7 +74,7 @@ fn queue_status_schema() -> utoipa::openapi::schema::Object {
 }
 
 fn email_filter_schema() -> utoipa::openapi::schema::Object {
-    crate::routes::body::schema::text(Some(1), MAX_EMAIL_FILTER).build()
+    schema::text(Some(1), MAX_EMAIL_FILTER).build()
 }
 
 fn parse_ip(v: &str) -> Result<IpNet, FieldCode> {
@@ -168,22 +160,18 @@ pub struct LogQuery {
     pub limit: i64,
 }
 
-/// `GET /api/v1/moderation/log`: the query as sent.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LogParams {
-    /// Only this comment's events.
-    #[param(schema_with = crate::routes::body::schema::id)]
-    pub comment_id: Option<String>,
-    /// Only this moderator's events.
-    #[param(schema_with = crate::routes::body::schema::id)]
-    pub moderator_id: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(schema_with = crate::routes::body::schema::cursor)]
-    pub cursor: Option<String>,
-    /// Page size, 1-200 (default 50).
-    #[param(schema_with = crate::routes::body::schema::log_limit)]
-    pub limit: Option<String>,
+query_params! {
+    /// `GET /api/v1/moderation/log`: the query as sent.
+    pub struct LogParams {
+        /// Only this comment's events.
+        comment_id: Option<String> = schema::id();
+        /// Only this moderator's events.
+        moderator_id: Option<String> = schema::id();
+        /// `next_cursor` of the previous page.
+        cursor: Option<String> = schema::cursor();
+        /// Page size, 1-200 (default 50).
+        limit: Option<String> = schema::log_limit();
+    }
 }
 
 /// The log's cursor: the id of the last event shown, made opaque.

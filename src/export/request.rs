@@ -6,7 +6,6 @@ use super::ExportFilter;
 use crate::domain::{ArticleId, CommentStatus};
 use crate::error::{FieldCode, FieldErrors};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExportFormat {
@@ -68,36 +67,65 @@ pub fn parse_time_bound(raw: &str, is_until: bool) -> Option<DateTime<Utc>> {
 }
 
 fn parse_bool(raw: &str) -> Option<bool> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
+    let raw = raw.trim().to_ascii_lowercase();
+    BOOL_NAMES
+        .iter()
+        .find(|(name, _)| *name == raw)
+        .map(|(_, b)| *b)
+}
+
+crate::routes::body::query_params! {
+    /// `GET /api/v1/export/comments` (and `majlis export`): the query as
+    /// sent. Empty values count as absent; unknown keys are ignored; the
+    /// last of repeated keys wins.
+    pub struct ExportParams {
+        /// `csv` (default) or `ndjson` (`jsonl` is the same).
+        format: Option<String> = format_schema();
+        /// Only comments with this status.
+        status: Option<String> = status_schema();
+        /// Only this article's comments.
+        article_id: Option<String> = crate::routes::body::schema::article_id();
+        /// RFC 3339 time or a date (its midnight UTC), years 1-9999.
+        since: Option<String> = time_schema();
+        /// RFC 3339 time or a date (the end of that day), years 1-9999.
+        until: Option<String> = time_schema();
+        /// CSV only: a UTF-8 byte order mark (default true).
+        bom: Option<String> = bool_schema();
     }
 }
 
-/// `GET /api/v1/export/comments` (and `majlis export`): the query as
-/// sent. Empty values count as absent; unknown keys are ignored; the last
-/// of repeated keys wins.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExportParams {
-    /// `csv` (default) or `ndjson` (`jsonl` is the same).
-    #[param(schema_with = format_schema)]
-    pub format: Option<String>,
-    /// Only comments with this status.
-    #[param(value_type = Option<CommentStatus>)]
-    pub status: Option<String>,
-    /// Only this article's comments.
-    #[param(schema_with = crate::routes::body::schema::article_id)]
-    pub article_id: Option<String>,
-    /// RFC 3339 time or a date (its midnight UTC), years 1-9999.
-    pub since: Option<String>,
-    /// RFC 3339 time or a date (the end of that day), years 1-9999.
-    pub until: Option<String>,
-    /// CSV only: a UTF-8 byte order mark (default true).
-    #[param(value_type = Option<bool>)]
-    pub bom: Option<String>,
+fn status_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(CommentStatus::ALL.iter().map(|s| s.as_str())))
+        .build()
 }
+
+fn time_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .max_length(Some(40))
+        .build()
+}
+
+fn bool_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(BOOL_NAMES.iter().map(|(name, _)| *name)))
+        .build()
+}
+
+/// Accepted spellings of a boolean.
+const BOOL_NAMES: &[(&str, bool)] = &[
+    ("true", true),
+    ("false", false),
+    ("1", true),
+    ("0", false),
+    ("yes", true),
+    ("no", false),
+    ("on", true),
+    ("off", false),
+];
 
 fn format_schema() -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()

@@ -245,6 +245,84 @@ impl<T: Shape> FromRequest for ApiQuery<T> {
     }
 }
 
+/// Declares a query shape: the struct (each field `Option<String>`, or
+/// `Vec<String>` for a repeated key, decoded by [`ApiQuery`]) and its
+/// `utoipa::IntoParams`, from one list of fields, so the documented names,
+/// descriptions and limits cannot drift from what is read. A field marked
+/// `required` is documented as such; `validate` must say `required` when
+/// it is missing.
+///
+/// ```ignore
+/// query_params! {
+///     /// `GET /api/v1/form-token`
+///     pub struct FormTokenParams {
+///         /// The article the form is on.
+///         article_id: Option<String> = schema::article_id(), required;
+///     }
+/// }
+/// ```
+macro_rules! query_params {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $doc:literal])+
+                $field:ident : $ty:ty = $schema:expr $(, $required:ident)? ;
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize)]
+        pub struct $name {
+            $(
+                $(#[doc = $doc])+
+                #[serde(default)]
+                pub $field: $ty,
+            )*
+        }
+
+        impl utoipa::IntoParams for $name {
+            fn into_params(
+                _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+            ) -> Vec<utoipa::openapi::path::Parameter> {
+                vec![$(
+                    $crate::routes::body::query_param(
+                        stringify!($field),
+                        concat!($($doc, "\n"),+),
+                        $schema,
+                        false $(|| { let _ = stringify!($required); true })?,
+                    )
+                ),*]
+            }
+        }
+    };
+}
+pub(crate) use query_params;
+
+/// One documented query parameter.
+pub fn query_param(
+    name: &str,
+    doc: &str,
+    schema: impl Into<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+    required: bool,
+) -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::Required;
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    let description = doc
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .description(Some(description))
+        .required(if required { Required::True } else { Required::False })
+        .schema(Some(schema))
+        .build()
+}
+
 /// `Option<Option<T>>` for PATCH fields where `null` means "reset" and
 /// absence means "unchanged": use with `#[serde(default, deserialize_with)]`.
 pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -305,9 +383,6 @@ pub mod schema {
     };
     use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, Type};
 
-    /// The article id's allowed characters, as a regular expression.
-    pub const ARTICLE_ID_PATTERN: &str = r"^\s*[\p{L}\p{N}._:/-]{1,200}\s*$";
-
     pub fn text(min: Option<usize>, max: usize) -> ObjectBuilder {
         ObjectBuilder::new()
             .schema_type(Type::String)
@@ -332,8 +407,9 @@ pub mod schema {
     }
 
     pub fn article_id() -> Object {
+        // No `pattern`: "letters and digits" of every script needs `\p{L}`,
+        // which not every JSON Schema client's regex engine knows.
         text(Some(1), MAX_ARTICLE_ID)
-            .pattern(Some(ARTICLE_ID_PATTERN))
             .description(Some(
                 "1-200 letters, digits or `. _ - : /`; JSON may send a number.",
             ))

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ErrorBody, FieldErrors};
 use crate::export::{ExportOptions, ExportParams, ExportProgress, ExportRequest, content_disposition, stream};
 use crate::i18n::Lang;
 use crate::privacy::{self, SubjectEmail};
-use crate::routes::body::{ApiJson, ApiQuery, Shape, schema};
+use crate::routes::body::{ApiJson, ApiQuery, Shape, query_params, schema};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -77,15 +77,27 @@ impl Shape for ExportParams {
     }
 }
 
-/// One commenter, named by email: `GET /api/v1/privacy/export?email=` and
-/// `POST /api/v1/privacy/erase {"email"}`.
-#[derive(serde::Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+/// One commenter, named by email: `POST /api/v1/privacy/erase {"email"}`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct SubjectRequest {
     /// The commenter's email (matched case-insensitively).
     #[schema(schema_with = schema::author_email, required = true)]
-    #[param(schema_with = schema::author_email, required = true)]
     pub email: Option<String>,
+}
+
+query_params! {
+    /// `GET /api/v1/privacy/export?email=`
+    pub struct SubjectParams {
+        /// The commenter's email (matched case-insensitively).
+        email: Option<String> = schema::author_email(), required;
+    }
+}
+
+impl Shape for SubjectParams {
+    type Valid = SubjectEmail;
+    fn validate(self, state: &AppState) -> Result<SubjectEmail, FieldErrors> {
+        SubjectRequest { email: self.email }.validate(state)
+    }
 }
 
 impl Shape for SubjectRequest {
@@ -110,7 +122,7 @@ impl Shape for SubjectRequest {
     path = "/api/v1/privacy/export",
     tag = "privacy",
     security(("bearer" = [])),
-    params(SubjectRequest),
+    params(SubjectParams),
     responses(
         (status = 200, description = "Everything stored about the commenter (`no-store`).", body = crate::privacy::PersonExport),
         crate::routes::openapi::AuthErrors,
@@ -120,7 +132,7 @@ impl Shape for SubjectRequest {
 )]
 pub async fn privacy_export(
     auth: Admin,
-    ApiQuery(email): ApiQuery<SubjectRequest>,
+    ApiQuery(email): ApiQuery<SubjectParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.acquire().await?;

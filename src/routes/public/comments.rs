@@ -5,14 +5,14 @@ use crate::db;
 use crate::domain::{ArticleId, Cursor};
 use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
 use crate::public_cache::{self, CachedRead};
-use crate::routes::body::{ApiQuery, JsonOrForm, Shape, page_limit, schema};
+use crate::routes::body::{ApiQuery, JsonOrForm, Shape, page_limit, query_params, schema};
 use crate::routes::request::{self, BodyKind, header_string, wants_json};
 use crate::routes::views::PublicComment;
 use crate::startup::AppState;
 use crate::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -131,16 +131,14 @@ fn redirect_target(
         })
 }
 
-/// `limit` and `cursor` of a public listing.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Page size, 1-100 (default 50).
-    #[param(schema_with = schema::public_limit)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(schema_with = schema::cursor)]
-    pub cursor: Option<String>,
+query_params! {
+    /// `limit` and `cursor` of a public listing.
+    pub struct PageParams {
+        /// Page size, 1-100 (default 50).
+        limit: Option<String> = schema::public_limit();
+        /// `next_cursor` of the previous page.
+        cursor: Option<String> = schema::cursor();
+    }
 }
 
 /// A validated page request.
@@ -337,14 +335,12 @@ pub struct Counts {
     pub counts: BTreeMap<String, i64>,
 }
 
-/// `article_id`, repeated: the articles to count.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CountsParams {
-    /// Repeat for each article (1-100); `article_id[]` works too.
-    #[param(schema_with = count_ids_schema, style = Form, explode, required = true)]
-    #[serde(default)]
-    pub article_id: Vec<String>,
+query_params! {
+    /// `article_id`, repeated: the articles to count.
+    pub struct CountsParams {
+        /// Repeat for each article (1-100); `article_id[]` works too.
+        article_id: Vec<String> = count_ids_schema(), required;
+    }
 }
 
 fn count_ids_schema() -> utoipa::openapi::schema::Array {

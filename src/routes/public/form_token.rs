@@ -3,7 +3,7 @@
 
 use crate::domain::ArticleId;
 use crate::error::{ApiError, FieldCode, FieldErrors};
-use crate::routes::body::{ApiQuery, Shape, schema};
+use crate::routes::body::{ApiQuery, Shape, query_params, schema};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -17,13 +17,12 @@ pub struct FormToken {
     pub expires_at: String,
 }
 
-/// `GET /api/v1/form-token?article_id=`
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FormTokenParams {
-    /// The article the form is on.
-    #[param(schema_with = schema::article_id, required = true)]
-    pub article_id: Option<String>,
+query_params! {
+    /// `GET /api/v1/form-token?article_id=`
+    pub struct FormTokenParams {
+        /// The article the form is on.
+        article_id: Option<String> = schema::article_id(), required;
+    }
 }
 
 impl Shape for FormTokenParams {
