@@ -209,6 +209,14 @@ impl FieldErrors {
         }
     }
 
+    /// Adds `other`'s problems for the fields not already named here (a
+    /// field of the wrong type is not also reported as missing).
+    pub fn extend_new(&mut self, other: FieldErrors) {
+        for (field, codes) in other.0 {
+            self.0.entry(field).or_insert(codes);
+        }
+    }
+
     /// `Err(validation error)` when any field failed.
     pub fn into_result(self) -> Result<(), ApiError> {
         if self.is_empty() {

@@ -6,7 +6,7 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::domain::{ApprovalMode, DisplayName, ModerationSettings, Role};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
-use crate::routes::body::{ApiJson, Shape, present, schema};
+use crate::routes::body::{ApiJson, Authed, Shape, present, schema};
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
 use crate::startup::AppState;
@@ -143,8 +143,7 @@ pub struct ModeratorList {
     ),
 )]
 pub async fn create_moderator(
-    auth: Admin,
-    ApiJson(new): ApiJson<NewModeratorRequest>,
+    Authed(auth, ApiJson(new)): Authed<Admin, ApiJson<NewModeratorRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let row = accounts::create(&state.pool, Some(auth.0.moderator_id), new).await?;
@@ -195,9 +194,8 @@ pub async fn list_moderators(
     ),
 )]
 pub async fn update_moderator(
-    auth: Admin,
     req: HttpRequest,
-    ApiJson(patch): ApiJson<ModeratorPatch>,
+    Authed(auth, ApiJson(patch)): Authed<Admin, ApiJson<ModeratorPatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = req
@@ -235,12 +233,14 @@ pub async fn update_moderator(
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
 pub async fn update_article(
-    auth: Admin,
     req: HttpRequest,
-    ApiJson(ArticleChange {
-        closed,
-        approval_mode,
-    }): ApiJson<ArticlePatch>,
+    Authed(
+        auth,
+        ApiJson(ArticleChange {
+            closed,
+            approval_mode,
+        }),
+    ): Authed<Admin, ApiJson<ArticlePatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
@@ -315,8 +315,7 @@ pub async fn get_settings(
     ),
 )]
 pub async fn patch_settings(
-    auth: Admin,
-    ApiJson(patch): ApiJson<SettingsPatch>,
+    Authed(auth, ApiJson(patch)): Authed<Admin, ApiJson<SettingsPatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ErrorBody, FieldErrors};
 use crate::export::{ExportOptions, ExportParams, ExportProgress, ExportRequest, content_disposition, stream};
 use crate::i18n::Lang;
 use crate::privacy::{self, SubjectEmail};
-use crate::routes::body::{ApiJson, ApiQuery, Shape, query_params, schema};
+use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, query_params, schema};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -40,8 +40,7 @@ use futures_util::StreamExt;
     ),
 )]
 pub async fn export_comments(
-    auth: Moderator,
-    ApiQuery(export): ApiQuery<ExportParams>,
+    Authed(auth, ApiQuery(export)): Authed<Moderator, ApiQuery<ExportParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     tracing::info!(
@@ -131,8 +130,7 @@ impl Shape for SubjectRequest {
     ),
 )]
 pub async fn privacy_export(
-    auth: Admin,
-    ApiQuery(email): ApiQuery<SubjectParams>,
+    Authed(auth, ApiQuery(email)): Authed<Admin, ApiQuery<SubjectParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.acquire().await?;
@@ -168,8 +166,7 @@ pub async fn privacy_export(
     ),
 )]
 pub async fn privacy_erase(
-    auth: Admin,
-    ApiJson(email): ApiJson<SubjectRequest>,
+    Authed(auth, ApiJson(email)): Authed<Admin, ApiJson<SubjectRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     // "Anonymous" in the public site's language, not the admin's.

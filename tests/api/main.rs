@@ -16,5 +16,6 @@ mod ops;
 mod privacy;
 mod replica;
 mod seed;
+mod shapes;
 mod spam;
 mod submit;

@@ -13,7 +13,7 @@ use crate::i18n::{Lang, Msg};
 use crate::moderation::{
     self, Decision, IfMatch, LogParams, LogQuery, QueueParams, QueueQuery, encode_log_cursor, etag,
 };
-use crate::routes::body::{ApiJson, ApiQuery, Shape, positive_id, schema};
+use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, positive_id, schema};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -45,8 +45,7 @@ pub struct QueuePage {
 )]
 
 pub async fn queue(
-    _auth: Moderator,
-    ApiQuery(q): ApiQuery<QueueParams>,
+    Authed(_auth, ApiQuery(q)): Authed<Moderator, ApiQuery<QueueParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.acquire().await?;
@@ -258,9 +257,8 @@ impl Shape for DecisionRequest {
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
 pub async fn decide(
-    auth: Moderator,
     req: HttpRequest,
-    ApiJson(decision): ApiJson<DecisionRequest>,
+    Authed(auth, ApiJson(decision)): Authed<Moderator, ApiJson<DecisionRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = comment_id(&req)?;
@@ -420,9 +418,11 @@ pub struct BulkResponse {
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
 pub async fn bulk(
-    auth: Moderator,
     req: HttpRequest,
-    ApiJson(BulkDecision { ids, decision }): ApiJson<BulkRequest>,
+    Authed(auth, ApiJson(BulkDecision { ids, decision })): Authed<
+        Moderator,
+        ApiJson<BulkRequest>,
+    >,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     tracing::Span::current().record("count", ids.len());
@@ -475,8 +475,7 @@ pub struct LogPage {
 )]
 
 pub async fn log(
-    _auth: Moderator,
-    ApiQuery(q): ApiQuery<LogParams>,
+    Authed(_auth, ApiQuery(q)): Authed<Moderator, ApiQuery<LogParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.acquire().await?;
