@@ -123,17 +123,24 @@ impl ErrorCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldCode {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     InvalidEmail,
     InvalidUrl,
     InvalidUrlScheme,
     ControlCharacters,
     InvalidArticleId,
     InvalidNumber,
-    OutOfRange { min: i64, max: i64 },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
     InvalidCursor,
     InvalidValue,
-    TooShort { min: usize },
+    TooShort {
+        min: usize,
+    },
     PasswordContainsEmail,
     NothingToChange,
     UnknownField,
@@ -144,7 +151,9 @@ pub enum FieldCode {
     InvisibleCharacters,
     /// A number below its minimum (ids start at 1); same code as
     /// `OutOfRange`, a message that names only the minimum.
-    TooSmall { min: i64 },
+    TooSmall {
+        min: i64,
+    },
     /// An article update that names nothing to change.
     ArticleNothingToChange,
 }

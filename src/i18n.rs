@@ -164,12 +164,11 @@ fn en(msg: Msg) -> String {
                 "The web address must not contain a user name or password.".to_owned()
             }
             F::InvisibleCharacters => {
-                "This contains invisible or text-direction characters that are not allowed.".to_owned()
+                "This contains invisible or text-direction characters that are not allowed."
+                    .to_owned()
             }
             F::TooSmall { min } => format!("This must be at least {min}."),
-            F::ArticleNothingToChange => {
-                "Say what to change: closed or approval_mode.".to_owned()
-            }
+            F::ArticleNothingToChange => "Say what to change: closed or approval_mode.".to_owned(),
         },
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
@@ -233,9 +232,7 @@ fn ar(msg: Msg) -> String {
                 "يحتوي على محارف خفية أو محارف تحكم باتجاه النص غير مسموح بها.".to_owned()
             }
             F::TooSmall { min } => format!("يجب ألا يقل عن {min}."),
-            F::ArticleNothingToChange => {
-                "حدّد ما تريد تغييره: closed أو approval_mode.".to_owned()
-            }
+            F::ArticleNothingToChange => "حدّد ما تريد تغييره: closed أو approval_mode.".to_owned(),
         },
         Msg::Anonymous => "مجهول".to_owned(),
         Msg::GoBack => "العودة إلى النموذج".to_owned(),

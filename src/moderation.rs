@@ -118,8 +118,7 @@ impl QueueQuery {
                 .email
                 .and_then(|v| f.take("email", filter_text(&v, MAX_EMAIL_FILTER))),
             ip: p.ip.and_then(|v| f.take("ip", parse_ip(&v))),
-            q: p
-                .q
+            q: p.q
                 .and_then(|v| f.take("q", filter_text(&v, MAX_QUERY_CHARS))),
             min_score: p.min_score.and_then(|v| match v.trim().parse::<f64>() {
                 Ok(n) if n.is_finite() => Some(n),
@@ -129,12 +128,9 @@ impl QueueQuery {
                 }
             }),
         };
-        let cursor = p.cursor.and_then(|v| {
-            f.take(
-                "cursor",
-                Cursor::decode(&v).ok_or(FieldCode::InvalidCursor),
-            )
-        });
+        let cursor = p
+            .cursor
+            .and_then(|v| f.take("cursor", Cursor::decode(&v).ok_or(FieldCode::InvalidCursor)));
         let limit = p
             .limit
             .and_then(|v| f.take("limit", page_limit(&v, MAX_PAGE)))
@@ -380,10 +376,6 @@ mod tests {
         }
     }
 
-    fn pairs<'a>(p: &'a [(&'a str, &'a str)]) -> &'a [(&'a str, &'a str)] {
-        p
-    }
-
     fn field_codes(e: FieldErrors) -> Vec<String> {
         let body = ApiError::validation(e).body(crate::i18n::Lang::En);
         body.error
@@ -399,34 +391,34 @@ mod tests {
         let q = QueueQuery::parse(&[]).unwrap();
         assert_eq!(q.filter.status, Some(CommentStatus::Pending));
         assert_eq!(q.limit, 50);
-        let q = QueueQuery::parse(&pairs(&[
+        let q = QueueQuery::parse(&[
             ("status", "all"),
             ("ip", "203.0.113.0/24"),
             ("q", "  سلام "),
             ("min_score", "0.5"),
             ("email", ""),
             ("limit", "100"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(q.filter.status, None);
         assert_eq!(q.filter.ip, Some("203.0.113.0/24".parse().unwrap()));
         assert_eq!(q.filter.q.as_deref(), Some("سلام"));
         assert_eq!(q.filter.min_score, Some(0.5));
         assert_eq!(q.filter.email, None);
-        let single = QueueQuery::parse(&pairs(&[("ip", "::1")])).unwrap();
+        let single = QueueQuery::parse(&[("ip", "::1")]).unwrap();
         assert_eq!(single.filter.ip, Some("::1/128".parse().unwrap()));
     }
 
     #[test]
     fn bad_queue_parameters_are_all_named() {
-        let e = QueueQuery::parse(&pairs(&[
+        let e = QueueQuery::parse(&[
             ("status", "deleted"),
             ("ip", "nope"),
             ("min_score", "NaN"),
             ("limit", "0"),
             ("cursor", "!!"),
             ("article_id", "a b"),
-        ]))
+        ])
         .unwrap_err();
         assert_eq!(
             field_codes(e),
@@ -445,11 +437,7 @@ mod tests {
     fn log_cursors_round_trip_and_queries_parse() {
         assert_eq!(decode_log_cursor(&encode_log_cursor(42)), Some(42));
         assert_eq!(decode_log_cursor("bm9wZQ"), None);
-        let q = LogQuery::parse(&pairs(&[
-            ("comment_id", "7"),
-            ("cursor", &encode_log_cursor(9)),
-        ]))
-        .unwrap();
+        let q = LogQuery::parse(&[("comment_id", "7"), ("cursor", &encode_log_cursor(9))]).unwrap();
         assert_eq!(
             q,
             LogQuery {
@@ -459,9 +447,9 @@ mod tests {
                 limit: 50
             }
         );
-        let e = LogQuery::parse(&pairs(&[("moderator_id", "-1")])).unwrap_err();
+        let e = LogQuery::parse(&[("moderator_id", "-1")]).unwrap_err();
         assert_eq!(field_codes(e), ["moderator_id: out_of_range"]);
-        let e = LogQuery::parse(&pairs(&[("moderator_id", "x")])).unwrap_err();
+        let e = LogQuery::parse(&[("moderator_id", "x")]).unwrap_err();
         assert_eq!(field_codes(e), ["moderator_id: invalid_number"]);
     }
 

@@ -303,7 +303,10 @@ mod tests {
             norm("https://evil.com/<script>").unwrap(),
             "https://evil.com/%3Cscript%3E"
         );
-        assert_eq!(norm("https://Evil.COM\\a\\b").unwrap(), "https://evil.com/a/b");
+        assert_eq!(
+            norm("https://Evil.COM\\a\\b").unwrap(),
+            "https://evil.com/a/b"
+        );
         assert_eq!(norm("https://example.com").unwrap(), "https://example.com/");
         assert_eq!(
             norm("https://news.example@evil.com/"),

@@ -272,7 +272,9 @@ impl ModerationSettings {
                         s.spam_threshold =
                             number(v, 0.0, MAX_SCORE).map_err(|c| ("spam_threshold", c))?
                     }
-                    "max_links" => s.max_links = whole(v, MAX_LINKS).map_err(|c| ("max_links", c))?,
+                    "max_links" => {
+                        s.max_links = whole(v, MAX_LINKS).map_err(|c| ("max_links", c))?
+                    }
                     "held_words" => s.held_words = word_list(v).map_err(|c| ("held_words", c))?,
                     "blocked_words" => {
                         s.blocked_words = word_list(v).map_err(|c| ("blocked_words", c))?
@@ -281,8 +283,8 @@ impl ModerationSettings {
                         s.blocked_domains = domain_list(v).map_err(|c| ("blocked_domains", c))?
                     }
                     "flood_interval_seconds" => {
-                        s.flood_interval_seconds =
-                            whole(v, FLOOD_INTERVAL_SECONDS).map_err(|c| ("flood_interval_seconds", c))?;
+                        s.flood_interval_seconds = whole(v, FLOOD_INTERVAL_SECONDS)
+                            .map_err(|c| ("flood_interval_seconds", c))?;
                     }
                     "flood_max_comments" => {
                         s.flood_max_comments =

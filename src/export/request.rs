@@ -151,13 +151,20 @@ impl ExportRequest {
         let mut f = FieldErrors::default();
         let format = p
             .format
-            .and_then(|v| f.take("format", ExportFormat::parse(&v).ok_or(FieldCode::InvalidValue)))
+            .and_then(|v| {
+                f.take(
+                    "format",
+                    ExportFormat::parse(&v).ok_or(FieldCode::InvalidValue),
+                )
+            })
             .unwrap_or_default();
         let filter = ExportFilter {
             status: p.status.and_then(|v| {
                 f.take(
                     "status",
-                    v.trim().parse::<CommentStatus>().map_err(|()| FieldCode::InvalidValue),
+                    v.trim()
+                        .parse::<CommentStatus>()
+                        .map_err(|()| FieldCode::InvalidValue),
                 )
             }),
             article_id: p.article_id.and_then(|v| {
@@ -310,12 +317,19 @@ mod tests {
 
     #[test]
     fn times_postgres_cannot_hold_are_refused_before_streaming() {
-        let f = parse(&[("since", "0000-01-01"), ("until", "9999-12-31T23:59:59-23:59")])
-            .unwrap_err();
-        assert!(parse(&[("until", "9999-12-31")]).is_ok());
+        let f = parse(&[
+            ("since", "0000-01-01"),
+            ("until", "9999-12-31T23:59:59-23:59"),
+        ])
+        .unwrap_err();
         assert_eq!(f.get("since"), Some(&[FieldCode::InvalidValue][..]));
         assert_eq!(f.get("until"), Some(&[FieldCode::InvalidValue][..]));
+        assert!(parse(&[("until", "9999-12-31")]).is_ok());
         assert!(parse(&[("since", "0001-01-01"), ("until", "9999-12-30")]).is_ok());
+        // A signed year parses as a date, 5001 BC: before Postgres' first.
+        assert!(parse_time_bound("-5000-01-01", false).is_some());
+        let f = parse(&[("since", "-5000-01-01")]).unwrap_err();
+        assert_eq!(f.get("since"), Some(&[FieldCode::InvalidValue][..]));
     }
 
     #[test]

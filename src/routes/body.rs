@@ -346,7 +346,11 @@ pub fn query_param(
         .name(name)
         .parameter_in(ParameterIn::Query)
         .description(Some(description))
-        .required(if required { Required::True } else { Required::False })
+        .required(if required {
+            Required::True
+        } else {
+            Required::False
+        })
         .schema(Some(schema))
         .build()
 }
@@ -621,7 +625,10 @@ mod tests {
         assert_eq!(whole_number(&json!("12")), Ok(12));
         assert_eq!(whole_number(&json!("x")), Err(FieldCode::InvalidNumber));
         assert_eq!(positive_id(&json!(0)), Err(FieldCode::TooSmall { min: 1 }));
-        assert_eq!(page_limit("0", 100), Err(FieldCode::OutOfRange { min: 1, max: 100 }));
+        assert_eq!(
+            page_limit("0", 100),
+            Err(FieldCode::OutOfRange { min: 1, max: 100 })
+        );
         assert_eq!(page_limit("100", 100), Ok(100));
     }
 }

@@ -6,7 +6,9 @@ use crate::auth::{Admin, Moderator};
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::error::{ApiError, ErrorBody, FieldErrors};
-use crate::export::{ExportOptions, ExportParams, ExportProgress, ExportRequest, content_disposition, stream};
+use crate::export::{
+    ExportOptions, ExportParams, ExportProgress, ExportRequest, content_disposition, stream,
+};
 use crate::i18n::Lang;
 use crate::privacy::{self, SubjectEmail};
 use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, query_params, schema};

@@ -221,7 +221,9 @@ impl Modify for FormPost {
             ))
             .build();
         for (status, response) in op.responses.responses.iter_mut() {
-            if let (true, RefOr::T(r)) = (status.starts_with('4') || status.starts_with('5'), response) {
+            if let (true, RefOr::T(r)) =
+                (status.starts_with('4') || status.starts_with('5'), response)
+            {
                 r.content.insert(
                     "text/html".to_owned(),
                     Content::new(Some(RefOr::T(Schema::Object(page.clone())))),
@@ -409,7 +411,11 @@ mod tests {
         &doc["components"]["schemas"][name]
     }
 
-    fn query_param<'a>(doc: &'a serde_json::Value, path: &str, name: &str) -> &'a serde_json::Value {
+    fn query_param<'a>(
+        doc: &'a serde_json::Value,
+        path: &str,
+        name: &str,
+    ) -> &'a serde_json::Value {
         doc["paths"][path]["get"]["parameters"]
             .as_array()
             .unwrap()
@@ -478,7 +484,10 @@ mod tests {
             query_param(&doc, log, "limit")["schema"]["maximum"],
             crate::moderation::MAX_LOG_PAGE
         );
-        assert_eq!(query_param(&doc, log, "moderator_id")["schema"]["minimum"], 1);
+        assert_eq!(
+            query_param(&doc, log, "moderator_id")["schema"]["minimum"],
+            1
+        );
         assert_eq!(
             query_param(&doc, "/api/v1/export/comments", "format")["schema"]["enum"],
             serde_json::json!(crate::export::ExportFormat::NAMES)
@@ -534,7 +543,10 @@ mod tests {
             let op = &doc["paths"][&p][m.to_lowercase()];
             if op["requestBody"]["content"]["application/json"].is_object() {
                 for status in ["400", "413", "415", "422"] {
-                    assert!(op["responses"][status].is_object(), "{m} {p} lacks {status}");
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{m} {p} lacks {status}"
+                    );
                 }
             }
         }

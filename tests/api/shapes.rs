@@ -60,14 +60,22 @@ async fn a_forged_cursor_is_invalid_cursor_on_the_public_list_and_the_queue() {
     // The log's cursor: forged ids are refused or simply list nothing.
     let bad = URL_SAFE_NO_PAD.encode("log:-1");
     let resp = app
-        .authed(Method::GET, &format!("/api/v1/moderation/log?cursor={bad}"), &token)
+        .authed(
+            Method::GET,
+            &format!("/api/v1/moderation/log?cursor={bad}"),
+            &token,
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(field_codes(resp).await, ["cursor: invalid_cursor"]);
     let huge = URL_SAFE_NO_PAD.encode(format!("log:{}", i64::MAX));
     let resp = app
-        .authed(Method::GET, &format!("/api/v1/moderation/log?cursor={huge}"), &token)
+        .authed(
+            Method::GET,
+            &format!("/api/v1/moderation/log?cursor={huge}"),
+            &token,
+        )
         .send()
         .await
         .unwrap();
@@ -146,7 +154,11 @@ async fn urls_with_credentials_or_invisible_characters_are_refused() {
         let mut c = comment("urls", "a comment with a link");
         c["author_url"] = json!(url);
         let resp = app.post_json(&c).await;
-        assert_eq!(field_codes(resp).await, [format!("author_url: {code}")], "{url}");
+        assert_eq!(
+            field_codes(resp).await,
+            [format!("author_url: {code}")],
+            "{url}"
+        );
     }
     let n: i64 = sqlx::query_scalar("select count(*) from comments")
         .fetch_one(&app.pool)
@@ -224,7 +236,11 @@ async fn settings_patch_answers_415_to_anything_but_json() {
     let app = TestApp::spawn().await;
     let (token, _) = app.login_as("admin").await;
     let body = r#"{"max_links": 7}"#;
-    for ctype in [Some("text/plain"), None, Some("application/x-www-form-urlencoded")] {
+    for ctype in [
+        Some("text/plain"),
+        None,
+        Some("application/x-www-form-urlencoded"),
+    ] {
         let mut req = app
             .authed(Method::PATCH, "/api/v1/admin/settings", &token)
             .header("Accept", "application/json")
@@ -325,6 +341,9 @@ async fn an_empty_article_update_says_what_an_article_update_takes() {
     let e = &v["error"]["fields"]["closed"][0];
     assert_eq!(e["code"], "nothing_to_change");
     let message = e["message"].as_str().unwrap();
-    assert!(message.contains("closed") && message.contains("approval_mode"), "{message}");
+    assert!(
+        message.contains("closed") && message.contains("approval_mode"),
+        "{message}"
+    );
     assert!(!message.contains("body"), "{message}");
 }

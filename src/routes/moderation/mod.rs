@@ -419,10 +419,7 @@ pub struct BulkResponse {
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
 pub async fn bulk(
     req: HttpRequest,
-    Authed(auth, ApiJson(BulkDecision { ids, decision })): Authed<
-        Moderator,
-        ApiJson<BulkRequest>,
-    >,
+    Authed(auth, ApiJson(BulkDecision { ids, decision })): Authed<Moderator, ApiJson<BulkRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     tracing::Span::current().record("count", ids.len());
