@@ -226,21 +226,31 @@ async fn body_shape<T: Shape>(
     Ok((shape_from_map::<T>(map, &state)?, kind))
 }
 
+/// The future of a body extractor: takes the payload now (an extractor may
+/// not keep the request's borrow), reads and validates later.
+fn body_future<T: Shape, E: 'static>(
+    req: &HttpRequest,
+    payload: &mut dev::Payload,
+    allow_form: bool,
+    wrap: fn(T::Valid, BodyKind) -> E,
+) -> LocalBoxFuture<'static, Result<E, ApiError>> {
+    let req = req.clone();
+    let payload = web::Payload::from_request(&req, payload);
+    Box::pin(async move {
+        let payload = payload
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
+        let (value, kind) = body_shape::<T>(req, payload, allow_form).await?;
+        Ok(wrap(value, kind))
+    })
+}
+
 impl<T: Shape> FromRequest for ApiJson<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
-        let req = req.clone();
-        let payload = web::Payload::from_request(&req, payload);
-        Box::pin(async move {
-            let payload = payload
-                .await
-                .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
-            body_shape::<T>(req, payload, false)
-                .await
-                .map(|(v, _)| ApiJson(v))
-        })
+        body_future::<T, Self>(req, payload, false, |value, _| ApiJson(value))
     }
 }
 
@@ -249,16 +259,7 @@ impl<T: Shape> FromRequest for JsonOrForm<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
-        let req = req.clone();
-        let payload = web::Payload::from_request(&req, payload);
-        Box::pin(async move {
-            let payload = payload
-                .await
-                .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
-            body_shape::<T>(req, payload, true)
-                .await
-                .map(|(value, kind)| JsonOrForm { value, kind })
-        })
+        body_future::<T, Self>(req, payload, true, |value, kind| JsonOrForm { value, kind })
     }
 }
 
@@ -395,6 +396,15 @@ where
     T: serde::Deserialize<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// A shape of one field: its parse result as the shape's result.
+pub fn one_field<T>(field: &'static str, parsed: Result<T, FieldCode>) -> Result<T, FieldErrors> {
+    parsed.map_err(|code| {
+        let mut f = FieldErrors::default();
+        f.add(field, code);
+        f
+    })
 }
 
 /// Whole numbers for ids and counts: a JSON integer, an integral float

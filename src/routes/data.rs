@@ -11,7 +11,7 @@ use crate::export::{
 };
 use crate::i18n::Lang;
 use crate::privacy::{self, SubjectEmail};
-use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, query_params, schema};
+use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, one_field, query_params, schema};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -104,15 +104,10 @@ impl Shape for SubjectParams {
 impl Shape for SubjectRequest {
     type Valid = SubjectEmail;
     fn validate(self, _: &AppState) -> Result<SubjectEmail, FieldErrors> {
-        let mut f = FieldErrors::default();
-        let raw = self.email.unwrap_or_default();
-        match SubjectEmail::parse(&raw) {
-            Ok(e) => Ok(e),
-            Err(code) => {
-                f.add("email", code);
-                Err(f)
-            }
-        }
+        one_field(
+            "email",
+            SubjectEmail::parse(self.email.as_deref().unwrap_or_default()),
+        )
     }
 }
 

@@ -26,6 +26,18 @@ async fn field_codes(resp: reqwest::Response) -> Vec<String> {
         .collect()
 }
 
+/// `GET path` with a bearer token.
+async fn get_as(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    app.authed(Method::GET, path, token).send().await.unwrap()
+}
+
+async fn comment_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from comments")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
 /// The timestamp 200,000 years ago that Postgres cannot hold.
 const FORGED: &str = "LTYzMDcyMDAwMDAwMDAwMDAwMDA6MQ";
 
@@ -38,15 +50,12 @@ async fn a_forged_cursor_is_invalid_cursor_on_the_public_list_and_the_queue() {
     assert_eq!(field_codes(resp).await, ["cursor: invalid_cursor"]);
 
     let (token, _) = app.login_as("moderator").await;
-    let resp = app
-        .authed(
-            Method::GET,
-            &format!("/api/v1/moderation/comments?status=all&cursor={FORGED}"),
-            &token,
-        )
-        .send()
-        .await
-        .unwrap();
+    let resp = get_as(
+        &app,
+        &token,
+        &format!("/api/v1/moderation/comments?status=all&cursor={FORGED}"),
+    )
+    .await;
     assert_eq!(field_codes(resp).await, ["cursor: invalid_cursor"]);
 
     // A far-future time and a zero id are refused the same way.
@@ -59,26 +68,20 @@ async fn a_forged_cursor_is_invalid_cursor_on_the_public_list_and_the_queue() {
     }
     // The log's cursor: forged ids are refused or simply list nothing.
     let bad = URL_SAFE_NO_PAD.encode("log:-1");
-    let resp = app
-        .authed(
-            Method::GET,
-            &format!("/api/v1/moderation/log?cursor={bad}"),
-            &token,
-        )
-        .send()
-        .await
-        .unwrap();
+    let resp = get_as(
+        &app,
+        &token,
+        &format!("/api/v1/moderation/log?cursor={bad}"),
+    )
+    .await;
     assert_eq!(field_codes(resp).await, ["cursor: invalid_cursor"]);
     let huge = URL_SAFE_NO_PAD.encode(format!("log:{}", i64::MAX));
-    let resp = app
-        .authed(
-            Method::GET,
-            &format!("/api/v1/moderation/log?cursor={huge}"),
-            &token,
-        )
-        .send()
-        .await
-        .unwrap();
+    let resp = get_as(
+        &app,
+        &token,
+        &format!("/api/v1/moderation/log?cursor={huge}"),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
 }
 
@@ -93,15 +96,12 @@ async fn export_times_postgres_cannot_hold_are_refused_before_streaming() {
         ("until=-5000-01-01", "until"),
         ("since=200000-01-01", "since"),
     ] {
-        let resp = app
-            .authed(
-                Method::GET,
-                &format!("/api/v1/export/comments?format=ndjson&{query}"),
-                &token,
-            )
-            .send()
-            .await
-            .unwrap();
+        let resp = get_as(
+            &app,
+            &token,
+            &format!("/api/v1/export/comments?format=ndjson&{query}"),
+        )
+        .await;
         assert_eq!(
             field_codes(resp).await,
             [format!("{field}: invalid_value")],
@@ -160,11 +160,7 @@ async fn urls_with_credentials_or_invisible_characters_are_refused() {
             "{url}"
         );
     }
-    let n: i64 = sqlx::query_scalar("select count(*) from comments")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(comment_count(&app).await, 0);
 }
 
 #[tokio::test]
@@ -172,15 +168,12 @@ async fn nul_in_queue_filters_is_a_field_error_not_a_server_error() {
     let app = TestApp::spawn().await;
     let (token, _) = app.login_as("moderator").await;
     for (query, field) in [("q=a%00b", "q"), ("email=a%00@b.example", "email")] {
-        let resp = app
-            .authed(
-                Method::GET,
-                &format!("/api/v1/moderation/comments?{query}"),
-                &token,
-            )
-            .send()
-            .await
-            .unwrap();
+        let resp = get_as(
+            &app,
+            &token,
+            &format!("/api/v1/moderation/comments?{query}"),
+        )
+        .await;
         assert_eq!(
             field_codes(resp).await,
             [format!("{field}: control_characters")],
@@ -224,11 +217,7 @@ async fn required_fields_made_only_of_invisible_characters_are_required() {
         field_codes(resp).await,
         ["author_name: required", "body: required"]
     );
-    let n: i64 = sqlx::query_scalar("select count(*) from comments")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(comment_count(&app).await, 0);
 }
 
 #[tokio::test]
@@ -253,11 +242,8 @@ async fn settings_patch_answers_415_to_anything_but_json() {
         let v: Value = resp.json().await.unwrap();
         assert_eq!(v["error"]["code"], "unsupported_media_type");
     }
-    let v: Value = app
-        .authed(Method::GET, "/api/v1/admin/settings", &token)
-        .send()
+    let v: Value = get_as(&app, &token, "/api/v1/admin/settings")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -314,11 +300,7 @@ async fn a_value_of_the_wrong_type_is_a_field_error_naming_the_field() {
 async fn an_id_of_zero_on_the_log_is_out_of_range_not_a_bad_number() {
     let app = TestApp::spawn().await;
     let (token, _) = app.login_as("moderator").await;
-    let resp = app
-        .authed(Method::GET, "/api/v1/moderation/log?moderator_id=0", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get_as(&app, &token, "/api/v1/moderation/log?moderator_id=0").await;
     assert_eq!(resp.status(), 422);
     let v: Value = resp.json().await.unwrap();
     let e = &v["error"]["fields"]["moderator_id"][0];

@@ -3,7 +3,7 @@
 
 use crate::domain::ArticleId;
 use crate::error::{ApiError, FieldCode, FieldErrors};
-use crate::routes::body::{ApiQuery, Shape, query_params, schema};
+use crate::routes::body::{ApiQuery, Shape, one_field, query_params, schema};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -28,14 +28,10 @@ query_params! {
 impl Shape for FormTokenParams {
     type Valid = ArticleId;
     fn validate(self, _: &AppState) -> Result<ArticleId, FieldErrors> {
-        let mut f = FieldErrors::default();
-        match ArticleId::parse(self.article_id.as_deref().unwrap_or_default()) {
-            Ok(id) => Ok(id),
-            Err(code) => {
-                f.add("article_id", code);
-                Err(f)
-            }
-        }
+        one_field(
+            "article_id",
+            ArticleId::parse(self.article_id.as_deref().unwrap_or_default()),
+        )
     }
 }
 
