@@ -272,6 +272,29 @@ mod tests {
     }
 
     #[test]
+    fn input_field_codes_have_distinct_ar_and_en_messages() {
+        for code in [
+            FieldCode::UrlCredentials,
+            FieldCode::InvisibleCharacters,
+            FieldCode::TooSmall { min: 1 },
+            FieldCode::ArticleNothingToChange,
+            FieldCode::ControlCharacters,
+            FieldCode::InvalidCursor,
+        ] {
+            let a = Lang::Ar.text(Msg::Field(code));
+            let e = Lang::En.text(Msg::Field(code));
+            assert_ne!(a, e, "{code:?}");
+            assert!(a.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)));
+        }
+        assert_eq!(FieldCode::TooSmall { min: 1 }.as_str(), "out_of_range");
+        assert!(
+            Lang::En
+                .text(Msg::Field(FieldCode::TooSmall { min: 1 }))
+                .contains('1')
+        );
+    }
+
+    #[test]
     fn parameterised_field_messages_carry_their_numbers() {
         let m = Lang::En.text(Msg::Field(FieldCode::TooLong { max: 100 }));
         assert!(m.contains("100"));

@@ -50,15 +50,15 @@ query_params! {
         /// `pending` (default), `approved`, `spam`, `rejected`, or `all`.
         status: Option<String> = queue_status_schema();
         /// Only this article's comments.
-        article_id: Option<String> = schema::article_id();
+        article_id: Option<String> = schema::article_id_filter();
         /// Author email, case-insensitive.
         email: Option<String> = email_filter_schema();
         /// An address or a CIDR range.
-        ip: Option<String> = schema::text(Some(1), 50).build();
+        ip: Option<String> = schema::text(None, 50).build();
         /// Substring (1-200 characters) of the body or the author's name.
         q: Option<String> = schema::query_text();
         /// Lowest spam score.
-        min_score: Option<String> = schema::number(-1.0e6, 1.0e6);
+        min_score: Option<String> = schema::number();
         /// `next_cursor` of the previous page.
         cursor: Option<String> = schema::cursor();
         /// Page size, 1-100 (default 50).
@@ -74,7 +74,7 @@ fn queue_status_schema() -> utoipa::openapi::schema::Object {
 }
 
 fn email_filter_schema() -> utoipa::openapi::schema::Object {
-    schema::text(Some(1), MAX_EMAIL_FILTER).build()
+    schema::text(None, MAX_EMAIL_FILTER).build()
 }
 
 fn parse_ip(v: &str) -> Result<IpNet, FieldCode> {

@@ -84,7 +84,7 @@ crate::routes::body::query_params! {
         /// Only comments with this status.
         status: Option<String> = status_schema();
         /// Only this article's comments.
-        article_id: Option<String> = crate::routes::body::schema::article_id();
+        article_id: Option<String> = crate::routes::body::schema::article_id_filter();
         /// RFC 3339 time or a date (its midnight UTC), years 1-9999.
         since: Option<String> = time_schema();
         /// RFC 3339 time or a date (the end of that day), years 1-9999.

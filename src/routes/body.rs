@@ -36,8 +36,12 @@
 //!    `#[schema(schema_with = schema::...)]` with the validating constant.
 //! 2. `impl Shape for It { type Valid = ..; fn validate(..) }`, parsing
 //!    each field with its newtype and collecting errors in `FieldErrors`.
-//! 3. Take `ApiJson<It>` / `ApiQuery<It>` as a handler argument after the
-//!    auth extractor, and name the type in `#[utoipa::path]`:
+//!    Query shapes: declare them with [`query_params!`], which writes the
+//!    struct and its documented parameters from one field list.
+//! 3. Take `ApiJson<It>` / `ApiQuery<It>` as a handler argument; on a
+//!    protected route wrap it with the auth extractor,
+//!    `Authed(auth, ApiJson(it)): Authed<Admin, ApiJson<It>>`, so the token
+//!    is checked before anything is read. Name the type in `#[utoipa::path]`:
 //!    `request_body(content = It, content_type = "application/json")` with
 //!    `crate::routes::openapi::JsonBodyErrors` among the responses, or
 //!    `params(It)`.
@@ -472,12 +476,8 @@ pub mod schema {
             .maximum(max.map(|m| m as f64))
     }
 
-    pub fn number(min: f64, max: f64) -> Object {
-        ObjectBuilder::new()
-            .schema_type(Type::Number)
-            .minimum(Some(min))
-            .maximum(Some(max))
-            .build()
+    pub fn number() -> Object {
+        ObjectBuilder::new().schema_type(Type::Number).build()
     }
 
     pub fn article_id() -> Object {
@@ -487,6 +487,14 @@ pub mod schema {
             .description(Some(
                 "1-200 letters, digits or `. _ - : /`; JSON may send a number.",
             ))
+            .build()
+    }
+
+    /// An article id as a query filter: empty counts as absent, so no
+    /// `minLength`.
+    pub fn article_id_filter() -> Object {
+        text(None, MAX_ARTICLE_ID)
+            .description(Some("1-200 letters, digits or `. _ - : /`."))
             .build()
     }
 
@@ -570,8 +578,9 @@ pub mod schema {
         integer(1, Some(crate::routes::public::comments::MAX_PAGE)).build()
     }
 
+    /// Free text as a query filter (empty counts as absent).
     pub fn query_text() -> Object {
-        text(Some(1), crate::moderation::MAX_QUERY_CHARS).build()
+        text(None, crate::moderation::MAX_QUERY_CHARS).build()
     }
 
     pub fn cursor() -> Object {
