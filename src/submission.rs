@@ -92,6 +92,10 @@ fn article_id_schema() -> utoipa::openapi::schema::Schema {
 
 fn parent_id_schema() -> utoipa::openapi::schema::Schema {
     utoipa::openapi::schema::OneOfBuilder::new()
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Null),
+        )
         .item(crate::routes::body::schema::integer(0, None))
         .item(
             utoipa::openapi::schema::ObjectBuilder::new()
@@ -103,7 +107,7 @@ fn parent_id_schema() -> utoipa::openapi::schema::Schema {
 }
 
 fn article_title_schema() -> utoipa::openapi::schema::Object {
-    crate::routes::body::schema::text(None, MAX_ARTICLE_TITLE).build()
+    crate::routes::body::schema::optional_text(None, MAX_ARTICLE_TITLE).build()
 }
 
 impl SubmitCommentRequest {

@@ -53,7 +53,7 @@ pub struct ModeratorPatch {
     pub disabled: Option<bool>,
     /// A new password (at least 12 characters, not containing the email);
     /// ends the account's sessions.
-    #[schema(schema_with = schema::password)]
+    #[schema(schema_with = schema::new_password)]
     pub password: Option<String>,
 }
 

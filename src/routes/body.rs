@@ -459,13 +459,20 @@ pub mod schema {
     use crate::domain::moderator::{
         MAX_DISPLAY_NAME, MAX_MODERATOR_EMAIL, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
     };
-    use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::schema::{
+        KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type,
+    };
 
     pub fn text(min: Option<usize>, max: usize) -> ObjectBuilder {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .min_length(min)
             .max_length(Some(max))
+    }
+
+    /// Optional body fields: `null` reads as absent, so it is documented.
+    pub fn optional_text(min: Option<usize>, max: usize) -> ObjectBuilder {
+        text(min, max).schema_type(SchemaType::from_iter([Type::String, Type::Null]))
     }
 
     pub fn integer(min: i64, max: Option<i64>) -> ObjectBuilder {
@@ -509,7 +516,7 @@ pub mod schema {
     }
 
     pub fn url() -> Object {
-        text(None, MAX_URL)
+        optional_text(None, MAX_URL)
             .format(Some(SchemaFormat::Custom("uri".to_owned())))
             .build()
     }
@@ -517,6 +524,13 @@ pub mod schema {
     pub fn moderator_email() -> Object {
         text(Some(3), MAX_MODERATOR_EMAIL)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .build()
+    }
+
+    /// A new password in a PATCH (optional).
+    pub fn new_password() -> Object {
+        optional_text(Some(MIN_PASSWORD_CHARS), MAX_PASSWORD_CHARS)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
             .build()
     }
 
@@ -532,12 +546,18 @@ pub mod schema {
             .build()
     }
 
+    /// Optional everywhere (it defaults to the email's local part).
     pub fn display_name() -> Object {
-        text(Some(1), MAX_DISPLAY_NAME).build()
+        optional_text(Some(1), MAX_DISPLAY_NAME).build()
     }
 
     pub fn reason() -> Object {
-        text(None, crate::moderation::MAX_REASON_CHARS).build()
+        optional_text(None, crate::moderation::MAX_REASON_CHARS).build()
+    }
+
+    /// A moderator's new body for a comment (optional).
+    pub fn edited_body() -> Object {
+        optional_text(Some(1), crate::domain::comment::DEFAULT_MAX_BODY).build()
     }
 
     pub fn comment_body() -> Object {

@@ -202,7 +202,7 @@ pub struct DecisionRequest {
     #[schema(value_type = Option<crate::domain::CommentStatus>)]
     pub status: Option<String>,
     /// A new body (re-rendered to `body_html`).
-    #[schema(schema_with = schema::comment_body)]
+    #[schema(schema_with = schema::edited_body)]
     pub body: Option<String>,
     /// Recorded in the audit log (at most 500 characters).
     #[schema(schema_with = schema::reason)]
