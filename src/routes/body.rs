@@ -411,41 +411,46 @@ pub fn one_field<T>(field: &'static str, parsed: Result<T, FieldCode>) -> Result
     })
 }
 
-/// Whole numbers for ids and counts: a JSON integer, an integral float
-/// (`1.0` is an integer in JSON Schema's sense) or, from forms and queries,
-/// a decimal string. `Err(InvalidNumber)` otherwise.
+/// A whole number in JSON: an integer, or an integral float (`1.0` is an
+/// integer in JSON Schema's sense). Strings are not numbers here.
 pub fn whole_number(v: &Value) -> Result<i64, FieldCode> {
-    match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            })
-            .ok_or(FieldCode::InvalidNumber),
-        Value::String(s) => s.trim().parse().map_err(|_| FieldCode::InvalidNumber),
-        _ => Err(FieldCode::InvalidNumber),
-    }
+    let Value::Number(n) = v else {
+        return Err(FieldCode::InvalidNumber);
+    };
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        })
+        .ok_or(FieldCode::InvalidNumber)
 }
 
-/// An id: a whole number of at least 1.
-pub fn positive_id(v: &Value) -> Result<i64, FieldCode> {
-    let n = whole_number(v)?;
+fn at_least_one(n: i64) -> Result<i64, FieldCode> {
     if n < 1 {
         return Err(FieldCode::TooSmall { min: 1 });
     }
     Ok(n)
 }
 
+/// An id in JSON: a whole number of at least 1.
+pub fn positive_id(v: &Value) -> Result<i64, FieldCode> {
+    at_least_one(whole_number(v)?)
+}
+
+/// A whole number from query text.
+fn whole_text(s: &str) -> Result<i64, FieldCode> {
+    s.trim().parse().map_err(|_| FieldCode::InvalidNumber)
+}
+
 /// An id from query text: a whole number of at least 1.
 pub fn positive_id_text(s: &str) -> Result<i64, FieldCode> {
-    positive_id(&Value::String(s.to_owned()))
+    at_least_one(whole_text(s)?)
 }
 
 /// A page size from query text: `1..=max`.
 pub fn page_limit(s: &str, max: i64) -> Result<i64, FieldCode> {
-    match whole_number(&Value::String(s.to_owned()))? {
+    match whole_text(s)? {
         n if (1..=max).contains(&n) => Ok(n),
         _ => Err(FieldCode::OutOfRange { min: 1, max }),
     }
@@ -661,8 +666,10 @@ mod tests {
     fn whole_numbers_accept_integral_floats_and_ids_start_at_one() {
         assert_eq!(whole_number(&json!(1.0)), Ok(1));
         assert_eq!(whole_number(&json!(1.5)), Err(FieldCode::InvalidNumber));
-        assert_eq!(whole_number(&json!("12")), Ok(12));
-        assert_eq!(whole_number(&json!("x")), Err(FieldCode::InvalidNumber));
+        assert_eq!(whole_number(&json!("12")), Err(FieldCode::InvalidNumber));
+        assert_eq!(positive_id_text(" 12 "), Ok(12));
+        assert_eq!(positive_id_text("0"), Err(FieldCode::TooSmall { min: 1 }));
+        assert_eq!(positive_id_text("x"), Err(FieldCode::InvalidNumber));
         assert_eq!(positive_id(&json!(0)), Err(FieldCode::TooSmall { min: 1 }));
         assert_eq!(
             page_limit("0", 100),
