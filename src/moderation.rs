@@ -54,7 +54,7 @@ query_params! {
         /// Author email, case-insensitive.
         email: Option<String> = email_filter_schema();
         /// An address or a CIDR range.
-        ip: Option<String> = schema::text(None, 50).build();
+        ip: Option<String> = schema::text(None, 50).pattern(Some(schema::NO_NUL)).build();
         /// Substring (1-200 characters) of the body or the author's name.
         q: Option<String> = schema::query_text();
         /// Lowest spam score.
@@ -74,7 +74,9 @@ fn queue_status_schema() -> utoipa::openapi::schema::Object {
 }
 
 fn email_filter_schema() -> utoipa::openapi::schema::Object {
-    schema::text(None, MAX_EMAIL_FILTER).build()
+    schema::text(None, MAX_EMAIL_FILTER)
+        .pattern(Some(schema::NO_NUL))
+        .build()
 }
 
 fn parse_ip(v: &str) -> Result<IpNet, FieldCode> {

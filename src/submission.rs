@@ -107,7 +107,9 @@ fn parent_id_schema() -> utoipa::openapi::schema::Schema {
 }
 
 fn article_title_schema() -> utoipa::openapi::schema::Object {
-    crate::routes::body::schema::optional_text(None, MAX_ARTICLE_TITLE).build()
+    crate::routes::body::schema::optional_text(None, MAX_ARTICLE_TITLE)
+        .pattern(Some(crate::routes::body::schema::ONE_LINE))
+        .build()
 }
 
 impl SubmitCommentRequest {

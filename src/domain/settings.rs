@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 /// The site's moderation settings. `PATCH` takes any subset of these
 /// fields; a bad value is a 422 naming the field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+// `deny_unknown_fields` documents `additionalProperties: false`: a PATCH
+// naming an unknown field is refused (`unknown_field`).
+#[serde(default, deny_unknown_fields)]
 pub struct ModerationSettings {
     pub approval_mode: ApprovalMode,
     /// Spam score at or above which a comment is held.
@@ -132,7 +134,9 @@ mod schema {
             .items(
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .max_length(Some(MAX_WORD)),
+                    .max_length(Some(MAX_WORD))
+                    // No control characters (C0, DEL, C1).
+                    .pattern(Some(r"^[^\x00-\x1F\x7F-\x9F]*$")),
             )
             .max_items(Some(MAX_LIST))
             .build()

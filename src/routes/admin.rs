@@ -73,8 +73,9 @@ impl Shape for ModeratorPatch {
     }
 }
 
-/// `PATCH /api/v1/admin/articles/{article_id}`.
+/// `PATCH /api/v1/admin/articles/{article_id}`: at least one field.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
+#[schema(min_properties = 1)]
 pub struct ArticlePatch {
     /// Close or reopen comments.
     pub closed: Option<bool>,

@@ -98,15 +98,53 @@ fn holds_nul(v: &Value) -> bool {
     }
 }
 
-/// The top-level fields that hold NUL, as field errors.
-fn nul_fields(map: &Map<String, Value>) -> FieldErrors {
+/// The top-level fields of `known` (all when `None`) that hold NUL, as
+/// field errors. Unknown fields are ignored, whatever they hold.
+fn nul_fields(map: &Map<String, Value>, known: Option<&[&str]>) -> FieldErrors {
     let mut f = FieldErrors::default();
     for (k, v) in map {
-        if holds_nul(v) {
+        if known.is_none_or(|names| names.contains(&k.as_str())) && holds_nul(v) {
             f.add_owned(k.clone(), FieldCode::ControlCharacters);
         }
     }
     f
+}
+
+/// The field names a struct's `Deserialize` reads (`None` for a map),
+/// learned by asking it to deserialize from a probe that records them.
+fn field_names<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    use serde::de::value::Error;
+    use serde::de::{Error as _, Visitor};
+
+    struct Probe(Option<&'static [&'static str]>);
+
+    impl<'de> serde::Deserializer<'de> for &mut Probe {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+            Err(Error::custom("probe"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Error> {
+            self.0 = Some(fields);
+            Err(Error::custom("probe"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let mut probe = Probe(None);
+    let _ = T::deserialize(&mut probe);
+    probe.0
 }
 
 /// Deserializes `T` from a JSON object. A value of the wrong type is a
@@ -150,7 +188,7 @@ fn shape_from_map<T: Shape>(
     map: Map<String, Value>,
     state: &AppState,
 ) -> Result<T::Valid, ApiError> {
-    nul_fields(&map).into_result()?;
+    nul_fields(&map, field_names::<T>()).into_result()?;
     let (wire, mut f) = deserialize::<T>(map).map_err(ApiError::validation)?;
     match wire.validate(state) {
         Ok(valid) if f.is_empty() => Ok(valid),
@@ -475,6 +513,15 @@ pub mod schema {
             .max_length(Some(max))
     }
 
+    /// No control characters (C0, DEL, C1): one-line text.
+    pub const ONE_LINE: &str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+    /// No control characters but tab, line feed and carriage return.
+    pub const MULTI_LINE: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+    /// No control characters but line feed (audit reasons).
+    pub const REASON: &str = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]*$";
+    /// No NUL (Postgres text cannot hold it): query filters.
+    pub const NO_NUL: &str = r"^[^\x00]*$";
+
     /// Optional body fields: `null` reads as absent, so it is documented.
     pub fn optional_text(min: Option<usize>, max: usize) -> ObjectBuilder {
         text(min, max).schema_type(SchemaType::from_iter([Type::String, Type::Null]))
@@ -496,6 +543,7 @@ pub mod schema {
         // No `pattern`: "letters and digits" of every script needs `\p{L}`,
         // which not every JSON Schema client's regex engine knows.
         text(Some(1), MAX_ARTICLE_ID)
+            .pattern(Some(ONE_LINE))
             .description(Some(
                 "1-200 letters, digits or `. _ - : /`; JSON may send a number.",
             ))
@@ -506,28 +554,32 @@ pub mod schema {
     /// `minLength`.
     pub fn article_id_filter() -> Object {
         text(None, MAX_ARTICLE_ID)
+            .pattern(Some(ONE_LINE))
             .description(Some("1-200 letters, digits or `. _ - : /`."))
             .build()
     }
 
     pub fn author_name() -> Object {
-        text(Some(1), MAX_NAME).build()
+        text(Some(1), MAX_NAME).pattern(Some(ONE_LINE)).build()
     }
 
     pub fn author_email() -> Object {
         text(Some(3), MAX_EMAIL)
+            .pattern(Some(ONE_LINE))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
             .build()
     }
 
     pub fn url() -> Object {
         optional_text(None, MAX_URL)
+            .pattern(Some(ONE_LINE))
             .format(Some(SchemaFormat::Custom("uri".to_owned())))
             .build()
     }
 
     pub fn moderator_email() -> Object {
         text(Some(3), MAX_MODERATOR_EMAIL)
+            .pattern(Some(ONE_LINE))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
             .build()
     }
@@ -535,38 +587,48 @@ pub mod schema {
     /// A new password in a PATCH (optional).
     pub fn new_password() -> Object {
         optional_text(Some(MIN_PASSWORD_CHARS), MAX_PASSWORD_CHARS)
+            .pattern(Some(NO_NUL))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
             .build()
     }
 
     pub fn password() -> Object {
         text(Some(MIN_PASSWORD_CHARS), MAX_PASSWORD_CHARS)
+            .pattern(Some(NO_NUL))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
             .build()
     }
 
     pub fn login_password() -> Object {
         text(Some(1), MAX_PASSWORD_CHARS)
+            .pattern(Some(NO_NUL))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
             .build()
     }
 
     /// Optional everywhere (it defaults to the email's local part).
     pub fn display_name() -> Object {
-        optional_text(Some(1), MAX_DISPLAY_NAME).build()
+        optional_text(Some(1), MAX_DISPLAY_NAME)
+            .pattern(Some(ONE_LINE))
+            .build()
     }
 
     pub fn reason() -> Object {
-        optional_text(None, crate::moderation::MAX_REASON_CHARS).build()
+        optional_text(None, crate::moderation::MAX_REASON_CHARS)
+            .pattern(Some(REASON))
+            .build()
     }
 
     /// A moderator's new body for a comment (optional).
     pub fn edited_body() -> Object {
-        optional_text(Some(1), crate::domain::comment::DEFAULT_MAX_BODY).build()
+        optional_text(Some(1), crate::domain::comment::DEFAULT_MAX_BODY)
+            .pattern(Some(MULTI_LINE))
+            .build()
     }
 
     pub fn comment_body() -> Object {
         text(Some(1), crate::domain::comment::DEFAULT_MAX_BODY)
+            .pattern(Some(MULTI_LINE))
             .description(Some(
                 "At most 5000 characters unless the site sets `MAJLIS_MAX_BODY_CHARS`.",
             ))
@@ -605,7 +667,9 @@ pub mod schema {
 
     /// Free text as a query filter (empty counts as absent).
     pub fn query_text() -> Object {
-        text(None, crate::moderation::MAX_QUERY_CHARS).build()
+        text(None, crate::moderation::MAX_QUERY_CHARS)
+            .pattern(Some(NO_NUL))
+            .build()
     }
 
     pub fn cursor() -> Object {
@@ -646,10 +710,15 @@ mod tests {
     #[test]
     fn nul_is_found_in_any_text() {
         let map = json_object(br#"{"a": "x\u0000", "b": ["ok", "n\u0000"], "c": "fine"}"#).unwrap();
-        let f = nul_fields(&map);
+        let f = nul_fields(&map, None);
         assert_eq!(f.get("a"), Some(&[FieldCode::ControlCharacters][..]));
         assert_eq!(f.get("b"), Some(&[FieldCode::ControlCharacters][..]));
         assert!(f.get("c").is_none());
+        // Fields the shape does not read are ignored, NUL or not.
+        let f = nul_fields(&map, Some(&["c"]));
+        assert!(f.is_empty());
+        assert_eq!(field_names::<Sample>(), Some(&["name", "ids"][..]));
+        assert_eq!(field_names::<Map<String, Value>>(), None);
     }
 
     #[test]
