@@ -23,11 +23,16 @@ pub enum Loose {
 }
 
 impl Loose {
-    fn text(&self) -> String {
+    /// The text of an id: a string as sent, a number as an integer; a
+    /// fraction or a number past what an `int64` holds has none.
+    fn text(&self) -> Option<String> {
         match self {
-            Loose::Int(n) => n.to_string(),
-            Loose::Float(f) => f.to_string(),
-            Loose::Str(s) => s.clone(),
+            Loose::Int(n) => Some(n.to_string()),
+            Loose::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                Some((*f as i64).to_string())
+            }
+            Loose::Float(_) => None,
+            Loose::Str(s) => Some(s.clone()),
         }
     }
 }
@@ -182,8 +187,12 @@ impl NewComment {
         max_body_chars: usize,
     ) -> Result<NewComment, FieldErrors> {
         let mut f = FieldErrors::default();
-        let article_text = req.article_id.as_ref().map(Loose::text).unwrap_or_default();
-        let article_id = f.take("article_id", ArticleId::parse(&article_text));
+        let article_id = match req.article_id.as_ref().map(Loose::text) {
+            Some(None) => Err(FieldCode::InvalidArticleId),
+            Some(Some(text)) => ArticleId::parse(&text),
+            None => ArticleId::parse(""),
+        };
+        let article_id = f.take("article_id", article_id);
         let parent_id = f.take("parent_id", parse_parent(req.parent_id.as_ref()));
         let author_name = f.take(
             "author_name",

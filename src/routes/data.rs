@@ -82,7 +82,7 @@ impl Shape for ExportParams {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct SubjectRequest {
     /// The commenter's email (matched case-insensitively).
-    #[schema(schema_with = schema::author_email, required = true)]
+    #[schema(schema_with = schema::subject_email, required = true)]
     pub email: Option<String>,
 }
 
@@ -90,7 +90,7 @@ query_params! {
     /// `GET /api/v1/privacy/export?email=`
     pub struct SubjectParams {
         /// The commenter's email (matched case-insensitively).
-        email: Option<String> = schema::author_email(), required;
+        email: Option<String> = schema::subject_email(), required;
     }
 }
 

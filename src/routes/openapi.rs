@@ -181,13 +181,23 @@ impl Modify for FormPost {
         let Some(RefOr::T(Schema::Object(json))) = schemas.get("SubmitCommentRequest") else {
             return;
         };
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
         let mut form = json.clone();
+        // Either name may carry a required field: one of each such pair.
+        let mut either = Vec::new();
         for (wp, ours) in crate::submission::SubmitCommentRequest::FORM_NAMES {
             if let Some(p) = form.properties.get(*ours).cloned() {
                 form.properties.insert((*wp).to_owned(), p);
             }
-            // Either name may carry a required field.
-            form.required.retain(|r| r != ours);
+            if form.required.iter().any(|r| r == ours) {
+                form.required.retain(|r| r != ours);
+                let named = |name: &str| {
+                    ObjectBuilder::new()
+                        .schema_type(Type::Object)
+                        .required(name)
+                };
+                either.push(AnyOfBuilder::new().item(named(wp)).item(named(ours)));
+            }
         }
         form.description = Some(
             "The WordPress comment form's fields (`comment_post_ID`, `comment_parent`, \
@@ -197,7 +207,10 @@ impl Modify for FormPost {
                 .to_owned(),
         );
         form.example = None;
-        schemas.insert(FORM_SCHEMA.to_owned(), RefOr::T(Schema::Object(form)));
+        let all = either
+            .into_iter()
+            .fold(AllOfBuilder::new().item(form), |all, pair| all.item(pair));
+        schemas.insert(FORM_SCHEMA.to_owned(), RefOr::T(Schema::AllOf(all.build())));
         let Some(op) = openapi
             .paths
             .paths
@@ -560,10 +573,22 @@ mod tests {
             op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["$ref"],
             format!("#/components/schemas/{FORM_SCHEMA}")
         );
-        let form = &schema(&doc, FORM_SCHEMA)["properties"];
+        let form = &schema(&doc, FORM_SCHEMA)["allOf"];
         for (wp, ours) in crate::submission::SubmitCommentRequest::FORM_NAMES {
-            assert_eq!(form[wp], form[ours], "{wp}");
+            assert_eq!(
+                form[0]["properties"][wp], form[0]["properties"][ours],
+                "{wp}"
+            );
         }
+        // One of each pair for the article, the name, the email, the body.
+        assert_eq!(
+            form[1]["anyOf"],
+            serde_json::json!([
+                {"type": "object", "required": ["comment_post_ID"]},
+                {"type": "object", "required": ["article_id"]},
+            ])
+        );
+        assert_eq!(form.as_array().map(Vec::len), Some(5));
         for status in ["400", "413", "422", "429"] {
             assert!(
                 op["responses"][status]["content"]["text/html"].is_object(),
