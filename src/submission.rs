@@ -105,7 +105,8 @@ fn parent_id_schema() -> utoipa::openapi::schema::Schema {
         .item(
             utoipa::openapi::schema::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::schema::Type::String)
-                .pattern(Some(r"^\s*[0-9]{1,18}\s*$")),
+                // Spaces only: `\s` differs between regex engines.
+                .pattern(Some(r"^ *[0-9]{1,18} *$")),
         )
         .build()
         .into()

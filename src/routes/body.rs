@@ -592,26 +592,23 @@ pub mod schema {
             .build()
     }
 
-    /// A new password in a PATCH (optional).
-    pub fn new_password() -> Object {
-        optional_text(Some(MIN_PASSWORD_CHARS), MAX_PASSWORD_CHARS)
-            .pattern(Some(NO_NUL))
+    fn secret(b: ObjectBuilder) -> Object {
+        b.pattern(Some(NO_NUL))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
             .build()
+    }
+
+    /// A new password in a PATCH (optional).
+    pub fn new_password() -> Object {
+        secret(optional_text(Some(MIN_PASSWORD_CHARS), MAX_PASSWORD_CHARS))
     }
 
     pub fn password() -> Object {
-        text(Some(MIN_PASSWORD_CHARS), MAX_PASSWORD_CHARS)
-            .pattern(Some(NO_NUL))
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
-            .build()
+        secret(text(Some(MIN_PASSWORD_CHARS), MAX_PASSWORD_CHARS))
     }
 
     pub fn login_password() -> Object {
-        text(Some(1), MAX_PASSWORD_CHARS)
-            .pattern(Some(NO_NUL))
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
-            .build()
+        secret(text(Some(1), MAX_PASSWORD_CHARS))
     }
 
     /// Optional everywhere (it defaults to the email's local part).
