@@ -127,21 +127,39 @@ impl ErrorCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldCode {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     InvalidEmail,
     InvalidUrl,
     InvalidUrlScheme,
     ControlCharacters,
     InvalidArticleId,
     InvalidNumber,
-    OutOfRange { min: i64, max: i64 },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
     InvalidCursor,
     InvalidValue,
-    TooShort { min: usize },
+    TooShort {
+        min: usize,
+    },
     PasswordContainsEmail,
     NothingToChange,
     UnknownField,
     BelowHoldThreshold,
+    /// A URL with a user name or password (`https://news.example@evil.example/`).
+    UrlCredentials,
+    /// Bidi controls or zero-width characters where they can only deceive.
+    InvisibleCharacters,
+    /// A number below its minimum (ids start at 1); same code as
+    /// `OutOfRange`, a message that names only the minimum.
+    TooSmall {
+        min: i64,
+    },
+    /// An article update that names nothing to change.
+    ArticleNothingToChange,
 }
 
 impl FieldCode {
@@ -163,6 +181,10 @@ impl FieldCode {
             FieldCode::NothingToChange => "nothing_to_change",
             FieldCode::UnknownField => "unknown_field",
             FieldCode::BelowHoldThreshold => "below_hold_threshold",
+            FieldCode::UrlCredentials => "url_credentials",
+            FieldCode::InvisibleCharacters => "invisible_characters",
+            FieldCode::TooSmall { .. } => "out_of_range",
+            FieldCode::ArticleNothingToChange => "nothing_to_change",
         }
     }
 }
@@ -197,6 +219,14 @@ impl FieldErrors {
                 self.add(field, code);
                 None
             }
+        }
+    }
+
+    /// Adds `other`'s problems for the fields not already named here (a
+    /// field of the wrong type is not also reported as missing).
+    pub fn extend_new(&mut self, other: FieldErrors) {
+        for (field, codes) in other.0 {
+            self.0.entry(field).or_insert(codes);
         }
     }
 

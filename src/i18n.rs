@@ -163,6 +163,15 @@ fn en(msg: Msg) -> String {
             F::BelowHoldThreshold => {
                 "The spam threshold may not be below the hold threshold.".to_owned()
             }
+            F::UrlCredentials => {
+                "The web address must not contain a user name or password.".to_owned()
+            }
+            F::InvisibleCharacters => {
+                "This contains invisible or text-direction characters that are not allowed."
+                    .to_owned()
+            }
+            F::TooSmall { min } => format!("This must be at least {min}."),
+            F::ArticleNothingToChange => "Say what to change: closed or approval_mode.".to_owned(),
         },
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
@@ -221,6 +230,14 @@ fn ar(msg: Msg) -> String {
             F::BelowHoldThreshold => {
                 "لا يجوز أن يكون حد الرسائل المزعجة أدنى من حد الحجز.".to_owned()
             }
+            F::UrlCredentials => {
+                "يجب ألا يحتوي عنوان الموقع على اسم مستخدم أو كلمة مرور.".to_owned()
+            }
+            F::InvisibleCharacters => {
+                "يحتوي على محارف خفية أو محارف تحكم باتجاه النص غير مسموح بها.".to_owned()
+            }
+            F::TooSmall { min } => format!("يجب ألا يقل عن {min}."),
+            F::ArticleNothingToChange => "حدّد ما تريد تغييره: closed أو approval_mode.".to_owned(),
         },
         Msg::Anonymous => "مجهول".to_owned(),
         Msg::GoBack => "العودة إلى النموذج".to_owned(),
@@ -258,6 +275,29 @@ mod tests {
             Lang::Ar
         );
         assert_eq!(Lang::negotiate(Some("*"), Lang::En), Lang::En);
+    }
+
+    #[test]
+    fn input_field_codes_have_distinct_ar_and_en_messages() {
+        for code in [
+            FieldCode::UrlCredentials,
+            FieldCode::InvisibleCharacters,
+            FieldCode::TooSmall { min: 1 },
+            FieldCode::ArticleNothingToChange,
+            FieldCode::ControlCharacters,
+            FieldCode::InvalidCursor,
+        ] {
+            let a = Lang::Ar.text(Msg::Field(code));
+            let e = Lang::En.text(Msg::Field(code));
+            assert_ne!(a, e, "{code:?}");
+            assert!(a.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)));
+        }
+        assert_eq!(FieldCode::TooSmall { min: 1 }.as_str(), "out_of_range");
+        assert!(
+            Lang::En
+                .text(Msg::Field(FieldCode::TooSmall { min: 1 }))
+                .contains('1')
+        );
     }
 
     #[test]

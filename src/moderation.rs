@@ -10,6 +10,7 @@ use crate::db::moderation::{CommentUpdate, QueueFilter};
 use crate::domain::{ArticleId, CommentBody, CommentStatus, Cursor};
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::render;
+use crate::routes::body::{page_limit, positive_id_text, query_params, schema};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ipnet::IpNet;
@@ -22,6 +23,10 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_BULK_IDS: usize = 500;
 
+pub const MAX_LOG_PAGE: i64 = 200;
+/// Longest `email` filter (an address cannot be longer).
+pub const MAX_EMAIL_FILTER: usize = crate::domain::comment::MAX_EMAIL;
+
 /// A parsed `GET /api/v1/moderation/comments` query.
 #[derive(Debug, Clone)]
 pub struct QueueQuery {
@@ -30,12 +35,48 @@ pub struct QueueQuery {
     pub limit: i64,
 }
 
-fn parse_limit(v: &str, max: i64) -> Result<i64, FieldCode> {
-    match v.trim().parse::<i64>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        Ok(_) => Err(FieldCode::OutOfRange { min: 1, max }),
-        Err(_) => Err(FieldCode::InvalidNumber),
+/// The queue's `status` values: every status, and `all`.
+pub fn queue_statuses() -> impl Iterator<Item = &'static str> {
+    CommentStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .chain(std::iter::once("all"))
+}
+
+query_params! {
+    /// `GET /api/v1/moderation/comments`: the query as sent. Empty
+    /// parameters count as absent; unknown ones are ignored.
+    pub struct QueueParams {
+        /// `pending` (default), `approved`, `spam`, `rejected`, or `all`.
+        status: Option<String> = queue_status_schema();
+        /// Only this article's comments.
+        article_id: Option<String> = schema::article_id_filter();
+        /// Author email, case-insensitive.
+        email: Option<String> = email_filter_schema();
+        /// An address or a CIDR range.
+        ip: Option<String> = schema::text(None, 50).pattern(Some(schema::NO_NUL)).build();
+        /// Substring (1-200 characters) of the body or the author's name.
+        q: Option<String> = schema::query_text();
+        /// Lowest spam score.
+        min_score: Option<String> = schema::number();
+        /// `next_cursor` of the previous page.
+        cursor: Option<String> = schema::cursor();
+        /// Page size, 1-100 (default 50).
+        limit: Option<String> = schema::queue_limit();
     }
+}
+
+fn queue_status_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(queue_statuses()))
+        .build()
+}
+
+fn email_filter_schema() -> utoipa::openapi::schema::Object {
+    schema::text(None, MAX_EMAIL_FILTER)
+        .pattern(Some(schema::NO_NUL))
+        .build()
 }
 
 fn parse_ip(v: &str) -> Result<IpNet, FieldCode> {
@@ -45,67 +86,66 @@ fn parse_ip(v: &str) -> Result<IpNet, FieldCode> {
         .map_err(|_| FieldCode::InvalidValue)
 }
 
+/// Free text for a filter: trimmed, at most `max` characters.
+fn filter_text(v: &str, max: usize) -> Result<String, FieldCode> {
+    let v = v.trim();
+    if v.chars().count() > max {
+        return Err(FieldCode::TooLong { max });
+    }
+    Ok(v.to_owned())
+}
+
 impl QueueQuery {
     /// `status` defaults to `pending`; `status=all` lists every status.
-    /// Empty parameters count as absent; unknown ones are ignored.
-    pub fn parse(pairs: &[(String, String)]) -> Result<QueueQuery, ApiError> {
-        let mut q = QueueQuery {
-            filter: QueueFilter {
-                status: Some(CommentStatus::Pending),
-                ..QueueFilter::default()
-            },
-            cursor: None,
-            limit: DEFAULT_PAGE,
-        };
+    pub fn from_params(p: QueueParams) -> Result<QueueQuery, FieldErrors> {
         let mut f = FieldErrors::default();
-        for (k, v) in pairs {
-            let v = v.trim();
-            if v.is_empty() {
-                continue;
-            }
-            match k.as_str() {
-                "status" if v == "all" => q.filter.status = None,
-                "status" => match v.parse() {
-                    Ok(s) => q.filter.status = Some(s),
-                    Err(()) => f.add("status", FieldCode::InvalidValue),
-                },
-                "article_id" => {
-                    q.filter.article_id = f
-                        .take("article_id", ArticleId::parse(v))
-                        .map(|a| a.as_str().to_owned());
+        let status = match p.status.as_deref().map(str::trim) {
+            None => Some(CommentStatus::Pending),
+            Some("all") => None,
+            Some(v) => match v.parse::<CommentStatus>() {
+                Ok(s) => Some(s),
+                Err(()) => {
+                    f.add("status", FieldCode::InvalidValue);
+                    Some(CommentStatus::Pending)
                 }
-                "email" if v.chars().count() > 254 => {
-                    f.add("email", FieldCode::TooLong { max: 254 });
+            },
+        };
+        let filter = QueueFilter {
+            status,
+            article_id: p.article_id.and_then(|v| {
+                f.take("article_id", ArticleId::parse(&v))
+                    .map(|a| a.as_str().to_owned())
+            }),
+            email: p
+                .email
+                .and_then(|v| f.take("email", filter_text(&v, MAX_EMAIL_FILTER))),
+            ip: p.ip.and_then(|v| f.take("ip", parse_ip(&v))),
+            q: p.q
+                .and_then(|v| f.take("q", filter_text(&v, MAX_QUERY_CHARS))),
+            min_score: p.min_score.and_then(|v| match v.trim().parse::<f64>() {
+                Ok(n) if n.is_finite() => Some(n),
+                _ => {
+                    f.add("min_score", FieldCode::InvalidNumber);
+                    None
                 }
-                "email" => q.filter.email = Some(v.to_owned()),
-                "ip" => q.filter.ip = f.take("ip", parse_ip(v)),
-                "q" if v.chars().count() > MAX_QUERY_CHARS => {
-                    f.add(
-                        "q",
-                        FieldCode::TooLong {
-                            max: MAX_QUERY_CHARS,
-                        },
-                    );
-                }
-                "q" => q.filter.q = Some(v.to_owned()),
-                "min_score" => match v.parse::<f64>() {
-                    Ok(n) if n.is_finite() => q.filter.min_score = Some(n),
-                    _ => f.add("min_score", FieldCode::InvalidNumber),
-                },
-                "cursor" => match Cursor::decode(v) {
-                    Some(c) => q.cursor = Some(c),
-                    None => f.add("cursor", FieldCode::InvalidCursor),
-                },
-                "limit" => {
-                    if let Some(n) = f.take("limit", parse_limit(v, MAX_PAGE)) {
-                        q.limit = n;
-                    }
-                }
-                _ => {}
-            }
+            }),
+        };
+        let cursor = p
+            .cursor
+            .and_then(|v| f.take("cursor", Cursor::decode(&v).ok_or(FieldCode::InvalidCursor)));
+        let limit = p
+            .limit
+            .and_then(|v| f.take("limit", page_limit(&v, MAX_PAGE)))
+            .unwrap_or(DEFAULT_PAGE);
+        if f.is_empty() {
+            Ok(QueueQuery {
+                filter,
+                cursor,
+                limit,
+            })
+        } else {
+            Err(f)
         }
-        f.into_result()?;
-        Ok(q)
     }
 }
 
@@ -116,6 +156,20 @@ pub struct LogQuery {
     pub moderator_id: Option<i64>,
     pub before: Option<i64>,
     pub limit: i64,
+}
+
+query_params! {
+    /// `GET /api/v1/moderation/log`: the query as sent.
+    pub struct LogParams {
+        /// Only this comment's events.
+        comment_id: Option<String> = schema::id();
+        /// Only this moderator's events.
+        moderator_id: Option<String> = schema::id();
+        /// `next_cursor` of the previous page.
+        cursor: Option<String> = schema::cursor();
+        /// Page size, 1-200 (default 50).
+        limit: Option<String> = schema::log_limit();
+    }
 }
 
 /// The log's cursor: the id of the last event shown, made opaque.
@@ -129,44 +183,28 @@ pub fn decode_log_cursor(s: &str) -> Option<i64> {
     text.strip_prefix("log:")?.parse().ok().filter(|n| *n > 0)
 }
 
-fn parse_id(v: &str) -> Result<i64, FieldCode> {
-    v.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(FieldCode::InvalidNumber)
-}
-
 impl LogQuery {
-    pub fn parse(pairs: &[(String, String)]) -> Result<LogQuery, ApiError> {
-        let mut q = LogQuery {
-            comment_id: None,
-            moderator_id: None,
-            before: None,
-            limit: DEFAULT_PAGE,
-        };
+    pub fn from_params(p: LogParams) -> Result<LogQuery, FieldErrors> {
         let mut f = FieldErrors::default();
-        for (k, v) in pairs {
-            if v.trim().is_empty() {
-                continue;
-            }
-            match k.as_str() {
-                "comment_id" => q.comment_id = f.take("comment_id", parse_id(v)),
-                "moderator_id" => q.moderator_id = f.take("moderator_id", parse_id(v)),
-                "cursor" => match decode_log_cursor(v) {
-                    Some(id) => q.before = Some(id),
-                    None => f.add("cursor", FieldCode::InvalidCursor),
-                },
-                "limit" => {
-                    if let Some(n) = f.take("limit", parse_limit(v, 200)) {
-                        q.limit = n;
-                    }
-                }
-                _ => {}
-            }
-        }
-        f.into_result()?;
-        Ok(q)
+        let q = LogQuery {
+            comment_id: p
+                .comment_id
+                .and_then(|v| f.take("comment_id", positive_id_text(&v))),
+            moderator_id: p
+                .moderator_id
+                .and_then(|v| f.take("moderator_id", positive_id_text(&v))),
+            before: p.cursor.and_then(|v| {
+                f.take(
+                    "cursor",
+                    decode_log_cursor(&v).ok_or(FieldCode::InvalidCursor),
+                )
+            }),
+            limit: p
+                .limit
+                .and_then(|v| f.take("limit", page_limit(&v, MAX_LOG_PAGE)))
+                .unwrap_or(DEFAULT_PAGE),
+        };
+        if f.is_empty() { Ok(q) } else { Err(f) }
     }
 }
 
@@ -318,14 +356,30 @@ pub async fn apply(
 mod tests {
     use super::*;
 
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
+    /// Query pairs through the same decoding the `ApiQuery` extractor does.
+    fn params<T: serde::de::DeserializeOwned>(p: &[(&str, &str)]) -> T {
+        let pairs = p
+            .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+            .collect();
+        let map = crate::routes::body::pairs_object(pairs, &[], &[], true);
+        serde_json::from_value(serde_json::Value::Object(map)).unwrap()
     }
 
-    fn field_codes(e: ApiError) -> Vec<String> {
-        let body = e.body(crate::i18n::Lang::En);
+    impl QueueQuery {
+        fn parse(p: &[(&str, &str)]) -> Result<QueueQuery, FieldErrors> {
+            QueueQuery::from_params(params(p))
+        }
+    }
+
+    impl LogQuery {
+        fn parse(p: &[(&str, &str)]) -> Result<LogQuery, FieldErrors> {
+            LogQuery::from_params(params(p))
+        }
+    }
+
+    fn field_codes(e: FieldErrors) -> Vec<String> {
+        let body = ApiError::validation(e).body(crate::i18n::Lang::En);
         body.error
             .fields
             .unwrap_or_default()
@@ -339,34 +393,34 @@ mod tests {
         let q = QueueQuery::parse(&[]).unwrap();
         assert_eq!(q.filter.status, Some(CommentStatus::Pending));
         assert_eq!(q.limit, 50);
-        let q = QueueQuery::parse(&pairs(&[
+        let q = QueueQuery::parse(&[
             ("status", "all"),
             ("ip", "203.0.113.0/24"),
             ("q", "  سلام "),
             ("min_score", "0.5"),
             ("email", ""),
             ("limit", "100"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(q.filter.status, None);
         assert_eq!(q.filter.ip, Some("203.0.113.0/24".parse().unwrap()));
         assert_eq!(q.filter.q.as_deref(), Some("سلام"));
         assert_eq!(q.filter.min_score, Some(0.5));
         assert_eq!(q.filter.email, None);
-        let single = QueueQuery::parse(&pairs(&[("ip", "::1")])).unwrap();
+        let single = QueueQuery::parse(&[("ip", "::1")]).unwrap();
         assert_eq!(single.filter.ip, Some("::1/128".parse().unwrap()));
     }
 
     #[test]
     fn bad_queue_parameters_are_all_named() {
-        let e = QueueQuery::parse(&pairs(&[
+        let e = QueueQuery::parse(&[
             ("status", "deleted"),
             ("ip", "nope"),
             ("min_score", "NaN"),
             ("limit", "0"),
             ("cursor", "!!"),
             ("article_id", "a b"),
-        ]))
+        ])
         .unwrap_err();
         assert_eq!(
             field_codes(e),
@@ -385,11 +439,7 @@ mod tests {
     fn log_cursors_round_trip_and_queries_parse() {
         assert_eq!(decode_log_cursor(&encode_log_cursor(42)), Some(42));
         assert_eq!(decode_log_cursor("bm9wZQ"), None);
-        let q = LogQuery::parse(&pairs(&[
-            ("comment_id", "7"),
-            ("cursor", &encode_log_cursor(9)),
-        ]))
-        .unwrap();
+        let q = LogQuery::parse(&[("comment_id", "7"), ("cursor", &encode_log_cursor(9))]).unwrap();
         assert_eq!(
             q,
             LogQuery {
@@ -399,7 +449,9 @@ mod tests {
                 limit: 50
             }
         );
-        let e = LogQuery::parse(&pairs(&[("moderator_id", "-1")])).unwrap_err();
+        let e = LogQuery::parse(&[("moderator_id", "-1")]).unwrap_err();
+        assert_eq!(field_codes(e), ["moderator_id: out_of_range"]);
+        let e = LogQuery::parse(&[("moderator_id", "x")]).unwrap_err();
         assert_eq!(field_codes(e), ["moderator_id: invalid_number"]);
     }
 

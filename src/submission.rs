@@ -13,24 +13,32 @@ use serde::Deserialize;
 use std::net::IpAddr;
 
 /// A JSON value that may arrive as a number or a string (ids from
-/// WordPress are numbers, slugs are strings).
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+/// WordPress are numbers, slugs are strings; `1.0` is a number too).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Loose {
     Int(i64),
+    Float(f64),
     Str(String),
 }
 
 impl Loose {
-    fn text(&self) -> String {
+    /// The text of an id: a string as sent, a number as an integer; a
+    /// fraction or a number past what an `int64` holds has none.
+    fn text(&self) -> Option<String> {
         match self {
-            Loose::Int(n) => n.to_string(),
-            Loose::Str(s) => s.clone(),
+            Loose::Int(n) => Some(n.to_string()),
+            Loose::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                Some((*f as i64).to_string())
+            }
+            Loose::Float(_) => None,
+            Loose::Str(s) => Some(s.clone()),
         }
     }
 }
 
-/// The wire shape of a submission (JSON names; form posts are mapped onto it).
+/// The wire shape of a submission. Form posts use the same shape with
+/// WordPress's field names mapped by [`SubmitCommentRequest::FORM_NAMES`].
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({
     "article_id": "2024/11/strikes",
@@ -43,85 +51,83 @@ impl Loose {
 pub struct SubmitCommentRequest {
     /// Required. The site's id of the article (1-200 characters of letters,
     /// digits and `. _ - : /`); a number or a string.
-    #[schema(required = true, value_type = Loose)]
+    #[schema(schema_with = article_id_schema, required = true)]
     pub article_id: Option<Loose>,
     /// An approved comment of the same article; 0 or absent: no parent.
+    #[schema(schema_with = parent_id_schema)]
     pub parent_id: Option<Loose>,
-    /// Required, at most 100 characters.
-    #[schema(required = true, value_type = String)]
+    /// Required; something visible, no control characters.
+    #[schema(schema_with = crate::routes::body::schema::author_name, required = true)]
     pub author_name: Option<String>,
-    /// Required, at most 254 characters; never shown publicly.
-    #[schema(required = true, value_type = String)]
+    /// Required; never shown publicly.
+    #[schema(schema_with = crate::routes::body::schema::author_email, required = true)]
     pub author_email: Option<String>,
-    /// http or https, at most 200 characters.
+    /// http or https, without credentials or invisible characters; stored
+    /// and served normalized (WHATWG URL serialization).
+    #[schema(schema_with = crate::routes::body::schema::url)]
     pub author_url: Option<String>,
-    /// Required, at most 5000 characters by default.
-    #[schema(required = true, value_type = String)]
+    /// Required; something visible.
+    #[schema(schema_with = crate::routes::body::schema::comment_body, required = true)]
     pub body: Option<String>,
     /// Describes the article when majlis first sees it.
+    #[schema(schema_with = crate::routes::body::schema::url)]
     pub article_url: Option<String>,
     /// Describes the article when majlis first sees it.
+    #[schema(schema_with = article_title_schema)]
     pub article_title: Option<String>,
     /// Left empty by people; bots fill it in.
     pub honeypot: Option<String>,
     /// The token from `GET /api/v1/form-token`, proving the form was loaded
     /// earlier by a page of the site.
     pub form_token: Option<String>,
-    /// Form posts only: where to send the reader back to.
+    /// Form posts only: where to send the reader back to (an allowed
+    /// origin), else the Referer.
     pub redirect_to: Option<String>,
 }
 
-/// The WordPress comment form's field names
-/// (`application/x-www-form-urlencoded`); our own JSON names are accepted
-/// too. Documentation only: the handler maps these onto
-/// [`SubmitCommentRequest`].
-#[allow(non_snake_case)]
-#[derive(Debug, Default, utoipa::ToSchema)]
-pub struct WordPressCommentForm {
-    /// The article id (`article_id`).
-    pub comment_post_ID: String,
-    /// The parent comment (`parent_id`); 0: none.
-    pub comment_parent: Option<String>,
-    /// `author_name`
-    pub author: String,
-    /// `author_email`
-    pub email: String,
-    /// `author_url`
-    pub url: Option<String>,
-    /// `body`
-    pub comment: String,
-    /// Where to answer `303 See Other` to (must be on an allowed origin),
-    /// else the Referer, else the article's known URL.
-    pub redirect_to: Option<String>,
-    /// The article's page (only used while the site has not registered
-    /// the article, and only on an allowed origin).
-    pub article_url: Option<String>,
-    pub honeypot: Option<String>,
-    pub form_token: Option<String>,
+pub const MAX_ARTICLE_TITLE: usize = 300;
+
+fn article_id_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(crate::routes::body::schema::article_id())
+        .item(crate::routes::body::schema::integer(0, None))
+        .build()
+        .into()
+}
+
+fn parent_id_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Null),
+        )
+        .item(crate::routes::body::schema::integer(0, None))
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                // Spaces only: `\s` differs between regex engines.
+                .pattern(Some(r"^ *[0-9]{1,18} *$")),
+        )
+        .build()
+        .into()
+}
+
+fn article_title_schema() -> utoipa::openapi::schema::Object {
+    crate::routes::body::schema::optional_text(None, MAX_ARTICLE_TITLE)
+        .pattern(Some(crate::routes::body::schema::ONE_LINE))
+        .build()
 }
 
 impl SubmitCommentRequest {
-    /// Maps WordPress's comment form fields (and our own names) onto the request.
-    pub fn from_form_pairs(pairs: Vec<(String, String)>) -> Self {
-        let mut r = SubmitCommentRequest::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "comment_post_ID" | "article_id" => r.article_id = Some(Loose::Str(v)),
-                "comment_parent" | "parent_id" => r.parent_id = Some(Loose::Str(v)),
-                "author" | "author_name" => r.author_name = Some(v),
-                "email" | "author_email" => r.author_email = Some(v),
-                "url" | "author_url" => r.author_url = Some(v),
-                "comment" | "body" => r.body = Some(v),
-                "article_url" => r.article_url = Some(v),
-                "article_title" => r.article_title = Some(v),
-                "honeypot" => r.honeypot = Some(v),
-                "form_token" => r.form_token = Some(v),
-                "redirect_to" => r.redirect_to = Some(v),
-                _ => {}
-            }
-        }
-        r
-    }
+    /// The WordPress comment form's field names and ours: `(form, JSON)`.
+    pub const FORM_NAMES: &'static [(&'static str, &'static str)] = &[
+        ("comment_post_ID", "article_id"),
+        ("comment_parent", "parent_id"),
+        ("author", "author_name"),
+        ("email", "author_email"),
+        ("url", "author_url"),
+        ("comment", "body"),
+    ];
 }
 
 /// A validated submission.
@@ -145,6 +151,10 @@ fn parse_parent(v: Option<&Loose>) -> Result<Option<i64>, FieldCode> {
         Some(Loose::Int(0)) => Ok(None),
         Some(Loose::Int(n)) if *n > 0 => Ok(Some(*n)),
         Some(Loose::Int(_)) => Err(FieldCode::InvalidNumber),
+        Some(Loose::Float(f)) if f.fract() == 0.0 && *f >= 0.0 && *f < 9.0e15 => {
+            parse_parent(Some(&Loose::Int(*f as i64)))
+        }
+        Some(Loose::Float(_)) => Err(FieldCode::InvalidNumber),
         Some(Loose::Str(s)) => match s.trim() {
             "" | "0" => Ok(None),
             t => t
@@ -158,7 +168,9 @@ fn parse_parent(v: Option<&Loose>) -> Result<Option<i64>, FieldCode> {
 }
 
 /// Optional descriptive text about the article (bounded, no controls).
-fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, FieldCode> {
+/// Optional one-line text: trimmed, empty reads as absent, at most `max`
+/// characters, no control characters.
+pub(crate) fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, FieldCode> {
     let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -176,10 +188,14 @@ impl NewComment {
     pub fn parse(
         req: &SubmitCommentRequest,
         max_body_chars: usize,
-    ) -> Result<NewComment, ApiError> {
+    ) -> Result<NewComment, FieldErrors> {
         let mut f = FieldErrors::default();
-        let article_text = req.article_id.as_ref().map(Loose::text).unwrap_or_default();
-        let article_id = f.take("article_id", ArticleId::parse(&article_text));
+        let article_id = match req.article_id.as_ref().map(Loose::text) {
+            Some(None) => Err(FieldCode::InvalidArticleId),
+            Some(Some(text)) => ArticleId::parse(&text),
+            None => ArticleId::parse(""),
+        };
+        let article_id = f.take("article_id", article_id);
         let parent_id = f.take("parent_id", parse_parent(req.parent_id.as_ref()));
         let author_name = f.take(
             "author_name",
@@ -204,7 +220,7 @@ impl NewComment {
         );
         let article_title = f.take(
             "article_title",
-            optional_text(req.article_title.as_deref(), 300),
+            optional_text(req.article_title.as_deref(), MAX_ARTICLE_TITLE),
         );
         match (
             article_id,
@@ -240,7 +256,7 @@ impl NewComment {
                     .is_some_and(|h| !h.trim().is_empty()),
                 form_token: req.form_token.clone(),
             }),
-            _ => Err(ApiError::validation(f)),
+            _ => Err(f),
         }
     }
 }

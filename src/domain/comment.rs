@@ -3,6 +3,7 @@
 //! Lengths are counted in Unicode scalar values (what Postgres'
 //! `char_length` counts), never in bytes.
 
+use crate::domain::text::{has_visible, is_invisible};
 use crate::error::FieldCode;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -79,6 +80,9 @@ impl AuthorName {
         }
         if has_forbidden_control(&s, false) {
             return Err(FieldCode::ControlCharacters);
+        }
+        if !has_visible(&s) {
+            return Err(FieldCode::Required);
         }
         check_len(&s, MAX_NAME)?;
         Ok(AuthorName(s))
@@ -162,6 +166,10 @@ fn keyed_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     }
 }
 
+/// A web address as the WHATWG URL standard serializes it (host
+/// lowercased and IDNA-encoded, `\\` made `/`, `"` `<` `>` and spaces
+/// percent-encoded), so what is stored and served is safe inside an
+/// attribute. Credentials and invisible or bidi characters are refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorUrl(String);
 
@@ -172,6 +180,9 @@ impl AuthorUrl {
         if s.is_empty() {
             return Ok(None);
         }
+        if s.chars().any(is_invisible) {
+            return Err(FieldCode::InvisibleCharacters);
+        }
         if has_forbidden_control(&s, false) || s.chars().any(char::is_whitespace) {
             return Err(FieldCode::InvalidUrl);
         }
@@ -180,10 +191,18 @@ impl AuthorUrl {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(FieldCode::InvalidUrlScheme);
         }
-        if parsed.host_str().is_none_or(str::is_empty) || !s.validate_url() {
+        if parsed.host_str().is_none_or(str::is_empty) {
             return Err(FieldCode::InvalidUrl);
         }
-        Ok(Some(AuthorUrl(s)))
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(FieldCode::UrlCredentials);
+        }
+        let normalized = String::from(parsed);
+        check_len(&normalized, MAX_URL)?;
+        if !normalized.validate_url() {
+            return Err(FieldCode::InvalidUrl);
+        }
+        Ok(Some(AuthorUrl(normalized)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -204,6 +223,9 @@ impl CommentBody {
         }
         if has_forbidden_control(&s, true) {
             return Err(FieldCode::ControlCharacters);
+        }
+        if !has_visible(&s) {
+            return Err(FieldCode::Required);
         }
         check_len(&s, max_chars)?;
         Ok(CommentBody(s))
@@ -290,6 +312,56 @@ mod tests {
             AuthorUrl::parse_optional(Some(&long)),
             Err(FieldCode::TooLong { max: 200 })
         );
+    }
+
+    #[test]
+    fn urls_are_stored_in_their_normalized_form() {
+        let norm = |raw: &str| {
+            AuthorUrl::parse_optional(Some(raw))
+                .map(|u| u.map(|u| u.as_str().to_owned()).unwrap_or_default())
+        };
+        assert_eq!(
+            norm("https://x.example/\"onmouseover=\"alert(1)").unwrap(),
+            "https://x.example/%22onmouseover=%22alert(1)"
+        );
+        assert_eq!(
+            norm("https://evil.com/<script>").unwrap(),
+            "https://evil.com/%3Cscript%3E"
+        );
+        assert_eq!(
+            norm("https://Evil.COM\\a\\b").unwrap(),
+            "https://evil.com/a/b"
+        );
+        assert_eq!(norm("https://example.com").unwrap(), "https://example.com/");
+        assert_eq!(
+            norm("https://news.example@evil.com/"),
+            Err(FieldCode::UrlCredentials)
+        );
+        assert_eq!(
+            norm("https://u:p@evil.com/"),
+            Err(FieldCode::UrlCredentials)
+        );
+        assert_eq!(
+            norm("https://x.example/\u{202E}gpj.exe"),
+            Err(FieldCode::InvisibleCharacters)
+        );
+        assert_eq!(
+            norm("https://x.\u{200B}example/"),
+            Err(FieldCode::InvisibleCharacters)
+        );
+    }
+
+    #[test]
+    fn required_text_needs_something_visible() {
+        assert_eq!(
+            AuthorName::parse("\u{2060}\u{200D}"),
+            Err(FieldCode::Required)
+        );
+        assert_eq!(
+            CommentBody::parse("\u{200B}\u{200B}\n\u{FEFF}", 100),
+            Err(FieldCode::Required)
+        );
+        assert!(AuthorName::parse("\u{200F}سارة").is_ok());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Opaque keyset cursors: the sort key of the last row of a page, encoded
-//! as URL-safe base64 so clients treat it as a token.
+//! as URL-safe base64 so clients treat it as a token. Decoding checks the
+//! values against the range the database holds, so a forged cursor is a
+//! field error and never a query Postgres rejects.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,12 +26,27 @@ impl Cursor {
         let raw = URL_SAFE_NO_PAD.decode(s.trim()).ok()?;
         let text = std::str::from_utf8(&raw).ok()?;
         let (micros, id) = text.split_once(':')?;
-        let created_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        let micros: i64 = micros.parse().ok()?;
+        let id: i64 = id.parse().ok()?;
+        if !(MIN_MICROS..=MAX_MICROS).contains(&micros) || id < 1 {
+            return None;
+        }
         Some(Cursor {
-            created_at,
-            id: id.parse().ok()?,
+            created_at: DateTime::from_timestamp_micros(micros)?,
+            id,
         })
     }
+}
+
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: well inside
+/// Postgres' `timestamptz` (4713 BC to 294276 AD), and every time a row
+/// can have.
+pub const MIN_MICROS: i64 = -62_135_596_800_000_000;
+pub const MAX_MICROS: i64 = 253_402_300_799_999_999;
+
+/// Whether a time is one the database holds and a row may carry.
+pub fn in_storable_range(t: DateTime<Utc>) -> bool {
+    (MIN_MICROS..=MAX_MICROS).contains(&t.timestamp_micros())
 }
 
 #[cfg(test)]
@@ -46,5 +63,26 @@ mod tests {
         assert_eq!(Cursor::decode("!!"), None);
         assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("x:1")), None);
         assert_eq!(Cursor::decode(""), None);
+    }
+
+    #[test]
+    fn cursors_outside_the_storable_range_are_refused() {
+        // The forged cursor of issue 10: a time 200,000 years ago.
+        assert_eq!(Cursor::decode("LTYzMDcyMDAwMDAwMDAwMDAwMDA6MQ"), None);
+        let at = |micros: i64, id: i64| URL_SAFE_NO_PAD.encode(format!("{micros}:{id}"));
+        assert!(Cursor::decode(&at(MIN_MICROS, 1)).is_some());
+        assert!(Cursor::decode(&at(MAX_MICROS, 1)).is_some());
+        assert_eq!(Cursor::decode(&at(MIN_MICROS - 1, 1)), None);
+        assert_eq!(Cursor::decode(&at(MAX_MICROS + 1, 1)), None);
+        assert_eq!(Cursor::decode(&at(0, 0)), None);
+        assert_eq!(Cursor::decode(&at(0, -5)), None);
+        assert_eq!(
+            DateTime::from_timestamp_micros(MIN_MICROS).map(|t| t.to_rfc3339()),
+            Some("0001-01-01T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            DateTime::from_timestamp_micros(MAX_MICROS).map(|t| t.to_rfc3339()),
+            Some("9999-12-31T23:59:59.999999+00:00".to_owned())
+        );
     }
 }

@@ -4,6 +4,7 @@ pub mod comment;
 pub mod cursor;
 pub mod settings;
 pub mod status;
+pub mod text;
 
 pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, avatar_hash};
 pub use cursor::Cursor;

@@ -107,7 +107,7 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, FieldCode> {
         let s: String = raw.trim().nfc().collect();
-        if s.is_empty() {
+        if !crate::domain::text::has_visible(&s) {
             return Err(FieldCode::Required);
         }
         if s.chars().any(char::is_control) {

@@ -10,33 +10,48 @@ use serde_json::{Map, Value};
 /// The site's moderation settings. `PATCH` takes any subset of these
 /// fields; a bad value is a 422 naming the field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+// `deny_unknown_fields` documents `additionalProperties: false`: a PATCH
+// naming an unknown field is refused (`unknown_field`).
+#[serde(default, deny_unknown_fields)]
 pub struct ModerationSettings {
     pub approval_mode: ApprovalMode,
     /// Spam score at or above which a comment is held.
+    #[schema(schema_with = score_schema)]
     pub hold_threshold: f64,
     /// Spam score at or above which a comment is spam.
+    #[schema(schema_with = score_schema)]
     pub spam_threshold: f64,
     /// Links (body and author URL) at which a comment is held.
+    #[schema(schema_with = max_links_schema)]
     pub max_links: u32,
+    #[schema(schema_with = word_list_schema)]
     pub held_words: Vec<String>,
+    #[schema(schema_with = word_list_schema)]
     pub blocked_words: Vec<String>,
+    #[schema(schema_with = word_list_schema)]
     pub blocked_domains: Vec<String>,
     /// Flood control: at most `flood_max_comments` per IP and per email
     /// within `flood_interval_seconds` (0 disables).
+    #[schema(schema_with = flood_interval_schema)]
     pub flood_interval_seconds: u32,
+    #[schema(schema_with = flood_max_schema)]
     pub flood_max_comments: u32,
     /// Close comments on articles older than this many days (0 = never).
+    #[schema(schema_with = close_after_schema)]
     pub close_after_days: u32,
     /// Languages the site expects (`ar`, `en`, ...): the language check
     /// scores text mostly in other scripts.
+    #[schema(schema_with = languages_schema)]
     pub languages: Vec<String>,
     /// Site origins, in addition to `MAJLIS_ALLOWED_ORIGINS`.
+    #[schema(schema_with = word_list_schema)]
     pub allowed_origins: Vec<String>,
     /// A form posted sooner than this after its token was issued is suspect.
+    #[schema(schema_with = min_form_schema)]
     pub min_form_seconds: u32,
     /// Points for a submission without a form token (0: sites without
     /// JavaScript still work).
+    #[schema(schema_with = score_schema)]
     pub no_token_score: f64,
     /// Score disposable email domains.
     pub check_disposable_email: bool,
@@ -119,8 +134,76 @@ impl Default for ModerationSettings {
 }
 
 pub const LANGUAGES: &[&str] = &["ar", "en", "fa", "ur", "fr", "es", "de", "tr", "ru"];
-const MAX_LIST: usize = 5000;
-const MAX_WORD: usize = 200;
+pub const MAX_LIST: usize = 5000;
+pub const MAX_WORD: usize = 200;
+/// Scores and thresholds: `0..=MAX_SCORE`.
+pub const MAX_SCORE: f64 = 1000.0;
+/// `(min, max)` of each whole-number setting; validation and the OpenAPI
+/// schema both read these.
+pub const MAX_LINKS: (u64, u64) = (1, 1000);
+pub const FLOOD_INTERVAL_SECONDS: (u64, u64) = (0, 86_400);
+pub const FLOOD_MAX_COMMENTS: (u64, u64) = (1, 10_000);
+pub const CLOSE_AFTER_DAYS: (u64, u64) = (0, 36_500);
+pub const MIN_FORM_SECONDS: (u64, u64) = (0, 3600);
+
+mod schema {
+    use super::*;
+    use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Type};
+
+    fn whole((min, max): (u64, u64)) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(min as f64))
+            .maximum(Some(max as f64))
+            .build()
+    }
+
+    pub fn score_schema() -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(0.0))
+            .maximum(Some(MAX_SCORE))
+            .build()
+    }
+    pub fn max_links_schema() -> Object {
+        whole(MAX_LINKS)
+    }
+    pub fn flood_interval_schema() -> Object {
+        whole(FLOOD_INTERVAL_SECONDS)
+    }
+    pub fn flood_max_schema() -> Object {
+        whole(FLOOD_MAX_COMMENTS)
+    }
+    pub fn close_after_schema() -> Object {
+        whole(CLOSE_AFTER_DAYS)
+    }
+    pub fn min_form_schema() -> Object {
+        whole(MIN_FORM_SECONDS)
+    }
+    pub fn word_list_schema() -> utoipa::openapi::schema::Array {
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(MAX_WORD))
+                    // No control characters (C0, DEL, C1).
+                    .pattern(Some(r"^[^\x00-\x1F\x7F-\x9F]*$")),
+            )
+            .max_items(Some(MAX_LIST))
+            .build()
+    }
+    pub fn languages_schema() -> utoipa::openapi::schema::Array {
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(LANGUAGES.iter().copied())),
+            )
+            .min_items(Some(1))
+            .build()
+    }
+}
+use schema::*;
 
 fn number(v: &Value, min: f64, max: f64) -> Result<f64, FieldCode> {
     let n = v.as_f64().ok_or(FieldCode::InvalidNumber)?;
@@ -133,8 +216,16 @@ fn number(v: &Value, min: f64, max: f64) -> Result<f64, FieldCode> {
     Ok(n)
 }
 
-fn whole(v: &Value, min: u64, max: u64) -> Result<u32, FieldCode> {
-    let n = v.as_u64().ok_or(FieldCode::InvalidNumber)?;
+fn whole(v: &Value, (min, max): (u64, u64)) -> Result<u32, FieldCode> {
+    // `4.0` is an integer in JSON Schema's sense.
+    let n = v
+        .as_u64()
+        .or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9.0e15)
+                .map(|f| f as u64)
+        })
+        .ok_or(FieldCode::InvalidNumber)?;
     if !(min..=max).contains(&n) {
         return Err(FieldCode::OutOfRange {
             min: min as i64,
@@ -230,13 +321,15 @@ impl ModerationSettings {
                     }
                     "hold_threshold" => {
                         s.hold_threshold =
-                            number(v, 0.0, 1000.0).map_err(|c| ("hold_threshold", c))?
+                            number(v, 0.0, MAX_SCORE).map_err(|c| ("hold_threshold", c))?
                     }
                     "spam_threshold" => {
                         s.spam_threshold =
-                            number(v, 0.0, 1000.0).map_err(|c| ("spam_threshold", c))?
+                            number(v, 0.0, MAX_SCORE).map_err(|c| ("spam_threshold", c))?
                     }
-                    "max_links" => s.max_links = whole(v, 1, 1000).map_err(|c| ("max_links", c))?,
+                    "max_links" => {
+                        s.max_links = whole(v, MAX_LINKS).map_err(|c| ("max_links", c))?
+                    }
                     "held_words" => s.held_words = word_list(v).map_err(|c| ("held_words", c))?,
                     "blocked_words" => {
                         s.blocked_words = word_list(v).map_err(|c| ("blocked_words", c))?
@@ -245,16 +338,16 @@ impl ModerationSettings {
                         s.blocked_domains = domain_list(v).map_err(|c| ("blocked_domains", c))?
                     }
                     "flood_interval_seconds" => {
-                        s.flood_interval_seconds =
-                            whole(v, 0, 86_400).map_err(|c| ("flood_interval_seconds", c))?;
+                        s.flood_interval_seconds = whole(v, FLOOD_INTERVAL_SECONDS)
+                            .map_err(|c| ("flood_interval_seconds", c))?;
                     }
                     "flood_max_comments" => {
                         s.flood_max_comments =
-                            whole(v, 1, 10_000).map_err(|c| ("flood_max_comments", c))?;
+                            whole(v, FLOOD_MAX_COMMENTS).map_err(|c| ("flood_max_comments", c))?;
                     }
                     "close_after_days" => {
                         s.close_after_days =
-                            whole(v, 0, 36_500).map_err(|c| ("close_after_days", c))?
+                            whole(v, CLOSE_AFTER_DAYS).map_err(|c| ("close_after_days", c))?
                     }
                     "languages" => {
                         let list = word_list(v).map_err(|c| ("languages", c))?;
@@ -276,11 +369,11 @@ impl ModerationSettings {
                     }
                     "min_form_seconds" => {
                         s.min_form_seconds =
-                            whole(v, 0, 3600).map_err(|c| ("min_form_seconds", c))?
+                            whole(v, MIN_FORM_SECONDS).map_err(|c| ("min_form_seconds", c))?
                     }
                     "no_token_score" => {
                         s.no_token_score =
-                            number(v, 0.0, 1000.0).map_err(|c| ("no_token_score", c))?
+                            number(v, 0.0, MAX_SCORE).map_err(|c| ("no_token_score", c))?
                     }
                     "check_disposable_email" => {
                         s.check_disposable_email = v

@@ -17,6 +17,9 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// Every accepted name.
+    pub const NAMES: &'static [&'static str] = &["csv", "ndjson", "jsonl"];
+
     pub fn parse(s: &str) -> Option<ExportFormat> {
         match s.trim().to_ascii_lowercase().as_str() {
             "csv" => Some(ExportFormat::Csv),
@@ -64,68 +67,151 @@ pub fn parse_time_bound(raw: &str, is_until: bool) -> Option<DateTime<Utc>> {
 }
 
 fn parse_bool(raw: &str) -> Option<bool> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
+    let raw = raw.trim().to_ascii_lowercase();
+    BOOL_NAMES
+        .iter()
+        .find(|(name, _)| *name == raw)
+        .map(|(_, b)| *b)
+}
+
+crate::routes::body::query_params! {
+    /// `GET /api/v1/export/comments` (and `majlis export`): the query as
+    /// sent. Empty values count as absent; unknown keys are ignored; the
+    /// last of repeated keys wins.
+    pub struct ExportParams {
+        /// `csv` (default) or `ndjson` (`jsonl` is the same).
+        format: Option<String> = format_schema();
+        /// Only comments with this status.
+        status: Option<String> = status_schema();
+        /// Only this article's comments.
+        article_id: Option<String> = crate::routes::body::schema::article_id_filter();
+        /// RFC 3339 time or a date (its midnight UTC), years 1-9999.
+        since: Option<String> = time_schema();
+        /// RFC 3339 time or a date (the end of that day), years 1-9999.
+        until: Option<String> = time_schema();
+        /// CSV only: a UTF-8 byte order mark (default true).
+        bom: Option<String> = bool_schema();
     }
 }
 
+fn status_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(CommentStatus::ALL.iter().map(|s| s.as_str())))
+        .build()
+}
+
+fn time_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .max_length(Some(40))
+        .build()
+}
+
+fn bool_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(BOOL_NAMES.iter().map(|(name, _)| *name)))
+        .build()
+}
+
+/// Accepted spellings of a boolean.
+const BOOL_NAMES: &[(&str, bool)] = &[
+    ("true", true),
+    ("false", false),
+    ("1", true),
+    ("0", false),
+    ("yes", true),
+    ("no", false),
+    ("on", true),
+    ("off", false),
+];
+
+fn format_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(ExportFormat::NAMES.iter().copied()))
+        .build()
+}
+
+/// A time bound in years 1-9999 (the end of 9999 for an exclusive
+/// `until`), so the database always holds it; else `InvalidValue`.
+fn time_bound(raw: &str, is_until: bool) -> Result<DateTime<Utc>, FieldCode> {
+    use crate::domain::cursor::{MAX_MICROS, MIN_MICROS};
+    let max = if is_until { MAX_MICROS + 1 } else { MAX_MICROS };
+    parse_time_bound(raw, is_until)
+        .filter(|t| (MIN_MICROS..=max).contains(&t.timestamp_micros()))
+        .ok_or(FieldCode::InvalidValue)
+}
+
 impl ExportRequest {
-    /// Parses `format`, `status`, `article_id`, `since`, `until` and `bom`
-    /// from query pairs. Empty values count as absent; unknown keys are
-    /// ignored; the last of repeated keys wins. The format defaults to CSV
-    /// and the BOM to on (spreadsheet programs need it to read Arabic).
+    /// The format defaults to CSV and the BOM to on (spreadsheet programs
+    /// need it to read Arabic).
+    pub fn from_params(p: ExportParams) -> Result<ExportRequest, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let format = p
+            .format
+            .and_then(|v| {
+                f.take(
+                    "format",
+                    ExportFormat::parse(&v).ok_or(FieldCode::InvalidValue),
+                )
+            })
+            .unwrap_or_default();
+        let filter = ExportFilter {
+            status: p.status.and_then(|v| {
+                f.take(
+                    "status",
+                    v.trim()
+                        .parse::<CommentStatus>()
+                        .map_err(|()| FieldCode::InvalidValue),
+                )
+            }),
+            article_id: p.article_id.and_then(|v| {
+                f.take("article_id", ArticleId::parse(&v))
+                    .map(|a| a.as_str().to_owned())
+            }),
+            since: p.since.and_then(|v| f.take("since", time_bound(&v, false))),
+            until: p.until.and_then(|v| f.take("until", time_bound(&v, true))),
+        };
+        let bom = p
+            .bom
+            .and_then(|v| f.take("bom", parse_bool(&v).ok_or(FieldCode::InvalidValue)))
+            .unwrap_or(true);
+        if let (Some(since), Some(until)) = (filter.since, filter.until)
+            && since >= until
+        {
+            f.add("until", FieldCode::InvalidValue);
+        }
+        if f.is_empty() {
+            Ok(ExportRequest {
+                format,
+                filter,
+                bom,
+            })
+        } else {
+            Err(f)
+        }
+    }
+
+    /// The same from query pairs (the command line's `key=value`
+    /// arguments), decoded as the HTTP query is.
     pub fn from_query_pairs<K, V>(pairs: &[(K, V)]) -> Result<ExportRequest, FieldErrors>
     where
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let mut f = FieldErrors::default();
-        let mut req = ExportRequest {
-            format: ExportFormat::Csv,
-            filter: ExportFilter::default(),
-            bom: true,
-        };
-        for (k, v) in pairs {
-            let v = v.as_ref().trim();
-            if v.is_empty() {
-                continue;
-            }
-            match k.as_ref() {
-                "format" => match ExportFormat::parse(v) {
-                    Some(fmt) => req.format = fmt,
-                    None => f.add("format", FieldCode::InvalidValue),
-                },
-                "status" => match v.parse::<CommentStatus>() {
-                    Ok(s) => req.filter.status = Some(s),
-                    Err(()) => f.add("status", FieldCode::InvalidValue),
-                },
-                "article_id" => match ArticleId::parse(v) {
-                    Ok(a) => req.filter.article_id = Some(a.as_str().to_owned()),
-                    Err(code) => f.add("article_id", code),
-                },
-                "since" => match parse_time_bound(v, false) {
-                    Some(t) => req.filter.since = Some(t),
-                    None => f.add("since", FieldCode::InvalidValue),
-                },
-                "until" => match parse_time_bound(v, true) {
-                    Some(t) => req.filter.until = Some(t),
-                    None => f.add("until", FieldCode::InvalidValue),
-                },
-                "bom" => match parse_bool(v) {
-                    Some(b) => req.bom = b,
-                    None => f.add("bom", FieldCode::InvalidValue),
-                },
-                _ => {}
-            }
-        }
-        if let (Some(since), Some(until)) = (req.filter.since, req.filter.until)
-            && since >= until
-        {
-            f.add("until", FieldCode::InvalidValue);
-        }
-        if f.is_empty() { Ok(req) } else { Err(f) }
+        let pairs = pairs
+            .iter()
+            .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+            .collect();
+        let map = crate::routes::body::pairs_object(pairs, &[], &[], true);
+        let params = serde_json::from_value(serde_json::Value::Object(map)).map_err(|_| {
+            let mut f = FieldErrors::default();
+            f.add("query", FieldCode::InvalidValue);
+            f
+        })?;
+        ExportRequest::from_params(params)
     }
 }
 
@@ -227,6 +313,23 @@ mod tests {
         let f = parse(&[("since", "2026-11-24"), ("until", "2026-11-01")]).unwrap_err();
         assert_eq!(f.get("until"), Some(&[FieldCode::InvalidValue][..]));
         assert!(f.get("since").is_none());
+    }
+
+    #[test]
+    fn times_postgres_cannot_hold_are_refused_before_streaming() {
+        let f = parse(&[
+            ("since", "0000-01-01"),
+            ("until", "9999-12-31T23:59:59-23:59"),
+        ])
+        .unwrap_err();
+        assert_eq!(f.get("since"), Some(&[FieldCode::InvalidValue][..]));
+        assert_eq!(f.get("until"), Some(&[FieldCode::InvalidValue][..]));
+        assert!(parse(&[("until", "9999-12-31")]).is_ok());
+        assert!(parse(&[("since", "0001-01-01"), ("until", "9999-12-30")]).is_ok());
+        // A signed year parses as a date, 5001 BC: before Postgres' first.
+        assert!(parse_time_bound("-5000-01-01", false).is_some());
+        let f = parse(&[("since", "-5000-01-01")]).unwrap_err();
+        assert_eq!(f.get("since"), Some(&[FieldCode::InvalidValue][..]));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
-use crate::routes::body::JsonObject;
+use crate::routes::body::{ApiJson, Authed, Shape, present, schema};
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
 use crate::startup::AppState;
@@ -14,51 +14,168 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
 
-/// `POST /api/v1/admin/moderators` (documentation only).
-#[derive(utoipa::ToSchema)]
+/// `POST /api/v1/admin/moderators`. No `Debug`: it holds a password.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewModeratorRequest {
-    pub email: String,
+    #[schema(schema_with = schema::moderator_email, required = true)]
+    pub email: Option<String>,
     /// At least 12 characters, not containing the email.
-    #[schema(format = Password)]
-    pub password: String,
+    #[schema(schema_with = schema::password, required = true)]
+    pub password: Option<String>,
     /// Defaults to `moderator`.
-    pub role: Option<Role>,
-    pub display_name: String,
+    #[schema(value_type = Option<Role>)]
+    pub role: Option<String>,
+    /// Defaults to the email's local part.
+    #[schema(schema_with = schema::display_name)]
+    pub display_name: Option<String>,
 }
 
-/// `PATCH /api/v1/admin/moderators/{id}` (documentation only).
-#[derive(utoipa::ToSchema)]
+impl Shape for NewModeratorRequest {
+    type Valid = NewModerator;
+    fn validate(self, _: &AppState) -> Result<NewModerator, FieldErrors> {
+        NewModerator::parse(
+            self.email.as_deref(),
+            self.password.map(SecretString::from),
+            self.role.as_deref(),
+            self.display_name.as_deref(),
+        )
+    }
+}
+
+/// `PATCH /api/v1/admin/moderators/{id}`. No `Debug`: it holds a password.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ModeratorPatch {
-    pub role: Option<Role>,
+    #[schema(value_type = Option<Role>)]
+    pub role: Option<String>,
+    #[schema(schema_with = schema::display_name)]
     pub display_name: Option<String>,
     /// Disabling an account ends its sessions.
     pub disabled: Option<bool>,
-    /// A new password; ends the account's sessions.
-    #[schema(format = Password)]
+    /// A new password (at least 12 characters, not containing the email);
+    /// ends the account's sessions.
+    #[schema(schema_with = schema::new_password)]
     pub password: Option<String>,
 }
 
-/// `PATCH /api/v1/admin/articles/{article_id}` (documentation only).
-#[derive(utoipa::ToSchema)]
+impl Shape for ModeratorPatch {
+    type Valid = AccountPatch;
+    fn validate(self, _: &AppState) -> Result<AccountPatch, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let patch = AccountPatch {
+            role: self.role.and_then(|r| f.take("role", Role::parse(&r))),
+            display_name: self
+                .display_name
+                .and_then(|d| f.take("display_name", DisplayName::parse(&d))),
+            disabled: self.disabled,
+            password: self.password.map(SecretString::from),
+        };
+        if f.is_empty() { Ok(patch) } else { Err(f) }
+    }
+}
+
+/// `PATCH /api/v1/admin/articles/{article_id}`: at least one field.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[schema(min_properties = 1)]
 pub struct ArticlePatch {
     /// Close or reopen comments.
     pub closed: Option<bool>,
     /// Overrides the site-wide mode; `null` returns to it; absent: unchanged.
-    #[schema(nullable)]
-    pub approval_mode: Option<ApprovalMode>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ApprovalMode>, nullable)]
+    pub approval_mode: Option<Option<String>>,
 }
 
-/// `PUT /api/v1/admin/articles/{article_id}` (documentation only).
-#[derive(utoipa::ToSchema)]
+/// What an article update changes: `approval_mode` `Some(None)` returns
+/// the article to the site-wide mode.
+pub struct ArticleChange {
+    pub closed: Option<bool>,
+    pub approval_mode: Option<Option<&'static str>>,
+}
+
+impl Shape for ArticlePatch {
+    type Valid = ArticleChange;
+    fn validate(self, _: &AppState) -> Result<ArticleChange, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let approval_mode = self.approval_mode.map(|m| {
+            m.and_then(|m| {
+                f.take(
+                    "approval_mode",
+                    m.trim()
+                        .parse::<ApprovalMode>()
+                        .map(ApprovalMode::as_str)
+                        .map_err(|()| FieldCode::InvalidValue),
+                )
+            })
+        });
+        if self.closed.is_none() && approval_mode.is_none() && f.is_empty() {
+            f.add("closed", FieldCode::ArticleNothingToChange);
+        }
+        if f.is_empty() {
+            Ok(ArticleChange {
+                closed: self.closed,
+                approval_mode,
+            })
+        } else {
+            Err(f)
+        }
+    }
+}
+
+/// `PUT /api/v1/admin/articles/{article_id}`: the site's description of
+/// an article.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ArticleRegistration {
-    /// The article's page: http or https, at most 200 characters.
-    #[schema(format = "uri", max_length = 200)]
-    pub url: String,
-    /// 1-300 characters.
-    #[schema(min_length = 1, max_length = 300)]
-    pub title: String,
+    /// The article's page: http or https; stored normalized.
+    #[schema(schema_with = registration_url, required = true)]
+    pub url: Option<String>,
+    /// The article's title, one line.
+    #[schema(schema_with = registration_title, required = true)]
+    pub title: Option<String>,
     /// Close or reopen comments; absent: unchanged (open when new).
     pub closed: Option<bool>,
+}
+
+fn registration_url() -> utoipa::openapi::schema::Object {
+    schema::text(Some(1), crate::domain::comment::MAX_URL)
+        .pattern(Some(schema::ONE_LINE))
+        .format(Some(utoipa::openapi::schema::SchemaFormat::Custom(
+            "uri".to_owned(),
+        )))
+        .build()
+}
+
+fn registration_title() -> utoipa::openapi::schema::Object {
+    schema::text(Some(1), crate::submission::MAX_ARTICLE_TITLE)
+        .pattern(Some(schema::ONE_LINE))
+        .build()
+}
+
+/// A validated registration.
+pub struct Registration {
+    pub url: AuthorUrl,
+    pub title: String,
+    pub closed: Option<bool>,
+}
+
+impl Shape for ArticleRegistration {
+    type Valid = Registration;
+    fn validate(self, _: &AppState) -> Result<Registration, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let url = f.take(
+            "url",
+            AuthorUrl::parse_optional(self.url.as_deref())
+                .and_then(|u| u.ok_or(FieldCode::Required)),
+        );
+        let title = f.take("title", article_title(self.title.as_deref().unwrap_or("")));
+        match (url, title) {
+            (Some(url), Some(title)) if f.is_empty() => Ok(Registration {
+                url,
+                title,
+                closed: self.closed,
+            }),
+            _ => Err(f),
+        }
+    }
 }
 
 /// All moderator accounts.
@@ -77,36 +194,16 @@ pub struct ModeratorList {
     responses(
         (status = 201, description = "Created.", body = ModeratorView,
             headers(("Location" = String, description = "`/api/v1/admin/moderators/{id}`"))),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors,
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 409, description = "The email exists, in any case (`email_taken`).", body = ErrorBody),
-        (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn create_moderator(
-    auth: Admin,
-    req: HttpRequest,
-    payload: web::Payload,
+    Authed(auth, ApiJson(new)): Authed<Admin, ApiJson<NewModeratorRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let mut f = FieldErrors::default();
-    let email = body.string("email", &mut f);
-    let password = body.string("password", &mut f).map(SecretString::from);
-    let role = body.string("role", &mut f);
-    let display_name = body.string("display_name", &mut f);
-    let parsed = NewModerator::parse(
-        email.as_deref(),
-        password,
-        role.as_deref(),
-        display_name.as_deref(),
-    );
-    let new = match parsed {
-        Ok(new) if f.is_empty() => new,
-        Ok(_) => return Err(ApiError::validation(f)),
-        Err(errors) => return Err(ApiError::validation(merge(f, errors))),
-    };
     let row = accounts::create(&state.pool, Some(auth.0.moderator_id), new).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -114,18 +211,6 @@ pub async fn create_moderator(
             format!("/api/v1/admin/moderators/{}", row.id),
         ))
         .json(ModeratorView::from_row(row)))
-}
-
-/// Type errors found while reading, plus the rules the values broke.
-fn merge(mut a: FieldErrors, b: FieldErrors) -> FieldErrors {
-    for field in ["email", "password", "role", "display_name"] {
-        for code in b.get(field).unwrap_or_default() {
-            if !a.get(field).is_some_and(|c| c.contains(code)) {
-                a.add(field, *code);
-            }
-        }
-    }
-    a
 }
 
 /// Every moderator account (never a password hash).
@@ -155,22 +240,20 @@ pub async fn list_moderators(
     path = "/api/v1/admin/moderators/{id}",
     tag = "admin",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The moderator id.")),
+    params(("id" = i64, Path, description = "The moderator id.", minimum = 1)),
     request_body(content = ModeratorPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The account after the change.", body = ModeratorView),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors,
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such account (`moderator_not_found`).", body = ErrorBody),
         (status = 409, description = "Would leave no active admin (`last_admin`).", body = ErrorBody),
-        (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn update_moderator(
-    auth: Admin,
     req: HttpRequest,
-    payload: web::Payload,
+    Authed(auth, ApiJson(patch)): Authed<Admin, ApiJson<ModeratorPatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = req
@@ -178,19 +261,6 @@ pub async fn update_moderator(
         .get("id")
         .and_then(|s| s.parse::<i64>().ok())
         .ok_or(ApiError::new(ErrorCode::ModeratorNotFound))?;
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let mut f = FieldErrors::default();
-    let patch = AccountPatch {
-        role: body
-            .string("role", &mut f)
-            .and_then(|r| f.take("role", Role::parse(&r))),
-        display_name: body
-            .string("display_name", &mut f)
-            .and_then(|d| f.take("display_name", DisplayName::parse(&d))),
-        disabled: body.bool("disabled", &mut f),
-        password: body.string("password", &mut f).map(SecretString::from),
-    };
-    f.into_result()?;
     let session = auth.0;
     let row = accounts::update(
         &state.pool,
@@ -214,40 +284,24 @@ pub async fn update_moderator(
     request_body(content = ArticlePatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The article after the change.", body = ArticleView),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A bad field, or nothing to change (`nothing_to_change`).", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
 pub async fn update_article(
-    auth: Admin,
     req: HttpRequest,
-    payload: web::Payload,
+    Authed(
+        auth,
+        ApiJson(ArticleChange {
+            closed,
+            approval_mode,
+        }),
+    ): Authed<Admin, ApiJson<ArticlePatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let mut f = FieldErrors::default();
-    let closed = body.bool("closed", &mut f);
-    let mode = body.string("approval_mode", &mut f).and_then(|m| {
-        f.take(
-            "approval_mode",
-            m.trim()
-                .parse::<ApprovalMode>()
-                .map_err(|()| FieldCode::InvalidValue),
-        )
-    });
-    // Present as null: back to the site-wide mode; absent: unchanged.
-    let approval_mode = if body.has("approval_mode") {
-        Some(mode.map(ApprovalMode::as_str))
-    } else {
-        None
-    };
-    if closed.is_none() && approval_mode.is_none() && f.is_empty() {
-        f.add("closed", FieldCode::NothingToChange);
-    }
-    f.into_result()?;
     let mut tx = state.pool.begin().await?;
     let row =
         db::articles::update_settings(&mut tx, article_id.as_str(), closed, approval_mode).await?;
@@ -281,57 +335,27 @@ pub async fn update_article(
     responses(
         (status = 200, description = "Registered; the article as stored.", body = ArticleView),
         (status = 201, description = "Registered a new article.", body = ArticleView),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A missing or bad `url`, `title` or `closed`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
 pub async fn register_article(
-    auth: Admin,
     req: HttpRequest,
-    payload: web::Payload,
+    Authed(auth, ApiJson(reg)): Authed<Admin, ApiJson<ArticleRegistration>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let mut f = FieldErrors::default();
-    let url = match body.string("url", &mut f) {
-        Some(u) => match AuthorUrl::parse_optional(Some(&u)) {
-            Ok(Some(u)) => Some(u),
-            Ok(None) => {
-                f.add("url", FieldCode::Required);
-                None
-            }
-            Err(c) => {
-                f.add("url", c);
-                None
-            }
-        },
-        None => {
-            if f.get("url").is_none() {
-                f.add("url", FieldCode::Required);
-            }
-            None
-        }
-    };
-    let title = match body.string("title", &mut f) {
-        Some(t) => f.take("title", article_title(&t)),
-        None => {
-            if f.get("title").is_none() {
-                f.add("title", FieldCode::Required);
-            }
-            None
-        }
-    };
-    let closed = body.bool("closed", &mut f);
-    f.into_result()?;
-    let (Some(url), Some(title)) = (url, title) else {
-        return Err(ErrorCode::ValidationFailed.into());
-    };
     let mut tx = state.pool.begin().await?;
-    let (row, created) =
-        db::articles::register(&mut tx, article_id.as_str(), url.as_str(), &title, closed).await?;
+    let (row, created) = db::articles::register(
+        &mut tx,
+        article_id.as_str(),
+        reg.url.as_str(),
+        &reg.title,
+        reg.closed,
+    )
+    .await?;
     let event = NewAuditEvent::article_registered(auth.0.moderator_id, &row.id, row.closed);
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;
@@ -344,19 +368,25 @@ pub async fn register_article(
     })
 }
 
-/// An article title: trimmed, 1-300 characters, no control characters.
+/// An article title: trimmed, one line, 1-300 characters (the same rule
+/// as a submitter's `article_title`, but required).
 fn article_title(raw: &str) -> Result<String, FieldCode> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err(FieldCode::Required);
+    crate::submission::optional_text(Some(raw), crate::submission::MAX_ARTICLE_TITLE)?
+        .ok_or(FieldCode::Required)
+}
+
+/// `PATCH /api/v1/admin/settings`: any subset of the settings, documented
+/// as `ModerationSettings`; `ModerationSettings::patched` validates it
+/// against the current settings (unknown fields are `unknown_field`).
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub struct SettingsPatch(serde_json::Map<String, serde_json::Value>);
+
+impl Shape for SettingsPatch {
+    type Valid = serde_json::Value;
+    fn validate(self, _: &AppState) -> Result<serde_json::Value, FieldErrors> {
+        Ok(serde_json::Value::Object(self.0))
     }
-    if t.chars().any(char::is_control) {
-        return Err(FieldCode::ControlCharacters);
-    }
-    if t.chars().count() > 300 {
-        return Err(FieldCode::TooLong { max: 300 });
-    }
-    Ok(t.to_owned())
 }
 
 /// `GET /api/v1/admin/settings`: every setting with its current value.
@@ -395,21 +425,15 @@ pub async fn get_settings(
     responses(
         (status = 200, description = "Every setting after the change.", body = ModerationSettings,
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A bad value or an unknown field; `fields` names each.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn patch_settings(
-    auth: Admin,
-    req: HttpRequest,
-    payload: web::Payload,
+    Authed(auth, ApiJson(patch)): Authed<Admin, ApiJson<SettingsPatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let bytes =
-        crate::routes::request::read_body(&req, payload, state.config.max_request_bytes).await?;
-    let patch: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
     let mut tx = state.pool.begin().await?;
     let (_, current) = db::settings::load_for_update(&mut tx).await?;
     let next = current.patched(&patch).map_err(ApiError::validation)?;

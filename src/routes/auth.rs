@@ -4,8 +4,9 @@ use crate::auth::{Moderator, login};
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::domain::ModeratorEmail;
+use crate::domain::moderator::MAX_PASSWORD_CHARS;
 use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
-use crate::routes::body::JsonObject;
+use crate::routes::body::{ApiJson, Shape, schema};
 use crate::routes::moderation::views::ModeratorSummary;
 use crate::routes::request::client_ip;
 use crate::routes::views::rfc3339;
@@ -28,13 +29,39 @@ pub struct LoginResponse<'a> {
     moderator: ModeratorSummary,
 }
 
-/// `POST /api/v1/auth/login` (documentation only; the handler reads the
-/// fields one by one).
-#[derive(utoipa::ToSchema)]
+/// `POST /api/v1/auth/login`. No `Debug`: it holds a password.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
-    pub email: String,
-    #[schema(format = Password)]
-    pub password: String,
+    #[schema(schema_with = schema::moderator_email, required = true)]
+    pub email: Option<String>,
+    #[schema(schema_with = schema::login_password, required = true)]
+    pub password: Option<String>,
+}
+
+impl Shape for LoginRequest {
+    type Valid = (ModeratorEmail, SecretString);
+    fn validate(self, _: &AppState) -> Result<Self::Valid, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let email = f.take(
+            "email",
+            ModeratorEmail::parse(self.email.as_deref().unwrap_or_default()),
+        );
+        let password = self.password.filter(|p| !p.is_empty());
+        match &password {
+            None => f.add("password", FieldCode::Required),
+            Some(p) if p.chars().count() > MAX_PASSWORD_CHARS => f.add(
+                "password",
+                FieldCode::TooLong {
+                    max: MAX_PASSWORD_CHARS,
+                },
+            ),
+            Some(_) => {}
+        }
+        match (email, password) {
+            (Some(e), Some(p)) if f.is_empty() => Ok((e, SecretString::from(p))),
+            _ => Err(f),
+        }
+    }
 }
 
 /// Log in.
@@ -54,9 +81,8 @@ pub struct LoginRequest {
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Logged in (`Cache-Control: no-store`).", body = LoginResponse),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody),
+        crate::routes::openapi::JsonBodyErrors,
         (status = 401, description = "Wrong email or password, or a disabled account (`invalid_credentials`).", body = ErrorBody),
-        (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "Missing or bad `email` / `password`.", body = ErrorBody),
         (status = 429, description = "Too many failed logins (`rate_limited`), with `Retry-After`.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -65,21 +91,9 @@ pub struct LoginRequest {
 
 pub async fn login(
     req: HttpRequest,
-    payload: web::Payload,
+    ApiJson((email, password)): ApiJson<LoginRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let mut f = FieldErrors::default();
-    let email = body.string("email", &mut f).unwrap_or_default();
-    let email = f.take("email", ModeratorEmail::parse(&email));
-    let password = body.string("password", &mut f).map(SecretString::from);
-    if password.is_none() && f.get("password").is_none() {
-        f.add("password", FieldCode::Required);
-    }
-    f.into_result()?;
-    let (Some(email), Some(password)) = (email, password) else {
-        return Err(ApiError::field("email", FieldCode::Required));
-    };
     let done = login::login(&state, &email, password, client_ip(&req, &state)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -5,17 +5,16 @@
 use crate::auth::{Admin, Moderator};
 use crate::db;
 use crate::db::audit::NewAuditEvent;
-use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
+use crate::error::{ApiError, ErrorBody, FieldErrors};
 use crate::export::{
-    self, ExportOptions, ExportProgress, ExportRequest, content_disposition, stream,
+    self, ExportOptions, ExportParams, ExportProgress, ExportRequest, content_disposition, stream,
 };
 use crate::i18n::Lang;
 use crate::privacy::{self, SubjectEmail};
-use crate::routes::body::JsonObject;
-use crate::routes::request::query_pairs;
+use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, one_field, query_params, schema};
 use crate::startup::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use futures_util::StreamExt;
 
@@ -38,14 +37,7 @@ use futures_util::StreamExt;
     path = "/api/v1/export/comments",
     tag = "export",
     security(("bearer" = [])),
-    params(
-        ("format" = Option<String>, Query, description = "`csv` (default) or `ndjson`."),
-        ("status" = Option<crate::domain::CommentStatus>, Query, description = "Only comments with this status."),
-        ("article_id" = Option<String>, Query, description = "Only this article's comments."),
-        ("since" = Option<String>, Query, description = "RFC 3339 time or a date (its midnight UTC)."),
-        ("until" = Option<String>, Query, description = "RFC 3339 time or a date (the end of that day)."),
-        ("bom" = Option<bool>, Query, description = "CSV only: a UTF-8 byte order mark (default true)."),
-    ),
+    params(ExportParams),
     responses(
         (status = 200, description = "The comments, streamed.",
             content(
@@ -57,12 +49,9 @@ use futures_util::StreamExt;
     ),
 )]
 pub async fn export_comments(
-    auth: Moderator,
-    req: HttpRequest,
+    Authed(auth, ApiQuery(export)): Authed<Moderator, ApiQuery<ExportParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let export =
-        ExportRequest::from_query_pairs(&query_pairs(&req)?).map_err(ApiError::validation)?;
     let moderator_id = auth.0.moderator_id;
     let personal_data = privacy::personal_data_for(&state, auth.0.role).await?;
     // Audited before the first row is read; the row count when it ends.
@@ -128,12 +117,44 @@ fn record_in_background(pool: sqlx::PgPool, event: NewAuditEvent) {
     });
 }
 
-fn subject(raw: Option<String>) -> Result<SubjectEmail, ApiError> {
-    let raw = raw.unwrap_or_default();
-    if raw.trim().is_empty() {
-        return Err(ApiError::field("email", FieldCode::Required));
+impl Shape for ExportParams {
+    type Valid = ExportRequest;
+    fn validate(self, _: &AppState) -> Result<ExportRequest, FieldErrors> {
+        ExportRequest::from_params(self)
     }
-    SubjectEmail::parse(&raw).map_err(|c| ApiError::field("email", c))
+}
+
+/// One commenter, named by email: `POST /api/v1/privacy/erase {"email"}`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct SubjectRequest {
+    /// The commenter's email (matched case-insensitively).
+    #[schema(schema_with = schema::subject_email, required = true)]
+    pub email: Option<String>,
+}
+
+query_params! {
+    /// `GET /api/v1/privacy/export?email=`
+    pub struct SubjectParams {
+        /// The commenter's email (matched case-insensitively).
+        email: Option<String> = schema::subject_email(), required;
+    }
+}
+
+impl Shape for SubjectParams {
+    type Valid = SubjectEmail;
+    fn validate(self, state: &AppState) -> Result<SubjectEmail, FieldErrors> {
+        SubjectRequest { email: self.email }.validate(state)
+    }
+}
+
+impl Shape for SubjectRequest {
+    type Valid = SubjectEmail;
+    fn validate(self, _: &AppState) -> Result<SubjectEmail, FieldErrors> {
+        one_field(
+            "email",
+            SubjectEmail::parse(self.email.as_deref().unwrap_or_default()),
+        )
+    }
 }
 
 /// `GET /api/v1/privacy/export?email=` (admin): everything stored about one
@@ -143,7 +164,7 @@ fn subject(raw: Option<String>) -> Result<SubjectEmail, ApiError> {
     path = "/api/v1/privacy/export",
     tag = "privacy",
     security(("bearer" = [])),
-    params(("email" = String, Query, description = "The commenter's email (matched case-insensitively).")),
+    params(SubjectParams),
     responses(
         (status = 200, description = "Everything stored about the commenter (`no-store`).", body = crate::privacy::PersonExport),
         crate::routes::openapi::AuthErrors,
@@ -152,16 +173,9 @@ fn subject(raw: Option<String>) -> Result<SubjectEmail, ApiError> {
     ),
 )]
 pub async fn privacy_export(
-    auth: Admin,
-    req: HttpRequest,
+    Authed(auth, ApiQuery(email)): Authed<Admin, ApiQuery<SubjectParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = subject(
-        query_pairs(&req)?
-            .into_iter()
-            .find(|(k, _)| k == "email")
-            .map(|(_, v)| v),
-    )?;
     let mut conn = state.pool.acquire().await?;
     let export = privacy::export_person(&mut conn, &email).await?;
     let secret = db::secrets::get_or_create(&mut conn, privacy::SECRET_NAME).await?;
@@ -179,13 +193,6 @@ pub async fn privacy_export(
         .json(export))
 }
 
-/// `POST /api/v1/privacy/erase` (documentation only).
-#[derive(utoipa::ToSchema)]
-pub struct EraseRequest {
-    /// The commenter's email (matched case-insensitively).
-    pub email: String,
-}
-
 /// `POST /api/v1/privacy/erase {"email"}` (admin): anonymizes that
 /// commenter's comments, keeps their text and threads, and audits it.
 #[utoipa::path(
@@ -193,25 +200,18 @@ pub struct EraseRequest {
     path = "/api/v1/privacy/erase",
     tag = "privacy",
     security(("bearer" = [])),
-    request_body(content = EraseRequest, content_type = "application/json"),
+    request_body(content = SubjectRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "What the erasure did (repeating it is harmless).", body = crate::privacy::ErasureReport),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 pub async fn privacy_erase(
-    auth: Admin,
-    req: HttpRequest,
-    payload: web::Payload,
+    Authed(auth, ApiJson(email)): Authed<Admin, ApiJson<SubjectRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let mut f = FieldErrors::default();
-    let raw = body.string("email", &mut f);
-    f.into_result()?;
-    let email = subject(raw)?;
     // "Anonymous" in the public site's language, not the admin's.
     let lang: Lang = state.config.default_lang;
     let mut conn = state.pool.acquire().await?;

@@ -52,7 +52,12 @@ pub async fn page() -> HttpResponse {
     tag = "operations",
     params(("file" = String, Path, description = "`swagger-ui-bundle.js`, `swagger-ui.css`, `init.js` or `LICENSE`.")),
     responses(
-        (status = 200, description = "The file (cached for a day).", content_type = "text/plain", body = String),
+        (status = 200, description = "The file (cached for a day): a script, a style sheet or text.",
+            content(
+                (String = "text/javascript"),
+                (String = "text/css"),
+                (String = "text/plain"),
+            )),
         (status = 404, description = "No such file (`not_found`).", body = ErrorBody),
     ),
 )]

@@ -67,7 +67,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::data::privacy_erase,
     ),
     components(schemas(crate::error::ErrorBody)),
-    modifiers(&SecurityAddon, &Described),
+    modifiers(&SecurityAddon, &Described, &FormPost),
     tags(
         (name = "public", description = "The website's comment form; no authentication."),
         (name = "auth", description = "Moderator sessions."),
@@ -115,6 +115,27 @@ pub enum AuthErrors {
     Forbidden(crate::error::ErrorBody),
 }
 
+/// The answers every route with a JSON body shares: the body's bytes are
+/// not a JSON object, too large, or not JSON at all.
+#[derive(IntoResponses)]
+pub enum JsonBodyErrors {
+    #[response(
+        status = 400,
+        description = "The body is not a JSON object (`malformed_body`)."
+    )]
+    Malformed(crate::error::ErrorBody),
+    #[response(
+        status = 413,
+        description = "The body is larger than `MAJLIS_MAX_REQUEST_BYTES` (`payload_too_large`)."
+    )]
+    TooLarge(crate::error::ErrorBody),
+    #[response(
+        status = 415,
+        description = "The body is not `application/json` (`unsupported_media_type`)."
+    )]
+    NotJson(crate::error::ErrorBody),
+}
+
 /// The document's description, and the stable error codes (from
 /// `ErrorCode::ALL`, so the list cannot drift) on the `ErrorBody` schema.
 pub struct Described;
@@ -141,6 +162,88 @@ impl Modify for Described {
             && let Some(RefOr::T(Schema::Object(code))) = inner.properties.get_mut("code")
         {
             set_enum(code, ErrorCode::ALL.iter().map(|c| c.as_str()));
+        }
+    }
+}
+
+/// The comment form route: its `application/x-www-form-urlencoded` body
+/// is `SubmitCommentRequest` with WordPress's names added from
+/// `SubmitCommentRequest::FORM_NAMES` (the table the decoder maps with),
+/// and every error may also answer as a small HTML page.
+pub struct FormPost;
+
+pub const FORM_SCHEMA: &str = "WordPressCommentForm";
+
+impl Modify for FormPost {
+    fn modify(&self, openapi: &mut Document) {
+        use utoipa::openapi::{Content, Ref};
+        let Some(schemas) = openapi.components.as_mut().map(|c| &mut c.schemas) else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(json))) = schemas.get("SubmitCommentRequest") else {
+            return;
+        };
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
+        let mut form = json.clone();
+        // Either name may carry a required field: one of each such pair.
+        let mut either = Vec::new();
+        for (wp, ours) in crate::submission::SubmitCommentRequest::FORM_NAMES {
+            if let Some(p) = form.properties.get(*ours).cloned() {
+                form.properties.insert((*wp).to_owned(), p);
+            }
+            if form.required.iter().any(|r| r == ours) {
+                form.required.retain(|r| r != ours);
+                let named = |name: &str| {
+                    ObjectBuilder::new()
+                        .schema_type(Type::Object)
+                        .required(name)
+                };
+                either.push(AnyOfBuilder::new().item(named(wp)).item(named(ours)));
+            }
+        }
+        form.description = Some(
+            "The WordPress comment form's fields (`comment_post_ID`, `comment_parent`, \
+             `author`, `email`, `url`, `comment`) or ours (`article_id`, `parent_id`, \
+             `author_name`, `author_email`, `author_url`, `body`): one of each pair is \
+             required for the article, name, email and comment."
+                .to_owned(),
+        );
+        form.example = None;
+        let all = either
+            .into_iter()
+            .fold(AllOfBuilder::new().item(form), |all, pair| all.item(pair));
+        schemas.insert(FORM_SCHEMA.to_owned(), RefOr::T(Schema::AllOf(all.build())));
+        let Some(op) = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/comments")
+            .and_then(|item| item.post.as_mut())
+        else {
+            return;
+        };
+        if let Some(content) = op
+            .request_body
+            .as_mut()
+            .and_then(|b| b.content.get_mut("application/x-www-form-urlencoded"))
+        {
+            content.schema = Some(RefOr::Ref(Ref::from_schema_name(FORM_SCHEMA)));
+        }
+        let page = utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A form post without `Accept: application/json`: a small localized HTML page \
+                 with each field's problem and a link back to the form.",
+            ))
+            .build();
+        for (status, response) in op.responses.responses.iter_mut() {
+            if let (true, RefOr::T(r)) =
+                (status.starts_with('4') || status.starts_with('5'), response)
+            {
+                r.content.insert(
+                    "text/html".to_owned(),
+                    Content::new(Some(RefOr::T(Schema::Object(page.clone())))),
+                );
+            }
         }
     }
 }
@@ -317,5 +420,184 @@ mod tests {
         assert!(content["application/json"].is_object());
         assert!(content["application/x-www-form-urlencoded"].is_object());
         assert!(doc["paths"]["/api/v1/comments"]["post"]["responses"]["303"].is_object());
+    }
+
+    fn schema<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+        &doc["components"]["schemas"][name]
+    }
+
+    fn query_param<'a>(
+        doc: &'a serde_json::Value,
+        path: &str,
+        name: &str,
+    ) -> &'a serde_json::Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} documents no {name}"))
+    }
+
+    /// One constant feeds the validation and the document: the schema of
+    /// each request carries the limits the server enforces.
+    #[test]
+    fn request_schemas_carry_the_limits_validation_enforces() {
+        use crate::domain::comment::{DEFAULT_MAX_BODY, MAX_EMAIL, MAX_NAME, MAX_URL};
+        use crate::domain::moderator::{MAX_DISPLAY_NAME, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+        use crate::domain::settings as s;
+        let doc = document();
+        let submit = &schema(&doc, "SubmitCommentRequest")["properties"];
+        assert_eq!(submit["author_name"]["maxLength"], MAX_NAME);
+        assert_eq!(submit["author_email"]["maxLength"], MAX_EMAIL);
+        assert_eq!(submit["author_email"]["format"], "email");
+        assert_eq!(submit["author_url"]["maxLength"], MAX_URL);
+        assert_eq!(submit["article_url"]["maxLength"], MAX_URL);
+        assert_eq!(
+            submit["article_title"]["maxLength"],
+            crate::submission::MAX_ARTICLE_TITLE
+        );
+        assert_eq!(submit["body"]["maxLength"], DEFAULT_MAX_BODY);
+        assert_eq!(submit["article_id"]["oneOf"][0]["maxLength"], 200);
+        let required = schema(&doc, "SubmitCommentRequest")["required"].clone();
+        assert_eq!(
+            required,
+            serde_json::json!(["article_id", "author_name", "author_email", "body"])
+        );
+
+        let new_mod = &schema(&doc, "NewModeratorRequest")["properties"];
+        assert_eq!(new_mod["password"]["minLength"], MIN_PASSWORD_CHARS);
+        assert_eq!(new_mod["password"]["maxLength"], MAX_PASSWORD_CHARS);
+        assert_eq!(new_mod["display_name"]["maxLength"], MAX_DISPLAY_NAME);
+        assert_eq!(new_mod["email"]["format"], "email");
+
+        let bulk = &schema(&doc, "BulkRequest")["properties"]["ids"];
+        assert_eq!(bulk["maxItems"], crate::moderation::MAX_BULK_IDS);
+        assert_eq!(bulk["minItems"], 1);
+        assert_eq!(bulk["items"]["minimum"], 1);
+        assert_eq!(
+            schema(&doc, "DecisionRequest")["properties"]["reason"]["maxLength"],
+            crate::moderation::MAX_REASON_CHARS
+        );
+
+        let queue = "/api/v1/moderation/comments";
+        assert_eq!(
+            query_param(&doc, queue, "limit")["schema"]["maximum"],
+            crate::moderation::MAX_PAGE
+        );
+        assert_eq!(
+            query_param(&doc, queue, "q")["schema"]["maxLength"],
+            crate::moderation::MAX_QUERY_CHARS
+        );
+        let statuses: Vec<&str> = crate::moderation::queue_statuses().collect();
+        assert_eq!(
+            query_param(&doc, queue, "status")["schema"]["enum"],
+            serde_json::json!(statuses)
+        );
+        let log = "/api/v1/moderation/log";
+        assert_eq!(
+            query_param(&doc, log, "limit")["schema"]["maximum"],
+            crate::moderation::MAX_LOG_PAGE
+        );
+        assert_eq!(
+            query_param(&doc, log, "moderator_id")["schema"]["minimum"],
+            1
+        );
+        assert_eq!(
+            query_param(&doc, "/api/v1/export/comments", "format")["schema"]["enum"],
+            serde_json::json!(crate::export::ExportFormat::NAMES)
+        );
+        let counts = query_param(&doc, "/api/v1/comment-counts", "article_id");
+        assert_eq!(counts["required"], true);
+        assert_eq!(
+            counts["schema"]["maxItems"],
+            crate::routes::public::comments::MAX_COUNT_IDS
+        );
+        assert_eq!(
+            query_param(&doc, "/api/v1/articles/{article_id}/comments", "limit")["schema"]["maximum"],
+            crate::routes::public::comments::MAX_PAGE
+        );
+
+        let settings = &schema(&doc, "ModerationSettings")["properties"];
+        for (field, (min, max)) in [
+            ("max_links", s::MAX_LINKS),
+            ("flood_interval_seconds", s::FLOOD_INTERVAL_SECONDS),
+            ("flood_max_comments", s::FLOOD_MAX_COMMENTS),
+            ("close_after_days", s::CLOSE_AFTER_DAYS),
+            ("min_form_seconds", s::MIN_FORM_SECONDS),
+        ] {
+            assert_eq!(settings[field]["minimum"], min, "{field}");
+            assert_eq!(settings[field]["maximum"], max, "{field}");
+        }
+        assert_eq!(settings["spam_threshold"]["maximum"], s::MAX_SCORE);
+        assert_eq!(settings["held_words"]["maxItems"], s::MAX_LIST);
+        assert_eq!(settings["held_words"]["items"]["maxLength"], s::MAX_WORD);
+        assert_eq!(
+            settings["languages"]["items"]["enum"],
+            serde_json::json!(s::LANGUAGES)
+        );
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = document();
+        let mut seen = BTreeSet::new();
+        for (m, p) in documented_operations(&doc) {
+            let id = doc["paths"][&p][m.to_lowercase()]["operationId"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(seen.insert(id.clone()), "operationId {id} used twice");
+        }
+    }
+
+    #[test]
+    fn every_json_body_documents_413_and_415() {
+        let doc = document();
+        for (m, p) in documented_operations(&doc) {
+            let op = &doc["paths"][&p][m.to_lowercase()];
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{m} {p} lacks {status}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_form_route_documents_wordpress_names_and_its_html_errors() {
+        let doc = document();
+        let op = &doc["paths"]["/api/v1/comments"]["post"];
+        assert_eq!(
+            op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["$ref"],
+            format!("#/components/schemas/{FORM_SCHEMA}")
+        );
+        let form = &schema(&doc, FORM_SCHEMA)["allOf"];
+        for (wp, ours) in crate::submission::SubmitCommentRequest::FORM_NAMES {
+            assert_eq!(
+                form[0]["properties"][wp], form[0]["properties"][ours],
+                "{wp}"
+            );
+        }
+        // One of each pair for the article, the name, the email, the body.
+        assert_eq!(
+            form[1]["anyOf"],
+            serde_json::json!([
+                {"type": "object", "required": ["comment_post_ID"]},
+                {"type": "object", "required": ["article_id"]},
+            ])
+        );
+        assert_eq!(form.as_array().map(Vec::len), Some(5));
+        for status in ["400", "413", "422", "429"] {
+            assert!(
+                op["responses"][status]["content"]["text/html"].is_object(),
+                "{status} has no HTML answer"
+            );
+        }
+        let asset = &doc["paths"]["/docs/{file}"]["get"]["responses"]["200"]["content"];
+        assert!(asset["text/javascript"].is_object() && asset["text/css"].is_object());
     }
 }

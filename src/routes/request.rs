@@ -97,11 +97,6 @@ pub fn parse_pairs(raw: &[u8]) -> Option<Vec<(String, String)>> {
         .collect()
 }
 
-/// The query string's pairs, or 400 `invalid_query`.
-pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    parse_pairs(req.query_string().as_bytes()).ok_or_else(|| ErrorCode::InvalidQuery.into())
-}
-
 /// Whether the client asked for JSON explicitly.
 pub fn wants_json(req: &HttpRequest) -> bool {
     req.headers()

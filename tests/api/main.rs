@@ -19,6 +19,7 @@ mod ops;
 mod privacy;
 mod replica;
 mod seed;
+mod shapes;
 mod spam;
 mod submit;
 mod training;

@@ -520,8 +520,14 @@ async fn bad_bulk_requests_are_422() {
             "ids",
             "out_of_range",
         ),
+        // Ids start at 1 (issue 10, item 13: "out of range", not "not a number").
         (
             json!({"ids": [1, -2], "status": "spam"}),
+            "ids",
+            "out_of_range",
+        ),
+        (
+            json!({"ids": [1, "2"], "status": "spam"}),
             "ids",
             "invalid_number",
         ),

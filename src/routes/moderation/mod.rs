@@ -10,14 +10,15 @@ use crate::db;
 use crate::domain::{CommentBody, Cursor};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::i18n::{Lang, Msg};
-use crate::moderation::{self, Decision, IfMatch, LogQuery, QueueQuery, encode_log_cursor, etag};
+use crate::moderation::{
+    self, Decision, IfMatch, LogParams, LogQuery, QueueParams, QueueQuery, encode_log_cursor, etag,
+};
 use crate::privacy;
-use crate::routes::body::JsonObject;
-use crate::routes::request::query_pairs;
+use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, positive_id, schema};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, PrivateComment};
 
 /// One page of the queue.
@@ -37,16 +38,7 @@ pub struct QueuePage {
     path = "/api/v1/moderation/comments",
     tag = "moderation",
     security(("bearer" = [])),
-    params(
-        ("status" = Option<String>, Query, description = "`pending` (default), `approved`, `spam`, `rejected`, or `all`."),
-        ("article_id" = Option<String>, Query, description = "Only this article's comments."),
-        ("email" = Option<String>, Query, description = "Author email, case-insensitive."),
-        ("ip" = Option<String>, Query, description = "An address or a CIDR range."),
-        ("q" = Option<String>, Query, description = "Substring (1-200 characters) of the body or the author's name."),
-        ("min_score" = Option<f64>, Query, description = "Lowest spam score."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
-        ("limit" = Option<i64>, Query, description = "Page size, 1-100 (default 50).", minimum = 1, maximum = 100),
-    ),
+    params(QueueParams),
     responses(
         (status = 200, description = "One page of the queue.", body = QueuePage),
         crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
@@ -54,11 +46,9 @@ pub struct QueuePage {
 )]
 
 pub async fn queue(
-    auth: Moderator,
-    req: HttpRequest,
+    Authed(auth, ApiQuery(mut q)): Authed<Moderator, ApiQuery<QueueParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut q = QueueQuery::parse(&query_pairs(&req)?)?;
     let who = privacy::personal_data_for(&state, auth.0.role).await?;
     if who.is_masked() {
         // A masked viewer's address filter is widened to what the mask shows.
@@ -141,7 +131,7 @@ fn with_etag(version: i32) -> (header::HeaderName, String) {
     path = "/api/v1/moderation/comments/{id}",
     tag = "moderation",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The comment id.")),
+    params(("id" = i64, Path, description = "The comment id.", minimum = 1)),
     responses(
         (status = 200, description = "The comment, with `ETag: \"<version>\"` for `If-Match`.", body = CommentDetail,
             headers(("ETag" = String, description = "`\"<version>\"`"))),
@@ -177,23 +167,36 @@ pub async fn show(
         }))
 }
 
-/// Reads `{status?, body?, reason?}` (and, for bulk, the status is required).
+impl Shape for QueueParams {
+    type Valid = QueueQuery;
+    fn validate(self, _: &AppState) -> Result<QueueQuery, FieldErrors> {
+        QueueQuery::from_params(self)
+    }
+}
+
+impl Shape for LogParams {
+    type Valid = LogQuery;
+    fn validate(self, _: &AppState) -> Result<LogQuery, FieldErrors> {
+        LogQuery::from_params(self)
+    }
+}
+
+/// The fields a decision and a bulk decision share.
 fn parse_decision(
-    body: &JsonObject,
+    status: Option<String>,
+    body: Option<String>,
+    reason: Option<String>,
     max_body_chars: usize,
     f: &mut FieldErrors,
 ) -> Option<Decision> {
-    let status = body.string("status", f).and_then(|s| {
+    let status = status.and_then(|s| {
         f.take(
             "status",
             s.trim().parse().map_err(|()| FieldCode::InvalidValue),
         )
     });
-    let text = body
-        .string("body", f)
-        .and_then(|b| f.take("body", CommentBody::parse(&b, max_body_chars)));
-    let reason_raw = body.string("reason", f);
-    let reason = f.take("reason", moderation::parse_reason(reason_raw.as_deref()))?;
+    let text = body.and_then(|b| f.take("body", CommentBody::parse(&b, max_body_chars)));
+    let reason = f.take("reason", moderation::parse_reason(reason.as_deref()))?;
     Some(Decision {
         status,
         body: text,
@@ -201,15 +204,40 @@ fn parse_decision(
     })
 }
 
-/// `PATCH /api/v1/moderation/comments/{id}` (documentation only).
-#[derive(utoipa::ToSchema)]
+/// `PATCH /api/v1/moderation/comments/{id}`: a new status, a new body, or
+/// both.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct DecisionRequest {
     /// The new status; any status may move to any other.
-    pub status: Option<crate::domain::CommentStatus>,
+    #[schema(value_type = Option<crate::domain::CommentStatus>)]
+    pub status: Option<String>,
     /// A new body (re-rendered to `body_html`).
+    #[schema(schema_with = schema::edited_body)]
     pub body: Option<String>,
     /// Recorded in the audit log (at most 500 characters).
+    #[schema(schema_with = schema::reason)]
     pub reason: Option<String>,
+}
+
+impl Shape for DecisionRequest {
+    type Valid = Decision;
+    fn validate(self, state: &AppState) -> Result<Decision, FieldErrors> {
+        let mut f = FieldErrors::default();
+        if self.status.is_none() && self.body.is_none() {
+            f.add("status", FieldCode::NothingToChange);
+        }
+        let d = parse_decision(
+            self.status,
+            self.body,
+            self.reason,
+            state.config.max_body_chars,
+            &mut f,
+        );
+        match d {
+            Some(d) if f.is_empty() => Ok(d),
+            _ => Err(f),
+        }
+    }
 }
 
 /// A decision or an edit.
@@ -223,26 +251,24 @@ pub struct DecisionRequest {
     tag = "moderation",
     security(("bearer" = [])),
     params(
-        ("id" = i64, Path, description = "The comment id."),
+        ("id" = i64, Path, description = "The comment id.", minimum = 1),
         ("If-Match" = Option<String>, Header, description = "`\"<version>\"` from the `ETag`; `*` matches any."),
     ),
     request_body(content = DecisionRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The comment after the change, with its new `ETag`.", body = PrivateComment,
             headers(("ETag" = String, description = "`\"<version>\"`"))),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors,
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
         (status = 412, description = "`If-Match` names a stale or weak version (`version_mismatch`).", body = ErrorBody),
-        (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
         (status = 422, description = "A bad field, or neither `status` nor `body` (`nothing_to_change`).", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
 pub async fn decide(
-    auth: Moderator,
     req: HttpRequest,
-    payload: web::Payload,
+    Authed(auth, ApiJson(decision)): Authed<Moderator, ApiJson<DecisionRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = comment_id(&req)?;
@@ -251,14 +277,6 @@ pub async fn decide(
             .get(header::IF_MATCH)
             .map(|v| v.to_str().unwrap_or("")),
     );
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let mut f = FieldErrors::default();
-    let decision = parse_decision(&body, state.config.max_body_chars, &mut f);
-    if !body.has("status") && !body.has("body") {
-        f.add("status", FieldCode::NothingToChange);
-    }
-    f.into_result()?;
-    let decision = decision.ok_or(ApiError::new(ErrorCode::ValidationFailed))?;
     let mut tx = state.pool.begin().await?;
     let row = moderation::apply(&mut tx, auth.0.moderator_id, id, &decision, &if_match).await?;
     tx.commit().await?;
@@ -319,33 +337,73 @@ impl BulkResult {
     }
 }
 
-/// `{ids, status, reason?}`: the ids deduplicated in order, and the decision.
-fn parse_bulk(body: &JsonObject, max_body_chars: usize) -> Result<(Vec<i64>, Decision), ApiError> {
-    let mut f = FieldErrors::default();
-    let ids = body.ids("ids", moderation::MAX_BULK_IDS, &mut f);
-    let decision = parse_decision(body, max_body_chars, &mut f);
-    if body.has("body") {
-        f.add("body", FieldCode::InvalidValue);
-    }
-    if !body.has("status") {
-        f.add("status", FieldCode::Required);
-    }
-    f.into_result()?;
-    let (Some(mut ids), Some(decision)) = (ids, decision) else {
-        return Err(ErrorCode::ValidationFailed.into());
-    };
-    let mut seen = std::collections::HashSet::new();
-    ids.retain(|id| seen.insert(*id));
-    Ok((ids, decision))
+/// `POST /api/v1/moderation/comments/bulk`: one status for many comments.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct BulkRequest {
+    /// 1-500 comment ids; duplicates count once.
+    #[schema(schema_with = schema::bulk_ids, required = true)]
+    pub ids: Option<Vec<serde_json::Value>>,
+    #[schema(value_type = crate::domain::CommentStatus, required = true)]
+    pub status: Option<String>,
+    /// Recorded in the audit log (at most 500 characters).
+    #[schema(schema_with = schema::reason)]
+    pub reason: Option<String>,
+    /// Refused: edits go one comment at a time.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub body: Option<serde::de::IgnoredAny>,
 }
 
-/// `POST /api/v1/moderation/comments/bulk` (documentation only).
-#[derive(utoipa::ToSchema)]
-pub struct BulkRequest {
-    /// Up to 500 comment ids; duplicates count once.
+/// A bulk decision: the ids deduplicated in order, and the decision.
+pub struct BulkDecision {
     pub ids: Vec<i64>,
-    pub status: crate::domain::CommentStatus,
-    pub reason: Option<String>,
+    pub decision: Decision,
+}
+
+/// 1-500 positive ids.
+fn bulk_ids(list: &[serde_json::Value]) -> Result<Vec<i64>, FieldCode> {
+    if list.is_empty() || list.len() > moderation::MAX_BULK_IDS {
+        return Err(FieldCode::OutOfRange {
+            min: 1,
+            max: i64::try_from(moderation::MAX_BULK_IDS).unwrap_or(i64::MAX),
+        });
+    }
+    list.iter().map(positive_id).collect()
+}
+
+impl Shape for BulkRequest {
+    type Valid = BulkDecision;
+    fn validate(self, state: &AppState) -> Result<BulkDecision, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let ids = match &self.ids {
+            Some(list) => f.take("ids", bulk_ids(list)),
+            None => {
+                f.add("ids", FieldCode::Required);
+                None
+            }
+        };
+        if self.body.is_some() {
+            f.add("body", FieldCode::InvalidValue);
+        }
+        if self.status.is_none() {
+            f.add("status", FieldCode::Required);
+        }
+        let decision = parse_decision(
+            self.status,
+            None,
+            self.reason,
+            state.config.max_body_chars,
+            &mut f,
+        );
+        match (ids, decision) {
+            (Some(mut ids), Some(decision)) if f.is_empty() => {
+                let mut seen = std::collections::HashSet::new();
+                ids.retain(|id| seen.insert(*id));
+                Ok(BulkDecision { ids, decision })
+            }
+            _ => Err(f),
+        }
+    }
 }
 
 /// The outcome per id, in the order given.
@@ -364,20 +422,17 @@ pub struct BulkResponse {
     request_body(content = BulkRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Per-id results; a missing id fails alone.", body = BulkResponse),
-        (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody), crate::routes::openapi::AuthErrors, (status = 415, description = "Not JSON (`unsupported_media_type`).", body = ErrorBody),
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "Bad `ids` (none, or more than 500), `status` or `reason`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
 pub async fn bulk(
-    auth: Moderator,
     req: HttpRequest,
-    payload: web::Payload,
+    Authed(auth, ApiJson(BulkDecision { ids, decision })): Authed<Moderator, ApiJson<BulkRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = JsonObject::read(&req, payload, &state).await?;
-    let (ids, decision) = parse_bulk(&body, state.config.max_body_chars)?;
     tracing::Span::current().record("count", ids.len());
     let lang = Lang::negotiate(
         req.headers()
@@ -420,12 +475,7 @@ pub struct LogPage {
     path = "/api/v1/moderation/log",
     tag = "moderation",
     security(("bearer" = [])),
-    params(
-        ("comment_id" = Option<i64>, Query, description = "Only this comment's events."),
-        ("moderator_id" = Option<i64>, Query, description = "Only this moderator's events."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
-        ("limit" = Option<i64>, Query, description = "Page size, 1-200 (default 50).", minimum = 1, maximum = 200),
-    ),
+    params(LogParams),
     responses(
         (status = 200, description = "One page of events.", body = LogPage),
         crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
@@ -433,11 +483,9 @@ pub struct LogPage {
 )]
 
 pub async fn log(
-    _auth: Moderator,
-    req: HttpRequest,
+    Authed(_auth, ApiQuery(q)): Authed<Moderator, ApiQuery<LogParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = LogQuery::parse(&query_pairs(&req)?)?;
     let mut conn = state.pool.acquire().await?;
     let mut rows = db::audit::list(
         &mut conn,

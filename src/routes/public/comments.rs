@@ -5,18 +5,42 @@ use crate::db;
 use crate::domain::{ArticleId, Cursor};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors, FormEcho};
 use crate::public_cache::{self, CachedRead};
-use crate::routes::request::{self, BodyKind, header_string, query_pairs, read_body, wants_json};
+use crate::routes::body::{ApiQuery, Shape, Submitted, page_limit, query_params, schema};
+use crate::routes::request::{self, BodyKind, header_string, wants_json};
 use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::startup::AppState;
-use crate::submission::{self, Loose, NewComment, RequestMeta, SubmitCommentRequest};
+use crate::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
 use actix_web::HttpMessage;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub const MAX_COUNT_IDS: usize = 100;
+/// Largest page of a public listing.
+pub const MAX_PAGE: i64 = 100;
+pub const DEFAULT_PAGE: i64 = 50;
+
+/// A validated submission and where a form post goes back to.
+pub struct Submission {
+    pub comment: NewComment,
+    pub redirect_to: Option<String>,
+}
+
+impl Shape for SubmitCommentRequest {
+    type Valid = Submission;
+    const FORM_ALIASES: &'static [(&'static str, &'static str)] = SubmitCommentRequest::FORM_NAMES;
+
+    fn validate(self, state: &AppState) -> Result<Submission, FieldErrors> {
+        let comment = NewComment::parse(&self, state.config.max_body_chars)?;
+        Ok(Submission {
+            comment,
+            redirect_to: self.redirect_to,
+        })
+    }
+}
 
 /// Submit a comment.
 ///
@@ -36,7 +60,7 @@ pub const MAX_COUNT_IDS: usize = 100;
         description = "The comment. JSON, or a WordPress comment form post.",
         content(
             (SubmitCommentRequest = "application/json"),
-            (crate::submission::WordPressCommentForm = "application/x-www-form-urlencoded"),
+            (SubmitCommentRequest = "application/x-www-form-urlencoded"),
         ),
     ),
     responses(
@@ -59,23 +83,17 @@ pub const MAX_COUNT_IDS: usize = 100;
 )]
 pub async fn submit(
     req: HttpRequest,
-    payload: web::Payload,
+    input: Submitted<SubmitCommentRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = BodyKind::of(&req)?;
-    let bytes = read_body(&req, payload, state.config.max_request_bytes).await?;
-    let dto = match kind {
-        BodyKind::Json => serde_json::from_slice::<SubmitCommentRequest>(&bytes)
-            .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?,
-        BodyKind::Form => SubmitCommentRequest::from_form_pairs(
-            request::parse_pairs(&bytes).ok_or(ApiError::new(ErrorCode::MalformedBody))?,
-        ),
-    };
-    let form_page = kind == BodyKind::Form && !wants_json(&req);
+    let form_page = input.kind == BodyKind::Form && !wants_json(&req);
     let referrer = header_string(&req, header::REFERER, 1000);
-    let created = create(&req, &state, &dto, referrer.clone()).await;
+    let created = match input.value {
+        Ok(submission) => create(&req, &state, &submission.comment, referrer.clone()).await,
+        Err(e) => Err(e),
+    };
     let back = if form_page {
-        return_page(&state, &dto, referrer.as_deref()).await
+        return_page(&state, &input.fields, referrer.as_deref()).await
     } else {
         None
     };
@@ -83,7 +101,7 @@ pub async fn submit(
         Ok(done) => done,
         Err(e) => {
             if form_page {
-                req.extensions_mut().insert(form_echo(&dto, back));
+                req.extensions_mut().insert(form_echo(&input.fields, back));
             }
             return Err(e);
         }
@@ -99,20 +117,19 @@ pub async fn submit(
         .json(PublicComment::for_submitter(row, &avatars)))
 }
 
-/// Validates and stores the submission.
+/// Stores a validated submission.
 async fn create(
     req: &HttpRequest,
     state: &AppState,
-    dto: &SubmitCommentRequest,
+    new: &NewComment,
     referrer: Option<String>,
 ) -> Result<(db::comments::CommentRow, AvatarPolicy), ApiError> {
-    let new = NewComment::parse(dto, state.config.max_body_chars)?;
     let meta = RequestMeta {
         ip: request::client_ip(req, state),
         user_agent: header_string(req, header::USER_AGENT, 500),
         referrer,
     };
-    let row = submission::submit(state, &new, &meta).await?;
+    let row = submission::submit(state, new, &meta).await?;
     Ok((row, avatar_policy(state).await?))
 }
 
@@ -122,28 +139,29 @@ async fn avatar_policy(state: &AppState) -> Result<AvatarPolicy, ApiError> {
     Ok(AvatarPolicy::new(snap.settings.avatar, &state.secret))
 }
 
-fn loose_text(v: &Loose) -> String {
-    match v {
-        Loose::Int(n) => n.to_string(),
-        Loose::Str(s) => s.clone(),
+/// A field as sent (JSON names), as text: what a form shows again.
+fn sent(fields: &Map<String, Value>, name: &str) -> String {
+    match fields.get(name) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
     }
 }
 
 /// What the reader typed, to show the form again on an error page.
-fn form_echo(dto: &SubmitCommentRequest, back: Option<String>) -> FormEcho {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let loose = |v: &Option<Loose>| v.as_ref().map(loose_text).unwrap_or_default();
+fn form_echo(fields: &Map<String, Value>, back: Option<String>) -> FormEcho {
+    let text = |name: &str| sent(fields, name);
     FormEcho {
-        article_id: loose(&dto.article_id),
-        parent_id: loose(&dto.parent_id),
-        author_name: text(&dto.author_name),
-        author_email: text(&dto.author_email),
-        author_url: text(&dto.author_url),
-        body: text(&dto.body),
-        article_url: text(&dto.article_url),
-        article_title: text(&dto.article_title),
-        form_token: text(&dto.form_token),
-        redirect_to: back.clone().unwrap_or_else(|| text(&dto.redirect_to)),
+        article_id: text("article_id"),
+        parent_id: text("parent_id"),
+        author_name: text("author_name"),
+        author_email: text("author_email"),
+        author_url: text("author_url"),
+        body: text("body"),
+        article_url: text("article_url"),
+        article_title: text("article_title"),
+        form_token: text("form_token"),
+        redirect_to: back.clone().unwrap_or_else(|| text("redirect_to")),
         back,
     }
 }
@@ -152,23 +170,21 @@ fn form_echo(dto: &SubmitCommentRequest, back: Option<String>) -> FormEcho {
 /// only when the request names no page itself.
 async fn return_page(
     state: &AppState,
-    dto: &SubmitCommentRequest,
+    fields: &Map<String, Value>,
     referrer: Option<&str>,
 ) -> Option<String> {
     let allowed = |origin: &str| state.is_allowed_origin(origin);
+    let redirect_to = sent(fields, "redirect_to");
+    let article_url = sent(fields, "article_url");
     let given = ReturnCandidates {
-        redirect_to: dto.redirect_to.as_deref(),
+        redirect_to: Some(redirect_to.as_str()).filter(|r| !r.is_empty()),
         referrer,
         article_urls: &[],
     };
     if let Some(page) = redirect_target(&given, false, allowed) {
         return Some(page);
     }
-    let registered = match dto
-        .article_id
-        .as_ref()
-        .and_then(|a| ArticleId::parse(&loose_text(a)).ok())
-    {
+    let registered = match ArticleId::parse(&sent(fields, "article_id")).ok() {
         Some(id) => match state.pool.acquire().await {
             Ok(mut conn) => db::articles::fetch(&mut conn, id.as_str())
                 .await
@@ -179,9 +195,10 @@ async fn return_page(
         },
         None => None,
     };
-    let urls: Vec<&str> = [registered.as_deref(), dto.article_url.as_deref()]
+    let urls: Vec<&str> = [registered.as_deref(), Some(article_url.as_str())]
         .into_iter()
         .flatten()
+        .filter(|u| !u.is_empty())
         .collect();
     redirect_target(
         &ReturnCandidates {
@@ -267,6 +284,41 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, cache_control(&state)))
         .json(PublicComment::from_row(row, &avatars)))
+}
+
+query_params! {
+    /// `limit` and `cursor` of a public listing.
+    pub struct PageParams {
+        /// Page size, 1-100 (default 50).
+        limit: Option<String> = schema::public_limit();
+        /// `next_cursor` of the previous page.
+        cursor: Option<String> = schema::cursor();
+    }
+}
+
+/// A validated page request.
+pub struct Page {
+    pub limit: i64,
+    pub cursor: Option<Cursor>,
+}
+
+impl Shape for PageParams {
+    type Valid = Page;
+    fn validate(self, _: &AppState) -> Result<Page, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let limit = self
+            .limit
+            .and_then(|v| f.take("limit", page_limit(&v, MAX_PAGE)))
+            .unwrap_or(DEFAULT_PAGE);
+        let cursor = self
+            .cursor
+            .and_then(|v| f.take("cursor", Cursor::decode(&v).ok_or(FieldCode::InvalidCursor)));
+        if f.is_empty() {
+            Ok(Page { limit, cursor })
+        } else {
+            Err(f)
+        }
+    }
 }
 
 /// One page of an article's approved comments, oldest first.
@@ -381,9 +433,9 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
     path = "/api/v1/articles/{article_id}/comments",
     tag = "public",
     params(
-        ("article_id" = String, Path, description = "The site's article id (may contain `/`, raw or as `%2F`)."),
-        ("limit" = Option<i64>, Query, description = "Page size, 1-100 (default 50).", minimum = 1, maximum = 100),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        ("article_id" = String, Path, description = "The site's article id (may contain `/`, raw or as `%2F`).",
+            min_length = 1, max_length = 200),
+        PageParams,
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer."),
     ),
     responses(
@@ -394,26 +446,12 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
     ),
 )]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    req: HttpRequest,
+    ApiQuery(Page { limit, cursor }): ApiQuery<PageParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
-    let mut limit: i64 = 50;
-    let mut cursor = None;
-    let mut f = FieldErrors::default();
-    for (k, v) in query_pairs(&req)? {
-        match k.as_str() {
-            "limit" => match v.trim().parse::<i64>() {
-                Ok(n) if (1..=100).contains(&n) => limit = n,
-                Ok(_) => f.add("limit", FieldCode::OutOfRange { min: 1, max: 100 }),
-                Err(_) => f.add("limit", FieldCode::InvalidNumber),
-            },
-            "cursor" if !v.trim().is_empty() => match Cursor::decode(&v) {
-                Some(c) => cursor = Some(c),
-                None => f.add("cursor", FieldCode::InvalidCursor),
-            },
-            _ => {}
-        }
-    }
-    f.into_result()?;
     // The avatar setting changes every page: it is part of the key (and
     // so of the ETag).
     let avatars = avatar_policy(&state).await?;
@@ -459,6 +497,56 @@ pub struct Counts {
     pub counts: BTreeMap<String, i64>,
 }
 
+query_params! {
+    /// `article_id`, repeated: the articles to count.
+    pub struct CountsParams {
+        /// Repeat for each article (1-100); `article_id[]` works too.
+        article_id: Vec<String> = count_ids_schema(), required;
+    }
+}
+
+fn count_ids_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(schema::article_id())
+        .min_items(Some(1))
+        .max_items(Some(MAX_COUNT_IDS))
+        .build()
+}
+
+impl Shape for CountsParams {
+    /// The distinct ids, sorted.
+    type Valid = Vec<String>;
+    const LISTS: &'static [&'static str] = &["article_id"];
+
+    fn validate(self, _: &AppState) -> Result<Vec<String>, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let mut ids: Vec<String> = Vec::new();
+        for raw in &self.article_id {
+            match ArticleId::parse(raw) {
+                Ok(id) if !ids.iter().any(|x| x == id.as_str()) => ids.push(id.as_str().to_owned()),
+                Ok(_) => {}
+                Err(code) => {
+                    f.add("article_id", code);
+                    return Err(f);
+                }
+            }
+        }
+        if ids.is_empty() {
+            f.add("article_id", FieldCode::Required);
+        } else if ids.len() > MAX_COUNT_IDS {
+            f.add(
+                "article_id",
+                FieldCode::OutOfRange {
+                    min: 1,
+                    max: MAX_COUNT_IDS as i64,
+                },
+            );
+        }
+        ids.sort();
+        if f.is_empty() { Ok(ids) } else { Err(f) }
+    }
+}
+
 /// Approved comment counts for many articles at once.
 ///
 /// Up to 100 articles; an unknown article counts 0. Cached like listings
@@ -467,9 +555,9 @@ pub struct Counts {
     get,
     path = "/api/v1/comment-counts",
     tag = "public",
+    operation_id = "comment_counts",
     params(
-        ("article_id" = Vec<String>, Query, description = "Repeat for each article (1-100); `article_id[]` works too.",
-            style = Form, explode),
+        CountsParams,
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer."),
     ),
     responses(
@@ -482,30 +570,9 @@ pub struct Counts {
 )]
 pub async fn counts(
     req: HttpRequest,
+    ApiQuery(ids): ApiQuery<CountsParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut ids: Vec<String> = Vec::new();
-    for (k, v) in query_pairs(&req)? {
-        if k == "article_id" || k == "article_id[]" {
-            let id = ArticleId::parse(&v).map_err(|c| ApiError::field("article_id", c))?;
-            if !ids.iter().any(|x| x == id.as_str()) {
-                ids.push(id.as_str().to_owned());
-            }
-        }
-    }
-    if ids.is_empty() {
-        return Err(ApiError::field("article_id", FieldCode::Required));
-    }
-    if ids.len() > MAX_COUNT_IDS {
-        return Err(ApiError::field(
-            "article_id",
-            FieldCode::OutOfRange {
-                min: 1,
-                max: MAX_COUNT_IDS as i64,
-            },
-        ));
-    }
-    ids.sort();
     let key = format!("counts\u{0}{}", ids.join("\u{0}"));
     let query_ids = ids.clone();
     cached_read(&req, &state, key, &ids, |mut conn| async move {

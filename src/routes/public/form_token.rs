@@ -2,10 +2,10 @@
 //! fetches when it loads and sends back with the comment.
 
 use crate::domain::ArticleId;
-use crate::error::{ApiError, FieldCode};
-use crate::routes::request::query_pairs;
+use crate::error::{ApiError, FieldCode, FieldErrors};
+use crate::routes::body::{ApiQuery, Shape, one_field, query_params, schema};
 use crate::startup::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -17,6 +17,24 @@ pub struct FormToken {
     pub expires_at: String,
 }
 
+query_params! {
+    /// `GET /api/v1/form-token?article_id=`
+    pub struct FormTokenParams {
+        /// The article the form is on.
+        article_id: Option<String> = schema::article_id(), required;
+    }
+}
+
+impl Shape for FormTokenParams {
+    type Valid = ArticleId;
+    fn validate(self, _: &AppState) -> Result<ArticleId, FieldErrors> {
+        one_field(
+            "article_id",
+            ArticleId::parse(self.article_id.as_deref().unwrap_or_default()),
+        )
+    }
+}
+
 /// A signed form token for the comment form.
 ///
 /// HMAC-signed, valid 24 hours, bound to the article; proves the form was
@@ -26,20 +44,17 @@ pub struct FormToken {
     get,
     path = "/api/v1/form-token",
     tag = "public",
-    params(("article_id" = String, Query, description = "The article the form is on.")),
+    params(FormTokenParams),
     responses(
         (status = 200, description = "The token (`Cache-Control: no-store`).", body = FormToken),
         (status = 422, description = "Missing or bad `article_id`.", body = crate::error::ErrorBody),
     ),
 )]
 
-pub async fn issue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let raw = query_pairs(&req)?
-        .into_iter()
-        .find(|(k, _)| k == "article_id")
-        .map(|(_, v)| v)
-        .unwrap_or_default();
-    let article_id = ArticleId::parse(&raw).map_err(|c| ApiError::field("article_id", c))?;
+pub async fn issue(
+    ApiQuery(article_id): ApiQuery<FormTokenParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let now = Utc::now().timestamp();
     let token = crate::form_token::issue(&state.secret, article_id.as_str(), now);
     let expires_at = DateTime::from_timestamp(now + crate::form_token::TOKEN_TTL_SECS, 0)

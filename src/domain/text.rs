@@ -1,0 +1,52 @@
+//! Character classes shared by input validation and the spam normalizer:
+//! one definition of what is invisible.
+
+/// Bidirectional formatting controls (LRM, RLM, embeddings, overrides,
+/// isolates, the Arabic letter mark).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+}
+
+/// Characters that render as nothing: bidi controls, zero-width spaces and
+/// joiners, word joiners, invisible operators, fillers, variation
+/// selectors and tags.
+pub fn is_invisible(c: char) -> bool {
+    is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{180E}'
+                | '\u{034F}'
+                | '\u{00AD}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{3164}'
+                | '\u{FFA0}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
+/// Whether `s` shows anything: a character that is neither white space,
+/// a control character nor invisible. Required text must.
+pub fn has_visible(s: &str) -> bool {
+    s.chars()
+        .any(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_only_text_is_not_visible() {
+        assert!(!has_visible("\u{2060}\u{200D}"));
+        assert!(!has_visible(" \u{200B}\u{200B} \u{FEFF}"));
+        assert!(!has_visible("\u{202E}\u{3164}"));
+        assert!(has_visible("\u{200F}سارة"));
+        assert!(has_visible("👍🏽"));
+    }
+}
