@@ -260,6 +260,7 @@ pub fn redirect_target(
 #[utoipa::path(
     get,
     path = "/api/v1/comments/{id}",
+    operation_id = "public_comment",
     tag = "public",
     params(("id" = i64, Path, description = "The comment id.", minimum = 1)),
     responses(
