@@ -48,6 +48,11 @@ impl ArticleId {
         if s.is_empty() {
             return Err(FieldCode::Required);
         }
+        // Checked before trimming too: what the schema's pattern refuses
+        // (a trailing newline, say) is refused, not silently trimmed.
+        if has_forbidden_control(raw, false) {
+            return Err(FieldCode::InvalidArticleId);
+        }
         if s.chars().count() > MAX_ARTICLE_ID
             || !s
                 .chars()
@@ -78,7 +83,8 @@ impl AuthorName {
         if s.is_empty() {
             return Err(FieldCode::Required);
         }
-        if has_forbidden_control(&s, false) {
+        // The raw value: a control character is refused, not trimmed away.
+        if has_forbidden_control(raw, false) {
             return Err(FieldCode::ControlCharacters);
         }
         if !has_visible(&s) {
@@ -104,7 +110,8 @@ impl AuthorEmail {
         if s.is_empty() {
             return Err(FieldCode::Required);
         }
-        if has_forbidden_control(&s, false) {
+        // The raw value: a control character is refused, not trimmed away.
+        if has_forbidden_control(raw, false) {
             return Err(FieldCode::ControlCharacters);
         }
         check_len(&s, MAX_EMAIL)?;
@@ -183,7 +190,7 @@ impl AuthorUrl {
         if s.chars().any(is_invisible) {
             return Err(FieldCode::InvisibleCharacters);
         }
-        if has_forbidden_control(&s, false) || s.chars().any(char::is_whitespace) {
+        if has_forbidden_control(raw.unwrap_or(""), false) || s.chars().any(char::is_whitespace) {
             return Err(FieldCode::InvalidUrl);
         }
         check_len(&s, MAX_URL)?;
@@ -239,6 +246,25 @@ impl CommentBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_even_where_trimming_would_drop_them() {
+        assert_eq!(
+            AuthorName::parse("Layla\n"),
+            Err(FieldCode::ControlCharacters)
+        );
+        assert_eq!(
+            AuthorEmail::parse("\tlayla@example.com"),
+            Err(FieldCode::ControlCharacters)
+        );
+        assert_eq!(
+            AuthorUrl::parse_optional(Some("https://news.example/\n")),
+            Err(FieldCode::InvalidUrl)
+        );
+        assert_eq!(ArticleId::parse("42\n"), Err(FieldCode::InvalidArticleId));
+        // Plain spaces around a value are still trimmed.
+        assert_eq!(AuthorName::parse("  Layla ").unwrap().as_str(), "Layla");
+    }
 
     #[test]
     fn article_ids_allow_slugs_and_reject_other_punctuation() {

@@ -110,7 +110,8 @@ impl DisplayName {
         if !crate::domain::text::has_visible(&s) {
             return Err(FieldCode::Required);
         }
-        if s.chars().any(char::is_control) {
+        // The raw value: a control character is refused, not trimmed away.
+        if raw.chars().any(char::is_control) {
             return Err(FieldCode::ControlCharacters);
         }
         if s.chars().count() > MAX_DISPLAY_NAME {

@@ -73,9 +73,9 @@ impl Shape for ModeratorPatch {
     }
 }
 
-/// `PATCH /api/v1/admin/articles/{article_id}`: at least one field.
+/// `PATCH /api/v1/admin/articles/{article_id}`: at least one of the two
+/// fields (the document says so: `routes::openapi::AT_LEAST_ONE`).
 #[derive(serde::Deserialize, utoipa::ToSchema)]
-#[schema(min_properties = 1)]
 pub struct ArticlePatch {
     /// Close or reopen comments.
     pub closed: Option<bool>,

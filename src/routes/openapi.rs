@@ -67,7 +67,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::data::privacy_erase,
     ),
     components(schemas(crate::error::ErrorBody)),
-    modifiers(&SecurityAddon, &Described, &FormPost),
+    modifiers(&SecurityAddon, &Described, &FormPost, &AtLeastOne),
     tags(
         (name = "public", description = "The website's comment form; no authentication."),
         (name = "auth", description = "Moderator sessions."),
@@ -187,6 +187,11 @@ impl Modify for FormPost {
         let mut form = json.clone();
         // Either name may carry a required field: one of each such pair.
         let mut either = Vec::new();
+        // A form carries text only: each field is its JSON schema's string
+        // alternative (no `null`, no JSON number).
+        for p in form.properties.values_mut() {
+            *p = as_form_text(p.clone());
+        }
         for (wp, ours) in crate::submission::SubmitCommentRequest::FORM_NAMES {
             if let Some(p) = form.properties.get(*ours).cloned() {
                 form.properties.insert((*wp).to_owned(), p);
@@ -245,6 +250,110 @@ impl Modify for FormPost {
                 );
             }
         }
+    }
+}
+
+/// A JSON body field's schema as a form field's: the string alternative of
+/// a `oneOf`, and `string` where the JSON type also allows `null`.
+fn as_form_text(schema: RefOr<Schema>) -> RefOr<Schema> {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    match schema {
+        RefOr::T(Schema::OneOf(one)) => one
+            .items
+            .iter()
+            .find(|item| {
+                matches!(item, RefOr::T(Schema::Object(o))
+                    if o.schema_type == SchemaType::Type(Type::String))
+            })
+            .cloned()
+            .unwrap_or(RefOr::T(Schema::OneOf(one))),
+        RefOr::T(Schema::Object(mut o)) => {
+            o.schema_type = without_null(o.schema_type);
+            RefOr::T(Schema::Object(o))
+        }
+        other => other,
+    }
+}
+
+/// A type list without `null` (`["string", "null"]` becomes `"string"`).
+fn without_null(t: utoipa::openapi::schema::SchemaType) -> utoipa::openapi::schema::SchemaType {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    match t {
+        SchemaType::Array(types) => {
+            let mut rest: Vec<Type> = types.into_iter().filter(|t| *t != Type::Null).collect();
+            if rest.len() == 1 {
+                SchemaType::Type(rest.remove(0))
+            } else {
+                SchemaType::Array(rest)
+            }
+        }
+        other => other,
+    }
+}
+
+/// Bodies that must name at least one of some fields, each of them with a
+/// value (`null` reads as absent, which would change nothing): the schema
+/// says so with `anyOf` required, as the handlers' `nothing_to_change` does.
+pub struct AtLeastOne;
+
+/// `(schema, fields of which one is needed and may not be null)`.
+pub const AT_LEAST_ONE: &[(&str, &[&str])] = &[
+    ("DecisionRequest", &["status", "body"]),
+    ("ArticlePatch", &["closed", "approval_mode"]),
+];
+
+impl Modify for AtLeastOne {
+    fn modify(&self, openapi: &mut Document) {
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
+        let Some(schemas) = openapi.components.as_mut().map(|c| &mut c.schemas) else {
+            return;
+        };
+        for (name, fields) in AT_LEAST_ONE {
+            let Some(RefOr::T(Schema::Object(body))) = schemas.get(*name) else {
+                continue;
+            };
+            let mut body = body.clone();
+            // `approval_mode: null` means "back to the site-wide mode": a
+            // change, so it keeps its `null`.
+            for field in fields.iter().filter(|f| **f != "approval_mode") {
+                if let Some(p) = body.properties.get_mut(*field) {
+                    *p = non_null(p.clone());
+                }
+            }
+            body.min_properties = None;
+            let any = fields.iter().fold(AnyOfBuilder::new(), |any, field| {
+                any.item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Object)
+                        .required(*field),
+                )
+            });
+            let all = AllOfBuilder::new().item(body).item(any).build();
+            schemas.insert((*name).to_owned(), RefOr::T(Schema::AllOf(all)));
+        }
+    }
+}
+
+/// A field's schema without its `null` alternative.
+fn non_null(schema: RefOr<Schema>) -> RefOr<Schema> {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    match schema {
+        RefOr::T(Schema::OneOf(mut one)) => {
+            one.items.retain(|item| {
+                !matches!(item, RefOr::T(Schema::Object(o))
+                    if o.schema_type == SchemaType::Type(Type::Null))
+            });
+            if one.items.len() == 1 {
+                one.items.remove(0)
+            } else {
+                RefOr::T(Schema::OneOf(one))
+            }
+        }
+        RefOr::T(Schema::Object(mut o)) => {
+            o.schema_type = without_null(o.schema_type);
+            RefOr::T(Schema::Object(o))
+        }
+        other => other,
     }
 }
 
@@ -476,7 +585,7 @@ mod tests {
         assert_eq!(bulk["minItems"], 1);
         assert_eq!(bulk["items"]["minimum"], 1);
         assert_eq!(
-            schema(&doc, "DecisionRequest")["properties"]["reason"]["maxLength"],
+            schema(&doc, "DecisionRequest")["allOf"][0]["properties"]["reason"]["maxLength"],
             crate::moderation::MAX_REASON_CHARS
         );
 
@@ -599,5 +708,40 @@ mod tests {
         }
         let asset = &doc["paths"]["/docs/{file}"]["get"]["responses"]["200"]["content"];
         assert!(asset["text/javascript"].is_object() && asset["text/css"].is_object());
+    }
+
+    #[test]
+    fn form_fields_are_text_only() {
+        let doc = document();
+        let form = &schema(&doc, FORM_SCHEMA)["allOf"][0]["properties"];
+        for (name, p) in form.as_object().unwrap() {
+            assert!(p.get("oneOf").is_none(), "{name}: {p}");
+            if let Some(t) = p.get("type") {
+                assert_eq!(t, "string", "{name}: {p}");
+            }
+        }
+        // A form's `comment_parent` is digits, never the text `null`.
+        assert!(form["comment_parent"]["pattern"].is_string());
+    }
+
+    #[test]
+    fn bodies_that_change_nothing_are_outside_their_schemas() {
+        let doc = document();
+        for (name, fields) in AT_LEAST_ONE {
+            let all = &schema(&doc, name)["allOf"];
+            let required: Vec<&str> = all[1]["anyOf"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["required"][0].as_str().unwrap())
+                .collect();
+            assert_eq!(&required, fields, "{name}");
+        }
+        let decision = &schema(&doc, "DecisionRequest")["allOf"][0]["properties"];
+        assert!(!decision["body"].to_string().contains("null"), "{decision}");
+        assert!(!decision["status"].to_string().contains("null"), "{decision}");
+        let article = &schema(&doc, "ArticlePatch")["allOf"][0]["properties"];
+        assert!(!article["closed"].to_string().contains("null"), "{article}");
+        assert!(article["approval_mode"].to_string().contains("null"), "{article}");
     }
 }

@@ -260,6 +260,7 @@ impl Shape for DecisionRequest {
             headers(("ETag" = String, description = "`\"<version>\"`"))),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
+        (status = 409, description = "The edited body repeats another comment of the same author on the same article (`duplicate_comment`).", body = ErrorBody),
         (status = 412, description = "`If-Match` names a stale or weak version (`version_mismatch`).", body = ErrorBody),
         (status = 422, description = "A bad field, or neither `status` nor `body` (`nothing_to_change`).", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
