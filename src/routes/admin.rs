@@ -6,7 +6,7 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
-use crate::routes::body::{ApiJson, Authed, Shape, present, schema};
+use crate::routes::body::{ApiJson, Authed, Shape, not_null, present, schema};
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
 use crate::startup::AppState;
@@ -77,8 +77,10 @@ impl Shape for ModeratorPatch {
 /// fields (the document says so: `routes::openapi::AT_LEAST_ONE`).
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ArticlePatch {
-    /// Close or reopen comments.
-    pub closed: Option<bool>,
+    /// Close or reopen comments. Not `null`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub closed: Option<Option<bool>>,
     /// Overrides the site-wide mode; `null` returns to it; absent: unchanged.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<ApprovalMode>, nullable)]
@@ -96,6 +98,7 @@ impl Shape for ArticlePatch {
     type Valid = ArticleChange;
     fn validate(self, _: &AppState) -> Result<ArticleChange, FieldErrors> {
         let mut f = FieldErrors::default();
+        let closed = not_null("closed", self.closed, &mut f);
         let approval_mode = self.approval_mode.map(|m| {
             m.and_then(|m| {
                 f.take(
@@ -107,12 +110,12 @@ impl Shape for ArticlePatch {
                 )
             })
         });
-        if self.closed.is_none() && approval_mode.is_none() && f.is_empty() {
+        if closed.is_none() && approval_mode.is_none() && f.is_empty() {
             f.add("closed", FieldCode::ArticleNothingToChange);
         }
         if f.is_empty() {
             Ok(ArticleChange {
-                closed: self.closed,
+                closed,
                 approval_mode,
             })
         } else {

@@ -459,6 +459,19 @@ where
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// A PATCH field read with [`present`] whose `null` means nothing: `null`
+/// is an `invalid_value` field error, absence is `None`.
+pub fn not_null<T>(field: &'static str, v: Option<Option<T>>, f: &mut FieldErrors) -> Option<T> {
+    match v {
+        Some(None) => {
+            f.add(field, FieldCode::InvalidValue);
+            None
+        }
+        Some(Some(v)) => Some(v),
+        None => None,
+    }
+}
+
 /// A shape of one field: its parse result as the shape's result.
 pub fn one_field<T>(field: &'static str, parsed: Result<T, FieldCode>) -> Result<T, FieldErrors> {
     parsed.map_err(|code| {

@@ -739,9 +739,15 @@ mod tests {
         }
         let decision = &schema(&doc, "DecisionRequest")["allOf"][0]["properties"];
         assert!(!decision["body"].to_string().contains("null"), "{decision}");
-        assert!(!decision["status"].to_string().contains("null"), "{decision}");
+        assert!(
+            !decision["status"].to_string().contains("null"),
+            "{decision}"
+        );
         let article = &schema(&doc, "ArticlePatch")["allOf"][0]["properties"];
         assert!(!article["closed"].to_string().contains("null"), "{article}");
-        assert!(article["approval_mode"].to_string().contains("null"), "{article}");
+        assert!(
+            article["approval_mode"].to_string().contains("null"),
+            "{article}"
+        );
     }
 }

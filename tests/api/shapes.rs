@@ -329,3 +329,52 @@ async fn an_empty_article_update_says_what_an_article_update_takes() {
     );
     assert!(!message.contains("body"), "{message}");
 }
+
+#[tokio::test]
+async fn a_null_where_a_value_is_needed_is_refused_not_read_as_absent() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.login_as("admin").await;
+    // `closed: null` next to a real change: the change is not applied.
+    let resp = app
+        .authed(Method::PATCH, "/api/v1/admin/articles/a1", &token)
+        .json(&json!({"closed": null, "approval_mode": "all"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["fields"]["closed"][0]["code"], "invalid_value");
+    let mode: Option<(Option<String>,)> =
+        sqlx::query_as("select approval_mode from articles where id = 'a1'")
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap();
+    assert!(mode.and_then(|m| m.0).is_none(), "nothing was changed");
+
+    let created: Value = app
+        .post_json(&comment("a1", "تعليق للمراجعة"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let resp = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{id}"),
+            &token,
+        )
+        .json(&json!({"status": null, "body": "نص جديد"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["fields"]["status"][0]["code"], "invalid_value");
+    let (body,): (String,) = sqlx::query_as("select body from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(body, "تعليق للمراجعة");
+}

@@ -14,7 +14,9 @@ use crate::moderation::{
     self, Decision, IfMatch, LogParams, LogQuery, QueueParams, QueueQuery, encode_log_cursor, etag,
 };
 use crate::privacy;
-use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, positive_id, schema};
+use crate::routes::body::{
+    ApiJson, ApiQuery, Authed, Shape, not_null, positive_id, present, schema,
+};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -208,12 +210,14 @@ fn parse_decision(
 /// both.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct DecisionRequest {
-    /// The new status; any status may move to any other.
+    /// The new status; any status may move to any other. Not `null`.
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<crate::domain::CommentStatus>)]
-    pub status: Option<String>,
-    /// A new body (re-rendered to `body_html`).
+    pub status: Option<Option<String>>,
+    /// A new body (re-rendered to `body_html`). Not `null`.
+    #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schema::edited_body)]
-    pub body: Option<String>,
+    pub body: Option<Option<String>>,
     /// Recorded in the audit log (at most 500 characters).
     #[schema(schema_with = schema::reason)]
     pub reason: Option<String>,
@@ -223,12 +227,15 @@ impl Shape for DecisionRequest {
     type Valid = Decision;
     fn validate(self, state: &AppState) -> Result<Decision, FieldErrors> {
         let mut f = FieldErrors::default();
-        if self.status.is_none() && self.body.is_none() {
+        // `null` is neither a status nor a text: refused, not read as absent.
+        let status = not_null("status", self.status, &mut f);
+        let body = not_null("body", self.body, &mut f);
+        if status.is_none() && body.is_none() && f.is_empty() {
             f.add("status", FieldCode::NothingToChange);
         }
         let d = parse_decision(
-            self.status,
-            self.body,
+            status,
+            body,
             self.reason,
             state.config.max_body_chars,
             &mut f,
