@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -39,6 +40,17 @@ pub struct Config {
     pub public_cache_mb: u32,
     /// When set, `/metrics` wants `Authorization: Bearer <token>`.
     pub metrics_token: Option<SecretString>,
+    /// Time a client has to send a whole request body once its head has
+    /// arrived; later, 408 and the connection is closed.
+    pub body_timeout: Duration,
+    /// Open connections for the whole process (split among the workers).
+    pub max_connections: usize,
+    /// Open connections from one direct peer address (an IPv6 /64 counts as
+    /// one address); trusted proxies are exempt. 0 turns the bound off.
+    pub max_connections_per_client: usize,
+    /// Requests in progress from one client address as resolved through
+    /// the trusted proxies; more get 429. 0 turns the bound off.
+    pub max_requests_per_client: usize,
 }
 
 impl fmt::Debug for Config {
@@ -64,6 +76,13 @@ impl fmt::Debug for Config {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("body_timeout", &self.body_timeout)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
+            .field("max_requests_per_client", &self.max_requests_per_client)
             .finish()
     }
 }
@@ -112,6 +131,10 @@ impl Default for Config {
             public_max_age: 10,
             public_cache_mb: 64,
             metrics_token: None,
+            body_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            max_connections_per_client: 64,
+            max_requests_per_client: 32,
         }
     }
 }
@@ -272,6 +295,25 @@ impl Config {
             }
             c.metrics_token = Some(SecretString::from(v));
         }
+        if let Some(v) = var("MAJLIS_BODY_TIMEOUT_SECS") {
+            c.body_timeout = Duration::from_secs(parse_number(
+                "MAJLIS_BODY_TIMEOUT_SECS",
+                &v,
+                1,
+                3600,
+            )?);
+        }
+        if let Some(v) = var("MAJLIS_MAX_CONNECTIONS") {
+            c.max_connections = parse_number("MAJLIS_MAX_CONNECTIONS", &v, 16, 1_000_000)?;
+        }
+        if let Some(v) = var("MAJLIS_MAX_CONNECTIONS_PER_CLIENT") {
+            c.max_connections_per_client =
+                parse_number("MAJLIS_MAX_CONNECTIONS_PER_CLIENT", &v, 0, 1_000_000)?;
+        }
+        if let Some(v) = var("MAJLIS_MAX_REQUESTS_PER_CLIENT") {
+            c.max_requests_per_client =
+                parse_number("MAJLIS_MAX_REQUESTS_PER_CLIENT", &v, 0, 1_000_000)?;
+        }
         Ok(c)
     }
 
@@ -301,6 +343,8 @@ mod tests {
         assert!(c.database_url.is_none());
         assert_eq!(c.max_body_chars, 5000);
         assert_eq!(c.max_request_bytes, 65536);
+        assert_eq!(c.body_timeout, Duration::from_secs(10));
+        assert!(c.max_connections_per_client > 0 && c.max_requests_per_client > 0);
     }
 
     #[test]
@@ -317,6 +361,10 @@ mod tests {
             ("DATABASE_READ_URL", "postgres://replica/db"),
             ("MAJLIS_PUBLIC_MAX_AGE", "-1"),
             ("MAJLIS_METRICS_TOKEN", "short"),
+            ("MAJLIS_BODY_TIMEOUT_SECS", "0"),
+            ("MAJLIS_MAX_CONNECTIONS", "many"),
+            ("MAJLIS_MAX_CONNECTIONS_PER_CLIENT", "-1"),
+            ("MAJLIS_MAX_REQUESTS_PER_CLIENT", "1.5"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.variable, k);

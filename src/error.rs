@@ -34,10 +34,14 @@ pub enum ErrorCode {
     ModeratorNotFound,
     EmailTaken,
     LastAdmin,
+    RequestTimeout,
+    TooManyConcurrentRequests,
+    OriginNotAllowed,
+    CorsRequestNotAllowed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::MalformedBody,
         ErrorCode::InvalidQuery,
         ErrorCode::Unauthorized,
@@ -60,6 +64,10 @@ impl ErrorCode {
         ErrorCode::ModeratorNotFound,
         ErrorCode::EmailTaken,
         ErrorCode::LastAdmin,
+        ErrorCode::RequestTimeout,
+        ErrorCode::TooManyConcurrentRequests,
+        ErrorCode::OriginNotAllowed,
+        ErrorCode::CorsRequestNotAllowed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +94,10 @@ impl ErrorCode {
             ErrorCode::ModeratorNotFound => "moderator_not_found",
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::LastAdmin => "last_admin",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::TooManyConcurrentRequests => "too_many_concurrent_requests",
+            ErrorCode::OriginNotAllowed => "origin_not_allowed",
+            ErrorCode::CorsRequestNotAllowed => "cors_request_not_allowed",
         }
     }
 
@@ -110,6 +122,11 @@ impl ErrorCode {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::DbUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::TooManyConcurrentRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::OriginNotAllowed | ErrorCode::CorsRequestNotAllowed => {
+                StatusCode::FORBIDDEN
+            }
         }
     }
 
