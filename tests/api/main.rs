@@ -18,3 +18,4 @@ mod replica;
 mod seed;
 mod spam;
 mod submit;
+mod transport;
