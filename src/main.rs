@@ -87,6 +87,13 @@ fn say(line: &str) {
     }
 }
 
+/// With the `mimalloc` feature, memory freed after a burst (thousands of
+/// stalled uploads) goes back to the system; glibc's per-thread arenas keep
+/// it. `cargo bench --bench attack` measures both.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -495,3 +495,45 @@ async fn slow_request_heads_still_get_408_after_ten_seconds() {
     let took = started.elapsed();
     assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(13), "{took:?}");
 }
+
+/// Pins the documented limitation: these never reach the application, so
+/// their answers are actix-web's own (empty body). If an upgrade changes
+/// that, the README's "Limits at the HTTP edge" must change with it.
+#[tokio::test]
+async fn the_parser_refuses_malformed_heads_before_the_app_as_documented() {
+    let app = TestApp::spawn().await;
+    let ids: String = (0..10_000).map(|i| format!("article_id=a{i}&")).collect();
+    let cases = [
+        (
+            format!("GET /healthz?{} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(100_000)),
+            "400",
+        ),
+        (
+            format!("GET /healthz HTTP/1.1\r\nHost: t\r\n{}\r\n", "X-A: b\r\n".repeat(1000)),
+            "431",
+        ),
+        (
+            format!("GET /api/v1/comment-counts?{ids} HTTP/1.1\r\nHost: t\r\n\r\n"),
+            "431",
+        ),
+        (
+            "POST /api/v1/comments HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\n".to_owned(),
+            "400",
+        ),
+        (
+            "POST /api/v1/comments HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_owned(),
+            "400",
+        ),
+    ];
+    for (req, status) in cases {
+        let mut conn = connect_from(&app, "127.0.0.1").await;
+        let _ = conn.write_all(req.as_bytes()).await;
+        let text = read_for(&mut conn, Duration::from_secs(3)).await;
+        assert!(
+            text.starts_with(&format!("HTTP/1.1 {status}")),
+            "{}: {text}",
+            &req[..40]
+        );
+        assert!(text.contains("content-length: 0"), "{text}");
+    }
+}
