@@ -219,7 +219,10 @@ async fn phase(
     seconds: u64,
     body_bytes: usize,
 ) -> u64 {
-    println!("{name}: {connections} stalled uploads from {} address(es), {seconds} s", sources.len());
+    println!(
+        "{name}: {connections} stalled uploads from {} address(es), {seconds} s",
+        sources.len()
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let out = Arc::new(Outcomes::default());
     let mut tasks = Vec::new();

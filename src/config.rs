@@ -296,12 +296,8 @@ impl Config {
             c.metrics_token = Some(SecretString::from(v));
         }
         if let Some(v) = var("MAJLIS_BODY_TIMEOUT_SECS") {
-            c.body_timeout = Duration::from_secs(parse_number(
-                "MAJLIS_BODY_TIMEOUT_SECS",
-                &v,
-                1,
-                3600,
-            )?);
+            c.body_timeout =
+                Duration::from_secs(parse_number("MAJLIS_BODY_TIMEOUT_SECS", &v, 1, 3600)?);
         }
         if let Some(v) = var("MAJLIS_MAX_CONNECTIONS") {
             c.max_connections = parse_number("MAJLIS_MAX_CONNECTIONS", &v, 16, 1_000_000)?;

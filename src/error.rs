@@ -124,9 +124,7 @@ impl ErrorCode {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::TooManyConcurrentRequests => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::OriginNotAllowed | ErrorCode::CorsRequestNotAllowed => {
-                StatusCode::FORBIDDEN
-            }
+            ErrorCode::OriginNotAllowed | ErrorCode::CorsRequestNotAllowed => StatusCode::FORBIDDEN,
         }
     }
 

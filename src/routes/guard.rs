@@ -24,8 +24,8 @@ use crate::startup::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Extensions, Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::ConnectionType;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpMessage, HttpResponse};
@@ -391,7 +391,10 @@ mod tests {
         assert_eq!(client_key(a), client_key(b));
         assert_ne!(client_key(a), client_key(c));
         let mapped: IpAddr = "::ffff:198.51.100.7".parse().unwrap();
-        assert_eq!(client_key(mapped), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_key(mapped),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]
@@ -409,7 +412,10 @@ mod tests {
         drop(two);
         drop(_three);
         assert_eq!(counter.held(ip), 0);
-        assert!(counter.counts.lock().unwrap().is_empty(), "no key left behind");
+        assert!(
+            counter.counts.lock().unwrap().is_empty(),
+            "no key left behind"
+        );
     }
 
     #[test]

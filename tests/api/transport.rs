@@ -97,7 +97,11 @@ async fn a_slow_request_body_gets_408_in_the_error_shape_within_the_deadline() {
         .await
         .expect("an answer before the client sent its body");
     assert_eq!(status, 408);
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["error"]["code"], "request_timeout");
     assert!(has_header(&head, "connection", "close"), "{head}");
@@ -229,8 +233,7 @@ async fn requests_in_flight_are_bounded_per_client_behind_a_trusted_proxy() {
         conn.write_all(via_proxy("198.51.100.1").as_bytes())
             .await
             .unwrap();
-        if let Some((status, head, body)) = read_response(&mut conn, Duration::from_secs(1)).await
-        {
+        if let Some((status, head, body)) = read_response(&mut conn, Duration::from_secs(1)).await {
             refused = Some((status, head, body));
             break;
         }
@@ -403,7 +406,9 @@ async fn every_authenticated_answer_and_the_login_answer_are_no_store() {
             resp.status()
         );
         assert_eq!(
-            resp.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+            resp.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
             Some("no-store"),
             "{method} {path} ({})",
             resp.status()
@@ -413,7 +418,9 @@ async fn every_authenticated_answer_and_the_login_answer_are_no_store() {
     let resp = app.get("/api/v1/comment-counts?article_id=a1").await;
     assert_eq!(resp.status(), 200);
     assert_ne!(
-        resp.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+        resp.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
         Some("no-store")
     );
 }
@@ -489,11 +496,16 @@ async fn slow_request_heads_still_get_408_after_ten_seconds() {
     let app = TestApp::spawn().await;
     let mut conn = connect_from(&app, "127.0.0.1").await;
     let started = Instant::now();
-    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: te").await.unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: te")
+        .await
+        .unwrap();
     let text = read_for(&mut conn, Duration::from_secs(15)).await;
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     let took = started.elapsed();
-    assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(13), "{took:?}");
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(13),
+        "{took:?}"
+    );
 }
 
 /// Pins the documented limitation: these never reach the application, so
