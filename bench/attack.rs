@@ -5,8 +5,8 @@
 //! became of the attack's connections, and the server's resident memory:
 //! idle, peak, and a minute after the attack ends.
 //!
-//! Run: `cargo bench --bench attack` (add `--features mimalloc` to measure
-//! the server built with mimalloc). It starts the `majlis` binary of the
+//! Run: `cargo bench --bench attack` (add `--no-default-features` to measure
+//! the server on the system allocator). It starts the `majlis` binary of the
 //! same build on its own PostgreSQL cluster (or `DATABASE_URL`'s server,
 //! creating a database `majlis_bench_attack`). Knobs: `BENCH_CONNECTIONS`
 //! (default 3000), `BENCH_SOURCES` (addresses of the spread phase, default
@@ -45,6 +45,11 @@ fn rss_kib(pid: u32) -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Open file descriptors of the server (sockets included).
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
 }
 
 fn mib(kib: u64) -> f64 {
@@ -238,9 +243,10 @@ async fn phase(
     }
     let prober = tokio::spawn(probe(format!("http://{server}"), stop.clone()));
     let started = Instant::now();
-    let mut peak = 0;
+    let (mut peak, mut peak_fds) = (0, 0);
     while started.elapsed() < Duration::from_secs(seconds) {
         peak = peak.max(rss_kib(pid));
+        peak_fds = peak_fds.max(open_fds(pid));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     stop.store(true, Ordering::Relaxed);
@@ -253,7 +259,10 @@ async fn phase(
         "  fresh client during the attack: {ok} served, {failed} failed, slowest {:.0} ms",
         worst.as_secs_f64() * 1000.0
     );
-    println!("  peak RSS {:.1} MiB", mib(peak));
+    println!(
+        "  peak RSS {:.1} MiB, peak open descriptors {peak_fds}",
+        mib(peak)
+    );
     peak
 }
 
@@ -307,10 +316,11 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = rss_kib(pid);
     println!(
-        "server: {} (mimalloc feature: {}), idle RSS {:.1} MiB",
+        "server: {} (jemalloc: {}), idle RSS {:.1} MiB, {} open descriptors",
         env!("CARGO_BIN_EXE_majlis"),
-        cfg!(feature = "mimalloc"),
-        mib(idle)
+        cfg!(feature = "jemalloc"),
+        mib(idle),
+        open_fds(pid)
     );
 
     let one = [IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1))];
@@ -338,12 +348,27 @@ async fn main() {
         body_bytes,
     )
     .await;
+    // A reader keeps coming during the cool-down, as on a real site.
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = tokio::spawn(probe(format!("http://{server}"), stop.clone()));
     let after_end = Instant::now();
     let mut after = 0;
-    while after_end.elapsed() < Duration::from_secs(cooldown) {
-        tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut marks = vec![1, 5, 15, 30, 60, 120, 300];
+    marks.retain(|m| *m < cooldown);
+    marks.push(cooldown);
+    for mark in marks {
+        let wait = Duration::from_secs(mark).saturating_sub(after_end.elapsed());
+        tokio::time::sleep(wait).await;
         after = rss_kib(pid);
+        println!(
+            "  {mark:>3} s after the attack: RSS {:.1} MiB, {} open descriptors",
+            mib(after),
+            open_fds(pid)
+        );
     }
+    stop.store(true, Ordering::Relaxed);
+    let (ok, failed, _) = reader.await.unwrap_or_default();
+    println!("  reader during the cool-down: {ok} served, {failed} failed");
     let peak = peak_one.max(peak_many);
     println!(
         "RSS: idle {:.1} MiB, peak {:.1} MiB, {cooldown} s after the attack {:.1} MiB ({:.2}x idle)",

@@ -147,6 +147,7 @@ impl Application {
             settings,
         });
         spawn_housekeeping(state.clone().into_inner());
+        spawn_metrics_upkeep();
         let listening = spawn_change_listener(state.clone().into_inner());
         // Serve once this instance hears other instances' changes (or give
         // up waiting: the cache then relies on its recheck interval).
@@ -214,6 +215,25 @@ fn spawn_housekeeping(state: Arc<AppState>) {
                 tracing::warn!(error = %e, "purging rate limits failed");
             }
         }
+    });
+}
+
+/// The Prometheus recorder keeps every histogram sample until upkeep drains
+/// it: without this (and with nobody scraping `/metrics`), memory would
+/// grow with every request. One task per process.
+fn spawn_metrics_upkeep() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    let Some(handle) = crate::metrics::handle() else {
+        return;
+    };
+    STARTED.call_once(|| {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
     });
 }
 

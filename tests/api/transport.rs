@@ -216,29 +216,46 @@ async fn requests_in_flight_are_bounded_per_client_behind_a_trusted_proxy() {
             "POST /api/v1/comments HTTP/1.1\r\nHost: test\r\nX-Forwarded-For: {client}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
         )
     };
+    let stall = |client: &'static str| {
+        let app = &app;
+        let head = via_proxy(client);
+        async move {
+            let mut conn = connect_from(app, "127.0.0.1").await;
+            conn.write_all(head.as_bytes()).await.unwrap();
+            conn
+        }
+    };
     // Two stalled uploads from one client, through the proxy's address.
-    let mut stalled = Vec::new();
-    for _ in 0..2 {
-        let mut conn = connect_from(&app, "127.0.0.1").await;
-        conn.write_all(via_proxy("198.51.100.1").as_bytes())
-            .await
-            .unwrap();
-        stalled.push(conn);
-    }
-    // The third request of that client is refused at once, in the error
-    // shape (retrying until the server has seen the two stalled ones).
+    let mut stalled = vec![stall("198.51.100.1").await, stall("198.51.100.1").await];
+    // A quick request of that client is then refused at once, in the error
+    // shape. Until the server has counted both stalled uploads, it may be
+    // served; a stalled upload that was answered (refused while a quick
+    // request held the other place) is sent again.
     let mut refused = None;
-    for _ in 0..50 {
+    for _ in 0..100 {
+        for conn in stalled.iter_mut() {
+            let mut byte = [0u8; 1];
+            let answered =
+                tokio::time::timeout(Duration::from_millis(1), conn.read(&mut byte)).await;
+            if answered.is_ok() {
+                *conn = stall("198.51.100.1").await;
+            }
+        }
         let mut conn = connect_from(&app, "127.0.0.1").await;
-        conn.write_all(via_proxy("198.51.100.1").as_bytes())
-            .await
-            .unwrap();
-        if let Some((status, head, body)) = read_response(&mut conn, Duration::from_secs(1)).await {
-            refused = Some((status, head, body));
-            break;
+        conn.write_all(
+            b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Forwarded-For: 198.51.100.1\r\n\r\n",
+        )
+        .await
+        .unwrap();
+        match read_response(&mut conn, Duration::from_secs(5)).await {
+            Some((429, head, body)) => {
+                refused = Some((429, head, body));
+                break;
+            }
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
-    let (status, head, body) = refused.expect("the third request was never answered");
+    let (status, head, body) = refused.expect("never refused past the bound");
     assert_eq!(status, 429, "{head}");
     assert!(has_header(&head, "retry-after", "1"), "{head}");
     let v: Value = serde_json::from_str(&body).unwrap();
