@@ -171,6 +171,7 @@ impl Application {
                 .wrap(from_fn(guard::no_store_private))
                 .wrap(security_headers())
                 .wrap(from_fn(telemetry::request_log))
+                .wrap(from_fn(guard::close_after_unread_body))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

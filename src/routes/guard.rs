@@ -32,7 +32,7 @@ use actix_web::{HttpMessage, HttpResponse};
 use futures_util::Stream;
 use ipnet::IpNet;
 use std::any::Any;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::pin::Pin;
@@ -221,10 +221,44 @@ enum BodyState {
 }
 
 /// The request body, ending in an error once the deadline has passed.
+/// The body itself is shared with `body_deadline`, which can keep it alive
+/// until the answer is sent (see `UnreadBody`).
 struct DeadlinePayload {
-    inner: Payload,
+    inner: Rc<RefCell<Payload>>,
     deadline: Pin<Box<tokio::time::Sleep>>,
     state: Rc<Cell<BodyState>>,
+}
+
+/// The request's body and how far it was read, in the request's
+/// extensions for `close_after_unread_body`.
+#[derive(Clone)]
+struct RequestBody {
+    payload: Rc<RefCell<Payload>>,
+    state: Rc<Cell<BodyState>>,
+}
+
+/// An answer's body that keeps the unread request body alive until the
+/// answer is sent: actix-http then closes the connection after it. Were the
+/// request body dropped first, actix-http would drain a chunked one for as
+/// long as the client keeps sending.
+struct WithUnreadBody {
+    body: BoxBody,
+    _unread: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for WithUnreadBody {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
 }
 
 impl Stream for DeadlinePayload {
@@ -238,7 +272,10 @@ impl Stream for DeadlinePayload {
             self.state.set(BodyState::TimedOut);
             return Poll::Ready(Some(Err(body_timed_out())));
         }
-        let polled = Pin::new(&mut self.inner).poll_next(cx);
+        let polled = {
+            let mut inner = self.inner.borrow_mut();
+            Pin::new(&mut *inner).poll_next(cx)
+        };
         if let Poll::Ready(None) = polled {
             self.state.set(BodyState::Done);
         }
@@ -280,26 +317,56 @@ pub async fn body_deadline(
     let state = Rc::new(Cell::new(BodyState::Reading));
     match req.take_payload() {
         Payload::None => state.set(BodyState::Done),
-        inner => req.set_payload(Payload::Stream {
-            payload: Box::pin(DeadlinePayload {
-                inner,
-                deadline: Box::pin(tokio::time::sleep(timeout)),
+        inner => {
+            let inner = Rc::new(RefCell::new(inner));
+            req.set_payload(Payload::Stream {
+                payload: Box::pin(DeadlinePayload {
+                    inner: Rc::clone(&inner),
+                    deadline: Box::pin(tokio::time::sleep(timeout)),
+                    state: Rc::clone(&state),
+                }),
+            });
+            req.extensions_mut().insert(RequestBody {
+                payload: inner,
                 state: Rc::clone(&state),
-            }),
-        }),
-    }
-    let mut res = next.call(req).await?.map_into_boxed_body();
-    match state.get() {
-        BodyState::Done => {}
-        BodyState::TimedOut => {
-            record_refused("body_timeout");
-            res = res.into_response(error_response(ErrorCode::RequestTimeout));
+            });
         }
-        BodyState::Reading => res
-            .response_mut()
-            .head_mut()
-            .set_connection_type(ConnectionType::Close),
+    };
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if state.get() == BodyState::TimedOut {
+        record_refused("body_timeout");
+        res = res.into_response(error_response(ErrorCode::RequestTimeout));
     }
+    Ok(res)
+}
+
+/// The outermost layer: when the request body was not read to its end (the
+/// handler did not need it, or its deadline passed), the connection closes
+/// after the answer instead of waiting for the rest of the body.
+pub async fn close_after_unread_body(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let unread = res
+        .request()
+        .extensions()
+        .get::<RequestBody>()
+        .filter(|b| b.state.get() != BodyState::Done)
+        .cloned();
+    let Some(unread) = unread else {
+        return Ok(res);
+    };
+    let mut res = res.map_body(|head, body| {
+        head.set_connection_type(ConnectionType::Close);
+        BoxBody::new(WithUnreadBody {
+            body,
+            _unread: unread.payload,
+        })
+    });
+    res.response_mut()
+        .head_mut()
+        .set_connection_type(ConnectionType::Close);
     Ok(res)
 }
 

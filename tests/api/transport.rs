@@ -566,3 +566,35 @@ async fn the_parser_refuses_malformed_heads_before_the_app_as_documented() {
         assert!(text.contains("content-length: 0"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn a_body_left_unread_cannot_keep_the_connection_open() {
+    let app = TestApp::spawn_with(|c| c.body_timeout = Duration::from_secs(30)).await;
+    let conn = connect_from(&app, "127.0.0.1").await;
+    let (mut rd, mut wr) = conn.into_split();
+    // No token: 401 without reading the body, which keeps trickling in.
+    wr.write_all(
+        b"POST /api/v1/auth/logout HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n",
+    )
+    .await
+    .unwrap();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..60 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if wr.write_all(b"1\r\n \r\n").await.is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let text = read_for(&mut rd, Duration::from_secs(10)).await;
+    let took = started.elapsed();
+    trickle.abort();
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+    // Closed after the answer and at most the 5 s linger actix-http gives
+    // a client to stop sending; not for as long as the client trickles.
+    assert!(
+        took < Duration::from_secs(8),
+        "the connection stayed open {took:?}"
+    );
+}
