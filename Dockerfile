@@ -4,6 +4,8 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# The allocator's build-time settings (jemalloc's background purge).
+COPY .cargo .cargo
 COPY src src
 COPY migrations migrations
 COPY assets assets

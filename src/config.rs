@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -43,6 +44,17 @@ pub struct Config {
     pub session_idle_hours: u32,
     /// ...and this many hours after the login, however busy.
     pub session_max_hours: u32,
+    /// Time a client has to send a whole request body once its head has
+    /// arrived; later, 408 and the connection is closed.
+    pub body_timeout: Duration,
+    /// Open connections for the whole process (split among the workers).
+    pub max_connections: usize,
+    /// Open connections from one direct peer address (an IPv6 /64 counts as
+    /// one address); trusted proxies are exempt. 0 turns the bound off.
+    pub max_connections_per_client: usize,
+    /// Requests in progress from one client address as resolved through
+    /// the trusted proxies; more get 429. 0 turns the bound off.
+    pub max_requests_per_client: usize,
 }
 
 impl fmt::Debug for Config {
@@ -70,6 +82,13 @@ impl fmt::Debug for Config {
             )
             .field("session_idle_hours", &self.session_idle_hours)
             .field("session_max_hours", &self.session_max_hours)
+            .field("body_timeout", &self.body_timeout)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
+            .field("max_requests_per_client", &self.max_requests_per_client)
             .finish()
     }
 }
@@ -120,6 +139,10 @@ impl Default for Config {
             metrics_token: None,
             session_idle_hours: 12,
             session_max_hours: 7 * 24,
+            body_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            max_connections_per_client: 64,
+            max_requests_per_client: 32,
         }
     }
 }
@@ -295,6 +318,21 @@ impl Config {
                 ),
             ));
         }
+        if let Some(v) = var("MAJLIS_BODY_TIMEOUT_SECS") {
+            c.body_timeout =
+                Duration::from_secs(parse_number("MAJLIS_BODY_TIMEOUT_SECS", &v, 1, 3600)?);
+        }
+        if let Some(v) = var("MAJLIS_MAX_CONNECTIONS") {
+            c.max_connections = parse_number("MAJLIS_MAX_CONNECTIONS", &v, 16, 1_000_000)?;
+        }
+        if let Some(v) = var("MAJLIS_MAX_CONNECTIONS_PER_CLIENT") {
+            c.max_connections_per_client =
+                parse_number("MAJLIS_MAX_CONNECTIONS_PER_CLIENT", &v, 0, 1_000_000)?;
+        }
+        if let Some(v) = var("MAJLIS_MAX_REQUESTS_PER_CLIENT") {
+            c.max_requests_per_client =
+                parse_number("MAJLIS_MAX_REQUESTS_PER_CLIENT", &v, 0, 1_000_000)?;
+        }
         Ok(c)
     }
 
@@ -331,6 +369,8 @@ mod tests {
         ])
         .unwrap();
         assert_eq!((c.session_idle_hours, c.session_max_hours), (2, 48));
+        assert_eq!(c.body_timeout, Duration::from_secs(10));
+        assert!(c.max_connections_per_client > 0 && c.max_requests_per_client > 0);
     }
 
     #[test]
@@ -349,6 +389,10 @@ mod tests {
             ("MAJLIS_METRICS_TOKEN", "short"),
             ("MAJLIS_SESSION_IDLE_HOURS", "0"),
             ("MAJLIS_SESSION_MAX_HOURS", "2"),
+            ("MAJLIS_BODY_TIMEOUT_SECS", "0"),
+            ("MAJLIS_MAX_CONNECTIONS", "many"),
+            ("MAJLIS_MAX_CONNECTIONS_PER_CLIENT", "-1"),
+            ("MAJLIS_MAX_REQUESTS_PER_CLIENT", "1.5"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.variable, k);

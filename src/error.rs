@@ -35,10 +35,14 @@ pub enum ErrorCode {
     EmailTaken,
     LastAdmin,
     ArticleNotFound,
+    RequestTimeout,
+    TooManyConcurrentRequests,
+    OriginNotAllowed,
+    CorsRequestNotAllowed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::MalformedBody,
         ErrorCode::InvalidQuery,
         ErrorCode::Unauthorized,
@@ -62,6 +66,10 @@ impl ErrorCode {
         ErrorCode::EmailTaken,
         ErrorCode::LastAdmin,
         ErrorCode::ArticleNotFound,
+        ErrorCode::RequestTimeout,
+        ErrorCode::TooManyConcurrentRequests,
+        ErrorCode::OriginNotAllowed,
+        ErrorCode::CorsRequestNotAllowed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +97,10 @@ impl ErrorCode {
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::LastAdmin => "last_admin",
             ErrorCode::ArticleNotFound => "article_not_found",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::TooManyConcurrentRequests => "too_many_concurrent_requests",
+            ErrorCode::OriginNotAllowed => "origin_not_allowed",
+            ErrorCode::CorsRequestNotAllowed => "cors_request_not_allowed",
         }
     }
 
@@ -114,6 +126,9 @@ impl ErrorCode {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::DbUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::TooManyConcurrentRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::OriginNotAllowed | ErrorCode::CorsRequestNotAllowed => StatusCode::FORBIDDEN,
         }
     }
 

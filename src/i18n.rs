@@ -136,6 +136,14 @@ fn en(msg: Msg) -> String {
                 "This would leave the site without an active admin; make another admin first."
             }
             E::ArticleNotFound => "This site does not take comments on that article.",
+            E::RequestTimeout => "The request took too long to arrive; please send it again.",
+            E::TooManyConcurrentRequests => {
+                "Too many requests from your address are in progress; wait for them to finish."
+            }
+            E::OriginNotAllowed => "Pages on this site may not call this service from a browser.",
+            E::CorsRequestNotAllowed => {
+                "Browsers may not make this request with that method or those headers."
+            }
         }
         .to_owned(),
         Msg::Field(code) => match code {
@@ -207,6 +215,12 @@ fn ar(msg: Msg) -> String {
             E::EmailTaken => "يوجد حساب مشرف بهذا البريد الإلكتروني بالفعل.",
             E::LastAdmin => "سيترك هذا الموقع بلا مدير فعّال؛ عيّن مديرًا آخر أولًا.",
             E::ArticleNotFound => "لا يقبل هذا الموقع تعليقات على هذا المقال.",
+            E::RequestTimeout => "استغرق وصول الطلب وقتًا طويلًا؛ أرسله مجددًا.",
+            E::TooManyConcurrentRequests => "طلبات كثيرة من عنوانك قيد التنفيذ؛ انتظر حتى تنتهي.",
+            E::OriginNotAllowed => "لا يُسمح لصفحات هذا الموقع باستدعاء هذه الخدمة من المتصفح.",
+            E::CorsRequestNotAllowed => {
+                "لا يُسمح للمتصفحات بهذا الطلب بهذه الطريقة أو بهذه الترويسات."
+            }
         }
         .to_owned(),
         Msg::Field(code) => match code {

@@ -88,6 +88,14 @@ fn say(line: &str) {
     }
 }
 
+/// jemalloc with a background purge thread (configured at build time in
+/// `.cargo/config.toml`) gives the memory of a burst (thousands of stalled
+/// uploads) back to the system within seconds; glibc's per-thread arenas
+/// keep it. `cargo bench --bench attack` measures it.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

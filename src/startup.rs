@@ -7,14 +7,15 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::pg::Cluster;
 use crate::public_cache::PublicCache;
+use crate::routes::guard::{self, EdgeGuards};
 use crate::settings::SettingsCache;
 use crate::{db, routes, telemetry};
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
 use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
+use actix_web::http::{ConnectionType, Method, header};
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
-use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
@@ -146,21 +147,39 @@ impl Application {
             settings,
         });
         spawn_housekeeping(state.clone().into_inner());
+        spawn_metrics_upkeep();
         let listening = spawn_change_listener(state.clone().into_inner());
         // Serve once this instance hears other instances' changes (or give
         // up waiting: the cache then relies on its recheck interval).
         let _ = tokio::time::timeout(Duration::from_secs(5), listening).await;
+        let guards = Arc::new(EdgeGuards::new(&state.config));
+        let on_connect = guards.on_connect();
+        let guards = web::Data::from(guards);
+        let workers = std::thread::available_parallelism().map_or(2, usize::from);
+        let max_connections = state.config.max_connections;
+        guard::ensure_file_limit(max_connections, state.config.db_max_connections);
         let server = HttpServer::new(move || {
+            // The first `wrap` is the innermost layer.
             App::new()
                 .app_data(state.clone())
-                .wrap(from_fn(localize_errors))
+                .app_data(guards.clone())
+                .wrap(from_fn(guard::body_deadline))
+                .wrap(from_fn(guard::limit_in_flight))
                 .wrap(cors(state.clone().into_inner()))
+                .wrap(from_fn(guard::shape_cors_errors))
+                .wrap(from_fn(localize_errors))
+                .wrap(from_fn(guard::no_store_private))
                 .wrap(security_headers())
                 .wrap(from_fn(telemetry::request_log))
+                .wrap(from_fn(guard::close_after_unread_body))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })
+        .on_connect(on_connect)
+        .workers(workers)
+        .max_connections(guard::connections_per_worker(max_connections, workers))
         .listen(listener)?
+        // Slow heads get 408 from actix; slow bodies from `body_deadline`.
         .client_request_timeout(Duration::from_secs(10))
         .client_disconnect_timeout(Duration::from_secs(5))
         .keep_alive(Duration::from_secs(30))
@@ -197,6 +216,25 @@ fn spawn_housekeeping(state: Arc<AppState>) {
                 tracing::warn!(error = %e, "purging rate limits failed");
             }
         }
+    });
+}
+
+/// The Prometheus recorder keeps every histogram sample until upkeep drains
+/// it: without this (and with nobody scraping `/metrics`), memory would
+/// grow with every request. One task per process.
+fn spawn_metrics_upkeep() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    let Some(handle) = crate::metrics::handle() else {
+        return;
+    };
+    STARTED.call_once(|| {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
     });
 }
 
@@ -324,7 +362,32 @@ async fn localize_errors(
             }
         });
     Ok(match rendered {
-        Some(r) => res.into_response(r),
+        Some(mut r) => {
+            keep_response_extras(res.response(), &mut r);
+            res.into_response(r)
+        }
         None => res,
     })
+}
+
+/// What the handler or an inner layer put on an error response besides its
+/// body (`Allow` on a 405, CORS headers, closing the connection) survives
+/// rendering it in another language.
+fn keep_response_extras(original: &HttpResponse, rendered: &mut HttpResponse) {
+    let extra: Vec<header::HeaderName> = original
+        .headers()
+        .keys()
+        .filter(|name| !rendered.headers().contains_key(*name))
+        .cloned()
+        .collect();
+    for name in extra {
+        for value in original.headers().get_all(&name) {
+            rendered.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    if original.head().connection_type() == ConnectionType::Close {
+        rendered
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod data;
 pub mod docs;
+pub mod guard;
 pub mod metrics;
 pub mod moderation;
 pub mod openapi;
@@ -16,6 +17,7 @@ pub mod views;
 use crate::domain::Role;
 use crate::error::{ApiError, ErrorCode};
 use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route, web};
 
 /// Every route that needs a token, with the least role that may use it.
@@ -162,7 +164,8 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
 /// Every route of the API. Tests build the same table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for (path, endpoints) in table() {
-        let mut r = resource(path);
+        let methods: Vec<Method> = endpoints.iter().map(|(m, _)| m.clone()).collect();
+        let mut r = resource(path, &methods);
         for (_, route) in endpoints {
             r = r.route(route);
         }
@@ -182,17 +185,32 @@ pub fn registered_routes() -> Vec<(String, &'static str)> {
         .collect()
 }
 
-/// A path whose unsupported methods answer 405 in the API's error shape.
-fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// A path whose unsupported methods answer 405 in the API's error shape,
+/// with `Allow` naming the methods it has (RFC 9110, section 15.5.6).
+fn resource(path: &str, methods: &[Method]) -> Resource {
+    let allow = allow_header(methods);
+    web::resource(path).default_service(web::to(move || {
+        let allow = allow.clone();
+        async move { method_not_allowed(allow) }
+    }))
+}
+
+/// `GET, PATCH`: the value of `Allow` for these methods.
+fn allow_header(methods: &[Method]) -> HeaderValue {
+    let list: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    HeaderValue::from_str(&list.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ErrorCode::NotFound.into())
 }
 
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ErrorCode::MethodNotAllowed.into())
+/// The error (localized later like any other) with its `Allow` header,
+/// which the language middleware keeps.
+fn method_not_allowed(allow: HeaderValue) -> HttpResponse {
+    let mut res = HttpResponse::from_error(ApiError::from(ErrorCode::MethodNotAllowed));
+    res.headers_mut().insert(header::ALLOW, allow);
+    res
 }
 
 #[cfg(test)]
@@ -218,5 +236,11 @@ mod tests {
                 "{m} {p} is listed but not registered"
             );
         }
+    }
+
+    #[test]
+    fn allow_lists_the_methods_in_table_order() {
+        assert_eq!(allow_header(&[Method::GET, Method::PATCH]), "GET, PATCH");
+        assert_eq!(allow_header(&[Method::POST]), "POST");
     }
 }

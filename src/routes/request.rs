@@ -37,12 +37,16 @@ impl BodyKind {
     }
 }
 
-/// Reads the whole body, refusing (413) as soon as it passes `limit` bytes.
+/// Reads the whole body, refusing (413) as soon as it passes `limit` bytes,
+/// and answering 408 when its deadline passes (`guard::body_deadline`).
+/// The buffer grows with what arrives, not with what the client declares:
+/// a stalled upload holds only the bytes it has sent.
 pub async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
+    const FIRST_ALLOCATION: usize = 8 * 1024;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -51,9 +55,15 @@ pub async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(ErrorCode::PayloadTooLarge.into());
     }
-    let mut body = BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(1024).min(FIRST_ALLOCATION));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
+        let chunk = chunk.map_err(|e| {
+            if crate::routes::guard::is_body_timeout(&e) {
+                ApiError::new(ErrorCode::RequestTimeout)
+            } else {
+                ApiError::new(ErrorCode::MalformedBody)
+            }
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(ErrorCode::PayloadTooLarge.into());
         }

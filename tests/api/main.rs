@@ -23,3 +23,4 @@ mod shapes;
 mod spam;
 mod submit;
 mod training;
+mod transport;
