@@ -14,7 +14,7 @@ root="$(cd "$here/../.." && pwd)"
 bin="${MAJLIS_BIN:-$root/target/debug/majlis}"
 venv="${ST_VENV:-$root/target/schemathesis-venv}"
 max_examples="${ST_MAX_EXAMPLES:-25}"
-max_time="${ST_MAX_TIME:-240}"
+max_time="${ST_MAX_TIME:-180}"
 seed="${ST_SEED:-20261202}"
 
 if [ ! -x "$venv/bin/schemathesis" ]; then

@@ -738,15 +738,14 @@ mod tests {
             assert_eq!(&required, fields, "{name}");
         }
         let decision = &schema(&doc, "DecisionRequest")["allOf"][0]["properties"];
-        assert!(!decision["body"].to_string().contains("null"), "{decision}");
-        assert!(
-            !decision["status"].to_string().contains("null"),
-            "{decision}"
-        );
+        assert_eq!(decision["body"]["type"], "string", "{decision}");
+        assert!(decision["status"]["$ref"].is_string(), "{decision}");
         let article = &schema(&doc, "ArticlePatch")["allOf"][0]["properties"];
-        assert!(!article["closed"].to_string().contains("null"), "{article}");
+        assert_eq!(article["closed"]["type"], "boolean", "{article}");
         assert!(
-            article["approval_mode"].to_string().contains("null"),
+            article["approval_mode"]
+                .to_string()
+                .contains(r#"{"type":"null"}"#),
             "{article}"
         );
     }
