@@ -32,20 +32,28 @@ pub fn client_ip(
     Some(chosen)
 }
 
-/// What rate limits count a client as: its IPv4 address, or its IPv6 /64
-/// (one subscriber's usual allocation, so hopping between the addresses of
-/// a /64 gains nothing). IPv4-mapped IPv6 addresses count as IPv4.
-pub fn throttle_subject(ip: IpAddr) -> String {
+/// The address a client is counted under, by rate limits and by the
+/// connection guards alike: its IPv4 address, or its IPv6 /64 (one
+/// subscriber's usual allocation, so hopping between the addresses of a
+/// /64 gains nothing). IPv4-mapped IPv6 addresses count as IPv4.
+pub fn counted_as(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
+            Some(v4) => IpAddr::V4(v4),
             None => {
                 let s = v6.segments();
-                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
-                format!("{net}/64")
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
             }
         },
+    }
+}
+
+/// [`counted_as`] as a rate-limit key's subject (`192.0.2.7`, `2001:db8::/64`).
+pub fn throttle_subject(ip: IpAddr) -> String {
+    match counted_as(ip) {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(net) => format!("{net}/64"),
     }
 }
 

@@ -34,7 +34,7 @@ use ipnet::IpNet;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -43,21 +43,6 @@ use std::time::Duration;
 
 /// Login answers hold a token: private like the protected routes.
 const LOGIN_ROUTE: &str = "/api/v1/auth/login";
-
-/// The address a client is counted under: IPv4 as is (also when mapped
-/// into IPv6), IPv6 by its /64.
-pub fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
 
 /// How many things each client holds, refusing past `limit` (0: no bound).
 pub struct Counter {
@@ -156,7 +141,10 @@ impl EdgeGuards {
             if guards.is_trusted_proxy(peer.ip()) {
                 return;
             }
-            match guards.connections.try_acquire(client_key(peer.ip())) {
+            match guards
+                .connections
+                .try_acquire(crate::client_ip::counted_as(peer.ip()))
+            {
                 Some(slot) => {
                     ext.insert(ConnectionSlot(slot));
                 }
@@ -382,7 +370,7 @@ pub async fn limit_in_flight(
         .app_data::<web::Data<AppState>>()
         .and_then(|s| crate::routes::request::client_ip(req.request(), s));
     let slot = match (guards, ip) {
-        (Some(g), Some(ip)) => match g.requests.try_acquire(client_key(ip)) {
+        (Some(g), Some(ip)) => match g.requests.try_acquire(crate::client_ip::counted_as(ip)) {
             Some(slot) => Some(slot),
             None => {
                 record_refused("requests_per_client");
@@ -455,11 +443,17 @@ mod tests {
         let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
         let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
         let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert_eq!(client_key(a), client_key(b));
-        assert_ne!(client_key(a), client_key(c));
+        assert_eq!(
+            crate::client_ip::counted_as(a),
+            crate::client_ip::counted_as(b)
+        );
+        assert_ne!(
+            crate::client_ip::counted_as(a),
+            crate::client_ip::counted_as(c)
+        );
         let mapped: IpAddr = "::ffff:198.51.100.7".parse().unwrap();
         assert_eq!(
-            client_key(mapped),
+            crate::client_ip::counted_as(mapped),
             "198.51.100.7".parse::<IpAddr>().unwrap()
         );
     }

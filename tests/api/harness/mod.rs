@@ -227,6 +227,11 @@ pub fn test_config() -> Config {
         addr: "127.0.0.1:0".parse().expect("addr"),
         allowed_origins: vec![SITE.to_owned()],
         secret: Some(SecretString::from(TEST_SECRET)),
+        // Every test client is one address (127.0.0.1) and some tests fire
+        // dozens of requests at once; the per-client bounds are tested in
+        // `transport.rs`, which sets them.
+        max_connections_per_client: 0,
+        max_requests_per_client: 0,
         ..Config::default()
     }
 }
