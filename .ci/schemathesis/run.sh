@@ -6,7 +6,7 @@
 #   bash .ci/schemathesis/run.sh            # the bounded CI run
 #   ST_MAX_EXAMPLES=200 ST_MAX_TIME=1800 bash .ci/schemathesis/run.sh   # a longer run
 #
-# Needs the debug binary (cargo build --bin majlis) and PostgreSQL server
+# Builds (or reuses) the debug binary, and needs the PostgreSQL server
 # binaries (the server runs its embedded cluster in a temporary directory).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -16,6 +16,11 @@ venv="${ST_VENV:-$root/target/schemathesis-venv}"
 max_examples="${ST_MAX_EXAMPLES:-25}"
 max_time="${ST_MAX_TIME:-180}"
 seed="${ST_SEED:-20261202}"
+
+if [ -z "${MAJLIS_BIN:-}" ]; then
+    # The build `cargo test` made (same targets and features: no rebuild).
+    (cd "$root" && cargo build --locked --all-targets --quiet)
+fi
 
 if [ ! -x "$venv/bin/schemathesis" ]; then
     echo "schemathesis: installing into $venv"

@@ -269,6 +269,12 @@ fn as_form_text(schema: RefOr<Schema>) -> RefOr<Schema> {
             .unwrap_or(RefOr::T(Schema::OneOf(one))),
         RefOr::T(Schema::Object(mut o)) => {
             o.schema_type = without_null(o.schema_type);
+            // A form sends its empty fields too (`url=` when the reader has
+            // no website): empty is "none", so no `format` may refuse it.
+            if matches!(&o.format, Some(utoipa::openapi::schema::SchemaFormat::Custom(f)) if f == "uri")
+            {
+                o.format = None;
+            }
             RefOr::T(Schema::Object(o))
         }
         other => other,
@@ -722,6 +728,9 @@ mod tests {
         }
         // A form's `comment_parent` is digits, never the text `null`.
         assert!(form["comment_parent"]["pattern"].is_string());
+        // An empty `url=` is what a form sends for "no website".
+        assert!(form["url"].get("format").is_none(), "{}", form["url"]);
+        assert!(form["url"]["maxLength"].is_number());
     }
 
     #[test]
