@@ -258,17 +258,28 @@ impl Modify for FormPost {
 fn as_form_text(schema: RefOr<Schema>) -> RefOr<Schema> {
     use utoipa::openapi::schema::{SchemaType, Type};
     match schema {
-        RefOr::T(Schema::OneOf(one)) => one
-            .items
-            .iter()
-            .find(|item| {
+        RefOr::T(Schema::OneOf(one)) => {
+            let text = one.items.iter().find(|item| {
                 matches!(item, RefOr::T(Schema::Object(o))
                     if o.schema_type == SchemaType::Type(Type::String))
-            })
-            .cloned()
-            .unwrap_or(RefOr::T(Schema::OneOf(one))),
+            });
+            match text {
+                Some(t) => as_form_text(t.clone()),
+                None => RefOr::T(Schema::OneOf(one)),
+            }
+        }
         RefOr::T(Schema::Object(mut o)) => {
             o.schema_type = without_null(o.schema_type);
+            // An empty form field reads as absent (`comment_parent=`): a
+            // pattern may not refuse it (`minLength` still does where a
+            // value is needed).
+            if let Some(p) = o.pattern.take() {
+                let inner = p.strip_prefix('^').and_then(|p| p.strip_suffix('$'));
+                o.pattern = Some(match inner {
+                    Some(inner) => format!("^(?:{inner})?$"),
+                    None => p,
+                });
+            }
             // A form sends its empty fields too (`url=` when the reader has
             // no website): empty is "none", so no `format` may refuse it.
             if matches!(&o.format, Some(utoipa::openapi::schema::SchemaFormat::Custom(f)) if f == "uri")
@@ -726,8 +737,12 @@ mod tests {
                 assert_eq!(t, "string", "{name}: {p}");
             }
         }
-        // A form's `comment_parent` is digits, never the text `null`.
-        assert!(form["comment_parent"]["pattern"].is_string());
+        // A form's `comment_parent` is digits or empty, never the text `null`.
+        assert_eq!(
+            form["comment_parent"]["pattern"], "^(?: *[0-9]{1,18} *)?$",
+            "{}",
+            form["comment_parent"]
+        );
         // An empty `url=` is what a form sends for "no website".
         assert!(form["url"].get("format").is_none(), "{}", form["url"]);
         assert!(form["url"]["maxLength"].is_number());
