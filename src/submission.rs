@@ -88,9 +88,16 @@ pub struct SubmitCommentRequest {
 pub const MAX_ARTICLE_TITLE: usize = 300;
 
 fn article_id_schema() -> utoipa::openapi::schema::Schema {
+    // Any JSON integer reads as its text (`-1` is a valid id: digits and `-`).
     utoipa::openapi::schema::OneOfBuilder::new()
         .item(crate::routes::body::schema::article_id())
-        .item(crate::routes::body::schema::integer(0, None))
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Integer)
+                .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                    utoipa::openapi::schema::KnownFormat::Int64,
+                ))),
+        )
         .build()
         .into()
 }
@@ -105,8 +112,9 @@ fn parent_id_schema() -> utoipa::openapi::schema::Schema {
         .item(
             utoipa::openapi::schema::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::schema::Type::String)
-                // Spaces only: `\s` differs between regex engines.
-                .pattern(Some(r"^ *[0-9]{1,18} *$")),
+                // Spaces only: `\s` differs between regex engines. Empty
+                // (or 0) means no parent, as in WordPress.
+                .pattern(Some(r"^(?: *[0-9]{1,18} *)?$")),
         )
         .build()
         .into()

@@ -245,6 +245,25 @@ pub fn pairs_object(
     map
 }
 
+/// A form that gives one field under both of its names (`comment_parent`
+/// and `parent_id`) with different values: which one was meant is unknown,
+/// so the JSON name gets `invalid_value` rather than one silently winning.
+pub fn alias_conflicts(
+    pairs: &[(String, String)],
+    aliases: &[(&'static str, &'static str)],
+) -> FieldErrors {
+    let mut f = FieldErrors::default();
+    for (form, json) in aliases {
+        let value_of = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+        if let (Some(a), Some(b)) = (value_of(form), value_of(json))
+            && a != b
+        {
+            f.add(json, FieldCode::InvalidValue);
+        }
+    }
+    f
+}
+
 /// The query string as `T`'s validated value.
 pub fn query_shape<T: Shape>(req: &HttpRequest, state: &AppState) -> Result<T::Valid, ApiError> {
     let pairs = parse_pairs(req.query_string().as_bytes())
@@ -268,6 +287,7 @@ async fn body_map<T: Shape>(
         BodyKind::Json => json_object(&bytes)?,
         BodyKind::Form => {
             let pairs = parse_pairs(&bytes).ok_or(ApiError::new(ErrorCode::MalformedBody))?;
+            alias_conflicts(&pairs, T::FORM_ALIASES).into_result()?;
             pairs_object(pairs, T::LISTS, T::FORM_ALIASES, false)
         }
     };
@@ -602,10 +622,12 @@ pub mod schema {
             .build()
     }
 
+    /// An optional http(s) URL. No `format: uri`: empty means "none" (a
+    /// form's `url=`, a JSON `""`), which `uri` would refuse.
     pub fn url() -> Object {
         optional_text(None, MAX_URL)
             .pattern(Some(ONE_LINE))
-            .format(Some(SchemaFormat::Custom("uri".to_owned())))
+            .description(Some("An http or https URL; empty or absent: none."))
             .build()
     }
 
@@ -720,6 +742,22 @@ pub mod schema {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_form_field_given_under_both_names_must_agree() {
+        let aliases = [("comment_parent", "parent_id"), ("author", "author_name")];
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let same = pairs(&[("comment_parent", "4"), ("parent_id", "4"), ("author", "x")]);
+        assert!(super::alias_conflicts(&same, &aliases).is_empty());
+        let differ = pairs(&[("comment_parent", "\u{84}"), ("parent_id", "")]);
+        let f = super::alias_conflicts(&differ, &aliases);
+        assert_eq!(f.get("parent_id"), Some(&[FieldCode::InvalidValue][..]));
+        assert!(f.get("author_name").is_none());
+    }
+
     use super::*;
     use serde::Deserialize;
     use serde_json::json;

@@ -739,7 +739,7 @@ mod tests {
         }
         // A form's `comment_parent` is digits or empty, never the text `null`.
         assert_eq!(
-            form["comment_parent"]["pattern"], "^(?: *[0-9]{1,18} *)?$",
+            form["comment_parent"]["pattern"], "^(?:(?: *[0-9]{1,18} *)?)?$",
             "{}",
             form["comment_parent"]
         );
