@@ -65,7 +65,7 @@ fn main() {
             form_token: FormTokenCheck::Valid { age_seconds: 20.0 + i as f64 },
             history: AuthorHistory::default(),
             same_text_other_authors_24h: 0,
-            bayes_spamicity: model.spamicity(&tokens[i]),
+            spam_probability: model.spamicity(&tokens[i]),
         })
         .collect();
 

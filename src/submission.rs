@@ -403,7 +403,7 @@ pub async fn submit(
     if facts.duplicate {
         return Err(ErrorCode::DuplicateComment.into());
     }
-    let bayes_spamicity = if settings.bayes_enabled {
+    let spam_probability = if settings.bayes_enabled {
         let tokens = spam::comment_tokens(body, new.author_name.as_str(), email, author_url);
         let counts = db::spam::token_counts(&mut tx, &tokens).await?;
         let model = spam::BayesModel {
@@ -437,7 +437,7 @@ pub async fn submit(
             rejected_by_email: count(facts.rejected_by_email),
         },
         same_text_other_authors_24h: count(facts.same_text_other_authors_24h),
-        bayes_spamicity,
+        spam_probability,
     };
     let verdict = spam::score(&input, &snap.rules);
     let mode = article

@@ -145,9 +145,8 @@ pub fn tokens(n: &Normalized) -> Vec<String> {
     out
 }
 
-/// Tokens of a whole comment: the body's [`tokens`], the author name's
-/// words (`name:`), the e-mail domain (`edom:`, never the address) and the
-/// author URL's host (`ahost:`, `atld:`).
+/// Tokens of a whole comment: the body's [`tokens`] and the author's
+/// [`meta_tokens`].
 pub fn comment_tokens(
     body: &str,
     author_name: &str,
@@ -155,6 +154,17 @@ pub fn comment_tokens(
     author_url: Option<&str>,
 ) -> Vec<String> {
     let mut out = tokens(&normalize(body));
+    out.extend(meta_tokens(author_name, author_email, author_url));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Tokens of the author fields: the name's words (`name:`), the e-mail
+/// domain (`edom:`, never the address) and the author URL's host
+/// (`ahost:`, `atld:`).
+pub fn meta_tokens(author_name: &str, author_email: &str, author_url: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
     let name = normalize(author_name);
     for w in name.text.unicode_words() {
         out.push(format!("name:{w}"));
@@ -167,8 +177,6 @@ pub fn comment_tokens(
         out.push(format!("atld:{}", h.rsplit('.').next().unwrap_or_default()));
         out.push(format!("ahost:{h}"));
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 

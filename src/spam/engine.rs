@@ -28,9 +28,9 @@ pub struct SpamInput<'a> {
     /// Comments with the same [`fingerprint`](super::fingerprint) by other
     /// authors (other e-mail addresses) anywhere on the site in the last 24 h.
     pub same_text_other_authors_24h: u32,
-    /// [`BayesModel::spamicity`](super::BayesModel::spamicity) of the
-    /// comment's tokens; `None` while the model is not ready.
-    pub bayes_spamicity: Option<f64>,
+    /// The learner's calibrated spam probability
+    /// ([`judge`](super::learner::judge)); `None` when it cannot answer.
+    pub spam_probability: Option<f64>,
 }
 
 /// Outcome of checking the signed form token.
@@ -488,7 +488,7 @@ pub fn score(input: &SpamInput, rules: &SpamRules) -> Verdict {
         rules::commercial_name(&facts, rules),
         rules::income_claim(&facts, rules),
         rules::foreign_script(&facts, rules),
-        rules::bayes(&facts, rules),
+        rules::learner(&facts, rules),
     ];
     reasons.extend(singles.into_iter().flatten());
     reasons.extend(rules::author_history(&facts, rules));

@@ -1,12 +1,15 @@
-//! Evaluation on a labelled corpus: rules only, then with the classifier
-//! trained on the other half.
+//! Evaluation on a labelled corpus (`majlis spam-eval`): the rules alone,
+//! the rules with the shipped prior (a site's first day), then after a
+//! site's moderators decided 50, 100, 200, 400 and 800 comments: the
+//! learning curve. Per language and per source. Pure.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::bayes::{BayesModel, comment_tokens};
 use super::engine::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules, score};
+use super::features::{Feature, features};
+use super::learner::{Evidence, Params, Prior, judge};
 use super::workflow::Thresholds;
 
 /// One labelled comment of the fixture corpus (one JSON object per line).
@@ -21,6 +24,9 @@ pub struct LabeledComment {
     #[serde(default)]
     pub author_url: Option<String>,
     pub body: String,
+    /// Where the item comes from (the corpus manifest's source id).
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 impl LabeledComment {
@@ -29,7 +35,7 @@ impl LabeledComment {
     }
 }
 
-/// Confusion counts and rates for one slice of the held-out half. A comment
+/// Confusion counts and rates for one slice of the judged items. A comment
 /// is "caught" when its score reaches the hold threshold (pending or spam).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Metrics {
@@ -75,31 +81,45 @@ impl Metrics {
     }
 }
 
-/// Before/after metrics for one language, or `all`.
+/// The metrics of one stage for one slice (a language, a source, `all`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LanguageReport {
-    pub lang: String,
-    pub before: Metrics,
-    pub after: Metrics,
+pub struct Row {
+    pub stage: String,
+    /// `lang:ar`, `source:x`, or `all`.
+    pub slice: String,
+    pub metrics: Metrics,
+}
+
+/// How often one rule fired on the judged spam and ham (rules-only stage).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleFiring {
+    pub rule: String,
+    pub spam: u32,
+    pub ham: u32,
 }
 
 /// The result of [`evaluate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalReport {
-    pub train_size: usize,
-    pub test_size: usize,
+    /// Items a simulated moderator could decide (the learning pool).
+    pub pool_size: usize,
+    /// Items judged at every stage (never taught).
+    pub judged_size: usize,
     pub hold_threshold: f64,
     pub spam_threshold: f64,
-    /// One row per language (sorted), then `all`.
-    pub languages: Vec<LanguageReport>,
-    /// Held-out items still misclassified after training: (index in the
-    /// input, label, score).
-    pub errors_after: Vec<(usize, String, f64)>,
+    /// Stages in order: `rules`, `prior` (0 decisions, when a prior is
+    /// given), then `n=50`... for each point of the curve the pool allows.
+    pub stages: Vec<String>,
+    pub rows: Vec<Row>,
+    pub rules: Vec<RuleFiring>,
 }
 
 impl EvalReport {
-    pub fn language(&self, lang: &str) -> Option<&LanguageReport> {
-        self.languages.iter().find(|l| l.lang == lang)
+    pub fn metrics(&self, stage: &str, slice: &str) -> Option<&Metrics> {
+        self.rows
+            .iter()
+            .find(|r| r.stage == stage && r.slice == slice)
+            .map(|r| &r.metrics)
     }
 }
 
@@ -107,138 +127,220 @@ impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "train {} / test {} comments; hold >= {}, spam >= {}",
-            self.train_size, self.test_size, self.hold_threshold, self.spam_threshold
+            "pool {} / judged {} comments; hold >= {}, spam >= {}",
+            self.pool_size, self.judged_size, self.hold_threshold, self.spam_threshold
         )?;
         writeln!(
             f,
-            "{:<5} {:<7} {:>5} {:>5} {:>7} {:>6} {:>8} {:>9} {:>7} {:>7}",
-            "lang",
-            "stage",
-            "spam",
-            "ham",
-            "caught",
-            "as_spam",
-            "ham_held",
-            "precision",
-            "recall",
-            "ham_fpr"
+            "{:<26} {:<7} {:>5} {:>5} {:>7} {:>8} {:>9} {:>7} {:>7}",
+            "slice", "stage", "spam", "ham", "caught", "ham_held", "precision", "recall", "ham_fpr"
         )?;
-        for l in &self.languages {
-            for (stage, m) in [("rules", &l.before), ("+bayes", &l.after)] {
-                writeln!(
-                    f,
-                    "{:<5} {:<7} {:>5} {:>5} {:>7} {:>6} {:>8} {:>9.3} {:>7.3} {:>7.3}",
-                    l.lang,
-                    stage,
-                    m.spam,
-                    m.ham,
-                    m.spam_caught,
-                    m.spam_marked_spam,
-                    m.ham_held,
-                    m.precision,
-                    m.recall,
-                    m.ham_false_positive_rate
-                )?;
+        let mut slices: Vec<&str> = Vec::new();
+        for r in &self.rows {
+            if !slices.contains(&r.slice.as_str()) {
+                slices.push(&r.slice);
+            }
+        }
+        for slice in slices {
+            for stage in &self.stages {
+                if let Some(m) = self.metrics(stage, slice) {
+                    writeln!(
+                        f,
+                        "{:<26} {:<7} {:>5} {:>5} {:>7} {:>8} {:>9.3} {:>7.3} {:>7.3}",
+                        slice,
+                        stage,
+                        m.spam,
+                        m.ham,
+                        m.spam_caught,
+                        m.ham_held,
+                        m.precision,
+                        m.recall,
+                        m.ham_false_positive_rate
+                    )?;
+                }
+            }
+        }
+        if !self.rules.is_empty() {
+            writeln!(f, "rules fired (rules stage): rule, on spam, on ham")?;
+            for r in &self.rules {
+                writeln!(f, "  {:<24} {:>6} {:>6}", r.rule, r.spam, r.ham)?;
             }
         }
         Ok(())
     }
 }
 
-/// Split deterministically (alternate items within each language and label),
-/// score the held-out half with rules only, train a [`BayesModel`] on the
-/// other half, score the held-out half again with the classifier. Authors are
-/// taken as first-time, without a form token.
-pub fn evaluate(items: &[LabeledComment], rules: &SpamRules, t: &Thresholds) -> EvalReport {
-    let mut seen: Vec<((&str, bool), usize)> = Vec::new();
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for (i, item) in items.iter().enumerate() {
-        let key = (item.lang.as_str(), item.is_spam());
-        let n = match seen.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                seen.push((key, 0));
-                0
-            }
-        };
-        if n % 2 == 0 {
-            train.push(i)
-        } else {
-            test.push(i)
+/// What [`evaluate`] runs.
+#[derive(Debug, Clone)]
+pub struct EvalOptions<'a> {
+    pub rules: SpamRules,
+    pub thresholds: Thresholds,
+    /// The prior a fresh site starts from (`None`: the learner waits for
+    /// the site's own decisions).
+    pub prior: Option<&'a Prior>,
+    pub params: Params,
+    /// Decisions after which to measure.
+    pub curve: Vec<usize>,
+}
+
+impl Default for EvalOptions<'_> {
+    fn default() -> Self {
+        EvalOptions {
+            rules: SpamRules::default(),
+            thresholds: Thresholds::default(),
+            prior: Prior::shipped(),
+            params: Params::default(),
+            curve: vec![50, 100, 200, 400, 800],
         }
     }
+}
 
-    let tokens_of = |c: &LabeledComment| {
-        comment_tokens(
-            &c.body,
-            &c.author_name,
-            &c.author_email,
-            c.author_url.as_deref(),
-        )
+/// The features of an item, as the server computes them.
+pub fn item_features(c: &LabeledComment) -> Vec<Feature> {
+    features(
+        &c.body,
+        &c.author_name,
+        &c.author_email,
+        c.author_url.as_deref(),
+    )
+}
+
+/// A fixed pseudo-random order (by a hash of the body), so that every run
+/// of the same corpus teaches the same decisions in the same order.
+pub fn shuffled(items: &[LabeledComment]) -> Vec<&LabeledComment> {
+    let mut v: Vec<&LabeledComment> = items.iter().collect();
+    v.sort_by_key(|c| xxhash_rust::xxh3::xxh3_64(c.body.as_bytes()));
+    v
+}
+
+/// Splits one corpus into a learning pool (a third) and the judged rest,
+/// stably by a hash of the body.
+pub fn split_pool(items: &[LabeledComment]) -> (Vec<LabeledComment>, Vec<LabeledComment>) {
+    items
+        .iter()
+        .cloned()
+        .partition(|c| xxhash_rust::xxh3::xxh3_64(c.body.as_bytes()).is_multiple_of(3))
+}
+
+fn input<'c>(c: &'c LabeledComment) -> SpamInput<'c> {
+    SpamInput {
+        body: &c.body,
+        author_name: &c.author_name,
+        author_email: &c.author_email,
+        author_url: c.author_url.as_deref(),
+        ip: "192.0.2.10",
+        user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+        honeypot_filled: false,
+        form_token: FormTokenCheck::Missing,
+        history: AuthorHistory::default(),
+        same_text_other_authors_24h: 0,
+        spam_probability: None,
+    }
+}
+
+/// Scores `judged` at every stage: the rules alone, the rules with the
+/// prior, then with a site model taught the first N items of `pool` (in
+/// [`shuffled`] order) for each N of the curve that the pool holds.
+/// Authors are taken as first-time, without a form token.
+pub fn evaluate(
+    pool: &[LabeledComment],
+    judged: &[LabeledComment],
+    opts: &EvalOptions,
+) -> EvalReport {
+    let judged_features: Vec<Vec<Feature>> = judged.iter().map(item_features).collect();
+    let mut slices: Vec<String> = vec!["all".to_owned()];
+    for c in judged {
+        for s in [
+            format!("lang:{}", c.lang),
+            format!("source:{}", c.source.as_deref().unwrap_or("-")),
+        ] {
+            if !slices.contains(&s) {
+                slices.push(s);
+            }
+        }
+    }
+    slices[1..].sort();
+    let slice_of = |c: &LabeledComment, slice: &str| {
+        slice == "all"
+            || slice.strip_prefix("lang:") == Some(c.lang.as_str())
+            || slice.strip_prefix("source:") == Some(c.source.as_deref().unwrap_or("-"))
     };
-    let mut model = BayesModel::new();
-    for &i in &train {
-        model.train(&tokens_of(&items[i]), items[i].is_spam());
+
+    let mut stages: Vec<(String, Option<usize>)> = vec![("rules".to_owned(), None)];
+    if opts.prior.is_some() {
+        stages.push(("prior".to_owned(), Some(0)));
     }
-
-    let mut langs: Vec<String> = items.iter().map(|c| c.lang.clone()).collect();
-    langs.sort();
-    langs.dedup();
-    langs.push("all".to_owned());
-    let mut rows: Vec<LanguageReport> = langs
-        .into_iter()
-        .map(|lang| LanguageReport {
-            lang,
-            before: Metrics::default(),
-            after: Metrics::default(),
-        })
-        .collect();
-    let mut errors_after = Vec::new();
-
-    for &i in &test {
-        let c = &items[i];
-        let mut input = SpamInput {
-            body: &c.body,
-            author_name: &c.author_name,
-            author_email: &c.author_email,
-            author_url: c.author_url.as_deref(),
-            ip: "192.0.2.10",
-            user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
-            honeypot_filled: false,
-            form_token: FormTokenCheck::Missing,
-            history: AuthorHistory::default(),
-            same_text_other_authors_24h: 0,
-            bayes_spamicity: None,
-        };
-        let before = score(&input, rules).score;
-        input.bayes_spamicity = model.spamicity(&tokens_of(c));
-        let after = score(&input, rules).score;
-        if (after >= t.hold) != c.is_spam() {
-            errors_after.push((i, c.label.clone(), after));
-        }
-        for row in rows
-            .iter_mut()
-            .filter(|r| r.lang == c.lang || r.lang == "all")
-        {
-            row.before.add(c.is_spam(), before, t);
-            row.after.add(c.is_spam(), after, t);
+    for &n in &opts.curve {
+        if n <= pool.len() {
+            stages.push((format!("n={n}"), Some(n)));
         }
     }
-    for row in &mut rows {
-        row.before.finish();
-        row.after.finish();
+
+    let order = shuffled(pool);
+    let mut site = Evidence::default();
+    let mut taught = 0;
+    let mut rows = Vec::new();
+    let mut firing: Vec<RuleFiring> = Vec::new();
+    for (stage, decisions) in &stages {
+        if let Some(n) = decisions {
+            for c in &order[taught..*n] {
+                site.learn(&item_features(c), c.is_spam(), 1);
+            }
+            taught = *n;
+        }
+        let mut metrics: Vec<Metrics> = vec![Metrics::default(); slices.len()];
+        for (c, feats) in judged.iter().zip(&judged_features) {
+            let mut i = input(c);
+            if decisions.is_some() {
+                i.spam_probability =
+                    judge(feats, &site, opts.prior, &opts.params).map(|j| j.probability);
+            }
+            let verdict = score(&i, &opts.rules);
+            if decisions.is_none() {
+                for r in &verdict.reasons {
+                    let at = match firing.iter().position(|f| f.rule == r.rule) {
+                        Some(at) => at,
+                        None => {
+                            firing.push(RuleFiring {
+                                rule: r.rule.clone(),
+                                spam: 0,
+                                ham: 0,
+                            });
+                            firing.len() - 1
+                        }
+                    };
+                    let row = &mut firing[at];
+                    if c.is_spam() {
+                        row.spam += 1;
+                    } else {
+                        row.ham += 1;
+                    }
+                }
+            }
+            for (m, slice) in metrics.iter_mut().zip(&slices) {
+                if slice_of(c, slice) {
+                    m.add(c.is_spam(), verdict.score, &opts.thresholds);
+                }
+            }
+        }
+        for (mut m, slice) in metrics.into_iter().zip(&slices) {
+            m.finish();
+            rows.push(Row {
+                stage: stage.clone(),
+                slice: slice.clone(),
+                metrics: m,
+            });
+        }
     }
+    firing.sort_by(|a, b| a.rule.cmp(&b.rule));
     EvalReport {
-        train_size: train.len(),
-        test_size: test.len(),
-        hold_threshold: t.hold,
-        spam_threshold: t.spam,
-        languages: rows,
-        errors_after,
+        pool_size: pool.len(),
+        judged_size: judged.len(),
+        hold_threshold: opts.thresholds.hold,
+        spam_threshold: opts.thresholds.spam,
+        stages: stages.into_iter().map(|(s, _)| s).collect(),
+        rows,
+        rules: firing,
     }
 }
 
@@ -246,85 +348,105 @@ pub fn evaluate(items: &[LabeledComment], rules: &SpamRules, t: &Thresholds) -> 
 mod tests {
     use super::*;
 
-    fn item(lang: &str, label: &str, body: &str) -> LabeledComment {
+    fn item(lang: &str, label: &str, body: &str, source: &str) -> LabeledComment {
         LabeledComment {
             lang: lang.into(),
             label: label.into(),
-            author_name: "x".into(),
-            author_email: "x@example.org".into(),
+            author_name: "Sara".into(),
+            author_email: "sara@example.org".into(),
             author_url: None,
             body: body.into(),
+            source: Some(source.into()),
         }
     }
 
-    #[test]
-    fn split_is_stratified_and_metrics_add_up() {
+    fn synthetic() -> Vec<LabeledComment> {
         let mut items = Vec::new();
-        for i in 0..30 {
+        for i in 0..90 {
             items.push(item(
                 "ar",
                 "spam",
-                &format!("ارباح مضمونة فوركس واتساب 0551234{i:03}"),
+                &format!("ارباح مضمونة من التداول تواصل معنا على الخاص رقم {i}"),
+                "a",
             ));
             items.push(item(
                 "ar",
                 "ham",
-                &format!("قصف مواقع داعش في الرقة اليوم {i}"),
+                &format!("قصف مواقع في المدينة اليوم وسقوط ضحايا، الخبر رقم {i}"),
+                "b",
             ));
             items.push(item(
                 "en",
                 "spam",
-                &format!("best online casino free spins bonus code {i}"),
+                &format!("check out my channel and subscribe for daily giveaways {i}"),
+                "c",
             ));
             items.push(item(
                 "en",
                 "ham",
-                &format!("the strike on ISIS was reported {i}"),
+                &format!("the strike was reported by the ministry on day {i}"),
+                "d",
             ));
         }
-        let r = evaluate(&items, &SpamRules::default(), &Thresholds::default());
-        assert_eq!(r.train_size, 60);
-        assert_eq!(r.test_size, 60);
-        let all = r.language("all").unwrap();
-        assert_eq!(all.before.spam, 30);
-        assert_eq!(all.before.ham, 30);
-        assert_eq!(r.language("ar").unwrap().before.spam, 15);
-        assert!(all.after.recall >= all.before.recall);
-        assert!(r.to_string().contains("precision"));
+        items
+    }
+
+    #[test]
+    fn stages_slices_and_counts_add_up() {
+        let (pool, judged) = split_pool(&synthetic());
+        assert!(!pool.is_empty() && !judged.is_empty());
+        assert_eq!(pool.len() + judged.len(), 360);
+        let opts = EvalOptions {
+            prior: None,
+            curve: vec![50, 100, 10_000],
+            ..EvalOptions::default()
+        };
+        let r = evaluate(&pool, &judged, &opts);
+        // No prior stage, and no stage beyond the pool.
+        assert_eq!(r.stages, ["rules", "n=50", "n=100"]);
+        let all = r.metrics("rules", "all").unwrap();
+        assert_eq!((all.spam + all.ham) as usize, judged.len());
+        let ar = r.metrics("rules", "lang:ar").unwrap();
+        let en = r.metrics("rules", "lang:en").unwrap();
+        assert_eq!(ar.spam + en.spam, all.spam);
+        let c = r.metrics("n=100", "source:c").unwrap();
+        assert_eq!(c.ham, 0);
+        // Taught on this genre, the learner catches what the rules miss.
+        assert!(
+            r.metrics("n=100", "all").unwrap().recall > all.recall,
+            "{r}"
+        );
+        assert_eq!(r.metrics("n=100", "all").unwrap().ham_held, 0, "{r}");
+        assert!(r.to_string().contains("source:c"));
         assert!(serde_json::to_string(&r).is_ok());
     }
 
-    /// The fixture corpus: spam recall >= 0.9 and ham false positives <= 3%
-    /// in each language, with rules only and with the classifier.
+    /// The hand-written fixture corpus (in-sample: its vocabulary shaped
+    /// the rules, so these numbers say nothing about real comments).
     #[test]
-    fn fixture_corpus_meets_the_targets() {
+    fn fixture_corpus_is_caught_in_sample() {
         let text = include_str!("../../tests/fixtures/spam_corpus.jsonl");
         let items: Vec<LabeledComment> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert!(items.len() >= 320);
-        let report = evaluate(&items, &SpamRules::default(), &Thresholds::default());
-        for lang in ["ar", "en"] {
-            let row = report.language(lang).unwrap();
-            for (stage, m) in [("rules", row.before), ("bayes", row.after)] {
-                assert!(
-                    m.recall >= 0.9,
-                    "{lang} {stage} recall {}\n{report}",
-                    m.recall
-                );
-                assert!(
-                    m.ham_false_positive_rate <= 0.03,
-                    "{lang} {stage} fpr\n{report}"
-                );
+        let (pool, judged) = split_pool(&items);
+        let r = evaluate(&pool, &judged, &EvalOptions::default());
+        for lang in ["lang:ar", "lang:en"] {
+            for stage in ["rules", "prior"] {
+                let m = r.metrics(stage, lang).unwrap();
+                assert!(m.recall >= 0.9, "{lang} {stage}\n{r}");
+                assert!(m.ham_false_positive_rate <= 0.03, "{lang} {stage}\n{r}");
             }
         }
     }
 
     #[test]
-    fn corpus_lines_parse() {
+    fn corpus_lines_parse_with_or_without_a_source() {
         let line = r#"{"lang":"ar","label":"ham","author_name":"سارة","author_email":"s@example.com","author_url":null,"body":"شكرا"}"#;
         let c: LabeledComment = serde_json::from_str(line).unwrap();
         assert!(!c.is_spam());
+        assert_eq!(c.source, None);
     }
 }

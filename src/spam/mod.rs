@@ -3,13 +3,17 @@
 //! - [`normalize`](normalize::normalize): Arabic/Latin text in matching form.
 //! - [`rules`]: one function per heuristic, each a [`Reason`] or nothing.
 //! - [`score`]: sums the rules into a [`Verdict`].
-//! - [`bayes`]: tokenizer and Bayesian classifier (Robinson/Fisher).
+//! - [`bayes`]: the tokenizer (words, stems, hosts, flags).
+//! - [`features`]: tokens, word pairs and character n-grams, hashed.
+//! - [`learner`]: naive Bayes over features, a shipped prior, calibration.
 //! - [`workflow`]: verdict + approval mode -> initial status.
-//! - [`eval`]: precision/recall on a labelled corpus, before/after training.
+//! - [`eval`]: precision/recall on a labelled corpus, with a learning curve.
 
 pub mod bayes;
 pub mod engine;
 pub mod eval;
+pub mod features;
+pub mod learner;
 pub mod links;
 pub mod normalize;
 pub mod rules;

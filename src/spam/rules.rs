@@ -646,26 +646,31 @@ pub fn author_history(f: &Facts, _r: &SpamRules) -> Vec<Reason> {
     out
 }
 
-/// The Bayesian classifier's probability, when the model is ready.
-pub fn bayes(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let p = f.input.bayes_spamicity?;
-    if !p.is_finite() {
+/// The learner's calibrated probability (see [`super::learner`]), as points
+/// on the log-odds scale: [`LEARNER_POINTS_PER_LOGIT`] per unit, from
+/// [`LEARNER_MIN_POINTS`] to [`LEARNER_MAX_POINTS`]. Nothing between 0.2 and
+/// 0.8: an unsure learner leaves the decision to the rules.
+pub fn learner(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let p = f.input.spam_probability?;
+    if !p.is_finite() || (0.2..=0.8).contains(&p) {
         return None;
     }
-    let points = match p {
-        p if p >= 0.99 => 6.0,
-        p if p >= 0.95 => 4.5,
-        p if p >= 0.85 => 2.5,
-        p if p <= 0.01 => -2.0,
-        p if p <= 0.05 => -1.0,
-        _ => return None,
-    };
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    let logit = (p / (1.0 - p)).ln();
+    let points = (LEARNER_POINTS_PER_LOGIT * logit).clamp(LEARNER_MIN_POINTS, LEARNER_MAX_POINTS);
     Some(Reason::new(
-        "bayes",
+        "learner",
         points,
-        format!("classifier spam probability {p:.2}"),
+        format!("learner spam probability {p:.3}"),
     ))
 }
+
+/// Points per unit of log-odds of the learner's probability.
+pub const LEARNER_POINTS_PER_LOGIT: f64 = 1.5;
+/// The learner alone can lower a score this much ...
+pub const LEARNER_MIN_POINTS: f64 = -3.0;
+/// ... and raise it this much.
+pub const LEARNER_MAX_POINTS: f64 = 9.0;
 
 // ---------------------------------------------------------------------------
 // Helpers shared with the tokenizer.
@@ -770,7 +775,7 @@ mod tests {
             form_token: FormTokenCheck::Valid { age_seconds: 40.0 },
             history: AuthorHistory::default(),
             same_text_other_authors_24h: 0,
-            bayes_spamicity: None,
+            spam_probability: None,
         }
     }
 
@@ -1195,16 +1200,18 @@ mod tests {
     }
 
     #[test]
-    fn bayes_maps_probability_to_points_only_when_given() {
+    fn learner_maps_probability_to_points_only_when_sure() {
         let r = SpamRules::default();
         let mut i = input("hello");
-        assert!(run(bayes, &i, &r).is_none());
-        i.bayes_spamicity = Some(0.999);
-        assert_eq!(rule_score(&i, &r, bayes), 6.0);
-        i.bayes_spamicity = Some(0.5);
-        assert!(run(bayes, &i, &r).is_none());
-        i.bayes_spamicity = Some(0.001);
-        assert!(rule_score(&i, &r, bayes) < 0.0);
+        assert!(run(learner, &i, &r).is_none());
+        i.spam_probability = Some(0.9999);
+        assert_eq!(rule_score(&i, &r, learner), LEARNER_MAX_POINTS);
+        i.spam_probability = Some(0.95);
+        assert_eq!(rule_score(&i, &r, learner), 4.42);
+        i.spam_probability = Some(0.5);
+        assert!(run(learner, &i, &r).is_none());
+        i.spam_probability = Some(0.001);
+        assert_eq!(rule_score(&i, &r, learner), LEARNER_MIN_POINTS);
     }
 
     #[test]

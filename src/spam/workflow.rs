@@ -170,7 +170,7 @@ mod tests {
                             form_token: FormTokenCheck::Missing,
                             history,
                             same_text_other_authors_24h: 0,
-                            bayes_spamicity: bayes,
+                            spam_probability: bayes,
                         };
                         let with: &'static str =
                             Box::leak(format!("{body} {word}").into_boxed_str());

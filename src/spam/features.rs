@@ -1,0 +1,170 @@
+//! What the learner sees of a comment: its tokens (words, light stems,
+//! hashtags, link hosts, contact and obfuscation flags, the author's name
+//! words, e-mail domain and URL host), ordered word pairs a few words apart
+//! (orthogonal sparse bigrams), and character n-grams of the normalised
+//! text, each hashed into one of [`BUCKETS`] buckets.
+//!
+//! Hashing keeps the shared store bounded (at most [`BUCKETS`] rows, however
+//! many comments a site trains) and makes a lookup an integer index probe.
+//! The hash (XXH3 with a fixed seed per kind of feature) is stable across
+//! versions and machines: buckets written by one instance mean the same to
+//! every other, and to the shipped prior. Pure.
+
+use unicode_segmentation::UnicodeSegmentation;
+use xxhash_rust::xxh3::{Xxh3, xxh3_64_with_seed};
+
+use super::bayes::{meta_tokens, tokens};
+use super::normalize::{Normalized, normalize};
+
+/// Bits of a bucket: 2^20 (1,048,576) buckets.
+pub const FEATURE_BITS: u32 = 20;
+/// The size of the feature space.
+pub const BUCKETS: u32 = 1 << FEATURE_BITS;
+/// Word pairs are formed with each of the next this many words.
+const PAIR_WINDOW: usize = 4;
+/// Character n-grams are taken from this many characters of text at most
+/// (a long comment says what it is in its first few thousand characters).
+const MAX_NGRAM_CHARS: usize = 3_000;
+/// The n of the character n-grams.
+const NGRAMS: [usize; 2] = [3, 5];
+
+/// One hashed feature.
+pub type Feature = u32;
+
+/// Seeds that keep the kinds of feature apart (a word and a character
+/// n-gram that happen to be spelled alike are different evidence).
+#[derive(Clone, Copy)]
+enum Kind {
+    Token = 1,
+    Pair = 2,
+    Chars = 3,
+}
+
+fn to_bucket(h: u64) -> Feature {
+    // The top bits of the hash; the shift leaves FEATURE_BITS bits.
+    u32::try_from(h >> (64 - FEATURE_BITS)).unwrap_or(0)
+}
+
+fn bucket(kind: Kind, text: &str) -> Feature {
+    to_bucket(xxh3_64_with_seed(text.as_bytes(), kind as u64))
+}
+
+/// The features of a whole comment, sorted and without repeats.
+pub fn features(
+    body: &str,
+    author_name: &str,
+    author_email: &str,
+    author_url: Option<&str>,
+) -> Vec<Feature> {
+    let n = normalize(body);
+    let mut out = Vec::with_capacity(n.text.len() * 2 + 64);
+    for t in tokens(&n) {
+        out.push(bucket(Kind::Token, &t));
+    }
+    for t in meta_tokens(author_name, author_email, author_url) {
+        out.push(bucket(Kind::Token, &t));
+    }
+    word_pairs(&n, &mut out);
+    char_ngrams(&n, &mut out);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Ordered word pairs `a _{gap} b` for every word and each of the next
+/// [`PAIR_WINDOW`] words: phrases ("check out my channel", "اضغط على الرابط")
+/// survive words inserted between them.
+fn word_pairs(n: &Normalized, out: &mut Vec<Feature>) {
+    let words: Vec<&str> = n.text.unicode_words().collect();
+    let mut h = Xxh3::with_seed(Kind::Pair as u64);
+    for (i, a) in words.iter().enumerate() {
+        for (gap, b) in words.iter().skip(i + 1).take(PAIR_WINDOW).enumerate() {
+            h.reset();
+            h.update(a.as_bytes());
+            h.update(&[0, u8::try_from(gap).unwrap_or(0)]);
+            h.update(b.as_bytes());
+            out.push(to_bucket(h.digest()));
+        }
+    }
+}
+
+/// Character n-grams of the normalised text, words joined by one space and
+/// padded with one, so word starts and ends are features of their own.
+/// Catches what word features miss in short, morphologically rich text:
+/// clitics and suffixes on Arabic words, misspellings, glued words.
+fn char_ngrams(n: &Normalized, out: &mut Vec<Feature>) {
+    let mut chars: Vec<char> = Vec::with_capacity(n.text.len().min(MAX_NGRAM_CHARS) + 2);
+    chars.push(' ');
+    for w in n.text.unicode_words() {
+        if chars.len() >= MAX_NGRAM_CHARS {
+            break;
+        }
+        chars.extend(w.chars());
+        chars.push(' ');
+    }
+    let mut buf = [0u8; 4 * 8];
+    for size in NGRAMS {
+        for window in chars.windows(size) {
+            if window.iter().filter(|c| **c == ' ').count() > 1 {
+                continue;
+            }
+            let mut len = 0;
+            for c in window {
+                len += c.encode_utf8(&mut buf[len..]).len();
+            }
+            out.push(to_bucket(xxh3_64_with_seed(
+                &buf[..len],
+                Kind::Chars as u64,
+            )));
+        }
+    }
+}
+
+/// The bucket of one token, for tests and the prior's tooling.
+pub fn token_bucket(token: &str) -> Feature {
+    bucket(Kind::Token, token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_sorted_distinct_and_in_range() {
+        let f = features(
+            "اشترك في قناتي على يوتيوب واربح جوائز كل يوم! subscribe to my channel",
+            "أحمد",
+            "a@example.com",
+            Some("https://spam.example/x"),
+        );
+        assert!(f.len() > 50, "{}", f.len());
+        assert!(f.windows(2).all(|w| w[0] < w[1]));
+        assert!(f.iter().all(|b| *b < BUCKETS));
+    }
+
+    #[test]
+    fn obfuscation_does_not_change_the_text_features() {
+        let plain = features("اربح جوائز نقدية الان", "", "", None);
+        // Tashkeel, tatweel and a zero-width joiner inside words.
+        let dressed = features("اربـــح جَوائز نقد\u{200d}ية الان", "", "", None);
+        let shared = plain.iter().filter(|b| dressed.contains(b)).count();
+        // Only the obfuscation flags differ.
+        assert!(shared + 3 >= plain.len(), "{shared} of {}", plain.len());
+    }
+
+    #[test]
+    fn the_address_never_reaches_a_feature_but_its_domain_does() {
+        let with = features("hello there", "", "someone.secret@mail.example", None);
+        let other = features("hello there", "", "another.person@mail.example", None);
+        assert_eq!(with, other);
+        assert!(with.contains(&token_bucket("edom:mail.example")));
+    }
+
+    #[test]
+    fn buckets_are_stable_across_builds() {
+        // The store and the shipped prior depend on these values never
+        // changing: a new hash would need a new prior and a retraining.
+        assert_eq!(token_bucket("casino"), 478_524);
+        assert_ne!(token_bucket("casino"), token_bucket("casin0"));
+    }
+}
