@@ -46,7 +46,8 @@ SEED = 20261202
 CAP_PER_SOURCE_LABEL = 3000
 MAX_BODY_CHARS = 5000
 DEV_SHARE_PERCENT = 70  # for sources split by text hash
-EMAIL_BODY_CHARS = 300  # email sources keep the subject and this much body
+EMAIL_BODY_CHARS = 300
+TEMPLATE_WORDS = 8  # hash-split groups texts that share their first words  # email sources keep the subject and this much body
 
 csv.field_size_limit(10_000_000)
 
@@ -392,8 +393,16 @@ def is_english(text: str) -> bool:
 LANG_CHECK = {"ar": is_arabic, "en": is_english}
 
 
+def template_key(key: str) -> str:
+    """Near-duplicate group: the first words of the key without digits, so
+    variants of one spam template (or one mail thread) share a split."""
+    words = re.sub(r"\d+", " ", key).split()
+    return " ".join(words[:TEMPLATE_WORDS]) or key
+
+
 def stable_bucket(key: str) -> int:
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % 100
+    group = template_key(key)
+    return int.from_bytes(hashlib.sha256(group.encode()).digest()[:8], "big") % 100
 
 
 # --------------------------------------------------------------------------
