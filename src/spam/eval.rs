@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules, score};
 use super::features::{Feature, features};
-use super::learner::{Evidence, Params, Prior, judge};
+use super::learner::{Evidence, Params, Prior, Script, judge};
 use super::workflow::Thresholds;
 
 /// One labelled comment of the fixture corpus (one JSON object per line).
@@ -190,7 +190,7 @@ impl Default for EvalOptions<'_> {
             thresholds: Thresholds::default(),
             prior: Prior::shipped(),
             params: Params::default(),
-            curve: vec![50, 100, 200, 400, 800],
+            curve: vec![50, 100, 200, 400, 800, 1600, 3200],
         }
     }
 }
@@ -248,6 +248,7 @@ pub fn evaluate(
     opts: &EvalOptions,
 ) -> EvalReport {
     let judged_features: Vec<Vec<Feature>> = judged.iter().map(item_features).collect();
+    let judged_scripts: Vec<Script> = judged.iter().map(|c| Script::of(&c.body)).collect();
     let mut slices: Vec<String> = vec!["all".to_owned()];
     for c in judged {
         for s in [
@@ -284,16 +285,16 @@ pub fn evaluate(
     for (stage, decisions) in &stages {
         if let Some(n) = decisions {
             for c in &order[taught..*n] {
-                site.learn(&item_features(c), c.is_spam(), 1);
+                site.learn(&item_features(c), Script::of(&c.body), c.is_spam(), 1);
             }
             taught = *n;
         }
         let mut metrics: Vec<Metrics> = vec![Metrics::default(); slices.len()];
-        for (c, feats) in judged.iter().zip(&judged_features) {
+        for ((c, feats), script) in judged.iter().zip(&judged_features).zip(&judged_scripts) {
             let mut i = input(c);
             if decisions.is_some() {
                 i.spam_probability =
-                    judge(feats, &site, opts.prior, &opts.params).map(|j| j.probability);
+                    judge(feats, *script, &site, opts.prior, &opts.params).map(|j| j.probability);
             }
             let verdict = score(&i, &opts.rules);
             if decisions.is_none() {

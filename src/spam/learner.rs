@@ -1,19 +1,21 @@
-//! The learner: a multinomial naive Bayes model over hashed
+//! The learner: multinomial naive Bayes over hashed
 //! [`features`](super::features), with a compact prior shipped in the binary
 //! blended with the counts a site's own moderators teach.
 //!
 //! - Counts are per class: in how many spam (ham) comments a feature
-//!   occurred, and the class totals (comments, feature occurrences). Adding
-//!   and removing a comment's lesson are exact inverses, so a decision that
-//!   is reversed, an edit or an erasure untrain precisely.
+//!   occurred, and per [`Script`] the class totals (comments, feature
+//!   occurrences). Adding and removing a comment's lesson are exact
+//!   inverses, so a reversed decision, an edit or an erasure untrain
+//!   precisely, and concurrent lessons commute.
 //! - The prior ([`Prior`]) is the same kind of counts, trained by
-//!   `examples/train_prior.rs` on the development corpus (see
-//!   `data/spam/MANIFEST.md`). It weighs as [`Params::prior_docs`] comments
-//!   of each class, so a site's decisions take over as they accumulate.
-//! - The answer is a calibrated probability: the summed log-likelihood
-//!   ratio, divided by the square root of the number of features (long and
-//!   short comments on one scale), through a logistic curve whose slope and
-//!   offset were fitted on the development corpus and ship with the prior.
+//!   `examples/train_prior.rs` on the shippable part of the development
+//!   corpus (`data/spam/MANIFEST.md`). It answers only for scripts where it
+//!   saw both classes.
+//! - Each store gives a raw score (the summed log-likelihood ratio over
+//!   the square root of the number of features), mapped to log-odds by its
+//!   own calibration curve, fitted out of sample on the development
+//!   corpus. The site's log-odds take over from the prior's as it learns
+//!   ([`Params::handover`]). The answer is a probability.
 //!
 //! Pure: the caller looks the counts up ([`Evidence`]) and writes lessons.
 
@@ -26,6 +28,52 @@ use super::features::{BUCKETS, Feature};
 /// comments of each class.
 pub const MIN_EACH_WITHOUT_PRIOR: u64 = 20;
 
+/// The writing system a comment is mostly in. Class totals are kept per
+/// script: the words of an Arabic comment are evidence about Arabic spam
+/// and ham, and a site whose Arabic comments are mostly ham and whose
+/// English ones are often spam must not call every English word spammy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Script {
+    Arabic = 0,
+    Latin = 1,
+    Other = 2,
+}
+
+impl Script {
+    pub const ALL: [Script; 3] = [Script::Arabic, Script::Latin, Script::Other];
+
+    /// The script most of the text's letters are in (Arabic on a tie).
+    pub fn of(text: &str) -> Script {
+        use unicode_script::{Script as U, UnicodeScript};
+        let (mut arabic, mut latin, mut other) = (0u32, 0u32, 0u32);
+        for c in text.chars().filter(|c| c.is_alphabetic()) {
+            match c.script() {
+                U::Arabic => arabic += 1,
+                U::Latin => latin += 1,
+                _ => other += 1,
+            }
+        }
+        if arabic == 0 && latin == 0 && other == 0 {
+            Script::Other
+        } else if arabic >= latin && arabic >= other {
+            Script::Arabic
+        } else if latin >= other {
+            Script::Latin
+        } else {
+            Script::Other
+        }
+    }
+
+    /// Its number in the database (`spam_corpus_shards.script`).
+    pub fn id(self) -> i16 {
+        self as i16
+    }
+
+    pub fn from_id(id: i16) -> Option<Script> {
+        Script::ALL.into_iter().find(|s| s.id() == id)
+    }
+}
+
 /// Totals of one class.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ClassTotals {
@@ -35,25 +83,43 @@ pub struct ClassTotals {
     pub features: f64,
 }
 
-/// What a store knows about some features: both classes' totals and the
-/// counts `(spam, ham)` of those of the features it has seen.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Evidence {
+/// Both classes' totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
     pub spam: ClassTotals,
     pub ham: ClassTotals,
+}
+
+impl Totals {
+    fn class_mut(&mut self, is_spam: bool) -> &mut ClassTotals {
+        if is_spam {
+            &mut self.spam
+        } else {
+            &mut self.ham
+        }
+    }
+}
+
+/// What a store knows about some features: the class totals of each
+/// script and the counts `(spam, ham)` of those of the features it has
+/// seen (a lookup fills only the totals of the comment's script and the
+/// counts of its features).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence {
+    pub totals: [Totals; 3],
     pub counts: HashMap<Feature, (u32, u32)>,
 }
 
 impl Evidence {
+    pub fn totals(&self, script: Script) -> Totals {
+        self.totals[script as usize]
+    }
+
     /// Learns (`sign` 1) or unlearns (`sign` -1) one comment; counts never
     /// go below zero. For tests and offline evaluation; the database applies
     /// the same arithmetic to its rows.
-    pub fn learn(&mut self, features: &[Feature], is_spam: bool, sign: i32) {
-        let class = if is_spam {
-            &mut self.spam
-        } else {
-            &mut self.ham
-        };
+    pub fn learn(&mut self, features: &[Feature], script: Script, is_spam: bool, sign: i32) {
+        let class = self.totals[script as usize].class_mut(is_spam);
         class.docs = (class.docs + f64::from(sign)).max(0.0);
         class.features = (class.features + f64::from(sign) * features.len() as f64).max(0.0);
         for f in features {
@@ -68,8 +134,7 @@ impl Evidence {
 /// the development corpus at least twice, sorted by feature.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Prior {
-    pub spam: ClassTotals,
-    pub ham: ClassTotals,
+    pub totals: [Totals; 3],
     /// Slope and offset of the calibration curve (see the module docs).
     pub scale: f64,
     pub offset: f64,
@@ -85,9 +150,11 @@ pub enum PriorError {
     Truncated,
     #[error("the prior's features are not sorted or out of range")]
     Order,
+    #[error("the prior file has bytes after its last entry")]
+    Trailing,
 }
 
-const MAGIC: &[u8; 8] = b"MJLPRI01";
+const MAGIC: &[u8; 8] = b"MJLPRI02";
 
 /// The prior compiled into the binary.
 static SHIPPED: LazyLock<Option<Prior>> =
@@ -112,8 +179,7 @@ impl Prior {
             .collect();
         entries.sort_unstable_by_key(|(f, _, _)| *f);
         Prior {
-            spam: e.spam,
-            ham: e.ham,
+            totals: e.totals,
             scale,
             offset,
             entries,
@@ -140,29 +206,28 @@ impl Prior {
         self.entries.is_empty()
     }
 
-    /// The file format: magic, four f64 totals, scale, offset, the entry
-    /// count (u32), then per entry the gap to the previous feature (u32)
-    /// and both counts (u16), all little-endian.
+    /// The file format: magic, per script four f64 totals (spam docs, spam
+    /// features, ham docs, ham features), scale, offset, the entry
+    /// count (u32), all little-endian; then per entry the gap to the
+    /// previous feature and both counts, each as an unsigned LEB128 varint.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.entries.len() * 8);
+        let mut out = Vec::with_capacity(128 + self.entries.len() * 4);
         out.extend_from_slice(MAGIC);
-        for v in [
-            self.spam.docs,
-            self.spam.features,
-            self.ham.docs,
-            self.ham.features,
-            self.scale,
-            self.offset,
-        ] {
+        for t in &self.totals {
+            for v in [t.spam.docs, t.spam.features, t.ham.docs, t.ham.features] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        for v in [self.scale, self.offset] {
             out.extend_from_slice(&v.to_le_bytes());
         }
         let n = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
         out.extend_from_slice(&n.to_le_bytes());
         let mut prev = 0;
         for (f, s, h) in &self.entries {
-            out.extend_from_slice(&(f - prev).to_le_bytes());
-            out.extend_from_slice(&s.to_le_bytes());
-            out.extend_from_slice(&h.to_le_bytes());
+            for v in [f - prev, u32::from(*s), u32::from(*h)] {
+                write_varint(&mut out, v);
+            }
             prev = *f;
         }
         out
@@ -173,18 +238,19 @@ impl Prior {
         if r.take(MAGIC.len())? != MAGIC {
             return Err(PriorError::Magic);
         }
-        let mut f = [0.0; 6];
+        let mut f = [0.0; 14];
         for v in &mut f {
             *v = f64::from_le_bytes(r.array()?);
         }
         let n = u32::from_le_bytes(r.array()?) as usize;
-        if r.0.len() != n * 8 {
+        // Each entry takes at least three bytes.
+        if r.0.len() < n.saturating_mul(3) {
             return Err(PriorError::Truncated);
         }
         let mut entries = Vec::with_capacity(n);
         let mut prev: Option<Feature> = None;
         for _ in 0..n {
-            let gap = u32::from_le_bytes(r.array()?);
+            let gap = r.varint()?;
             let f = match prev {
                 None => gap,
                 Some(p) if gap > 0 => p.checked_add(gap).ok_or(PriorError::Order)?,
@@ -193,30 +259,44 @@ impl Prior {
             if f >= BUCKETS {
                 return Err(PriorError::Order);
             }
-            entries.push((
-                f,
-                u16::from_le_bytes(r.array()?),
-                u16::from_le_bytes(r.array()?),
-            ));
+            let count = |v: u32| u16::try_from(v).map_err(|_| PriorError::Order);
+            let (spam, ham) = (count(r.varint()?)?, count(r.varint()?)?);
+            entries.push((f, spam, ham));
             prev = Some(f);
         }
+        if !r.0.is_empty() {
+            return Err(PriorError::Trailing);
+        }
+        let mut totals = [Totals::default(); 3];
+        for (i, t) in totals.iter_mut().enumerate() {
+            let v = &f[i * 4..i * 4 + 4];
+            t.spam = ClassTotals {
+                docs: v[0],
+                features: v[1],
+            };
+            t.ham = ClassTotals {
+                docs: v[2],
+                features: v[3],
+            };
+        }
         Ok(Prior {
-            spam: ClassTotals {
-                docs: f[0],
-                features: f[1],
-            },
-            ham: ClassTotals {
-                docs: f[2],
-                features: f[3],
-            },
-            scale: f[4],
-            offset: f[5],
+            totals,
+            scale: f[12],
+            offset: f[13],
             entries,
         })
     }
 }
 
 struct Reader<'a>(&'a [u8]);
+
+fn write_varint(out: &mut Vec<u8>, mut v: u32) {
+    while v >= 0x80 {
+        out.push((v & 0x7f) as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], PriorError> {
@@ -226,6 +306,20 @@ impl<'a> Reader<'a> {
         let (head, rest) = self.0.split_at(n);
         self.0 = rest;
         Ok(head)
+    }
+
+    fn varint(&mut self) -> Result<u32, PriorError> {
+        let mut v: u32 = 0;
+        for shift in (0..35).step_by(7) {
+            let b = self.take(1)?[0];
+            v |= u32::from(b & 0x7f)
+                .checked_shl(shift)
+                .ok_or(PriorError::Order)?;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(PriorError::Order)
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], PriorError> {
@@ -241,15 +335,23 @@ impl<'a> Reader<'a> {
 pub struct Params {
     /// Additive smoothing of every feature count.
     pub alpha: f64,
-    /// How many comments of each class the prior weighs as.
-    pub prior_docs: f64,
+    /// The site's own answer weighs `m / (m + handover)` against the
+    /// prior's, `m` the smaller of its spam and ham counts in the script.
+    pub handover: f64,
+    /// The calibration curve of the site's own raw scores.
+    pub scale: f64,
+    pub offset: f64,
 }
 
 impl Default for Params {
     fn default() -> Params {
+        // Chosen on the development split (see the README's spam section);
+        // the curve is what `examples/train_prior.rs` fits and prints.
         Params {
-            alpha: 0.1,
-            prior_docs: 400.0,
+            alpha: 1.0,
+            handover: 200.0,
+            scale: 1.0751,
+            offset: 0.9714,
         }
     }
 }
@@ -264,73 +366,99 @@ pub struct Judgement {
     pub site_ham: f64,
 }
 
-/// The summed log-likelihood ratio of `features` (spam over ham) under the
-/// site's counts blended with the prior's, and the number of features.
-/// `None` when neither has seen enough to answer.
-pub fn log_likelihood_ratio(
+/// A script takes the prior's counts only where the prior saw at least
+/// this many comments of each class in it.
+pub const MIN_PRIOR_DOCS: f64 = 100.0;
+
+/// The prior's totals for `script`, when it knows both classes there.
+fn prior_totals(prior: Option<&Prior>, script: Script) -> Option<Totals> {
+    let t = prior?.totals[script as usize];
+    (t.spam.docs >= MIN_PRIOR_DOCS && t.ham.docs >= MIN_PRIOR_DOCS).then_some(t)
+}
+
+/// The summed log-likelihood ratio of `features` (spam over ham) under one
+/// store's counts and the totals of the comment's script, over the square
+/// root of the number of features (long and short comments on one scale).
+/// Each class's counts are scaled to a common total before smoothing, so a
+/// feature neither class has seen weighs nothing either way, and a site
+/// that decided four times more ham than spam is not pushed towards spam
+/// on every word it never saw.
+fn raw<C: Fn(Feature) -> (u32, u32)>(
     features: &[Feature],
-    site: &Evidence,
-    prior: Option<&Prior>,
-    p: &Params,
-) -> Option<f64> {
-    let (ws, wh) = match prior {
-        Some(pr) if pr.spam.docs > 0.0 && pr.ham.docs > 0.0 => {
-            (p.prior_docs / pr.spam.docs, p.prior_docs / pr.ham.docs)
-        }
-        _ => {
-            let enough = MIN_EACH_WITHOUT_PRIOR as f64;
-            if site.spam.docs < enough || site.ham.docs < enough {
-                return None;
-            }
-            (0.0, 0.0)
-        }
-    };
-    let prior_totals = prior.map(|pr| (pr.spam, pr.ham)).unwrap_or_default();
-    // Each class's counts are scaled to a common total before smoothing,
-    // so a feature neither class has seen weighs nothing either way, and
-    // a site that decided four times more ham than spam is not pushed
-    // towards spam on every word it never saw.
-    let spam_total = (site.spam.features + ws * prior_totals.0.features).max(1.0);
-    let ham_total = (site.ham.features + wh * prior_totals.1.features).max(1.0);
+    t: Totals,
+    counts: C,
+    alpha: f64,
+) -> f64 {
+    let spam_total = t.spam.features.max(1.0);
+    let ham_total = t.ham.features.max(1.0);
     let common = (spam_total + ham_total) / 2.0;
     let (ks, kh) = (common / spam_total, common / ham_total);
     let mut sum = 0.0;
     for f in features {
-        let (ss, sh) = site.counts.get(f).copied().unwrap_or((0, 0));
-        let (ps, ph) = prior.map(|pr| pr.get(*f)).unwrap_or((0, 0));
-        let cs = ks * (f64::from(ss) + ws * f64::from(ps)) + p.alpha;
-        let ch = kh * (f64::from(sh) + wh * f64::from(ph)) + p.alpha;
-        sum += (cs / ch).ln();
+        let (s, h) = counts(*f);
+        sum += ((ks * f64::from(s) + alpha) / (kh * f64::from(h) + alpha)).ln();
     }
-    Some(sum)
+    sum / (features.len().max(1) as f64).sqrt()
 }
 
-/// The raw score the calibration curve maps: the log-likelihood ratio over
-/// the square root of the number of features.
-pub fn raw_score(
+/// The prior's raw score for a comment in `script`, when the prior knows
+/// both classes there.
+pub fn prior_raw(
     features: &[Feature],
-    site: &Evidence,
+    script: Script,
     prior: Option<&Prior>,
     p: &Params,
 ) -> Option<f64> {
-    let llr = log_likelihood_ratio(features, site, prior, p)?;
-    Some(llr / (features.len().max(1) as f64).sqrt())
+    let t = prior_totals(prior, script)?;
+    let prior = prior?;
+    Some(raw(features, t, |f| prior.get(f), p.alpha))
 }
 
-/// The calibrated probability that the comment is spam.
+/// The site's raw score, once it learnt [`MIN_EACH_WITHOUT_PRIOR`]
+/// comments of each class in `script`.
+pub fn site_raw(features: &[Feature], script: Script, site: &Evidence, p: &Params) -> Option<f64> {
+    let t = site.totals(script);
+    let enough = MIN_EACH_WITHOUT_PRIOR as f64;
+    if t.spam.docs < enough || t.ham.docs < enough {
+        return None;
+    }
+    Some(raw(
+        features,
+        t,
+        |f| site.counts.get(&f).copied().unwrap_or((0, 0)),
+        p.alpha,
+    ))
+}
+
+/// The calibrated probability that a comment in `script` with `features`
+/// is spam: the prior's and the site's log-odds, each through its own
+/// calibration curve, blended by how much the site has learnt of that
+/// script (`m / (m + handover)`, `m` the smaller class count).
 pub fn judge(
     features: &[Feature],
+    script: Script,
     site: &Evidence,
     prior: Option<&Prior>,
     p: &Params,
 ) -> Option<Judgement> {
-    let raw = raw_score(features, site, prior, p)?;
-    let (scale, offset) = prior.map(|pr| (pr.scale, pr.offset)).unwrap_or((1.0, 0.0));
-    let z = scale * raw + offset;
+    let from_prior = prior_raw(features, script, prior, p)
+        .zip(prior)
+        .map(|(r, pr)| pr.scale * r + pr.offset);
+    let from_site = site_raw(features, script, site, p).map(|r| p.scale * r + p.offset);
+    let own = site.totals(script);
+    let z = match (from_prior, from_site) {
+        (None, None) => return None,
+        (Some(z), None) | (None, Some(z)) => z,
+        (Some(zp), Some(zs)) => {
+            let m = own.spam.docs.min(own.ham.docs);
+            let w = m / (m + p.handover);
+            (1.0 - w) * zp + w * zs
+        }
+    };
     Some(Judgement {
         probability: 1.0 / (1.0 + (-z).exp()),
-        site_spam: site.spam.docs,
-        site_ham: site.ham.docs,
+        site_spam: own.spam.docs,
+        site_ham: own.ham.docs,
     })
 }
 
@@ -416,7 +544,7 @@ mod tests {
     fn taught(lessons: &[(&str, bool)]) -> Evidence {
         let mut e = Evidence::default();
         for (body, is_spam) in lessons {
-            e.learn(&f(body), *is_spam, 1);
+            e.learn(&f(body), Script::of(body), *is_spam, 1);
         }
         e
     }
@@ -432,22 +560,34 @@ mod tests {
         v
     }
 
+    fn p_of(body: &str, site: &Evidence, prior: Option<&Prior>) -> Option<f64> {
+        judge(&f(body), Script::of(body), site, prior, &Params::default()).map(|j| j.probability)
+    }
+
     #[test]
-    fn without_a_prior_it_waits_for_enough_of_each_class() {
-        let p = Params::default();
+    fn scripts_are_told_apart_by_most_letters() {
+        assert_eq!(Script::of("قال الوزير hello"), Script::Arabic);
+        assert_eq!(Script::of("the minister said قال"), Script::Latin);
+        assert_eq!(Script::of("Министр сказал"), Script::Other);
+        assert_eq!(Script::of("123 !!"), Script::Other);
+        for s in Script::ALL {
+            assert_eq!(Script::from_id(s.id()), Some(s));
+        }
+    }
+
+    #[test]
+    fn without_a_prior_it_waits_for_enough_of_each_class_in_the_script() {
         let few = taught(&corpus()[..20]);
-        assert!(judge(&f("free followers"), &few, None, &p).is_none());
+        assert!(p_of("free followers", &few, None).is_none());
         let e = taught(&corpus());
-        let spam = judge(&f("win free followers on my channel"), &e, None, &p).unwrap();
-        let ham = judge(
-            &f("the talks would resume, the minister said"),
-            &e,
-            None,
-            &p,
-        )
-        .unwrap();
-        assert!(spam.probability > 0.9, "{spam:?}");
-        assert!(ham.probability < 0.1, "{ham:?}");
+        let spam = p_of("win free followers on my channel", &e, None).unwrap();
+        let ham = p_of("the talks would resume, the minister said", &e, None).unwrap();
+        assert!(spam > 0.9, "{spam}");
+        assert!(ham < 0.1, "{ham}");
+        // Only English taught: an Arabic comment gets no answer.
+        let english: Vec<_> = corpus().into_iter().filter(|(b, _)| b.is_ascii()).collect();
+        let e = taught(&english);
+        assert!(p_of("اربح متابعين مجانا", &e, None).is_none());
     }
 
     #[test]
@@ -455,36 +595,50 @@ mod tests {
         let mut e = taught(&corpus());
         let before = e.clone();
         let x = f("اربح جوائز نقدية");
-        e.learn(&x, true, 1);
+        e.learn(&x, Script::Arabic, true, 1);
         assert_ne!(e, before);
-        e.learn(&x, true, -1);
+        e.learn(&x, Script::Arabic, true, -1);
         e.counts.retain(|_, c| *c != (0, 0));
         let mut b = before;
         b.counts.retain(|_, c| *c != (0, 0));
         assert_eq!(e, b);
         // Never below zero.
         let mut empty = Evidence::default();
-        empty.learn(&x, false, -1);
-        assert_eq!(empty.ham.docs, 0.0);
+        empty.learn(&x, Script::Arabic, false, -1);
+        assert_eq!(empty.totals(Script::Arabic).ham.docs, 0.0);
         assert!(empty.counts.values().all(|c| *c == (0, 0)));
     }
 
     #[test]
     fn the_prior_answers_on_a_fresh_site_and_the_site_takes_over() {
-        let e = taught(&corpus());
-        let prior = Prior::from_evidence(&e, 1, 1.0, 0.0);
-        let p = Params::default();
+        let mut lessons = Vec::new();
+        for _ in 0..5 {
+            lessons.extend(corpus());
+        }
+        let prior = Prior::from_evidence(&taught(&lessons), 1, 1.0, 0.0);
         let fresh = Evidence::default();
-        let spam = judge(&f("free followers, subscribe"), &fresh, Some(&prior), &p).unwrap();
-        assert!(spam.probability > 0.8, "{spam:?}");
+        let spam = p_of("free followers, subscribe", &fresh, Some(&prior)).unwrap();
+        assert!(spam > 0.8, "{spam}");
         // A site whose moderators call the very same text ham, many times.
         let mut site = Evidence::default();
         for _ in 0..2_000 {
-            site.learn(&f("free followers, subscribe"), false, 1);
-            site.learn(&f("casino bonus spins"), true, 1);
+            site.learn(&f("free followers, subscribe"), Script::Latin, false, 1);
+            site.learn(&f("casino bonus spins"), Script::Latin, true, 1);
         }
-        let now = judge(&f("free followers, subscribe"), &site, Some(&prior), &p).unwrap();
-        assert!(now.probability < 0.2, "{now:?}");
+        let now = p_of("free followers, subscribe", &site, Some(&prior)).unwrap();
+        assert!(now < 0.2, "{now}");
+    }
+
+    #[test]
+    fn a_prior_that_saw_one_class_of_a_script_abstains_there() {
+        let mut lessons = Vec::new();
+        for _ in 0..5 {
+            lessons.extend(corpus().into_iter().filter(|(b, s)| b.is_ascii() || !*s));
+        }
+        let prior = Prior::from_evidence(&taught(&lessons), 1, 1.0, 0.0);
+        let fresh = Evidence::default();
+        assert!(p_of("اشترك في قناتي", &fresh, Some(&prior)).is_none());
+        assert!(p_of("subscribe to my channel", &fresh, Some(&prior)).is_some());
     }
 
     #[test]
@@ -496,6 +650,9 @@ mod tests {
             Prior::from_bytes(&bytes[..bytes.len() - 1]),
             Err(PriorError::Truncated)
         );
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(Prior::from_bytes(&longer), Err(PriorError::Trailing));
         assert_eq!(Prior::from_bytes(b"nope"), Err(PriorError::Truncated));
         assert_eq!(
             Prior::from_bytes(b"NOTMAJLISxxxxxxx"),
@@ -504,18 +661,19 @@ mod tests {
     }
 
     #[test]
-    fn the_shipped_prior_loads() {
+    fn the_shipped_prior_loads_and_knows_english() {
         let p = Prior::shipped().unwrap();
-        assert!(p.len() > 1_000, "{}", p.len());
-        assert!(p.spam.docs > 0.0 && p.ham.docs > 0.0);
+        assert!(p.len() > 10_000, "{}", p.len());
+        let en = p.totals[Script::Latin as usize];
+        assert!(en.spam.docs >= MIN_PRIOR_DOCS && en.ham.docs >= MIN_PRIOR_DOCS);
     }
 
     #[test]
     fn calibration_recovers_a_known_curve() {
         // Labels drawn deterministically from p = sigmoid(2x - 1).
         let mut samples = Vec::new();
-        for i in 0..2_000 {
-            let x = f64::from(i) / 200.0 - 5.0;
+        for i in 0..4_000 {
+            let x = f64::from(i) / 400.0 - 5.0;
             let p = 1.0 / (1.0 + (-(2.0 * x - 1.0)).exp());
             let u = f64::from((i * 7919) % 1000) / 1000.0;
             samples.push((x, u < p));
@@ -523,5 +681,9 @@ mod tests {
         let (a, b) = fit_calibration(&samples);
         assert!((a - 2.0).abs() < 0.5, "{a}");
         assert!((b + 1.0).abs() < 0.5, "{b}");
+        // Separable data: finite.
+        let sep = [(-1.0, false), (-2.0, false), (1.0, true), (2.0, true)];
+        let (a, b) = fit_calibration(&sep);
+        assert!(a.is_finite() && a > 0.0 && b.is_finite());
     }
 }

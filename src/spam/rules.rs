@@ -666,7 +666,7 @@ pub fn learner(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 }
 
 /// Points per unit of log-odds of the learner's probability.
-pub const LEARNER_POINTS_PER_LOGIT: f64 = 1.5;
+pub const LEARNER_POINTS_PER_LOGIT: f64 = 3.0;
 /// The learner alone can lower a score this much ...
 pub const LEARNER_MIN_POINTS: f64 = -3.0;
 /// ... and raise it this much.
@@ -1206,8 +1206,10 @@ mod tests {
         assert!(run(learner, &i, &r).is_none());
         i.spam_probability = Some(0.9999);
         assert_eq!(rule_score(&i, &r, learner), LEARNER_MAX_POINTS);
-        i.spam_probability = Some(0.95);
-        assert_eq!(rule_score(&i, &r, learner), 4.42);
+        i.spam_probability = Some(0.8);
+        assert!(run(learner, &i, &r).is_none());
+        i.spam_probability = Some(0.85);
+        assert_eq!(rule_score(&i, &r, learner), 5.2);
         i.spam_probability = Some(0.5);
         assert!(run(learner, &i, &r).is_none());
         i.spam_probability = Some(0.001);
