@@ -58,6 +58,10 @@ enum Command {
         /// `examples/train_prior.rs`).
         #[arg(long)]
         prior: Option<std::path::PathBuf>,
+        /// Also teach every undecided pool comment the site would publish
+        /// as ham (measures "published comments teach ham").
+        #[arg(long)]
+        published_teach_ham: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -149,8 +153,16 @@ async fn main() -> ExitCode {
             pool,
             no_prior,
             prior,
+            published_teach_ham,
             json,
-        } => spam_eval(&corpus, pool.as_deref(), no_prior, prior.as_deref(), json),
+        } => spam_eval(
+            &corpus,
+            pool.as_deref(),
+            no_prior,
+            prior.as_deref(),
+            published_teach_ham,
+            json,
+        ),
         Command::Export(args) => commands::export(&config, args).await,
         Command::Import { what } => commands::import(&config, what).await,
         Command::Privacy { action } => commands::privacy(&config, action).await,
@@ -282,6 +294,7 @@ fn spam_eval(
     pool: Option<&std::path::Path>,
     no_prior: bool,
     prior_file: Option<&std::path::Path>,
+    published_teach_ham: bool,
     json: bool,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
@@ -291,7 +304,10 @@ fn spam_eval(
         Some(p) => (read_corpus(p)?, items),
         None => split_pool(&items),
     };
-    let mut opts = EvalOptions::default();
+    let mut opts = EvalOptions {
+        published_teach_ham,
+        ..EvalOptions::default()
+    };
     let custom;
     if no_prior {
         opts.prior = None;

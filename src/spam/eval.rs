@@ -181,6 +181,11 @@ pub struct EvalOptions<'a> {
     pub params: Params,
     /// Decisions after which to measure.
     pub curve: Vec<usize>,
+    /// Also teach as ham every pool comment nobody decided that the site
+    /// published (scored below the hold threshold): what "comments that
+    /// stay published for N days teach ham" would do, spam that slipped
+    /// through included.
+    pub published_teach_ham: bool,
 }
 
 impl Default for EvalOptions<'_> {
@@ -191,6 +196,7 @@ impl Default for EvalOptions<'_> {
             prior: Prior::shipped(),
             params: Params::default(),
             curve: vec![50, 100, 200, 400, 800, 1600, 3200],
+            published_teach_ham: false,
         }
     }
 }
@@ -236,6 +242,27 @@ fn input<'c>(c: &'c LabeledComment) -> SpamInput<'c> {
         same_text_other_authors_24h: 0,
         spam_probability: None,
     }
+}
+
+/// The site's evidence plus, as ham, every comment of `undecided` that it
+/// would publish (score below the hold threshold).
+fn with_published_as_ham(
+    site: &Evidence,
+    undecided: &[&LabeledComment],
+    opts: &EvalOptions,
+) -> Evidence {
+    let mut out = site.clone();
+    for c in undecided {
+        let feats = item_features(c);
+        let script = Script::of(&c.body);
+        let mut i = input(c);
+        i.spam_probability =
+            judge(&feats, script, site, opts.prior, &opts.params).map(|j| j.probability);
+        if score(&i, &opts.rules).score < opts.thresholds.hold {
+            out.learn(&feats, script, false, 1);
+        }
+    }
+    out
 }
 
 /// Scores `judged` at every stage: the rules alone, the rules with the
@@ -289,6 +316,10 @@ pub fn evaluate(
             }
             taught = *n;
         }
+        let site = match decisions {
+            Some(n) if opts.published_teach_ham => with_published_as_ham(&site, &order[*n..], opts),
+            _ => site.clone(),
+        };
         let mut metrics: Vec<Metrics> = vec![Metrics::default(); slices.len()];
         for ((c, feats), script) in judged.iter().zip(&judged_features).zip(&judged_scripts) {
             let mut i = input(c);
