@@ -453,6 +453,29 @@ mod tests {
         assert!(serde_json::to_string(&r).is_ok());
     }
 
+    #[test]
+    fn teaching_published_comments_as_ham_also_teaches_the_spam_that_slipped_through() {
+        let opts = EvalOptions {
+            prior: None,
+            published_teach_ham: true,
+            ..EvalOptions::default()
+        };
+        let quiet_spam = item("en", "spam", "nice post, visit my page for more", "x");
+        let ham = item("en", "ham", "the ministry confirmed the report", "x");
+        let loud = item(
+            "en",
+            "spam",
+            "FREE CASINO BONUS!!! WIN $$$ NOW http://a.xyz http://b.xyz http://c.xyz",
+            "x",
+        );
+        let site = with_published_as_ham(&Evidence::default(), &[&quiet_spam, &ham, &loud], &opts);
+        // The two the rules let through are learnt as ham, the spam among
+        // them included; the one the rules hold is not.
+        let t = site.totals(Script::Latin);
+        assert_eq!(t.ham.docs, 2.0);
+        assert_eq!(t.spam.docs, 0.0);
+    }
+
     /// The hand-written fixture corpus (in-sample: its vocabulary shaped
     /// the rules, so these numbers say nothing about real comments).
     #[test]
