@@ -269,3 +269,4 @@ fn spam_eval(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+

@@ -358,6 +358,29 @@ pub async fn close_after_unread_body(
     Ok(res)
 }
 
+/// The outermost layer: gives the request head its own copy of each header
+/// value. actix-http parses header values as slices of the connection's
+/// read buffer, and actix-web keeps the heads of up to 128 finished
+/// requests per worker for reuse without clearing them, so each kept head
+/// would pin its connection's whole read buffer (up to 32 KiB, with the
+/// start of the body in it) long after the connection closed: after a burst
+/// of uploads, megabytes that never went back to the system.
+pub async fn own_request_headers(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let headers = req.headers_mut();
+    let mut owned = header::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers.iter() {
+        // A copy, not a slice of the buffer; a value the parser let through
+        // is valid here too (the clone is only a fallback).
+        let copy = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        owned.append(name.clone(), copy);
+    }
+    *headers = owned;
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// Bounds the requests in progress per client address, resolved through the
 /// trusted proxies (so a load balancer's own address is never the one
 /// limited). The excess is answered at once, before its body is read.
