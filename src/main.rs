@@ -269,4 +269,3 @@ fn spam_eval(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
-

@@ -502,6 +502,46 @@ mod tests {
         );
     }
 
+    /// actix-http parses header values as slices of the connection's read
+    /// buffer; after `own_request_headers` none of them points into it, so
+    /// a request head kept in actix-web's pool does not keep the buffer.
+    #[actix_web::test]
+    async fn header_values_are_copied_out_of_the_buffer_they_were_parsed_from() {
+        use actix_web::http::header::HeaderName;
+        use actix_web::test::{TestRequest, call_service, init_service, read_body};
+        let wire = Bytes::from_static(b"first second caf\xc3\xa9");
+        let buffer = wire.as_ptr_range();
+        let slice =
+            |from: usize, to: usize| HeaderValue::from_maybe_shared(wire.slice(from..to)).unwrap();
+        let tag = HeaderName::from_static("x-tag");
+        let app = init_service(
+            actix_web::App::new()
+                .wrap(actix_web::middleware::from_fn(own_request_headers))
+                .default_service(web::to(move |req: actix_web::HttpRequest| {
+                    let inside = req
+                        .headers()
+                        .iter()
+                        .filter(|(_, v)| buffer.contains(&v.as_bytes().as_ptr()))
+                        .count();
+                    let tags: Vec<String> = req
+                        .headers()
+                        .get_all("x-tag")
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                        .collect();
+                    async move { HttpResponse::Ok().body(format!("{inside} {}", tags.join("|"))) }
+                })),
+        )
+        .await;
+        let req = TestRequest::default()
+            .append_header((tag.clone(), slice(0, 5)))
+            .append_header((tag, slice(6, 12)))
+            .append_header((header::USER_AGENT, slice(13, 18)))
+            .to_request();
+        let res = call_service(&app, req).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(read_body(res).await, "0 first|second");
+    }
+
     #[test]
     fn a_zero_limit_is_no_bound() {
         let counter = Counter::new(0);
