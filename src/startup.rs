@@ -172,6 +172,7 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(from_fn(telemetry::request_log))
                 .wrap(from_fn(guard::close_after_unread_body))
+                .wrap(from_fn(guard::own_request_headers))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

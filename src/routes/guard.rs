@@ -358,6 +358,29 @@ pub async fn close_after_unread_body(
     Ok(res)
 }
 
+/// The outermost layer: gives the request head its own copy of each header
+/// value. actix-http parses header values as slices of the connection's
+/// read buffer, and actix-web keeps the heads of up to 128 finished
+/// requests per worker for reuse without clearing them, so each kept head
+/// would pin its connection's whole read buffer (up to 32 KiB, with the
+/// start of the body in it) long after the connection closed: after a burst
+/// of uploads, megabytes that never went back to the system.
+pub async fn own_request_headers(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let headers = req.headers_mut();
+    let mut owned = header::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers.iter() {
+        // A copy, not a slice of the buffer; a value the parser let through
+        // is valid here too (the clone is only a fallback).
+        let copy = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        owned.append(name.clone(), copy);
+    }
+    *headers = owned;
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// Bounds the requests in progress per client address, resolved through the
 /// trusted proxies (so a load balancer's own address is never the one
 /// limited). The excess is answered at once, before its body is read.
@@ -477,6 +500,46 @@ mod tests {
             counter.counts.lock().unwrap().is_empty(),
             "no key left behind"
         );
+    }
+
+    /// actix-http parses header values as slices of the connection's read
+    /// buffer; after `own_request_headers` none of them points into it, so
+    /// a request head kept in actix-web's pool does not keep the buffer.
+    #[actix_web::test]
+    async fn header_values_are_copied_out_of_the_buffer_they_were_parsed_from() {
+        use actix_web::http::header::HeaderName;
+        use actix_web::test::{TestRequest, call_service, init_service, read_body};
+        let wire = Bytes::from_static(b"first second caf\xc3\xa9");
+        let buffer = wire.as_ptr_range();
+        let slice =
+            |from: usize, to: usize| HeaderValue::from_maybe_shared(wire.slice(from..to)).unwrap();
+        let tag = HeaderName::from_static("x-tag");
+        let app = init_service(
+            actix_web::App::new()
+                .wrap(actix_web::middleware::from_fn(own_request_headers))
+                .default_service(web::to(move |req: actix_web::HttpRequest| {
+                    let inside = req
+                        .headers()
+                        .iter()
+                        .filter(|(_, v)| buffer.contains(&v.as_bytes().as_ptr()))
+                        .count();
+                    let tags: Vec<String> = req
+                        .headers()
+                        .get_all("x-tag")
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                        .collect();
+                    async move { HttpResponse::Ok().body(format!("{inside} {}", tags.join("|"))) }
+                })),
+        )
+        .await;
+        let req = TestRequest::default()
+            .append_header((tag.clone(), slice(0, 5)))
+            .append_header((tag, slice(6, 12)))
+            .append_header((header::USER_AGENT, slice(13, 18)))
+            .to_request();
+        let res = call_service(&app, req).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(read_body(res).await, "0 first|second");
     }
 
     #[test]
