@@ -21,12 +21,12 @@ pub const FEATURE_BITS: u32 = 20;
 /// The size of the feature space.
 pub const BUCKETS: u32 = 1 << FEATURE_BITS;
 /// Word pairs are formed with each of the next this many words.
-const PAIR_WINDOW: usize = 4;
+const PAIR_WINDOW: usize = 3;
 /// Character n-grams are taken from this many characters of text at most
 /// (a long comment says what it is in its first few thousand characters).
-const MAX_NGRAM_CHARS: usize = 3_000;
+const MAX_NGRAM_CHARS: usize = 1_000;
 /// The n of the character n-grams.
-const NGRAMS: [usize; 2] = [3, 5];
+const NGRAMS: [usize; 1] = [4];
 
 /// One hashed feature.
 pub type Feature = u32;

@@ -107,8 +107,12 @@ impl Totals {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Evidence {
     pub totals: [Totals; 3],
-    pub counts: HashMap<Feature, (u32, u32)>,
+    pub counts: FeatureCounts,
 }
+
+/// Feature -> (spam, ham) counts, with a fast fixed hasher (the keys are
+/// already hashes).
+pub type FeatureCounts = HashMap<Feature, (u32, u32), foldhash::fast::FixedState>;
 
 impl Evidence {
     pub fn totals(&self, script: Script) -> Totals {
@@ -139,6 +143,23 @@ pub struct Prior {
     pub scale: f64,
     pub offset: f64,
     entries: Vec<(Feature, u16, u16)>,
+    /// `index[k]..index[k + 1]` are the entries whose feature's top
+    /// [`INDEX_BITS`] bits are `k`: a lookup scans a handful of entries.
+    index: Vec<u32>,
+}
+
+const INDEX_BITS: u32 = 14;
+
+fn build_index(entries: &[(Feature, u16, u16)]) -> Vec<u32> {
+    let shift = super::features::FEATURE_BITS - INDEX_BITS;
+    let mut index = vec![0u32; (1 << INDEX_BITS) + 1];
+    for (f, _, _) in entries {
+        index[(f >> shift) as usize + 1] += 1;
+    }
+    for k in 1..index.len() {
+        index[k] += index[k - 1];
+    }
+    index
 }
 
 /// Why prior bytes were refused.
@@ -182,18 +203,24 @@ impl Prior {
             totals: e.totals,
             scale,
             offset,
+            index: build_index(&entries),
             entries,
         }
     }
 
     /// Counts of one feature.
     pub fn get(&self, f: Feature) -> (u32, u32) {
-        match self.entries.binary_search_by_key(&f, |(k, _, _)| *k) {
-            Ok(i) => {
-                let (_, s, h) = self.entries[i];
-                (u32::from(s), u32::from(h))
-            }
-            Err(_) => (0, 0),
+        let k = (f >> (super::features::FEATURE_BITS - INDEX_BITS)) as usize;
+        let (Some(&from), Some(&to)) = (self.index.get(k), self.index.get(k + 1)) else {
+            return (0, 0);
+        };
+        let run = self
+            .entries
+            .get(from as usize..to as usize)
+            .unwrap_or_default();
+        match run.iter().find(|(g, _, _)| *g == f) {
+            Some((_, s, h)) => (u32::from(*s), u32::from(*h)),
+            None => (0, 0),
         }
     }
 
@@ -283,6 +310,7 @@ impl Prior {
             totals,
             scale: f[12],
             offset: f[13],
+            index: build_index(&entries),
             entries,
         })
     }
@@ -350,8 +378,8 @@ impl Default for Params {
         Params {
             alpha: 1.0,
             handover: 200.0,
-            scale: 1.0751,
-            offset: 0.9714,
+            scale: 1.2300,
+            offset: 0.7301,
         }
     }
 }
