@@ -1,7 +1,7 @@
 //! Moderators' decisions and edits: the pure rules (queue query, If-Match,
 //! what a request changes) and the use case that applies one decision to
 //! one comment inside a caller's transaction, with its audit events and
-//! the classifier's training.
+//! the learner's training.
 
 use crate::db;
 use crate::db::audit::NewAuditEvent;
@@ -298,8 +298,10 @@ pub fn plan(current_status: CommentStatus, current_body: &str, d: &Decision) -> 
 
 /// Applies `d` to comment `id` inside the caller's transaction: checks the
 /// version, updates the row (bumping its version and its article's
-/// `comment_version`), appends the audit events and trains the classifier
-/// on a status change. A no-op returns the comment untouched.
+/// `comment_version`), appends the audit events and teaches the learner
+/// (`crate::training`). A confirmation (the status it already has, no
+/// edit) leaves the comment untouched but still teaches the learner when
+/// the comment is not trained so, recorded as `comment.confirmed`.
 #[tracing::instrument(skip_all, fields(comment_id = id, moderator_id, status_changed, edited))]
 pub async fn apply(
     conn: &mut PgConnection,
@@ -320,7 +322,18 @@ pub async fn apply(
     let change = plan(old, &current.body, d);
     span.record("status_changed", change.status_changed)
         .record("edited", change.edited);
+    let reason = d.reason.as_deref();
     if change.is_noop() {
+        // A confirmation: the status asked for is the one it has. It still
+        // teaches the learner (with an audit event of its own) when the
+        // comment is not trained so yet; the comment itself, its version
+        // and its article's do not change.
+        if let Some(status) = d.status
+            && crate::training::apply_decision(&mut *conn, id, Some(status), false).await?
+        {
+            let e = NewAuditEvent::confirmed(moderator_id, id, status, reason);
+            db::audit::insert(&mut *conn, &e).await?;
+        }
         return Ok(current);
     }
     let edit = d.body.as_ref().filter(|_| change.edited).map(|b| {
@@ -339,15 +352,18 @@ pub async fn apply(
         },
     )
     .await?;
-    let reason = d.reason.as_deref();
     if change.edited {
         let e = NewAuditEvent::edited(moderator_id, id, old, reason, row.version);
         db::audit::insert(&mut *conn, &e).await?;
     }
+    let taught = crate::training::apply_decision(&mut *conn, id, d.status, change.edited).await?;
     if change.status_changed {
         let e = NewAuditEvent::status_changed(moderator_id, id, old, change.new_status, reason);
         db::audit::insert(&mut *conn, &e).await?;
-        crate::training::apply_decision(&mut *conn, id, old, change.new_status).await?;
+    } else if taught && d.status.is_some() {
+        // An edit that also confirmed the status, which taught the learner.
+        let e = NewAuditEvent::confirmed(moderator_id, id, old, reason);
+        db::audit::insert(&mut *conn, &e).await?;
     }
     Ok(row)
 }
