@@ -175,21 +175,18 @@ pub async fn apply_delta(
         }
     }
     if !buckets.is_empty() {
-        // One ordered pass that creates or locks every row (the no-op
-        // update takes the lock); the arithmetic then needs no order.
+        // One ordered pass that creates, locks and updates every row: a
+        // new row starts from the delta (never below zero), an existing
+        // one adds its bucket's delta (the arrays are sorted by bucket and
+        // hold each once, so `array_position` finds it).
         sqlx::query(
-            "insert into spam_features as t (bucket)
-             select b from unnest($1::int[]) with ordinality as d(b, n) order by n
-             on conflict (bucket) do update set spam = t.spam",
-        )
-        .bind(&buckets)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "update spam_features as t
-             set spam = greatest(t.spam + d.ds, 0), ham = greatest(t.ham + d.dh, 0)
-             from unnest($1::int[], $2::int[], $3::int[]) as d(b, ds, dh)
-             where t.bucket = d.b",
+            "insert into spam_features as t (bucket, spam, ham)
+             select b, greatest(ds, 0), greatest(dh, 0)
+             from unnest($1::int[], $2::int[], $3::int[]) with ordinality as d(b, ds, dh, n)
+             order by n
+             on conflict (bucket) do update
+             set spam = greatest(t.spam + ($2::int[])[array_position($1::int[], t.bucket)], 0),
+                 ham = greatest(t.ham + ($3::int[])[array_position($1::int[], t.bucket)], 0)",
         )
         .bind(&buckets)
         .bind(&spam)
@@ -206,13 +203,17 @@ pub async fn apply_delta(
         fs.push(c.spam_features);
         fh.push(c.ham_features);
     }
-    if !shards.is_empty() {
+    if shards.len() > 1 {
+        // Several shards (an erasure, a retraining batch): locked in order
+        // first. One shard (a single decision) needs no order.
         sqlx::query(
             "select shard from spam_corpus_shards where shard = any($1) order by shard for update",
         )
         .bind(&shards)
         .execute(&mut *conn)
         .await?;
+    }
+    if !shards.is_empty() {
         sqlx::query(
             "update spam_corpus_shards as s
              set nspam = greatest(s.nspam + d.ds, 0), nham = greatest(s.nham + d.dh, 0),
