@@ -24,6 +24,23 @@ pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_BULK_IDS: usize = 500;
 
 pub const MAX_LOG_PAGE: i64 = 200;
+/// Longest `action` filter of the log (actions are short names).
+pub const MAX_ACTION_CHARS: usize = 64;
+
+/// An action name to filter the log by: trimmed, one line, bounded. An
+/// action no event has simply finds nothing.
+fn parse_action(v: &str) -> Result<String, FieldCode> {
+    let v = v.trim();
+    if v.chars().any(char::is_control) {
+        return Err(FieldCode::ControlCharacters);
+    }
+    if v.chars().count() > MAX_ACTION_CHARS {
+        return Err(FieldCode::TooLong {
+            max: MAX_ACTION_CHARS,
+        });
+    }
+    Ok(v.to_owned())
+}
 /// Longest `email` filter (an address cannot be longer).
 pub const MAX_EMAIL_FILTER: usize = crate::domain::comment::MAX_EMAIL;
 
@@ -154,6 +171,8 @@ impl QueueQuery {
 pub struct LogQuery {
     pub comment_id: Option<i64>,
     pub moderator_id: Option<i64>,
+    /// Only events of this action (`comment.confirmed`, ...).
+    pub action: Option<String>,
     pub before: Option<i64>,
     pub limit: i64,
 }
@@ -165,6 +184,9 @@ query_params! {
         comment_id: Option<String> = schema::id();
         /// Only this moderator's events.
         moderator_id: Option<String> = schema::id();
+        /// Only events of this action (`comment.status_changed`,
+        /// `comment.confirmed`, `learner.reset`, ...).
+        action: Option<String> = schema::text(None, MAX_ACTION_CHARS).pattern(Some(schema::ONE_LINE)).build();
         /// `next_cursor` of the previous page.
         cursor: Option<String> = schema::cursor();
         /// Page size, 1-200 (default 50).
@@ -193,6 +215,10 @@ impl LogQuery {
             moderator_id: p
                 .moderator_id
                 .and_then(|v| f.take("moderator_id", positive_id_text(&v))),
+            action: p
+                .action
+                .and_then(|v| f.take("action", parse_action(&v)))
+                .filter(|a| !a.is_empty()),
             before: p.cursor.and_then(|v| {
                 f.take(
                     "cursor",
@@ -461,10 +487,15 @@ mod tests {
             LogQuery {
                 comment_id: Some(7),
                 moderator_id: None,
+                action: None,
                 before: Some(9),
                 limit: 50
             }
         );
+        let q = LogQuery::parse(&[("action", " comment.confirmed ")]).unwrap();
+        assert_eq!(q.action.as_deref(), Some("comment.confirmed"));
+        let e = LogQuery::parse(&[("action", "a\u{0}b")]).unwrap_err();
+        assert_eq!(field_codes(e), ["action: control_characters"]);
         let e = LogQuery::parse(&[("moderator_id", "-1")]).unwrap_err();
         assert_eq!(field_codes(e), ["moderator_id: out_of_range"]);
         let e = LogQuery::parse(&[("moderator_id", "x")]).unwrap_err();

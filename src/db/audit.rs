@@ -265,6 +265,7 @@ pub async fn list(
     conn: &mut PgConnection,
     comment_id: Option<i64>,
     moderator_id: Option<i64>,
+    action: Option<&str>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
@@ -273,6 +274,7 @@ pub async fn list(
          where ($1::bigint is null or e.comment_id = $1)
            and ($2::bigint is null or e.moderator_id = $2)
            and ($3::bigint is null or e.id < $3)
+           and ($5::text is null or e.action = $5)
          order by e.id desc limit $4"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -280,6 +282,7 @@ pub async fn list(
         .bind(moderator_id)
         .bind(before)
         .bind(limit)
+        .bind(action)
         .fetch_all(conn)
         .await
 }

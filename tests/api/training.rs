@@ -316,6 +316,22 @@ async fn confirming_a_published_comment_teaches_ham_once_without_a_new_version()
             .any(|e| e["action"] == "comment.confirmed" && e["comment_id"] == id)
     );
 
+    let confirmations: Value = app
+        .authed(
+            Method::GET,
+            "/api/v1/moderation/log?action=comment.confirmed",
+            &moderator,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<&Value> = confirmations["events"].as_array().unwrap().iter().collect();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["comment_id"], id);
+
     // A second confirmation (in bulk too) changes and records nothing.
     let events = audit_actions(&app, id).await;
     assert_eq!(events, ["comment.submitted", "comment.confirmed"]);
