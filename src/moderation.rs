@@ -27,6 +27,9 @@ pub const MAX_LOG_PAGE: i64 = 200;
 /// Longest `action` filter of the log (actions are short names).
 pub const MAX_ACTION_CHARS: usize = 64;
 
+/// Longest `email` filter (an address cannot be longer).
+pub const MAX_EMAIL_FILTER: usize = crate::domain::comment::MAX_EMAIL;
+
 /// An action name to filter the log by: trimmed, one line, bounded. An
 /// action no event has simply finds nothing.
 fn parse_action(v: &str) -> Result<String, FieldCode> {
@@ -41,8 +44,6 @@ fn parse_action(v: &str) -> Result<String, FieldCode> {
     }
     Ok(v.to_owned())
 }
-/// Longest `email` filter (an address cannot be longer).
-pub const MAX_EMAIL_FILTER: usize = crate::domain::comment::MAX_EMAIL;
 
 /// A parsed `GET /api/v1/moderation/comments` query.
 #[derive(Debug, Clone)]
