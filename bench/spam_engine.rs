@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use majlis::spam::features::features;
-use majlis::spam::learner::{Evidence, Params, Prior, judge};
+use majlis::spam::learner::{Evidence, Params, Prior, Script, judge};
 use majlis::spam::{
     AuthorHistory, FormTokenCheck, LabeledComment, SpamInput, SpamRules, normalize, score,
 };
@@ -103,11 +103,13 @@ fn main() {
     let params = Params::default();
     let mut site = Evidence::default();
     for c in &items {
-        site.learn(&features_of(c), c.is_spam(), 1);
+        site.learn(&features_of(c), Script::of(&c.body), c.is_spam(), 1);
     }
+    let scripts: Vec<Script> = items.iter().map(|c| Script::of(&c.body)).collect();
     let probabilities: Vec<Option<f64>> = items
         .iter()
-        .map(|c| judge(&features_of(c), &site, prior, &params).map(|j| j.probability))
+        .zip(&scripts)
+        .map(|(c, s)| judge(&features_of(c), *s, &site, prior, &params).map(|j| j.probability))
         .collect();
     let mean_features =
         items.iter().map(|c| features_of(c).len()).sum::<usize>() as f64 / items.len() as f64;
@@ -117,8 +119,8 @@ fn main() {
         "{} comments (mean {mean_chars:.0} characters, {mean_features:.0} features); prior {}; site taught {} spam, {} ham",
         items.len(),
         prior.map_or("none".to_owned(), |p| format!("{} features", p.len())),
-        site.spam.docs,
-        site.ham.docs
+        site.totals.iter().map(|t| t.spam.docs).sum::<f64>(),
+        site.totals.iter().map(|t| t.ham.docs).sum::<f64>()
     );
 
     // Warm up (builds the lazily initialised vocabularies).
@@ -134,7 +136,8 @@ fn main() {
         &items,
         |i, c| {
             let f = features_of(black_box(c));
-            let p = judge(&f, &site, prior, &params).map(|j| j.probability);
+            let script = Script::of(&c.body);
+            let p = judge(&f, script, &site, prior, &params).map(|j| j.probability);
             let v = score(&input(c, i, p), &rules);
             held += usize::from(v.score >= 5.0);
         },
@@ -148,7 +151,7 @@ fn main() {
     });
     let all: Vec<Vec<u32>> = items.iter().map(features_of).collect();
     measure("judge():", "comments", passes, &items, |i, _| {
-        black_box(judge(black_box(&all[i]), &site, prior, &params));
+        black_box(judge(black_box(&all[i]), scripts[i], &site, prior, &params));
     });
     let bytes: usize = items.iter().map(|c| c.body.len()).sum();
     let start = Instant::now();

@@ -14,17 +14,31 @@ create table spam_features (
     ham     integer not null default 0 check (ham >= 0)
 );
 
--- Each shard also counts the feature occurrences of its comments, per
--- class (the learner's class totals are the sums over the shards).
-alter table spam_corpus_shards
-    add column fspam bigint not null default 0 check (fspam >= 0),
-    add column fham  bigint not null default 0 check (fham >= 0);
+-- The class totals are kept per script (src/spam/learner.rs `Script`: 0
+-- Arabic, 1 Latin, 2 other): comments and feature occurrences per class,
+-- in sixteen shards per script (a comment counts in shard `id % 16` of
+-- the script its body is mostly written in). The old totals are cleared
+-- with the token training, so the table is made anew.
+drop view spam_corpus;
+drop table spam_corpus_shards;
+create table spam_corpus_shards (
+    shard   smallint not null constraint spam_corpus_shards_range check (shard between 0 and 15),
+    script  smallint not null constraint spam_corpus_shards_script check (script between 0 and 2),
+    nspam   integer not null default 0 check (nspam >= 0),
+    nham    integer not null default 0 check (nham >= 0),
+    fspam   bigint not null default 0 check (fspam >= 0),
+    fham    bigint not null default 0 check (fham >= 0),
+    primary key (shard, script)
+);
+insert into spam_corpus_shards (shard, script)
+select s, k from generate_series(0, 15) as s, generate_series(0, 2) as k;
 
+-- What each comment was trained as now names its features and the script
+-- whose totals it counted in, so untraining subtracts exactly that.
 delete from spam_training;
-update spam_corpus_shards set nspam = 0, nham = 0, fspam = 0, fham = 0;
-
 alter table spam_training drop column tokens;
 alter table spam_training add column features integer[] not null;
+alter table spam_training add column script smallint not null
+    constraint spam_training_script check (script between 0 and 2);
 
-drop view spam_corpus;
 drop table spam_tokens;

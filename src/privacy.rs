@@ -297,7 +297,8 @@ pub async fn erase_person(
     let mut delta = TrainingDelta::default();
     for t in &training {
         let features = db::spam::features_from_db(&t.features);
-        delta.add(t.comment_id, &features, t.trained_as == "spam", -1);
+        let script = db::spam::script_from_db(t.script);
+        delta.add(t.comment_id, &features, script, t.trained_as == "spam", -1);
     }
     let untrained = db::privacy::delete_training(&mut tx, &ids).await?;
     db::spam::apply_delta(&mut tx, &delta).await?;

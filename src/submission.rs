@@ -367,9 +367,12 @@ pub async fn submit(
         url::Url::parse(u).is_ok_and(|u| state.is_allowed_origin(&u.origin().ascii_serialization()))
     });
     let article_title = article_url.and(new.article_title.as_deref());
-    let features = settings
-        .bayes_enabled
-        .then(|| spam::features::features(body, new.author_name.as_str(), email, author_url));
+    let features = settings.bayes_enabled.then(|| {
+        (
+            spam::features::features(body, new.author_name.as_str(), email, author_url),
+            learner::Script::of(body),
+        )
+    });
     let mut tx = state.pool.begin().await?;
     check_flood(&mut tx, &state.secret, settings, new, meta).await?;
     let article = db::articles::upsert_for_comment(
@@ -410,10 +413,11 @@ pub async fn submit(
     // The learner (the setting keeps its historical name): one round trip
     // for the class totals and the counts of this comment's features.
     let spam_probability = match &features {
-        Some(features) => {
-            let evidence = db::spam::evidence(&mut tx, features).await?;
+        Some((features, script)) => {
+            let evidence = db::spam::evidence(&mut tx, features, *script).await?;
             learner::judge(
                 features,
+                *script,
                 &evidence,
                 learner::Prior::shipped(),
                 &learner::Params::default(),

@@ -25,8 +25,9 @@
 //!
 //! Steps 4 and 5 happen once per transaction, with the net change of
 //! everything it untrains and trains ([`TrainingDelta`]). The class totals
-//! are sixteen shards (`comment_id % 16`) instead of one row, so trainings
-//! of different comments rarely wait on each other there. A reset of the
+//! are kept per script (the body's, [`Script::of`]) in sixteen shards each
+//! (`comment_id % 16`) instead of one row, so trainings of different
+//! comments rarely wait on each other there. A reset of the
 //! learner (`db::spam::reset`) locks the whole training table first, so it
 //! waits for trainings under way and holds nothing they wait for.
 //!
@@ -36,6 +37,7 @@ use crate::db;
 use crate::db::spam::{Trained, TrainingText};
 use crate::domain::CommentStatus;
 use crate::spam::features::{Feature, features};
+use crate::spam::learner::Script;
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
 
@@ -89,13 +91,13 @@ impl ShardChange {
 }
 
 /// The net change one transaction makes to the learner: per feature bucket
-/// and per corpus shard, each in ascending order (the order rows are
-/// locked in). Pure; [`db::spam::apply_delta`] writes it. The arithmetic is
-/// [`Evidence::learn`](crate::spam::learner::Evidence::learn)'s.
+/// and per corpus shard (of a script), each in ascending order (the order
+/// rows are locked in). Pure; [`db::spam::apply_delta`] writes it. The
+/// arithmetic is [`Evidence::learn`](crate::spam::learner::Evidence::learn)'s.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrainingDelta {
     buckets: BTreeMap<Feature, Counts>,
-    shards: BTreeMap<i16, ShardChange>,
+    shards: BTreeMap<(i16, Script), ShardChange>,
 }
 
 impl TrainingDelta {
@@ -105,14 +107,24 @@ impl TrainingDelta {
     }
 
     /// Adds (`sign` = 1) or removes (`sign` = -1) one comment's lesson:
-    /// its class's comment count by one, its feature total by the number
-    /// of its (distinct) features, and each of its features' class count
-    /// by one.
-    pub fn add(&mut self, comment_id: i64, features: &[Feature], is_spam: bool, sign: i32) {
+    /// its class's comment count in its script by one, the feature total
+    /// by the number of its (distinct) features, and each of its features'
+    /// class count by one.
+    pub fn add(
+        &mut self,
+        comment_id: i64,
+        features: &[Feature],
+        script: Script,
+        is_spam: bool,
+        sign: i32,
+    ) {
         for f in features {
             self.buckets.entry(*f).or_default().add(is_spam, sign);
         }
-        let shard = self.shards.entry(Self::shard_of(comment_id)).or_default();
+        let shard = self
+            .shards
+            .entry((Self::shard_of(comment_id), script))
+            .or_default();
         shard.docs.add(is_spam, sign);
         let n = i64::try_from(features.len()).unwrap_or(i64::MAX) * i64::from(sign);
         if is_spam {
@@ -130,8 +142,8 @@ impl TrainingDelta {
             .map(|(f, c)| (*f, *c))
     }
 
-    /// Shards whose totals change, ascending.
-    pub fn shards(&self) -> impl Iterator<Item = (i16, ShardChange)> {
+    /// Shards (with their script) whose totals change, ascending.
+    pub fn shards(&self) -> impl Iterator<Item = ((i16, Script), ShardChange)> {
         self.shards
             .iter()
             .filter(|(_, c)| !c.is_zero())
@@ -143,14 +155,16 @@ impl TrainingDelta {
     }
 }
 
-/// The features a comment teaches: its body and author fields.
-pub fn features_of(t: &TrainingText) -> Vec<Feature> {
-    features(
+/// The features a comment teaches (its body and author fields) and the
+/// script whose totals it counts in (its body's).
+pub fn features_of(t: &TrainingText) -> (Vec<Feature>, Script) {
+    let f = features(
         &t.body,
         &t.author_name,
         &t.author_email,
         t.author_url.as_deref(),
-    )
+    );
+    (f, Script::of(&t.body))
 }
 
 /// What a comment should be trained as now, given what it is trained as.
@@ -191,13 +205,13 @@ async fn retrain(
     text: Option<&TrainingText>,
 ) -> Result<(), sqlx::Error> {
     if let Some(t) = current {
-        delta.add(id, &t.features, t.is_spam, -1);
+        delta.add(id, &t.features, t.script, t.is_spam, -1);
     }
     match (target, text) {
         (Some(is_spam), Some(text)) => {
-            let f = features_of(text);
-            delta.add(id, &f, is_spam, 1);
-            db::spam::set_training(&mut *conn, id, Some((is_spam, &f))).await
+            let (f, script) = features_of(text);
+            delta.add(id, &f, script, is_spam, 1);
+            db::spam::set_training(&mut *conn, id, Some((is_spam, &f, script))).await
         }
         _ => db::spam::set_training(&mut *conn, id, None).await,
     }
@@ -340,8 +354,8 @@ mod tests {
     fn a_delta_is_the_net_change_in_lock_order() {
         let mut d = TrainingDelta::default();
         // Comment 17 moves from ham to spam with an edited text.
-        d.add(17, &[900, 5, 40], false, -1);
-        d.add(17, &[40, 7], true, 1);
+        d.add(17, &[900, 5, 40], Script::Latin, false, -1);
+        d.add(17, &[40, 7], Script::Latin, true, 1);
         let buckets: Vec<(Feature, Counts)> = d.buckets().collect();
         assert_eq!(
             buckets,
@@ -355,7 +369,7 @@ mod tests {
         assert_eq!(
             d.shards().collect::<Vec<_>>(),
             [(
-                1,
+                (1, Script::Latin),
                 ShardChange {
                     docs: Counts { spam: 1, ham: -1 },
                     spam_features: 2,
@@ -365,9 +379,15 @@ mod tests {
         );
         // Untraining what was trained leaves nothing to write.
         let mut same = TrainingDelta::default();
-        same.add(3, &[1, 2], true, 1);
-        same.add(3, &[1, 2], true, -1);
+        same.add(3, &[1, 2], Script::Arabic, true, 1);
+        same.add(3, &[1, 2], Script::Arabic, true, -1);
         assert!(same.is_empty());
+        // A comment whose edit changed its script moves between totals.
+        let mut moved = TrainingDelta::default();
+        moved.add(3, &[1], Script::Arabic, true, -1);
+        moved.add(3, &[1], Script::Latin, true, 1);
+        let shards: Vec<(i16, Script)> = moved.shards().map(|(k, _)| k).collect();
+        assert_eq!(shards, [(3, Script::Arabic), (3, Script::Latin)]);
     }
 
     #[test]
@@ -382,34 +402,39 @@ mod tests {
         let mut d = TrainingDelta::default();
         for (id, body, is_spam) in lessons {
             let f = features(body, "", "", None);
-            e.learn(&f, is_spam, 1);
-            d.add(id, &f, is_spam, 1);
+            e.learn(&f, Script::of(body), is_spam, 1);
+            d.add(id, &f, Script::of(body), is_spam, 1);
         }
         for (f, c) in d.buckets() {
             let (s, h) = e.counts[&f];
             assert_eq!((c.spam, c.ham), (s as i32, h as i32));
         }
-        let (mut docs, mut fs, mut fh) = (Counts::default(), 0, 0);
-        for (_, s) in d.shards() {
-            docs.spam += s.docs.spam;
-            docs.ham += s.docs.ham;
-            fs += s.spam_features;
-            fh += s.ham_features;
+        for script in Script::ALL {
+            let (mut docs, mut fs, mut fh) = (Counts::default(), 0, 0);
+            for ((_, sc), s) in d.shards() {
+                if sc == script {
+                    docs.spam += s.docs.spam;
+                    docs.ham += s.docs.ham;
+                    fs += s.spam_features;
+                    fh += s.ham_features;
+                }
+            }
+            let t = e.totals(script);
+            assert_eq!(
+                (f64::from(docs.spam), f64::from(docs.ham)),
+                (t.spam.docs, t.ham.docs)
+            );
+            assert_eq!((fs as f64, fh as f64), (t.spam.features, t.ham.features));
         }
-        assert_eq!(
-            (f64::from(docs.spam), f64::from(docs.ham)),
-            (e.spam.docs, e.ham.docs)
-        );
-        assert_eq!((fs as f64, fh as f64), (e.spam.features, e.ham.features));
     }
 
     #[test]
     fn shards_are_sorted_and_in_range() {
         let mut d = TrainingDelta::default();
         for id in [33, 2, 15, 16, 0] {
-            d.add(id, &[], true, 1);
+            d.add(id, &[], Script::Other, true, 1);
         }
-        let shards: Vec<i16> = d.shards().map(|(s, _)| s).collect();
+        let shards: Vec<i16> = d.shards().map(|((s, _), _)| s).collect();
         assert_eq!(shards, [0, 1, 2, 15]);
         assert_eq!(TrainingDelta::shard_of(-1), 15);
     }

@@ -30,6 +30,8 @@ pub struct TrainingRow {
     /// The comment's features as the learner counts them: hashed buckets
     /// (0 to 1,048,575) of its words, word pairs and character n-grams.
     pub features: Vec<i32>,
+    /// The script whose totals it counted in: 0 Arabic, 1 Latin, 2 other.
+    pub script: i16,
 }
 
 /// The person's comments, oldest id first.
@@ -80,7 +82,7 @@ pub async fn training_of_comments(
     comment_ids: &[i64],
 ) -> Result<Vec<TrainingRow>, sqlx::Error> {
     sqlx::query_as(
-        "select comment_id, trained_as, features from spam_training
+        "select comment_id, trained_as, features, script from spam_training
          where comment_id = any($1) order by comment_id for update",
     )
     .bind(comment_ids)

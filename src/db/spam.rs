@@ -5,7 +5,7 @@
 //! (`spam_training`).
 
 use crate::spam::features::Feature;
-use crate::spam::learner::{ClassTotals, Evidence};
+use crate::spam::learner::{ClassTotals, Evidence, Script, Totals};
 use crate::training::TrainingDelta;
 use sqlx::PgConnection;
 use std::net::IpAddr;
@@ -74,23 +74,26 @@ fn features_to_db(features: &[Feature]) -> Vec<i32> {
     features.iter().filter_map(|f| to_db(*f)).collect()
 }
 
-/// The learner's view of some features, in one round trip: both classes'
-/// totals (summed over the shards, first row) and the counts of those of
-/// the buckets the site has seen.
+/// The learner's view of a comment in `script` with these features, in
+/// one round trip: the class totals of that script (summed over its
+/// shards, the row without a bucket) and the counts of those of the
+/// buckets the site has seen.
 pub async fn evidence(
     conn: &mut PgConnection,
     features: &[Feature],
+    script: Script,
 ) -> Result<Evidence, sqlx::Error> {
     let buckets = features_to_db(features);
     let rows: Vec<(Option<i32>, i64, i64, i64, i64)> = sqlx::query_as(
         "select null::integer, coalesce(sum(nspam), 0)::bigint, coalesce(sum(nham), 0)::bigint,
                 coalesce(sum(fspam), 0)::bigint, coalesce(sum(fham), 0)::bigint
-         from spam_corpus_shards
+         from spam_corpus_shards where script = $2
          union all
          select bucket, spam::bigint, ham::bigint, 0, 0
          from spam_features where bucket = any($1)",
     )
     .bind(&buckets)
+    .bind(script.id())
     .fetch_all(conn)
     .await?;
     let mut e = Evidence::default();
@@ -100,13 +103,15 @@ pub async fn evidence(
                 e.counts.insert(b, (to_u32(spam), to_u32(ham)));
             }
             None => {
-                e.spam = ClassTotals {
-                    docs: spam as f64,
-                    features: fspam as f64,
-                };
-                e.ham = ClassTotals {
-                    docs: ham as f64,
-                    features: fham as f64,
+                e.totals[script as usize] = Totals {
+                    spam: ClassTotals {
+                        docs: spam as f64,
+                        features: fspam as f64,
+                    },
+                    ham: ClassTotals {
+                        docs: ham as f64,
+                        features: fham as f64,
+                    },
                 };
             }
         }
@@ -114,8 +119,8 @@ pub async fn evidence(
     Ok(e)
 }
 
-/// What the site's own learner holds: comments trained per class and the
-/// rows of the feature store.
+/// What the site's own learner holds: comments trained per class (all
+/// scripts) and the rows of the feature store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct SiteTraining {
     pub spam: i64,
@@ -157,7 +162,7 @@ pub async fn reset(conn: &mut PgConnection) -> Result<SiteTraining, sqlx::Error>
 
 /// Applies a transaction's net training change, taking row locks in one
 /// fixed order: the feature rows in the delta's (ascending) order, created
-/// if new, then the corpus shards in shard order. Every training locks
+/// if new, then the corpus shards in (shard, script) order. Every training locks
 /// these rows here and only here, after everything else it locks, so
 /// concurrent trainings cannot deadlock (the whole order is in
 /// `crate::training`). Counts never go below zero.
@@ -194,10 +199,11 @@ pub async fn apply_delta(
         .execute(&mut *conn)
         .await?;
     }
-    let mut shards = Vec::new();
+    let (mut shards, mut scripts) = (Vec::new(), Vec::new());
     let (mut ds, mut dh, mut fs, mut fh) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (shard, c) in delta.shards() {
+    for ((shard, script), c) in delta.shards() {
         shards.push(shard);
+        scripts.push(script.id());
         ds.push(c.docs.spam);
         dh.push(c.docs.ham);
         fs.push(c.spam_features);
@@ -207,9 +213,13 @@ pub async fn apply_delta(
         // Several shards (an erasure, a retraining batch): locked in order
         // first. One shard (a single decision) needs no order.
         sqlx::query(
-            "select shard from spam_corpus_shards where shard = any($1) order by shard for update",
+            "select s.shard from spam_corpus_shards s
+             join unnest($1::smallint[], $2::smallint[]) as d(shard, script)
+               on s.shard = d.shard and s.script = d.script
+             order by s.shard, s.script for update of s",
         )
         .bind(&shards)
+        .bind(&scripts)
         .execute(&mut *conn)
         .await?;
     }
@@ -218,27 +228,30 @@ pub async fn apply_delta(
             "update spam_corpus_shards as s
              set nspam = greatest(s.nspam + d.ds, 0), nham = greatest(s.nham + d.dh, 0),
                  fspam = greatest(s.fspam + d.fs, 0), fham = greatest(s.fham + d.fh, 0)
-             from unnest($1::smallint[], $2::int[], $3::int[], $4::bigint[], $5::bigint[])
-                  as d(shard, ds, dh, fs, fh)
-             where s.shard = d.shard",
+             from unnest($1::smallint[], $6::smallint[], $2::int[], $3::int[], $4::bigint[],
+                         $5::bigint[]) as d(shard, script, ds, dh, fs, fh)
+             where s.shard = d.shard and s.script = d.script",
         )
         .bind(&shards)
         .bind(&ds)
         .bind(&dh)
         .bind(&fs)
         .bind(&fh)
+        .bind(&scripts)
         .execute(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
-/// What one comment was trained as: spam (`true`) or ham, and the features.
+/// What one comment was trained as: spam (`true`) or ham, its features,
+/// and the script whose totals it counted in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trained {
     pub comment_id: i64,
     pub is_spam: bool,
     pub features: Vec<Feature>,
+    pub script: Script,
 }
 
 #[derive(sqlx::FromRow)]
@@ -246,6 +259,7 @@ struct TrainedRow {
     comment_id: i64,
     trained_as: String,
     features: Vec<i32>,
+    script: i16,
 }
 
 impl From<TrainedRow> for Trained {
@@ -254,8 +268,14 @@ impl From<TrainedRow> for Trained {
             comment_id: r.comment_id,
             is_spam: r.trained_as == "spam",
             features: features_from_db(&r.features),
+            script: script_from_db(r.script),
         }
     }
+}
+
+/// A stored script number (the column's check allows only known ones).
+pub fn script_from_db(id: i16) -> Script {
+    Script::from_id(id).unwrap_or(Script::Other)
 }
 
 /// What these comments were trained as, locked in comment order (step 3
@@ -265,7 +285,7 @@ pub async fn training_of(
     comment_ids: &[i64],
 ) -> Result<Vec<Trained>, sqlx::Error> {
     let rows: Vec<TrainedRow> = sqlx::query_as(
-        "select comment_id, trained_as, features from spam_training
+        "select comment_id, trained_as, features, script from spam_training
          where comment_id = any($1) order by comment_id for update",
     )
     .bind(comment_ids)
@@ -278,18 +298,21 @@ pub async fn training_of(
 pub async fn set_training(
     conn: &mut PgConnection,
     comment_id: i64,
-    class: Option<(bool, &[Feature])>,
+    class: Option<(bool, &[Feature], Script)>,
 ) -> Result<(), sqlx::Error> {
     match class {
-        Some((is_spam, features)) => {
+        Some((is_spam, features, script)) => {
             sqlx::query(
-                "insert into spam_training (comment_id, trained_as, features) values ($1, $2, $3)
+                "insert into spam_training (comment_id, trained_as, features, script)
+                 values ($1, $2, $3, $4)
                  on conflict (comment_id) do update
-                 set trained_as = excluded.trained_as, features = excluded.features",
+                 set trained_as = excluded.trained_as, features = excluded.features,
+                     script = excluded.script",
             )
             .bind(comment_id)
             .bind(if is_spam { "spam" } else { "ham" })
             .bind(features_to_db(features))
+            .bind(script.id())
             .execute(conn)
             .await?;
         }

@@ -469,7 +469,10 @@ pub struct PriorState {
     /// Spam and ham comments it was trained on.
     pub spam: u64,
     pub ham: u64,
-    /// How many comments of each class it counts as next to the site's own.
+    /// How many comments of each class it counts as next to the site's
+    /// own: in a script where the site learnt `m` comments of the rarer
+    /// class, the site's answer weighs `m / (m + weight)` and the prior's
+    /// the rest.
     pub weight: f64,
 }
 
@@ -507,9 +510,9 @@ impl LearnerState {
             enabled,
             prior: crate::spam::learner::Prior::shipped().map(|p| PriorState {
                 features: u64::try_from(p.len()).unwrap_or(u64::MAX),
-                spam: count(p.spam.docs),
-                ham: count(p.ham.docs),
-                weight: crate::spam::learner::Params::default().prior_docs,
+                spam: count(p.totals.iter().map(|t| t.spam.docs).sum()),
+                ham: count(p.totals.iter().map(|t| t.ham.docs).sum()),
+                weight: crate::spam::learner::Params::default().handover,
             }),
             site: SiteLearnerState {
                 spam: site.spam,
