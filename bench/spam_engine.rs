@@ -1,6 +1,14 @@
 //! Spam engine throughput on one thread: `cargo bench --bench spam_engine`
-//! (release profile). Scores the fixture corpus in a loop and prints
-//! verdicts per second, then `normalize()` and tokenizer throughput.
+//! (release profile). Over the fixture corpus, in a loop:
+//!
+//! - full verdicts: the comment's features, the learner's judgement against
+//!   an in-memory `Evidence` trained on the corpus plus the shipped prior,
+//!   and every rule (`score`), as a submission does once its one round trip
+//!   to the feature store has answered;
+//! - `score()` alone (rules, with the learner's probability already known);
+//! - `features()` alone, and `judge()` alone;
+//! - `normalize()`.
+//!
 //! Optional: `MAJLIS_BENCH_PASSES=N` (default 100 passes over the corpus).
 
 // A benchmark binary reports on stdout and may stop on a broken fixture.
@@ -9,10 +17,64 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use majlis::spam::features::features;
+use majlis::spam::learner::{Evidence, Params, Prior, Script, judge};
 use majlis::spam::{
-    AuthorHistory, BayesModel, FormTokenCheck, LabeledComment, SpamInput, SpamRules,
-    comment_tokens, normalize, score,
+    AuthorHistory, FormTokenCheck, LabeledComment, SpamInput, SpamRules, normalize, score,
 };
+
+const USER_AGENT: &str =
+    "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36";
+
+fn input<'a>(c: &'a LabeledComment, i: usize, spam_probability: Option<f64>) -> SpamInput<'a> {
+    SpamInput {
+        body: &c.body,
+        author_name: &c.author_name,
+        author_email: &c.author_email,
+        author_url: c.author_url.as_deref(),
+        ip: "192.0.2.44",
+        user_agent: USER_AGENT,
+        honeypot_filled: false,
+        form_token: FormTokenCheck::Valid {
+            age_seconds: 20.0 + i as f64,
+        },
+        history: AuthorHistory::default(),
+        same_text_other_authors_24h: 0,
+        spam_probability,
+    }
+}
+
+fn features_of(c: &LabeledComment) -> Vec<u32> {
+    features(
+        &c.body,
+        &c.author_name,
+        &c.author_email,
+        c.author_url.as_deref(),
+    )
+}
+
+/// Runs `f` over every comment `passes` times; prints and returns the rate.
+fn measure(
+    label: &str,
+    unit: &str,
+    passes: usize,
+    items: &[LabeledComment],
+    mut f: impl FnMut(usize, &LabeledComment),
+) {
+    let start = Instant::now();
+    for _ in 0..passes {
+        for (i, c) in items.iter().enumerate() {
+            f(i, c);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let n = passes * items.len();
+    println!(
+        "{label:<22} {n} {unit} in {secs:.3} s = {:.0} {unit}/s ({:.1} us each)",
+        n as f64 / secs,
+        secs * 1e6 / n as f64
+    );
+}
 
 fn main() {
     let path = concat!(
@@ -36,60 +98,61 @@ fn main() {
         &["xxx", "سكس", "porn", "203.0.113."],
         &["spam.example", "bad-domain.xyz"],
     );
-    let mut model = BayesModel::new();
-    let tokens: Vec<Vec<String>> = items
+    // The site's learner, taught the whole corpus, plus the shipped prior.
+    let prior = Prior::shipped();
+    let params = Params::default();
+    let mut site = Evidence::default();
+    for c in &items {
+        site.learn(&features_of(c), Script::of(&c.body), c.is_spam(), 1);
+    }
+    let scripts: Vec<Script> = items.iter().map(|c| Script::of(&c.body)).collect();
+    let probabilities: Vec<Option<f64>> = items
         .iter()
-        .map(|c| {
-            comment_tokens(
-                &c.body,
-                &c.author_name,
-                &c.author_email,
-                c.author_url.as_deref(),
-            )
-        })
+        .zip(&scripts)
+        .map(|(c, s)| judge(&features_of(c), *s, &site, prior, &params).map(|j| j.probability))
         .collect();
-    for (c, t) in items.iter().zip(&tokens) {
-        model.train(t, c.is_spam());
-    }
-    let inputs: Vec<SpamInput> = items
-        .iter()
-        .enumerate()
-        .map(|(i, c)| SpamInput {
-            body: &c.body,
-            author_name: &c.author_name,
-            author_email: &c.author_email,
-            author_url: c.author_url.as_deref(),
-            ip: "192.0.2.44",
-            user_agent: "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
-            honeypot_filled: false,
-            form_token: FormTokenCheck::Valid { age_seconds: 20.0 + i as f64 },
-            history: AuthorHistory::default(),
-            same_text_other_authors_24h: 0,
-            spam_probability: model.spamicity(&tokens[i]),
-        })
-        .collect();
-
-    // Warm up (builds the lazily initialised vocabularies).
-    for input in &inputs {
-        black_box(score(black_box(input), &rules));
-    }
-
-    let start = Instant::now();
-    let mut held = 0usize;
-    for _ in 0..passes {
-        for input in &inputs {
-            let v = score(black_box(input), &rules);
-            held += usize::from(v.score >= 5.0);
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let n = passes * inputs.len();
+    let mean_features =
+        items.iter().map(|c| features_of(c).len()).sum::<usize>() as f64 / items.len() as f64;
+    let mean_chars =
+        items.iter().map(|c| c.body.chars().count()).sum::<usize>() as f64 / items.len() as f64;
     println!(
-        "score():      {n} verdicts in {secs:.3} s = {:.0} verdicts/s ({:.1} us each); {held} held",
-        n as f64 / secs,
-        secs * 1e6 / n as f64
+        "{} comments (mean {mean_chars:.0} characters, {mean_features:.0} features); prior {}; site taught {} spam, {} ham",
+        items.len(),
+        prior.map_or("none".to_owned(), |p| format!("{} features", p.len())),
+        site.totals.iter().map(|t| t.spam.docs).sum::<f64>(),
+        site.totals.iter().map(|t| t.ham.docs).sum::<f64>()
     );
 
+    // Warm up (builds the lazily initialised vocabularies).
+    for (i, c) in items.iter().enumerate() {
+        black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
+    }
+
+    let mut held = 0usize;
+    measure(
+        "verdict with learner:",
+        "verdicts",
+        passes,
+        &items,
+        |i, c| {
+            let f = features_of(black_box(c));
+            let script = Script::of(&c.body);
+            let p = judge(&f, script, &site, prior, &params).map(|j| j.probability);
+            let v = score(&input(c, i, p), &rules);
+            held += usize::from(v.score >= 5.0);
+        },
+    );
+    println!("  ({held} held)");
+    measure("score() alone:", "verdicts", passes, &items, |i, c| {
+        black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
+    });
+    measure("features():", "comments", passes, &items, |_, c| {
+        black_box(features_of(black_box(c)));
+    });
+    let all: Vec<Vec<u32>> = items.iter().map(features_of).collect();
+    measure("judge():", "comments", passes, &items, |i, _| {
+        black_box(judge(black_box(&all[i]), scripts[i], &site, prior, &params));
+    });
     let bytes: usize = items.iter().map(|c| c.body.len()).sum();
     let start = Instant::now();
     for _ in 0..passes {
@@ -98,27 +161,11 @@ fn main() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let n = passes * items.len();
     println!(
-        "normalize():  {n} bodies in {secs:.3} s = {:.0} calls/s, {:.1} MB/s",
+        "{:<22} {n} bodies in {secs:.3} s = {:.0} calls/s, {:.1} MB/s",
+        "normalize():",
         n as f64 / secs,
         (bytes * passes) as f64 / secs / 1e6
-    );
-
-    let start = Instant::now();
-    for _ in 0..passes {
-        for c in &items {
-            let t = comment_tokens(
-                black_box(&c.body),
-                &c.author_name,
-                &c.author_email,
-                c.author_url.as_deref(),
-            );
-            black_box(model.spamicity(&t));
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "tokens+bayes: {n} comments in {secs:.3} s = {:.0} comments/s",
-        n as f64 / secs
     );
 }

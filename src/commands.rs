@@ -1,5 +1,5 @@
-//! The data commands of `majlis`: `export`, `import wordpress|ndjson`, and
-//! `privacy export|erase`. Each opens the database like `serve` does and,
+//! The data commands of `majlis`: `export`, `import wordpress|ndjson`,
+//! `privacy export|erase` and `spam-retrain`. Each opens the database like `serve` does and,
 //! when it had to start the embedded cluster itself, stops it afterwards
 //! (a cluster a running server uses is left alone).
 
@@ -365,6 +365,20 @@ pub async fn privacy(config: &Config, cmd: PrivacyCommand) -> anyhow::Result<()>
                 print_line(&serde_json::to_string_pretty(&report)?)
             }
         }
+    })
+    .await
+}
+
+/// `majlis spam-retrain`: prints how many comments it taught.
+pub async fn spam_retrain(config: &Config, batch: i64) -> anyhow::Result<()> {
+    with_db(config, async move |db| {
+        let report = majlis::training::retrain_decided(&db.pool, batch)
+            .await
+            .context("retraining the spam learner failed")?;
+        print_line(&format!(
+            "taught the spam learner {} comments ({} batches)",
+            report.taught, report.batches
+        ))
     })
     .await
 }

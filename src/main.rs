@@ -1,5 +1,5 @@
 //! The `majlis` command: `serve` (the default), `migrate`,
-//! `moderator create`, `spam-eval`, `export`, `import wordpress|ndjson`,
+//! `moderator create`, `spam-eval`, `spam-retrain`, `export`, `import wordpress|ndjson`,
 //! `privacy export|erase`.
 
 mod commands;
@@ -65,6 +65,16 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Teach the spam learner again every comment whose current status
+    /// (approved or spam) a moderator set or confirmed, as the audit log
+    /// records it; comments already trained so are skipped. Run it once
+    /// after upgrading from a version that trained text tokens (the
+    /// upgrade clears that training).
+    SpamRetrain {
+        /// Comments per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch: i64,
     },
     /// Export comments as CSV or NDJSON, to standard output or a file.
     Export(commands::ExportArgs),
@@ -163,6 +173,7 @@ async fn main() -> ExitCode {
             published_teach_ham,
             json,
         ),
+        Command::SpamRetrain { batch } => commands::spam_retrain(&config, batch).await,
         Command::Export(args) => commands::export(&config, args).await,
         Command::Import { what } => commands::import(&config, what).await,
         Command::Privacy { action } => commands::privacy(&config, action).await,

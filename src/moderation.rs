@@ -1,7 +1,7 @@
 //! Moderators' decisions and edits: the pure rules (queue query, If-Match,
 //! what a request changes) and the use case that applies one decision to
 //! one comment inside a caller's transaction, with its audit events and
-//! the classifier's training.
+//! the learner's training.
 
 use crate::db;
 use crate::db::audit::NewAuditEvent;
@@ -24,8 +24,26 @@ pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_BULK_IDS: usize = 500;
 
 pub const MAX_LOG_PAGE: i64 = 200;
+/// Longest `action` filter of the log (actions are short names).
+pub const MAX_ACTION_CHARS: usize = 64;
+
 /// Longest `email` filter (an address cannot be longer).
 pub const MAX_EMAIL_FILTER: usize = crate::domain::comment::MAX_EMAIL;
+
+/// An action name to filter the log by: trimmed, one line, bounded. An
+/// action no event has simply finds nothing.
+fn parse_action(v: &str) -> Result<String, FieldCode> {
+    let v = v.trim();
+    if v.chars().any(char::is_control) {
+        return Err(FieldCode::ControlCharacters);
+    }
+    if v.chars().count() > MAX_ACTION_CHARS {
+        return Err(FieldCode::TooLong {
+            max: MAX_ACTION_CHARS,
+        });
+    }
+    Ok(v.to_owned())
+}
 
 /// A parsed `GET /api/v1/moderation/comments` query.
 #[derive(Debug, Clone)]
@@ -154,6 +172,8 @@ impl QueueQuery {
 pub struct LogQuery {
     pub comment_id: Option<i64>,
     pub moderator_id: Option<i64>,
+    /// Only events of this action (`comment.confirmed`, ...).
+    pub action: Option<String>,
     pub before: Option<i64>,
     pub limit: i64,
 }
@@ -165,6 +185,9 @@ query_params! {
         comment_id: Option<String> = schema::id();
         /// Only this moderator's events.
         moderator_id: Option<String> = schema::id();
+        /// Only events of this action (`comment.status_changed`,
+        /// `comment.confirmed`, `learner.reset`, ...).
+        action: Option<String> = schema::text(None, MAX_ACTION_CHARS).pattern(Some(schema::ONE_LINE)).build();
         /// `next_cursor` of the previous page.
         cursor: Option<String> = schema::cursor();
         /// Page size, 1-200 (default 50).
@@ -193,6 +216,10 @@ impl LogQuery {
             moderator_id: p
                 .moderator_id
                 .and_then(|v| f.take("moderator_id", positive_id_text(&v))),
+            action: p
+                .action
+                .and_then(|v| f.take("action", parse_action(&v)))
+                .filter(|a| !a.is_empty()),
             before: p.cursor.and_then(|v| {
                 f.take(
                     "cursor",
@@ -298,8 +325,10 @@ pub fn plan(current_status: CommentStatus, current_body: &str, d: &Decision) -> 
 
 /// Applies `d` to comment `id` inside the caller's transaction: checks the
 /// version, updates the row (bumping its version and its article's
-/// `comment_version`), appends the audit events and trains the classifier
-/// on a status change. A no-op returns the comment untouched.
+/// `comment_version`), appends the audit events and teaches the learner
+/// (`crate::training`). A confirmation (the status it already has, no
+/// edit) leaves the comment untouched but still teaches the learner when
+/// the comment is not trained so, recorded as `comment.confirmed`.
 #[tracing::instrument(skip_all, fields(comment_id = id, moderator_id, status_changed, edited))]
 pub async fn apply(
     conn: &mut PgConnection,
@@ -320,7 +349,18 @@ pub async fn apply(
     let change = plan(old, &current.body, d);
     span.record("status_changed", change.status_changed)
         .record("edited", change.edited);
+    let reason = d.reason.as_deref();
     if change.is_noop() {
+        // A confirmation: the status asked for is the one it has. It still
+        // teaches the learner (with an audit event of its own) when the
+        // comment is not trained so yet; the comment itself, its version
+        // and its article's do not change.
+        if let Some(status) = d.status
+            && crate::training::apply_decision(&mut *conn, id, Some(status), false).await?
+        {
+            let e = NewAuditEvent::confirmed(moderator_id, id, status, reason);
+            db::audit::insert(&mut *conn, &e).await?;
+        }
         return Ok(current);
     }
     let edit = d.body.as_ref().filter(|_| change.edited).map(|b| {
@@ -339,15 +379,18 @@ pub async fn apply(
         },
     )
     .await?;
-    let reason = d.reason.as_deref();
     if change.edited {
         let e = NewAuditEvent::edited(moderator_id, id, old, reason, row.version);
         db::audit::insert(&mut *conn, &e).await?;
     }
+    let taught = crate::training::apply_decision(&mut *conn, id, d.status, change.edited).await?;
     if change.status_changed {
         let e = NewAuditEvent::status_changed(moderator_id, id, old, change.new_status, reason);
         db::audit::insert(&mut *conn, &e).await?;
-        crate::training::apply_decision(&mut *conn, id, old, change.new_status).await?;
+    } else if taught && d.status.is_some() {
+        // An edit that also confirmed the status, which taught the learner.
+        let e = NewAuditEvent::confirmed(moderator_id, id, old, reason);
+        db::audit::insert(&mut *conn, &e).await?;
     }
     Ok(row)
 }
@@ -445,10 +488,15 @@ mod tests {
             LogQuery {
                 comment_id: Some(7),
                 moderator_id: None,
+                action: None,
                 before: Some(9),
                 limit: 50
             }
         );
+        let q = LogQuery::parse(&[("action", " comment.confirmed ")]).unwrap();
+        assert_eq!(q.action.as_deref(), Some("comment.confirmed"));
+        let e = LogQuery::parse(&[("action", "a\u{0}b")]).unwrap_err();
+        assert_eq!(field_codes(e), ["action: control_characters"]);
         let e = LogQuery::parse(&[("moderator_id", "-1")]).unwrap_err();
         assert_eq!(field_codes(e), ["moderator_id: out_of_range"]);
         let e = LogQuery::parse(&[("moderator_id", "x")]).unwrap_err();

@@ -4,7 +4,7 @@
 //! Erasure keeps the comments' text and threads (as WordPress's eraser
 //! does) and removes who wrote them: the name becomes the localized
 //! "Anonymous", and email, URL, avatar, IP, user agent and referrer are
-//! cleared. The spam classifier forgets what it learned from those
+//! cleared. The spam learner forgets what it learned from those
 //! comments. The audit log records the erasure with a keyed hash of the
 //! email (HMAC-SHA256 with an instance secret), never the email, so a
 //! repeated request is recognized without keeping the address.
@@ -191,7 +191,7 @@ pub struct PersonExport {
     pub comments: Vec<ExportRecord>,
     /// The audit events about those comments.
     pub audit_events: Vec<PersonAuditEvent>,
-    /// What the spam classifier learned from those comments.
+    /// What the spam learner learned from those comments.
     pub spam_training: Vec<TrainingRow>,
 }
 
@@ -264,7 +264,7 @@ pub struct ErasureReport {
     /// Comments anonymized.
     pub comments_erased: u64,
     pub comment_ids: Vec<i64>,
-    /// Comments whose classifier training was undone.
+    /// Comments whose learner training was undone.
     pub untrained: u64,
     /// An erasure for this email was recorded before (a repeated request).
     pub erased_before: bool,
@@ -273,7 +273,7 @@ pub struct ErasureReport {
 }
 
 /// Erases the commenter with this email, in one transaction: anonymize
-/// their comments, untrain the classifier, audit (without the email).
+/// their comments, untrain the learner, audit (without the email).
 /// `moderator_id` is the admin who asked (`None`: the command line);
 /// `lang` picks the "Anonymous" name.
 #[tracing::instrument(skip_all, fields(moderator_id, comments, erased_before))]
@@ -291,12 +291,14 @@ pub async fn erase_person(
     let ids: Vec<i64> = locked.iter().map(|(id, _)| *id).collect();
 
     // Locks in the order of `crate::training`: comments (above), their
-    // articles, training rows, then tokens and corpus shards once.
+    // articles, training rows, then features and corpus shards once.
     let erased = db::privacy::anonymize(&mut tx, &ids, &lang.text(Msg::Anonymous)).await?;
     let training = db::privacy::training_of_comments(&mut tx, &ids).await?;
     let mut delta = TrainingDelta::default();
     for t in &training {
-        delta.add(t.comment_id, &t.tokens, t.trained_as == "spam", -1);
+        let features = db::spam::features_from_db(&t.features);
+        let script = db::spam::script_from_db(t.script);
+        delta.add(t.comment_id, &features, script, t.trained_as == "spam", -1);
     }
     let untrained = db::privacy::delete_training(&mut tx, &ids).await?;
     db::spam::apply_delta(&mut tx, &delta).await?;

@@ -6,6 +6,7 @@ use crate::domain::{
     ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, ModerationSettings, avatar_hash,
 };
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
+use crate::spam::learner;
 use crate::startup::AppState;
 use crate::{form_token, render, spam};
 use chrono::{DateTime, Utc};
@@ -343,7 +344,7 @@ async fn check_flood(
 }
 
 /// Stores a new comment and returns it as saved: flood check, facts looked
-/// up in two queries, the spam verdict and the workflow's status, then one
+/// up in two queries (the author's record, the learner's counts), the spam verdict and the workflow's status, then one
 /// transaction for the comment and its audit event.
 #[tracing::instrument(skip_all, fields(article_id = %new.article_id, comment_id, status, score))]
 pub async fn submit(
@@ -366,6 +367,12 @@ pub async fn submit(
         url::Url::parse(u).is_ok_and(|u| state.is_allowed_origin(&u.origin().ascii_serialization()))
     });
     let article_title = article_url.and(new.article_title.as_deref());
+    let features = settings.bayes_enabled.then(|| {
+        (
+            spam::features::features(body, new.author_name.as_str(), email, author_url),
+            learner::Script::of(body),
+        )
+    });
     let mut tx = state.pool.begin().await?;
     check_flood(&mut tx, &state.secret, settings, new, meta).await?;
     let article = db::articles::upsert_for_comment(
@@ -403,17 +410,21 @@ pub async fn submit(
     if facts.duplicate {
         return Err(ErrorCode::DuplicateComment.into());
     }
-    let spam_probability = if settings.bayes_enabled {
-        let tokens = spam::comment_tokens(body, new.author_name.as_str(), email, author_url);
-        let counts = db::spam::token_counts(&mut tx, &tokens).await?;
-        let model = spam::BayesModel {
-            nspam: counts.nspam,
-            nham: counts.nham,
-            counts: counts.counts,
-        };
-        model.spamicity(&tokens)
-    } else {
-        None
+    // The learner (the setting keeps its historical name): one round trip
+    // for the class totals and the counts of this comment's features.
+    let spam_probability = match &features {
+        Some((features, script)) => {
+            let evidence = db::spam::evidence(&mut tx, features, *script).await?;
+            learner::judge(
+                features,
+                *script,
+                &evidence,
+                learner::Prior::shipped(),
+                &learner::Params::default(),
+            )
+            .map(|j| j.probability)
+        }
+        None => None,
     };
     let ip_text = meta.ip.map(|ip| ip.to_string()).unwrap_or_default();
     let input = spam::SpamInput {

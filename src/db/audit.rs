@@ -131,6 +131,40 @@ impl NewAuditEvent {
         )
     }
 
+    /// A moderator asked for the status a comment already has, which
+    /// taught the learner (the comment itself did not change).
+    pub fn confirmed(
+        moderator_id: i64,
+        comment_id: i64,
+        status: CommentStatus,
+        reason: Option<&str>,
+    ) -> Self {
+        let trained_as = match status {
+            CommentStatus::Spam => Some("spam"),
+            CommentStatus::Approved => Some("ham"),
+            CommentStatus::Pending | CommentStatus::Rejected => None,
+        };
+        Self::moderator_comment(
+            moderator_id,
+            "comment.confirmed",
+            comment_id,
+            status,
+            status,
+            reason,
+            json!({ "trained_as": trained_as }),
+        )
+    }
+
+    /// An admin emptied the site's own learner (the shipped prior stays);
+    /// `details` says how much it had learnt.
+    pub fn learner_reset(admin_id: i64, spam: i64, ham: i64, features: i64) -> Self {
+        Self::by_moderator(
+            admin_id,
+            "learner.reset",
+            json!({ "spam": spam, "ham": ham, "features": features }),
+        )
+    }
+
     pub fn login_succeeded(moderator_id: i64) -> Self {
         Self::by_moderator(moderator_id, "auth.login", json!({}))
     }
@@ -231,6 +265,7 @@ pub async fn list(
     conn: &mut PgConnection,
     comment_id: Option<i64>,
     moderator_id: Option<i64>,
+    action: Option<&str>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
@@ -239,6 +274,7 @@ pub async fn list(
          where ($1::bigint is null or e.comment_id = $1)
            and ($2::bigint is null or e.moderator_id = $2)
            and ($3::bigint is null or e.id < $3)
+           and ($5::text is null or e.action = $5)
          order by e.id desc limit $4"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -246,6 +282,7 @@ pub async fn list(
         .bind(moderator_id)
         .bind(before)
         .bind(limit)
+        .bind(action)
         .fetch_all(conn)
         .await
 }

@@ -21,13 +21,17 @@ pub struct PersonAuditEvent {
     pub details: serde_json::Value,
 }
 
-/// What the spam classifier learned from one of the person's comments.
+/// What the spam learner learned from one of the person's comments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TrainingRow {
     pub comment_id: i64,
     /// `spam` or `ham`
     pub trained_as: String,
-    pub tokens: Vec<String>,
+    /// The comment's features as the learner counts them: hashed buckets
+    /// (0 to 1,048,575) of its words, word pairs and character n-grams.
+    pub features: Vec<i32>,
+    /// The script whose totals it counted in: 0 Arabic, 1 Latin, 2 other.
+    pub script: i16,
 }
 
 /// The person's comments, oldest id first.
@@ -71,14 +75,14 @@ pub async fn audit_events_for(
     .await
 }
 
-/// The classifier training of these comments (locked when in a transaction
+/// The learner's training of these comments (locked when in a transaction
 /// that will untrain them).
 pub async fn training_of_comments(
     conn: &mut PgConnection,
     comment_ids: &[i64],
 ) -> Result<Vec<TrainingRow>, sqlx::Error> {
     sqlx::query_as(
-        "select comment_id, trained_as, tokens from spam_training
+        "select comment_id, trained_as, features, script from spam_training
          where comment_id = any($1) order by comment_id for update",
     )
     .bind(comment_ids)

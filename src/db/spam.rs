@@ -1,9 +1,13 @@
 //! What the spam engine needs to know from the database, looked up once per
-//! submission, and the classifier's token counts.
+//! submission, and the learner's store: per-feature counts
+//! (`spam_features`, one row per hashed bucket, so at most 2^20 rows), the
+//! class totals (`spam_corpus_shards`) and what each comment was trained as
+//! (`spam_training`).
 
-use crate::training::{Counts, TrainingDelta};
+use crate::spam::features::Feature;
+use crate::spam::learner::{ClassTotals, Evidence, Script, Totals};
+use crate::training::TrainingDelta;
 use sqlx::PgConnection;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// The author's record and the text's history, in one round trip.
@@ -48,132 +52,267 @@ pub async fn submission_facts(
     .await
 }
 
-/// The classifier's view of some tokens: class totals plus the counts of
-/// those tokens that were ever seen.
-#[derive(Debug, Clone, Default)]
-pub struct TokenCounts {
-    pub nspam: u32,
-    pub nham: u32,
-    pub counts: HashMap<String, (u32, u32)>,
+/// A bucket as the database stores it (`integer`, 0..2^20).
+fn to_db(f: Feature) -> Option<i32> {
+    i32::try_from(f).ok()
 }
 
-fn to_u32(n: i32) -> u32 {
-    u32::try_from(n).unwrap_or(0)
+fn to_u32(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
-pub async fn token_counts(
+/// Features as stored (`integer[]`) back to buckets; anything negative
+/// (which the column's users never write) is dropped.
+pub fn features_from_db(stored: &[i32]) -> Vec<Feature> {
+    stored
+        .iter()
+        .filter_map(|b| u32::try_from(*b).ok())
+        .collect()
+}
+
+fn features_to_db(features: &[Feature]) -> Vec<i32> {
+    features.iter().filter_map(|f| to_db(*f)).collect()
+}
+
+/// The learner's view of a comment in `script` with these features, in
+/// one round trip: the class totals of that script (summed over its
+/// shards, the row without a bucket) and the counts of those of the
+/// buckets the site has seen.
+pub async fn evidence(
     conn: &mut PgConnection,
-    tokens: &[String],
-) -> Result<TokenCounts, sqlx::Error> {
-    let (nspam, nham): (i32, i32) =
-        sqlx::query_as("select nspam, nham from spam_corpus where id = 1")
-            .fetch_one(&mut *conn)
-            .await?;
-    let rows: Vec<(String, i32, i32)> = if tokens.is_empty() {
-        Vec::new()
-    } else {
-        sqlx::query_as("select token, spam, ham from spam_tokens where token = any($1)")
-            .bind(tokens)
-            .fetch_all(&mut *conn)
-            .await?
-    };
-    Ok(TokenCounts {
-        nspam: to_u32(nspam),
-        nham: to_u32(nham),
-        counts: rows
-            .into_iter()
-            .map(|(t, s, h)| (t, (to_u32(s), to_u32(h))))
-            .collect(),
-    })
+    features: &[Feature],
+    script: Script,
+) -> Result<Evidence, sqlx::Error> {
+    let buckets = features_to_db(features);
+    let rows: Vec<(Option<i32>, i64, i64, i64, i64)> = sqlx::query_as(
+        "select null::integer, coalesce(sum(nspam), 0)::bigint, coalesce(sum(nham), 0)::bigint,
+                coalesce(sum(fspam), 0)::bigint, coalesce(sum(fham), 0)::bigint
+         from spam_corpus_shards where script = $2
+         union all
+         select bucket, spam::bigint, ham::bigint, 0, 0
+         from spam_features where bucket = any($1)",
+    )
+    .bind(&buckets)
+    .bind(script.id())
+    .fetch_all(conn)
+    .await?;
+    let mut e = Evidence::default();
+    for (bucket, spam, ham, fspam, fham) in rows {
+        match bucket.and_then(|b| u32::try_from(b).ok()) {
+            Some(b) => {
+                e.counts.insert(b, (to_u32(spam), to_u32(ham)));
+            }
+            None => {
+                e.totals[script as usize] = Totals {
+                    spam: ClassTotals {
+                        docs: spam as f64,
+                        features: fspam as f64,
+                    },
+                    ham: ClassTotals {
+                        docs: ham as f64,
+                        features: fham as f64,
+                    },
+                };
+            }
+        }
+    }
+    Ok(e)
+}
+
+/// What the site's own learner holds: comments trained per class (all
+/// scripts) and the rows of the feature store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct SiteTraining {
+    pub spam: i64,
+    pub ham: i64,
+    pub features: i64,
+}
+
+pub async fn site_training(conn: &mut PgConnection) -> Result<SiteTraining, sqlx::Error> {
+    sqlx::query_as(
+        "select (select coalesce(sum(nspam), 0)::bigint from spam_corpus_shards) as spam,
+                (select coalesce(sum(nham), 0)::bigint from spam_corpus_shards) as ham,
+                (select count(*) from spam_features) as features",
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Forgets everything the site taught, in the caller's transaction: the
+/// training table is locked first (so trainings under way finish and new
+/// ones wait, each of them having locked it before the feature store: no
+/// cycle), then the store and the shard totals are emptied. Returns the
+/// training it dropped.
+pub async fn reset(conn: &mut PgConnection) -> Result<SiteTraining, sqlx::Error> {
+    sqlx::query("lock table spam_training in exclusive mode")
+        .execute(&mut *conn)
+        .await?;
+    let before = site_training(&mut *conn).await?;
+    sqlx::query("delete from spam_training")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("truncate spam_features")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("update spam_corpus_shards set nspam = 0, nham = 0, fspam = 0, fham = 0")
+        .execute(&mut *conn)
+        .await?;
+    Ok(before)
 }
 
 /// Applies a transaction's net training change, taking row locks in one
-/// fixed order: the token rows in the delta's (sorted) order, created if
-/// new, then the corpus shards in shard order. Every training locks these
-/// rows here and only here, after everything else it locks, so concurrent
-/// trainings cannot deadlock (the whole order is in `crate::training`).
-/// Counts never go below zero.
+/// fixed order: the feature rows in the delta's (ascending) order, created
+/// if new, then the corpus shards in (shard, script) order. Every training locks
+/// these rows here and only here, after everything else it locks, so
+/// concurrent trainings cannot deadlock (the whole order is in
+/// `crate::training`). Counts never go below zero.
 pub async fn apply_delta(
     conn: &mut PgConnection,
     delta: &TrainingDelta,
 ) -> Result<(), sqlx::Error> {
-    let (tokens, counts): (Vec<&str>, Vec<Counts>) = delta.tokens().unzip();
-    if !tokens.is_empty() {
-        // One ordered pass that creates or locks every row (the no-op
-        // update takes the lock); the arithmetic then needs no order.
+    let mut buckets = Vec::new();
+    let (mut spam, mut ham) = (Vec::new(), Vec::new());
+    for (f, c) in delta.buckets() {
+        if let Some(b) = to_db(f) {
+            buckets.push(b);
+            spam.push(c.spam);
+            ham.push(c.ham);
+        }
+    }
+    if !buckets.is_empty() {
+        // One ordered pass that creates, locks and updates every row: a
+        // new row starts from the delta (never below zero), an existing
+        // one adds its bucket's delta (the arrays are sorted by bucket and
+        // hold each once, so `array_position` finds it).
         sqlx::query(
-            "insert into spam_tokens as t (token)
-             select tok from unnest($1::text[]) with ordinality as d(tok, n) order by n
-             on conflict (token) do update set spam = t.spam",
+            "insert into spam_features as t (bucket, spam, ham)
+             select b, greatest(ds, 0), greatest(dh, 0)
+             from unnest($1::int[], $2::int[], $3::int[]) with ordinality as d(b, ds, dh, n)
+             order by n
+             on conflict (bucket) do update
+             set spam = greatest(t.spam + ($2::int[])[array_position($1::int[], t.bucket)], 0),
+                 ham = greatest(t.ham + ($3::int[])[array_position($1::int[], t.bucket)], 0)",
         )
-        .bind(&tokens)
-        .execute(&mut *conn)
-        .await?;
-        let (spam, ham): (Vec<i32>, Vec<i32>) = counts.iter().map(|c| (c.spam, c.ham)).unzip();
-        sqlx::query(
-            "update spam_tokens as t
-             set spam = greatest(t.spam + d.ds, 0), ham = greatest(t.ham + d.dh, 0)
-             from unnest($1::text[], $2::int[], $3::int[]) as d(tok, ds, dh)
-             where t.token = d.tok",
-        )
-        .bind(&tokens)
+        .bind(&buckets)
         .bind(&spam)
         .bind(&ham)
         .execute(&mut *conn)
         .await?;
     }
-    let (shards, counts): (Vec<i16>, Vec<Counts>) = delta.shards().unzip();
-    if !shards.is_empty() {
+    let (mut shards, mut scripts) = (Vec::new(), Vec::new());
+    let (mut ds, mut dh, mut fs, mut fh) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ((shard, script), c) in delta.shards() {
+        shards.push(shard);
+        scripts.push(script.id());
+        ds.push(c.docs.spam);
+        dh.push(c.docs.ham);
+        fs.push(c.spam_features);
+        fh.push(c.ham_features);
+    }
+    if shards.len() > 1 {
+        // Several shards (an erasure, a retraining batch): locked in order
+        // first. One shard (a single decision) needs no order.
         sqlx::query(
-            "select shard from spam_corpus_shards where shard = any($1) order by shard for update",
+            "select s.shard from spam_corpus_shards s
+             join unnest($1::smallint[], $2::smallint[]) as d(shard, script)
+               on s.shard = d.shard and s.script = d.script
+             order by s.shard, s.script for update of s",
         )
         .bind(&shards)
+        .bind(&scripts)
         .execute(&mut *conn)
         .await?;
-        let (spam, ham): (Vec<i32>, Vec<i32>) = counts.iter().map(|c| (c.spam, c.ham)).unzip();
+    }
+    if !shards.is_empty() {
         sqlx::query(
             "update spam_corpus_shards as s
-             set nspam = greatest(s.nspam + d.ds, 0), nham = greatest(s.nham + d.dh, 0)
-             from unnest($1::smallint[], $2::int[], $3::int[]) as d(shard, ds, dh)
-             where s.shard = d.shard",
+             set nspam = greatest(s.nspam + d.ds, 0), nham = greatest(s.nham + d.dh, 0),
+                 fspam = greatest(s.fspam + d.fs, 0), fham = greatest(s.fham + d.fh, 0)
+             from unnest($1::smallint[], $6::smallint[], $2::int[], $3::int[], $4::bigint[],
+                         $5::bigint[]) as d(shard, script, ds, dh, fs, fh)
+             where s.shard = d.shard and s.script = d.script",
         )
         .bind(&shards)
-        .bind(&spam)
-        .bind(&ham)
+        .bind(&ds)
+        .bind(&dh)
+        .bind(&fs)
+        .bind(&fh)
+        .bind(&scripts)
         .execute(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
-/// What a comment was trained as, and with which tokens.
-pub async fn training_of(
-    conn: &mut PgConnection,
-    comment_id: i64,
-) -> Result<Option<(bool, Vec<String>)>, sqlx::Error> {
-    let row: Option<(String, Vec<String>)> = sqlx::query_as(
-        "select trained_as, tokens from spam_training where comment_id = $1 for update",
-    )
-    .bind(comment_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(class, tokens)| (class == "spam", tokens)))
+/// What one comment was trained as: spam (`true`) or ham, its features,
+/// and the script whose totals it counted in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trained {
+    pub comment_id: i64,
+    pub is_spam: bool,
+    pub features: Vec<Feature>,
+    pub script: Script,
 }
 
+#[derive(sqlx::FromRow)]
+struct TrainedRow {
+    comment_id: i64,
+    trained_as: String,
+    features: Vec<i32>,
+    script: i16,
+}
+
+impl From<TrainedRow> for Trained {
+    fn from(r: TrainedRow) -> Trained {
+        Trained {
+            comment_id: r.comment_id,
+            is_spam: r.trained_as == "spam",
+            features: features_from_db(&r.features),
+            script: script_from_db(r.script),
+        }
+    }
+}
+
+/// A stored script number (the column's check allows only known ones).
+pub fn script_from_db(id: i16) -> Script {
+    Script::from_id(id).unwrap_or(Script::Other)
+}
+
+/// What these comments were trained as, locked in comment order (step 3
+/// of the lock order).
+pub async fn training_of(
+    conn: &mut PgConnection,
+    comment_ids: &[i64],
+) -> Result<Vec<Trained>, sqlx::Error> {
+    let rows: Vec<TrainedRow> = sqlx::query_as(
+        "select comment_id, trained_as, features, script from spam_training
+         where comment_id = any($1) order by comment_id for update",
+    )
+    .bind(comment_ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Trained::from).collect())
+}
+
+/// Records what a comment is trained as now (`None`: nothing).
 pub async fn set_training(
     conn: &mut PgConnection,
     comment_id: i64,
-    class: Option<(bool, &[String])>,
+    class: Option<(bool, &[Feature], Script)>,
 ) -> Result<(), sqlx::Error> {
     match class {
-        Some((is_spam, tokens)) => {
+        Some((is_spam, features, script)) => {
             sqlx::query(
-                "insert into spam_training (comment_id, trained_as, tokens) values ($1, $2, $3)
-                 on conflict (comment_id) do update set trained_as = excluded.trained_as, tokens = excluded.tokens",
+                "insert into spam_training (comment_id, trained_as, features, script)
+                 values ($1, $2, $3, $4)
+                 on conflict (comment_id) do update
+                 set trained_as = excluded.trained_as, features = excluded.features,
+                     script = excluded.script",
             )
             .bind(comment_id)
             .bind(if is_spam { "spam" } else { "ham" })
-            .bind(tokens)
+            .bind(features_to_db(features))
+            .bind(script.id())
             .execute(conn)
             .await?;
         }
@@ -185,4 +324,77 @@ pub async fn set_training(
         }
     }
     Ok(())
+}
+
+/// The text a comment's features are computed from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TrainingText {
+    pub id: i64,
+    pub status: String,
+    pub body: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: Option<String>,
+}
+
+/// These comments' status and text (the caller has locked them).
+pub async fn training_texts(
+    conn: &mut PgConnection,
+    comment_ids: &[i64],
+) -> Result<Vec<TrainingText>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, status, body, author_name, author_email, author_url
+         from comments where id = any($1) order by id",
+    )
+    .bind(comment_ids)
+    .fetch_all(conn)
+    .await
+}
+
+/// Locks these comments in id order (step 1 of the lock order; `no key`,
+/// so replies can still be inserted) and returns their status and text.
+pub async fn lock_training_texts(
+    conn: &mut PgConnection,
+    comment_ids: &[i64],
+) -> Result<Vec<TrainingText>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, status, body, author_name, author_email, author_url
+         from comments where id = any($1) order by id for no key update",
+    )
+    .bind(comment_ids)
+    .fetch_all(conn)
+    .await
+}
+
+/// `majlis spam-retrain`: the next `limit` comments after `after` (by id)
+/// whose current status teaches (`approved` or `spam`), was set or
+/// confirmed by a moderator (the last audit event that gave the comment a
+/// status is a moderator's, to the status it has now), and is not already
+/// what the comment is trained as.
+pub async fn retrain_candidates(
+    conn: &mut PgConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select c.id from comments c
+         where c.id > $1 and c.status in ('approved', 'spam')
+           and exists (
+               select 1 from (
+                   select e.actor, e.new_status from audit_events e
+                   where e.comment_id = c.id
+                     and e.action in ('comment.submitted', 'comment.status_changed', 'comment.confirmed')
+                   order by e.id desc limit 1
+               ) last
+               where last.actor = 'moderator' and last.new_status = c.status)
+           and not exists (
+               select 1 from spam_training t
+               where t.comment_id = c.id
+                 and t.trained_as = case c.status when 'spam' then 'spam' else 'ham' end)
+         order by c.id limit $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
 }

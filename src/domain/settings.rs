@@ -55,7 +55,9 @@ pub struct ModerationSettings {
     pub no_token_score: f64,
     /// Score disposable email domains.
     pub check_disposable_email: bool,
-    /// Use the Bayesian classifier once it has seen enough of both classes.
+    /// Use the learner (naive Bayes over hashed features, the shipped prior
+    /// blended with what the site's moderators taught) in the spam score.
+    /// The name is historical, kept for compatibility.
     pub bayes_enabled: bool,
     /// Show accounts with the `moderator` role commenters' emails and IP
     /// addresses masked (`l***@example.com`, `192.0.2.x`) and no user

@@ -460,3 +460,127 @@ pub async fn patch_settings(
         .insert_header((header::ETAG, format!("\"{version}\"")))
         .json(&snap.settings))
 }
+
+/// The shipped prior: how much it knows and how much it weighs.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PriorState {
+    /// Features it holds counts for.
+    pub features: u64,
+    /// Spam and ham comments it was trained on.
+    pub spam: u64,
+    pub ham: u64,
+    /// How many comments of each class it counts as next to the site's
+    /// own: in a script where the site learnt `m` comments of the rarer
+    /// class, the site's answer weighs `m / (m + weight)` and the prior's
+    /// the rest.
+    pub weight: f64,
+}
+
+/// What the site's moderators taught.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SiteLearnerState {
+    /// Comments trained as spam and as ham.
+    pub spam: i64,
+    pub ham: i64,
+    /// Rows in the feature store (buckets ever touched; at most 1,048,576).
+    pub features: i64,
+}
+
+/// The learner's state.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct LearnerState {
+    /// The setting `bayes_enabled`: whether the learner takes part in the
+    /// spam score.
+    pub enabled: bool,
+    /// `null` only if this build's prior failed to load.
+    pub prior: Option<PriorState>,
+    pub site: SiteLearnerState,
+}
+
+impl LearnerState {
+    fn new(enabled: bool, site: db::spam::SiteTraining) -> LearnerState {
+        let count = |n: f64| {
+            if n.is_finite() && n > 0.0 {
+                n as u64
+            } else {
+                0
+            }
+        };
+        LearnerState {
+            enabled,
+            prior: crate::spam::learner::Prior::shipped().map(|p| PriorState {
+                features: u64::try_from(p.len()).unwrap_or(u64::MAX),
+                spam: count(p.totals.iter().map(|t| t.spam.docs).sum()),
+                ham: count(p.totals.iter().map(|t| t.ham.docs).sum()),
+                weight: crate::spam::learner::Params::default().handover,
+            }),
+            site: SiteLearnerState {
+                spam: site.spam,
+                ham: site.ham,
+                features: site.features,
+            },
+        }
+    }
+}
+
+/// The spam learner's state: the shipped prior and what the site taught.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/spam/learner",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The learner's state.", body = LearnerState),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
+pub async fn learner_state(
+    _auth: Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.settings.current(&state.pool).await?;
+    let mut conn = state.pool.acquire().await?;
+    let site = db::spam::site_training(&mut conn).await?;
+    Ok(HttpResponse::Ok().json(LearnerState::new(snap.settings.bayes_enabled, site)))
+}
+
+/// Reset the site's own training.
+///
+/// Forgets everything the site's moderators taught the learner (the
+/// feature store, what each comment was trained as, the class totals), in
+/// one transaction with a `learner.reset` audit event; the shipped prior
+/// stays. Decisions made afterwards teach again.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/spam/learner",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Reset; the learner's state after it.", body = LearnerState),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
+pub async fn reset_learner(
+    auth: Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.settings.current(&state.pool).await?;
+    let mut tx = state.pool.begin().await?;
+    let before = db::spam::reset(&mut tx).await?;
+    let event = NewAuditEvent::learner_reset(
+        auth.0.moderator_id,
+        before.spam,
+        before.ham,
+        before.features,
+    );
+    db::audit::insert(&mut tx, &event).await?;
+    let site = db::spam::site_training(&mut tx).await?;
+    tx.commit().await?;
+    tracing::info!(
+        spam = before.spam,
+        ham = before.ham,
+        "the site's learner was reset"
+    );
+    Ok(HttpResponse::Ok().json(LearnerState::new(snap.settings.bayes_enabled, site)))
+}

@@ -43,6 +43,8 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("PUT", "/api/v1/admin/articles/{article_id:.+}", Role::Admin),
     ("GET", "/api/v1/admin/settings", Role::Admin),
     ("PATCH", "/api/v1/admin/settings", Role::Admin),
+    ("GET", "/api/v1/admin/spam/learner", Role::Admin),
+    ("DELETE", "/api/v1/admin/spam/learner", Role::Admin),
     ("GET", "/api/v1/export/comments", Role::Moderator),
     ("GET", "/api/v1/privacy/export", Role::Admin),
     ("POST", "/api/v1/privacy/erase", Role::Admin),
@@ -144,6 +146,13 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
             vec![
                 on(M::GET, admin::get_settings),
                 on(M::PATCH, admin::patch_settings),
+            ],
+        ),
+        (
+            "/api/v1/admin/spam/learner",
+            vec![
+                on(M::GET, admin::learner_state),
+                on(M::DELETE, admin::reset_learner),
             ],
         ),
         (

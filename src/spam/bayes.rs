@@ -1,27 +1,13 @@
-//! Arabic-aware tokenizer and a Bayesian classifier (Robinson's f(w) with
-//! Fisher's chi-square combining, as in SpamBayes).
-//!
-//! The model is plain counts so the caller can persist them (one row per
-//! token) and rebuild a `BayesModel` holding only the tokens of the comment
-//! being scored plus the global message counts.
-
-use std::collections::HashMap;
+//! The Arabic-aware tokenizer (words, light stems, hashtags, link hosts,
+//! contact and obfuscation flags) the learner's features are built from
+//! ([`super::features`]). The module's name is historical: the Bayesian
+//! model itself is [`super::learner`].
 
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::links::{email_domain, extract_links, url_host};
 use super::normalize::{Normalized, is_arabic_letter, normalize};
 use super::rules::count_phones;
-
-/// Models answer only once they saw this many messages of each class.
-pub const DEFAULT_MIN_EACH: u32 = 20;
-/// Robinson's strength of the prior (s) and assumed probability (x).
-const S: f64 = 1.0;
-const X: f64 = 0.5;
-/// Tokens whose f(w) is this far from 0.5 take part.
-const MIN_DISTANCE: f64 = 0.1;
-/// At most this many most-significant tokens take part.
-const MAX_TOKENS: usize = 150;
 
 /// Light10-style stem of a normalised Arabic word: at most one prefix
 /// (`وال بال كال فال لل ال`, or `و` when four letters remain), then
@@ -180,133 +166,6 @@ pub fn meta_tokens(author_name: &str, author_email: &str, author_url: Option<&st
     out
 }
 
-/// Token counts: in how many spam and ham messages each token appeared.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BayesModel {
-    pub nspam: u32,
-    pub nham: u32,
-    /// token -> (spam messages, ham messages). May hold only the tokens of
-    /// the message being scored; `nspam`/`nham` are always global.
-    pub counts: HashMap<String, (u32, u32)>,
-}
-
-fn distinct(tokens: &[String]) -> Vec<&String> {
-    let mut v: Vec<&String> = tokens.iter().collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-impl BayesModel {
-    pub fn new() -> BayesModel {
-        BayesModel::default()
-    }
-
-    /// Learn one message (each distinct token counted once).
-    pub fn train(&mut self, tokens: &[String], is_spam: bool) {
-        for t in distinct(tokens) {
-            let e = self.counts.entry(t.clone()).or_insert((0, 0));
-            if is_spam {
-                e.0 = e.0.saturating_add(1);
-            } else {
-                e.1 = e.1.saturating_add(1);
-            }
-        }
-        if is_spam {
-            self.nspam = self.nspam.saturating_add(1);
-        } else {
-            self.nham = self.nham.saturating_add(1);
-        }
-    }
-
-    /// Forget one message learnt earlier (a moderator changed their mind);
-    /// counts never go below zero.
-    pub fn untrain(&mut self, tokens: &[String], was_spam: bool) {
-        for t in distinct(tokens) {
-            if let Some(e) = self.counts.get_mut(t) {
-                if was_spam {
-                    e.0 = e.0.saturating_sub(1);
-                } else {
-                    e.1 = e.1.saturating_sub(1);
-                }
-                if *e == (0, 0) {
-                    self.counts.remove(t);
-                }
-            }
-        }
-        if was_spam {
-            self.nspam = self.nspam.saturating_sub(1);
-        } else {
-            self.nham = self.nham.saturating_sub(1);
-        }
-    }
-
-    /// Enough messages of each class to be trusted.
-    pub fn is_ready(&self, min_each: u32) -> bool {
-        self.nspam >= min_each && self.nham >= min_each
-    }
-
-    /// Robinson's f(w) for one token, or `None` if never seen.
-    pub fn token_probability(&self, token: &str) -> Option<f64> {
-        let &(s, h) = self.counts.get(token)?;
-        let (s, h) = (f64::from(s.min(self.nspam)), f64::from(h.min(self.nham)));
-        let n = s + h;
-        if n == 0.0 || self.nspam == 0 || self.nham == 0 {
-            return None;
-        }
-        let b = s / f64::from(self.nspam);
-        let g = h / f64::from(self.nham);
-        let p = b / (b + g);
-        Some((S * X + n * p) / (S + n))
-    }
-
-    /// Probability that a message with these tokens is spam (0..1), or
-    /// `None` until the model saw [`DEFAULT_MIN_EACH`] of each class.
-    pub fn spamicity(&self, tokens: &[String]) -> Option<f64> {
-        self.spamicity_with_min(tokens, DEFAULT_MIN_EACH)
-    }
-
-    /// [`spamicity`](Self::spamicity) with an explicit readiness threshold.
-    pub fn spamicity_with_min(&self, tokens: &[String], min_each: u32) -> Option<f64> {
-        if !self.is_ready(min_each) {
-            return None;
-        }
-        let mut probs: Vec<f64> = distinct(tokens)
-            .into_iter()
-            .filter_map(|t| self.token_probability(t))
-            .filter(|f| (f - 0.5).abs() > MIN_DISTANCE)
-            .collect();
-        probs.sort_by(|a, b| (b - 0.5).abs().total_cmp(&(a - 0.5).abs()));
-        probs.truncate(MAX_TOKENS);
-        if probs.is_empty() {
-            return Some(0.5);
-        }
-        let n = probs.len();
-        let (mut ln_f, mut ln_1f) = (0.0, 0.0);
-        for f in &probs {
-            let f = f.clamp(1e-6, 1.0 - 1e-6);
-            ln_f += f.ln();
-            ln_1f += (1.0 - f).ln();
-        }
-        // H: evidence for ham, S: evidence for spam (SpamBayes chi2_spamprob).
-        let h = 1.0 - chi2q(-2.0 * ln_f, 2 * n);
-        let s = 1.0 - chi2q(-2.0 * ln_1f, 2 * n);
-        Some(((s - h + 1.0) / 2.0).clamp(0.0, 1.0))
-    }
-}
-
-/// Survival function of chi-square with even degrees of freedom `v`.
-fn chi2q(x2: f64, v: usize) -> f64 {
-    let m = x2 / 2.0;
-    let mut term = (-m).exp();
-    let mut sum = term;
-    for i in 1..v / 2 {
-        term *= m / i as f64;
-        sum += term;
-    }
-    sum.min(1.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,65 +224,5 @@ mod tests {
         assert!(t.contains(&"edom:example.com".to_owned()));
         assert!(t.contains(&"ahost:shop.example.xyz".to_owned()));
         assert!(!t.iter().any(|x| x.contains("secret")));
-    }
-
-    fn trained() -> BayesModel {
-        let mut m = BayesModel::new();
-        for i in 0..25 {
-            m.train(&toks(&format!("ربح مضمون كازينو اونلاين bonus {i}")), true);
-            m.train(
-                &toks(&format!("قصف داعش في الرقة والتحالف يعلن {i}")),
-                false,
-            );
-        }
-        m
-    }
-
-    #[test]
-    fn not_ready_until_enough_of_each_class() {
-        let mut m = BayesModel::new();
-        for _ in 0..30 {
-            m.train(&toks("spam words"), true);
-        }
-        assert!(!m.is_ready(DEFAULT_MIN_EACH));
-        assert_eq!(m.spamicity(&toks("spam")), None);
-        assert!(trained().is_ready(20));
-    }
-
-    #[test]
-    fn spamicity_separates_classes() {
-        let m = trained();
-        assert!(m.spamicity(&toks("كازينو اونلاين ربح")).unwrap() > 0.9);
-        assert!(m.spamicity(&toks("قصف التحالف داعش")).unwrap() < 0.1);
-        assert_eq!(m.spamicity(&toks("unseen words only")), Some(0.5));
-    }
-
-    #[test]
-    fn partial_counts_give_the_same_answer() {
-        let m = trained();
-        let msg = toks("كازينو في الرقة");
-        let partial = BayesModel {
-            nspam: m.nspam,
-            nham: m.nham,
-            counts: msg
-                .iter()
-                .filter_map(|t| m.counts.get(t).map(|c| (t.clone(), *c)))
-                .collect(),
-        };
-        assert_eq!(m.spamicity(&msg), partial.spamicity(&msg));
-    }
-
-    #[test]
-    fn untrain_reverses_train_and_never_underflows() {
-        let mut m = trained();
-        let before = m.clone();
-        let t = toks("رسالة جديدة تماما");
-        m.train(&t, true);
-        m.untrain(&t, true);
-        assert_eq!(m, before);
-        let mut empty = BayesModel::new();
-        empty.untrain(&t, false);
-        assert_eq!(empty.nham, 0);
-        assert!(empty.counts.is_empty());
     }
 }

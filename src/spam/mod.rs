@@ -21,7 +21,7 @@ pub(crate) mod vocab;
 pub(crate) mod words;
 pub mod workflow;
 
-pub use bayes::{BayesModel, comment_tokens, tokens};
+pub use bayes::{comment_tokens, tokens};
 pub use engine::{
     AuthorHistory, Facts, Field, FormTokenCheck, Reason, SpamInput, SpamRules, Verdict, WordLists,
     score,

@@ -24,16 +24,21 @@ impl Default for Thresholds {
     }
 }
 
-/// Status of a new comment: spam score -> `Spam`; hold score -> `Pending`;
-/// otherwise the approval mode decides (`All` holds everything, `FirstTime`
-/// holds authors without an approved comment, `None` publishes).
+/// Status of a new comment: a filled honeypot or the spam score ->
+/// `Spam`; hold score -> `Pending`; otherwise the approval mode decides
+/// (`All` holds everything, `FirstTime` holds authors without an approved
+/// comment, `None` publishes).
+///
+/// A filled honeypot is certain, not a matter of points: the learner may
+/// find a bot's text harmless and take points off, and the honeypot must
+/// still mean spam.
 pub fn initial_status(
     verdict: &Verdict,
     t: &Thresholds,
     mode: ApprovalMode,
     author_has_approved_comment: bool,
 ) -> CommentStatus {
-    if verdict.score >= t.spam {
+    if verdict.score >= t.spam || verdict.reasons.iter().any(|r| r.rule == "honeypot") {
         return CommentStatus::Spam;
     }
     if verdict.score >= t.hold {
@@ -63,6 +68,25 @@ mod tests {
         ApprovalMode::FirstTime,
         ApprovalMode::None,
     ];
+
+    #[test]
+    fn a_filled_honeypot_is_spam_whatever_the_points() {
+        let v = Verdict {
+            score: 8.0,
+            reasons: vec![
+                crate::spam::Reason::new("honeypot", 12.0, "filled"),
+                crate::spam::Reason::new("learner", -3.0, "sure it is ham"),
+            ],
+        };
+        for mode in MODES {
+            for known in [false, true] {
+                assert_eq!(
+                    initial_status(&v, &Thresholds::default(), mode, known),
+                    CommentStatus::Spam
+                );
+            }
+        }
+    }
 
     #[test]
     fn thresholds_come_first() {

@@ -305,47 +305,51 @@ async fn settings_changes_reach_every_instance_through_the_version() {
 }
 
 #[tokio::test]
-async fn decisions_train_the_classifier_and_reversals_untrain_it() {
+async fn decisions_train_the_learner_and_reversals_untrain_it() {
     let app = TestApp::spawn().await;
     let (_, v) = post(&app, &comment("a1", "cheap forex signals join now")).await;
     let id = v["id"].as_i64().unwrap();
-    let corpus = || async {
-        sqlx::query_as::<_, (i32, i32)>("select nspam, nham from spam_corpus")
+    let totals = || async {
+        sqlx::query_as::<_, (i64, i64)>(
+            "select sum(nspam)::bigint, sum(nham)::bigint from spam_corpus_shards",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    // The bucket of a word the comment holds.
+    let forex = i32::try_from(majlis::spam::features::token_bucket("forex")).unwrap();
+    let bucket = || async {
+        sqlx::query_as::<_, (i32, i32)>("select spam, ham from spam_features where bucket = $1")
+            .bind(forex)
             .fetch_one(&app.pool)
             .await
             .unwrap()
     };
     let mut conn = app.pool.acquire().await.unwrap();
     use majlis::domain::CommentStatus::*;
-    majlis::training::apply_decision(&mut conn, id, Pending, Spam)
+    let taught = majlis::training::apply_decision(&mut conn, id, Some(Spam), false)
         .await
         .unwrap();
-    assert_eq!(corpus().await, (1, 0));
-    let forex: (i32, i32) =
-        sqlx::query_as("select spam, ham from spam_tokens where token = 'forex'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!(forex, (1, 0));
+    assert!(taught);
+    assert_eq!(totals().await, (1, 0));
+    assert_eq!(bucket().await, (1, 0));
     // Deciding the same again changes nothing.
-    majlis::training::apply_decision(&mut conn, id, Spam, Spam)
+    let again = majlis::training::apply_decision(&mut conn, id, Some(Spam), false)
         .await
         .unwrap();
-    assert_eq!(corpus().await, (1, 0));
+    assert!(!again);
+    assert_eq!(totals().await, (1, 0));
     // Reversed: now ham.
-    majlis::training::apply_decision(&mut conn, id, Spam, Approved)
+    majlis::training::apply_decision(&mut conn, id, Some(Approved), false)
         .await
         .unwrap();
-    assert_eq!(corpus().await, (0, 1));
-    let forex: (i32, i32) =
-        sqlx::query_as("select spam, ham from spam_tokens where token = 'forex'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!(forex, (0, 1));
+    assert_eq!(totals().await, (0, 1));
+    assert_eq!(bucket().await, (0, 1));
     // Back to the queue: nothing learned from it any more.
-    majlis::training::apply_decision(&mut conn, id, Approved, Pending)
+    majlis::training::apply_decision(&mut conn, id, Some(Pending), false)
         .await
         .unwrap();
-    assert_eq!(corpus().await, (0, 0));
+    assert_eq!(totals().await, (0, 0));
+    assert_eq!(bucket().await, (0, 0));
 }

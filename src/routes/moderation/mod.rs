@@ -250,8 +250,13 @@ impl Shape for DecisionRequest {
 /// A decision or an edit.
 ///
 /// Each change is an audit event (the moderator, the old and new status,
-/// the reason) committed with it, and bumps the comment's `version`. Asking
-/// for what the comment already is changes and records nothing.
+/// the reason) committed with it, and bumps the comment's `version`. An
+/// explicit decision always teaches the spam learner: asking for the
+/// status the comment already has (a confirmation) trains it as that class
+/// when it is not trained so yet, recorded as a `comment.confirmed` audit
+/// event, while the comment, its `version`, its `ETag` and its article's
+/// cache version stay as they were. A confirmation of a comment already
+/// trained so changes and records nothing.
 #[utoipa::path(
     patch,
     path = "/api/v1/moderation/comments/{id}",
@@ -421,7 +426,10 @@ pub struct BulkResponse {
 }
 
 /// Applies one status to many comments, each in its own transaction, so
-/// each id is all or nothing and one bad id does not stop the others.
+/// each id is all or nothing and one bad id does not stop the others. A
+/// comment already in that status is a confirmation, as in the `PATCH`: it
+/// teaches the learner if it is not trained so yet, and its `version`
+/// stays.
 #[utoipa::path(
     post,
     path = "/api/v1/moderation/comments/bulk",
@@ -499,6 +507,7 @@ pub async fn log(
         &mut conn,
         q.comment_id,
         q.moderator_id,
+        q.action.as_deref(),
         q.before,
         q.limit + 1,
     )
