@@ -5,7 +5,7 @@ use unicode_script::{Script, UnicodeScript};
 
 use super::engine::{Facts, Field, FormTokenCheck, Reason, SpamRules};
 use super::normalize::{is_arabic_letter, is_letter, is_word_char};
-use super::vocab::COMMERCIAL_TERMS;
+use super::vocab::{COMMERCIAL_TERMS, MONEY_UNITS, PERIODS};
 use super::words::ListKind;
 
 /// Hidden field filled in: only bots do that.
@@ -61,10 +61,22 @@ pub fn form_token(f: &Facts, r: &SpamRules) -> Option<Reason> {
     }
 }
 
-/// Links in the body (bare domains and obfuscated links count): hold at
-/// `max_links`, more points as they grow; a single link costs a little.
+/// Links in the body (bare domains and obfuscated links count), counted by
+/// the sites they go to: hold at `max_links` sites, more points as they
+/// grow; a single site costs a little.
 pub fn links(f: &Facts, r: &SpamRules) -> Option<Reason> {
-    let n = f.body_links.iter().filter(|l| !l.is_email).count() as u32;
+    // Sites, not URLs: a newsletter or a source list links one site many
+    // times (on the development corpus, counting URLs held 3.5% of the
+    // English ham, nearly all of it mail with several links to one site).
+    let mut hosts: Vec<&str> = f
+        .body_links
+        .iter()
+        .filter(|l| !l.is_email)
+        .map(|l| l.host.trim_start_matches("www."))
+        .collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let n = hosts.len() as u32;
     if n == 0 {
         return None;
     }
@@ -74,13 +86,13 @@ pub fn links(f: &Facts, r: &SpamRules) -> Option<Reason> {
         return Some(Reason::new(
             "links",
             points,
-            format!("{n} links in body (hold at {})", r.max_links),
+            format!("links to {n} sites in body (hold at {})", r.max_links),
         ));
     }
     Some(Reason::new(
         "links",
         f64::from(n),
-        format!("{n} link{} in body", if n == 1 { "" } else { "s" }),
+        format!("links to {n} site{} in body", if n == 1 { "" } else { "s" }),
     ))
 }
 
@@ -292,15 +304,48 @@ pub fn mixed_script(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 }
 
 /// Tashkeel scattered into single words of unvocalised text (`كَازِينُو`).
+/// Poetry, prayers and careful spelling do it too (0.6% of the development
+/// corpus's Arabic ham, no spam), so it only adds to other signals; the
+/// normalisation already lets the vocabulary see through the marks.
 pub fn scattered_marks(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     let n = f.body.scattered_mark_words + f.name.scattered_mark_words;
     (n > 0).then(|| {
         Reason::new(
             "scattered_marks",
-            (1.5 * f64::from(n)).min(4.5),
+            if n == 1 { 1.0 } else { 2.0 },
             format!("{n} word(s) with scattered diacritics"),
         )
     })
+}
+
+/// Hashtag stuffing: many `#tags` in one comment. Tweets carry a few
+/// (2% of the development corpus's Arabic ham has five or more), so it only
+/// adds to other signals.
+pub fn hashtags(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = count_hashtags(f.input.body);
+    let points = match n {
+        0..=5 => return None,
+        6..=9 => 1.0,
+        _ => 2.0,
+    };
+    Some(Reason::new("hashtags", points, format!("{n} hashtags")))
+}
+
+/// `#tag`s: a `#` at the start or after a non-word character, then a letter
+/// or digit (`#1` counts, `C#` and `&#39;` do not).
+pub fn count_hashtags(text: &str) -> u32 {
+    let mut n = 0;
+    let mut prev = ' ';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '#' && !is_word_char(prev) && !matches!(prev, '&' | '#') {
+            if chars.peek().is_some_and(|d| is_word_char(*d)) {
+                n += 1;
+            }
+        }
+        prev = c;
+    }
+    n
 }
 
 /// Mostly upper-case Latin text.
@@ -323,27 +368,6 @@ pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
         .then(|| Reason::new("shouting", 1.5, "mostly upper-case text"))
 }
 
-/// A long run of one character (`!!!!!!!!!!`, `$$$$$$$$$$`). Letter runs
-/// need to be much longer: `ههههههه` is laughter.
-pub fn char_run(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let (mut prev, mut run, mut worst) = (None, 0u32, 0u32);
-    let mut hit = false;
-    for c in f.input.body.chars() {
-        if Some(c) == prev {
-            run += 1;
-        } else {
-            prev = Some(c);
-            run = 1;
-        }
-        let limit = if is_letter(c) { 20 } else { 10 };
-        if !c.is_whitespace() && run >= limit {
-            hit = true;
-            worst = worst.max(run);
-        }
-    }
-    hit.then(|| Reason::new("char_run", 1.0, format!("{worst} repeats of one character")))
-}
-
 /// A body with no letters at all (only links, digits, symbols).
 pub fn no_letters(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     let body = f.input.body.trim();
@@ -363,38 +387,37 @@ pub fn phone_number(f: &Facts, r: &SpamRules) -> Option<Reason> {
     })
 }
 
-/// "Contact me on WhatsApp/Telegram" with a number, a handle or a chat
-/// link; chat links (wa.me, t.me) count on their own.
+/// "Contact me on WhatsApp/Telegram" with a number or a handle, or a chat
+/// link (wa.me, t.me) on its own. The words alone are ordinary news talk,
+/// and an e-mail address alone is how mail and forum ham signs off (it
+/// held 0.4% of the development corpus's English ham for 1.5 points).
 pub fn contact_request(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let chat_links = f.all_urls().filter(|l| l.is_contact()).count();
-    let emails = f.body_links.iter().filter(|l| l.is_email).count();
-    let word = f
-        .builtin_hits
-        .iter()
-        .find(|(h, _)| h.kind == ListKind::Contact);
-    let reachable = f.phones > 0 || f.handles > 0 || emails > 0;
-    match (chat_links, word, reachable) {
-        (n, _, _) if n > 0 => Some(Reason::new(
+    if f.all_urls().any(|l| l.is_contact()) {
+        return Some(Reason::new(
             "contact_request",
             5.0,
             "link opens a private chat (WhatsApp/Telegram)",
-        )),
-        (_, Some(_), true) => Some(Reason::new(
+        ));
+    }
+    let word = f
+        .builtin_hits
+        .iter()
+        .any(|(h, _)| h.kind == ListKind::Channel);
+    (word && (f.phones > 0 || f.handles > 0)).then(|| {
+        Reason::new(
             "contact_request",
             5.0,
             "asks to be contacted privately, with a number or handle",
-        )),
-        (_, None, true) if emails > 0 => Some(Reason::new(
-            "contact_request",
-            1.5,
-            "e-mail address in body",
-        )),
-        _ => None,
-    }
+        )
+    })
 }
 
-/// Built-in commercial spam vocabulary (gambling, crypto/forex, adult,
-/// pharma, loans, SEO services, clickbait), Arabic and English.
+/// Built-in commercial spam vocabulary (`vocabulary/*.txt`: gambling,
+/// crypto/forex, adult, health and beauty pushes, loans, fake papers,
+/// follower sales, self-promotion, prizes, clickbait), Arabic and English:
+/// the sum of the weights of the terms found (at most 9), plus 2 when the
+/// pitch also gives a way to reach the seller (a link, a phone number, an
+/// @handle or a private channel such as WhatsApp, سناب, راسلني).
 pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
     if !r.commercial_vocabulary {
         return None;
@@ -412,24 +435,30 @@ pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
             continue;
         }
         entries.push(hit.entry);
-        let Some((term, weight, genre)) = COMMERCIAL_TERMS.get(hit.entry as usize) else {
+        let Some(t) = COMMERCIAL_TERMS.get(hit.entry as usize) else {
             continue;
         };
-        total += weight;
-        terms.push(term);
-        if !genres.contains(genre) {
-            genres.push(genre);
+        total += t.weight;
+        terms.push(t.term);
+        if !genres.contains(&t.genre) {
+            genres.push(t.genre);
         }
     }
     if terms.is_empty() {
         return None;
     }
-    // A sales pitch that also gives a way to reach the seller.
     let channel = f.body_links.iter().any(|l| !l.is_email)
         || f.author_link.is_some()
         || f.phones > 0
-        || f.handles > 0;
-    let bonus = if total >= 2.0 && channel { 1.5 } else { 0.0 };
+        || f.handles > 0
+        || f.builtin_hits
+            .iter()
+            .any(|(h, _)| h.kind == ListKind::Channel);
+    let bonus = if total >= 2.0 && channel {
+        CHANNEL_BONUS
+    } else {
+        0.0
+    };
     let shown: Vec<String> = terms.iter().take(3).map(|t| format!("\"{t}\"")).collect();
     let more = if terms.len() > 3 {
         format!(" (+{} more)", terms.len() - 3)
@@ -437,7 +466,7 @@ pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
         String::new()
     };
     let with = if bonus > 0.0 {
-        ", with a link or contact"
+        ", with a way to reach the seller"
     } else {
         ""
     };
@@ -452,6 +481,9 @@ pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
     ))
 }
 
+/// Points a commercial pitch gains when it says how to reach the seller.
+pub const CHANNEL_BONUS: f64 = 2.0;
+
 /// An author name made of commercial keywords ("Best SEO Agency", "شركة
 /// نقل عفش"): the name is used as anchor text for the author URL.
 pub fn commercial_name(f: &Facts, r: &SpamRules) -> Option<Reason> {
@@ -462,7 +494,9 @@ pub fn commercial_name(f: &Facts, r: &SpamRules) -> Option<Reason> {
         .builtin_hits
         .iter()
         .find(|(h, field)| h.kind == ListKind::Vocabulary && *field == Field::Name)?;
-    let term = COMMERCIAL_TERMS.get(hit.entry as usize).map_or("", |t| t.0);
+    let term = COMMERCIAL_TERMS
+        .get(hit.entry as usize)
+        .map_or("", |t| t.term);
     Some(Reason::new(
         "commercial_name",
         2.0,
@@ -474,50 +508,8 @@ pub fn commercial_name(f: &Facts, r: &SpamRules) -> Option<Reason> {
 /// hour`, `٣٠٠ دولار اسبوعيا`), the hook of work-from-home and investment
 /// spam.
 pub fn income_claim(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    const MONEY: &[&str] = &[
-        "$",
-        "usd",
-        "dollar",
-        "dollars",
-        "€",
-        "£",
-        "eur",
-        "دولار",
-        "ريال",
-        "درهم",
-        "جنيه",
-        "دينار",
-    ];
-    const PERIOD: &[&str] = &[
-        "a day",
-        "per day",
-        "daily",
-        "a week",
-        "per week",
-        "weekly",
-        "a month",
-        "per month",
-        "monthly",
-        "/month",
-        "/week",
-        "/day",
-        "per hour",
-        "an hour",
-        "/hour",
-        "/hr",
-        "يوميا",
-        "اسبوعيا",
-        "شهريا",
-        "في اليوم",
-        "في الاسبوع",
-        "في الشهر",
-        "بالشهر",
-        "باليوم",
-        "بالساعه",
-        "في الساعه",
-    ];
     let text = f.body.text.as_str();
-    let has_amount = MONEY.iter().any(|m| {
+    let has_amount = MONEY_UNITS.iter().any(|m| {
         text.match_indices(m).any(|(i, _)| {
             let before = text[..i].chars().rev().find(|c| !c.is_whitespace());
             let after = text[i + m.len()..].chars().find(|c| !c.is_whitespace());
@@ -527,7 +519,7 @@ pub fn income_claim(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     if !has_amount {
         return None;
     }
-    let window_has_period = PERIOD.iter().any(|p| text.contains(p));
+    let window_has_period = PERIODS.iter().any(|p| text.contains(p));
     window_has_period.then(|| {
         Reason::new(
             "income_claim",
@@ -1004,7 +996,7 @@ mod tests {
         assert_eq!(rule_score(&input("best cаsino"), &r, mixed_script), 2.5);
         assert_eq!(
             rule_score(&input("العب في كَازِينُو الان"), &r, scattered_marks),
-            1.5
+            1.0
         );
         let quote = input("قال تعالى: ﴿وَلَا تَقْتُلُوا النَّفْسَ الَّتِي حَرَّمَ اللَّهُ إِلَّا بِالْحَقِّ﴾ رحم الله الضحايا");
         assert!(run(scattered_marks, &quote, &r).is_none());
@@ -1012,7 +1004,7 @@ mod tests {
     }
 
     #[test]
-    fn shouting_runs_and_no_letters() {
+    fn shouting_and_no_letters() {
         let r = SpamRules::default();
         assert!(run(shouting, &input("BUY NOW THE BEST OFFER OF THE YEAR"), &r).is_some());
         assert!(
@@ -1023,8 +1015,6 @@ mod tests {
             )
             .is_none()
         );
-        assert!(run(char_run, &input("win now!!!!!!!!!!!!"), &r).is_some());
-        assert!(run(char_run, &input("هههههههههه والله"), &r).is_none());
         assert!(run(no_letters, &input("1 2 3 !!"), &r).is_some());
         assert!(run(no_letters, &input("👍"), &r).is_some());
         assert!(run(no_letters, &input("ok"), &r).is_none());
@@ -1129,7 +1119,7 @@ mod tests {
             &r,
             commercial_vocabulary,
         );
-        assert_eq!(reachable, plain + 1.5);
+        assert_eq!(reachable, plain + CHANNEL_BONUS);
     }
 
     #[test]
