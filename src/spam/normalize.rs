@@ -428,22 +428,28 @@ fn is_spacer(c: char) -> bool {
 
 /// Join runs of three or more single letters separated by spacers.
 fn despace(text: &str) -> (String, u32) {
-    // Units: maximal alphanumeric runs, with whether the gap before each was
-    // made only of spacers (at most three characters).
-    let mut units: Vec<(&str, bool)> = Vec::new();
+    // Units: maximal alphanumeric runs, with the gap before each when it
+    // was made only of spacers (at most three characters).
+    let mut units: Vec<(&str, Option<&str>)> = Vec::new();
     let mut start: Option<usize> = None;
+    let mut gap_start = 0usize;
     let mut gap_ok = true;
     let mut gap_len = 0usize;
     for (i, c) in text.char_indices() {
         if is_word_char(c) {
             if start.is_none() {
+                let gap = &text[gap_start..i];
+                units.push(("", (gap_ok && gap_len <= 3).then_some(gap)));
                 start = Some(i);
             }
         } else {
             if let Some(s) = start.take() {
-                units.push((&text[s..i], gap_ok && gap_len <= 3));
+                if let Some(last) = units.last_mut() {
+                    last.0 = &text[s..i];
+                }
                 gap_ok = true;
                 gap_len = 0;
+                gap_start = i;
             }
             gap_len += 1;
             if !is_spacer(c) {
@@ -451,8 +457,10 @@ fn despace(text: &str) -> (String, u32) {
             }
         }
     }
-    if let Some(s) = start {
-        units.push((&text[s..], gap_ok && gap_len <= 3));
+    if let Some(s) = start
+        && let Some(last) = units.last_mut()
+    {
+        last.0 = &text[s..];
     }
 
     let single = |u: &str| {
@@ -466,7 +474,14 @@ fn despace(text: &str) -> (String, u32) {
         let mut j = i;
         if single(units[i].0) {
             j = i + 1;
-            while j < units.len() && single(units[j].0) && units[j].1 {
+            // A run keeps one spacing: `ك.ا.ز.ي.ن.و ا.و.ن.ل.ا.ي.ن` is two
+            // words (dots inside, a space between).
+            let spacing = units.get(j).and_then(|u| u.1);
+            while j < units.len()
+                && single(units[j].0)
+                && units[j].1.is_some()
+                && units[j].1 == spacing
+            {
                 j += 1;
             }
         }
@@ -803,6 +818,11 @@ mod tests {
         assert_eq!(normalize("F.R.E.E money").despaced, "free money");
         assert_eq!(normalize("#ف_و_ر_ك_س").despaced, "فوركس");
         assert_eq!(normalize("و ا ت س ا ب").despaced, "واتساب");
+        // Two spaced words keep their boundary when the spacing differs.
+        assert_eq!(
+            normalize("ك.ا.ز.ي.ن.و ا.و.ن.ل.ا.ي.ن").despaced,
+            "كازينو اونلاين"
+        );
         // Ordinary words are not glued together.
         let n = normalize("و الله ما قلت");
         assert_eq!(n.despaced, "و الله ما قلت");

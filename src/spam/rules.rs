@@ -1189,6 +1189,129 @@ mod tests {
         assert_eq!(total, 8.0);
     }
 
+    /// Genre spam written the way it arrives: each one is held by the
+    /// rules alone (first-time author, no links unless shown).
+    #[test]
+    fn genre_spam_is_held_by_the_rules() {
+        let r = SpamRules::default();
+        for body in [
+            // Self-promotion.
+            "Great video!! Check out my channel and subscribe, I post every day",
+            "nice post, visit my page for more, link in bio",
+            // Prize and claim.
+            "Congratulations! You have won a $500 gift card. Claim your prize today",
+            "مبروك لقد ربحت جائزة قيمة، تم اختيارك للسحب",
+            // Follower and account sales.
+            "Buy followers cheap, real followers delivered in 24h",
+            "زيادة متابعين انستقرام متابعين حقيقيين للطلب واتساب",
+            // Arabic promotion, scam and adult spam.
+            "اطلب الآن كريم تفتيح البشرة بدون آثار جانبية، للطلب تواصل واتساب",
+            "حبوب تنحيف طبيعية نزول الوزن من ١٠ كيلو خلال شهر راسلوني على الخاص",
+            "شاهد قبل الحذف فضيحة الفنانة",
+            "افلام سكس عربي جديدة",
+            "احصل على شهادة ايلتس معتمدة بدون اختبار تواصل معنا",
+            // Forex, crypto and earn-money claims.
+            "توصيات فوركس يومية وأرباح مضمونة راسلني",
+            "Guaranteed profit every day with my trading signals, DM me",
+            "Work from home and earn money online, passive income guaranteed",
+            // A contact handle with a channel.
+            "للتواصل سناب @fx_master_pro",
+        ] {
+            let v = score(&input(body), &r);
+            assert!(v.score >= 5.0, "{body}: {v:?}");
+        }
+    }
+
+    /// News-site ham that shares words with spam: war and terrorism,
+    /// prices and money, WhatsApp in the news, Qur'an quotations,
+    /// vocalised poetry, Persian with ZWNJ, a review with a shop's phone.
+    #[test]
+    fn news_ham_is_not_held_by_the_rules() {
+        let r = SpamRules::default();
+        for body in [
+            "قصف التحالف مواقع داعش في سوريا وقتل عشرات الإرهابيين",
+            "تفجير انتحاري في بغداد والارهاب لا دين له",
+            "US strike killed ISIS leaders, CENTCOM said; the war is far from over",
+            "ارتفاع أسعار النفط والذهب بعد الهجوم، والدولار يصعد وأرباح البنوك تتراجع",
+            "Prices doubled since the war began; bread now costs $2 a day's wage",
+            "Bitcoin fell 10% today and crypto investors lost money, the report says",
+            "اخترق واتساب هواتف الصحفيين والحكومة تنفي",
+            "WhatsApp and Telegram were blocked during the protests",
+            "قال تعالى: ﴿وَلَا تَقْتُلُوا النَّفْسَ الَّتِي حَرَّمَ اللَّهُ إِلَّا بِالْحَقِّ﴾ رحم الله الضحايا",
+            "اللهمَّ صلِّ على محمَّد وعلى آل محمَّد، كما صليتَ على إبراهيم",
+            "کتاب\u{200C}ها و روزنامه\u{200C}ها درباره\u{200C}ی جنگ می\u{200C}نویسند",
+            "مطعم ممتاز والخدمة رائعة، هاتف الفرع 0112345678",
+            "#غزة #فلسطين #القدس #الأقصى الله ينصرهم",
+            "I subscribe to the paper and follow the news every morning",
+            "شاهد الفيديو الكامل للمؤتمر الصحفي للوزير",
+        ] {
+            let v = score(&input(body), &r);
+            assert!(v.score < 5.0, "{body}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn links_count_sites_not_urls() {
+        let r = SpamRules::default();
+        let v = run(
+            links,
+            &input("http://news.example.com/a and http://www.news.example.com/b"),
+            &r,
+        )
+        .unwrap();
+        assert_eq!(v.score, 1.0);
+        assert!(v.detail.contains("1 site"));
+    }
+
+    #[test]
+    fn hashtag_stuffing_and_what_is_not_a_hashtag() {
+        let r = SpamRules::default();
+        let stuffed = input("#a1 #b2 #c3 #d4 #e5 #f6 #g7 #h8 #i9 #j10 #k11 buy now");
+        assert_eq!(rule_score(&stuffed, &r, hashtags), 2.0);
+        assert_eq!(
+            rule_score(
+                &input("#غزة #فلسطين #القدس #الأقصى #الضفة #لبنان"),
+                &r,
+                hashtags
+            ),
+            1.0
+        );
+        assert!(run(hashtags, &input("#غزة #فلسطين الله ينصرهم"), &r).is_none());
+        assert_eq!(count_hashtags("C# and F# code, it&#39;s ## fine #ok"), 1);
+    }
+
+    #[test]
+    fn a_channel_word_alone_or_a_shop_phone_is_not_a_contact_request() {
+        let r = SpamRules::default();
+        assert!(run(contact_request, &input("راسلني على سناب @sara_store"), &r).is_some());
+        assert!(run(contact_request, &input("هاتف المطعم 0112345678"), &r).is_none());
+        assert!(run(contact_request, &input("mail me at joe@example.org"), &r).is_none());
+        assert!(run(contact_request, &input("تواصل معنا عبر الخاص"), &r).is_none());
+    }
+
+    #[test]
+    fn persian_zwnj_is_not_an_invisible_character_signal() {
+        let r = SpamRules::default();
+        let persian = input("می\u{200C}خواهم کتاب\u{200C}ها را بخوانم");
+        assert!(run(invisible_chars, &persian, &r).is_none());
+        let spam = input("ف\u{200C}و\u{200C}ر\u{200C}ك\u{200C}س");
+        assert!(run(invisible_chars, &spam, &r).is_some());
+    }
+
+    #[test]
+    fn pitch_with_a_private_channel_gets_the_channel_bonus() {
+        let r = SpamRules::default();
+        let alone = rule_score(&input("كريمات تفتيح البشرة"), &r, commercial_vocabulary);
+        let pitched = rule_score(
+            &input("كريمات تفتيح البشرة للطلب واتساب"),
+            &r,
+            commercial_vocabulary,
+        );
+        assert_eq!(pitched, alone + CHANNEL_BONUS);
+        // A single weak word does not turn a channel word into a pitch.
+        assert!(rule_score(&input("خصم على واتساب"), &r, commercial_vocabulary) < 2.0);
+    }
+
     #[test]
     fn learner_maps_probability_to_points_only_when_sure() {
         let r = SpamRules::default();
