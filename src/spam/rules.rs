@@ -338,10 +338,12 @@ pub fn count_hashtags(text: &str) -> u32 {
     let mut prev = ' ';
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '#' && !is_word_char(prev) && !matches!(prev, '&' | '#') {
-            if chars.peek().is_some_and(|d| is_word_char(*d)) {
-                n += 1;
-            }
+        if c == '#'
+            && !is_word_char(prev)
+            && !matches!(prev, '&' | '#')
+            && chars.peek().is_some_and(|d| is_word_char(*d))
+        {
+            n += 1;
         }
         prev = c;
     }
