@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::links::{self, Link};
 use super::normalize::{Normalized, normalize};
 use super::rules;
-use super::vocab::{COMMERCIAL_TERMS, CONTACT_WORDS};
+use super::vocab::{COMMERCIAL_TERMS, CONTACT_CHANNELS};
 use super::words::{Haystack, Hit, Lexicon, ListKind};
 
 /// Everything the scorer needs about one submitted comment. The caller
@@ -268,9 +268,9 @@ fn clean_list<S: AsRef<str>>(list: &[S]) -> Vec<String> {
 /// The built-in lists, normalised once per process.
 pub(crate) static BUILTIN: LazyLock<Lexicon> = LazyLock::new(|| {
     let mut l = Lexicon::default();
-    let terms: Vec<&str> = COMMERCIAL_TERMS.iter().map(|t| t.0).collect();
+    let terms: Vec<&str> = COMMERCIAL_TERMS.iter().map(|t| t.term).collect();
     l.add(ListKind::Vocabulary, &terms);
-    l.add(ListKind::Contact, CONTACT_WORDS);
+    l.add(ListKind::Channel, &CONTACT_CHANNELS);
     l
 });
 
@@ -322,7 +322,7 @@ pub struct Facts<'a> {
     pub email_domain: Option<String>,
     /// Site list hits (held, blocked) with the field they matched in.
     pub(crate) list_hits: Vec<(Hit, Field)>,
-    /// Built-in vocabulary and contact-word hits.
+    /// Built-in vocabulary and contact-channel hits.
     pub(crate) builtin_hits: Vec<(Hit, Field)>,
     /// Phone numbers in the body and the name.
     pub phones: u32,
@@ -479,8 +479,8 @@ pub fn score(input: &SpamInput, rules: &SpamRules) -> Verdict {
         rules::bidi_override(&facts, rules),
         rules::mixed_script(&facts, rules),
         rules::scattered_marks(&facts, rules),
+        rules::hashtags(&facts, rules),
         rules::shouting(&facts, rules),
-        rules::char_run(&facts, rules),
         rules::no_letters(&facts, rules),
         rules::phone_number(&facts, rules),
         rules::contact_request(&facts, rules),

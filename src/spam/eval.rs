@@ -398,7 +398,7 @@ mod tests {
             items.push(item(
                 "ar",
                 "spam",
-                &format!("ارباح مضمونة من التداول تواصل معنا على الخاص رقم {i}"),
+                &format!("عطور فاخرة وصلت حديثا في متجر الورد {i}"),
                 "a",
             ));
             items.push(item(
@@ -410,7 +410,7 @@ mod tests {
             items.push(item(
                 "en",
                 "spam",
-                &format!("check out my channel and subscribe for daily giveaways {i}"),
+                &format!("limited sneakers restock tonight at kicks outlet {i}"),
                 "c",
             ));
             items.push(item(
@@ -460,7 +460,7 @@ mod tests {
             published_teach_ham: true,
             ..EvalOptions::default()
         };
-        let quiet_spam = item("en", "spam", "nice post, visit my page for more", "x");
+        let quiet_spam = item("en", "spam", "nice post, see my profile for more", "x");
         let ham = item("en", "ham", "the ministry confirmed the report", "x");
         let loud = item(
             "en",

@@ -28,11 +28,11 @@ impl Link {
     }
 
     pub fn is_shortener(&self) -> bool {
-        !self.is_email && self.host_in(SHORTENERS)
+        !self.is_email && self.host_in(&SHORTENERS)
     }
 
     pub fn is_contact(&self) -> bool {
-        !self.is_email && self.host_in(CONTACT_HOSTS)
+        !self.is_email && self.host_in(&CONTACT_HOSTS)
     }
 
     pub fn has_cheap_tld(&self) -> bool {
@@ -147,7 +147,10 @@ pub fn extract_links(text: &str) -> Vec<Link> {
         let explicit = raw.contains("://") || raw.to_ascii_lowercase().starts_with("www.");
         let tld = host.rsplit('.').next().unwrap_or_default();
         let tld_ok = tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        let known_host = SHORTENERS.iter().chain(CONTACT_HOSTS).any(|h| host == *h);
+        let known_host = SHORTENERS
+            .iter()
+            .chain(CONTACT_HOSTS.iter())
+            .any(|h| host == *h);
         if !tld_ok
             || (!explicit
                 && !is_email

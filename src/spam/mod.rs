@@ -8,6 +8,8 @@
 //! - [`learner`]: naive Bayes over features, a shipped prior, calibration.
 //! - [`workflow`]: verdict + approval mode -> initial status.
 //! - [`eval`]: precision/recall on a labelled corpus, with a learning curve.
+//! - [`obfuscate`]: spammers' disguises and legitimate Arabic/Persian
+//!   spelling, and the check that scores both.
 
 pub mod bayes;
 pub mod engine;
@@ -16,6 +18,7 @@ pub mod features;
 pub mod learner;
 pub mod links;
 pub mod normalize;
+pub mod obfuscate;
 pub mod rules;
 pub(crate) mod vocab;
 pub(crate) mod words;

@@ -207,7 +207,10 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                     .iter()
                     .find(|n| !is_invisible(**n))
                     .is_some_and(|n| is_word_char(*n) || is_arabic_mark(*n));
-                if prev_word && next_word {
+                if prev_word
+                    && next_word
+                    && !legitimate_inside_word(c, &chars[..i], &chars[i + 1..])
+                {
                     out.stripped_invisible += 1;
                 }
             }
@@ -245,6 +248,27 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
         out.scattered_mark_words = scattered(&word_marks);
     }
     (s, reversed_runs)
+}
+
+/// Invisible characters that Arabic-script writers put inside words on
+/// purpose, so they are not counted as obfuscation: a ZWNJ between two
+/// parts of two letters or more (Persian `کتاب‌ها`, `می‌خواهم`; spam puts
+/// one between every letter), and an LRM/RLM where Arabic meets another
+/// script (`آیفون‌\u{200E}iPhone`).
+fn legitimate_inside_word(c: char, before: &[char], after: &[char]) -> bool {
+    // Letters only (tashkeel skipped); another invisible ends the part.
+    let mut back = before.iter().rev().copied().filter(|b| !is_arabic_mark(*b));
+    let mut ahead = after.iter().copied().filter(|a| !is_arabic_mark(*a));
+    let (p1, p2) = (back.next(), back.next());
+    let (n1, n2) = (ahead.next(), ahead.next());
+    match c {
+        '\u{200C}' => [p1, p2, n1, n2].iter().all(|x| x.is_some_and(is_word_char)),
+        '\u{200E}' | '\u{200F}' => match (p1, n1) {
+            (Some(p), Some(n)) => is_arabic_letter(p) != is_arabic_letter(n),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 fn scattered(word_marks: &[u32]) -> u32 {
@@ -404,22 +428,28 @@ fn is_spacer(c: char) -> bool {
 
 /// Join runs of three or more single letters separated by spacers.
 fn despace(text: &str) -> (String, u32) {
-    // Units: maximal alphanumeric runs, with whether the gap before each was
-    // made only of spacers (at most three characters).
-    let mut units: Vec<(&str, bool)> = Vec::new();
+    // Units: maximal alphanumeric runs, with the gap before each when it
+    // was made only of spacers (at most three characters).
+    let mut units: Vec<(&str, Option<&str>)> = Vec::new();
     let mut start: Option<usize> = None;
+    let mut gap_start = 0usize;
     let mut gap_ok = true;
     let mut gap_len = 0usize;
     for (i, c) in text.char_indices() {
         if is_word_char(c) {
             if start.is_none() {
+                let gap = &text[gap_start..i];
+                units.push(("", (gap_ok && gap_len <= 3).then_some(gap)));
                 start = Some(i);
             }
         } else {
             if let Some(s) = start.take() {
-                units.push((&text[s..i], gap_ok && gap_len <= 3));
+                if let Some(last) = units.last_mut() {
+                    last.0 = &text[s..i];
+                }
                 gap_ok = true;
                 gap_len = 0;
+                gap_start = i;
             }
             gap_len += 1;
             if !is_spacer(c) {
@@ -427,8 +457,10 @@ fn despace(text: &str) -> (String, u32) {
             }
         }
     }
-    if let Some(s) = start {
-        units.push((&text[s..], gap_ok && gap_len <= 3));
+    if let Some(s) = start
+        && let Some(last) = units.last_mut()
+    {
+        last.0 = &text[s..];
     }
 
     let single = |u: &str| {
@@ -442,7 +474,14 @@ fn despace(text: &str) -> (String, u32) {
         let mut j = i;
         if single(units[i].0) {
             j = i + 1;
-            while j < units.len() && single(units[j].0) && units[j].1 {
+            // A run keeps one spacing: `ك.ا.ز.ي.ن.و ا.و.ن.ل.ا.ي.ن` is two
+            // words (dots inside, a space between).
+            let spacing = units.get(j).and_then(|u| u.1);
+            while j < units.len()
+                && single(units[j].0)
+                && units[j].1.is_some()
+                && units[j].1 == spacing
+            {
                 j += 1;
             }
         }
@@ -688,6 +727,18 @@ mod tests {
         let n = normalize("ca\u{00AD}si\u{2060}no");
         assert_eq!(n.text, "casino");
         assert_eq!(n.stripped_invisible, 2);
+        // Persian ZWNJ between word parts and a mark where Arabic meets
+        // Latin are spelling, not obfuscation.
+        assert_eq!(
+            normalize("کتاب\u{200C}ها می\u{200C}خواهم").stripped_invisible,
+            0
+        );
+        assert_eq!(normalize("ايفون\u{200E}iPhone").stripped_invisible, 0);
+        assert_eq!(
+            normalize("ك\u{200C}ا\u{200C}ز\u{200C}ي\u{200C}نو").stripped_invisible,
+            4
+        );
+        assert_eq!(normalize("كازي\u{200F}نو").stripped_invisible, 1);
         // An emoji variation selector or a ZWJ between emoji is not counted.
         assert_eq!(normalize("❤\u{FE0F} 👨\u{200D}👩").stripped_invisible, 0);
     }
@@ -767,6 +818,11 @@ mod tests {
         assert_eq!(normalize("F.R.E.E money").despaced, "free money");
         assert_eq!(normalize("#ف_و_ر_ك_س").despaced, "فوركس");
         assert_eq!(normalize("و ا ت س ا ب").despaced, "واتساب");
+        // Two spaced words keep their boundary when the spacing differs.
+        assert_eq!(
+            normalize("ك.ا.ز.ي.ن.و ا.و.ن.ل.ا.ي.ن").despaced,
+            "كازينو اونلاين"
+        );
         // Ordinary words are not glued together.
         let n = normalize("و الله ما قلت");
         assert_eq!(n.despaced, "و الله ما قلت");

@@ -5,7 +5,7 @@ use unicode_script::{Script, UnicodeScript};
 
 use super::engine::{Facts, Field, FormTokenCheck, Reason, SpamRules};
 use super::normalize::{is_arabic_letter, is_letter, is_word_char};
-use super::vocab::COMMERCIAL_TERMS;
+use super::vocab::{COMMERCIAL_TERMS, MONEY_UNITS, PERIODS};
 use super::words::ListKind;
 
 /// Hidden field filled in: only bots do that.
@@ -61,10 +61,22 @@ pub fn form_token(f: &Facts, r: &SpamRules) -> Option<Reason> {
     }
 }
 
-/// Links in the body (bare domains and obfuscated links count): hold at
-/// `max_links`, more points as they grow; a single link costs a little.
+/// Links in the body (bare domains and obfuscated links count), counted by
+/// the sites they go to: hold at `max_links` sites, more points as they
+/// grow; a single site costs a little.
 pub fn links(f: &Facts, r: &SpamRules) -> Option<Reason> {
-    let n = f.body_links.iter().filter(|l| !l.is_email).count() as u32;
+    // Sites, not URLs: a newsletter or a source list links one site many
+    // times (on the development corpus, counting URLs held 3.5% of the
+    // English ham, nearly all of it mail with several links to one site).
+    let mut hosts: Vec<&str> = f
+        .body_links
+        .iter()
+        .filter(|l| !l.is_email)
+        .map(|l| l.host.trim_start_matches("www."))
+        .collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let n = hosts.len() as u32;
     if n == 0 {
         return None;
     }
@@ -74,13 +86,13 @@ pub fn links(f: &Facts, r: &SpamRules) -> Option<Reason> {
         return Some(Reason::new(
             "links",
             points,
-            format!("{n} links in body (hold at {})", r.max_links),
+            format!("links to {n} sites in body (hold at {})", r.max_links),
         ));
     }
     Some(Reason::new(
         "links",
         f64::from(n),
-        format!("{n} link{} in body", if n == 1 { "" } else { "s" }),
+        format!("links to {n} site{} in body", if n == 1 { "" } else { "s" }),
     ))
 }
 
@@ -292,15 +304,50 @@ pub fn mixed_script(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 }
 
 /// Tashkeel scattered into single words of unvocalised text (`كَازِينُو`).
+/// Poetry, prayers and careful spelling do it too (0.6% of the development
+/// corpus's Arabic ham, no spam), so it only adds to other signals; the
+/// normalisation already lets the vocabulary see through the marks.
 pub fn scattered_marks(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     let n = f.body.scattered_mark_words + f.name.scattered_mark_words;
     (n > 0).then(|| {
         Reason::new(
             "scattered_marks",
-            (1.5 * f64::from(n)).min(4.5),
+            if n == 1 { 1.0 } else { 2.0 },
             format!("{n} word(s) with scattered diacritics"),
         )
     })
+}
+
+/// Hashtag stuffing: many `#tags` in one comment. Tweets carry a few
+/// (2% of the development corpus's Arabic ham has five or more), so it only
+/// adds to other signals.
+pub fn hashtags(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = count_hashtags(f.input.body);
+    let points = match n {
+        0..=5 => return None,
+        6..=9 => 1.0,
+        _ => 2.0,
+    };
+    Some(Reason::new("hashtags", points, format!("{n} hashtags")))
+}
+
+/// `#tag`s: a `#` at the start or after a non-word character, then a letter
+/// or digit (`#1` counts, `C#` and `&#39;` do not).
+pub fn count_hashtags(text: &str) -> u32 {
+    let mut n = 0;
+    let mut prev = ' ';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '#'
+            && !is_word_char(prev)
+            && !matches!(prev, '&' | '#')
+            && chars.peek().is_some_and(|d| is_word_char(*d))
+        {
+            n += 1;
+        }
+        prev = c;
+    }
+    n
 }
 
 /// Mostly upper-case Latin text.
@@ -323,27 +370,6 @@ pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
         .then(|| Reason::new("shouting", 1.5, "mostly upper-case text"))
 }
 
-/// A long run of one character (`!!!!!!!!!!`, `$$$$$$$$$$`). Letter runs
-/// need to be much longer: `ههههههه` is laughter.
-pub fn char_run(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let (mut prev, mut run, mut worst) = (None, 0u32, 0u32);
-    let mut hit = false;
-    for c in f.input.body.chars() {
-        if Some(c) == prev {
-            run += 1;
-        } else {
-            prev = Some(c);
-            run = 1;
-        }
-        let limit = if is_letter(c) { 20 } else { 10 };
-        if !c.is_whitespace() && run >= limit {
-            hit = true;
-            worst = worst.max(run);
-        }
-    }
-    hit.then(|| Reason::new("char_run", 1.0, format!("{worst} repeats of one character")))
-}
-
 /// A body with no letters at all (only links, digits, symbols).
 pub fn no_letters(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     let body = f.input.body.trim();
@@ -363,38 +389,37 @@ pub fn phone_number(f: &Facts, r: &SpamRules) -> Option<Reason> {
     })
 }
 
-/// "Contact me on WhatsApp/Telegram" with a number, a handle or a chat
-/// link; chat links (wa.me, t.me) count on their own.
+/// "Contact me on WhatsApp/Telegram" with a number or a handle, or a chat
+/// link (wa.me, t.me) on its own. The words alone are ordinary news talk,
+/// and an e-mail address alone is how mail and forum ham signs off (it
+/// held 0.4% of the development corpus's English ham for 1.5 points).
 pub fn contact_request(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let chat_links = f.all_urls().filter(|l| l.is_contact()).count();
-    let emails = f.body_links.iter().filter(|l| l.is_email).count();
-    let word = f
-        .builtin_hits
-        .iter()
-        .find(|(h, _)| h.kind == ListKind::Contact);
-    let reachable = f.phones > 0 || f.handles > 0 || emails > 0;
-    match (chat_links, word, reachable) {
-        (n, _, _) if n > 0 => Some(Reason::new(
+    if f.all_urls().any(|l| l.is_contact()) {
+        return Some(Reason::new(
             "contact_request",
             5.0,
             "link opens a private chat (WhatsApp/Telegram)",
-        )),
-        (_, Some(_), true) => Some(Reason::new(
+        ));
+    }
+    let word = f
+        .builtin_hits
+        .iter()
+        .any(|(h, _)| h.kind == ListKind::Channel);
+    (word && (f.phones > 0 || f.handles > 0)).then(|| {
+        Reason::new(
             "contact_request",
             5.0,
             "asks to be contacted privately, with a number or handle",
-        )),
-        (_, None, true) if emails > 0 => Some(Reason::new(
-            "contact_request",
-            1.5,
-            "e-mail address in body",
-        )),
-        _ => None,
-    }
+        )
+    })
 }
 
-/// Built-in commercial spam vocabulary (gambling, crypto/forex, adult,
-/// pharma, loans, SEO services, clickbait), Arabic and English.
+/// Built-in commercial spam vocabulary (`vocabulary/*.txt`: gambling,
+/// crypto/forex, adult, health and beauty pushes, loans, fake papers,
+/// follower sales, self-promotion, prizes, clickbait), Arabic and English:
+/// the sum of the weights of the terms found (at most 9), plus 2 when the
+/// pitch also gives a way to reach the seller (a link, a phone number, an
+/// @handle or a private channel such as WhatsApp, سناب, راسلني).
 pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
     if !r.commercial_vocabulary {
         return None;
@@ -412,24 +437,30 @@ pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
             continue;
         }
         entries.push(hit.entry);
-        let Some((term, weight, genre)) = COMMERCIAL_TERMS.get(hit.entry as usize) else {
+        let Some(t) = COMMERCIAL_TERMS.get(hit.entry as usize) else {
             continue;
         };
-        total += weight;
-        terms.push(term);
-        if !genres.contains(genre) {
-            genres.push(genre);
+        total += t.weight;
+        terms.push(t.term);
+        if !genres.contains(&t.genre) {
+            genres.push(t.genre);
         }
     }
     if terms.is_empty() {
         return None;
     }
-    // A sales pitch that also gives a way to reach the seller.
     let channel = f.body_links.iter().any(|l| !l.is_email)
         || f.author_link.is_some()
         || f.phones > 0
-        || f.handles > 0;
-    let bonus = if total >= 2.0 && channel { 1.5 } else { 0.0 };
+        || f.handles > 0
+        || f.builtin_hits
+            .iter()
+            .any(|(h, _)| h.kind == ListKind::Channel);
+    let bonus = if total >= 2.0 && channel {
+        CHANNEL_BONUS
+    } else {
+        0.0
+    };
     let shown: Vec<String> = terms.iter().take(3).map(|t| format!("\"{t}\"")).collect();
     let more = if terms.len() > 3 {
         format!(" (+{} more)", terms.len() - 3)
@@ -437,7 +468,7 @@ pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
         String::new()
     };
     let with = if bonus > 0.0 {
-        ", with a link or contact"
+        ", with a way to reach the seller"
     } else {
         ""
     };
@@ -452,6 +483,9 @@ pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
     ))
 }
 
+/// Points a commercial pitch gains when it says how to reach the seller.
+pub const CHANNEL_BONUS: f64 = 2.0;
+
 /// An author name made of commercial keywords ("Best SEO Agency", "شركة
 /// نقل عفش"): the name is used as anchor text for the author URL.
 pub fn commercial_name(f: &Facts, r: &SpamRules) -> Option<Reason> {
@@ -462,7 +496,9 @@ pub fn commercial_name(f: &Facts, r: &SpamRules) -> Option<Reason> {
         .builtin_hits
         .iter()
         .find(|(h, field)| h.kind == ListKind::Vocabulary && *field == Field::Name)?;
-    let term = COMMERCIAL_TERMS.get(hit.entry as usize).map_or("", |t| t.0);
+    let term = COMMERCIAL_TERMS
+        .get(hit.entry as usize)
+        .map_or("", |t| t.term);
     Some(Reason::new(
         "commercial_name",
         2.0,
@@ -474,50 +510,8 @@ pub fn commercial_name(f: &Facts, r: &SpamRules) -> Option<Reason> {
 /// hour`, `٣٠٠ دولار اسبوعيا`), the hook of work-from-home and investment
 /// spam.
 pub fn income_claim(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    const MONEY: &[&str] = &[
-        "$",
-        "usd",
-        "dollar",
-        "dollars",
-        "€",
-        "£",
-        "eur",
-        "دولار",
-        "ريال",
-        "درهم",
-        "جنيه",
-        "دينار",
-    ];
-    const PERIOD: &[&str] = &[
-        "a day",
-        "per day",
-        "daily",
-        "a week",
-        "per week",
-        "weekly",
-        "a month",
-        "per month",
-        "monthly",
-        "/month",
-        "/week",
-        "/day",
-        "per hour",
-        "an hour",
-        "/hour",
-        "/hr",
-        "يوميا",
-        "اسبوعيا",
-        "شهريا",
-        "في اليوم",
-        "في الاسبوع",
-        "في الشهر",
-        "بالشهر",
-        "باليوم",
-        "بالساعه",
-        "في الساعه",
-    ];
     let text = f.body.text.as_str();
-    let has_amount = MONEY.iter().any(|m| {
+    let has_amount = MONEY_UNITS.iter().any(|m| {
         text.match_indices(m).any(|(i, _)| {
             let before = text[..i].chars().rev().find(|c| !c.is_whitespace());
             let after = text[i + m.len()..].chars().find(|c| !c.is_whitespace());
@@ -527,7 +521,7 @@ pub fn income_claim(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     if !has_amount {
         return None;
     }
-    let window_has_period = PERIOD.iter().any(|p| text.contains(p));
+    let window_has_period = PERIODS.iter().any(|p| text.contains(p));
     window_has_period.then(|| {
         Reason::new(
             "income_claim",
@@ -1004,7 +998,7 @@ mod tests {
         assert_eq!(rule_score(&input("best cаsino"), &r, mixed_script), 2.5);
         assert_eq!(
             rule_score(&input("العب في كَازِينُو الان"), &r, scattered_marks),
-            1.5
+            1.0
         );
         let quote = input("قال تعالى: ﴿وَلَا تَقْتُلُوا النَّفْسَ الَّتِي حَرَّمَ اللَّهُ إِلَّا بِالْحَقِّ﴾ رحم الله الضحايا");
         assert!(run(scattered_marks, &quote, &r).is_none());
@@ -1012,7 +1006,7 @@ mod tests {
     }
 
     #[test]
-    fn shouting_runs_and_no_letters() {
+    fn shouting_and_no_letters() {
         let r = SpamRules::default();
         assert!(run(shouting, &input("BUY NOW THE BEST OFFER OF THE YEAR"), &r).is_some());
         assert!(
@@ -1023,8 +1017,6 @@ mod tests {
             )
             .is_none()
         );
-        assert!(run(char_run, &input("win now!!!!!!!!!!!!"), &r).is_some());
-        assert!(run(char_run, &input("هههههههههه والله"), &r).is_none());
         assert!(run(no_letters, &input("1 2 3 !!"), &r).is_some());
         assert!(run(no_letters, &input("👍"), &r).is_some());
         assert!(run(no_letters, &input("ok"), &r).is_none());
@@ -1129,7 +1121,7 @@ mod tests {
             &r,
             commercial_vocabulary,
         );
-        assert_eq!(reachable, plain + 1.5);
+        assert_eq!(reachable, plain + CHANNEL_BONUS);
     }
 
     #[test]
@@ -1197,6 +1189,129 @@ mod tests {
         let f = Facts::new(&i, &r);
         let total: f64 = author_history(&f, &r).iter().map(|r| r.score).sum();
         assert_eq!(total, 8.0);
+    }
+
+    /// Genre spam written the way it arrives: each one is held by the
+    /// rules alone (first-time author, no links unless shown).
+    #[test]
+    fn genre_spam_is_held_by_the_rules() {
+        let r = SpamRules::default();
+        for body in [
+            // Self-promotion.
+            "Great video!! Check out my channel and subscribe, I post every day",
+            "nice post, visit my page for more, link in bio",
+            // Prize and claim.
+            "Congratulations! You have won a $500 gift card. Claim your prize today",
+            "مبروك لقد ربحت جائزة قيمة، تم اختيارك للسحب",
+            // Follower and account sales.
+            "Buy followers cheap, real followers delivered in 24h",
+            "زيادة متابعين انستقرام متابعين حقيقيين للطلب واتساب",
+            // Arabic promotion, scam and adult spam.
+            "اطلب الآن كريم تفتيح البشرة بدون آثار جانبية، للطلب تواصل واتساب",
+            "حبوب تنحيف طبيعية نزول الوزن من ١٠ كيلو خلال شهر راسلوني على الخاص",
+            "شاهد قبل الحذف فضيحة الفنانة",
+            "افلام سكس عربي جديدة",
+            "احصل على شهادة ايلتس معتمدة بدون اختبار تواصل معنا",
+            // Forex, crypto and earn-money claims.
+            "توصيات فوركس يومية وأرباح مضمونة راسلني",
+            "Guaranteed profit every day with my trading signals, DM me",
+            "Work from home and earn money online, passive income guaranteed",
+            // A contact handle with a channel.
+            "للتواصل سناب @fx_master_pro",
+        ] {
+            let v = score(&input(body), &r);
+            assert!(v.score >= 5.0, "{body}: {v:?}");
+        }
+    }
+
+    /// News-site ham that shares words with spam: war and terrorism,
+    /// prices and money, WhatsApp in the news, Qur'an quotations,
+    /// vocalised poetry, Persian with ZWNJ, a review with a shop's phone.
+    #[test]
+    fn news_ham_is_not_held_by_the_rules() {
+        let r = SpamRules::default();
+        for body in [
+            "قصف التحالف مواقع داعش في سوريا وقتل عشرات الإرهابيين",
+            "تفجير انتحاري في بغداد والارهاب لا دين له",
+            "US strike killed ISIS leaders, CENTCOM said; the war is far from over",
+            "ارتفاع أسعار النفط والذهب بعد الهجوم، والدولار يصعد وأرباح البنوك تتراجع",
+            "Prices doubled since the war began; bread now costs $2 a day's wage",
+            "Bitcoin fell 10% today and crypto investors lost money, the report says",
+            "اخترق واتساب هواتف الصحفيين والحكومة تنفي",
+            "WhatsApp and Telegram were blocked during the protests",
+            "قال تعالى: ﴿وَلَا تَقْتُلُوا النَّفْسَ الَّتِي حَرَّمَ اللَّهُ إِلَّا بِالْحَقِّ﴾ رحم الله الضحايا",
+            "اللهمَّ صلِّ على محمَّد وعلى آل محمَّد، كما صليتَ على إبراهيم",
+            "کتاب\u{200C}ها و روزنامه\u{200C}ها درباره\u{200C}ی جنگ می\u{200C}نویسند",
+            "مطعم ممتاز والخدمة رائعة، هاتف الفرع 0112345678",
+            "#غزة #فلسطين #القدس #الأقصى الله ينصرهم",
+            "I subscribe to the paper and follow the news every morning",
+            "شاهد الفيديو الكامل للمؤتمر الصحفي للوزير",
+        ] {
+            let v = score(&input(body), &r);
+            assert!(v.score < 5.0, "{body}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn links_count_sites_not_urls() {
+        let r = SpamRules::default();
+        let v = run(
+            links,
+            &input("http://news.example.com/a and http://www.news.example.com/b"),
+            &r,
+        )
+        .unwrap();
+        assert_eq!(v.score, 1.0);
+        assert!(v.detail.contains("1 site"));
+    }
+
+    #[test]
+    fn hashtag_stuffing_and_what_is_not_a_hashtag() {
+        let r = SpamRules::default();
+        let stuffed = input("#a1 #b2 #c3 #d4 #e5 #f6 #g7 #h8 #i9 #j10 #k11 buy now");
+        assert_eq!(rule_score(&stuffed, &r, hashtags), 2.0);
+        assert_eq!(
+            rule_score(
+                &input("#غزة #فلسطين #القدس #الأقصى #الضفة #لبنان"),
+                &r,
+                hashtags
+            ),
+            1.0
+        );
+        assert!(run(hashtags, &input("#غزة #فلسطين الله ينصرهم"), &r).is_none());
+        assert_eq!(count_hashtags("C# and F# code, it&#39;s ## fine #ok"), 1);
+    }
+
+    #[test]
+    fn a_channel_word_alone_or_a_shop_phone_is_not_a_contact_request() {
+        let r = SpamRules::default();
+        assert!(run(contact_request, &input("راسلني على سناب @sara_store"), &r).is_some());
+        assert!(run(contact_request, &input("هاتف المطعم 0112345678"), &r).is_none());
+        assert!(run(contact_request, &input("mail me at joe@example.org"), &r).is_none());
+        assert!(run(contact_request, &input("تواصل معنا عبر الخاص"), &r).is_none());
+    }
+
+    #[test]
+    fn persian_zwnj_is_not_an_invisible_character_signal() {
+        let r = SpamRules::default();
+        let persian = input("می\u{200C}خواهم کتاب\u{200C}ها را بخوانم");
+        assert!(run(invisible_chars, &persian, &r).is_none());
+        let spam = input("ف\u{200C}و\u{200C}ر\u{200C}ك\u{200C}س");
+        assert!(run(invisible_chars, &spam, &r).is_some());
+    }
+
+    #[test]
+    fn pitch_with_a_private_channel_gets_the_channel_bonus() {
+        let r = SpamRules::default();
+        let alone = rule_score(&input("كريمات تفتيح البشرة"), &r, commercial_vocabulary);
+        let pitched = rule_score(
+            &input("كريمات تفتيح البشرة للطلب واتساب"),
+            &r,
+            commercial_vocabulary,
+        );
+        assert_eq!(pitched, alone + CHANNEL_BONUS);
+        // A single weak word does not turn a channel word into a pitch.
+        assert!(rule_score(&input("خصم على واتساب"), &r, commercial_vocabulary) < 2.0);
     }
 
     #[test]

@@ -44,7 +44,8 @@ pub(crate) enum ListKind {
     Held,
     Blocked,
     Vocabulary,
-    Contact,
+    /// Private channels and "write to me" requests (WhatsApp, سناب).
+    Channel,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +122,9 @@ impl Lexicon {
                 entry,
                 phrase,
             };
-            if let Some(sq) = squeeze(&first) {
+            // The squeezed key lets `caasino` find `casino`; a key squeezed
+            // to one letter (`xxx` -> `x`) would match ordinary words.
+            if let Some(sq) = squeeze(&first).filter(|sq| sq.chars().count() >= 2) {
                 self.map.entry(sq).or_default().push(target);
             }
             self.map.entry(first).or_default().push(target);
