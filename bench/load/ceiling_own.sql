@@ -9,7 +9,7 @@ insert into comments (article_id, author_name, author_email, avatar, body, body_
 select 'news/' || :a, 'Reader ' || :client_id, 'pgb-' || :client_id || '-' || md5(random()::text) || '@example.org',
        md5(random()::text) || md5(random()::text), b.body, '<p dir="auto">' || b.body || '</p>',
        md5(random()::text) || md5(random()::text), 'approved', 0.5, '[]',
-       '10.9.' || :client_id || '.' || (1 + :b % 250), 'Mozilla/5.0 (pgbench)'
+       ('10.9.' || :client_id || '.' || (1 + :b % 250))::inet, 'Mozilla/5.0 (pgbench)'
 from bench_bodies b where b.id = :b;
 insert into audit_events (actor, action, comment_id, new_status, details)
 values ('system', 'comment.submitted', currval(pg_get_serial_sequence('comments', 'id')), 'approved',

@@ -87,7 +87,11 @@ function M.install(env)
   end
   env.init = function(args)
     M.thread_id = thread_no or 0
-    math.randomseed(os.time() * 1000 + M.thread_id)
+    -- two wrk processes started in the same second must not draw the same
+    -- sequence: the run's nonce (distinct per process) goes into the seed
+    local h = 0
+    for c in (os.getenv("BENCH_RUN") or ""):gmatch(".") do h = (h * 31 + c:byte()) % 1000003 end
+    math.randomseed(os.time() % 100000 * 1000003 + h * 64 + M.thread_id)
     statuses = {}
   end
   env.response = function(status, headers, body)

@@ -173,7 +173,7 @@ psql_db -d postgres -c "create database majlis" || die "create database failed"
 DATABASE_URL="postgres://postgres@localhost/majlis?host=$SOCK"
 export DATABASE_URL
 
-PG_SETTINGS=$(psql_db -d majlis -At -F ' = ' -c "select name, setting || coalesce(unit, '') from pg_settings
+PG_SETTINGS=$(psql_db -d majlis -At -F ' = ' -c "select name, current_setting(name) from pg_settings
     where name in ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'shared_buffers', 'max_connections')
     order by name")
 PG_VERSION=$(psql_db -d majlis -At -c "show server_version")
@@ -215,6 +215,7 @@ start_majlis() {
         "$MAJLIS" serve >"$TMP/majlis-$name.log" 2>&1 &
     local pid=$!
     MAJLIS_PIDS+=("$pid")
+    echo "$pid" >>"$TMP/majlis.pids"
     for _ in $(seq 1 300); do
         kill -0 "$pid" 2>/dev/null || die "majlis $name exited at start: $(tail -n 5 "$TMP/majlis-$name.log")"
         curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && {
@@ -261,21 +262,25 @@ cpu_ticks() {
     done
     echo "$total"
 }
-pg_pids() {
-    echo "$POSTMASTER"
-    local p ppid
+# pg_ticks: the same for the whole cluster: its backends (children of the
+# postmaster) and the postmaster, with the time of the children it has
+# reaped (cutime, cstime), so backends that exited are counted too.
+pg_ticks() {
+    local p ppid kids=() f
     for p in /proc/[0-9]*; do
         read -r _ _ _ ppid _ 2>/dev/null <"$p/stat" || continue
-        [[ $ppid == "$POSTMASTER" ]] && echo "${p#/proc/}"
+        [[ $ppid == "$POSTMASTER" ]] && kids+=("${p#/proc/}")
     done
-    true
+    f=$(cat "/proc/$POSTMASTER/stat" 2>/dev/null) || die "the PostgreSQL postmaster is gone"
+    f=${f##*) }
+    echo $(($(cpu_ticks "${kids[@]}") + $(awk '{print $12 + $13 + $14 + $15}' <<<"$f")))
 }
 
 # Peak RSS of every majlis process, sampled from /proc every 0.2 s.
 rss_sampler() {
     while :; do
         local p kb
-        for p in "${MAJLIS_PIDS[@]}"; do
+        for p in $(cat "$TMP/majlis.pids"); do
             kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null) || continue
             [[ -n $kb ]] || continue
             if [[ ! -f $TMP/rss.$p ]] || ((kb > $(cat "$TMP/rss.$p"))); then echo "$kb" >"$TMP/rss.$p"; fi
@@ -285,9 +290,12 @@ rss_sampler() {
 }
 rss_sampler &
 BG_PIDS+=("$!")
+[[ -f $TMP/majlis.pids ]] || die "no majlis process recorded"
 rss_mib() { awk '{printf "%.1f", $1 / 1024}' "$TMP/rss.$1" 2>/dev/null || echo "?"; }
 
 ROWS=()
+POINT=0
+ANSWERED_201=0
 declare -A CEILING_A CEILING_B
 
 fmt_ms() { awk -v us="$1" 'BEGIN { printf (us < 10000 ? "%.2f" : "%.1f"), us / 1000 }'; }
@@ -298,14 +306,14 @@ pgbench_point() {
     local name=$1 script=$2 c=$3 dir="$TMP/pgbench-$1-$3"
     mkdir -p "$dir"
     local t0 p0
-    p0=$(cpu_ticks $(pg_pids))
+    p0=$(pg_ticks)
     t0=$(date +%s.%N)
     (cd "$dir" && "$PGBENCH" -n -h "$SOCK" -U postgres -c "$c" -j 2 -T "$DURATION" -D articles="$ARTICLES" \
         -f "$script" -l --log-prefix=tx majlis >out.txt 2>err.txt) ||
         die "pgbench $name at $c failed: $(tail -n 3 "$dir/err.txt")"
     local secs cpu tps failed p50 p99
     secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
-    cpu=$(awk -v t="$(($(cpu_ticks $(pg_pids)) - p0))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')
+    cpu=$(awk -v t="$(($(pg_ticks) - p0))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')
     tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time).*/\1/p' "$dir/out.txt")
     [[ -n $tps ]] || tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$dir/out.txt" | tail -n 1)
     [[ -n $tps ]] || die "no tps in pgbench's output ($dir/out.txt)"
@@ -354,11 +362,13 @@ http_point() {
     local per=$((c / ${#ports[@]}))
     ((per >= 1)) || per=1
     rm -f "$TMP"/rss.*
-    local m0 p0 t0 i pids=()
-    m0=$(cpu_ticks "${MAJLIS_PIDS[@]}")
-    p0=$(cpu_ticks $(pg_pids))
+    local m0=() p0 t0 i pids=() p
+    for p in "${MAJLIS_PIDS[@]}"; do m0+=("$(cpu_ticks "$p")"); done
+    p0=$(pg_ticks)
     t0=$(date +%s.%N)
-    export BENCH_RUN="$name-$c-$RANDOM$RANDOM" BENCH_ARTICLES="$ARTICLES" BENCH_TOKEN="$TOKEN" BENCH_HOT
+    POINT=$((POINT + 1))
+    # goes into emails and names: letters and digits only
+    export BENCH_RUN="p${POINT}r$RANDOM" BENCH_ARTICLES="$ARTICLES" BENCH_TOKEN="$TOKEN" BENCH_HOT
     local perf_pid=
     if [[ ${BENCH_PERF:-0} == 1 && $name == "POST /api/v1/comments" && $c == "${CONNS##* }" ]] &&
         perf stat -e instructions true >/dev/null 2>&1; then
@@ -366,7 +376,7 @@ http_point() {
         perf_pid=$!
     fi
     for i in "${!ports[@]}"; do
-        BENCH_HOT=$([[ $script == */list.lua ]] && echo 20 || echo "$HOT") \
+        BENCH_RUN="${BENCH_RUN}i$i" BENCH_HOT=$([[ $script == */list.lua ]] && echo 20 || echo "$HOT") \
             wrk -t "$((per < 2 ? 1 : 2))" -c "$per" -d "${DURATION}s" -s "$script" "http://127.0.0.1:${ports[$i]}" \
             >"$TMP/wrk.$i" 2>&1 &
         pids+=("$!")
@@ -378,10 +388,12 @@ http_point() {
     BG_PIDS+=("${pids[@]}")
     for i in "${pids[@]}"; do wait "$i" || die "wrk failed for $name at $c: $(tail -n 3 "$TMP"/wrk.* | head -n 20)"; done
     [[ -n $perf_pid ]] && { wait "$perf_pid" || true; }
-    local secs mcpu pcpu
+    local secs mcpu=() pcpu
     secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
-    mcpu=$(awk -v t="$(($(cpu_ticks "${MAJLIS_PIDS[@]}") - m0))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')
-    pcpu=$(awk -v t="$(($(cpu_ticks $(pg_pids)) - p0))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')
+    for i in "${!MAJLIS_PIDS[@]}"; do
+        mcpu+=("$(awk -v t="$(($(cpu_ticks "${MAJLIS_PIDS[$i]}") - m0[i]))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')")
+    done
+    pcpu=$(awk -v t="$(($(pg_ticks) - p0))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')
 
     local req=0 rps=0 p50s=() p99s=() ok=0 bad=0 codes=() errs=0 f
     for i in "${!ports[@]}"; do
@@ -403,23 +415,24 @@ http_point() {
     local rss=() p
     for p in "${MAJLIS_PIDS[@]}"; do rss+=("$(rss_mib "$p")"); done
     local ratio_b="" ratio_a="" extra=""
-    if [[ $name == *"POST"* && -n ${CEILING_B[$c]:-} ]]; then
+    if [[ $name == *"POST /api/v1/comments" && -n ${CEILING_B[$c]:-} ]]; then
         ratio_b=$(pct "$rps" "${CEILING_B[$c]}")
         ratio_a=$(pct "$rps" "${CEILING_A[$c]}")
     fi
-    if [[ $name == mixed* ]]; then
-        local created
-        created=$(sed -n 's/^RESULT .*"status":{.*"201":\([0-9]*\).*/\1/p' "$TMP"/wrk.[0-9] | awk '{ s += $1 } END { print s + 0 }')
-        extra=" ($created submissions answered 201)"
+    local created
+    created=$(sed -n 's/^RESULT .*"status":{.*"201":\([0-9]*\).*/\1/p' "$TMP"/wrk.[0-9] | awk '{ s += $1 } END { print s + 0 }')
+    ANSWERED_201=$((ANSWERED_201 + created))
+    if [[ $name == *mixed* ]]; then
+        extra=" ($created answered 201, $(awk -v n="$created" -v s="$DURATION" 'BEGIN { printf "%.0f", n / s }')/s)"
     fi
     local rps_int
     rps_int=$(printf '%.0f' "$rps")
     local IFS_old=$IFS
     IFS=/
-    local p50j="${p50s[*]}" p99j="${p99s[*]}" rssj="${rss[*]}"
+    local p50j="${p50s[*]}" p99j="${p99s[*]}" rssj="${rss[*]}" mcpuj="${mcpu[*]}"
     IFS=$IFS_old
-    ROWS+=("| $name$extra | $c | $rps_int | $p50j | $p99j | $errs / $bad${codes[*]:+ (${codes[*]})} | $ratio_b | $ratio_a | $mcpu | $pcpu | $rssj |")
-    say "  $name c=$c: $rps_int req/s, p50 $p50j ms, p99 $p99j ms, socket errors $errs, non-2xx $bad${codes[*]:+ (${codes[*]})}, majlis CPU $mcpu, postgres CPU $pcpu, peak RSS $rssj MiB"
+    ROWS+=("| $name$extra | $c | $rps_int | $p50j | $p99j | $errs / $bad${codes[*]:+ (${codes[*]})} | $ratio_b | $ratio_a | $mcpuj | $pcpu | $rssj |")
+    say "  $name c=$c: $rps_int req/s, p50 $p50j ms, p99 $p99j ms, socket errors $errs, non-2xx $bad${codes[*]:+ (${codes[*]})}, majlis CPU $mcpuj, postgres CPU $pcpu, peak RSS $rssj MiB"
     if [[ $probe -eq 1 ]]; then
         f="$TMP/wrk.probe"
         grep -q '^RESULT ' "$f" || die "no RESULT from the listing probe: $(tail -n 5 "$f")"
@@ -460,8 +473,11 @@ done
 
 # Every 201 is a stored comment: the seeded rows plus the ceilings' plus
 # those answered 201 should be what the table holds (reported, not asserted).
-STORED=$(psql_db -d majlis -At -c "select count(*) from comments")
-SERVER_ERRORS=$(grep -c ' 50[0-9] \|"status":50[0-9]\|status=50[0-9]' "$TMP"/majlis-*.log || true)
+STORED=$(psql_db -d majlis -At -c "select count(*) from comments where author_email like 'bench-%@example.org'")
+# (without the terminal colours of the human log format)
+SERVER_ERRORS=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP"/majlis-*.log | grep -c 'ERROR' || true)
+ERROR_CODES=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP"/majlis-*.log | grep 'ERROR' | grep -o 'error\.code=[a-z_]*' | sort | uniq -c |
+    awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }' || true)
 HWM=()
 for p in "${MAJLIS_PIDS[@]}"; do HWM+=("$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$p/status" 2>/dev/null || echo '?')"); done
 
@@ -483,14 +499,14 @@ LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "- Seed (SQL, ${SEED_SECS}s): $ARTICLES articles, comments / pending / table size: $SEEDED; bodies 300-2,000 characters, Arabic, English and mixed."
     echo "- majlis: release build, defaults (pool of ${MAJLIS_DB_MAX_CONNECTIONS:-10} connections) except MAJLIS_TRUSTED_PROXIES=127.0.0.1; settings $SETTINGS through PATCH /api/v1/admin/settings (flood limit raised to its maximum; each submission also has its own address, email and body, so flood and duplicate rules never refuse one)."
     echo "- wrk, ${DURATION}s per point, 2 threads; every request carries X-Forwarded-For with a random client address. Listing: first page of one of the 20 hottest articles; counts: 10 random articles; queue: pending, newest first, as a signed-in admin; mixed: 90% listings and 10% submissions over the $HOT hottest articles, with a listing probe (2 connections pausing 10 ms) beside it for the listings' own latency."
-    echo "- Two instances: the same configuration, same database, wrk against each with half the connections; CPU is the sum over both, p50/p99/RSS per instance (a/b)."
+    echo "- Two instances: the same configuration, same database, wrk against each with half the connections; req/s is the sum; p50, p99, majlis CPU and peak RSS are per instance (first/second). Rows before the second instance started show one figure."
     echo "- Ceilings: pgbench, same cluster, same run: (a) \`bench/load/ceiling_plain.sql\`, one comment row into a plain table (no index, constraint or trigger); (b) \`bench/load/ceiling_own.sql\`, the comment row into majlis's \`comments\` table (all its indexes and triggers) and its audit row, one transaction."
     echo
     echo "| workload | conns | req/s (tps) | p50 ms | p99 ms | socket errors / non-2xx | vs (b) own table | vs (a) plain table | majlis CPU | postgres CPU | peak RSS MiB |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "CPU is in cores (user + system time over the wall time of the point; 2 cores is the whole machine). Peak RSS is sampled from /proc every 0.2 s during the point; the high-water mark of each process over the whole run (VmHWM): ${HWM[*]} MiB. Comments stored at the end: $STORED (seeded, ceilings' and submissions'). Log lines of a 5xx in the majlis logs: $SERVER_ERRORS."
+    echo "CPU is in cores (user + system time over the wall time of the point; 2 cores is the whole machine). Peak RSS is sampled from /proc every 0.2 s during the point; the high-water mark of each process over the whole run (VmHWM): ${HWM[*]} MiB. Submissions answered 201: $ANSWERED_201; comments of the benchmark's submissions in the table at the end: $STORED (may be more, never fewer: wrk drops the requests in flight when a point ends). ERROR lines in the majlis logs: $SERVER_ERRORS${ERROR_CODES:+ ($ERROR_CODES)}."
     if [[ -s $TMP/perf-top.txt ]]; then
         echo
         echo "perf, majlis during the submissions at ${CONNS##* } connections (self time, top frames):"
