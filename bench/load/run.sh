@@ -198,9 +198,10 @@ SEED_START=$(date +%s)
 psql_db -d majlis -v articles="$ARTICLES" -v comments="$COMMENTS" -f "$LOAD/seed.sql" >"$TMP/seed.log" 2>&1 ||
     die "seeding failed: $(tail -n 5 "$TMP/seed.log")"
 SEED_SECS=$(($(date +%s) - SEED_START))
-SEEDED=$(psql_db -d majlis -At -F ' ' -c "select count(*), count(*) filter (where status = 'pending'),
-    pg_size_pretty(pg_total_relation_size('comments')) from comments")
-say "seeded in ${SEED_SECS}s: comments, pending, size of comments: $SEEDED"
+SEEDED=$(psql_db -d majlis -At -c "select format('%s comments (%s pending), comments table with its indexes %s, %s classifier tokens',
+    count(*), count(*) filter (where status = 'pending'), pg_size_pretty(pg_total_relation_size('comments')),
+    (select count(*) from spam_tokens)) from comments")
+say "seeded in ${SEED_SECS}s: $SEEDED"
 
 # ---------------------------------------------------------------- majlis
 
@@ -395,6 +396,10 @@ http_point() {
     BG_PIDS+=("${pids[@]}")
     for i in "${pids[@]}"; do wait "$i" || die "wrk failed for $name at $c: $(tail -n 3 "$TMP"/wrk.* | head -n 20)"; done
     [[ -n $perf_pid ]] && { wait "$perf_pid" || true; }
+    for i in "${!MAJLIS_PIDS[@]}"; do
+        kill -0 "${MAJLIS_PIDS[$i]}" 2>/dev/null || die "majlis instance $((i + 1)) exited during '$name' at $c connections"
+    done
+    kill -0 "$POSTMASTER" 2>/dev/null || die "PostgreSQL stopped during '$name' at $c connections"
     local secs mcpu=() pcpu
     secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
     for i in "${!MAJLIS_PIDS[@]}"; do
@@ -507,7 +512,7 @@ LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
     [[ -n $NOTE ]] && { echo "**$NOTE**"; echo; }
     echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM memory; load average at the end $LOADAVG."
     echo "- PostgreSQL $PG_VERSION, throwaway cluster on the same machine: $(tr '\n' ',' <<<"$PG_SETTINGS" | sed 's/,$//; s/,/, /g')."
-    echo "- Seed (SQL, ${SEED_SECS}s): $ARTICLES articles, comments / pending / table size: $SEEDED; bodies 300-2,000 characters, Arabic, English and mixed."
+    echo "- Seed (\`bench/load/seed.sql\`, ${SEED_SECS}s): $ARTICLES articles, $SEEDED; bodies 300-2,000 characters, Arabic, English and mixed, each comment with its audit row."
     echo "- majlis: release build, defaults (pool of ${MAJLIS_DB_MAX_CONNECTIONS:-10} connections) except MAJLIS_TRUSTED_PROXIES=127.0.0.1; settings $SETTINGS through PATCH /api/v1/admin/settings (flood limit raised to its maximum; each submission also has its own address, email and body, so flood and duplicate rules never refuse one)."
     echo "- wrk, ${DURATION}s per point, 2 threads; every request carries X-Forwarded-For with a random client address. Listing: first page of one of the 20 hottest articles; counts: 10 random articles; queue: pending, newest first, as a signed-in admin; mixed: 90% listings and 10% submissions over the $HOT hottest articles, with a listing probe (2 connections pausing 10 ms) beside it for the listings' own latency."
     echo "- Two instances: the same configuration, same database, wrk against each with half the connections; req/s is the sum; p50, p99, majlis CPU and peak RSS are per instance (first/second). Rows before the second instance started show one figure."
