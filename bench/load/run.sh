@@ -486,6 +486,8 @@ done
 # Every 201 is a stored comment: the seeded rows plus the ceilings' plus
 # those answered 201 should be what the table holds (reported, not asserted).
 STORED=$(psql_db -d majlis -At -c "select count(*) from comments where author_email like 'bench-%@example.org'")
+STATUS_MIX=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by n desc)
+    from (select status, count(*) as n from comments where author_email like 'bench-%@example.org' group by status) s")
 # (without the terminal colours of the human log format)
 SERVER_ERRORS=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP"/majlis-*.log | grep -c 'ERROR' || true)
 ERROR_CODES=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP"/majlis-*.log | grep 'ERROR' | grep -o 'error\.code=[a-z_]*' | sort | uniq -c |
@@ -522,7 +524,7 @@ LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "CPU is in cores (user + system time over the wall time of the point; 2 cores is the whole machine). Peak RSS is sampled from /proc every 0.2 s during the point; the high-water mark of each process over the whole run (VmHWM): ${HWM[*]} MiB. Submissions answered 201: $ANSWERED_201; comments of the benchmark's submissions in the table at the end: $STORED (may be more, never fewer: wrk drops the requests in flight when a point ends).${LOST_NOTE:-} ERROR lines in the majlis logs: $SERVER_ERRORS${ERROR_CODES:+ ($ERROR_CODES)}."
+    echo "CPU is in cores (user + system time over the wall time of the point; 2 cores is the whole machine). Peak RSS is sampled from /proc every 0.2 s during the point; the high-water mark of each process over the whole run (VmHWM): ${HWM[*]} MiB. Submissions answered 201: $ANSWERED_201; comments of the benchmark's submissions in the table at the end: $STORED (may be more, never fewer: wrk drops the requests in flight when a point ends), by status: ${STATUS_MIX:-none}.${LOST_NOTE:-} ERROR lines in the majlis logs: $SERVER_ERRORS${ERROR_CODES:+ ($ERROR_CODES)}."
     if [[ -s $TMP/perf-top.txt ]]; then
         echo
         echo "perf, majlis during the submissions at ${CONNS##* } connections (self time, top frames):"
