@@ -1,6 +1,9 @@
 //! Public listing throughput on 1,000,000 comments: the HTTP route with the
 //! in-process cache, without it, and the database's own keyset select (the
-//! ceiling an uncached route cannot beat), all in one run on this machine.
+//! ceiling an uncached route cannot beat), all in one run on this machine;
+//! then the cached route while writes invalidate it: one request in ten is a
+//! new comment (published at once: `approval_mode` none) to the same hot
+//! articles, listings and submissions timed apart.
 //!
 //! Run: `cargo bench --bench public_reads` (or `DATABASE_URL=... cargo bench
 //! --bench public_reads` to use an existing server; it creates a database
@@ -205,6 +208,158 @@ async fn http_phase(name: &'static str, url: String, concurrency: u64, seconds: 
     .await
 }
 
+/// A realistic comment body of 300 to 2,000 characters (Arabic, English or
+/// both), distinct for every `n`.
+fn body_for(n: u64) -> String {
+    const AR: &[&str] = &[
+        "الحكومة",
+        "القرار",
+        "المواطنين",
+        "الاقتصاد",
+        "الأسعار",
+        "التقرير",
+        "السياسة",
+        "شكرا",
+        "على",
+        "هذا",
+        "المقال",
+        "أتفق",
+        "مع",
+        "الكاتب",
+        "لكن",
+        "يجب",
+        "أن",
+        "نفكر",
+        "في",
+        "الحلول",
+        "الوضع",
+        "صعب",
+        "جدا",
+    ];
+    const EN: &[&str] = &[
+        "the",
+        "government",
+        "decision",
+        "citizens",
+        "economy",
+        "prices",
+        "report",
+        "thanks",
+        "for",
+        "this",
+        "article",
+        "I",
+        "agree",
+        "with",
+        "author",
+        "but",
+        "we",
+        "should",
+        "think",
+        "about",
+        "solutions",
+        "very",
+        "hard",
+    ];
+    let mut x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move |m: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % m as u64) as usize
+    };
+    let target = 300 + next(1690);
+    let mut body = format!("{n}");
+    let mut words = 0usize;
+    while body.chars().count() < target {
+        let arabic = match n % 3 {
+            0 => true,
+            1 => false,
+            _ => (words / 12).is_multiple_of(2),
+        };
+        let pool = if arabic { AR } else { EN };
+        body.push(' ');
+        body.push_str(pool[next(pool.len())]);
+        words += 1;
+    }
+    body
+}
+
+/// The cached listing while one request in ten posts a new comment to the
+/// same hot articles: returns the listings' phase and the submissions'.
+async fn mixed_phase(url: String, concurrency: u64, seconds: u64) -> (Phase, Phase) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency as usize)
+        .build()
+        .expect("client");
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..concurrency {
+        let client = client.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut reads, mut writes) = (Vec::new(), Vec::new());
+            let mut i = t;
+            while Instant::now() < deadline {
+                let article = i % HOT_ARTICLES as u64;
+                let s = Instant::now();
+                if i % 10 == 3 {
+                    let n = i * 1000 + t;
+                    let resp = client
+                        .post(format!("{url}/api/v1/comments"))
+                        .json(&serde_json::json!({
+                            "article_id": format!("article-{article}"),
+                            "author_name": format!("Reader {n}"),
+                            "author_email": format!("mixed-{n}@example.org"),
+                            "body": body_for(n),
+                        }))
+                        .send()
+                        .await
+                        .expect("post");
+                    assert_eq!(resp.status(), 201, "a submission was refused");
+                    let _ = resp.bytes().await.expect("body");
+                    writes.push(s.elapsed().as_micros() as u64);
+                } else {
+                    let resp = client
+                        .get(format!(
+                            "{url}/api/v1/articles/article-{article}/comments?limit=50"
+                        ))
+                        .send()
+                        .await
+                        .expect("request");
+                    assert_eq!(resp.status(), 200);
+                    let _ = resp.bytes().await.expect("body");
+                    reads.push(s.elapsed().as_micros() as u64);
+                }
+                i += 7;
+            }
+            (reads, writes)
+        }));
+    }
+    let (mut reads, mut writes) = (Vec::new(), Vec::new());
+    for t in tasks {
+        let (r, w) = t.await.expect("task");
+        reads.extend(r);
+        writes.extend(w);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    (
+        Phase {
+            name: "  listings (90%)",
+            ops: reads.len() as u64,
+            seconds,
+            latencies_us: reads,
+        },
+        Phase {
+            name: "  submissions (10%, invalidating)",
+            ops: writes.len() as u64,
+            seconds,
+            latencies_us: writes,
+        },
+    )
+}
+
 #[tokio::main]
 async fn main() {
     let rows = env_or("BENCH_ROWS", 1_000_000) as i64;
@@ -246,8 +401,29 @@ async fn main() {
     let mut p = http_phase("HTTP listing, cache off", uncached, concurrency, seconds).await;
     p.print();
     let cached = serve(pool.clone(), 64).await;
-    let mut p = http_phase("HTTP listing, cache on", cached, concurrency, seconds).await;
+    let mut p = http_phase(
+        "HTTP listing, cache on",
+        cached.clone(),
+        concurrency,
+        seconds,
+    )
+    .await;
     p.print();
+
+    // Every new comment is published (so it changes what the listing
+    // shows) and flood control, still on, never refuses one.
+    sqlx::query(
+        "update settings set data = data || '{\"approval_mode\": \"none\", \"flood_max_comments\": 10000}'::jsonb,
+                             version = version + 1 where id = 1",
+    )
+    .execute(&pool)
+    .await
+    .expect("settings");
+    tokio::time::sleep(majlis::settings::RECHECK + Duration::from_millis(200)).await;
+    println!("HTTP listing, cache on, with invalidating writes:");
+    let (mut reads, mut writes) = mixed_phase(cached, concurrency, seconds).await;
+    reads.print();
+    writes.print();
 
     pool.close().await;
     if let Some(c) = cluster {
