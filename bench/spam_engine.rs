@@ -20,11 +20,11 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use majlis::spam::features::features;
+use majlis::spam::features::{features, features_of};
 use majlis::spam::learner::{Evidence, Params, Prior, Script, judge};
 use majlis::spam::{
-    AuthorHistory, FormTokenCheck, LabeledComment, SpamInput, SpamRules, fingerprint, normalize,
-    score,
+    AuthorHistory, FormTokenCheck, LabeledComment, SpamInput, SpamRules, fingerprint_of, normalize,
+    score, score_normalized,
 };
 
 const USER_AGENT: &str =
@@ -165,7 +165,7 @@ fn realistic_bodies(n: usize) -> Vec<String> {
         .collect()
 }
 
-fn features_of(c: &LabeledComment) -> Vec<u32> {
+fn comment_features(c: &LabeledComment) -> Vec<u32> {
     features(
         &c.body,
         &c.author_name,
@@ -224,16 +224,19 @@ fn main() {
     let params = Params::default();
     let mut site = Evidence::default();
     for c in &items {
-        site.learn(&features_of(c), Script::of(&c.body), c.is_spam(), 1);
+        site.learn(&comment_features(c), Script::of(&c.body), c.is_spam(), 1);
     }
     let scripts: Vec<Script> = items.iter().map(|c| Script::of(&c.body)).collect();
     let probabilities: Vec<Option<f64>> = items
         .iter()
         .zip(&scripts)
-        .map(|(c, s)| judge(&features_of(c), *s, &site, prior, &params).map(|j| j.probability))
+        .map(|(c, s)| judge(&comment_features(c), *s, &site, prior, &params).map(|j| j.probability))
         .collect();
-    let mean_features =
-        items.iter().map(|c| features_of(c).len()).sum::<usize>() as f64 / items.len() as f64;
+    let mean_features = items
+        .iter()
+        .map(|c| comment_features(c).len())
+        .sum::<usize>() as f64
+        / items.len() as f64;
     let mean_chars =
         items.iter().map(|c| c.body.chars().count()).sum::<usize>() as f64 / items.len() as f64;
     println!(
@@ -256,10 +259,18 @@ fn main() {
         passes,
         &items,
         |i, c| {
-            let f = features_of(black_box(c));
+            // Normalised once, as a submission does.
+            let body_text = normalize(black_box(&c.body));
+            let name_text = normalize(&c.author_name);
+            let f = features_of(
+                &body_text,
+                &name_text,
+                &c.author_email,
+                c.author_url.as_deref(),
+            );
             let script = Script::of(&c.body);
             let p = judge(&f, script, &site, prior, &params).map(|j| j.probability);
-            let v = score(&input(c, i, p), &rules);
+            let v = score_normalized(&input(c, i, p), &rules, body_text, name_text);
             held += usize::from(v.score >= 5.0);
         },
     );
@@ -268,9 +279,9 @@ fn main() {
         black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
     });
     measure("features():", "comments", passes, &items, |_, c| {
-        black_box(features_of(black_box(c)));
+        black_box(comment_features(black_box(c)));
     });
-    let all: Vec<Vec<u32>> = items.iter().map(features_of).collect();
+    let all: Vec<Vec<u32>> = items.iter().map(comment_features).collect();
     measure("judge():", "comments", passes, &items, |i, _| {
         black_box(judge(black_box(&all[i]), scripts[i], &site, prior, &params));
     });
@@ -300,8 +311,10 @@ fn main() {
     for _ in 0..rounds {
         for (i, body) in bodies.iter().enumerate() {
             let email = "reader@example.org";
-            black_box(fingerprint(black_box(body)));
-            let f = features(body, "قارئ", email, None);
+            let body_text = normalize(black_box(body));
+            let name_text = normalize("قارئ");
+            black_box(fingerprint_of(&body_text));
+            let f = features_of(&body_text, &name_text, email, None);
             let p = judge(&f, Script::of(body), &site, prior, &params).map(|j| j.probability);
             let input = SpamInput {
                 body,
@@ -318,7 +331,8 @@ fn main() {
                 same_text_other_authors_24h: 0,
                 spam_probability: p,
             };
-            held += usize::from(score(&input, &rules).score >= 5.0);
+            held +=
+                usize::from(score_normalized(&input, &rules, body_text, name_text).score >= 5.0);
             black_box(majlis::render::body_html(body));
         }
     }

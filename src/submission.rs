@@ -358,7 +358,11 @@ pub async fn submit(
     let body = new.body.as_str();
     let email = new.author_email.as_str();
     let author_url = new.author_url.as_ref().map(AuthorUrl::as_str);
-    let fingerprint = spam::fingerprint(body);
+    // Normalised once, for the fingerprint, the learner's features and the
+    // rules.
+    let body_text = spam::normalize(body);
+    let name_text = spam::normalize(new.author_name.as_str());
+    let fingerprint = spam::fingerprint_of(&body_text);
     let now = Utc::now();
 
     // The public describes an article only with a page on the site's own
@@ -369,7 +373,7 @@ pub async fn submit(
     let article_title = article_url.and(new.article_title.as_deref());
     let features = settings.bayes_enabled.then(|| {
         (
-            spam::features::features(body, new.author_name.as_str(), email, author_url),
+            spam::features::features_of(&body_text, &name_text, email, author_url),
             learner::Script::of(body),
         )
     });
@@ -450,7 +454,7 @@ pub async fn submit(
         same_text_other_authors_24h: count(facts.same_text_other_authors_24h),
         spam_probability,
     };
-    let verdict = spam::score(&input, &snap.rules);
+    let verdict = spam::score_normalized(&input, &snap.rules, body_text, name_text);
     let mode = article
         .approval_mode
         .as_deref()

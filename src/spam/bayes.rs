@@ -150,8 +150,16 @@ pub fn comment_tokens(
 /// domain (`edom:`, never the address) and the author URL's host
 /// (`ahost:`, `atld:`).
 pub fn meta_tokens(author_name: &str, author_email: &str, author_url: Option<&str>) -> Vec<String> {
+    meta_tokens_of(&normalize(author_name), author_email, author_url)
+}
+
+/// [`meta_tokens`] with the author name already normalised.
+pub fn meta_tokens_of(
+    name: &Normalized,
+    author_email: &str,
+    author_url: Option<&str>,
+) -> Vec<String> {
     let mut out = Vec::new();
-    let name = normalize(author_name);
     for w in name.text.unicode_words() {
         out.push(format!("name:{w}"));
     }

@@ -332,8 +332,21 @@ pub struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     pub fn new(input: &'a SpamInput<'a>, rules: &SpamRules) -> Facts<'a> {
-        let body = normalize(input.body);
-        let name = normalize(input.author_name);
+        Facts::of(
+            input,
+            rules,
+            normalize(input.body),
+            normalize(input.author_name),
+        )
+    }
+
+    /// [`Facts::new`] with the body and the author name already normalised.
+    pub fn of(
+        input: &'a SpamInput<'a>,
+        rules: &SpamRules,
+        body: Normalized,
+        name: Normalized,
+    ) -> Facts<'a> {
         let body_links = links::extract_links(&body.text);
         let name_links: Vec<Link> = links::extract_links(&name.text)
             .into_iter()
@@ -460,38 +473,51 @@ fn find_in(lex: &Lexicon, hay: &Haystack, field: Field, out: &mut Vec<(Hit, Fiel
 
 /// Score a comment: the sum of every rule's points (never below zero).
 pub fn score(input: &SpamInput, rules: &SpamRules) -> Verdict {
-    let facts = Facts::new(input, rules);
+    score_facts(&Facts::new(input, rules), rules)
+}
+
+/// [`score`] with the body and the author name already normalised.
+pub fn score_normalized(
+    input: &SpamInput,
+    rules: &SpamRules,
+    body: Normalized,
+    name: Normalized,
+) -> Verdict {
+    score_facts(&Facts::of(input, rules, body, name), rules)
+}
+
+fn score_facts(facts: &Facts, rules: &SpamRules) -> Verdict {
     let mut reasons: Vec<Reason> = Vec::new();
     let singles = [
-        rules::honeypot(&facts, rules),
-        rules::form_token(&facts, rules),
-        rules::links(&facts, rules),
-        rules::link_in_name(&facts, rules),
-        rules::shortener(&facts, rules),
-        rules::lookalike_host(&facts, rules),
-        rules::cheap_tld(&facts, rules),
-        rules::held_words(&facts, rules),
-        rules::blocked_words(&facts, rules),
-        rules::blocked_domain(&facts, rules),
-        rules::disposable_email(&facts, rules),
-        rules::duplicate_text(&facts, rules),
-        rules::invisible_chars(&facts, rules),
-        rules::bidi_override(&facts, rules),
-        rules::mixed_script(&facts, rules),
-        rules::scattered_marks(&facts, rules),
-        rules::hashtags(&facts, rules),
-        rules::shouting(&facts, rules),
-        rules::no_letters(&facts, rules),
-        rules::phone_number(&facts, rules),
-        rules::contact_request(&facts, rules),
-        rules::commercial_vocabulary(&facts, rules),
-        rules::commercial_name(&facts, rules),
-        rules::income_claim(&facts, rules),
-        rules::foreign_script(&facts, rules),
-        rules::learner(&facts, rules),
+        rules::honeypot(facts, rules),
+        rules::form_token(facts, rules),
+        rules::links(facts, rules),
+        rules::link_in_name(facts, rules),
+        rules::shortener(facts, rules),
+        rules::lookalike_host(facts, rules),
+        rules::cheap_tld(facts, rules),
+        rules::held_words(facts, rules),
+        rules::blocked_words(facts, rules),
+        rules::blocked_domain(facts, rules),
+        rules::disposable_email(facts, rules),
+        rules::duplicate_text(facts, rules),
+        rules::invisible_chars(facts, rules),
+        rules::bidi_override(facts, rules),
+        rules::mixed_script(facts, rules),
+        rules::scattered_marks(facts, rules),
+        rules::hashtags(facts, rules),
+        rules::shouting(facts, rules),
+        rules::no_letters(facts, rules),
+        rules::phone_number(facts, rules),
+        rules::contact_request(facts, rules),
+        rules::commercial_vocabulary(facts, rules),
+        rules::commercial_name(facts, rules),
+        rules::income_claim(facts, rules),
+        rules::foreign_script(facts, rules),
+        rules::learner(facts, rules),
     ];
     reasons.extend(singles.into_iter().flatten());
-    reasons.extend(rules::author_history(&facts, rules));
+    reasons.extend(rules::author_history(facts, rules));
     let total: f64 = reasons.iter().map(|r| r.score).sum();
     // `+ 0.0` turns a negative zero into zero.
     Verdict {

@@ -13,7 +13,7 @@
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64_with_seed};
 
-use super::bayes::{meta_tokens, tokens};
+use super::bayes::{meta_tokens_of, tokens};
 use super::normalize::{Normalized, normalize};
 
 /// Bits of a bucket: 2^20 (1,048,576) buckets.
@@ -56,16 +56,31 @@ pub fn features(
     author_email: &str,
     author_url: Option<&str>,
 ) -> Vec<Feature> {
-    let n = normalize(body);
-    let mut out = Vec::with_capacity(n.text.len() * 2 + 64);
-    for t in tokens(&n) {
+    features_of(
+        &normalize(body),
+        &normalize(author_name),
+        author_email,
+        author_url,
+    )
+}
+
+/// [`features`] of a body and an author name already normalised (a
+/// submission normalises each once for its fingerprint, features and rules).
+pub fn features_of(
+    body: &Normalized,
+    author_name: &Normalized,
+    author_email: &str,
+    author_url: Option<&str>,
+) -> Vec<Feature> {
+    let mut out = Vec::with_capacity(body.text.len().min(MAX_NGRAM_CHARS * 4) * 2 + 64);
+    for t in tokens(body) {
         out.push(bucket(Kind::Token, &t));
     }
-    for t in meta_tokens(author_name, author_email, author_url) {
+    for t in meta_tokens_of(author_name, author_email, author_url) {
         out.push(bucket(Kind::Token, &t));
     }
-    word_pairs(&n, &mut out);
-    char_ngrams(&n, &mut out);
+    word_pairs(body, &mut out);
+    char_ngrams(body, &mut out);
     out.sort_unstable();
     out.dedup();
     out

@@ -27,8 +27,8 @@ pub mod workflow;
 pub use bayes::{comment_tokens, tokens};
 pub use engine::{
     AuthorHistory, Facts, Field, FormTokenCheck, Reason, SpamInput, SpamRules, Verdict, WordLists,
-    score,
+    score, score_normalized,
 };
 pub use eval::{EvalReport, LabeledComment, evaluate};
-pub use normalize::{Normalized, deobfuscate_links, fingerprint, normalize};
+pub use normalize::{Normalized, deobfuscate_links, fingerprint, fingerprint_of, normalize};
 pub use workflow::{Thresholds, initial_status};

@@ -59,7 +59,11 @@ pub fn normalize(text: &str) -> Normalized {
 /// Hex SHA-256 of the normalised body with whitespace and punctuation
 /// collapsed: two bodies that read the same get the same fingerprint.
 pub fn fingerprint(body: &str) -> String {
-    let n = normalize(body);
+    fingerprint_of(&normalize(body))
+}
+
+/// [`fingerprint`] of a body already normalised.
+pub fn fingerprint_of(n: &Normalized) -> String {
     let mut key = String::with_capacity(n.text.len());
     let mut pending_space = false;
     // Only the displayed text: the reversed RLO copy follows a newline.
