@@ -198,9 +198,9 @@ SEED_START=$(date +%s)
 psql_db -d majlis -v articles="$ARTICLES" -v comments="$COMMENTS" -f "$LOAD/seed.sql" >"$TMP/seed.log" 2>&1 ||
     die "seeding failed: $(tail -n 5 "$TMP/seed.log")"
 SEED_SECS=$(($(date +%s) - SEED_START))
-SEEDED=$(psql_db -d majlis -At -c "select format('%s comments (%s pending), comments table with its indexes %s, %s classifier tokens',
+SEEDED=$(psql_db -d majlis -At -c "select format('%s comments (%s pending), comments table with its indexes %s, %s learner feature rows',
     count(*), count(*) filter (where status = 'pending'), pg_size_pretty(pg_total_relation_size('comments')),
-    (select count(*) from spam_tokens)) from comments")
+    (select count(*) from spam_features)) from comments")
 say "seeded in ${SEED_SECS}s: $SEEDED"
 
 # ---------------------------------------------------------------- majlis
