@@ -62,8 +62,9 @@ pub fn queue_statuses() -> impl Iterator<Item = &'static str> {
 }
 
 query_params! {
-    /// `GET /api/v1/moderation/comments`: the query as sent. Empty
-    /// parameters count as absent; unknown ones are ignored.
+    /// `GET /api/v1/moderation/comments`: the query as sent. An empty
+    /// free-text filter (`q`, `email`) counts as absent; another empty
+    /// value is refused as its schema says; unknown keys are ignored.
     pub struct QueueParams {
         /// `pending` (default), `approved`, `spam`, `rejected`, or `all`.
         status: Option<String> = queue_status_schema();

@@ -76,8 +76,9 @@ fn parse_bool(raw: &str) -> Option<bool> {
 
 crate::routes::body::query_params! {
     /// `GET /api/v1/export/comments` (and `majlis export`): the query as
-    /// sent. Empty values count as absent; unknown keys are ignored; the
-    /// last of repeated keys wins.
+    /// sent. Over HTTP an empty value is refused where the schema needs
+    /// one (the command line drops empty options); unknown keys are
+    /// ignored; the last of repeated keys wins.
     pub struct ExportParams {
         /// `csv` (default) or `ndjson` (`jsonl` is the same).
         format: Option<String> = format_schema();

@@ -264,11 +264,14 @@ pub fn alias_conflicts(
     f
 }
 
-/// The query string as `T`'s validated value.
+/// The query string as `T`'s validated value. Empty values are kept, so
+/// that each field reads them as its schema says: an empty free-text filter
+/// is no filter, an empty number or enum is a field error (a client that
+/// sends `limit=` gets 422, not a silent default).
 pub fn query_shape<T: Shape>(req: &HttpRequest, state: &AppState) -> Result<T::Valid, ApiError> {
     let pairs = parse_pairs(req.query_string().as_bytes())
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery))?;
-    shape_from_map::<T>(pairs_object(pairs, T::LISTS, &[], true), state)
+    shape_from_map::<T>(pairs_object(pairs, T::LISTS, &[], false), state)
 }
 
 /// The body as a JSON object (a form's pairs mapped onto `T`'s names).

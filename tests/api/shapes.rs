@@ -182,6 +182,48 @@ async fn nul_in_queue_filters_is_a_field_error_not_a_server_error() {
     }
 }
 
+/// An empty free-text filter reads as no filter (a search form sends its
+/// empty fields), but a query value the schema says cannot be empty (a
+/// number, an article id) is refused with 422 naming the field instead of
+/// silently taking the default.
+#[tokio::test]
+async fn empty_query_values_are_absent_text_but_not_numbers() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.login_as("moderator").await;
+    let resp = get_as(
+        &app,
+        &token,
+        "/api/v1/moderation/comments?status=all&q=&email=",
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    for (query, field) in [
+        ("limit=", "limit"),
+        ("min_score=", "min_score"),
+        ("article_id=", "article_id"),
+    ] {
+        let resp = get_as(
+            &app,
+            &token,
+            &format!("/api/v1/moderation/comments?status=all&{query}"),
+        )
+        .await;
+        assert_eq!(resp.status(), 422, "{query}");
+        let codes = field_codes(resp).await;
+        assert!(
+            codes.iter().all(|c| c.starts_with(&format!("{field}: "))) && !codes.is_empty(),
+            "{query}: {codes:?}"
+        );
+    }
+    let resp = app
+        .client
+        .get(app.url("/api/v1/articles/a1/comments?limit="))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(field_codes(resp).await.len(), 1);
+}
+
 #[tokio::test]
 async fn nul_in_any_body_field_is_named() {
     let app = TestApp::spawn().await;
