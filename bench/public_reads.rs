@@ -208,82 +208,8 @@ async fn http_phase(name: &'static str, url: String, concurrency: u64, seconds: 
     .await
 }
 
-/// A realistic comment body of 300 to 2,000 characters (Arabic, English or
-/// both), distinct for every `n`.
-fn body_for(n: u64) -> String {
-    const AR: &[&str] = &[
-        "الحكومة",
-        "القرار",
-        "المواطنين",
-        "الاقتصاد",
-        "الأسعار",
-        "التقرير",
-        "السياسة",
-        "شكرا",
-        "على",
-        "هذا",
-        "المقال",
-        "أتفق",
-        "مع",
-        "الكاتب",
-        "لكن",
-        "يجب",
-        "أن",
-        "نفكر",
-        "في",
-        "الحلول",
-        "الوضع",
-        "صعب",
-        "جدا",
-    ];
-    const EN: &[&str] = &[
-        "the",
-        "government",
-        "decision",
-        "citizens",
-        "economy",
-        "prices",
-        "report",
-        "thanks",
-        "for",
-        "this",
-        "article",
-        "I",
-        "agree",
-        "with",
-        "author",
-        "but",
-        "we",
-        "should",
-        "think",
-        "about",
-        "solutions",
-        "very",
-        "hard",
-    ];
-    let mut x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut next = move |m: usize| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x % m as u64) as usize
-    };
-    let target = 300 + next(1690);
-    let mut body = format!("{n}");
-    let mut words = 0usize;
-    while body.chars().count() < target {
-        let arabic = match n % 3 {
-            0 => true,
-            1 => false,
-            _ => (words / 12).is_multiple_of(2),
-        };
-        let pool = if arabic { AR } else { EN };
-        body.push(' ');
-        body.push_str(pool[next(pool.len())]);
-        words += 1;
-    }
-    body
-}
+#[path = "common/bodies.rs"]
+mod bodies;
 
 /// The cached listing while one request in ten posts a new comment to the
 /// same hot articles: returns the listings' phase and the submissions'.
@@ -312,7 +238,7 @@ async fn mixed_phase(url: String, concurrency: u64, seconds: u64) -> (Phase, Pha
                             "article_id": format!("article-{article}"),
                             "author_name": format!("Reader {n}"),
                             "author_email": format!("mixed-{n}@example.org"),
-                            "body": body_for(n),
+                            "body": bodies::realistic_body(n),
                         }))
                         .send()
                         .await

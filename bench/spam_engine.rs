@@ -48,122 +48,8 @@ fn input<'a>(c: &'a LabeledComment, i: usize, spam_probability: Option<f64>) -> 
     }
 }
 
-const ARABIC: &[&str] = &[
-    "الحكومة",
-    "القرار",
-    "المواطنين",
-    "الاقتصاد",
-    "الأسعار",
-    "المدينة",
-    "التقرير",
-    "السياسة",
-    "المستقبل",
-    "الشباب",
-    "التعليم",
-    "المستشفى",
-    "شكرا",
-    "على",
-    "هذا",
-    "المقال",
-    "أتفق",
-    "مع",
-    "الكاتب",
-    "لكن",
-    "يجب",
-    "أن",
-    "نفكر",
-    "في",
-    "الحلول",
-    "العملية",
-    "الوضع",
-    "صعب",
-    "جدا",
-    "نريد",
-    "أفعالا",
-    "حقيقية",
-    "البلد",
-    "تستحق",
-    "الأفضل",
-    "تحليل",
-    "ممتاز",
-    "أختلف",
-    "معك",
-];
-const ENGLISH: &[&str] = &[
-    "the",
-    "government",
-    "decision",
-    "citizens",
-    "economy",
-    "prices",
-    "report",
-    "policy",
-    "future",
-    "young",
-    "people",
-    "education",
-    "hospital",
-    "thanks",
-    "for",
-    "this",
-    "article",
-    "I",
-    "agree",
-    "with",
-    "author",
-    "but",
-    "we",
-    "should",
-    "think",
-    "about",
-    "practical",
-    "solutions",
-    "situation",
-    "is",
-    "very",
-    "hard",
-    "want",
-    "real",
-    "action",
-    "country",
-];
-
-/// `n` bodies of 300 to 2,000 characters: Arabic, English, or both
-/// (switching every dozen words), from a fixed pseudo-random sequence.
-fn realistic_bodies(n: usize) -> Vec<String> {
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move |m: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % m as u64) as usize
-    };
-    (0..n)
-        .map(|i| {
-            let target = 300 + next(1701);
-            let mut body = String::new();
-            let mut words = 0usize;
-            loop {
-                let arabic = match i % 3 {
-                    0 => true,
-                    1 => false,
-                    _ => (words / 12).is_multiple_of(2),
-                };
-                let pool = if arabic { ARABIC } else { ENGLISH };
-                let word = pool[next(pool.len())];
-                if body.chars().count() + word.chars().count() + 1 > target {
-                    break;
-                }
-                if !body.is_empty() {
-                    body.push(' ');
-                }
-                body.push_str(word);
-                words += 1;
-            }
-            body
-        })
-        .collect()
-}
+#[path = "common/bodies.rs"]
+mod bodies;
 
 fn comment_features(c: &LabeledComment) -> Vec<u32> {
     features(
@@ -303,7 +189,7 @@ fn main() {
 
     // What `submission::submit` computes for one comment, in its order,
     // on realistic bodies (the corpus above is short texts).
-    let bodies = realistic_bodies(600);
+    let bodies: Vec<String> = (0..600).map(bodies::realistic_body).collect();
     let chars: usize = bodies.iter().map(|b| b.chars().count()).sum();
     let rounds = passes.div_ceil(10).max(1);
     let start = Instant::now();

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::engine::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules, score};
+use super::engine::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules, Verdict, score};
 use super::features::{Feature, features};
 use super::learner::{Evidence, Params, Prior, Script, judge};
 use super::workflow::Thresholds;
@@ -228,8 +228,27 @@ pub fn split_pool(items: &[LabeledComment]) -> (Vec<LabeledComment>, Vec<Labeled
         .partition(|c| xxhash_rust::xxh3::xxh3_64(c.body.as_bytes()).is_multiple_of(3))
 }
 
-fn input<'c>(c: &'c LabeledComment) -> SpamInput<'c> {
-    SpamInput {
+/// The verdict on `c` as a first-time author's without a form token (the
+/// body as given), with the learner answering from `site` and the prior;
+/// `site` `None`: the rules alone.
+pub(crate) fn verdict(
+    c: &LabeledComment,
+    features: &[Feature],
+    site: Option<&Evidence>,
+    opts: &EvalOptions,
+) -> Verdict {
+    let spam_probability = site
+        .and_then(|site| {
+            judge(
+                features,
+                Script::of(&c.body),
+                site,
+                opts.prior,
+                &opts.params,
+            )
+        })
+        .map(|j| j.probability);
+    let input = SpamInput {
         body: &c.body,
         author_name: &c.author_name,
         author_email: &c.author_email,
@@ -240,8 +259,26 @@ fn input<'c>(c: &'c LabeledComment) -> SpamInput<'c> {
         form_token: FormTokenCheck::Missing,
         history: AuthorHistory::default(),
         same_text_other_authors_24h: 0,
-        spam_probability: None,
-    }
+        spam_probability,
+    };
+    score(&input, &opts.rules)
+}
+
+/// The row of `rows` that `is` picks, added with `new` when there is none:
+/// report rows kept in first-seen order.
+pub(crate) fn row<T>(
+    rows: &mut Vec<T>,
+    is: impl Fn(&T) -> bool,
+    new: impl FnOnce() -> T,
+) -> &mut T {
+    let at = match rows.iter().position(is) {
+        Some(at) => at,
+        None => {
+            rows.push(new());
+            rows.len() - 1
+        }
+    };
+    &mut rows[at]
 }
 
 /// The site's evidence plus, as ham, every comment of `undecided` that it
@@ -254,12 +291,8 @@ fn with_published_as_ham(
     let mut out = site.clone();
     for c in undecided {
         let feats = item_features(c);
-        let script = Script::of(&c.body);
-        let mut i = input(c);
-        i.spam_probability =
-            judge(&feats, script, site, opts.prior, &opts.params).map(|j| j.probability);
-        if score(&i, &opts.rules).score < opts.thresholds.hold {
-            out.learn(&feats, script, false, 1);
+        if verdict(c, &feats, Some(site), opts).score < opts.thresholds.hold {
+            out.learn(&feats, Script::of(&c.body), false, 1);
         }
     }
     out
@@ -275,7 +308,6 @@ pub fn evaluate(
     opts: &EvalOptions,
 ) -> EvalReport {
     let judged_features: Vec<Vec<Feature>> = judged.iter().map(item_features).collect();
-    let judged_scripts: Vec<Script> = judged.iter().map(|c| Script::of(&c.body)).collect();
     let mut slices: Vec<String> = vec!["all".to_owned()];
     for c in judged {
         for s in [
@@ -321,27 +353,19 @@ pub fn evaluate(
             _ => site.clone(),
         };
         let mut metrics: Vec<Metrics> = vec![Metrics::default(); slices.len()];
-        for ((c, feats), script) in judged.iter().zip(&judged_features).zip(&judged_scripts) {
-            let mut i = input(c);
-            if decisions.is_some() {
-                i.spam_probability =
-                    judge(feats, *script, &site, opts.prior, &opts.params).map(|j| j.probability);
-            }
-            let verdict = score(&i, &opts.rules);
+        for (c, feats) in judged.iter().zip(&judged_features) {
+            let verdict = verdict(c, feats, decisions.map(|_| &site), opts);
             if decisions.is_none() {
                 for r in &verdict.reasons {
-                    let at = match firing.iter().position(|f| f.rule == r.rule) {
-                        Some(at) => at,
-                        None => {
-                            firing.push(RuleFiring {
-                                rule: r.rule.clone(),
-                                spam: 0,
-                                ham: 0,
-                            });
-                            firing.len() - 1
-                        }
-                    };
-                    let row = &mut firing[at];
+                    let row = row(
+                        &mut firing,
+                        |f| f.rule == r.rule,
+                        || RuleFiring {
+                            rule: r.rule.clone(),
+                            spam: 0,
+                            ham: 0,
+                        },
+                    );
                     if c.is_spam() {
                         row.spam += 1;
                     } else {

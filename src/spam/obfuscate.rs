@@ -8,9 +8,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::engine::{AuthorHistory, FormTokenCheck, SpamInput, score};
-use super::eval::{EvalOptions, LabeledComment, item_features};
-use super::learner::{Evidence, Script, judge};
+use super::eval::{EvalOptions, LabeledComment, item_features, row, verdict};
+use super::learner::Evidence;
 use super::normalize::is_arabic_letter;
 
 /// A spammer's disguise.
@@ -473,17 +472,14 @@ pub struct ObfuscationReport {
 }
 
 fn bump(list: &mut Vec<VariantRow>, name: &str, plain: bool, hit: bool) {
-    let at = match list.iter().position(|r| r.name == name) {
-        Some(at) => at,
-        None => {
-            list.push(VariantRow {
-                name: name.to_owned(),
-                ..VariantRow::default()
-            });
-            list.len() - 1
-        }
-    };
-    let row = &mut list[at];
+    let row = row(
+        list,
+        |r| r.name == name,
+        || VariantRow {
+            name: name.to_owned(),
+            ..VariantRow::default()
+        },
+    );
     row.items += 1;
     row.plain += u32::from(plain);
     row.variant += u32::from(hit);
@@ -496,28 +492,13 @@ fn score_body(c: &LabeledComment, body: &str, opts: &EvalOptions) -> f64 {
         body: body.to_owned(),
         ..c.clone()
     };
-    let probability = judge(
+    verdict(
+        &item,
         &item_features(&item),
-        Script::of(body),
-        &Evidence::default(),
-        opts.prior,
-        &opts.params,
+        Some(&Evidence::default()),
+        opts,
     )
-    .map(|j| j.probability);
-    let input = SpamInput {
-        body,
-        author_name: &c.author_name,
-        author_email: &c.author_email,
-        author_url: c.author_url.as_deref(),
-        ip: "192.0.2.10",
-        user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
-        honeypot_filled: false,
-        form_token: FormTokenCheck::Missing,
-        history: AuthorHistory::default(),
-        same_text_other_authors_24h: 0,
-        spam_probability: probability,
-    };
-    score(&input, &opts.rules).score
+    .score
 }
 
 /// Scores every spam item plain and in one [`some_variant`], and every
@@ -527,17 +508,14 @@ pub fn check(judged: &[LabeledComment], opts: &EvalOptions) -> ObfuscationReport
     let hold = opts.thresholds.hold;
     let mut rows: Vec<ObfuscationRow> = Vec::new();
     for c in judged {
-        let at = match rows.iter().position(|r| r.lang == c.lang) {
-            Some(at) => at,
-            None => {
-                rows.push(ObfuscationRow {
-                    lang: c.lang.clone(),
-                    ..ObfuscationRow::default()
-                });
-                rows.len() - 1
-            }
-        };
-        let row = &mut rows[at];
+        let row = row(
+            &mut rows,
+            |r| r.lang == c.lang,
+            || ObfuscationRow {
+                lang: c.lang.clone(),
+                ..ObfuscationRow::default()
+            },
+        );
         if c.is_spam() {
             let Some((variant, text)) = some_variant(&c.body) else {
                 continue;
