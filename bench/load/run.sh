@@ -19,6 +19,11 @@
 #   BENCH_NOTE       a line printed above the table (e.g. "smoke run on a busy machine")
 #   BENCH_PG_SHARED_BUFFERS (256MB)                  BENCH_PERF=1    perf record of submissions
 #   BENCH_KEEP=1     keep the temporary directory (logs, data; the cluster is still stopped)
+#   BENCH_PROFILE=1  profile the submissions and the mixed run at every connection count
+#                    (bench/load/profile.sh: pg_stat_statements, wait events and lock waits
+#                    of majlis's connections, WAL flushes; with BENCH_PERF=1 also perf of
+#                    majlis with call graphs, a flame graph, and of the whole machine),
+#                    summarized into BENCH_PROFILE_OUT (bench/PROFILE.md)
 #
 # majlis runs with its defaults except: MAJLIS_TRUSTED_PROXIES=127.0.0.1 (the
 # scripts send X-Forwarded-For, one client address per request), and the
@@ -44,6 +49,8 @@ CONNS=${BENCH_CONNS:-"8 32"}
 WORKLOADS=${BENCH_WORKLOADS:-"ceilings submit list counts queue mixed two"}
 HOT=${BENCH_HOT:-5}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
+PROFILE=${BENCH_PROFILE:-0}
+PROFILE_OUT=${BENCH_PROFILE_OUT:-$ROOT/bench/PROFILE.md}
 NOTE=${BENCH_NOTE:-}
 SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-256MB}
 [[ $COMMENTS =~ ^[0-9]+$ && $COMMENTS -ge 1000 ]] || die "BENCH_COMMENTS must be a whole number >= 1000"
@@ -144,6 +151,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+if [[ $PROFILE == 1 ]]; then
+    # shellcheck source=bench/load/profile.sh
+    source "$LOAD/profile.sh"
+    profile_check
+    [[ ${BENCH_PERF:-0} == 1 ]] && { profile_inferno || true; }
+fi
+
 # ---------------------------------------------------------------- postgres
 
 mkdir -p "$PGDATA" "$SOCK"
@@ -171,6 +185,7 @@ log_min_error_statement = panic
 log_parameter_max_length = 0
 log_parameter_max_length_on_error = 0
 EOF
+[[ $PROFILE == 1 ]] && profile_pg_conf >>"$PGDATA/postgresql.conf"
 as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$TMP/postgres.log" -w -t 60 start >/dev/null ||
     die "the cluster did not start: $(tail -n 5 "$TMP/postgres.log")"
 CLUSTER_UP=1
@@ -178,6 +193,7 @@ POSTMASTER=$(head -n 1 "$PGDATA/postmaster.pid")
 
 psql_db() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -U postgres "$@"; }
 psql_db -d postgres -c "create database majlis" || die "create database failed"
+[[ $PROFILE == 1 ]] && profile_setup_db
 DATABASE_URL="postgres://postgres@localhost/majlis?host=$SOCK"
 export DATABASE_URL
 
@@ -370,6 +386,7 @@ http_point() {
     done
     local per=$((c / ${#ports[@]}))
     ((per >= 1)) || per=1
+    [[ $PROFILE == 1 && ${#ports[@]} -eq 1 ]] && profile_begin "$name" "$c"
     rm -f "$TMP"/rss.*
     local m0=() p0 t0 i pids=() p
     for p in "${MAJLIS_PIDS[@]}"; do m0+=("$(cpu_ticks "$p")"); done
@@ -379,7 +396,8 @@ http_point() {
     # goes into emails and names: letters and digits only
     export BENCH_RUN="p${POINT}r$RANDOM" BENCH_ARTICLES="$ARTICLES" BENCH_TOKEN="$TOKEN" BENCH_HOT
     local perf_pid=
-    if [[ ${BENCH_PERF:-0} == 1 && $name == "POST /api/v1/comments" && $c == "${CONNS##* }" ]]; then
+    # (a profiled point has its own perf: bench/load/profile.sh)
+    if [[ ${BENCH_PERF:-0} == 1 && $name == "POST /api/v1/comments" && $c == "${CONNS##* }" && -z ${PROFILE_LABEL:-} ]]; then
         perf record -e cpu-clock -F 499 -o "$TMP/perf.data" -p "${MAJLIS_PIDS[0]}" -- sleep "$DURATION" >/dev/null 2>&1 &
         perf_pid=$!
     fi
@@ -396,6 +414,7 @@ http_point() {
     BG_PIDS+=("${pids[@]}")
     for i in "${pids[@]}"; do wait "$i" || die "wrk failed for $name at $c: $(tail -n 3 "$TMP"/wrk.* | head -n 20)"; done
     [[ -n $perf_pid ]] && { wait "$perf_pid" || true; }
+    [[ -n ${PROFILE_LABEL:-} ]] && profile_stop
     for i in "${!MAJLIS_PIDS[@]}"; do
         kill -0 "${MAJLIS_PIDS[$i]}" 2>/dev/null || die "majlis instance $((i + 1)) exited during '$name' at $c connections"
     done
@@ -434,6 +453,7 @@ http_point() {
     local created
     created=$(sed -n 's/^RESULT .*"status":{.*"201":\([0-9]*\).*/\1/p' "$TMP"/wrk.[0-9] | awk '{ s += $1 } END { print s + 0 }')
     ANSWERED_201=$((ANSWERED_201 + created))
+    [[ -n ${PROFILE_LABEL:-} ]] && profile_end "$req" "$created" "${p50s[*]}" "${p99s[*]}"
     if [[ $name == *mixed* ]]; then
         extra=" ($created answered 201, $(awk -v n="$created" -v s="$DURATION" 'BEGIN { printf "%.0f", n / s }')/s)"
     fi
@@ -500,6 +520,8 @@ HWM=()
 for p in "${MAJLIS_PIDS[@]}"; do HWM+=("$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$p/status" 2>/dev/null || echo '?')"); done
 
 # ---------------------------------------------------------------- report
+
+[[ $PROFILE == 1 ]] && profile_finish
 
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD -- src migrations Cargo.toml Cargo.lock 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
