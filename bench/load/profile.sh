@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The profile of the load benchmark (BENCH_PROFILE=1), sourced by
-# bench/load/run.sh, whose variables and helpers it uses (TMP, SOCK, PSQL,
+# bench/load/run.sh, whose variables and helpers it uses (ROOT, TMP, SOCK, PSQL,
 # LOAD, DURATION, MAJLIS_PIDS, BG_PIDS, psql_db, say, die).
 #
 # For each profiled point (the submissions, and the mixed run, at every
@@ -154,18 +154,25 @@ profile_end() {
 # repository, and reused by later runs).
 profile_inferno() {
     command -v inferno-collapse-perf >/dev/null && return 0
-    local root=${BENCH_INFERNO_ROOT:-${TMPDIR:-/tmp}/majlis-bench-inferno}
-    if [[ ! -x $root/bin/inferno-collapse-perf ]]; then
-        say "installing inferno (cargo install --locked) into $root for the flame graphs"
-        cargo install inferno --locked --root "$root" >"$TMP/inferno-install.log" 2>&1 ||
+    local dir=${BENCH_INFERNO_ROOT:-${TMPDIR:-/tmp}/majlis-bench-inferno}
+    if [[ ! -x $dir/bin/inferno-collapse-perf ]]; then
+        say "installing inferno (cargo install --locked) into $dir for the flame graphs"
+        cargo install inferno --locked --root "$dir" >"$TMP/inferno-install.log" 2>&1 ||
             { say "installing inferno failed: no flame graphs"; return 1; }
     fi
-    PATH="$root/bin:$PATH"
+    PATH="$dir/bin:$PATH"
 }
 
 # After the run: the summary, and the perf frames for the results table.
 profile_finish() {
-    local last="$PROFILE_DIR/submit-${CONNS##* }"
+    local last="$PROFILE_DIR/submit-${CONNS##* }" commit
+    # shellcheck disable=SC2153 # ROOT is run.sh's
+    commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    git -C "$ROOT" diff --quiet HEAD -- src migrations Cargo.toml Cargo.lock 2>/dev/null || commit="$commit (with uncommitted changes)"
+    {
+        echo "commit=$commit"
+        echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    } >"$PROFILE_DIR/run.env"
     if [[ -f $last/perf-majlis.data ]]; then
         perf report -i "$last/perf-majlis.data" --no-children --stdio --sort dso,symbol --percent-limit 1.5 -g none 2>/dev/null |
             grep -E '^ +[0-9.]+%' | sed -E 's/[ -]+$//; s/  +/  /g' | head -n 15 >"$TMP/perf-top.txt" || true
