@@ -305,6 +305,9 @@ pub struct Change {
     pub new_status: CommentStatus,
     pub status_changed: bool,
     pub edited: bool,
+    /// What the public reads changes: the comment enters or leaves
+    /// `approved`, or an approved comment is edited.
+    pub public: bool,
 }
 
 impl Change {
@@ -317,16 +320,21 @@ impl Change {
 /// leaves the body as it is, or a status it already has, changes nothing.
 pub fn plan(current_status: CommentStatus, current_body: &str, d: &Decision) -> Change {
     let new_status = d.status.unwrap_or(current_status);
+    let status_changed = new_status != current_status;
+    let edited = d.body.as_ref().is_some_and(|b| b.as_str() != current_body);
+    let approved = CommentStatus::Approved;
     Change {
         new_status,
-        status_changed: new_status != current_status,
-        edited: d.body.as_ref().is_some_and(|b| b.as_str() != current_body),
+        status_changed,
+        edited,
+        public: (status_changed || edited)
+            && (current_status == approved || new_status == approved),
     }
 }
 
 /// Applies `d` to comment `id` inside the caller's transaction: checks the
-/// version, updates the row (bumping its version and its article's
-/// `comment_version`), appends the audit events and teaches the learner
+/// version, updates the row (bumping its version, and its article's
+/// `comment_version` when the public view changes), appends the audit events and teaches the learner
 /// (`crate::training`). A confirmation (the status it already has, no
 /// edit) leaves the comment untouched but still teaches the learner when
 /// the comment is not trained so, recorded as `comment.confirmed`.
@@ -377,6 +385,7 @@ pub async fn apply(
         &CommentUpdate {
             status: change.new_status,
             body: edit.as_ref().map(|(b, h, f)| (*b, h.as_str(), f.as_str())),
+            public: change.public,
         },
     )
     .await?;
@@ -536,15 +545,25 @@ mod tests {
             &d(Some(CommentStatus::Approved), None),
         );
         assert_eq!(approve.new_status, CommentStatus::Approved);
-        assert!(approve.status_changed && !approve.edited);
+        assert!(approve.status_changed && !approve.edited && approve.public);
         let edit = plan(CommentStatus::Spam, "hi", &d(None, body("hello")));
         assert_eq!(edit.new_status, CommentStatus::Spam);
         assert!(edit.edited && !edit.status_changed);
-        // Any status may go to any other.
+        assert!(!edit.public, "nobody reads a spam comment's text");
+        let public_edit = plan(CommentStatus::Approved, "hi", &d(None, body("hello")));
+        assert!(public_edit.public);
+        // Any status may go to any other; the public sees the moves into
+        // and out of `approved` only.
         for from in CommentStatus::ALL {
             for to in CommentStatus::ALL {
                 let c = plan(from, "x", &d(Some(to), None));
                 assert_eq!(c.status_changed, from != to);
+                assert_eq!(
+                    c.public,
+                    from != to
+                        && (from == CommentStatus::Approved || to == CommentStatus::Approved),
+                    "{from:?} -> {to:?}"
+                );
             }
         }
     }

@@ -6,11 +6,14 @@
 //! - served from an in-process cache keyed by article and page. An entry is
 //!   used with no database query at all while it is younger than `RECHECK`
 //!   and its articles were not invalidated since. Invalidation is local
-//!   (this instance changed a comment) or arrives by Postgres `NOTIFY` from
-//!   whichever instance made the change; an older entry is revalidated with
-//!   one primary-key query for the version. So instances agree, because the
-//!   version lives in Postgres, and a missed notification costs at most
-//!   `RECHECK` of staleness.
+//!   (this instance changed a comment) or comes from polling Postgres every
+//!   `POLL` for articles whose version moved, whichever instance moved it
+//!   ([`ChangeFeed`]); an older entry is revalidated with one primary-key
+//!   query for the version. So instances agree, because the version lives
+//!   in Postgres, and a change the poll has not seen yet costs at most
+//!   `RECHECK` of staleness. There is no `NOTIFY`: it serializes every
+//!   committing transaction of the cluster, and polling costs one indexed
+//!   query per instance and `POLL`, however many comments are written.
 
 use actix_web::web::Bytes;
 use quick_cache::Weighter;
@@ -20,8 +23,13 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 pub const RECHECK: Duration = Duration::from_secs(2);
-/// The channel the `articles` trigger notifies on.
-pub const CHANNEL: &str = "majlis_article_changed";
+/// How often each instance asks Postgres which articles' versions moved.
+pub const POLL: Duration = Duration::from_millis(500);
+/// How far back each poll looks again: a transaction that took its version
+/// from the sequence before an earlier poll and committed after it is
+/// still seen, unless it stayed open longer than this (and then `RECHECK`
+/// bounds the staleness).
+pub const LOOKBACK: Duration = Duration::from_secs(2);
 
 /// One cached response body and what it was built from.
 #[derive(Debug, Clone)]
@@ -46,6 +54,8 @@ pub struct PublicCache {
     entries: Option<Cache<String, Arc<CachedRead>, BodyWeighter>>,
     /// When each article was last invalidated.
     dirty: Cache<String, Instant>,
+    /// The highest version of each article the change feed has seen.
+    seen: Cache<String, i64>,
     /// Everything older than this is stale (after a lost notification channel).
     cleared_at: RwLock<Instant>,
 }
@@ -60,6 +70,7 @@ impl PublicCache {
                 Cache::with_weighter((bytes / 4096).max(16) as usize, bytes, BodyWeighter)
             }),
             dirty: Cache::new(100_000),
+            seen: Cache::new(100_000),
             cleared_at: RwLock::new(Instant::now()),
         }
     }
@@ -75,10 +86,11 @@ impl PublicCache {
     pub fn is_fresh(&self, entry: &CachedRead) -> bool {
         entry.checked_at.elapsed() < RECHECK
             && entry.checked_at > self.cleared_at()
-            && entry.versions.iter().all(|(article, _)| {
+            && entry.versions.iter().all(|(article, version)| {
                 self.dirty
                     .get(article)
                     .is_none_or(|at| at < entry.checked_at)
+                    && self.seen.get(article).is_none_or(|seen| seen <= *version)
             })
     }
 
@@ -106,13 +118,71 @@ impl PublicCache {
         self.dirty.insert(article_id.to_owned(), Instant::now());
     }
 
-    /// Forget everything (the notification channel was lost).
+    /// The change feed saw `article` at `version`: entries built from an
+    /// older version are stale, entries built from it or a newer one stay
+    /// fresh (a poll that reads the same change again costs nothing).
+    pub fn saw(&self, article: &str, version: i64) {
+        if self.seen.get(article).is_none_or(|v| v < version) {
+            self.seen.insert(article.to_owned(), version);
+        }
+    }
+
+    /// Forget everything (the change feed missed changes).
     pub fn invalidate_all(&self) {
         let mut t = match self.cleared_at.write() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
         *t = Instant::now();
+    }
+}
+
+/// Where the next poll for moved versions starts: the highest version seen
+/// `LOOKBACK` ago or earlier, so that a change whose transaction took its
+/// version before a poll and committed after it is still read. Versions
+/// come from one sequence; a poll asks for everything above the mark.
+#[derive(Debug, Clone)]
+pub struct ChangeFeed {
+    /// (when, highest version seen by then), oldest first.
+    marks: std::collections::VecDeque<(Instant, i64)>,
+}
+
+impl ChangeFeed {
+    /// A feed that starts at `version` (the highest when the instance
+    /// started: what came before is in no cache yet).
+    pub fn starting_at(version: i64, now: Instant) -> ChangeFeed {
+        ChangeFeed {
+            marks: std::collections::VecDeque::from([(now, version)]),
+        }
+    }
+
+    /// The version the next poll asks for changes above.
+    pub fn since(&self, now: Instant) -> i64 {
+        // The newest mark at least LOOKBACK old, else the oldest one.
+        self.marks
+            .iter()
+            .rev()
+            .find(|(at, _)| now.duration_since(*at) >= LOOKBACK)
+            .or_else(|| self.marks.front())
+            .map_or(0, |(_, v)| *v)
+    }
+
+    /// A poll at `now` saw versions up to `highest`.
+    pub fn advance(&mut self, now: Instant, highest: i64) {
+        let top = self
+            .marks
+            .back()
+            .map_or(highest, |(_, v)| (*v).max(highest));
+        self.marks.push_back((now, top));
+        // Keep one mark older than LOOKBACK (the next `since`), drop the rest.
+        while self.marks.len() > 1
+            && self
+                .marks
+                .get(1)
+                .is_some_and(|(at, _)| now.duration_since(*at) >= LOOKBACK)
+        {
+            self.marks.pop_front();
+        }
     }
 }
 
@@ -185,6 +255,41 @@ mod tests {
         assert!(c.fresh("p2").is_some());
         c.invalidate_all();
         assert!(c.fresh("p2").is_none());
+    }
+
+    #[test]
+    fn a_polled_version_makes_older_entries_stale_and_leaves_newer_ones() {
+        let c = PublicCache::new(1);
+        c.put("p1".into(), entry(vec![("a1".into(), 5)]));
+        c.put("p2".into(), entry(vec![("a2".into(), 7)]));
+        c.saw("a1", 6);
+        assert!(c.fresh("p1").is_none(), "built from 5, 6 exists");
+        c.saw("a2", 7);
+        c.saw("a2", 3);
+        assert!(c.fresh("p2").is_some(), "built from the version seen");
+        c.put("p1".into(), entry(vec![("a1".into(), 6)]));
+        assert!(c.fresh("p1").is_some(), "rebuilt from 6");
+    }
+
+    #[test]
+    fn the_feed_looks_back_over_late_commits() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut f = ChangeFeed::starting_at(100, t0);
+        assert_eq!(f.since(at(0)), 100);
+        f.advance(at(500), 120);
+        f.advance(at(1000), 130);
+        // Less than LOOKBACK since the start: still from the start.
+        assert_eq!(f.since(at(1500)), 100);
+        f.advance(at(1500), 130);
+        f.advance(at(2000), 125); // a poll that saw only late commits
+        assert_eq!(f.since(at(2000)), 100);
+        f.advance(at(2500), 140);
+        // Now the mark of t=500 is LOOKBACK old: a version taken before the
+        // poll at 1000 and committed after it is still above 120.
+        assert_eq!(f.since(at(2500)), 120);
+        assert_eq!(f.since(at(3000)), 130);
+        assert!(f.marks.len() <= 7, "old marks are dropped: {:?}", f.marks);
     }
 
     #[test]

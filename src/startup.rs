@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::pg::Cluster;
-use crate::public_cache::PublicCache;
+use crate::public_cache::{self, PublicCache};
 use crate::routes::guard::{self, EdgeGuards};
 use crate::settings::SettingsCache;
 use crate::{db, routes, telemetry};
@@ -23,7 +23,7 @@ use sqlx::postgres::PgConnectOptions;
 use std::net::TcpListener;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What every handler can reach. Nothing here is state two instances could
 /// disagree on: the pool, the configuration, and a secret shared through
@@ -148,10 +148,10 @@ impl Application {
         });
         spawn_housekeeping(state.clone().into_inner());
         spawn_metrics_upkeep();
-        let listening = spawn_change_listener(state.clone().into_inner());
-        // Serve once this instance hears other instances' changes (or give
-        // up waiting: the cache then relies on its recheck interval).
-        let _ = tokio::time::timeout(Duration::from_secs(5), listening).await;
+        let polling = spawn_change_poller(state.clone().into_inner());
+        // Serve once this instance follows other instances' changes (or
+        // give up waiting: the cache then relies on its recheck interval).
+        let _ = tokio::time::timeout(Duration::from_secs(5), polling).await;
         let guards = Arc::new(EdgeGuards::new(&state.config));
         let on_connect = guards.on_connect();
         let guards = web::Data::from(guards);
@@ -239,37 +239,59 @@ fn spawn_metrics_upkeep() {
     });
 }
 
-/// Listens on the primary for comment changes made by any instance and
-/// invalidates this instance's cached public reads.
-/// Resolves once the first `LISTEN` is in place.
-fn spawn_change_listener(state: Arc<AppState>) -> tokio::sync::oneshot::Receiver<()> {
-    let (ready, listening) = tokio::sync::oneshot::channel();
-    let mut ready = Some(ready);
+/// Polls the primary every `POLL` for articles whose comment version moved,
+/// whichever instance moved it, and marks this instance's cached public
+/// reads of them stale. Resolves once the feed has its starting point.
+fn spawn_change_poller(state: Arc<AppState>) -> tokio::sync::oneshot::Receiver<()> {
+    /// More than this in one poll (an import, a restore): drop every cached
+    /// read rather than track each article.
+    const MOST: i64 = 5_000;
+    let (ready, started) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
+        let mut ready = Some(ready);
+        let mut feed: Option<public_cache::ChangeFeed> = None;
+        let mut tick = tokio::time::interval(public_cache::POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            match sqlx::postgres::PgListener::connect_with(&state.pool).await {
-                Ok(mut listener) => {
-                    if listener.listen(crate::public_cache::CHANNEL).await.is_ok() {
-                        if let Some(r) = ready.take() {
-                            let _ = r.send(());
-                        }
-                        // Changes may have been missed while not listening.
-                        state.public_cache.invalidate_all();
-                        while let Ok(n) = listener.recv().await {
-                            state.public_cache.invalidate(n.payload());
-                        }
-                    }
-                    state.public_cache.invalidate_all();
-                }
-                Err(e) => tracing::debug!(error = %e, "change listener cannot connect"),
-            }
+            tick.tick().await;
             if state.pool.is_closed() {
                 return;
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            let Ok(mut conn) = state.pool.acquire().await else {
+                continue;
+            };
+            let now = Instant::now();
+            let Some(f) = feed.as_mut() else {
+                if let Ok(v) = db::articles::highest_version(&mut conn).await {
+                    feed = Some(public_cache::ChangeFeed::starting_at(v, now));
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(());
+                    }
+                }
+                continue;
+            };
+            match db::articles::versions_above(&mut conn, f.since(now), MOST).await {
+                Ok(moved) => {
+                    let mut highest = 0;
+                    for (article, version) in &moved {
+                        state.public_cache.saw(article, *version);
+                        highest = highest.max(*version);
+                    }
+                    if moved.len() as i64 >= MOST {
+                        state.public_cache.invalidate_all();
+                        highest = db::articles::highest_version(&mut conn)
+                            .await
+                            .unwrap_or(highest);
+                    }
+                    f.advance(now, highest);
+                }
+                // Cached reads are revalidated after RECHECK meanwhile, and
+                // the next poll reads everything above the same mark.
+                Err(e) => tracing::debug!(error = %e, "change poll failed"),
+            }
         }
     });
-    listening
+    started
 }
 
 fn cors(state: Arc<AppState>) -> Cors {

@@ -3,7 +3,8 @@
 
 use crate::db;
 use crate::domain::{
-    ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, ModerationSettings, avatar_hash,
+    ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentStatus, ModerationSettings,
+    avatar_hash,
 };
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::spam::learner;
@@ -299,53 +300,46 @@ pub fn comments_closed(
 
 /// Flood control: at most `flood_max_comments` per IP (IPv6: per /64) and
 /// per email within `flood_interval_seconds`, counted in Postgres so every
-/// instance agrees. Runs inside the submission's transaction: the counters
-/// stay locked until it ends, and a refused or failed submission rolls
-/// its takes back, so only stored comments use the allowance and a client
-/// that waits `Retry-After` gets through.
-async fn check_flood(
-    conn: &mut sqlx::PgConnection,
+/// instance agrees. The takes are part of the statement that stores the
+/// comment: a refused or failed submission stores nothing and counts
+/// nothing, so only stored comments use the allowance and a client that
+/// waits `Retry-After` gets through.
+fn flood_takes(
     secret: &[u8],
     s: &ModerationSettings,
-    new: &NewComment,
-    meta: &RequestMeta,
-) -> Result<(), ApiError> {
-    if s.flood_interval_seconds == 0 {
-        return Ok(());
-    }
-    let window = i64::from(s.flood_interval_seconds);
-    // Always in this order (email, then address), so two submissions
-    // never wait on each other's counters in a cycle.
-    let mut keys = vec![db::rate_limits::key(
-        secret,
-        "flood:email",
-        &new.author_email.as_str().to_lowercase(),
-    )];
-    if let Some(ip) = meta.ip {
+    email: &AuthorEmail,
+    ip: Option<IpAddr>,
+) -> db::submissions::FloodTakes {
+    let mut keys = Vec::new();
+    if s.flood_interval_seconds > 0 {
+        // Always in this order (email, then address), so two submissions
+        // never wait on each other's counters in a cycle.
         keys.push(db::rate_limits::key(
             secret,
-            "flood:ip",
-            &crate::client_ip::throttle_subject(ip),
+            "flood:email",
+            &email.as_str().to_lowercase(),
         ));
-    }
-    // Every key is asked, so the answer names the longest wait (the
-    // takes of a refused submission are rolled back with it).
-    let mut wait = None;
-    for key in &keys {
-        let taken = db::rate_limits::take(conn, key, s.flood_max_comments, window).await?;
-        if let db::rate_limits::Take::Refused { retry_after } = taken {
-            wait = wait.max(Some(retry_after));
+        if let Some(ip) = ip {
+            keys.push(db::rate_limits::key(
+                secret,
+                "flood:ip",
+                &crate::client_ip::throttle_subject(ip),
+            ));
         }
     }
-    match wait {
-        Some(secs) => Err(ApiError::rate_limited(secs)),
-        None => Ok(()),
+    db::submissions::FloodTakes {
+        keys,
+        limit: s.flood_max_comments,
+        window_secs: i64::from(s.flood_interval_seconds),
     }
 }
 
-/// Stores a new comment and returns it as saved: flood check, facts looked
-/// up in two queries (the author's record, the learner's counts), the spam verdict and the workflow's status, then one
-/// transaction for the comment and its audit event.
+/// Stores a new comment and returns it as saved, in two statements: one
+/// read of everything the decision needs (the article, the parent, the
+/// author's record, the learner's counts), the spam verdict and the
+/// workflow's status in between, then one write (flood counters, article,
+/// comment, audit event) that Postgres commits on its own. See
+/// `db::submissions` for what each guarantee rests on.
 #[tracing::instrument(skip_all, fields(article_id = %new.article_id, comment_id, status, score))]
 pub async fn submit(
     state: &AppState,
@@ -377,59 +371,46 @@ pub async fn submit(
             learner::Script::of(body),
         )
     });
-    let mut tx = state.pool.begin().await?;
-    check_flood(&mut tx, &state.secret, settings, new, meta).await?;
-    let article = db::articles::upsert_for_comment(
-        &mut tx,
-        new.article_id.as_str(),
-        article_url,
-        article_title,
+    let mut conn = state.pool.acquire().await?;
+    let ctx = db::submissions::context(
+        &mut conn,
+        &db::submissions::ContextQuery {
+            article_id: new.article_id.as_str(),
+            parent_id: new.parent_id,
+            email,
+            ip: meta.ip,
+            fingerprint: &fingerprint,
+            features: features.as_ref().map(|(f, s)| (f.as_slice(), *s)),
+        },
     )
     .await?;
-    if settings.require_known_articles && article.registered_at.is_none() {
-        // Dropping the transaction undoes the upsert.
+    let article = ctx.article.as_ref();
+    if settings.require_known_articles && article.is_none_or(|a| a.registered_at.is_none()) {
         return Err(ErrorCode::ArticleNotFound.into());
     }
-    if comments_closed(
-        article.closed,
-        article.created_at,
-        settings.close_after_days,
-        now,
-    ) {
+    if let Some(a) = article
+        && comments_closed(a.closed, a.created_at, settings.close_after_days, now)
+    {
         return Err(ErrorCode::CommentsClosed.into());
     }
-    if let Some(parent) = new.parent_id
-        && !db::comments::is_approved_in_article(&mut tx, parent, new.article_id.as_str()).await?
-    {
+    if new.parent_id.is_some() && !ctx.parent_ok {
         return Err(ErrorCode::ParentNotFound.into());
     }
-    let facts = db::spam::submission_facts(
-        &mut tx,
-        email,
-        meta.ip,
-        new.article_id.as_str(),
-        &fingerprint,
-    )
-    .await?;
+    let facts = &ctx.facts;
     if facts.duplicate {
         return Err(ErrorCode::DuplicateComment.into());
     }
-    // The learner (the setting keeps its historical name): one round trip
-    // for the class totals and the counts of this comment's features.
-    let spam_probability = match &features {
-        Some((features, script)) => {
-            let evidence = db::spam::evidence(&mut tx, features, *script).await?;
-            learner::judge(
-                features,
-                *script,
-                &evidence,
-                learner::Prior::shipped(),
-                &learner::Params::default(),
-            )
-            .map(|j| j.probability)
-        }
-        None => None,
-    };
+    // The learner (the setting keeps its historical name).
+    let spam_probability = features.as_ref().and_then(|(features, script)| {
+        learner::judge(
+            features,
+            *script,
+            &ctx.evidence,
+            learner::Prior::shipped(),
+            &learner::Params::default(),
+        )
+        .map(|j| j.probability)
+    });
     let ip_text = meta.ip.map(|ip| ip.to_string()).unwrap_or_default();
     let input = spam::SpamInput {
         body,
@@ -456,8 +437,7 @@ pub async fn submit(
     };
     let verdict = spam::score_normalized(&input, &snap.rules, body_text, name_text);
     let mode = article
-        .approval_mode
-        .as_deref()
+        .and_then(|a| a.approval_mode.as_deref())
         .and_then(|m| m.parse().ok())
         .unwrap_or(settings.approval_mode);
     let status = spam::initial_status(
@@ -468,8 +448,10 @@ pub async fn submit(
     );
 
     let body_html = render::body_html(body);
-    let row = db::comments::insert(
-        &mut tx,
+    let stored = db::submissions::store(
+        &mut conn,
+        &flood_takes(&state.secret, settings, &new.author_email, meta.ip),
+        db::submissions::ArticleWrite::decide(article, status, article_url, article_title),
         &db::comments::InsertComment {
             article_id: new.article_id.as_str(),
             parent_id: new.parent_id,
@@ -488,14 +470,18 @@ pub async fn submit(
             referrer: meta.referrer.as_deref(),
         },
     )
-    .await?;
-    db::audit::insert(
-        &mut tx,
-        &db::audit::NewAuditEvent::submitted(row.id, status, verdict.score),
-    )
-    .await?;
-    tx.commit().await?;
-    state.public_cache.invalidate(new.article_id.as_str());
+    .await;
+    let row = match stored {
+        Ok(row) => row,
+        Err(db::submissions::StoreError::Flooded { retry_after }) => {
+            return Err(ApiError::rate_limited(retry_after));
+        }
+        Err(db::submissions::StoreError::Db(e)) => return Err(e.into()),
+    };
+    // Only a comment the public sees changes what the public reads.
+    if status == CommentStatus::Approved {
+        state.public_cache.invalidate(new.article_id.as_str());
+    }
     crate::metrics::record_submission(
         status.as_str(),
         verdict.reasons.iter().map(|r| r.rule.clone()),

@@ -22,36 +22,6 @@ pub struct ArticleRow {
 const COLUMNS: &str =
     "id, url, title, closed, approval_mode, comment_version, created_at, registered_at";
 
-/// Creates the article on first sight and locks its row for the rest of
-/// the transaction, so the comment version bump and the insert happen
-/// together. `url` and `title` (the submitter's, already checked to be on
-/// an allowed origin) only fill an article the site has not registered,
-/// and only while unknown. Versions come from a sequence (see the
-/// migration), never 0, which stands for "never seen" in cache validators.
-pub async fn upsert_for_comment(
-    conn: &mut PgConnection,
-    id: &str,
-    url: Option<&str>,
-    title: Option<&str>,
-) -> Result<ArticleRow, sqlx::Error> {
-    let sql = format!(
-        "insert into articles (id, url, title) values ($1, $2, $3)
-         on conflict (id) do update
-            set url = case when articles.registered_at is null
-                           then coalesce(articles.url, excluded.url) else articles.url end,
-                title = case when articles.registered_at is null
-                             then coalesce(articles.title, excluded.title) else articles.title end,
-                comment_version = articles.comment_version + 1
-         returning {COLUMNS}"
-    );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(url)
-        .bind(title)
-        .fetch_one(conn)
-        .await
-}
-
 pub async fn fetch(conn: &mut PgConnection, id: &str) -> Result<Option<ArticleRow>, sqlx::Error> {
     let sql = format!("select {COLUMNS} from articles where id = $1");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -120,6 +90,30 @@ pub async fn register(
         .fetch_one(conn)
         .await?;
     Ok((r.row, r.created))
+}
+
+/// Articles whose comment version is above `after`, lowest first, at most
+/// `limit` (the change feed of the public caches; indexed).
+pub async fn versions_above(
+    conn: &mut PgConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, comment_version from articles where comment_version > $1
+         order by comment_version limit $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// The highest comment version of any article (0 with none).
+pub async fn highest_version(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select coalesce(max(comment_version), 0) from articles")
+        .fetch_one(conn)
+        .await
 }
 
 /// The comment versions of some articles (0 for articles never seen).

@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod spam;
+pub mod submissions;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

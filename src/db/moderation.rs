@@ -121,10 +121,12 @@ pub async fn fetch_for_update(
 }
 
 /// A new status and/or body (with its HTML and fingerprint); bumps the
-/// version, and the article's `comment_version`.
+/// version, and the article's `comment_version` when `public` (the change
+/// is one the public reads: a pending comment sent to spam is not).
 pub struct CommentUpdate<'a> {
     pub status: CommentStatus,
     pub body: Option<(&'a str, &'a str, &'a str)>,
+    pub public: bool,
 }
 
 pub async fn apply_update(
@@ -148,7 +150,7 @@ pub async fn apply_update(
             returning {COLUMNS}
          ), a as (
             update articles set comment_version = comment_version + 1
-            where id = (select article_id from c)
+            where id = (select article_id from c) and $6
          )
          select * from c"
     );
@@ -158,6 +160,7 @@ pub async fn apply_update(
         .bind(body)
         .bind(html)
         .bind(fingerprint)
+        .bind(u.public)
         .fetch_one(conn)
         .await
 }

@@ -68,6 +68,27 @@ fn whole_seconds(secs: f64) -> u64 {
     }
 }
 
+/// The statement that counts one take on each key of the text array
+/// `keys` whose fixed window (`window_secs` long) has had fewer than
+/// `limit` takes, starting a new window where the old one is over; full
+/// counters change nothing. The arguments are SQL expressions (placeholders)
+/// so that the submission's single statement can embed it as a CTE; append
+/// a `returning` clause. Upserting takes the row's lock and re-checks the
+/// latest committed row, so concurrent takes on several instances count
+/// once each.
+pub(crate) fn take_statement(keys: &str, window_secs: &str, limit: &str) -> String {
+    format!(
+        "insert into rate_limits as r (key, window_start, hits, expires_at)
+         select k, now(), 1, now() + make_interval(secs => {window_secs}) from unnest({keys}) as k
+         on conflict (key) do update set
+            hits = case when r.expires_at <= now() then 1 else r.hits + 1 end,
+            window_start = case when r.expires_at <= now() then now() else r.window_start end,
+            expires_at = case when r.expires_at <= now()
+                              then now() + make_interval(secs => {window_secs}) else r.expires_at end
+         where r.expires_at <= now() or r.hits < {limit}"
+    )
+}
+
 /// Counts one take on `key` if it has had fewer than `limit` in its
 /// current window of `window_secs`; otherwise changes nothing.
 pub async fn take(
@@ -76,22 +97,16 @@ pub async fn take(
     limit: u32,
     window_secs: i64,
 ) -> Result<Take, sqlx::Error> {
-    let limit = i32::try_from(limit.max(1)).unwrap_or(i32::MAX);
-    let taken: Option<i32> = sqlx::query_scalar(
-        "insert into rate_limits as r (key, window_start, hits, expires_at)
-         values ($1, now(), 1, now() + make_interval(secs => $2))
-         on conflict (key) do update set
-            hits = case when r.expires_at <= now() then 1 else r.hits + 1 end,
-            window_start = case when r.expires_at <= now() then now() else r.window_start end,
-            expires_at = case when r.expires_at <= now() then now() + make_interval(secs => $2) else r.expires_at end
-         where r.expires_at <= now() or r.hits < $3
-         returning hits",
-    )
-    .bind(key)
-    .bind(window_secs as f64)
-    .bind(limit)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let sql = format!(
+        "{} returning hits",
+        take_statement("array[$1::text]", "$2", "$3")
+    );
+    let taken: Option<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(key)
+        .bind(window_secs as f64)
+        .bind(db_limit(limit))
+        .fetch_optional(&mut *conn)
+        .await?;
     if taken.is_some() {
         return Ok(Take::Taken);
     }
@@ -99,6 +114,29 @@ pub async fn take(
     Ok(Take::Refused {
         retry_after: whole_seconds(left),
     })
+}
+
+/// A limit as the `hits` column compares it (at least 1).
+pub(crate) fn db_limit(limit: u32) -> i32 {
+    i32::try_from(limit.max(1)).unwrap_or(i32::MAX)
+}
+
+/// The wait a refused multi-key take answers: the longest of the full
+/// counters among `keys` (at least 1 s).
+pub async fn longest_wait(
+    conn: &mut PgConnection,
+    keys: &[String],
+    limit: u32,
+) -> Result<u64, sqlx::Error> {
+    let left: Option<f64> = sqlx::query_scalar(
+        "select max(extract(epoch from (expires_at - now())))::float8 from rate_limits
+         where key = any($1) and expires_at > now() and hits >= $2",
+    )
+    .bind(keys)
+    .bind(db_limit(limit))
+    .fetch_one(conn)
+    .await?;
+    Ok(whole_seconds(left.unwrap_or(0.0)))
 }
 
 /// Counts one take on a paced budget: up to `burst` takes at once, then

@@ -1,64 +1,17 @@
-//! What the spam engine needs to know from the database, looked up once per
-//! submission, and the learner's store: per-feature counts
+//! The learner's store (a submission reads it with the rest of its context,
+//! in `db::submissions`): per-feature counts
 //! (`spam_features`, one row per hashed bucket, so at most 2^20 rows), the
 //! class totals (`spam_corpus_shards`) and what each comment was trained as
 //! (`spam_training`).
 
 use crate::spam::features::Feature;
-use crate::spam::learner::{ClassTotals, Evidence, Script, Totals};
+use crate::spam::learner::Script;
 use crate::training::TrainingDelta;
 use sqlx::PgConnection;
-use std::net::IpAddr;
-
-/// The author's record and the text's history, in one round trip.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
-pub struct SubmissionFacts {
-    pub approved_by_email: i64,
-    pub spam_by_email: i64,
-    pub rejected_by_email: i64,
-    pub spam_by_ip: i64,
-    /// The same text by the same author on the same article exists.
-    pub duplicate: bool,
-    /// Other authors who posted the same text anywhere in the last day.
-    pub same_text_other_authors_24h: i64,
-}
-
-pub async fn submission_facts(
-    conn: &mut PgConnection,
-    email: &str,
-    ip: Option<IpAddr>,
-    article_id: &str,
-    fingerprint: &str,
-) -> Result<SubmissionFacts, sqlx::Error> {
-    sqlx::query_as(
-        "select
-            count(*) filter (where lower(author_email) = lower($1) and status = 'approved') as approved_by_email,
-            count(*) filter (where lower(author_email) = lower($1) and status = 'spam') as spam_by_email,
-            count(*) filter (where lower(author_email) = lower($1) and status = 'rejected') as rejected_by_email,
-            count(*) filter (where ip = $2 and status = 'spam') as spam_by_ip,
-            coalesce(bool_or(article_id = $3 and lower(author_email) = lower($1) and body_fingerprint = $4), false)
-                as duplicate,
-            count(distinct lower(author_email)) filter (
-                where body_fingerprint = $4 and lower(author_email) <> lower($1)
-                  and created_at > now() - interval '1 day') as same_text_other_authors_24h
-         from comments
-         where lower(author_email) = lower($1) or ip = $2 or body_fingerprint = $4",
-    )
-    .bind(email)
-    .bind(ip)
-    .bind(article_id)
-    .bind(fingerprint)
-    .fetch_one(conn)
-    .await
-}
 
 /// A bucket as the database stores it (`integer`, 0..2^20).
 fn to_db(f: Feature) -> Option<i32> {
     i32::try_from(f).ok()
-}
-
-fn to_u32(n: i64) -> u32 {
-    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
 /// Features as stored (`integer[]`) back to buckets; anything negative
@@ -70,53 +23,8 @@ pub fn features_from_db(stored: &[i32]) -> Vec<Feature> {
         .collect()
 }
 
-fn features_to_db(features: &[Feature]) -> Vec<i32> {
+pub(crate) fn features_to_db(features: &[Feature]) -> Vec<i32> {
     features.iter().filter_map(|f| to_db(*f)).collect()
-}
-
-/// The learner's view of a comment in `script` with these features, in
-/// one round trip: the class totals of that script (summed over its
-/// shards, the row without a bucket) and the counts of those of the
-/// buckets the site has seen.
-pub async fn evidence(
-    conn: &mut PgConnection,
-    features: &[Feature],
-    script: Script,
-) -> Result<Evidence, sqlx::Error> {
-    let buckets = features_to_db(features);
-    let rows: Vec<(Option<i32>, i64, i64, i64, i64)> = sqlx::query_as(
-        "select null::integer, coalesce(sum(nspam), 0)::bigint, coalesce(sum(nham), 0)::bigint,
-                coalesce(sum(fspam), 0)::bigint, coalesce(sum(fham), 0)::bigint
-         from spam_corpus_shards where script = $2
-         union all
-         select bucket, spam::bigint, ham::bigint, 0, 0
-         from spam_features where bucket = any($1)",
-    )
-    .bind(&buckets)
-    .bind(script.id())
-    .fetch_all(conn)
-    .await?;
-    let mut e = Evidence::default();
-    for (bucket, spam, ham, fspam, fham) in rows {
-        match bucket.and_then(|b| u32::try_from(b).ok()) {
-            Some(b) => {
-                e.counts.insert(b, (to_u32(spam), to_u32(ham)));
-            }
-            None => {
-                e.totals[script as usize] = Totals {
-                    spam: ClassTotals {
-                        docs: spam as f64,
-                        features: fspam as f64,
-                    },
-                    ham: ClassTotals {
-                        docs: ham as f64,
-                        features: fham as f64,
-                    },
-                };
-            }
-        }
-    }
-    Ok(e)
 }
 
 /// What the site's own learner holds: comments trained per class (all

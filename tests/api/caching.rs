@@ -117,6 +117,64 @@ async fn changes_made_through_another_instance_invalidate_this_one() {
     );
 }
 
+async fn version(app: &TestApp, article: &str) -> i64 {
+    sqlx::query_scalar("select comment_version from articles where id = $1")
+        .bind(article)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn only_changes_the_public_sees_move_the_article_version() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"approval_mode": "all", "flood_interval_seconds": 0}),
+    )
+    .await;
+    let (token, _) = app.login_as("moderator").await;
+    let first: Value = app
+        .post_json(&comment("a1", "held for review"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = first["id"].as_i64().unwrap();
+    let created = version(&app, "a1").await;
+    let mut other = comment("a1", "also held");
+    other["author_email"] = json!("other@example.org");
+    let second: Value = app.post_json(&other).await.json().await.unwrap();
+    assert_eq!(second["status"], "pending", "{second}");
+    assert_eq!(version(&app, "a1").await, created, "a pending comment");
+
+    let decide = |id: i64, status: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let resp = app
+                .authed(
+                    reqwest::Method::PATCH,
+                    &format!("/api/v1/moderation/comments/{id}"),
+                    &token,
+                )
+                .json(&json!({"status": status}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "{status}");
+        }
+    };
+    let second_id = second["id"].as_i64().unwrap();
+    decide(second_id, "spam").await;
+    decide(second_id, "rejected").await;
+    assert_eq!(version(&app, "a1").await, created, "never public");
+    decide(id, "approved").await;
+    let published = version(&app, "a1").await;
+    assert!(published > created, "published");
+    decide(id, "rejected").await;
+    assert!(version(&app, "a1").await > published, "unpublished");
+}
+
 #[tokio::test]
 async fn counts_are_validated_by_their_articles_versions() {
     let app = TestApp::spawn().await;

@@ -130,6 +130,64 @@ async fn the_same_text_twice_by_the_same_author_is_409_in_their_language() {
 }
 
 #[tokio::test]
+async fn a_double_click_stores_one_comment_however_the_requests_race() {
+    let app = TestApp::spawn().await;
+    let other = app.sibling().await;
+    let c = comment("a1", "نشرت هذا مرة واحدة فقط");
+    let sends = (0..6).map(|i| {
+        let target = if i % 2 == 0 { &app } else { &other };
+        target.post_json(&c)
+    });
+    let mut codes: Vec<u16> = futures_util::future::join_all(sends)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(codes, [201, 409, 409, 409, 409, 409]);
+    let (comments, audits): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from comments), (select count(*) from audit_events)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((comments, audits), (1, 1), "one comment, one audit event");
+}
+
+#[tokio::test]
+async fn a_refused_submission_stores_nothing_and_counts_nothing() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 60, "flood_max_comments": 1}),
+    )
+    .await;
+    let mut a = comment("a1", "first");
+    a["author_email"] = json!("one@example.org");
+    assert_eq!(app.post_json(&a).await.status(), 201);
+    let counters = || async {
+        sqlx::query_as::<_, (String, i32)>("select key, hits from rate_limits order by key")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap()
+    };
+    let before = counters().await;
+    // A new email (its counter has room) from the same address (full): the
+    // email's take is undone with the refusal.
+    let mut b = comment("new-article", "second");
+    b["author_email"] = json!("two@example.org");
+    assert_eq!(app.post_json(&b).await.status(), 429);
+    assert_eq!(counters().await, before, "no counter moved");
+    let stored: (i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from comments), (select count(*) from audit_events),
+                (select count(*) from articles where id = 'new-article')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, (1, 1, 0), "no comment, audit event or article");
+}
+
+#[tokio::test]
 async fn floods_get_429_with_retry_after_even_across_two_server_processes() {
     let app = TestApp::spawn_full(
         |_| {},

@@ -1,0 +1,386 @@
+//! A submission's two statements: [`context`] reads everything the
+//! decision needs (no lock, no transaction), and [`store`] writes the
+//! decision in one statement, which Postgres runs and commits atomically:
+//! the flood counters' takes, the article (created on first sight, its
+//! `comment_version` moved only when the public view changes), the comment
+//! and its audit event. Nothing is locked between the two, so concurrent
+//! submissions of one article or one author never wait on each other while
+//! the spam engine decides; each row a submission writes is locked only
+//! while its statement commits.
+//!
+//! What the guarantees rest on:
+//! - duplicates: the unique index `comments_no_duplicate` (the read is
+//!   only the fast, friendly path);
+//! - flood limits: the counters' upsert re-checks the latest committed row
+//!   under its row lock, and a refused take aborts the whole statement
+//!   (`majlis_refuse_flood` raises `MJ429`), so nothing of a refused
+//!   submission is stored and its other takes are undone;
+//! - the cache validator: the article's row is updated in the statement
+//!   that inserts an approved comment, through `on conflict`, which sees
+//!   the latest committed row (an article created at the same moment by
+//!   another submission is bumped, not missed).
+
+use crate::db::articles::ArticleRow;
+use crate::db::audit::NewAuditEvent;
+use crate::db::comments::{COLUMNS, CommentRow, InsertComment};
+use crate::db::rate_limits;
+use crate::domain::CommentStatus;
+use crate::spam::features::Feature;
+use crate::spam::learner::{ClassTotals, Evidence, Script, Totals};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use sqlx::types::Json;
+use std::net::IpAddr;
+
+/// How many of an author's (or an address's) latest comments the history
+/// counts look at. The rules ask "has this email had a comment approved",
+/// "was this address caught spamming": the latest few hundred answer that
+/// as well as the whole history, and a shared address or a prolific
+/// commenter costs a bounded index range, not a scan of years.
+pub const HISTORY_LIMIT: i64 = 500;
+
+/// The SQLSTATE `majlis_refuse_flood` raises (see the migration).
+pub const FLOOD_REFUSED: &str = "MJ429";
+
+/// The author's record and the text's history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubmissionFacts {
+    /// Among the email's latest [`HISTORY_LIMIT`] comments.
+    pub approved_by_email: i64,
+    pub spam_by_email: i64,
+    pub rejected_by_email: i64,
+    /// Among the address's latest [`HISTORY_LIMIT`] comments.
+    pub spam_by_ip: i64,
+    /// The same text by the same author on the same article, among the
+    /// author's latest comments (the unique index catches the rest).
+    pub duplicate: bool,
+    /// Other authors who posted the same text anywhere in the last day
+    /// (counted over its latest [`HISTORY_LIMIT`] copies).
+    pub same_text_other_authors_24h: i64,
+}
+
+/// Everything a submission's decision reads, in one round trip.
+#[derive(Debug, Clone)]
+pub struct SubmissionContext {
+    /// `None`: majlis has not seen the article yet.
+    pub article: Option<ArticleRow>,
+    /// The parent asked for is an approved comment of the article.
+    pub parent_ok: bool,
+    pub facts: SubmissionFacts,
+    /// The learner's counts for this comment's features (empty when the
+    /// learner is off).
+    pub evidence: Evidence,
+}
+
+#[derive(sqlx::FromRow)]
+struct ContextRow {
+    article_id: Option<String>,
+    url: Option<String>,
+    title: Option<String>,
+    closed: Option<bool>,
+    approval_mode: Option<String>,
+    comment_version: Option<i64>,
+    created_at: Option<DateTime<Utc>>,
+    registered_at: Option<DateTime<Utc>>,
+    parent_ok: bool,
+    approved_by_email: i64,
+    spam_by_email: i64,
+    rejected_by_email: i64,
+    duplicate: bool,
+    spam_by_ip: i64,
+    same_text_other_authors_24h: i64,
+    nspam: i64,
+    nham: i64,
+    fspam: i64,
+    fham: i64,
+    buckets: Vec<i32>,
+    spam: Vec<i32>,
+    ham: Vec<i32>,
+}
+
+/// What [`context`] looks up.
+pub struct ContextQuery<'a> {
+    pub article_id: &'a str,
+    pub parent_id: Option<i64>,
+    pub email: &'a str,
+    pub ip: Option<IpAddr>,
+    pub fingerprint: &'a str,
+    /// The comment's features and the script its body is written in; `None`
+    /// when the learner is off.
+    pub features: Option<(&'a [Feature], Script)>,
+}
+
+/// Reads the article, the parent, the author's and the text's history and
+/// the learner's evidence in one statement. Every lookup is an index range
+/// with a bound: the email's and the address's latest [`HISTORY_LIMIT`]
+/// comments, the text's copies of the last day, the feature rows by key.
+pub async fn context(
+    conn: &mut PgConnection,
+    q: &ContextQuery<'_>,
+) -> Result<SubmissionContext, sqlx::Error> {
+    let (buckets, script) = match q.features {
+        Some((features, script)) => (crate::db::spam::features_to_db(features), script.id()),
+        None => (Vec::new(), -1),
+    };
+    let row: ContextRow = sqlx::query_as(
+        "with mine as (
+            select article_id, status, body_fingerprint from comments
+            where lower(author_email) = lower($3)
+            order by lower(author_email), created_at desc
+            limit $7
+         ), from_ip as (
+            select status from comments
+            where $4::inet is not null and ip = $4
+            order by ip, created_at desc
+            limit $7
+         ), same_text as (
+            select lower(author_email) as email from comments
+            where body_fingerprint = $5 and created_at > now() - interval '1 day'
+            order by body_fingerprint, created_at desc
+            limit $7
+         ), shards as (
+            select coalesce(sum(nspam), 0)::bigint as nspam, coalesce(sum(nham), 0)::bigint as nham,
+                   coalesce(sum(fspam), 0)::bigint as fspam, coalesce(sum(fham), 0)::bigint as fham
+            from spam_corpus_shards where script = $8
+         ), features as (
+            select coalesce(array_agg(bucket), '{}') as buckets,
+                   coalesce(array_agg(spam), '{}') as spam,
+                   coalesce(array_agg(ham), '{}') as ham
+            from spam_features where bucket = any($6)
+         )
+         select a.id as article_id, a.url, a.title, a.closed, a.approval_mode, a.comment_version,
+                a.created_at, a.registered_at,
+                ($2::bigint is not null and exists (
+                    select 1 from comments p
+                    where p.id = $2 and p.article_id = $1 and p.status = 'approved')) as parent_ok,
+                (select count(*) from mine where status = 'approved') as approved_by_email,
+                (select count(*) from mine where status = 'spam') as spam_by_email,
+                (select count(*) from mine where status = 'rejected') as rejected_by_email,
+                exists (select 1 from mine where article_id = $1 and body_fingerprint = $5)
+                    as duplicate,
+                (select count(*) from from_ip where status = 'spam') as spam_by_ip,
+                (select count(distinct email) from same_text where email <> lower($3))
+                    as same_text_other_authors_24h,
+                s.nspam, s.nham, s.fspam, s.fham, f.buckets, f.spam, f.ham
+         from shards s cross join features f
+         left join articles a on a.id = $1",
+    )
+    .bind(q.article_id)
+    .bind(q.parent_id)
+    .bind(q.email)
+    .bind(q.ip)
+    .bind(q.fingerprint)
+    .bind(&buckets)
+    .bind(HISTORY_LIMIT)
+    .bind(script)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.into_context(q.features.map(|(_, s)| s)))
+}
+
+impl ContextRow {
+    fn into_context(self, script: Option<Script>) -> SubmissionContext {
+        let article = match (self.article_id, self.comment_version, self.created_at) {
+            (Some(id), Some(comment_version), Some(created_at)) => Some(ArticleRow {
+                id,
+                url: self.url,
+                title: self.title,
+                closed: self.closed.unwrap_or(false),
+                approval_mode: self.approval_mode,
+                comment_version,
+                created_at,
+                registered_at: self.registered_at,
+            }),
+            _ => None,
+        };
+        let mut evidence = Evidence::default();
+        if let Some(script) = script {
+            evidence.totals[script as usize] = Totals {
+                spam: ClassTotals {
+                    docs: self.nspam as f64,
+                    features: self.fspam as f64,
+                },
+                ham: ClassTotals {
+                    docs: self.nham as f64,
+                    features: self.fham as f64,
+                },
+            };
+            for ((b, s), h) in self.buckets.iter().zip(&self.spam).zip(&self.ham) {
+                if let Ok(b) = u32::try_from(*b) {
+                    evidence.counts.insert(b, (count(*s), count(*h)));
+                }
+            }
+        }
+        SubmissionContext {
+            article,
+            parent_ok: self.parent_ok,
+            facts: SubmissionFacts {
+                approved_by_email: self.approved_by_email,
+                spam_by_email: self.spam_by_email,
+                rejected_by_email: self.rejected_by_email,
+                spam_by_ip: self.spam_by_ip,
+                duplicate: self.duplicate,
+                same_text_other_authors_24h: self.same_text_other_authors_24h,
+            },
+            evidence,
+        }
+    }
+}
+
+fn count(n: i32) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+/// What happens to the article row in [`store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArticleWrite<'a> {
+    /// It exists and nothing public changes: not touched (not even locked).
+    Keep,
+    /// Create it if missing, fill a missing url or title of an article the
+    /// site has not registered, and move its `comment_version` when the
+    /// comment is approved.
+    Upsert {
+        url: Option<&'a str>,
+        title: Option<&'a str>,
+    },
+}
+
+impl<'a> ArticleWrite<'a> {
+    /// The article row is written when it is new, when the comment changes
+    /// the public view (it is approved), or when the submitter describes an
+    /// article that still lacks a url or title; otherwise it is left alone.
+    pub fn decide(
+        article: Option<&ArticleRow>,
+        status: CommentStatus,
+        url: Option<&'a str>,
+        title: Option<&'a str>,
+    ) -> ArticleWrite<'a> {
+        let fills = |a: &ArticleRow| {
+            a.registered_at.is_none()
+                && ((a.url.is_none() && url.is_some()) || (a.title.is_none() && title.is_some()))
+        };
+        match article {
+            Some(a) if status != CommentStatus::Approved && !fills(a) => ArticleWrite::Keep,
+            _ => ArticleWrite::Upsert { url, title },
+        }
+    }
+}
+
+/// The flood counters a submission takes, each at most `limit` per window.
+#[derive(Debug, Clone)]
+pub struct FloodTakes {
+    pub keys: Vec<String>,
+    pub limit: u32,
+    pub window_secs: i64,
+}
+
+/// Why [`store`] stored nothing.
+#[derive(Debug)]
+pub enum StoreError {
+    /// A flood counter is full: try again after this many seconds.
+    Flooded {
+        retry_after: u64,
+    },
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(e)
+    }
+}
+
+/// Stores a decided comment in one statement (see the module's comment):
+/// takes the flood counters, writes the article as `article` says,
+/// inserts the comment and its `comment.submitted` audit event. Returns
+/// the stored row; nothing is stored when a counter is full or a
+/// constraint refuses the comment (`comments_no_duplicate`, the parent's
+/// foreign key).
+pub async fn store(
+    conn: &mut PgConnection,
+    flood: &FloodTakes,
+    article: ArticleWrite<'_>,
+    c: &InsertComment<'_>,
+) -> Result<CommentRow, StoreError> {
+    let article_cte = match article {
+        ArticleWrite::Keep => "",
+        // A new article takes its first version from the sequence (the
+        // insert trigger); an existing one moves only for an approved
+        // comment. `do update` always locks the row, which is why `Keep`
+        // leaves it out altogether.
+        ArticleWrite::Upsert { .. } => {
+            ", article as (
+                insert into articles as ar (id, url, title) values ($1, $16, $17)
+                on conflict (id) do update set
+                    url = case when ar.registered_at is null
+                               then coalesce(ar.url, excluded.url) else ar.url end,
+                    title = case when ar.registered_at is null
+                                 then coalesce(ar.title, excluded.title) else ar.title end,
+                    comment_version = case when $10 = 'approved'
+                                           then ar.comment_version + 1 else ar.comment_version end
+            )"
+        }
+    };
+    let (url, title) = match article {
+        ArticleWrite::Keep => (None, None),
+        ArticleWrite::Upsert { url, title } => (url, title),
+    };
+    let limit = rate_limits::db_limit(flood.limit);
+    let sql = format!(
+        "with taken as (
+            {take}
+            returning 1
+         ), allowed as (
+            select majlis_refuse_flood((select count(*) from taken) = cardinality($18::text[]))
+         ){article_cte}, c as (
+            insert into comments (article_id, parent_id, author_name, author_email, author_url,
+                avatar, body, body_html, body_fingerprint, status, spam_score, spam_reasons, ip,
+                user_agent, referrer)
+            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 from allowed
+            returning {COLUMNS}
+         ), audit as (
+            insert into audit_events (actor, moderator_id, action, comment_id, new_status, reason, details)
+            select $21, $22, $23, c.id, c.status, $24, $25 from c
+         )
+         select * from c",
+        take = rate_limits::take_statement("$18::text[]", "$19", "$20"),
+    );
+    let event = NewAuditEvent::submitted(0, c.status, c.spam_score);
+    let stored = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
+        .bind(c.article_id)
+        .bind(c.parent_id)
+        .bind(c.author_name)
+        .bind(c.author_email)
+        .bind(c.author_url)
+        .bind(c.avatar)
+        .bind(c.body)
+        .bind(c.body_html)
+        .bind(c.body_fingerprint)
+        .bind(c.status.as_str())
+        .bind(c.spam_score)
+        .bind(Json(&c.spam_reasons))
+        .bind(c.ip)
+        .bind(c.user_agent)
+        .bind(c.referrer)
+        .bind(url)
+        .bind(title)
+        .bind(&flood.keys)
+        .bind(flood.window_secs as f64)
+        .bind(limit)
+        .bind(event.actor)
+        .bind(event.moderator_id)
+        .bind(event.action)
+        .bind(event.reason.as_deref())
+        .bind(Json(&event.details))
+        .fetch_one(&mut *conn)
+        .await;
+    match stored {
+        Ok(row) => Ok(row),
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(FLOOD_REFUSED) => {
+            Err(StoreError::Flooded {
+                retry_after: rate_limits::longest_wait(conn, &flood.keys, flood.limit).await?,
+            })
+        }
+        Err(e) => Err(StoreError::Db(e)),
+    }
+}
