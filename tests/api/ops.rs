@@ -26,6 +26,37 @@ async fn readiness_is_503_when_the_database_is_gone() {
 }
 
 #[tokio::test]
+async fn connections_the_database_dropped_while_idle_are_replaced_unnoticed() {
+    let app = TestApp::spawn().await;
+    // Fill the pool (five connections in the tests), then have Postgres end
+    // them all (a restart, a pooler recycling them, an idle timeout).
+    let burst = || async {
+        let bodies: Vec<_> = (0..8).map(|_| comment("a1", &uuid())).collect();
+        futures_util::future::join_all(bodies.iter().map(|c| app.post_json(c)))
+            .await
+            .iter()
+            .map(|r| r.status().as_u16())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(burst().await, [201; 8]);
+    let ended: i64 = sqlx::query_scalar(
+        "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity
+          where application_name = 'majlis' and pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(ended >= 1, "no connection to end");
+    // Idle for longer than the pool hands out unchecked.
+    tokio::time::sleep(majlis::db::CHECK_IDLE_AFTER + std::time::Duration::from_millis(300)).await;
+    assert_eq!(burst().await, [201; 8], "no dead connection handed out");
+}
+
+fn uuid() -> String {
+    format!("a comment {}", uuid::Uuid::new_v4().simple())
+}
+
+#[tokio::test]
 async fn unknown_routes_and_methods_get_json_errors() {
     let app = TestApp::spawn().await;
     let resp = app.get("/api/v1/nothing-here").await;
