@@ -802,6 +802,70 @@ mod tests {
         );
     }
 
+    /// What the server says when it goes away: `code` is its SQLSTATE.
+    #[derive(Debug)]
+    struct ServerGone {
+        code: &'static str,
+    }
+
+    impl std::fmt::Display for ServerGone {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{}: the server went away", self.code)
+        }
+    }
+
+    impl std::error::Error for ServerGone {}
+
+    impl sqlx::error::DatabaseError for ServerGone {
+        fn message(&self) -> &str {
+            "terminating connection due to unexpected postmaster exit"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.code))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    /// The errors a request meets while Postgres is stopped, killed or
+    /// recovering (as `bench/faults/run.sh` sees them) answer 503
+    /// `db_unavailable`, never 500.
+    #[test]
+    fn a_database_that_goes_away_answers_503() {
+        use std::io::ErrorKind;
+        let gone = |code| sqlx::Error::Database(Box::new(ServerGone { code }));
+        for e in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(ErrorKind::UnexpectedEof.into()),
+            sqlx::Error::Io(ErrorKind::ConnectionReset.into()),
+            sqlx::Error::Io(ErrorKind::ConnectionRefused.into()),
+            sqlx::Error::Io(ErrorKind::NotFound.into()),
+            // admin_shutdown, crash_shutdown, cannot_connect_now
+            gone("57P01"),
+            gone("57P02"),
+            gone("57P03"),
+            // connection_failure
+            gone("08006"),
+        ] {
+            let shown = e.to_string();
+            let api = ApiError::from(e);
+            assert_eq!(api.code, ErrorCode::DbUnavailable, "{shown}");
+            let resp = api.render(Lang::En);
+            assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "{shown}");
+        }
+    }
+
     #[test]
     fn rate_limited_carries_retry_after() {
         let resp = ApiError::rate_limited(7).render(Lang::En);
