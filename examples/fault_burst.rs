@@ -21,7 +21,8 @@
 //! them with the times it stopped and started things); `outcome` is `http`
 //! (an answer arrived, `status` holds it), `refused` (no connection could be
 //! made), `reset` (the connection broke before a whole answer came back) or
-//! `timeout`; `id` is the comment's id on a 201; `code` the error's `code`
+//! `timeout`; `id` is the comment's id on a 201 (the marker is also sent
+//! as `X-Request-Id`, so majlis's log names it); `code` the error's `code`
 //! from the JSON error body (`nojson` when an error answer is not the API's
 //! shape); `-` marks an empty field. A summary line goes to stdout.
 //!
@@ -200,10 +201,15 @@ impl Client<'_> {
                 "author_email": format!("fault-{m}@example.org"),
                 "body": body,
             });
-            marker = Some(m);
-            self.http
+            let req = self
+                .http
                 .post(format!("{}/api/v1/comments", self.args.url))
-                .json(&payload)
+                // majlis logs it: the script can tell whether a request
+                // that got no answer had begun
+                .header("X-Request-Id", &m)
+                .json(&payload);
+            marker = Some(m);
+            req
         } else {
             self.http.get(format!(
                 "{}/api/v1/articles/{article}/comments",
