@@ -79,7 +79,8 @@ done
     die "needs FAULTS_CLIENTS >= 1, FAULTS_AT_SECS >= 1 and FAULTS_BURST_SECS > FAULTS_AT_SECS"
 [[ $BUILD == release || $BUILD == debug ]] || die "FAULTS_BUILD is release or debug"
 [[ $DB_VIA == tcp || $DB_VIA == socket ]] || die "FAULTS_DB_VIA is tcp or socket"
-((SOAK > 0)) && SCENARIOS="$SCENARIOS soak"
+[[ " $SCENARIOS " == *" soak "* ]] || { ((SOAK > 0)) && SCENARIOS="$SCENARIOS soak"; } || true
+[[ " $SCENARIOS " == *" soak "* ]] && ((SOAK == 0)) && die "the soak needs FAULTS_SOAK_SECS > 0"
 
 # ---------------------------------------------------------------- tools
 
@@ -585,9 +586,11 @@ soak() {
 
 RUN_START=$SECONDS
 RUN=0
+TIMES=()
 for sc in $SCENARIOS; do
     RUN=$((RUN + 1))
     say "scenario $sc"
+    sc_start=$SECONDS
     case $sc in
     pg-stop) pg_outage pg-stop stop ;;
     pg-kill) pg_outage pg-kill kill ;;
@@ -598,8 +601,11 @@ for sc in $SCENARIOS; do
     soak) soak ;;
     *) die "unknown scenario '$sc' in FAULTS_SCENARIOS" ;;
     esac
+    TIMES+=("$sc $((SECONDS - sc_start)) s")
 done
 RUN_SECS=$((SECONDS - RUN_START))
+TIMES_TEXT=$(printf '%s, ' "${TIMES[@]}")
+TIMES_TEXT=${TIMES_TEXT%, }
 
 # ---------------------------------------------------------------- report
 
@@ -614,10 +620,13 @@ TABLE=$(
 SECTION=$(
     echo "## Fault tests"
     echo
-    echo "Written by \`bash bench/faults/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT: $FAILS of ${#ROWS[@]} checks failed; scenarios ${SCENARIOS// /, } took ${RUN_SECS} s (the $BUILD build before them ${BUILD_SECS} s)."
+    echo "Written by \`bash bench/faults/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT: $FAILS of ${#ROWS[@]} checks failed; the scenarios took ${RUN_SECS} s ($TIMES_TEXT), the $BUILD build before them ${BUILD_SECS} s."
     echo
     echo "- Machine: $(nproc) CPUs, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory. PostgreSQL $PG_VERSION, a fresh throwaway cluster per scenario ($(tr '\n' ',' <<<"$PG_SETTINGS" | sed 's/,$//; s/,/, /g')); majlis ($BUILD build, pool of ${MAJLIS_DB_MAX_CONNECTIONS:-10} connections) reaches it over $([[ $DB_VIA == tcp ]] && echo "TCP on 127.0.0.1" || echo "a Unix socket"); settings $SETTINGS."
     echo "- Each burst: $CLIENTS clients (\`examples/fault_burst.rs\`) post unique comments (300-2,000 characters, each with its own marker, email and client address) over keep-alive connections (one connection per request in majlis-term), pausing 50 ms after an error. The fault comes ${AT} s in. pg-*: \`pg_ctl start\` ${DOWN} s after Postgres is gone (it then recovers from the crash before it returns), and the burst goes on $((RECOVERY_MS / 1000 + TAIL_SECS)) s after that; majlis-*: ${BURST} s bursts. An answer \"in the outage\" arrived between the fault and \`pg_ctl start\` returning."
+    if [[ " $SCENARIOS " == *" soak "* ]]; then
+        echo "- Soak: ${SOAK} s, $SOAK_CLIENTS clients on keep-alive connections, each request a listing of one of 5 articles (90%) or a new comment to one of them (10%), as the load benchmark's mixed run; RSS of majlis from /proc."
+    fi
     echo
     echo "$TABLE"
 )
@@ -631,5 +640,5 @@ if [[ -n $RESULTS ]]; then
     { [[ -s $RESULTS ]] && echo; echo "$SECTION"; } >>"$RESULTS"
     say "wrote the section \"Fault tests\" of $RESULTS"
 fi
-say "$FAILS of ${#ROWS[@]} checks failed; scenarios took ${RUN_SECS} s, the whole run $((SECONDS - START_SECS)) s"
+say "$FAILS of ${#ROWS[@]} checks failed; scenarios took ${RUN_SECS} s ($TIMES_TEXT), the whole run $((SECONDS - START_SECS)) s"
 ((FAILS == 0)) || exit 1
