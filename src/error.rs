@@ -437,13 +437,22 @@ impl ApiError {
 
     pub fn log_cause(&self) {
         if self.code.status().is_server_error() {
-            match &self.source {
-                Some(e) => {
-                    tracing::error!(error.code = self.code.as_str(), error.cause_chain = ?e, "request failed")
+            match self.cause_line() {
+                Some(cause) => {
+                    tracing::error!(error.code = self.code.as_str(), error.cause_chain = %cause, "request failed")
                 }
                 None => tracing::error!(error.code = self.code.as_str(), "request failed"),
             }
         }
+    }
+
+    /// The cause and what caused it, on one line (`a: b: c`), without the
+    /// backtrace anyhow captures when `RUST_BACKTRACE` is set: rendering
+    /// one loads the binary's debug information (RSS +150 MiB, kept for the
+    /// life of the process, measured by `bench/faults/run.sh`), and during
+    /// a database outage every request fails the same way.
+    fn cause_line(&self) -> Option<String> {
+        self.source.as_ref().map(|e| format!("{e:#}"))
     }
 }
 
@@ -861,6 +870,10 @@ mod tests {
             let shown = e.to_string();
             let api = ApiError::from(e);
             assert_eq!(api.code, ErrorCode::DbUnavailable, "{shown}");
+            // Logged on one line, without a backtrace even under RUST_BACKTRACE=1.
+            let logged = api.cause_line().unwrap_or_default();
+            assert!(logged.contains(&shown), "{logged}");
+            assert!(!logged.contains('\n'), "{logged}");
             let resp = api.render(Lang::En);
             assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "{shown}");
         }

@@ -27,7 +27,8 @@
 #
 # and checks what a user would notice: answers are 201 or 503 with the API's
 # JSON error (never a 500 or a broken connection from majlis itself), majlis
-# stays up, it answers 201 again within 5 s of Postgres's return, in-flight
+# stays up with RSS under 100 MiB (it runs with RUST_BACKTRACE=1, as many
+# deployments do), it answers 201 again within 5 s of Postgres's return, in-flight
 # requests finish on SIGTERM and the process exits within its grace period,
 # and every comment answered 201 is in the database (by id and marker) with
 # its audit row. Prints a PASS/FAIL table on stdout and writes it into
@@ -246,7 +247,7 @@ start_majlis() {
     local name=$1
     MPORT=$(free_port)
     MAJLIS_ADDR="127.0.0.1:$MPORT" MAJLIS_TRUSTED_PROXIES="${MAJLIS_TRUSTED_PROXIES:-127.0.0.1}" \
-        MAJLIS_LOG_FORMAT=human RUST_LOG="$MAJLIS_LOG" "$MAJLIS" serve >"$TMP/majlis-$name.log" 2>&1 &
+        MAJLIS_LOG_FORMAT=human RUST_LOG="$MAJLIS_LOG" RUST_BACKTRACE=1 "$MAJLIS" serve >"$TMP/majlis-$name.log" 2>&1 &
     MPID=$!
     for _ in $(seq 1 300); do
         kill -0 "$MPID" 2>/dev/null || die "majlis ($name) exited at start: $(tail -n 5 "$TMP/majlis-$name.log")"
@@ -393,6 +394,11 @@ no_panic() {
 
 # ---------------------------------------------------------------- scenarios
 
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# hwm_kb PID: the process's peak RSS so far (VmHWM)
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+mib() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
+
 # A Postgres outage: stop (how: pg-stop or pg-kill), start after DOWN s.
 pg_outage() {
     local s=$1 how=$2 f="$TMP/$1.tsv"
@@ -401,8 +407,9 @@ pg_outage() {
     # Postgres is back; 120 s at most.
     burst "$s" --clients "$CLIENTS" --seconds 120
     sleep "$AT"
-    local t_fault t_gone t_start t_back attempts=0 pm
+    local t_fault t_gone t_start t_back attempts=0 pm rss0
     pm=$(head -n 1 "$PGDATA/postmaster.pid")
+    rss0=$(rss_kb "$MPID")
     t_fault=$(now_ms)
     if [[ $how == stop ]]; then
         pg_ctl -D "$PGDATA" -m immediate -w -t 30 stop >/dev/null || die "pg_ctl stop -m immediate failed"
@@ -465,6 +472,12 @@ pg_outage() {
     late_bad=$(count "$f" "!($IS_201) && \$1 >= t" "t=$((t_back + RECOVERY_MS))")
     check "$s" "after that, every submission answers 201" $((late > 0 && late_bad == 0)) \
         "requests started 5 s after the return: $(breakdown "$f" 1 "$((t_back + RECOVERY_MS))")"
+
+    local rss1 hwm
+    rss1=$(rss_kb "$MPID")
+    hwm=$(hwm_kb "$MPID")
+    check "$s" "RSS stays under 100 MiB" $((hwm > 0 && hwm < 100 * 1024)) \
+        "RSS before the fault $(mib "$rss0") MiB, after the burst $(mib "$rss1") MiB, peak $(mib "$hwm") MiB (VmHWM)"
 
     check_stored "$s" "$f"
     no_panic "$s" "$TMP/majlis-$s.log"
@@ -553,8 +566,6 @@ majlis_kill() {
     teardown
 }
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-mib() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 
 soak() {
     local s=soak f="$TMP/soak.tsv"
@@ -570,7 +581,7 @@ soak() {
     burst_wait "$s"
     local rss1 hwm requests errors
     rss1=$(rss_kb "$MPID")
-    hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$MPID/status" 2>/dev/null || echo 0)
+    hwm=$(hwm_kb "$MPID")
     ((hwm > peak)) && peak=$hwm
     requests=$(sed -n 's/^SUMMARY .*"requests":\([0-9]*\).*/\1/p' "$TMP/$s.summary")
     errors=$(count "$f" "\$4 != \"http\" || \$5 < 200 || \$5 >= 300")
@@ -622,7 +633,7 @@ SECTION=$(
     echo
     echo "Written by \`bash bench/faults/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT: $FAILS of ${#ROWS[@]} checks failed; the scenarios took ${RUN_SECS} s ($TIMES_TEXT), the $BUILD build before them ${BUILD_SECS} s."
     echo
-    echo "- Machine: $(nproc) CPUs, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory. PostgreSQL $PG_VERSION, a fresh throwaway cluster per scenario ($(tr '\n' ',' <<<"$PG_SETTINGS" | sed 's/,$//; s/,/, /g')); majlis ($BUILD build, pool of ${MAJLIS_DB_MAX_CONNECTIONS:-10} connections) reaches it over $([[ $DB_VIA == tcp ]] && echo "TCP on 127.0.0.1" || echo "a Unix socket"); settings $SETTINGS."
+    echo "- Machine: $(nproc) CPUs, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory. PostgreSQL $PG_VERSION, a fresh throwaway cluster per scenario ($(tr '\n' ',' <<<"$PG_SETTINGS" | sed 's/,$//; s/,/, /g')); majlis ($BUILD build, pool of ${MAJLIS_DB_MAX_CONNECTIONS:-10} connections, RUST_BACKTRACE=1) reaches it over $([[ $DB_VIA == tcp ]] && echo "TCP on 127.0.0.1" || echo "a Unix socket"); settings $SETTINGS."
     echo "- Each burst: $CLIENTS clients (\`examples/fault_burst.rs\`) post unique comments (300-2,000 characters, each with its own marker, email and client address) over keep-alive connections (one connection per request in majlis-term), pausing 50 ms after an error. The fault comes ${AT} s in. pg-*: \`pg_ctl start\` ${DOWN} s after Postgres is gone (it then recovers from the crash before it returns), and the burst goes on $((RECOVERY_MS / 1000 + TAIL_SECS)) s after that; majlis-*: ${BURST} s bursts. An answer \"in the outage\" arrived between the fault and \`pg_ctl start\` returning."
     if [[ " $SCENARIOS " == *" soak "* ]]; then
         echo "- Soak: ${SOAK} s, $SOAK_CLIENTS clients on keep-alive connections, each request a listing of one of 5 articles (90%) or a new comment to one of them (10%), as the load benchmark's mixed run; RSS of majlis from /proc."
