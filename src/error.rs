@@ -803,7 +803,7 @@ mod tests {
         );
         let e = ApiError::from(violation("comments_status_check"));
         assert_eq!(e.code, ErrorCode::Internal);
-        let logged = format!("{:?}", e.source.unwrap());
+        let logged = e.cause_line().unwrap_or_default();
         assert!(logged.contains("comments_status_check"), "{logged}");
         assert!(
             !logged.contains("sara@") && !logged.contains("192.0.2.7"),
