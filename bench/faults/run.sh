@@ -86,7 +86,7 @@ done
 # ---------------------------------------------------------------- tools
 
 # apt_install, pg_bindir, as_pg, free_port
-# shellcheck source=bench/lib.sh
+# shellcheck source=bench/lib.sh disable=SC1091
 . "$ROOT/bench/lib.sh"
 
 [[ -n $(pg_bindir) ]] || apt_install initdb postgresql

@@ -53,7 +53,7 @@ SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-256MB}
 # ---------------------------------------------------------------- tools
 
 # apt_install, pg_bindir, as_pg, free_port
-# shellcheck source=bench/lib.sh
+# shellcheck source=bench/lib.sh disable=SC1091
 . "$ROOT/bench/lib.sh"
 
 command -v wrk >/dev/null || apt_install wrk wrk
