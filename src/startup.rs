@@ -105,6 +105,39 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
     })
 }
 
+/// After SIGTERM or SIGINT, requests in flight have this long to finish;
+/// then their connections are dropped.
+pub const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+/// Resolves on SIGTERM (a service manager, `docker stop`) or SIGINT
+/// (Ctrl-C), and the server then stops gracefully for both. With its own
+/// signal handling, actix would stop at once on SIGINT and cut the requests
+/// in flight. Never resolves when the handlers cannot be installed (a
+/// runtime without its signal driver): the signals then end the process.
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            let which = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            tracing::info!(
+                signal = which,
+                grace_secs = SHUTDOWN_GRACE_SECS,
+                "stopping: finishing the requests in flight"
+            );
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "cannot listen for stop signals");
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -184,7 +217,8 @@ impl Application {
         .client_request_timeout(Duration::from_secs(10))
         .client_disconnect_timeout(Duration::from_secs(5))
         .keep_alive(Duration::from_secs(30))
-        .shutdown_timeout(30)
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        .shutdown_signal(stop_signal())
         .run();
         Ok(Application { port, server })
     }
@@ -197,8 +231,8 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM/SIGINT (or `handle().stop(true)`), finishing
-    /// requests in flight.
+    /// Serves until SIGTERM or SIGINT (or `handle().stop(true)`), then
+    /// finishes the requests in flight (for `SHUTDOWN_GRACE_SECS` at most).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

@@ -71,6 +71,12 @@ pub async fn request_log(
         route = %route,
     );
     let started = Instant::now();
+    if !quiet {
+        // Off by default; with RUST_LOG=majlis::telemetry=debug, a request
+        // that began and never finished (cut by a crash or a forced stop)
+        // shows as a start without its end (bench/faults/run.sh reads it).
+        tracing::debug!(parent: &span, "request started");
+    }
     let result = next.call(req).instrument(span.clone()).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let _entered = span.enter();

@@ -59,25 +59,9 @@ SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-256MB}
 
 # ---------------------------------------------------------------- tools
 
-apt_install() {
-    command -v apt-get >/dev/null || die "$1 is missing and there is no apt-get: install $2 yourself"
-    say "installing $2 (apt-get)"
-    local sudo=()
-    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-    "${sudo[@]}" apt-get install -y "$2" >/dev/null || {
-        "${sudo[@]}" apt-get update >/dev/null && "${sudo[@]}" apt-get install -y "$2" >/dev/null
-    } || die "apt-get install $2 failed"
-}
-
-pg_bindir() {
-    if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
-        dirname "$(readlink -f "$(command -v pg_ctl)")"
-        return
-    fi
-    local d
-    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-    [[ -n $d && -x $d/initdb ]] && echo "$d"
-}
+# apt_install, pg_bindir, as_pg, free_port
+# shellcheck source=bench/lib.sh disable=SC1091
+. "$ROOT/bench/lib.sh"
 
 command -v wrk >/dev/null || apt_install wrk wrk
 [[ -n $(pg_bindir) ]] || apt_install initdb postgresql
@@ -111,14 +95,6 @@ SOCK="$TMP/sock"
 MAJLIS_PIDS=()
 BG_PIDS=()
 CLUSTER_UP=0
-
-as_pg() {
-    if [[ $(id -u) -eq 0 ]]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
 
 cleanup() {
     local rc=$?
@@ -220,16 +196,6 @@ SEEDED=$(psql_db -d majlis -At -c "select format('%s comments (%s pending), comm
 say "seeded in ${SEED_SECS}s: $SEEDED"
 
 # ---------------------------------------------------------------- majlis
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
-        port_free "$p" && { echo "$p"; return; }
-    done
-    die "no free port found"
-}
 
 # start_majlis NAME: starts an instance, prints its port
 PORTS=()
@@ -528,6 +494,8 @@ git -C "$ROOT" diff --quiet HEAD -- src migrations Cargo.toml Cargo.lock 2>/dev/
 MEM=$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+# The fault tests' section (written by bench/faults/run.sh) stays after the table.
+FAULTS_SECTION=$(sed -n '/^## Fault tests$/,$p' "$RESULTS" 2>/dev/null || true)
 {
     echo "# Load benchmark results"
     echo
@@ -554,6 +522,10 @@ LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
         echo '```'
         cat "$TMP/perf-top.txt"
         echo '```'
+    fi
+    if [[ -n $FAULTS_SECTION ]]; then
+        echo
+        echo "$FAULTS_SECTION"
     fi
 } >"$RESULTS"
 say "wrote $RESULTS"

@@ -188,3 +188,93 @@ async fn the_openapi_document_is_served_as_json() {
         "bearer"
     );
 }
+
+/// Stopping majlis with SIGTERM (a service manager, `docker stop`) or
+/// SIGINT (Ctrl-C) lets the request in progress finish, answered and
+/// stored, and the process then exits cleanly: here a submission whose
+/// body is half sent when the signal comes.
+#[tokio::test]
+async fn a_stop_signal_lets_the_request_in_progress_finish() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = TestApp::spawn().await;
+    for signal in ["TERM", "INT"] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let server = tokio::process::Command::new(env!("CARGO_BIN_EXE_majlis"))
+            .arg("serve")
+            .env("DATABASE_URL", crate::admin::database_url(&app))
+            .env("MAJLIS_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start majlis");
+        let ready = format!("http://127.0.0.1:{port}/readyz");
+        let mut up = false;
+        for _ in 0..300 {
+            if let Ok(r) = app.client.get(&ready).send().await
+                && r.status() == 200
+            {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(up, "majlis did not get ready");
+
+        let text = format!("Posted across SIG{signal}: the answer still comes");
+        let body = serde_json::to_vec(&comment("news/stopping", &text)).unwrap();
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let head = format!(
+            "POST /api/v1/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept-Language: en\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let (first, rest) = body.split_at(body.len() / 2);
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(first).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        let pid = server.id().expect("pid").to_string();
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), pid])
+            .status()
+            .expect("kill(1)");
+        assert!(sent.success());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stream.write_all(rest).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .expect("the answer within 10 s")
+            .ok();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 201"),
+            "SIG{signal}: {answer:?}"
+        );
+
+        let out = tokio::time::timeout(Duration::from_secs(20), server.wait_with_output())
+            .await
+            .expect("majlis exits within 20 s")
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "SIG{signal}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stored: i64 = sqlx::query_scalar("select count(*) from comments where body = $1")
+            .bind(&text)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, 1, "SIG{signal}");
+    }
+}
