@@ -58,7 +58,14 @@ pub struct PublicCache {
     seen: Cache<String, i64>,
     /// Everything older than this is stale (after a lost notification channel).
     cleared_at: RwLock<Instant>,
+    /// Rebuilds take turns per key (striped): when a new comment makes a
+    /// viral article's page stale, the readers arriving together wait for
+    /// one rebuild and share it instead of each querying Postgres.
+    rebuilds: Box<[tokio::sync::Mutex<()>]>,
 }
+
+/// How many rebuild turns there are (keys share them by hash).
+const REBUILD_STRIPES: usize = 128;
 
 impl PublicCache {
     /// A cache of about `megabytes` of response bodies (0: no caching,
@@ -72,6 +79,22 @@ impl PublicCache {
             dirty: Cache::new(100_000),
             seen: Cache::new(100_000),
             cleared_at: RwLock::new(Instant::now()),
+            rebuilds: (0..REBUILD_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+        }
+    }
+
+    /// Waits for the turn to rebuild `key`: check [`PublicCache::fresh`]
+    /// again once it is yours, another reader may just have rebuilt it.
+    pub async fn rebuild_turn(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::BuildHasher;
+        let stripe = foldhash::fast::FixedState::with_seed(0).hash_one(key) as usize
+            % self.rebuilds.len().max(1);
+        match self.rebuilds.get(stripe) {
+            Some(m) => m.lock().await,
+            // Unreachable (the stripes are never empty); any lock will do.
+            None => self.rebuilds[0].lock().await,
         }
     }
 
@@ -290,6 +313,25 @@ mod tests {
         assert_eq!(f.since(at(2500)), 120);
         assert_eq!(f.since(at(3000)), 130);
         assert!(f.marks.len() <= 7, "old marks are dropped: {:?}", f.marks);
+    }
+
+    #[tokio::test]
+    async fn rebuilds_of_one_key_take_turns_and_others_do_not_wait() {
+        let c = PublicCache::new(1);
+        let turn = c.rebuild_turn("list a1 50").await;
+        let same = tokio::time::timeout(Duration::from_millis(50), c.rebuild_turn("list a1 50"));
+        assert!(same.await.is_err(), "a second rebuild of the key waits");
+        // Some other key is on another stripe and goes ahead.
+        let mut others = 0;
+        for i in 0..8 {
+            let key = format!("list a{i}x 50");
+            let t = tokio::time::timeout(Duration::from_millis(50), c.rebuild_turn(&key));
+            others += usize::from(t.await.is_ok());
+        }
+        assert!(others >= 7, "other keys went ahead: {others} of 8");
+        drop(turn);
+        let again = tokio::time::timeout(Duration::from_millis(50), c.rebuild_turn("list a1 50"));
+        assert!(again.await.is_ok(), "the turn is free once the rebuild is done");
     }
 
     #[test]

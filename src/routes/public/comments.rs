@@ -357,6 +357,11 @@ where
     Fut: std::future::Future<Output = Result<Vec<u8>, ApiError>>,
 {
     let cache = &state.public_cache;
+    // One rebuild per page at a time: readers arriving together share it.
+    let _turn = match cache.fresh(&key) {
+        Some(_) => None,
+        None => Some(cache.rebuild_turn(&key).await),
+    };
     let entry = match cache.fresh(&key) {
         Some(hit) => hit,
         None => {
