@@ -331,7 +331,10 @@ mod tests {
         assert!(others >= 7, "other keys went ahead: {others} of 8");
         drop(turn);
         let again = tokio::time::timeout(Duration::from_millis(50), c.rebuild_turn("list a1 50"));
-        assert!(again.await.is_ok(), "the turn is free once the rebuild is done");
+        assert!(
+            again.await.is_ok(),
+            "the turn is free once the rebuild is done"
+        );
     }
 
     #[test]

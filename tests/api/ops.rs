@@ -41,7 +41,8 @@ async fn connections_the_database_dropped_while_idle_are_replaced_unnoticed() {
     assert_eq!(burst().await, [201; 8]);
     let ended: i64 = sqlx::query_scalar(
         "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity
-          where application_name = 'majlis' and pid <> pg_backend_pid()) t",
+          where application_name = 'majlis' and datname = current_database()
+            and pid <> pg_backend_pid()) t",
     )
     .fetch_one(&app.pool)
     .await
