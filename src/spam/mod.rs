@@ -13,6 +13,8 @@
 
 pub mod bayes;
 pub mod engine;
+#[cfg(test)]
+mod equivalence;
 pub mod eval;
 pub mod features;
 pub mod learner;
