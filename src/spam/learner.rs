@@ -44,13 +44,14 @@ impl Script {
 
     /// The script most of the text's letters are in (Arabic on a tie).
     pub fn of(text: &str) -> Script {
-        use unicode_script::{Script as U, UnicodeScript};
+        use super::chars::{LetterScript, letter_script};
         let (mut arabic, mut latin, mut other) = (0u32, 0u32, 0u32);
-        for c in text.chars().filter(|c| c.is_alphabetic()) {
-            match c.script() {
-                U::Arabic => arabic += 1,
-                U::Latin => latin += 1,
-                _ => other += 1,
+        for c in text.chars() {
+            match letter_script(c) {
+                Some(LetterScript::Arabic) => arabic += 1,
+                Some(LetterScript::Latin) => latin += 1,
+                Some(LetterScript::Other) => other += 1,
+                None => {}
             }
         }
         if arabic == 0 && latin == 0 && other == 0 {

@@ -12,6 +12,7 @@
 //!   spelling, and the check that scores both.
 
 pub mod bayes;
+pub(crate) mod chars;
 pub mod engine;
 #[cfg(test)]
 mod equivalence;

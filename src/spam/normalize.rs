@@ -113,7 +113,7 @@ pub(crate) fn is_word_char(c: char) -> bool {
     } else if is_arabic_letter(c) || ('\u{0660}'..='\u{0669}').contains(&c) {
         true
     } else {
-        c.is_alphanumeric()
+        super::chars::is_alphanumeric(c)
     }
 }
 
@@ -125,7 +125,7 @@ pub(crate) fn is_letter(c: char) -> bool {
     } else if is_arabic_letter(c) {
         true
     } else {
-        c.is_alphabetic()
+        super::chars::is_alphabetic(c)
     }
 }
 
@@ -167,11 +167,13 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                 && !('\u{0653}'..='\u{0655}').contains(&c)
                 && !('\u{0675}'..='\u{0678}').contains(&c))
     };
-    let chars: Vec<char> =
+    let composed: String;
+    let text: &str =
         if input.chars().all(plain) || is_nfkc_quick(input.chars()) == IsNormalized::Yes {
-            input.chars().collect()
+            input
         } else {
-            input.nfkc().collect()
+            composed = input.nfkc().collect();
+            &composed
         };
     let mut s = String::with_capacity(input.len());
     let mut reversed_runs = String::new();
@@ -192,50 +194,54 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
         }
     };
 
-    for (i, &c) in chars.iter().enumerate() {
-        if is_invisible(c) {
-            match c {
-                '\u{202E}' | '\u{202D}' => {
-                    out.bidi_overrides += 1;
-                    close_run(rlo_run.take(), &mut reversed_runs);
-                    if c == '\u{202E}' {
-                        rlo_run = Some(Vec::new());
+    for (i, c) in text.char_indices() {
+        // ASCII is never invisible, a mark or an Arabic variant.
+        let f = if c.is_ascii() {
+            if c == '\n' {
+                close_run(rlo_run.take(), &mut reversed_runs);
+            }
+            c
+        } else {
+            if is_invisible(c) {
+                match c {
+                    '\u{202E}' | '\u{202D}' => {
+                        out.bidi_overrides += 1;
+                        close_run(rlo_run.take(), &mut reversed_runs);
+                        if c == '\u{202E}' {
+                            rlo_run = Some(Vec::new());
+                        }
+                    }
+                    '\u{202C}' | '\u{2069}' => close_run(rlo_run.take(), &mut reversed_runs),
+                    _ => {}
+                }
+                if !is_variation_selector(c) && c != '\u{202E}' && c != '\u{202D}' {
+                    let after = &text[i + c.len_utf8()..];
+                    let prev_word = last_kept.is_some_and(is_word_char);
+                    let next_word = after
+                        .chars()
+                        .find(|n| !is_invisible(*n))
+                        .is_some_and(|n| is_word_char(n) || is_arabic_mark(n));
+                    if prev_word && next_word && !legitimate_inside_word(c, &text[..i], after) {
+                        out.stripped_invisible += 1;
                     }
                 }
-                '\u{202C}' | '\u{2069}' => close_run(rlo_run.take(), &mut reversed_runs),
-                _ => {}
+                continue;
             }
-            if !is_variation_selector(c) && c != '\u{202E}' && c != '\u{202D}' {
-                let prev_word = last_kept.is_some_and(is_word_char);
-                let next_word = chars[i + 1..]
-                    .iter()
-                    .find(|n| !is_invisible(**n))
-                    .is_some_and(|n| is_word_char(*n) || is_arabic_mark(*n));
-                if prev_word
-                    && next_word
-                    && !legitimate_inside_word(c, &chars[..i], &chars[i + 1..])
-                {
-                    out.stripped_invisible += 1;
-                }
+            if is_variation_selector(c) {
+                continue;
             }
-            continue;
-        }
-        if c == '\n' {
-            close_run(rlo_run.take(), &mut reversed_runs);
-        }
-        if is_variation_selector(c) {
-            continue;
-        }
-        if is_arabic_mark(c) {
-            out.stripped_marks += 1;
-            marks_in_word += 1;
-            any_marks = true;
-            continue;
-        }
-        if c == '\u{0640}' {
-            continue; // tatweel: decorative, not a signal
-        }
-        let Some(f) = fold_arabic(c) else { continue };
+            if is_arabic_mark(c) {
+                out.stripped_marks += 1;
+                marks_in_word += 1;
+                any_marks = true;
+                continue;
+            }
+            if c == '\u{0640}' {
+                continue; // tatweel: decorative, not a signal
+            }
+            let Some(f) = fold_arabic(c) else { continue };
+            f
+        };
         if f.is_whitespace() && last_kept.is_some_and(|p| !p.is_whitespace()) {
             word_marks.push(marks_in_word);
             marks_in_word = 0;
@@ -259,10 +265,10 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
 /// parts of two letters or more (Persian `کتاب‌ها`, `می‌خواهم`; spam puts
 /// one between every letter), and an LRM/RLM where Arabic meets another
 /// script (`آیفون‌\u{200E}iPhone`).
-fn legitimate_inside_word(c: char, before: &[char], after: &[char]) -> bool {
+fn legitimate_inside_word(c: char, before: &str, after: &str) -> bool {
     // Letters only (tashkeel skipped); another invisible ends the part.
-    let mut back = before.iter().rev().copied().filter(|b| !is_arabic_mark(*b));
-    let mut ahead = after.iter().copied().filter(|a| !is_arabic_mark(*a));
+    let mut back = before.chars().rev().filter(|b| !is_arabic_mark(*b));
+    let mut ahead = after.chars().filter(|a| !is_arabic_mark(*a));
     let (p1, p2) = (back.next(), back.next());
     let (n1, n2) = (ahead.next(), ahead.next());
     match c {

@@ -3,6 +3,7 @@
 
 use unicode_script::{Script, UnicodeScript};
 
+use super::chars::{LetterScript, letter_script};
 use super::engine::{Facts, Field, FormTokenCheck, Reason, SpamRules};
 use super::normalize::{is_arabic_letter, is_letter, is_word_char};
 use super::vocab::{COMMERCIAL_TERMS, MONEY_UNITS, PERIODS};
@@ -357,8 +358,7 @@ pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
         c.is_ascii_alphabetic()
             || (!c.is_ascii()
                 && !is_arabic_letter(*c)
-                && c.is_alphabetic()
-                && c.script() == Script::Latin)
+                && letter_script(*c) == Some(LetterScript::Latin))
     };
     for c in f.input.body.chars().filter(latin) {
         letters += 1;

@@ -135,30 +135,44 @@ impl Lexicon {
         self.map.is_empty()
     }
 
-    /// Every entry found in `hay`, each at most once, in order of discovery.
+    /// Every entry found in `hay`, each at most once, in order of discovery:
+    /// token by token, the entries of each of its variants in the order
+    /// [`for_each_variant`] tries them.
     pub fn find(&self, hay: &Haystack, hits: &mut Vec<Hit>) {
         if self.map.is_empty() {
             return;
         }
+        // What a token's variants find does not depend on where the token
+        // is (only a phrase's next words do), so each distinct token is
+        // looked up once: `found[range]` are its candidates, in order.
+        let mut memo: FnvMap<&str, (u32, u32)> = FnvMap::default();
+        let mut found: Vec<Target> = Vec::new();
         for i in 0..hay.len() {
-            for_each_variant(hay.token(i), |v| {
-                if let Some(targets) = self.map.get(v) {
-                    for t in targets {
-                        let ok = match t.phrase {
-                            None => true,
-                            Some(p) => self.phrase_at(p as usize, hay, i),
-                        };
-                        let hit = Hit {
-                            kind: t.kind,
-                            entry: t.entry,
-                        };
-                        if ok && !hits.contains(&hit) {
-                            hits.push(hit);
-                        }
+            let tok = hay.token(i);
+            let (from, to) = *memo.entry(tok).or_insert_with(|| {
+                let from = found.len();
+                for_each_variant(tok, |v| {
+                    if let Some(targets) = self.map.get(v) {
+                        found.extend_from_slice(targets);
                     }
-                }
-                false
+                    false
+                });
+                let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                (at(from), at(found.len()))
             });
+            for t in &found[from as usize..to as usize] {
+                let ok = match t.phrase {
+                    None => true,
+                    Some(p) => self.phrase_at(p as usize, hay, i),
+                };
+                let hit = Hit {
+                    kind: t.kind,
+                    entry: t.entry,
+                };
+                if ok && !hits.contains(&hit) {
+                    hits.push(hit);
+                }
+            }
         }
     }
 
