@@ -557,8 +557,8 @@ fn replace_ci(s: &mut String, lower: &mut String, pat: &str, rep: &str) {
     if !lower.contains(pat) {
         return;
     }
-    if lower.len() != s.len() {
-        // Lowercasing changed byte lengths (rare scripts): match exactly.
+    if !same_offsets(s) {
+        // Lowercasing moved byte offsets (rare scripts): match exactly.
         *s = s.replace(pat, rep);
         *lower = s.to_lowercase();
         return;
@@ -573,6 +573,17 @@ fn replace_ci(s: &mut String, lower: &mut String, pat: &str, rep: &str) {
     out.push_str(&s[i..]);
     *s = out;
     *lower = s.to_lowercase();
+}
+
+/// Every character of `s` lowercases to as many bytes as it has, so an
+/// offset in `s.to_lowercase()` is the same offset in `s`. (Equal total
+/// lengths are not enough: `İ` grows by a byte where the ohm sign `Ω`,
+/// U+2126, shrinks by one.)
+fn same_offsets(s: &str) -> bool {
+    s.is_ascii()
+        || s.chars().all(|c| {
+            c.is_ascii() || c.to_lowercase().map(char::len_utf8).sum::<usize>() == c.len_utf8()
+        })
 }
 
 const OBFUSCATIONS: &[(&str, &str)] = &[
@@ -862,6 +873,9 @@ mod tests {
             "mail me: joe@example.com"
         );
         assert_eq!(deobfuscate_links("w w w . spam . xyz"), "www.spam.xyz");
+        // Lowercasing that keeps the length but moves offsets (`İ` grows,
+        // the ohm sign shrinks) is matched exactly, not sliced mid-character.
+        assert_eq!(deobfuscate_links("İ[.]\u{2126}"), "İ.\u{2126}");
         // Prose is not turned into links.
         assert_eq!(
             deobfuscate_links("connect the dot to the line"),
