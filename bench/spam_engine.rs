@@ -12,7 +12,11 @@
 //!   (fingerprint, features, the learner, the verdict, rendered HTML) on
 //!   realistic bodies: 300 to 2,000 characters, Arabic, English and mixed.
 //!
-//! Optional: `MAJLIS_BENCH_PASSES=N` (default 100 passes over the corpus).
+//! Then the same path stage by stage, each stage timed on its own.
+//!
+//! Optional: `MAJLIS_BENCH_PASSES=N` (default 100 passes over the corpus,
+//! a tenth of that over the realistic bodies); `MAJLIS_BENCH_PATH_ONLY=1`
+//! runs only the realistic-body path (to profile it alone).
 
 // A benchmark binary reports on stdout and may stop on a broken fixture.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
@@ -133,59 +137,64 @@ fn main() {
         site.totals.iter().map(|t| t.ham.docs).sum::<f64>()
     );
 
-    // Warm up (builds the lazily initialised vocabularies).
-    for (i, c) in items.iter().enumerate() {
-        black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
-    }
-
-    let mut held = 0usize;
-    measure(
-        "verdict with learner:",
-        "verdicts",
-        passes,
-        &items,
-        |i, c| {
-            // Normalised once, as a submission does.
-            let body_text = normalize(black_box(&c.body));
-            let name_text = normalize(&c.author_name);
-            let f = features_of(
-                &body_text,
-                &name_text,
-                &c.author_email,
-                c.author_url.as_deref(),
-            );
-            let script = Script::of(&c.body);
-            let p = judge(&f, script, &site, prior, &params).map(|j| j.probability);
-            let v = score_normalized(&input(c, i, p), &rules, body_text, name_text);
-            held += usize::from(v.score >= 5.0);
-        },
-    );
-    println!("  ({held} held)");
-    measure("score() alone:", "verdicts", passes, &items, |i, c| {
-        black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
-    });
-    measure("features():", "comments", passes, &items, |_, c| {
-        black_box(comment_features(black_box(c)));
-    });
-    let all: Vec<Vec<u32>> = items.iter().map(comment_features).collect();
-    measure("judge():", "comments", passes, &items, |i, _| {
-        black_box(judge(black_box(&all[i]), scripts[i], &site, prior, &params));
-    });
-    let bytes: usize = items.iter().map(|c| c.body.len()).sum();
-    let start = Instant::now();
-    for _ in 0..passes {
-        for c in &items {
-            black_box(normalize(black_box(&c.body)));
+    // `MAJLIS_BENCH_PATH_ONLY=1`: only the submission path on realistic
+    // bodies (to profile it alone, e.g. under `perf record`).
+    let path_only = std::env::var("MAJLIS_BENCH_PATH_ONLY").is_ok_and(|v| v == "1");
+    if !path_only {
+        // Warm up (builds the lazily initialised vocabularies).
+        for (i, c) in items.iter().enumerate() {
+            black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
         }
+
+        let mut held = 0usize;
+        measure(
+            "verdict with learner:",
+            "verdicts",
+            passes,
+            &items,
+            |i, c| {
+                // Normalised once, as a submission does.
+                let body_text = normalize(black_box(&c.body));
+                let name_text = normalize(&c.author_name);
+                let f = features_of(
+                    &body_text,
+                    &name_text,
+                    &c.author_email,
+                    c.author_url.as_deref(),
+                );
+                let script = Script::of(&c.body);
+                let p = judge(&f, script, &site, prior, &params).map(|j| j.probability);
+                let v = score_normalized(&input(c, i, p), &rules, body_text, name_text);
+                held += usize::from(v.score >= 5.0);
+            },
+        );
+        println!("  ({held} held)");
+        measure("score() alone:", "verdicts", passes, &items, |i, c| {
+            black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
+        });
+        measure("features():", "comments", passes, &items, |_, c| {
+            black_box(comment_features(black_box(c)));
+        });
+        let all: Vec<Vec<u32>> = items.iter().map(comment_features).collect();
+        measure("judge():", "comments", passes, &items, |i, _| {
+            black_box(judge(black_box(&all[i]), scripts[i], &site, prior, &params));
+        });
+        let bytes: usize = items.iter().map(|c| c.body.len()).sum();
+        let start = Instant::now();
+        for _ in 0..passes {
+            for c in &items {
+                black_box(normalize(black_box(&c.body)));
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let n = passes * items.len();
+        println!(
+            "{:<22} {n} bodies in {secs:.3} s = {:.0} calls/s, {:.1} MB/s",
+            "normalize():",
+            n as f64 / secs,
+            (bytes * passes) as f64 / secs / 1e6
+        );
     }
-    let secs = start.elapsed().as_secs_f64();
-    let n = passes * items.len();
-    println!(
-        "{:<22} {n} bodies in {secs:.3} s = {:.0} calls/s, {:.1} MB/s",
-        "normalize():",
-        n as f64 / secs,
-        (bytes * passes) as f64 / secs / 1e6
-    );
 
     // What `submission::submit` computes for one comment, in its order,
     // on realistic bodies (the corpus above is short texts).

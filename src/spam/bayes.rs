@@ -3,12 +3,11 @@
 //! ([`super::features`]). The module's name is historical: the Bayesian
 //! model itself is [`super::learner`].
 
-use unicode_segmentation::UnicodeSegmentation;
-
 use super::chars::is_alphanumeric;
 use super::links::{email_domain, extract_links, url_host};
 use super::normalize::{Normalized, is_arabic_letter, normalize};
 use super::rules::count_phones;
+use super::segment::unicode_words;
 
 /// Light10-style stem of a normalised Arabic word: at most one prefix
 /// (`وال بال كال فال لل ال`, or `و` when four letters remain), then
@@ -54,7 +53,7 @@ fn light_stem_of(word: &str) -> &str {
 /// (`host:`, `tld:`, `shortener`, `chat_link`, `email`), `phone`, and
 /// obfuscation flags. Deduplicated and sorted.
 pub fn tokens(n: &Normalized) -> Vec<String> {
-    let words: Vec<&str> = n.text.unicode_words().collect();
+    let words = unicode_words(&n.text);
     let mut out: Vec<String> = Vec::new();
     each_token(n, &words, &mut |t| out.push(t.to_owned()));
     out.sort_unstable();
@@ -121,7 +120,7 @@ pub(crate) fn each_token(n: &Normalized, words: &[&str], emit: &mut impl FnMut(&
     }
     if n.spaced_runs > 0 {
         emit("flag:spaced_letters");
-        for w in n.despaced.unicode_words() {
+        for w in unicode_words(&n.despaced) {
             word_tokens(w, &mut scratch, emit);
         }
     }
@@ -208,7 +207,7 @@ pub(crate) fn each_meta_token(
     emit: &mut impl FnMut(&str),
 ) {
     let mut scratch = Scratch(String::new());
-    for w in name.text.unicode_words() {
+    for w in unicode_words(&name.text) {
         scratch.with(&["name:", w], emit);
     }
     if let Some(d) = email_domain(author_email) {

@@ -10,11 +10,11 @@
 //! versions and machines: buckets written by one instance mean the same to
 //! every other, and to the shipped prior. Pure.
 
-use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::bayes::{each_meta_token, each_token};
 use super::normalize::{Normalized, normalize};
+use super::segment::unicode_words;
 
 /// Bits of a bucket: 2^20 (1,048,576) buckets.
 pub const FEATURE_BITS: u32 = 20;
@@ -73,7 +73,7 @@ pub fn features_of(
     author_url: Option<&str>,
 ) -> Vec<Feature> {
     // One word segmentation for the tokens, the pairs and the n-grams.
-    let words: Vec<&str> = body.text.unicode_words().collect();
+    let words = unicode_words(&body.text);
     let mut out = Vec::with_capacity(body.text.len().min(MAX_NGRAM_CHARS * 4) * 2 + 64);
     each_token(body, &words, &mut |t| out.push(bucket(Kind::Token, t)));
     each_meta_token(author_name, author_email, author_url, &mut |t| {
@@ -81,9 +81,49 @@ pub fn features_of(
     });
     word_pairs(&words, &mut out);
     char_ngrams(&words, &mut out);
-    out.sort_unstable();
-    out.dedup();
+    sort_dedup(&mut out);
     out
+}
+
+/// `v.sort_unstable(); v.dedup()`, by a two-pass radix sort when every
+/// value fits in [`FEATURE_BITS`] bits (buckets always do): a comment has a
+/// few thousand features, where radix passes beat comparisons.
+fn sort_dedup(v: &mut Vec<Feature>) {
+    const HALF: u32 = FEATURE_BITS / 2;
+    const MASK: u32 = (1 << HALF) - 1;
+    if v.len() < 64 || v.iter().any(|x| *x >= BUCKETS) {
+        v.sort_unstable();
+        v.dedup();
+        return;
+    }
+    let mut low = [0u32; 1 << HALF];
+    let mut high = [0u32; 1 << HALF];
+    for &x in v.iter() {
+        low[(x & MASK) as usize] += 1;
+        high[(x >> HALF) as usize] += 1;
+    }
+    let offsets = |counts: &mut [u32]| {
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+    };
+    offsets(&mut low);
+    offsets(&mut high);
+    let mut tmp = vec![0; v.len()];
+    for &x in v.iter() {
+        let slot = &mut low[(x & MASK) as usize];
+        tmp[*slot as usize] = x;
+        *slot += 1;
+    }
+    for &x in &tmp {
+        let slot = &mut high[(x >> HALF) as usize];
+        v[*slot as usize] = x;
+        *slot += 1;
+    }
+    v.dedup();
 }
 
 /// Ordered word pairs `a _{gap} b` for every word and each of the next
@@ -188,6 +228,29 @@ mod tests {
         let other = features("hello there", "", "another.person@mail.example", None);
         assert_eq!(with, other);
         assert!(with.contains(&token_bucket("edom:mail.example")));
+    }
+
+    #[test]
+    fn sort_dedup_is_sort_then_dedup() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in [0usize, 1, 2, 63, 64, 65, 500, 3_000] {
+            for range in [2u32, 1_000, BUCKETS, u32::MAX] {
+                let v: Vec<u32> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        u32::try_from(x % u64::from(range)).unwrap()
+                    })
+                    .collect();
+                let mut want = v.clone();
+                want.sort_unstable();
+                want.dedup();
+                let mut got = v;
+                sort_dedup(&mut got);
+                assert_eq!(got, want, "{len} values below {range}");
+            }
+        }
     }
 
     #[test]

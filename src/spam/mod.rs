@@ -23,6 +23,7 @@ pub mod links;
 pub mod normalize;
 pub mod obfuscate;
 pub mod rules;
+pub(crate) mod segment;
 pub(crate) mod vocab;
 pub(crate) mod words;
 pub mod workflow;

@@ -620,8 +620,7 @@ const OBFUSCATIONS: &[(&str, &str)] = &[
 /// `(dot)`, `{dot}`, ` dot com`, `نقطة كوم`, `[at]`, `w w w .`, `example . com`.
 pub fn deobfuscate_links(text: &str) -> String {
     let mut s = text.to_owned();
-    // Every pattern contains one of these; most comments contain none.
-    if text.contains(['[', '(', '{', '*', 'x', 'X', 'w', 'W']) {
+    if may_be_obfuscated(text) {
         let mut lower = s.to_lowercase();
         for (pat, rep) in OBFUSCATIONS {
             replace_ci(&mut s, &mut lower, pat, rep);
@@ -630,12 +629,63 @@ pub fn deobfuscate_links(text: &str) -> String {
     join_spoken_dots(&s)
 }
 
+/// Whether `text` may hold one of [`OBFUSCATIONS`]: a bracket or `*`, or
+/// `hxxp`, `w w w`, `w.w.w.` or `www .` in any case. Lowercasing maps no
+/// other character onto these ASCII ones (only `İ` and the Kelvin sign
+/// lowercase to ASCII, to `i` and `k`), so without them no pattern is in
+/// the lowercased text either, and no replacement would happen.
+fn may_be_obfuscated(text: &str) -> bool {
+    // The bytes that may begin a pattern.
+    const FIRST: [bool; 256] = {
+        let mut t = [false; 256];
+        let first = *b"[({*hHwW";
+        let mut k = 0;
+        while k < first.len() {
+            t[first[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
+    let b = text.as_bytes();
+    let at = |i: usize, pat: &[u8]| {
+        b.get(i..i + pat.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(pat))
+    };
+    b.iter().enumerate().any(|(i, c)| {
+        FIRST[usize::from(*c)]
+            && match c {
+                b'h' | b'H' => at(i, b"hxxp"),
+                b'w' | b'W' => at(i, b"w w w") || at(i, b"w.w.w.") || at(i, b"www ."),
+                _ => true,
+            }
+    })
+}
+
 /// `. com` somewhere: a dot, a space, then a top-level domain.
 fn has_spaced_tld(s: &str) -> bool {
     s.match_indices(". ").any(|(i, _)| {
         let next = s[i + 2..].split_whitespace().next().unwrap_or_default();
-        tld_of(next).is_some()
+        is_tld(next)
     })
+}
+
+/// `tld_of(word).is_some()`, without building the lowercased word.
+fn is_tld(word: &str) -> bool {
+    let w = word.trim_end_matches(['/', ',', '،', ')', '!', '?', '؟']);
+    let is = |s: &str| TLDS.iter().any(|t| t.eq_ignore_ascii_case(s));
+    if is(w) {
+        return true;
+    }
+    if let Some(slash) = w.find('/')
+        && is(&w[..slash])
+    {
+        return true;
+    }
+    [
+        "كوم", "com", "نت", "net", "اورج", "أورج", "اورق", "org", "انفو", "info",
+    ]
+    .iter()
+    .any(|t| t.eq_ignore_ascii_case(w))
 }
 
 /// `example dot com`, `example . com`, `موقع نقطة كوم` -> `example.com`.

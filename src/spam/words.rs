@@ -269,9 +269,15 @@ fn variants_of(tok: &str, f: &mut impl FnMut(&str) -> bool) -> bool {
     if is_arabic_letter(first) {
         let mut starts: [usize; 4] = [0; 4];
         let mut ns = 1;
-        // Every prefix starts with one of these letters.
+        // Every prefix starts with one of these letters (each two bytes in
+        // UTF-8, as every letter of the prefixes and suffixes is): only the
+        // affixes that share the token's first (last) letter are compared.
         let prefixed = matches!(first, 'و' | 'ف' | 'ب' | 'ك' | 'ل' | 'ا' | 'س');
-        for p in AR_PREFIXES.iter().filter(|_| prefixed) {
+        let head = tok.as_bytes().get(..2).unwrap_or_default();
+        for p in AR_PREFIXES
+            .iter()
+            .filter(|p| prefixed && p.as_bytes().starts_with(head))
+        {
             if ns < starts.len() && tok.starts_with(p) && nchars(&tok[p.len()..]) >= 2 {
                 starts[ns] = p.len();
                 ns += 1;
@@ -282,12 +288,19 @@ fn variants_of(tok: &str, f: &mut impl FnMut(&str) -> bool) -> bool {
             .chars()
             .next_back()
             .is_some_and(|c| matches!(c, 'ا' | 'ه' | 'م' | 'ن' | 'ت' | 'ي' | 'ك'));
+        let tail = tok
+            .as_bytes()
+            .get(tok.len().saturating_sub(2)..)
+            .unwrap_or_default();
         for &s in &starts[..ns] {
             let stem = &tok[s..];
             if s > 0 && f(stem) {
                 return true;
             }
-            for suf in AR_SUFFIXES.iter().filter(|_| suffixed) {
+            for suf in AR_SUFFIXES
+                .iter()
+                .filter(|suf| suffixed && suf.as_bytes().ends_with(tail))
+            {
                 if let Some(core) = stem.strip_suffix(suf)
                     && nchars(core) >= 2
                     && f(core)
@@ -332,6 +345,18 @@ mod tests {
         let mut l = Lexicon::default();
         l.add(ListKind::Held, words);
         l
+    }
+
+    #[test]
+    fn arabic_affixes_are_made_of_two_byte_letters() {
+        // `variants_of` compares an affix's first or last two bytes with
+        // the token's first or last letter.
+        for a in AR_PREFIXES.iter().chain(AR_SUFFIXES) {
+            assert!(a.chars().all(|c| c.len_utf8() == 2), "{a}");
+        }
+        for c in ['و', 'ف', 'ب', 'ك', 'ل', 'ا', 'س', 'ه', 'م', 'ن', 'ت', 'ي'] {
+            assert_eq!(c.len_utf8(), 2);
+        }
     }
 
     #[test]
