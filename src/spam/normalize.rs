@@ -201,6 +201,10 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                 close_run(rlo_run.take(), &mut reversed_runs);
             }
             c
+        } else if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
+            // Arabic letters: never invisible, a mark or tatweel.
+            let Some(f) = fold_arabic(c) else { continue };
+            f
         } else {
             if is_invisible(c) {
                 match c {
@@ -371,6 +375,38 @@ fn fold_tokens(s: &str, out: &mut Normalized) -> String {
 }
 
 fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
+    // Fast paths, the same steps for the two commonest kinds of token: all
+    // ASCII (no Arabic, Cyrillic or Greek letter, nothing to strip, ASCII
+    // lowercase), or all in the basic Arabic block (no Latin, Cyrillic or
+    // Greek letter, never URL-like, nothing to fold or lowercase).
+    if token.is_ascii() {
+        let url_like = token.contains(['.', '/', '@', ':']);
+        let (mut last, mut last2) = (None::<u8>, None::<u8>);
+        for l in token.bytes().map(|b| b.to_ascii_lowercase()) {
+            if !url_like && l.is_ascii_alphabetic() && Some(l) == last && Some(l) == last2 {
+                continue;
+            }
+            last2 = last;
+            last = Some(l);
+            text.push(char::from(l));
+        }
+        return;
+    }
+    if token
+        .chars()
+        .all(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+    {
+        let (mut last, mut last2) = (None::<char>, None::<char>);
+        for c in token.chars() {
+            if is_letter(c) && Some(c) == last && Some(c) == last2 {
+                continue;
+            }
+            last2 = last;
+            last = Some(c);
+            text.push(c);
+        }
+        return;
+    }
     let mut has_arabic = false;
     let mut has_latin = false;
     let mut has_other_script = false;

@@ -135,6 +135,25 @@ impl Lexicon {
         self.map.is_empty()
     }
 
+    /// One lexicon holding the entries of both, `self`'s first under each
+    /// key: a text is looked up once for both, and [`find`](Self::find)
+    /// gives each one's hits in the order it alone would (its kinds apart).
+    pub fn merged(&self, other: &Lexicon) -> Lexicon {
+        let mut out = self.clone();
+        let shift = u32::try_from(out.phrases.len()).unwrap_or(u32::MAX);
+        out.phrases.extend(other.phrases.iter().cloned());
+        for (key, targets) in &other.map {
+            out.map
+                .entry(key.clone())
+                .or_default()
+                .extend(targets.iter().map(|t| Target {
+                    phrase: t.phrase.map(|p| p.saturating_add(shift)),
+                    ..*t
+                }));
+        }
+        out
+    }
+
     /// Every entry found in `hay`, each at most once, in order of discovery:
     /// token by token, the entries of each of its variants in the order
     /// [`for_each_variant`] tries them.
@@ -273,11 +292,11 @@ fn variants_of(tok: &str, f: &mut impl FnMut(&str) -> bool) -> bool {
         // UTF-8, as every letter of the prefixes and suffixes is): only the
         // affixes that share the token's first (last) letter are compared.
         let prefixed = matches!(first, 'و' | 'ف' | 'ب' | 'ك' | 'ل' | 'ا' | 'س');
-        let head = tok.as_bytes().get(..2).unwrap_or_default();
-        for p in AR_PREFIXES
-            .iter()
-            .filter(|p| prefixed && p.as_bytes().starts_with(head))
-        {
+        let b = tok.as_bytes();
+        let head = (b.first().copied(), b.get(1).copied());
+        for p in AR_PREFIXES.iter().filter(|p| {
+            prefixed && (p.as_bytes().first().copied(), p.as_bytes().get(1).copied()) == head
+        }) {
             if ns < starts.len() && tok.starts_with(p) && nchars(&tok[p.len()..]) >= 2 {
                 starts[ns] = p.len();
                 ns += 1;
@@ -288,10 +307,8 @@ fn variants_of(tok: &str, f: &mut impl FnMut(&str) -> bool) -> bool {
             .chars()
             .next_back()
             .is_some_and(|c| matches!(c, 'ا' | 'ه' | 'م' | 'ن' | 'ت' | 'ي' | 'ك'));
-        let tail = tok
-            .as_bytes()
-            .get(tok.len().saturating_sub(2)..)
-            .unwrap_or_default();
+        let last2 = |s: &[u8]| (s.len() >= 2).then(|| (s[s.len() - 2], s[s.len() - 1]));
+        let tail = last2(b);
         for &s in &starts[..ns] {
             let stem = &tok[s..];
             if s > 0 && f(stem) {
@@ -299,7 +316,7 @@ fn variants_of(tok: &str, f: &mut impl FnMut(&str) -> bool) -> bool {
             }
             for suf in AR_SUFFIXES
                 .iter()
-                .filter(|suf| suffixed && suf.as_bytes().ends_with(tail))
+                .filter(|suf| suffixed && last2(suf.as_bytes()) == tail)
             {
                 if let Some(core) = stem.strip_suffix(suf)
                     && nchars(core) >= 2
