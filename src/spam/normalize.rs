@@ -699,9 +699,12 @@ fn may_be_obfuscated(text: &str) -> bool {
 
 /// `. com` somewhere: a dot, a space, then a top-level domain.
 fn has_spaced_tld(s: &str) -> bool {
-    s.match_indices(". ").any(|(i, _)| {
-        let next = s[i + 2..].split_whitespace().next().unwrap_or_default();
-        is_tld(next)
+    // Every `.` followed by a space (`. ` cannot overlap itself).
+    s.match_indices('.').any(|(i, _)| {
+        s.as_bytes().get(i + 1) == Some(&b' ') && {
+            let next = s[i + 2..].split_whitespace().next().unwrap_or_default();
+            is_tld(next)
+        }
     })
 }
 

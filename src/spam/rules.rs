@@ -342,6 +342,9 @@ pub fn hashtags(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 /// `#tag`s: a `#` at the start or after a non-word character, then a letter
 /// or digit (`#1` counts, `C#` and `&#39;` do not).
 pub fn count_hashtags(text: &str) -> u32 {
+    if !text.contains('#') {
+        return 0;
+    }
     let mut n = 0;
     let mut prev = ' ';
     let mut chars = text.chars().peekable();
@@ -762,6 +765,9 @@ pub fn count_phones(text: &str) -> u32 {
 /// Count `@handle`s (not e-mail addresses): `@` after a space or at the
 /// start, then four or more of `[a-z0-9_.]`.
 pub fn count_handles(text: &str) -> u32 {
+    if !text.contains('@') {
+        return 0;
+    }
     let mut n = 0;
     let mut prev = ' ';
     let it = text.char_indices().peekable();

@@ -164,7 +164,8 @@ impl Lexicon {
         // What a token's variants find does not depend on where the token
         // is (only a phrase's next words do), so each distinct token is
         // looked up once: `found[range]` are its candidates, in order.
-        let mut memo: FnvMap<&str, (u32, u32)> = FnvMap::default();
+        let mut memo: FnvMap<&str, (u32, u32)> =
+            FnvMap::with_capacity_and_hasher(hay.len().min(1024), Default::default());
         let mut found: Vec<Target> = Vec::new();
         for i in 0..hay.len() {
             let tok = hay.token(i);
