@@ -707,12 +707,7 @@ pub fn count_phones(text: &str) -> u32 {
         let c = chars[i];
         let starts =
             (c == b'+' && chars.get(i + 1).is_some_and(u8::is_ascii_digit)) || c.is_ascii_digit();
-        if !starts
-            || text[..i]
-                .chars()
-                .next_back()
-                .is_some_and(|p| is_word_char(p))
-        {
+        if !starts || text[..i].chars().next_back().is_some_and(is_word_char) {
             i += 1;
             continue;
         }
