@@ -195,16 +195,17 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
     };
 
     for (i, c) in text.char_indices() {
-        // ASCII is never invisible, a mark or an Arabic variant.
-        let f = if c.is_ascii() {
+        // ASCII is never invisible, a mark or an Arabic variant. Arabic
+        // letters are none of these either, and fold to letters (`letter`:
+        // never white space).
+        let (f, letter) = if c.is_ascii() {
             if c == '\n' {
                 close_run(rlo_run.take(), &mut reversed_runs);
             }
-            c
+            (c, false)
         } else if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
-            // Arabic letters: never invisible, a mark or tatweel.
             let Some(f) = fold_arabic(c) else { continue };
-            f
+            (f, true)
         } else {
             if is_invisible(c) {
                 match c {
@@ -244,9 +245,9 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                 continue; // tatweel: decorative, not a signal
             }
             let Some(f) = fold_arabic(c) else { continue };
-            f
+            (f, false)
         };
-        if f.is_whitespace() && last_kept.is_some_and(|p| !p.is_whitespace()) {
+        if !letter && f.is_whitespace() && last_kept.is_some_and(|p| !p.is_whitespace()) {
             word_marks.push(marks_in_word);
             marks_in_word = 0;
         }
@@ -383,7 +384,7 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
         let url_like = token.contains(['.', '/', '@', ':']);
         let (mut last, mut last2) = (None::<u8>, None::<u8>);
         for l in token.bytes().map(|b| b.to_ascii_lowercase()) {
-            if !url_like && l.is_ascii_alphabetic() && Some(l) == last && Some(l) == last2 {
+            if Some(l) == last && Some(l) == last2 && !url_like && l.is_ascii_alphabetic() {
                 continue;
             }
             last2 = last;
@@ -398,7 +399,7 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
     {
         let (mut last, mut last2) = (None::<char>, None::<char>);
         for c in token.chars() {
-            if is_letter(c) && Some(c) == last && Some(c) == last2 {
+            if Some(c) == last && Some(c) == last2 && is_letter(c) {
                 continue;
             }
             last2 = last;
@@ -444,7 +445,7 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
             strip_latin_diacritic(c)
         };
         let mut push = |l: char| {
-            if !url_like && is_letter(l) && Some(l) == last && Some(l) == last2 {
+            if Some(l) == last && Some(l) == last2 && !url_like && is_letter(l) {
                 return;
             }
             last2 = last;
