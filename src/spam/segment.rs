@@ -11,9 +11,9 @@
 //! character is Extend, Format or ZWJ (WB4) or another space; the rules
 //! that look past a neighbour (WB6, WB7, WB11, WB12, WB15, WB16) fail alike
 //! on a space and on the start or end of the text. So a chunk that starts
-//! with an ASCII character or a [`joining`] letter has the same segments
-//! alone as in its text; a chunk that starts with anything else sends the
-//! whole text to the library.
+//! with a character of [`starts_alone`] has the same segments alone as in
+//! its text; a chunk that starts with anything else sends the whole text
+//! to the library.
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -25,6 +25,18 @@ use unicode_segmentation::UnicodeSegmentation;
 pub(crate) fn joining(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(c, '\u{0620}'..='\u{063F}' | '\u{0641}'..='\u{064A}' | '\u{0660}'..='\u{0669}' | '\u{066E}'..='\u{066F}' | '\u{0671}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}'..='\u{06FC}' | '\u{06FF}')
+}
+
+/// Characters a chunk may start with and still be segmented on its own:
+/// none is Extend, Format, ZWJ or a space in UAX #29 (a test checks that a
+/// space before each is a boundary), so the space before the chunk never
+/// takes it into its segment. ASCII, the joining letters, Latin-1 and
+/// general punctuation (quotes, dashes, ellipsis), Arabic punctuation.
+#[inline]
+fn starts_alone(c: char) -> bool {
+    c.is_ascii()
+        || joining(c)
+        || matches!(c, '\u{00A1}'..='\u{00AC}' | '\u{00AE}'..='\u{00BF}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}' | '\u{060C}' | '\u{061B}' | '\u{061E}' | '\u{061F}' | '\u{066A}'..='\u{066D}' | '\u{06D4}')
 }
 
 /// ASCII punctuation and symbols (not `_`, which joins words): at either
@@ -52,7 +64,7 @@ pub(crate) fn unicode_words(text: &str) -> Vec<&str> {
             if !core.is_empty() {
                 out.push(core);
             }
-        } else if first.is_ascii() || joining(first) {
+        } else if starts_alone(first) {
             out.extend(chunk.unicode_words());
         } else {
             return text.unicode_words().collect();
@@ -85,6 +97,19 @@ mod tests {
             ] {
                 assert_eq!(segments(&s), 1, "{c:?} in {s:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_space_before_a_chunk_never_joins_its_first_character() {
+        for c in (0..0x3000)
+            .filter_map(char::from_u32)
+            .filter(|c| starts_alone(*c))
+        {
+            if c == ' ' || c == '\n' {
+                continue;
+            }
+            assert_eq!(segments(&format!(" {c}")), 2, "{c:?}");
         }
     }
 
@@ -171,6 +196,22 @@ mod tests {
             "ﬁ",
             "①",
             "²",
+            "“",
+            "”",
+            "‘",
+            "«",
+            "»",
+            "—",
+            "…",
+            "·",
+            "؛",
+            "٪",
+            "۔",
+            "‿",
+            "¡",
+            "ª",
+            "µ",
+            "\u{2028}",
         ];
         let mut x: u64 = 0x0123_4567_89ab_cdef;
         let mut next = |n: usize| {
