@@ -12,7 +12,10 @@
 //!   (fingerprint, features, the learner, the verdict, rendered HTML) on
 //!   realistic bodies: 300 to 2,000 characters, Arabic, English and mixed.
 //!
-//! Then the same path stage by stage, each stage timed on its own.
+//! Then that path stage by stage (`normalize` of the body and the name,
+//! `fingerprint_of`, `features_of`, `Script::of`, `judge`,
+//! `score_normalized`, `render::body_html`), each timed on its own over the
+//! same bodies; the whole path's line comes last.
 //!
 //! Optional: `MAJLIS_BENCH_PASSES=N` (default 100 passes over the corpus,
 //! a tenth of that over the realistic bodies); `MAJLIS_BENCH_PATH_ONLY=1`
