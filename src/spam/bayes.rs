@@ -20,7 +20,12 @@ pub fn light_stem(word: &str) -> String {
 fn light_stem_of(word: &str) -> &str {
     let len = |s: &str| s.chars().count();
     let mut w = word;
-    for p in ["وال", "بال", "كال", "فال", "لل", "ال"] {
+    // Each prefix starts, and each suffix ends, with one of these letters.
+    let prefixed = word.starts_with(['و', 'ب', 'ك', 'ف', 'ل', 'ا']);
+    for p in ["وال", "بال", "كال", "فال", "لل", "ال"]
+        .into_iter()
+        .filter(|_| prefixed)
+    {
         if let Some(rest) = w.strip_prefix(p)
             && len(rest) >= 2
         {
@@ -35,6 +40,9 @@ fn light_stem_of(word: &str) -> &str {
         w = rest;
     }
     'outer: loop {
+        if !w.ends_with(['ا', 'ن', 'ت', 'ه', 'ي']) {
+            break;
+        }
         for s in ["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"] {
             if let Some(rest) = w.strip_suffix(s)
                 && len(rest) >= 3
