@@ -14,7 +14,10 @@
 //! links, spaced letters, case changes that change byte lengths).
 //!
 //! `MAJLIS_SPAM_OUTPUTS_DUMP=<file>` writes every output in full, to diff
-//! two builds item by item when a digest differs.
+//! two builds item by item when a digest differs. A change meant to alter
+//! what the engine decides (a new rule, new vocabulary) records its digests
+//! with `MAJLIS_SPAM_OUTPUTS_BLESS=1 cargo test --lib equivalence`, and the
+//! commit says which steps changed and why.
 
 use std::fmt::Write as _;
 
@@ -507,6 +510,11 @@ fn outputs_match_the_recorded_digests() {
         .zip(&out)
         .map(|(step, o)| format!("{step} {}\n", digest(o)))
         .collect();
+    if std::env::var("MAJLIS_SPAM_OUTPUTS_BLESS").is_ok_and(|v| v == "1") {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/spam/equivalence.expected");
+        std::fs::write(path, &got).unwrap_or_else(|e| panic!("write {path}: {e}"));
+        return;
+    }
     let expected = include_str!("equivalence.expected");
     assert_eq!(
         got,
