@@ -12,7 +12,14 @@
 //!   (fingerprint, features, the learner, the verdict, rendered HTML) on
 //!   realistic bodies: 300 to 2,000 characters, Arabic, English and mixed.
 //!
-//! Optional: `MAJLIS_BENCH_PASSES=N` (default 100 passes over the corpus).
+//! Then that path stage by stage (`normalize` of the body and the name,
+//! `fingerprint_of`, `features_of`, `Script::of`, `judge`,
+//! `score_normalized`, `render::body_html`), each timed on its own over the
+//! same bodies; the whole path's line comes last.
+//!
+//! Optional: `MAJLIS_BENCH_PASSES=N` (default 100 passes over the corpus,
+//! a tenth of that over the realistic bodies); `MAJLIS_BENCH_PATH_ONLY=1`
+//! runs only the realistic-body path (to profile it alone).
 
 // A benchmark binary reports on stdout and may stop on a broken fixture.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
@@ -133,59 +140,64 @@ fn main() {
         site.totals.iter().map(|t| t.ham.docs).sum::<f64>()
     );
 
-    // Warm up (builds the lazily initialised vocabularies).
-    for (i, c) in items.iter().enumerate() {
-        black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
-    }
-
-    let mut held = 0usize;
-    measure(
-        "verdict with learner:",
-        "verdicts",
-        passes,
-        &items,
-        |i, c| {
-            // Normalised once, as a submission does.
-            let body_text = normalize(black_box(&c.body));
-            let name_text = normalize(&c.author_name);
-            let f = features_of(
-                &body_text,
-                &name_text,
-                &c.author_email,
-                c.author_url.as_deref(),
-            );
-            let script = Script::of(&c.body);
-            let p = judge(&f, script, &site, prior, &params).map(|j| j.probability);
-            let v = score_normalized(&input(c, i, p), &rules, body_text, name_text);
-            held += usize::from(v.score >= 5.0);
-        },
-    );
-    println!("  ({held} held)");
-    measure("score() alone:", "verdicts", passes, &items, |i, c| {
-        black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
-    });
-    measure("features():", "comments", passes, &items, |_, c| {
-        black_box(comment_features(black_box(c)));
-    });
-    let all: Vec<Vec<u32>> = items.iter().map(comment_features).collect();
-    measure("judge():", "comments", passes, &items, |i, _| {
-        black_box(judge(black_box(&all[i]), scripts[i], &site, prior, &params));
-    });
-    let bytes: usize = items.iter().map(|c| c.body.len()).sum();
-    let start = Instant::now();
-    for _ in 0..passes {
-        for c in &items {
-            black_box(normalize(black_box(&c.body)));
+    // `MAJLIS_BENCH_PATH_ONLY=1`: only the submission path on realistic
+    // bodies (to profile it alone, e.g. under `perf record`).
+    let path_only = std::env::var("MAJLIS_BENCH_PATH_ONLY").is_ok_and(|v| v == "1");
+    if !path_only {
+        // Warm up (builds the lazily initialised vocabularies).
+        for (i, c) in items.iter().enumerate() {
+            black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
         }
+
+        let mut held = 0usize;
+        measure(
+            "verdict with learner:",
+            "verdicts",
+            passes,
+            &items,
+            |i, c| {
+                // Normalised once, as a submission does.
+                let body_text = normalize(black_box(&c.body));
+                let name_text = normalize(&c.author_name);
+                let f = features_of(
+                    &body_text,
+                    &name_text,
+                    &c.author_email,
+                    c.author_url.as_deref(),
+                );
+                let script = Script::of(&c.body);
+                let p = judge(&f, script, &site, prior, &params).map(|j| j.probability);
+                let v = score_normalized(&input(c, i, p), &rules, body_text, name_text);
+                held += usize::from(v.score >= 5.0);
+            },
+        );
+        println!("  ({held} held)");
+        measure("score() alone:", "verdicts", passes, &items, |i, c| {
+            black_box(score(black_box(&input(c, i, probabilities[i])), &rules));
+        });
+        measure("features():", "comments", passes, &items, |_, c| {
+            black_box(comment_features(black_box(c)));
+        });
+        let all: Vec<Vec<u32>> = items.iter().map(comment_features).collect();
+        measure("judge():", "comments", passes, &items, |i, _| {
+            black_box(judge(black_box(&all[i]), scripts[i], &site, prior, &params));
+        });
+        let bytes: usize = items.iter().map(|c| c.body.len()).sum();
+        let start = Instant::now();
+        for _ in 0..passes {
+            for c in &items {
+                black_box(normalize(black_box(&c.body)));
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let n = passes * items.len();
+        println!(
+            "{:<22} {n} bodies in {secs:.3} s = {:.0} calls/s, {:.1} MB/s",
+            "normalize():",
+            n as f64 / secs,
+            (bytes * passes) as f64 / secs / 1e6
+        );
     }
-    let secs = start.elapsed().as_secs_f64();
-    let n = passes * items.len();
-    println!(
-        "{:<22} {n} bodies in {secs:.3} s = {:.0} calls/s, {:.1} MB/s",
-        "normalize():",
-        n as f64 / secs,
-        (bytes * passes) as f64 / secs / 1e6
-    );
 
     // What `submission::submit` computes for one comment, in its order,
     // on realistic bodies (the corpus above is short texts).
@@ -224,10 +236,83 @@ fn main() {
     }
     let secs = start.elapsed().as_secs_f64();
     let n = rounds * bodies.len();
-    println!(
+    let submission_line = format!(
         "submission CPU path, realistic bodies (300-2,000 chars, mean {:.0}; ar, en, mixed): {n} in {secs:.3} s = {:.0} submissions/s ({:.1} us each); {held} held",
         chars as f64 / bodies.len() as f64,
         n as f64 / secs,
         secs * 1e6 / n as f64
     );
+
+    // The same path stage by stage, each stage timed on its own over every
+    // body (its inputs computed beforehand).
+    let email = "reader@example.org";
+    let stage = |label: &str, f: &mut dyn FnMut(usize)| {
+        let start = Instant::now();
+        for _ in 0..rounds {
+            for i in 0..bodies.len() {
+                f(i);
+            }
+        }
+        let us = start.elapsed().as_secs_f64() * 1e6 / n as f64;
+        println!("  {label:<36} {us:>7.1} us");
+        us
+    };
+    let normalized: Vec<_> = bodies.iter().map(|b| normalize(b)).collect();
+    let name_text = normalize("قارئ");
+    let feats: Vec<Vec<u32>> = normalized
+        .iter()
+        .map(|b| features_of(b, &name_text, email, None))
+        .collect();
+    let body_scripts: Vec<Script> = bodies.iter().map(|b| Script::of(b)).collect();
+    let ps: Vec<Option<f64>> = feats
+        .iter()
+        .zip(&body_scripts)
+        .map(|(f, s)| judge(f, *s, &site, prior, &params).map(|j| j.probability))
+        .collect();
+    let mut total = 0.0;
+    println!("stages of the submission CPU path, per submission:");
+    total += stage("normalize (body and name)", &mut |i| {
+        black_box(normalize(black_box(&bodies[i])));
+        black_box(normalize(black_box("قارئ")));
+    });
+    total += stage("fingerprint_of", &mut |i| {
+        black_box(fingerprint_of(black_box(&normalized[i])));
+    });
+    total += stage("features_of", &mut |i| {
+        black_box(features_of(&normalized[i], &name_text, email, None));
+    });
+    total += stage("Script::of", &mut |i| {
+        black_box(Script::of(black_box(&bodies[i])));
+    });
+    total += stage("judge", &mut |i| {
+        black_box(judge(&feats[i], body_scripts[i], &site, prior, &params));
+    });
+    total += stage("score_normalized (and 2 clones)", &mut |i| {
+        let input = SpamInput {
+            body: &bodies[i],
+            author_name: "قارئ",
+            author_email: email,
+            author_url: None,
+            ip: "192.0.2.44",
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0",
+            honeypot_filled: false,
+            form_token: FormTokenCheck::Valid {
+                age_seconds: 20.0 + i as f64,
+            },
+            history: AuthorHistory::default(),
+            same_text_other_authors_24h: 0,
+            spam_probability: ps[i],
+        };
+        black_box(score_normalized(
+            &input,
+            &rules,
+            normalized[i].clone(),
+            name_text.clone(),
+        ));
+    });
+    total += stage("render::body_html", &mut |i| {
+        black_box(majlis::render::body_html(black_box(&bodies[i])));
+    });
+    println!("  {:<36} {total:>7.1} us", "sum of the stages");
+    println!("{submission_line}");
 }

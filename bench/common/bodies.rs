@@ -1,7 +1,9 @@
 //! Realistic comment bodies for the benchmarks: 300 to 2,000 characters of
 //! Arabic, English, or both (switching every dozen words), the same for the
-//! same `n` on every run. Included by `bench/spam_engine.rs` and
-//! `bench/public_reads.rs` with `#[path]`.
+//! same `n` on every run. Included by `bench/spam_engine.rs`,
+//! `bench/public_reads.rs` and the spam engine's differential test
+//! (`src/spam/equivalence.rs`) with `#[path]`: changing it changes that
+//! test's recorded digests.
 
 const ARABIC: &[&str] = &[
     "الحكومة",

@@ -3,19 +3,29 @@
 //! ([`super::features`]). The module's name is historical: the Bayesian
 //! model itself is [`super::learner`].
 
-use unicode_segmentation::UnicodeSegmentation;
-
+use super::chars::is_alphanumeric;
 use super::links::{email_domain, extract_links, url_host};
 use super::normalize::{Normalized, is_arabic_letter, normalize};
 use super::rules::count_phones;
+use super::segment::unicode_words;
 
 /// Light10-style stem of a normalised Arabic word: at most one prefix
 /// (`وال بال كال فال لل ال`, or `و` when four letters remain), then
 /// suffixes while three letters remain.
 pub fn light_stem(word: &str) -> String {
+    light_stem_of(word).to_owned()
+}
+
+/// [`light_stem`] as a slice of `word` (a stem only ever cuts its ends).
+fn light_stem_of(word: &str) -> &str {
     let len = |s: &str| s.chars().count();
     let mut w = word;
-    for p in ["وال", "بال", "كال", "فال", "لل", "ال"] {
+    // Each prefix starts, and each suffix ends, with one of these letters.
+    let prefixed = word.starts_with(['و', 'ب', 'ك', 'ف', 'ل', 'ا']);
+    for p in ["وال", "بال", "كال", "فال", "لل", "ال"]
+        .into_iter()
+        .filter(|_| prefixed)
+    {
         if let Some(rest) = w.strip_prefix(p)
             && len(rest) >= 2
         {
@@ -30,6 +40,9 @@ pub fn light_stem(word: &str) -> String {
         w = rest;
     }
     'outer: loop {
+        if !w.ends_with(['ا', 'ن', 'ت', 'ه', 'ي']) {
+            break;
+        }
         for s in ["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"] {
             if let Some(rest) = w.strip_suffix(s)
                 && len(rest) >= 3
@@ -40,7 +53,7 @@ pub fn light_stem(word: &str) -> String {
         }
         break;
     }
-    w.to_owned()
+    w
 }
 
 /// Tokens of a normalised text: UAX #29 words (Arabic words also as light
@@ -48,73 +61,104 @@ pub fn light_stem(word: &str) -> String {
 /// (`host:`, `tld:`, `shortener`, `chat_link`, `email`), `phone`, and
 /// obfuscation flags. Deduplicated and sorted.
 pub fn tokens(n: &Normalized) -> Vec<String> {
+    let words = unicode_words(&n.text);
     let mut out: Vec<String> = Vec::new();
-    let push_word = |w: &str, out: &mut Vec<String>| {
-        if w.chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-        {
-            out.push(format!(
-                "num:{}",
-                w.chars().filter(char::is_ascii_digit).count().min(12)
-            ));
-            return;
+    each_token(n, &words, &mut |t| out.push(t.to_owned()));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Builds tokens made of a prefix and a part in one reused buffer.
+struct Scratch(String);
+
+impl Scratch {
+    fn with(&mut self, parts: &[&str], emit: &mut impl FnMut(&str)) {
+        self.0.clear();
+        for p in parts {
+            self.0.push_str(p);
         }
-        let count = w.chars().count();
-        if count > 30 {
-            out.push(format!("long:{}", count / 10));
-            return;
+        emit(&self.0);
+    }
+}
+
+/// Digit counts 0 to 12 as text (`num:` tokens).
+const SMALL_NUMBERS: [&str; 13] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
+];
+
+/// One word's tokens: `num:`, `long:`, the word and its light stem.
+fn word_tokens(w: &str, scratch: &mut Scratch, emit: &mut impl FnMut(&str)) {
+    if w.chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        let digits = w.chars().filter(char::is_ascii_digit).count().min(12);
+        scratch.with(&["num:", SMALL_NUMBERS[digits]], emit);
+        return;
+    }
+    let count = w.chars().count();
+    if count > 30 {
+        scratch.with(&["long:", &(count / 10).to_string()], emit);
+        return;
+    }
+    if count < 2 && !w.chars().any(is_arabic_letter) {
+        return;
+    }
+    emit(w);
+    if w.chars().next().is_some_and(is_arabic_letter) {
+        let stem = light_stem_of(w);
+        if stem != w {
+            emit(stem);
         }
-        if count < 2 && !w.chars().any(is_arabic_letter) {
-            return;
-        }
-        out.push(w.to_owned());
-        if w.chars().next().is_some_and(is_arabic_letter) {
-            let stem = light_stem(w);
-            if stem != w {
-                out.push(stem);
-            }
-        }
-    };
-    for w in n.text.unicode_words() {
+    }
+}
+
+/// Every token of [`tokens`], unsorted and possibly repeated, given the
+/// text's UAX #29 words (`n.text.unicode_words()`, computed once by the
+/// caller for its own word features too).
+pub(crate) fn each_token(n: &Normalized, words: &[&str], emit: &mut impl FnMut(&str)) {
+    let mut scratch = Scratch(String::new());
+    for w in words {
         if w.contains('_') {
             for part in w.split('_').filter(|p| !p.is_empty()) {
-                push_word(part, &mut out);
+                word_tokens(part, &mut scratch, emit);
             }
         }
-        push_word(w, &mut out);
+        word_tokens(w, &mut scratch, emit);
     }
     if n.spaced_runs > 0 {
-        out.push("flag:spaced_letters".to_owned());
-        for w in n.despaced.unicode_words() {
-            push_word(w, &mut out);
+        emit("flag:spaced_letters");
+        for w in unicode_words(&n.despaced) {
+            word_tokens(w, &mut scratch, emit);
         }
     }
-    // Hashtags as one token.
+    // Hashtags as one token: `#` and the letters, digits and `_` after it.
     for (i, _) in n.text.match_indices('#') {
-        let tag: String = n.text[i + 1..]
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if !tag.is_empty() {
-            out.push(format!("#{tag}"));
+        let rest = &n.text[i + 1..];
+        let len = rest
+            .char_indices()
+            .find(|(_, c)| !(is_alphanumeric(*c) || *c == '_'))
+            .map_or(rest.len(), |(k, _)| k);
+        if len > 0 {
+            emit(&n.text[i..i + 1 + len]);
         }
     }
     for link in extract_links(&n.text) {
         if link.is_email {
-            out.push("email".to_owned());
+            emit("email");
             continue;
         }
-        out.push(format!("host:{}", link.host));
-        out.push(format!("tld:{}", link.tld()));
+        scratch.with(&["host:", &link.host], emit);
+        scratch.with(&["tld:", link.tld()], emit);
         if link.is_shortener() {
-            out.push("shortener".to_owned());
+            emit("shortener");
         }
         if link.is_contact() {
-            out.push("chat_link".to_owned());
+            emit("chat_link");
         }
     }
     if count_phones(&n.text) > 0 {
-        out.push("phone".to_owned());
+        emit("phone");
     }
     for (flag, on) in [
         ("flag:invisible", n.stripped_invisible > 0),
@@ -123,12 +167,9 @@ pub fn tokens(n: &Normalized) -> Vec<String> {
         ("flag:scattered_marks", n.scattered_mark_words > 0),
     ] {
         if on {
-            out.push(flag.to_owned());
+            emit(flag);
         }
     }
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 /// Tokens of a whole comment: the body's [`tokens`] and the author's
@@ -160,18 +201,31 @@ pub fn meta_tokens_of(
     author_url: Option<&str>,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    for w in name.text.unicode_words() {
-        out.push(format!("name:{w}"));
+    each_meta_token(name, author_email, author_url, &mut |t| {
+        out.push(t.to_owned());
+    });
+    out
+}
+
+/// Every token of [`meta_tokens_of`], in its order.
+pub(crate) fn each_meta_token(
+    name: &Normalized,
+    author_email: &str,
+    author_url: Option<&str>,
+    emit: &mut impl FnMut(&str),
+) {
+    let mut scratch = Scratch(String::new());
+    for w in unicode_words(&name.text) {
+        scratch.with(&["name:", w], emit);
     }
     if let Some(d) = email_domain(author_email) {
-        out.push(format!("edom:{d}"));
+        scratch.with(&["edom:", &d], emit);
     }
     if let Some(h) = author_url.and_then(url_host) {
-        out.push("has_url".to_owned());
-        out.push(format!("atld:{}", h.rsplit('.').next().unwrap_or_default()));
-        out.push(format!("ahost:{h}"));
+        emit("has_url");
+        scratch.with(&["atld:", h.rsplit('.').next().unwrap_or_default()], emit);
+        scratch.with(&["ahost:", &h], emit);
     }
-    out
 }
 
 #[cfg(test)]

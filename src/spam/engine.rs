@@ -137,6 +137,9 @@ pub struct WordLists {
     /// substrings of the e-mail, URL, IP and user agent (as WordPress does:
     /// `casino` in `CasinoBot/1.0`); shorter ones match whole tokens only.
     substrings: Vec<(ListKind, u32, String)>,
+    /// The built-in lists and `lexicon` in one, for the fields both search
+    /// (body and name): `None` when the site has no words.
+    with_builtin: Option<Lexicon>,
 }
 
 impl WordLists {
@@ -180,12 +183,14 @@ impl WordLists {
                 }
             }
         }
+        let with_builtin = (!lexicon.is_empty()).then(|| BUILTIN.merged(&lexicon));
         WordLists {
             held_words,
             blocked_words,
             blocked_domains,
             lexicon,
             substrings,
+            with_builtin,
         }
     }
 
@@ -376,7 +381,30 @@ impl<'a> Facts<'a> {
         let name_hay = Haystack::from_normalized(&name.text);
         let url_hay = input.author_url.map(Haystack::from_raw);
 
+        // The body and the name are searched for the site's words and the
+        // built-in lists at once; each list keeps the hits of its kinds,
+        // field by field in the same order as separate searches.
         let mut list_hits = Vec::new();
+        let mut builtin_hits = Vec::new();
+        let both = rules.lists.with_builtin.as_ref().unwrap_or(&BUILTIN);
+        for (hay, field) in [
+            (Some(&body_hay), Field::Body),
+            (despaced_hay.as_ref(), Field::Body),
+            (Some(&name_hay), Field::Name),
+        ] {
+            let Some(hay) = hay else { continue };
+            let mut hits = Vec::new();
+            both.find(hay, &mut hits);
+            for h in hits {
+                let out = match h.kind {
+                    ListKind::Held | ListKind::Blocked => &mut list_hits,
+                    ListKind::Vocabulary | ListKind::Channel => &mut builtin_hits,
+                };
+                if !out.contains(&(h, field)) {
+                    out.push((h, field));
+                }
+            }
+        }
         let lex = rules.lexicon();
         if !lex.is_empty() {
             let mut fields: Vec<(Haystack, Field)> = vec![
@@ -387,11 +415,6 @@ impl<'a> Facts<'a> {
             if let Some(u) = &url_hay {
                 fields.push((u.clone(), Field::Url));
             }
-            find_in(lex, &body_hay, Field::Body, &mut list_hits);
-            if let Some(d) = &despaced_hay {
-                find_in(lex, d, Field::Body, &mut list_hits);
-            }
-            find_in(lex, &name_hay, Field::Name, &mut list_hits);
             for (hay, field) in &fields {
                 find_in(lex, hay, *field, &mut list_hits);
             }
@@ -418,13 +441,7 @@ impl<'a> Facts<'a> {
             }
         }
 
-        let mut builtin_hits = Vec::new();
         let builtin: &Lexicon = &BUILTIN;
-        find_in(builtin, &body_hay, Field::Body, &mut builtin_hits);
-        if let Some(d) = &despaced_hay {
-            find_in(builtin, d, Field::Body, &mut builtin_hits);
-        }
-        find_in(builtin, &name_hay, Field::Name, &mut builtin_hits);
         if let Some(link) = &author_link {
             find_in(
                 builtin,

@@ -10,11 +10,11 @@
 //! versions and machines: buckets written by one instance mean the same to
 //! every other, and to the shipped prior. Pure.
 
-use unicode_segmentation::UnicodeSegmentation;
-use xxhash_rust::xxh3::{Xxh3, xxh3_64_with_seed};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::bayes::{meta_tokens_of, tokens};
+use super::bayes::{each_meta_token, each_token};
 use super::normalize::{Normalized, normalize};
+use super::segment::unicode_words;
 
 /// Bits of a bucket: 2^20 (1,048,576) buckets.
 pub const FEATURE_BITS: u32 = 20;
@@ -72,33 +72,73 @@ pub fn features_of(
     author_email: &str,
     author_url: Option<&str>,
 ) -> Vec<Feature> {
+    // One word segmentation for the tokens, the pairs and the n-grams.
+    let words = unicode_words(&body.text);
     let mut out = Vec::with_capacity(body.text.len().min(MAX_NGRAM_CHARS * 4) * 2 + 64);
-    for t in tokens(body) {
-        out.push(bucket(Kind::Token, &t));
-    }
-    for t in meta_tokens_of(author_name, author_email, author_url) {
-        out.push(bucket(Kind::Token, &t));
-    }
-    word_pairs(body, &mut out);
-    char_ngrams(body, &mut out);
-    out.sort_unstable();
-    out.dedup();
+    each_token(body, &words, &mut |t| out.push(bucket(Kind::Token, t)));
+    each_meta_token(author_name, author_email, author_url, &mut |t| {
+        out.push(bucket(Kind::Token, t));
+    });
+    word_pairs(&words, &mut out);
+    char_ngrams(&words, &mut out);
+    sort_dedup(&mut out);
     out
+}
+
+/// `v.sort_unstable(); v.dedup()`, by a two-pass radix sort when every
+/// value fits in [`FEATURE_BITS`] bits (buckets always do): a comment has a
+/// few thousand features, where radix passes beat comparisons.
+fn sort_dedup(v: &mut Vec<Feature>) {
+    const HALF: u32 = FEATURE_BITS / 2;
+    const MASK: u32 = (1 << HALF) - 1;
+    if v.len() < 64 || v.iter().any(|x| *x >= BUCKETS) {
+        v.sort_unstable();
+        v.dedup();
+        return;
+    }
+    let mut low = [0u32; 1 << HALF];
+    let mut high = [0u32; 1 << HALF];
+    for &x in v.iter() {
+        low[(x & MASK) as usize] += 1;
+        high[(x >> HALF) as usize] += 1;
+    }
+    let offsets = |counts: &mut [u32]| {
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+    };
+    offsets(&mut low);
+    offsets(&mut high);
+    let mut tmp = vec![0; v.len()];
+    for &x in v.iter() {
+        let slot = &mut low[(x & MASK) as usize];
+        tmp[*slot as usize] = x;
+        *slot += 1;
+    }
+    for &x in &tmp {
+        let slot = &mut high[(x >> HALF) as usize];
+        v[*slot as usize] = x;
+        *slot += 1;
+    }
+    v.dedup();
 }
 
 /// Ordered word pairs `a _{gap} b` for every word and each of the next
 /// [`PAIR_WINDOW`] words: phrases ("check out my channel", "اضغط على الرابط")
-/// survive words inserted between them.
-fn word_pairs(n: &Normalized, out: &mut Vec<Feature>) {
-    let words: Vec<&str> = n.text.unicode_words().collect();
-    let mut h = Xxh3::with_seed(Kind::Pair as u64);
+/// survive words inserted between them. Each pair hashes the bytes of `a`,
+/// then `0` and the gap, then `b`.
+fn word_pairs(words: &[&str], out: &mut Vec<Feature>) {
+    let mut buf: Vec<u8> = Vec::with_capacity(128);
     for (i, a) in words.iter().enumerate() {
         for (gap, b) in words.iter().skip(i + 1).take(PAIR_WINDOW).enumerate() {
-            h.reset();
-            h.update(a.as_bytes());
-            h.update(&[0, u8::try_from(gap).unwrap_or(0)]);
-            h.update(b.as_bytes());
-            out.push(to_bucket(h.digest()));
+            buf.clear();
+            buf.extend_from_slice(a.as_bytes());
+            buf.extend_from_slice(&[0, u8::try_from(gap).unwrap_or(0)]);
+            buf.extend_from_slice(b.as_bytes());
+            out.push(to_bucket(xxh3_64_with_seed(&buf, Kind::Pair as u64)));
         }
     }
 }
@@ -107,30 +147,45 @@ fn word_pairs(n: &Normalized, out: &mut Vec<Feature>) {
 /// padded with one, so word starts and ends are features of their own.
 /// Catches what word features miss in short, morphologically rich text:
 /// clitics and suffixes on Arabic words, misspellings, glued words.
-fn char_ngrams(n: &Normalized, out: &mut Vec<Feature>) {
-    let mut chars: Vec<char> = Vec::with_capacity(n.text.len().min(MAX_NGRAM_CHARS) + 2);
-    chars.push(' ');
-    for w in n.text.unicode_words() {
-        if chars.len() >= MAX_NGRAM_CHARS {
+fn char_ngrams(words: &[&str], out: &mut Vec<Feature>) {
+    // The joined text, the byte offset of each of its characters (and of
+    // its end), and which characters are the joining spaces (a word never
+    // contains a space).
+    let mut joined = String::with_capacity(MAX_NGRAM_CHARS * 2 + 64);
+    let mut starts: Vec<u32> = Vec::with_capacity(MAX_NGRAM_CHARS + 64);
+    let mut spaces: Vec<bool> = Vec::with_capacity(MAX_NGRAM_CHARS + 64);
+    let mut push = |c: char, spaces: &mut Vec<bool>| {
+        starts.push(u32::try_from(joined.len()).unwrap_or(u32::MAX));
+        spaces.push(c == ' ');
+        joined.push(c);
+    };
+    push(' ', &mut spaces);
+    for w in words {
+        if spaces.len() >= MAX_NGRAM_CHARS {
             break;
         }
-        chars.extend(w.chars());
-        chars.push(' ');
+        for c in w.chars() {
+            push(c, &mut spaces);
+        }
+        push(' ', &mut spaces);
     }
-    let mut buf = [0u8; 4 * 8];
+    starts.push(u32::try_from(joined.len()).unwrap_or(u32::MAX));
+    let chars = spaces.len();
     for size in NGRAMS {
-        for window in chars.windows(size) {
-            if window.iter().filter(|c| **c == ' ').count() > 1 {
+        if chars < size {
+            continue;
+        }
+        let mut in_window = spaces[..size].iter().filter(|s| **s).count();
+        for k in 0..=chars - size {
+            if k > 0 {
+                in_window -= usize::from(spaces[k - 1]);
+                in_window += usize::from(spaces[k + size - 1]);
+            }
+            if in_window > 1 {
                 continue;
             }
-            let mut len = 0;
-            for c in window {
-                len += c.encode_utf8(&mut buf[len..]).len();
-            }
-            out.push(to_bucket(xxh3_64_with_seed(
-                &buf[..len],
-                Kind::Chars as u64,
-            )));
+            let gram = &joined.as_bytes()[starts[k] as usize..starts[k + size] as usize];
+            out.push(to_bucket(xxh3_64_with_seed(gram, Kind::Chars as u64)));
         }
     }
 }
@@ -173,6 +228,29 @@ mod tests {
         let other = features("hello there", "", "another.person@mail.example", None);
         assert_eq!(with, other);
         assert!(with.contains(&token_bucket("edom:mail.example")));
+    }
+
+    #[test]
+    fn sort_dedup_is_sort_then_dedup() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in [0usize, 1, 2, 63, 64, 65, 500, 3_000] {
+            for range in [2u32, 1_000, BUCKETS, u32::MAX] {
+                let v: Vec<u32> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        u32::try_from(x % u64::from(range)).unwrap()
+                    })
+                    .collect();
+                let mut want = v.clone();
+                want.sort_unstable();
+                want.dedup();
+                let mut got = v;
+                sort_dedup(&mut got);
+                assert_eq!(got, want, "{len} values below {range}");
+            }
+        }
     }
 
     #[test]

@@ -44,13 +44,14 @@ impl Script {
 
     /// The script most of the text's letters are in (Arabic on a tie).
     pub fn of(text: &str) -> Script {
-        use unicode_script::{Script as U, UnicodeScript};
+        use super::chars::{LetterScript, letter_script};
         let (mut arabic, mut latin, mut other) = (0u32, 0u32, 0u32);
-        for c in text.chars().filter(|c| c.is_alphabetic()) {
-            match c.script() {
-                U::Arabic => arabic += 1,
-                U::Latin => latin += 1,
-                _ => other += 1,
+        for c in text.chars() {
+            match letter_script(c) {
+                Some(LetterScript::Arabic) => arabic += 1,
+                Some(LetterScript::Latin) => latin += 1,
+                Some(LetterScript::Other) => other += 1,
+                None => {}
             }
         }
         if arabic == 0 && latin == 0 && other == 0 {
@@ -421,10 +422,16 @@ fn raw<C: Fn(Feature) -> (u32, u32)>(
     let ham_total = t.ham.features.max(1.0);
     let common = (spam_total + ham_total) / 2.0;
     let (ks, kh) = (common / spam_total, common / ham_total);
+    // A feature neither class has seen adds ln(alpha / alpha): exactly 0
+    // for any finite, non-zero alpha (and a sum that starts at +0 never
+    // becomes -0), so it is skipped.
+    let skip_unseen = alpha != 0.0 && alpha.is_finite();
     let mut sum = 0.0;
     for f in features {
         let (s, h) = counts(*f);
-        sum += ((ks * f64::from(s) + alpha) / (kh * f64::from(h) + alpha)).ln();
+        if !(skip_unseen && (s, h) == (0, 0)) {
+            sum += ((ks * f64::from(s) + alpha) / (kh * f64::from(h) + alpha)).ln();
+        }
     }
     sum / (features.len().max(1) as f64).sqrt()
 }

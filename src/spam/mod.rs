@@ -12,7 +12,10 @@
 //!   spelling, and the check that scores both.
 
 pub mod bayes;
+pub(crate) mod chars;
 pub mod engine;
+#[cfg(test)]
+mod equivalence;
 pub mod eval;
 pub mod features;
 pub mod learner;
@@ -20,6 +23,7 @@ pub mod links;
 pub mod normalize;
 pub mod obfuscate;
 pub mod rules;
+pub(crate) mod segment;
 pub(crate) mod vocab;
 pub(crate) mod words;
 pub mod workflow;

@@ -113,7 +113,7 @@ pub(crate) fn is_word_char(c: char) -> bool {
     } else if is_arabic_letter(c) || ('\u{0660}'..='\u{0669}').contains(&c) {
         true
     } else {
-        c.is_alphanumeric()
+        super::chars::is_alphanumeric(c)
     }
 }
 
@@ -125,7 +125,7 @@ pub(crate) fn is_letter(c: char) -> bool {
     } else if is_arabic_letter(c) {
         true
     } else {
-        c.is_alphabetic()
+        super::chars::is_alphabetic(c)
     }
 }
 
@@ -167,11 +167,13 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                 && !('\u{0653}'..='\u{0655}').contains(&c)
                 && !('\u{0675}'..='\u{0678}').contains(&c))
     };
-    let chars: Vec<char> =
+    let composed: String;
+    let text: &str =
         if input.chars().all(plain) || is_nfkc_quick(input.chars()) == IsNormalized::Yes {
-            input.chars().collect()
+            input
         } else {
-            input.nfkc().collect()
+            composed = input.nfkc().collect();
+            &composed
         };
     let mut s = String::with_capacity(input.len());
     let mut reversed_runs = String::new();
@@ -192,51 +194,60 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
         }
     };
 
-    for (i, &c) in chars.iter().enumerate() {
-        if is_invisible(c) {
-            match c {
-                '\u{202E}' | '\u{202D}' => {
-                    out.bidi_overrides += 1;
-                    close_run(rlo_run.take(), &mut reversed_runs);
-                    if c == '\u{202E}' {
-                        rlo_run = Some(Vec::new());
+    for (i, c) in text.char_indices() {
+        // ASCII is never invisible, a mark or an Arabic variant. Arabic
+        // letters are none of these either, and fold to letters (`letter`:
+        // never white space).
+        let (f, letter) = if c.is_ascii() {
+            if c == '\n' {
+                close_run(rlo_run.take(), &mut reversed_runs);
+            }
+            (c, false)
+        } else if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
+            let Some(f) = fold_arabic(c) else { continue };
+            (f, true)
+        } else {
+            if is_invisible(c) {
+                match c {
+                    '\u{202E}' | '\u{202D}' => {
+                        out.bidi_overrides += 1;
+                        close_run(rlo_run.take(), &mut reversed_runs);
+                        if c == '\u{202E}' {
+                            rlo_run = Some(Vec::new());
+                        }
+                    }
+                    '\u{202C}' | '\u{2069}' => close_run(rlo_run.take(), &mut reversed_runs),
+                    _ => {}
+                }
+                if !is_variation_selector(c) && c != '\u{202E}' && c != '\u{202D}' {
+                    let after = &text[i + c.len_utf8()..];
+                    let prev_word = last_kept.is_some_and(is_word_char);
+                    let next_word = after
+                        .chars()
+                        .find(|n| !is_invisible(*n))
+                        .is_some_and(|n| is_word_char(n) || is_arabic_mark(n));
+                    if prev_word && next_word && !legitimate_inside_word(c, &text[..i], after) {
+                        out.stripped_invisible += 1;
                     }
                 }
-                '\u{202C}' | '\u{2069}' => close_run(rlo_run.take(), &mut reversed_runs),
-                _ => {}
+                continue;
             }
-            if !is_variation_selector(c) && c != '\u{202E}' && c != '\u{202D}' {
-                let prev_word = last_kept.is_some_and(is_word_char);
-                let next_word = chars[i + 1..]
-                    .iter()
-                    .find(|n| !is_invisible(**n))
-                    .is_some_and(|n| is_word_char(*n) || is_arabic_mark(*n));
-                if prev_word
-                    && next_word
-                    && !legitimate_inside_word(c, &chars[..i], &chars[i + 1..])
-                {
-                    out.stripped_invisible += 1;
-                }
+            if is_variation_selector(c) {
+                continue;
             }
-            continue;
-        }
-        if c == '\n' {
-            close_run(rlo_run.take(), &mut reversed_runs);
-        }
-        if is_variation_selector(c) {
-            continue;
-        }
-        if is_arabic_mark(c) {
-            out.stripped_marks += 1;
-            marks_in_word += 1;
-            any_marks = true;
-            continue;
-        }
-        if c == '\u{0640}' {
-            continue; // tatweel: decorative, not a signal
-        }
-        let Some(f) = fold_arabic(c) else { continue };
-        if f.is_whitespace() && last_kept.is_some_and(|p| !p.is_whitespace()) {
+            if is_arabic_mark(c) {
+                out.stripped_marks += 1;
+                marks_in_word += 1;
+                any_marks = true;
+                continue;
+            }
+            if c == '\u{0640}' {
+                continue; // tatweel: decorative, not a signal
+            }
+            let Some(f) = fold_arabic(c) else { continue };
+            (f, false)
+        };
+        if !letter && f.is_whitespace() && last_kept.is_some_and(|p| !p.is_whitespace()) {
             word_marks.push(marks_in_word);
             marks_in_word = 0;
         }
@@ -259,10 +270,10 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
 /// parts of two letters or more (Persian `کتاب‌ها`, `می‌خواهم`; spam puts
 /// one between every letter), and an LRM/RLM where Arabic meets another
 /// script (`آیفون‌\u{200E}iPhone`).
-fn legitimate_inside_word(c: char, before: &[char], after: &[char]) -> bool {
+fn legitimate_inside_word(c: char, before: &str, after: &str) -> bool {
     // Letters only (tashkeel skipped); another invisible ends the part.
-    let mut back = before.iter().rev().copied().filter(|b| !is_arabic_mark(*b));
-    let mut ahead = after.iter().copied().filter(|a| !is_arabic_mark(*a));
+    let mut back = before.chars().rev().filter(|b| !is_arabic_mark(*b));
+    let mut ahead = after.chars().filter(|a| !is_arabic_mark(*a));
     let (p1, p2) = (back.next(), back.next());
     let (n1, n2) = (ahead.next(), ahead.next());
     match c {
@@ -365,6 +376,38 @@ fn fold_tokens(s: &str, out: &mut Normalized) -> String {
 }
 
 fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
+    // Fast paths, the same steps for the two commonest kinds of token: all
+    // ASCII (no Arabic, Cyrillic or Greek letter, nothing to strip, ASCII
+    // lowercase), or all in the basic Arabic block (no Latin, Cyrillic or
+    // Greek letter, never URL-like, nothing to fold or lowercase).
+    if token.is_ascii() {
+        let url_like = token.contains(['.', '/', '@', ':']);
+        let (mut last, mut last2) = (None::<u8>, None::<u8>);
+        for l in token.bytes().map(|b| b.to_ascii_lowercase()) {
+            if Some(l) == last && Some(l) == last2 && !url_like && l.is_ascii_alphabetic() {
+                continue;
+            }
+            last2 = last;
+            last = Some(l);
+            text.push(char::from(l));
+        }
+        return;
+    }
+    if token
+        .chars()
+        .all(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+    {
+        let (mut last, mut last2) = (None::<char>, None::<char>);
+        for c in token.chars() {
+            if Some(c) == last && Some(c) == last2 && is_letter(c) {
+                continue;
+            }
+            last2 = last;
+            last = Some(c);
+            text.push(c);
+        }
+        return;
+    }
     let mut has_arabic = false;
     let mut has_latin = false;
     let mut has_other_script = false;
@@ -402,7 +445,7 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
             strip_latin_diacritic(c)
         };
         let mut push = |l: char| {
-            if !url_like && is_letter(l) && Some(l) == last && Some(l) == last2 {
+            if Some(l) == last && Some(l) == last2 && !url_like && is_letter(l) {
                 return;
             }
             last2 = last;
@@ -551,8 +594,8 @@ fn replace_ci(s: &mut String, lower: &mut String, pat: &str, rep: &str) {
     if !lower.contains(pat) {
         return;
     }
-    if lower.len() != s.len() {
-        // Lowercasing changed byte lengths (rare scripts): match exactly.
+    if !same_offsets(s) {
+        // Lowercasing moved byte offsets (rare scripts): match exactly.
         *s = s.replace(pat, rep);
         *lower = s.to_lowercase();
         return;
@@ -567,6 +610,17 @@ fn replace_ci(s: &mut String, lower: &mut String, pat: &str, rep: &str) {
     out.push_str(&s[i..]);
     *s = out;
     *lower = s.to_lowercase();
+}
+
+/// Every character of `s` lowercases to as many bytes as it has, so an
+/// offset in `s.to_lowercase()` is the same offset in `s`. (Equal total
+/// lengths are not enough: `İ` grows by a byte where the ohm sign `Ω`,
+/// U+2126, shrinks by one.)
+fn same_offsets(s: &str) -> bool {
+    s.is_ascii()
+        || s.chars().all(|c| {
+            c.is_ascii() || c.to_lowercase().map(char::len_utf8).sum::<usize>() == c.len_utf8()
+        })
 }
 
 const OBFUSCATIONS: &[(&str, &str)] = &[
@@ -603,8 +657,7 @@ const OBFUSCATIONS: &[(&str, &str)] = &[
 /// `(dot)`, `{dot}`, ` dot com`, `نقطة كوم`, `[at]`, `w w w .`, `example . com`.
 pub fn deobfuscate_links(text: &str) -> String {
     let mut s = text.to_owned();
-    // Every pattern contains one of these; most comments contain none.
-    if text.contains(['[', '(', '{', '*', 'x', 'X', 'w', 'W']) {
+    if may_be_obfuscated(text) {
         let mut lower = s.to_lowercase();
         for (pat, rep) in OBFUSCATIONS {
             replace_ci(&mut s, &mut lower, pat, rep);
@@ -613,12 +666,66 @@ pub fn deobfuscate_links(text: &str) -> String {
     join_spoken_dots(&s)
 }
 
+/// Whether `text` may hold one of [`OBFUSCATIONS`]: a bracket or `*`, or
+/// `hxxp`, `w w w`, `w.w.w.` or `www .` in any case. Lowercasing maps no
+/// other character onto these ASCII ones (only `İ` and the Kelvin sign
+/// lowercase to ASCII, to `i` and `k`), so without them no pattern is in
+/// the lowercased text either, and no replacement would happen.
+fn may_be_obfuscated(text: &str) -> bool {
+    // The bytes that may begin a pattern.
+    const FIRST: [bool; 256] = {
+        let mut t = [false; 256];
+        let first = *b"[({*hHwW";
+        let mut k = 0;
+        while k < first.len() {
+            t[first[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
+    let b = text.as_bytes();
+    let at = |i: usize, pat: &[u8]| {
+        b.get(i..i + pat.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(pat))
+    };
+    b.iter().enumerate().any(|(i, c)| {
+        FIRST[usize::from(*c)]
+            && match c {
+                b'h' | b'H' => at(i, b"hxxp"),
+                b'w' | b'W' => at(i, b"w w w") || at(i, b"w.w.w.") || at(i, b"www ."),
+                _ => true,
+            }
+    })
+}
+
 /// `. com` somewhere: a dot, a space, then a top-level domain.
 fn has_spaced_tld(s: &str) -> bool {
-    s.match_indices(". ").any(|(i, _)| {
-        let next = s[i + 2..].split_whitespace().next().unwrap_or_default();
-        tld_of(next).is_some()
+    // Every `.` followed by a space (`. ` cannot overlap itself).
+    s.match_indices('.').any(|(i, _)| {
+        s.as_bytes().get(i + 1) == Some(&b' ') && {
+            let next = s[i + 2..].split_whitespace().next().unwrap_or_default();
+            is_tld(next)
+        }
     })
+}
+
+/// `tld_of(word).is_some()`, without building the lowercased word.
+fn is_tld(word: &str) -> bool {
+    let w = word.trim_end_matches(['/', ',', '،', ')', '!', '?', '؟']);
+    let is = |s: &str| TLDS.iter().any(|t| t.eq_ignore_ascii_case(s));
+    if is(w) {
+        return true;
+    }
+    if let Some(slash) = w.find('/')
+        && is(&w[..slash])
+    {
+        return true;
+    }
+    [
+        "كوم", "com", "نت", "net", "اورج", "أورج", "اورق", "org", "انفو", "info",
+    ]
+    .iter()
+    .any(|t| t.eq_ignore_ascii_case(w))
 }
 
 /// `example dot com`, `example . com`, `موقع نقطة كوم` -> `example.com`.
@@ -856,6 +963,9 @@ mod tests {
             "mail me: joe@example.com"
         );
         assert_eq!(deobfuscate_links("w w w . spam . xyz"), "www.spam.xyz");
+        // Lowercasing that keeps the length but moves offsets (`İ` grows,
+        // the ohm sign shrinks) is matched exactly, not sliced mid-character.
+        assert_eq!(deobfuscate_links("İ[.]\u{2126}"), "İ.\u{2126}");
         // Prose is not turned into links.
         assert_eq!(
             deobfuscate_links("connect the dot to the line"),

@@ -3,6 +3,7 @@
 
 use unicode_script::{Script, UnicodeScript};
 
+use super::chars::{LetterScript, letter_script};
 use super::engine::{Facts, Field, FormTokenCheck, Reason, SpamRules};
 use super::normalize::{is_arabic_letter, is_letter, is_word_char};
 use super::vocab::{COMMERCIAL_TERMS, MONEY_UNITS, PERIODS};
@@ -249,8 +250,15 @@ pub fn disposable_email(f: &Facts, r: &SpamRules) -> Option<Reason> {
 /// campaign. Short texts ("شكرا", "thank you") are left alone.
 pub fn duplicate_text(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     let n = f.input.same_text_other_authors_24h;
-    let letters = f.body.text.chars().filter(|c| is_word_char(*c)).count();
-    if n == 0 || letters < 20 {
+    if n == 0
+        || f.body
+            .text
+            .chars()
+            .filter(|c| is_word_char(*c))
+            .take(20)
+            .count()
+            < 20
+    {
         return None;
     }
     let points = (4.0 + 2.0 * f64::from(n - 1)).min(10.0);
@@ -334,6 +342,9 @@ pub fn hashtags(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 /// `#tag`s: a `#` at the start or after a non-word character, then a letter
 /// or digit (`#1` counts, `C#` and `&#39;` do not).
 pub fn count_hashtags(text: &str) -> u32 {
+    if !text.contains('#') {
+        return 0;
+    }
     let mut n = 0;
     let mut prev = ' ';
     let mut chars = text.chars().peekable();
@@ -357,8 +368,7 @@ pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
         c.is_ascii_alphabetic()
             || (!c.is_ascii()
                 && !is_arabic_letter(*c)
-                && c.is_alphabetic()
-                && c.script() == Script::Latin)
+                && letter_script(*c) == Some(LetterScript::Latin))
     };
     for c in f.input.body.chars().filter(latin) {
         letters += 1;
@@ -511,14 +521,7 @@ pub fn commercial_name(f: &Facts, r: &SpamRules) -> Option<Reason> {
 /// spam.
 pub fn income_claim(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     let text = f.body.text.as_str();
-    let has_amount = MONEY_UNITS.iter().any(|m| {
-        text.match_indices(m).any(|(i, _)| {
-            let before = text[..i].chars().rev().find(|c| !c.is_whitespace());
-            let after = text[i + m.len()..].chars().find(|c| !c.is_whitespace());
-            before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit())
-        })
-    });
-    if !has_amount {
+    if !has_amount(text) {
         return None;
     }
     let window_has_period = PERIODS.iter().any(|p| text.contains(p));
@@ -528,6 +531,27 @@ pub fn income_claim(f: &Facts, _r: &SpamRules) -> Option<Reason> {
             2.5,
             "promises an amount of money per day, week or month",
         )
+    })
+}
+
+/// A money unit ([`MONEY_UNITS`]) next to an ASCII digit, white space
+/// aside (`$98`, `300 دولار`). Looked for from each digit: the unit that
+/// starts where the white space after it ends, or ends where the white space
+/// before it starts. (A unit neither starts nor ends with white space, and
+/// none overlaps itself, so these are all its occurrences next to a digit.)
+fn has_amount(text: &str) -> bool {
+    let units = &*MONEY_UNITS;
+    text.bytes().enumerate().any(|(d, b)| {
+        if !b.is_ascii_digit() {
+            return false;
+        }
+        let after = &text[d + 1..];
+        let start = d + 1 + (after.len() - after.trim_start().len());
+        let before = &text[..d];
+        let end = before.trim_end().len();
+        units
+            .iter()
+            .any(|m| text[start..].starts_with(m) || text[..end].ends_with(m))
     })
 }
 
@@ -673,44 +697,46 @@ pub const LEARNER_MAX_POINTS: f64 = 9.0;
 /// single spaces, dashes, dots or brackets, that start with `+`, `00`, a
 /// trunk `0` or (ungrouped, 11-13 digits) a common country code.
 pub fn count_phones(text: &str) -> u32 {
-    let chars: Vec<char> = text.chars().collect();
+    // Every character the scan looks at is ASCII (`+`, digits, separators),
+    // so it walks bytes; only the neighbours it tests for letters are
+    // decoded. A byte of a multi-byte character is never ASCII.
+    let chars = text.as_bytes();
     let mut n = 0;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         let starts =
-            (c == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) || c.is_ascii_digit();
-        let boundary = i == 0 || !is_word_char(chars[i - 1]);
-        if !starts || !boundary {
+            (c == b'+' && chars.get(i + 1).is_some_and(u8::is_ascii_digit)) || c.is_ascii_digit();
+        if !starts || text[..i].chars().next_back().is_some_and(is_word_char) {
             i += 1;
             continue;
         }
-        let plus = c == '+';
+        let plus = c == b'+';
         let mut digits = String::new();
         let mut grouped = false;
         let mut j = if plus { i + 1 } else { i };
         while j < chars.len() {
             let d = chars[j];
             if d.is_ascii_digit() {
-                digits.push(d);
+                digits.push(char::from(d));
                 j += 1;
                 continue;
             }
             // Up to two separators between digit groups: `+1 (505) 555-0147`.
-            let is_sep = |x: char| matches!(x, ' ' | '-' | '.' | '(' | ')');
+            let is_sep = |x: u8| matches!(x, b' ' | b'-' | b'.' | b'(' | b')');
             let mut k = j;
             while k < chars.len() && k < j + 2 && is_sep(chars[k]) {
                 k += 1;
             }
-            let resumes = k > j && chars.get(k).is_some_and(char::is_ascii_digit);
-            if resumes && (!digits.is_empty() || chars[j] == '(') {
+            let resumes = k > j && chars.get(k).is_some_and(u8::is_ascii_digit);
+            if resumes && (!digits.is_empty() || chars[j] == b'(') {
                 grouped = true;
                 j = k;
             } else {
                 break;
             }
         }
-        let followed_by_letter = chars.get(j).is_some_and(|x| is_letter(*x));
+        let followed_by_letter = text[j..].chars().next().is_some_and(is_letter);
         let len = digits.len();
         let b = digits.as_bytes();
         let trunk = b.len() > 1 && b[0] == b'0' && b[1] != b'0';
@@ -734,6 +760,9 @@ pub fn count_phones(text: &str) -> u32 {
 /// Count `@handle`s (not e-mail addresses): `@` after a space or at the
 /// start, then four or more of `[a-z0-9_.]`.
 pub fn count_handles(text: &str) -> u32 {
+    if !text.contains('@') {
+        return 0;
+    }
     let mut n = 0;
     let mut prev = ' ';
     let it = text.char_indices().peekable();
@@ -1145,6 +1174,26 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn money_units_suit_the_search_from_digits() {
+        // `has_amount` finds a unit where the white space next to a digit
+        // ends: a unit must not start or end with white space, nor overlap
+        // itself (`match_indices` would skip the overlapping occurrence).
+        for m in MONEY_UNITS.iter() {
+            assert_eq!(m.trim(), *m);
+            assert!(
+                (1..m.len())
+                    .filter(|k| m.is_char_boundary(*k))
+                    .all(|k| !m.starts_with(&m[k..])),
+                "{m}"
+            );
+        }
+        assert!(has_amount("earn 300$ now"));
+        assert!(has_amount("دخل 300 دولار"));
+        assert!(has_amount("$ 98 per hour"));
+        assert!(!has_amount("300 people, one dollar"));
     }
 
     #[test]

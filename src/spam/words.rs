@@ -135,30 +135,64 @@ impl Lexicon {
         self.map.is_empty()
     }
 
-    /// Every entry found in `hay`, each at most once, in order of discovery.
+    /// One lexicon holding the entries of both, `self`'s first under each
+    /// key: a text is looked up once for both, and [`find`](Self::find)
+    /// gives each one's hits in the order it alone would (its kinds apart).
+    pub fn merged(&self, other: &Lexicon) -> Lexicon {
+        let mut out = self.clone();
+        let shift = u32::try_from(out.phrases.len()).unwrap_or(u32::MAX);
+        out.phrases.extend(other.phrases.iter().cloned());
+        for (key, targets) in &other.map {
+            out.map
+                .entry(key.clone())
+                .or_default()
+                .extend(targets.iter().map(|t| Target {
+                    phrase: t.phrase.map(|p| p.saturating_add(shift)),
+                    ..*t
+                }));
+        }
+        out
+    }
+
+    /// Every entry found in `hay`, each at most once, in order of discovery:
+    /// token by token, the entries of each of its variants in the order
+    /// [`for_each_variant`] tries them.
     pub fn find(&self, hay: &Haystack, hits: &mut Vec<Hit>) {
         if self.map.is_empty() {
             return;
         }
+        // What a token's variants find does not depend on where the token
+        // is (only a phrase's next words do), so each distinct token is
+        // looked up once: `found[range]` are its candidates, in order.
+        let mut memo: FnvMap<&str, (u32, u32)> =
+            FnvMap::with_capacity_and_hasher(hay.len().min(1024), Default::default());
+        let mut found: Vec<Target> = Vec::new();
         for i in 0..hay.len() {
-            for_each_variant(hay.token(i), |v| {
-                if let Some(targets) = self.map.get(v) {
-                    for t in targets {
-                        let ok = match t.phrase {
-                            None => true,
-                            Some(p) => self.phrase_at(p as usize, hay, i),
-                        };
-                        let hit = Hit {
-                            kind: t.kind,
-                            entry: t.entry,
-                        };
-                        if ok && !hits.contains(&hit) {
-                            hits.push(hit);
-                        }
+            let tok = hay.token(i);
+            let (from, to) = *memo.entry(tok).or_insert_with(|| {
+                let from = found.len();
+                for_each_variant(tok, |v| {
+                    if let Some(targets) = self.map.get(v) {
+                        found.extend_from_slice(targets);
                     }
-                }
-                false
+                    false
+                });
+                let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                (at(from), at(found.len()))
             });
+            for t in &found[from as usize..to as usize] {
+                let ok = match t.phrase {
+                    None => true,
+                    Some(p) => self.phrase_at(p as usize, hay, i),
+                };
+                let hit = Hit {
+                    kind: t.kind,
+                    entry: t.entry,
+                };
+                if ok && !hits.contains(&hit) {
+                    hits.push(hit);
+                }
+            }
         }
     }
 
@@ -255,9 +289,15 @@ fn variants_of(tok: &str, f: &mut impl FnMut(&str) -> bool) -> bool {
     if is_arabic_letter(first) {
         let mut starts: [usize; 4] = [0; 4];
         let mut ns = 1;
-        // Every prefix starts with one of these letters.
+        // Every prefix starts with one of these letters (each two bytes in
+        // UTF-8, as every letter of the prefixes and suffixes is): only the
+        // affixes that share the token's first (last) letter are compared.
         let prefixed = matches!(first, 'و' | 'ف' | 'ب' | 'ك' | 'ل' | 'ا' | 'س');
-        for p in AR_PREFIXES.iter().filter(|_| prefixed) {
+        let b = tok.as_bytes();
+        let head = (b.first().copied(), b.get(1).copied());
+        for p in AR_PREFIXES.iter().filter(|p| {
+            prefixed && (p.as_bytes().first().copied(), p.as_bytes().get(1).copied()) == head
+        }) {
             if ns < starts.len() && tok.starts_with(p) && nchars(&tok[p.len()..]) >= 2 {
                 starts[ns] = p.len();
                 ns += 1;
@@ -268,12 +308,17 @@ fn variants_of(tok: &str, f: &mut impl FnMut(&str) -> bool) -> bool {
             .chars()
             .next_back()
             .is_some_and(|c| matches!(c, 'ا' | 'ه' | 'م' | 'ن' | 'ت' | 'ي' | 'ك'));
+        let last2 = |s: &[u8]| (s.len() >= 2).then(|| (s[s.len() - 2], s[s.len() - 1]));
+        let tail = last2(b);
         for &s in &starts[..ns] {
             let stem = &tok[s..];
             if s > 0 && f(stem) {
                 return true;
             }
-            for suf in AR_SUFFIXES.iter().filter(|_| suffixed) {
+            for suf in AR_SUFFIXES
+                .iter()
+                .filter(|suf| suffixed && last2(suf.as_bytes()) == tail)
+            {
                 if let Some(core) = stem.strip_suffix(suf)
                     && nchars(core) >= 2
                     && f(core)
@@ -318,6 +363,18 @@ mod tests {
         let mut l = Lexicon::default();
         l.add(ListKind::Held, words);
         l
+    }
+
+    #[test]
+    fn arabic_affixes_are_made_of_two_byte_letters() {
+        // `variants_of` compares an affix's first or last two bytes with
+        // the token's first or last letter.
+        for a in AR_PREFIXES.iter().chain(AR_SUFFIXES) {
+            assert!(a.chars().all(|c| c.len_utf8() == 2), "{a}");
+        }
+        for c in ['و', 'ف', 'ب', 'ك', 'ل', 'ا', 'س', 'ه', 'م', 'ن', 'ت', 'ي'] {
+            assert_eq!(c.len_utf8(), 2);
+        }
     }
 
     #[test]

@@ -1,0 +1,119 @@
+//! Character properties the engine asks of every character of a comment
+//! (alphabetic, alphanumeric, Latin or Arabic script), answered from a table
+//! for the first 2,048 code points (Latin, Greek, Cyrillic, Hebrew, Arabic
+//! and their marks) and by the standard library and `unicode-script` above.
+//! The table is filled from those same functions once per process, so it
+//! cannot disagree with them; it only spares their range searches.
+
+use std::sync::LazyLock;
+
+use unicode_script::{Script, UnicodeScript};
+
+/// Code points below this are answered from the table.
+const TABLE_LEN: usize = 0x800;
+
+const ALPHABETIC: u8 = 1;
+const ALPHANUMERIC: u8 = 2;
+const SCRIPT_ARABIC: u8 = 4;
+const SCRIPT_LATIN: u8 = 8;
+
+static TABLE: LazyLock<[u8; TABLE_LEN]> = LazyLock::new(|| {
+    let mut t = [0u8; TABLE_LEN];
+    for (i, slot) in t.iter_mut().enumerate() {
+        let Some(c) = u32::try_from(i).ok().and_then(char::from_u32) else {
+            continue;
+        };
+        *slot = bits_of(c);
+    }
+    t
+});
+
+fn bits_of(c: char) -> u8 {
+    let mut b = 0;
+    if c.is_alphabetic() {
+        b |= ALPHABETIC;
+    }
+    if c.is_alphanumeric() {
+        b |= ALPHANUMERIC;
+    }
+    match c.script() {
+        Script::Arabic => b |= SCRIPT_ARABIC,
+        Script::Latin => b |= SCRIPT_LATIN,
+        _ => {}
+    }
+    b
+}
+
+#[inline]
+fn bits(c: char) -> u8 {
+    match TABLE.get(c as usize) {
+        Some(b) => *b,
+        None => bits_of(c),
+    }
+}
+
+/// `char::is_alphabetic`.
+#[inline]
+pub(crate) fn is_alphabetic(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        bits(c) & ALPHABETIC != 0
+    }
+}
+
+/// `char::is_alphanumeric`.
+#[inline]
+pub(crate) fn is_alphanumeric(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        bits(c) & ALPHANUMERIC != 0
+    }
+}
+
+/// Of an alphabetic character: is its script Arabic, Latin or another?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LetterScript {
+    Arabic,
+    Latin,
+    Other,
+}
+
+/// `None` when `c` is not alphabetic; else its script, as
+/// `UnicodeScript::script` gives it, in three classes.
+#[inline]
+pub(crate) fn letter_script(c: char) -> Option<LetterScript> {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic().then_some(LetterScript::Latin);
+    }
+    let b = bits(c);
+    if b & ALPHABETIC == 0 {
+        None
+    } else if b & SCRIPT_ARABIC != 0 {
+        Some(LetterScript::Arabic)
+    } else if b & SCRIPT_LATIN != 0 {
+        Some(LetterScript::Latin)
+    } else {
+        Some(LetterScript::Other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_agrees_with_the_library_everywhere() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_alphabetic(c), c.is_alphabetic(), "{c:?}");
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+            let want = c.is_alphabetic().then(|| match c.script() {
+                Script::Arabic => LetterScript::Arabic,
+                Script::Latin => LetterScript::Latin,
+                _ => LetterScript::Other,
+            });
+            assert_eq!(letter_script(c), want, "{c:?}");
+        }
+    }
+}
