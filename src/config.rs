@@ -135,7 +135,7 @@ impl Default for Config {
             max_request_bytes: 64 * 1024,
             db_max_connections: 10,
             public_max_age: 10,
-            public_cache_mb: 64,
+            public_cache_mb: 32,
             metrics_token: None,
             session_idle_hours: 12,
             session_max_hours: 7 * 24,

@@ -45,8 +45,20 @@ pub struct CachedRead {
 struct BodyWeighter;
 
 impl Weighter<String, Arc<CachedRead>> for BodyWeighter {
+    /// What an entry holds in memory, roughly: the body, the key, the ETag
+    /// and every article id it was built from (a count of ten articles is a
+    /// small body with ten ids), plus the bookkeeping around them. Weighing
+    /// only the body let thousands of small count entries hold twice the
+    /// configured size.
     fn weight(&self, key: &String, val: &Arc<CachedRead>) -> u64 {
-        (key.len() + val.body.len() + val.etag.len() + 96) as u64
+        const STRING: usize = std::mem::size_of::<String>();
+        let versions: usize = val
+            .versions
+            .iter()
+            .map(|(article, _)| article.capacity() + STRING + 8)
+            .sum();
+        let fixed = std::mem::size_of::<CachedRead>() + 2 * STRING + 64;
+        (key.capacity() + val.body.len() + val.etag.capacity() + versions + fixed) as u64
     }
 }
 
@@ -335,6 +347,18 @@ mod tests {
             again.await.is_ok(),
             "the turn is free once the rebuild is done"
         );
+    }
+
+    #[test]
+    fn an_entry_weighs_its_article_ids_too() {
+        let w = |articles: usize| {
+            let versions = (0..articles)
+                .map(|i| (format!("news/2026/12/a-long-article-slug-{i}"), 1))
+                .collect();
+            BodyWeighter.weight(&"counts".to_owned(), &Arc::new(entry(versions)))
+        };
+        // Ten ids of 36 characters weigh at least their bytes more than one.
+        assert!(w(10) >= w(1) + 9 * 36, "{} vs {}", w(10), w(1));
     }
 
     #[test]
