@@ -37,6 +37,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub secret: Arc<[u8]>,
     pub settings: SettingsCache,
+    /// This instance's exact copy of the learner's feature store.
+    pub learner: crate::spam::mirror::Mirror,
 }
 
 impl AppState {
@@ -178,6 +180,7 @@ impl Application {
             config: Arc::new(config),
             secret,
             settings,
+            learner: Default::default(),
         });
         spawn_housekeeping(state.clone().into_inner());
         spawn_metrics_upkeep();

@@ -334,6 +334,31 @@ fn flood_takes(
     }
 }
 
+/// Brings this instance's copy of the learner's store up to what a
+/// submission's read saw: the read's changes, or the whole store when the
+/// copy is empty or of an older generation (loaded once however many
+/// submissions ask together).
+async fn catch_up_learner(
+    state: &AppState,
+    conn: &mut sqlx::PgConnection,
+    changes: &crate::spam::mirror::Changes,
+) -> Result<(), sqlx::Error> {
+    use crate::spam::mirror::CatchUp;
+    if state.learner.catch_up(changes) == CatchUp::Current {
+        return Ok(());
+    }
+    let _turn = state.learner.loading.lock().await;
+    if state
+        .learner
+        .generation()
+        .is_none_or(|g| g < changes.generation)
+    {
+        let loaded = db::spam::load_mirror(conn).await?;
+        state.learner.install(loaded);
+    }
+    Ok(())
+}
+
 /// Stores a new comment and returns it as saved, in two statements: one
 /// read of everything the decision needs (the article, the parent, the
 /// author's record, the learner's counts), the spam verdict and the
@@ -371,8 +396,9 @@ pub async fn submit(
             learner::Script::of(body),
         )
     });
+    let since = features.as_ref().and(state.learner.position());
     let mut conn = state.pool.acquire().await?;
-    let ctx = db::submissions::context(
+    let mut ctx = db::submissions::context(
         &mut conn,
         &db::submissions::ContextQuery {
             article_id: new.article_id.as_str(),
@@ -380,10 +406,14 @@ pub async fn submit(
             email,
             ip: meta.ip,
             fingerprint: &fingerprint,
-            features: features.as_ref().map(|(f, s)| (f.as_slice(), *s)),
+            learner: features.as_ref().map(|(_, s)| (*s, since.as_ref())),
         },
     )
     .await?;
+    if let (Some((features, _)), Some(changes)) = (&features, &ctx.learner_changes) {
+        catch_up_learner(state, &mut conn, changes).await?;
+        state.learner.fill(features, &mut ctx.evidence);
+    }
     let article = ctx.article.as_ref();
     if settings.require_known_articles && article.is_none_or(|a| a.registered_at.is_none()) {
         return Err(ErrorCode::ArticleNotFound.into());

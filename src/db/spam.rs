@@ -6,6 +6,7 @@
 
 use crate::spam::features::Feature;
 use crate::spam::learner::Script;
+use crate::spam::mirror;
 use crate::training::TrainingDelta;
 use sqlx::PgConnection;
 
@@ -62,6 +63,11 @@ pub async fn reset(conn: &mut PgConnection) -> Result<SiteTraining, sqlx::Error>
     sqlx::query("truncate spam_features")
         .execute(&mut *conn)
         .await?;
+    // The instances' copies (`spam::mirror`) see no rows go: a new
+    // generation makes each reload.
+    sqlx::query("update spam_learner set generation = generation + 1")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("update spam_corpus_shards set nspam = 0, nham = 0, fspam = 0, fham = 0")
         .execute(&mut *conn)
         .await?;
@@ -99,7 +105,9 @@ pub async fn apply_delta(
              order by n
              on conflict (bucket) do update
              set spam = greatest(t.spam + ($2::int[])[array_position($1::int[], t.bucket)], 0),
-                 ham = greatest(t.ham + ($3::int[])[array_position($1::int[], t.bucket)], 0)",
+                 ham = greatest(t.ham + ($3::int[])[array_position($1::int[], t.bucket)], 0),
+                 written = pg_current_xact_id(),
+                 rev = t.rev + 1",
         )
         .bind(&buckets)
         .bind(&spam)
@@ -305,4 +313,52 @@ pub async fn retrain_candidates(
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+/// Reads the whole feature store for an instance's copy
+/// ([`crate::spam::mirror`]): the generation, the snapshot and every row,
+/// all as of one snapshot (a read-only repeatable-read transaction).
+pub async fn load_mirror(conn: &mut PgConnection) -> Result<mirror::Loaded, sqlx::Error> {
+    use futures_util::TryStreamExt;
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    let (generation, snapshot): (i64, String) =
+        sqlx::query_as("select (select generation from spam_learner), pg_current_snapshot()::text")
+            .fetch_one(&mut *tx)
+            .await?;
+    let mut table = mirror::Table::default();
+    {
+        let mut rows = sqlx::query_as::<_, (i32, i32, i32, i64)>(
+            "select bucket, spam, ham, rev from spam_features",
+        )
+        .fetch(&mut *tx);
+        while let Some((bucket, spam, ham, rev)) = rows.try_next().await? {
+            if let Some(row) = mirror_row(bucket, spam, ham, rev) {
+                table.apply(row);
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(mirror::Loaded {
+        position: mirror::Position {
+            generation,
+            snapshot,
+        },
+        table,
+    })
+}
+
+/// A stored row as the copy keeps it (`None` for a bucket out of range,
+/// which the column's check never lets in).
+pub(crate) fn mirror_row(bucket: i32, spam: i32, ham: i32, rev: i64) -> Option<mirror::Row> {
+    Some(mirror::Row {
+        bucket: u32::try_from(bucket).ok()?,
+        spam: u32::try_from(spam).unwrap_or(0),
+        ham: u32::try_from(ham).unwrap_or(0),
+        // Modulo 2^32: revisions are compared on the wrap.
+        rev: rev as u32,
+    })
 }

@@ -24,9 +24,10 @@ use crate::db::articles::ArticleRow;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::{COLUMNS, CommentRow, InsertComment};
 use crate::db::rate_limits;
+use crate::db::spam::mirror_row;
 use crate::domain::CommentStatus;
-use crate::spam::features::Feature;
 use crate::spam::learner::{ClassTotals, Evidence, Script, Totals};
+use crate::spam::mirror::{Changes, Position};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use sqlx::types::Json;
@@ -67,9 +68,12 @@ pub struct SubmissionContext {
     /// The parent asked for is an approved comment of the article.
     pub parent_ok: bool,
     pub facts: SubmissionFacts,
-    /// The learner's counts for this comment's features (empty when the
-    /// learner is off).
+    /// The class totals of the comment's script (the feature counts are
+    /// read from the instance's copy, `spam::mirror`, after catching up).
     pub evidence: Evidence,
+    /// What changed in the learner's store since the copy's position, as
+    /// of this statement (`None` when the learner is off).
+    pub learner_changes: Option<Changes>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -93,9 +97,12 @@ struct ContextRow {
     nham: i64,
     fspam: i64,
     fham: i64,
+    generation: i64,
+    snapshot: String,
     buckets: Vec<i32>,
     spam: Vec<i32>,
     ham: Vec<i32>,
+    revs: Vec<i64>,
 }
 
 /// What [`context`] looks up.
@@ -105,22 +112,26 @@ pub struct ContextQuery<'a> {
     pub email: &'a str,
     pub ip: Option<IpAddr>,
     pub fingerprint: &'a str,
-    /// The comment's features and the script its body is written in; `None`
-    /// when the learner is off.
-    pub features: Option<(&'a [Feature], Script)>,
+    /// The script the comment's body is written in, and where this
+    /// instance's copy of the learner's store stands (`None` until it is
+    /// loaded); `None` when the learner is off.
+    pub learner: Option<(Script, Option<&'a Position>)>,
 }
 
-/// Reads the article, the parent, the author's and the text's history and
-/// the learner's evidence in one statement. Every lookup is an index range
-/// with a bound: the email's and the address's latest [`HISTORY_LIMIT`]
-/// comments, the text's copies of the last day, the feature rows by key.
+/// Reads the article, the parent, the author's and the text's history, the
+/// learner's class totals and the learner's rows written since the
+/// instance's copy was current, in one statement. Every lookup is an index
+/// range with a bound: the email's and the address's latest
+/// [`HISTORY_LIMIT`] comments, the text's copies of the last day, the
+/// feature rows whose writer the copy's snapshot had not seen (usually
+/// none: they are the decisions of the last moment).
 pub async fn context(
     conn: &mut PgConnection,
     q: &ContextQuery<'_>,
 ) -> Result<SubmissionContext, sqlx::Error> {
-    let (buckets, script) = match q.features {
-        Some((features, script)) => (crate::db::spam::features_to_db(features), script.id()),
-        None => (Vec::new(), -1),
+    let (script, since) = match q.learner {
+        Some((script, since)) => (script.id(), since.map(|p| p.snapshot.as_str())),
+        None => (-1, None),
     };
     let row: ContextRow = sqlx::query_as(
         "with mine as (
@@ -142,11 +153,15 @@ pub async fn context(
             select coalesce(sum(nspam), 0)::bigint as nspam, coalesce(sum(nham), 0)::bigint as nham,
                    coalesce(sum(fspam), 0)::bigint as fspam, coalesce(sum(fham), 0)::bigint as fham
             from spam_corpus_shards where script = $8
-         ), features as (
+         ), changed as (
             select coalesce(array_agg(bucket), '{}') as buckets,
                    coalesce(array_agg(spam), '{}') as spam,
-                   coalesce(array_agg(ham), '{}') as ham
-            from spam_features where bucket = any($6)
+                   coalesce(array_agg(ham), '{}') as ham,
+                   coalesce(array_agg(rev), '{}') as revs
+            from spam_features
+            where $6::text is not null
+              and written >= pg_snapshot_xmin($6::text::pg_snapshot)
+              and not pg_visible_in_snapshot(written, $6::text::pg_snapshot)
          )
          select a.id as article_id, a.url, a.title, a.closed, a.approval_mode, a.comment_version,
                 a.created_at, a.registered_at,
@@ -161,8 +176,11 @@ pub async fn context(
                 (select count(*) from from_ip where status = 'spam') as spam_by_ip,
                 (select count(distinct email) from same_text where email <> lower($3))
                     as same_text_other_authors_24h,
-                s.nspam, s.nham, s.fspam, s.fham, f.buckets, f.spam, f.ham
-         from shards s cross join features f
+                s.nspam, s.nham, s.fspam, s.fham,
+                (select generation from spam_learner) as generation,
+                pg_current_snapshot()::text as snapshot,
+                f.buckets, f.spam, f.ham, f.revs
+         from shards s cross join changed f
          left join articles a on a.id = $1",
     )
     .bind(q.article_id)
@@ -170,12 +188,12 @@ pub async fn context(
     .bind(q.email)
     .bind(q.ip)
     .bind(q.fingerprint)
-    .bind(&buckets)
+    .bind(since)
     .bind(HISTORY_LIMIT)
     .bind(script)
     .fetch_one(conn)
     .await?;
-    Ok(row.into_context(q.features.map(|(_, s)| s)))
+    Ok(row.into_context(q.learner.map(|(s, _)| s)))
 }
 
 impl ContextRow {
@@ -194,6 +212,7 @@ impl ContextRow {
             _ => None,
         };
         let mut evidence = Evidence::default();
+        let mut learner_changes = None;
         if let Some(script) = script {
             evidence.totals[script as usize] = Totals {
                 spam: ClassTotals {
@@ -205,11 +224,15 @@ impl ContextRow {
                     features: self.fham as f64,
                 },
             };
-            for ((b, s), h) in self.buckets.iter().zip(&self.spam).zip(&self.ham) {
-                if let Ok(b) = u32::try_from(*b) {
-                    evidence.counts.insert(b, (count(*s), count(*h)));
-                }
-            }
+            let rows = (self.buckets.iter().zip(&self.spam))
+                .zip(self.ham.iter().zip(&self.revs))
+                .filter_map(|((b, s), (h, r))| mirror_row(*b, *s, *h, *r))
+                .collect();
+            learner_changes = Some(Changes {
+                generation: self.generation,
+                snapshot: self.snapshot,
+                rows,
+            });
         }
         SubmissionContext {
             article,
@@ -223,12 +246,9 @@ impl ContextRow {
                 same_text_other_authors_24h: self.same_text_other_authors_24h,
             },
             evidence,
+            learner_changes,
         }
     }
-}
-
-fn count(n: i32) -> u32 {
-    u32::try_from(n).unwrap_or(0)
 }
 
 /// What happens to the article row in [`store`].

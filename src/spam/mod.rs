@@ -20,6 +20,7 @@ pub mod eval;
 pub mod features;
 pub mod learner;
 pub mod links;
+pub mod mirror;
 pub mod normalize;
 pub mod obfuscate;
 pub mod rules;

@@ -493,62 +493,59 @@ async fn reversing_a_decision_untrains_exactly_and_an_edit_retrains() {
     assert_eq!((buckets_off, totals), (0, trained));
 }
 
-#[tokio::test]
-async fn after_the_site_taught_enough_spam_a_similar_submission_carries_a_learner_reason() {
-    let app = TestApp::spawn_full(
-        |_| {},
-        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
-    )
-    .await;
-    let (moderator, _) = app.login_as("moderator").await;
-    let app = &app;
-    let submit = |n: usize, body: String| {
-        let mut c = crate::harness::comment("a1", &body);
-        c["author_email"] = json!(format!("visitor{n}@example.org"));
-        c["author_name"] = json!(format!("visitor {n}"));
-        async move {
-            let resp = app.post_json(&c).await;
-            assert_eq!(resp.status(), 201);
-            resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
-        }
+/// Posts `body` as reader `n` (own email and name) and returns its id.
+async fn submit_as(app: &TestApp, n: usize, body: String) -> i64 {
+    let mut c = crate::harness::comment("a1", &body);
+    c["author_email"] = json!(format!("visitor{n}@example.org"));
+    c["author_name"] = json!(format!("visitor {n}"));
+    let resp = app.post_json(&c).await;
+    assert_eq!(resp.status(), 201);
+    resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// The points the learner gave a stored comment, if it gave a reason.
+async fn learner_points(app: &TestApp, id: i64) -> Option<f64> {
+    let reasons: Value = sqlx::query_scalar("select spam_reasons from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    reasons
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "learner")
+        .map(|r| r["score"].as_f64().unwrap())
+}
+
+/// A genre the shipped prior has never seen.
+fn spammy(n: usize) -> String {
+    format!("zorvane quillet blossoms, the zorvane quillet dealer ships gramith crates today {n}")
+}
+
+fn hammy(n: usize) -> String {
+    format!("the council voted on the harbour budget again, reader {n} wrote in the evening")
+}
+
+/// Posts through `app` and has `moderator` decide 60 of each genre, the
+/// spammy one as `spammy_is` and the other as the other class: enough of
+/// both classes in the script for the site's own counts to answer. `from`
+/// numbers the texts and authors (each call needs new ones).
+async fn teach_the_genre(app: &TestApp, moderator: &str, from: usize, spammy_is: &str) {
+    let hammy_is = if spammy_is == "spam" {
+        "approved"
+    } else {
+        "spam"
     };
-    let learner_points = |id: i64| async move {
-        let reasons: Value = sqlx::query_scalar("select spam_reasons from comments where id = $1")
-            .bind(id)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        reasons
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["rule"] == "learner")
-            .map(|r| r["score"].as_f64().unwrap())
-    };
-    // A genre the shipped prior has never seen.
-    let spammy = |n: usize| {
-        format!(
-            "zorvane quillet blossoms, the zorvane quillet dealer ships gramith crates today {n}"
-        )
-    };
-    let first = submit(1000, spammy(1000)).await;
-    assert!(
-        learner_points(first).await.unwrap_or(0.0) <= 0.0,
-        "the learner knows nothing of it yet"
-    );
-    // The site's own counts answer once it learnt enough of both classes
-    // in the script: ham from its ordinary readers too.
-    let hammy = |n: usize| {
-        format!("the council voted on the harbour budget again, reader {n} wrote in the evening")
-    };
-    for n in 0..60 {
-        for (body, status, author) in [(spammy(n), "spam", n), (hammy(n), "approved", n + 100)] {
-            let id = submit(author, body).await;
+    for n in from..from + 60 {
+        for (body, status, author) in [(spammy(n), spammy_is, n), (hammy(n), hammy_is, n + 100_000)]
+        {
+            let id = submit_as(app, author, body).await;
             let resp = app
                 .authed(
                     Method::PATCH,
                     &format!("/api/v1/moderation/comments/{id}"),
-                    &moderator,
+                    moderator,
                 )
                 .json(&json!({"status": status}))
                 .send()
@@ -557,13 +554,73 @@ async fn after_the_site_taught_enough_spam_a_similar_submission_carries_a_learne
             assert_eq!(resp.status(), 200);
         }
     }
-    let similar = submit(
-        2000,
-        "gramith crates of zorvane quillet, ask the dealer".into(),
+}
+
+const SIMILAR: &str = "gramith crates of zorvane quillet, ask the dealer";
+
+#[tokio::test]
+async fn after_the_site_taught_enough_spam_a_similar_submission_carries_a_learner_reason() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
     )
     .await;
-    let points = learner_points(similar).await;
+    let (moderator, _) = app.login_as("moderator").await;
+    let first = submit_as(&app, 1000, spammy(1000)).await;
+    assert!(
+        learner_points(&app, first).await.unwrap_or(0.0) <= 0.0,
+        "the learner knows nothing of it yet"
+    );
+    teach_the_genre(&app, &moderator, 0, "spam").await;
+    let similar = submit_as(&app, 2000, SIMILAR.into()).await;
+    let points = learner_points(&app, similar).await;
     assert!(points.is_some_and(|p| p > 0.0), "{points:?}");
+}
+
+/// Each instance scores from its own copy of the learner's store
+/// (`spam::mirror`): what moderators teach through one instance counts in
+/// the next submission to every other, both score a comment alike, and a
+/// reset through one empties the others' copies.
+#[tokio::test]
+async fn every_instance_scores_with_what_was_taught_through_another_and_forgets_a_reset() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
+    )
+    .await;
+    let other = app.sibling().await;
+    // Both copies are loaded while the store is still empty.
+    for (n, instance) in [(1000, &app), (1001, &other)] {
+        let id = submit_as(instance, n, spammy(n)).await;
+        assert!(learner_points(&app, id).await.unwrap_or(0.0) <= 0.0);
+    }
+    let (moderator, _) = other.login_as("moderator").await;
+    teach_the_genre(&other, &moderator, 0, "spam").await;
+    let here = submit_as(&app, 2000, SIMILAR.into()).await;
+    let there = submit_as(&other, 2001, SIMILAR.into()).await;
+    let (here, there) = (
+        learner_points(&app, here).await,
+        learner_points(&app, there).await,
+    );
+    assert!(here.is_some_and(|p| p > 0.0), "{here:?}");
+    assert_eq!(here, there, "two instances score one text alike");
+
+    let (admin, _) = other.login_as("admin").await;
+    let resp = other
+        .authed(Method::DELETE, "/api/v1/admin/spam/learner", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // Taught the other way round since the reset: a copy that kept what
+    // it held before would still call the genre spam.
+    teach_the_genre(&other, &moderator, 5000, "approved").await;
+    let after = submit_as(&app, 2002, SIMILAR.into()).await;
+    let points = learner_points(&app, after).await;
+    assert!(
+        points.unwrap_or(0.0) <= 0.0,
+        "the learner was reset and taught the genre as ham: {points:?}"
+    );
 }
 
 #[tokio::test]

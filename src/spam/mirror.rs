@@ -1,0 +1,320 @@
+//! An exact copy, in each instance's memory, of the learner's feature store
+//! (`spam_features`), so that a submission reads its ~1,000 feature counts
+//! from memory instead of probing an index ~1,000 times (that lookup was
+//! 63-71% of a submission's database time: `bench/PROFILE.md`).
+//!
+//! Exact, not a cache with a lifetime: every submission's one read
+//! statement (`db::submissions::context`) also returns the rows written by
+//! transactions that the copy's snapshot did not see, and the snapshot of
+//! that statement. Applying them makes the copy equal to the store as that
+//! statement saw it, so two instances score one comment alike, and a
+//! moderator's decision teaches every instance's next submission, as when
+//! the counts were read from the table.
+//!
+//! How it stays exact:
+//! - each row carries the id of the transaction that wrote it last
+//!   (`written`, an `xid8`) and a revision (`rev`) that every write moves
+//!   up by one under the row's lock;
+//! - the copy remembers the Postgres snapshot it reflects (`pg_snapshot`,
+//!   as text); a read asks for the rows whose writer that snapshot did not
+//!   see, and returns its own snapshot, which the copy then reflects;
+//! - reads of one instance finish in any order: a row is replaced only by
+//!   a later revision, so an older read never undoes a newer one (and any
+//!   snapshot a read returns is a valid one to remember);
+//! - emptying the store (a reset of the learner) moves a generation
+//!   number; a read that sees another generation reloads the whole copy.
+//!
+//! The copy holds one slot per bucket (2^20 slots of 12 bytes: 12 MiB,
+//! allocated zeroed, so memory is touched only where rows exist). Pure:
+//! the queries are in `db::spam` and `db::submissions`.
+
+use std::sync::RwLock;
+
+use super::features::{BUCKETS, Feature};
+use super::learner::{Evidence, FeatureCounts};
+
+/// One row of `spam_features` as the copy receives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    pub bucket: Feature,
+    pub spam: u32,
+    pub ham: u32,
+    /// The row's revision (the column, modulo 2^32; see [`newer`]).
+    pub rev: u32,
+}
+
+/// Whether revision `incoming` is later than `stored` (revisions start at
+/// 1, so a stored 0 is an empty slot; compared modulo 2^32, which holds
+/// while two reads of one row are fewer than 2^31 writes apart).
+pub fn newer(incoming: u32, stored: u32) -> bool {
+    stored == 0 || (incoming.wrapping_sub(stored) as i32) > 0
+}
+
+/// The counts of every bucket, by bucket.
+pub struct Table {
+    /// `[spam, ham, rev]` per bucket.
+    slots: Vec<[u32; 3]>,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table {
+            slots: vec![[0; 3]; BUCKETS as usize],
+        }
+    }
+}
+
+impl Table {
+    /// Takes a row unless the slot holds a later revision of it.
+    pub fn apply(&mut self, row: Row) {
+        if let Some(slot) = self.slots.get_mut(row.bucket as usize)
+            && newer(row.rev, slot[2])
+        {
+            *slot = [row.spam, row.ham, row.rev];
+        }
+    }
+
+    /// `(spam, ham)` of one bucket; (0, 0) for one never written.
+    pub fn counts(&self, bucket: Feature) -> (u32, u32) {
+        self.slots
+            .get(bucket as usize)
+            .map_or((0, 0), |s| (s[0], s[1]))
+    }
+
+    /// The counts of `features` that are not both zero.
+    pub fn lookup(&self, features: &[Feature]) -> FeatureCounts {
+        let mut out = FeatureCounts::default();
+        out.reserve(features.len());
+        for f in features {
+            let c = self.counts(*f);
+            if c != (0, 0) {
+                out.insert(*f, c);
+            }
+        }
+        out
+    }
+}
+
+/// Where the copy stands: the store's generation and the snapshot the copy
+/// reflects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub generation: i64,
+    pub snapshot: String,
+}
+
+/// What one read statement returned about the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub generation: i64,
+    /// The statement's snapshot.
+    pub snapshot: String,
+    /// Rows written by transactions the asked-from snapshot did not see.
+    pub rows: Vec<Row>,
+}
+
+/// The outcome of [`Mirror::catch_up`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatchUp {
+    /// The copy now reflects the read (or something later).
+    Current,
+    /// The copy is empty or of another generation: load it whole.
+    Reload,
+}
+
+/// A whole copy as loaded.
+pub struct Loaded {
+    pub position: Position,
+    pub table: Table,
+}
+
+/// The copy an instance keeps, shared by its workers.
+#[derive(Default)]
+pub struct Mirror {
+    inner: RwLock<Option<Loaded>>,
+    /// Held while loading the whole copy, so that submissions arriving
+    /// together load it once.
+    pub loading: tokio::sync::Mutex<()>,
+}
+
+impl Mirror {
+    /// Where to ask for changes from; `None` until loaded.
+    pub fn position(&self) -> Option<Position> {
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().map(|l| l.position.clone())
+    }
+
+    /// Applies a read's changes. A read of an older generation than the
+    /// copy changes nothing (the copy is already later than it).
+    pub fn catch_up(&self, changes: &Changes) -> CatchUp {
+        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let Some(loaded) = guard.as_mut() else {
+            return CatchUp::Reload;
+        };
+        if changes.generation > loaded.position.generation {
+            return CatchUp::Reload;
+        }
+        if changes.generation == loaded.position.generation {
+            for row in &changes.rows {
+                loaded.table.apply(*row);
+            }
+            // Every read's snapshot is a valid one to remember (see the
+            // module's notes); a later one asks for fewer rows next time.
+            if snapshot_xmax(&changes.snapshot) >= snapshot_xmax(&loaded.position.snapshot) {
+                loaded.position.snapshot.clone_from(&changes.snapshot);
+            }
+        }
+        CatchUp::Current
+    }
+
+    /// Installs a whole copy, unless the one held is of a later generation.
+    pub fn install(&self, new: Loaded) {
+        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if guard
+            .as_ref()
+            .is_none_or(|l| l.position.generation <= new.position.generation)
+        {
+            *guard = Some(new);
+        }
+    }
+
+    /// The generation of the copy held, if any.
+    pub fn generation(&self) -> Option<i64> {
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().map(|l| l.position.generation)
+    }
+
+    /// Fills `evidence.counts` with the counts of `features`.
+    pub fn fill(&self, features: &[Feature], evidence: &mut Evidence) {
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = guard.as_ref() {
+            evidence.counts = l.table.lookup(features);
+        }
+    }
+}
+
+/// The `xmax` of a snapshot in Postgres's text form `xmin:xmax:xip,...`
+/// (0 when unreadable): later snapshots have a greater or equal one.
+fn snapshot_xmax(snapshot: &str) -> u64 {
+    snapshot
+        .split(':')
+        .nth(1)
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(bucket: Feature, spam: u32, ham: u32, rev: u32) -> Row {
+        Row {
+            bucket,
+            spam,
+            ham,
+            rev,
+        }
+    }
+
+    fn loaded(generation: i64, snapshot: &str) -> Loaded {
+        Loaded {
+            position: Position {
+                generation,
+                snapshot: snapshot.into(),
+            },
+            table: Table::default(),
+        }
+    }
+
+    #[test]
+    fn a_later_revision_replaces_and_an_earlier_one_does_not() {
+        let mut t = Table::default();
+        t.apply(row(7, 1, 0, 1));
+        assert_eq!(t.counts(7), (1, 0));
+        t.apply(row(7, 3, 2, 3));
+        t.apply(row(7, 2, 1, 2)); // a slower read of an older state
+        assert_eq!(t.counts(7), (3, 2));
+        assert_eq!(t.counts(8), (0, 0));
+        // Out of range buckets are ignored, never a panic.
+        t.apply(row(BUCKETS, 1, 1, 1));
+        assert_eq!(t.counts(BUCKETS), (0, 0));
+    }
+
+    #[test]
+    fn revisions_compare_across_the_wrap() {
+        assert!(newer(1, 0));
+        assert!(newer(2, 1));
+        assert!(!newer(1, 1));
+        assert!(!newer(1, 2));
+        assert!(newer(0, u32::MAX));
+        assert!(newer(5, u32::MAX - 5));
+        assert!(!newer(u32::MAX, 3));
+    }
+
+    #[test]
+    fn lookup_returns_only_buckets_with_counts() {
+        let mut t = Table::default();
+        t.apply(row(1, 2, 0, 1));
+        t.apply(row(2, 0, 0, 1));
+        t.apply(row(3, 0, 5, 1));
+        let got = t.lookup(&[1, 2, 3, 4]);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got.get(&1), Some(&(2, 0)));
+        assert_eq!(got.get(&3), Some(&(0, 5)));
+    }
+
+    #[test]
+    fn an_empty_mirror_asks_for_a_load_and_a_loaded_one_catches_up() {
+        let m = Mirror::default();
+        assert_eq!(m.position(), None);
+        let changes = Changes {
+            generation: 0,
+            snapshot: "10:12:".into(),
+            rows: vec![row(4, 1, 0, 1)],
+        };
+        assert_eq!(m.catch_up(&changes), CatchUp::Reload);
+        m.install(loaded(0, "9:9:"));
+        assert_eq!(m.catch_up(&changes), CatchUp::Current);
+        let mut e = Evidence::default();
+        m.fill(&[4, 5], &mut e);
+        assert_eq!(e.counts.get(&4), Some(&(1, 0)));
+        assert_eq!(m.position().map(|p| p.snapshot), Some("10:12:".into()));
+        // An older snapshot (a slower read) does not move the position back.
+        let older = Changes {
+            generation: 0,
+            snapshot: "9:10:".into(),
+            rows: vec![],
+        };
+        assert_eq!(m.catch_up(&older), CatchUp::Current);
+        assert_eq!(m.position().map(|p| p.snapshot), Some("10:12:".into()));
+    }
+
+    #[test]
+    fn a_new_generation_reloads_and_an_old_one_is_ignored() {
+        let m = Mirror::default();
+        m.install(loaded(3, "5:5:"));
+        let newer_gen = Changes {
+            generation: 4,
+            snapshot: "6:6:".into(),
+            rows: vec![row(1, 9, 9, 1)],
+        };
+        assert_eq!(m.catch_up(&newer_gen), CatchUp::Reload);
+        let older_gen = Changes {
+            generation: 2,
+            snapshot: "6:6:".into(),
+            rows: vec![row(1, 9, 9, 1)],
+        };
+        assert_eq!(m.catch_up(&older_gen), CatchUp::Current);
+        let mut e = Evidence::default();
+        m.fill(&[1], &mut e);
+        assert!(
+            e.counts.is_empty(),
+            "rows of another generation are not applied"
+        );
+        // A load of an older generation never replaces a newer copy.
+        m.install(loaded(2, "7:7:"));
+        assert_eq!(m.generation(), Some(3));
+        m.install(loaded(4, "7:7:"));
+        assert_eq!(m.generation(), Some(4));
+    }
+}
