@@ -255,6 +255,11 @@ impl FieldErrors {
     }
 }
 
+/// The `Retry-After` of a 503 for a database out of reach: a restart of
+/// Postgres or a failover takes seconds, and clients that wait this long
+/// do not pile onto one that is coming back.
+pub const DB_RETRY_AFTER_SECS: u64 = 2;
+
 #[derive(Debug)]
 pub struct ApiError {
     pub code: ErrorCode,
@@ -300,9 +305,12 @@ impl ApiError {
         }
     }
 
+    /// The database is out of reach (stopped, restarting, or no connection
+    /// free in time): a 503 that tells clients when to try again.
     pub fn db_unavailable(err: impl Into<anyhow::Error>) -> Self {
         ApiError {
             source: Some(err.into()),
+            retry_after: Some(DB_RETRY_AFTER_SECS),
             ..ApiError::new(ErrorCode::DbUnavailable)
         }
     }
@@ -876,6 +884,11 @@ mod tests {
             assert!(!logged.contains('\n'), "{logged}");
             let resp = api.render(Lang::En);
             assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "{shown}");
+            assert_eq!(
+                resp.headers().get("Retry-After").unwrap(),
+                &DB_RETRY_AFTER_SECS.to_string(),
+                "{shown}"
+            );
         }
     }
 

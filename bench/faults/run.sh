@@ -458,6 +458,10 @@ pg_outage() {
     ra=$(count "$f" "$IS_503 && \$9 != \"-\"")
     check "$s" "while Postgres is down: 503 with the JSON error" $((during503 > 0 && during_other == 0)) \
         "Postgres $timing; answered meanwhile: $(breakdown "$f" 2 "$t_fault" "$t_back"); Retry-After on $ra of the 503s"
+    local all503
+    all503=$(count "$f" "$IS_503")
+    check "$s" "every 503 tells clients when to retry (Retry-After)" $((ra == all503)) \
+        "Retry-After on $ra of $all503"
 
     local first
     first=$(awk -F'\t' -v tb="$t_back" 'NR > 1 && $4 == "http" && $5 == 201 && $2 >= tb && (m == "" || $2 < m) { m = $2 } END { print m }' "$f")

@@ -200,7 +200,7 @@ pub struct ModeratorList {
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 409, description = "The email exists, in any case (`email_taken`).", body = ErrorBody),
         (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn create_moderator(
@@ -224,7 +224,7 @@ pub async fn create_moderator(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The accounts.", body = ModeratorList),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn list_moderators(
@@ -251,7 +251,7 @@ pub async fn list_moderators(
         (status = 404, description = "No such account (`moderator_not_found`).", body = ErrorBody),
         (status = 409, description = "Would leave no active admin (`last_admin`).", body = ErrorBody),
         (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn update_moderator(
@@ -289,7 +289,7 @@ pub async fn update_moderator(
         (status = 200, description = "The article after the change.", body = ArticleView),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A bad field, or nothing to change (`nothing_to_change`).", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
@@ -340,7 +340,7 @@ pub async fn update_article(
         (status = 201, description = "Registered a new article.", body = ArticleView),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A missing or bad `url`, `title` or `closed`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
@@ -401,7 +401,7 @@ impl Shape for SettingsPatch {
     responses(
         (status = 200, description = "Every setting with its current value.", body = ModerationSettings,
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn get_settings(
@@ -430,7 +430,7 @@ pub async fn get_settings(
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A bad value or an unknown field; `fields` names each.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn patch_settings(
@@ -531,7 +531,7 @@ impl LearnerState {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The learner's state.", body = LearnerState),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn learner_state(
@@ -557,7 +557,7 @@ pub async fn learner_state(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Reset; the learner's state after it.", body = LearnerState),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]

@@ -45,7 +45,7 @@ use futures_util::StreamExt;
                 (crate::export::ExportRecord = "application/x-ndjson"),
             ),
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"comments-<date>.<ext>\"`"))),
-        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn export_comments(
@@ -169,7 +169,7 @@ impl Shape for SubjectRequest {
         (status = 200, description = "Everything stored about the commenter (`no-store`).", body = crate::privacy::PersonExport),
         crate::routes::openapi::AuthErrors,
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn privacy_export(
@@ -205,7 +205,7 @@ pub async fn privacy_export(
         (status = 200, description = "What the erasure did (repeating it is harmless).", body = crate::privacy::ErasureReport),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn privacy_erase(

@@ -43,7 +43,7 @@ pub struct QueuePage {
     params(QueueParams),
     responses(
         (status = 200, description = "One page of the queue.", body = QueuePage),
-        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 
@@ -94,7 +94,7 @@ fn page_end<T>(rows: &mut Vec<T>, limit: i64) -> Option<&T> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`{pending, approved, spam, rejected}`.", body = Counts),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn counts(
@@ -139,7 +139,7 @@ fn with_etag(version: i32) -> (header::HeaderName, String) {
             headers(("ETag" = String, description = "`\"<version>\"`"))),
         crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 pub async fn show(
@@ -275,7 +275,7 @@ impl Shape for DecisionRequest {
         (status = 409, description = "The edited body repeats another comment of the same author on the same article (`duplicate_comment`).", body = ErrorBody),
         (status = 412, description = "`If-Match` names a stale or weak version (`version_mismatch`).", body = ErrorBody),
         (status = 422, description = "A bad field, or neither `status` nor `body` (`nothing_to_change`).", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
@@ -440,7 +440,7 @@ pub struct BulkResponse {
         (status = 200, description = "Per-id results; a missing id fails alone.", body = BulkResponse),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "Bad `ids` (none, or more than 500), `status` or `reason`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
@@ -494,7 +494,7 @@ pub struct LogPage {
     params(LogParams),
     responses(
         (status = 200, description = "One page of events.", body = LogPage),
-        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`).", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),
 )]
 
