@@ -183,6 +183,12 @@ impl Application {
             learner: Default::default(),
         });
         spawn_housekeeping(state.clone().into_inner());
+        let warming = state.clone().into_inner();
+        tokio::spawn(async move {
+            if let Err(e) = crate::submission::warm_learner(&warming).await {
+                tracing::warn!(error = %e, "loading the learner's copy failed; the first submission loads it");
+            }
+        });
         spawn_metrics_upkeep();
         let polling = spawn_change_poller(state.clone().into_inner());
         // Serve once this instance follows other instances' changes (or

@@ -334,6 +334,28 @@ fn flood_takes(
     }
 }
 
+/// Loads this instance's copy of the learner's store ahead of the first
+/// submission, when the learner is on (start-up calls it in the
+/// background, so no reader waits for the load).
+pub async fn warm_learner(state: &AppState) -> Result<(), sqlx::Error> {
+    if !state
+        .settings
+        .current(&state.pool)
+        .await?
+        .settings
+        .bayes_enabled
+    {
+        return Ok(());
+    }
+    let _turn = state.learner.loading.lock().await;
+    if state.learner.generation().is_none() {
+        let mut conn = state.pool.acquire().await?;
+        let loaded = db::spam::load_mirror(&mut conn).await?;
+        state.learner.install(loaded);
+    }
+    Ok(())
+}
+
 /// Brings this instance's copy of the learner's store up to what a
 /// submission's read saw: the read's changes, or the whole store when the
 /// copy is empty or of an older generation (loaded once however many
