@@ -32,6 +32,7 @@ profile_pg_conf() {
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all
 pg_stat_statements.track_utility = on
+pg_stat_statements.track_planning = on
 pg_stat_statements.max = 5000
 track_io_timing = on
 track_wal_io_timing = on
@@ -132,7 +133,7 @@ profile_end() {
     } >>"$dir/meta.env"
     prof_psql -At -F $'\t' -c "select s.toplevel, s.calls, s.total_exec_time, s.mean_exec_time, s.rows,
             s.shared_blks_hit, s.shared_blks_read, s.shared_blks_dirtied, s.shared_blks_written,
-            s.wal_records, s.wal_fpi, s.wal_bytes, s.max_exec_time,
+            s.wal_records, s.wal_fpi, s.wal_bytes, s.max_exec_time, s.plans, s.mean_plan_time,
             left(regexp_replace(s.query, '\s+', ' ', 'g'), 400)
         from pg_stat_statements s join pg_database d on d.oid = s.dbid
         where d.datname = 'majlis'

@@ -38,20 +38,20 @@ statements() {
     local d=$1 created=$2 duration=$3
     awk -F'\t' -v created="$created" -v duration="$duration" "$AWK_LIB"'
         { top[NR] = $1; calls[NR] = $2; total[NR] = $3; mean[NR] = $4; rows[NR] = $5
-          hit[NR] = $6; rd[NR] = $7; dirt[NR] = $8; wal[NR] = $12; mx[NR] = $13; q[NR] = $14
+          hit[NR] = $6; rd[NR] = $7; dirt[NR] = $8; wal[NR] = $12; mx[NR] = $13; plans[NR] = $14; mplan[NR] = $15; q[NR] = $16
           if ($1 == "t") { dbt += $3; topcalls += $2 } else nested += $2
-          if ($1 == "t" && $14 ~ /^(BEGIN|begin)/) begins += $2
-          if ($1 == "t" && $14 ~ /^(COMMIT|commit)/) commits += $2 }
+          if ($1 == "t" && $16 ~ /^(BEGIN|begin)/) begins += $2
+          if ($1 == "t" && $16 ~ /^(COMMIT|commit)/) commits += $2 }
         END {
             n = created > 0 ? created : 1
             printf "Top-level statements executed: %d, **%.2f per answered 201** (BEGIN %.2f, COMMIT %.2f per 201); nested statements (in triggers and functions): %.2f per 201. Execution time of the top-level statements: %.0f ms in %s s, **%.2f ms per 201**, %.2f backends busy in Postgres on average.\n\n", topcalls, topcalls / n, begins / n, commits / n, nested / n, dbt, duration, dbt / n, dbt / 1000 / duration
-            print "| # | statement (normalized, shortened) | level | calls per 201 | mean ms | max ms | share of DB time | rows per call | shared blocks hit / read / dirtied per call | WAL bytes per call |"
-            print "|---|---|---|---|---|---|---|---|---|---|"
+            print "| # | statement (normalized, shortened) | level | calls per 201 | mean ms | max ms | share of DB time | rows per call | shared blocks hit / read / dirtied per call | WAL bytes per call | plans per call | mean plan ms |"
+            print "|---|---|---|---|---|---|---|---|---|---|---|---|"
             for (i = 1; i <= NR && i <= 15; i++) {
                 c = calls[i] > 0 ? calls[i] : 1
-                printf "| %d | `%s` | %s | %.2f | %s | %s | %s | %.1f | %.1f / %.2f / %.2f | %.0f |\n", i, short(q[i], 110),
+                printf "| %d | `%s` | %s | %.2f | %s | %s | %s | %.1f | %.1f / %.2f / %.2f | %.0f | %.2f | %s |\n", i, short(q[i], 110),
                     (top[i] == "t" ? "top" : "nested"), calls[i] / n, ms(mean[i]), ms(mx[i]), pct(total[i], dbt),
-                    rows[i] / c, hit[i] / c, rd[i] / c, dirt[i] / c, wal[i] / c
+                    rows[i] / c, hit[i] / c, rd[i] / c, dirt[i] / c, wal[i] / c, plans[i] / c, ms(mplan[i])
             }
             print ""
             print "Share of DB time: of the summed execution time of the top-level statements (a nested statement'"'"'s time is also in its caller'"'"'s). The time of COMMIT is only the statement'"'"'s: the commit itself (the NOTIFY queue'"'"'s lock, the WAL flush) runs after it and is not counted by pg_stat_statements; the wait events below show it."

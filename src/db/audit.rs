@@ -3,7 +3,7 @@
 use crate::domain::{CommentStatus, Role};
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 /// One event to append. `details` must never hold emails, IPs or tokens.
 #[derive(Debug, Clone)]
@@ -261,6 +261,9 @@ const ROW_SELECT: &str =
      from audit_events e left join moderators m on m.id = e.moderator_id";
 
 /// One page of the log, newest first, before event `before` (exclusive).
+/// The SQL names only the filters that are set (as the moderation queue
+/// does), so each combination has its own plan and every filter can be an
+/// index condition (sessions plan statements once: `db::with_session_settings`).
 pub async fn list(
     conn: &mut PgConnection,
     comment_id: Option<i64>,
@@ -269,22 +272,21 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let sql = format!(
-        "{ROW_SELECT}
-         where ($1::bigint is null or e.comment_id = $1)
-           and ($2::bigint is null or e.moderator_id = $2)
-           and ($3::bigint is null or e.id < $3)
-           and ($5::text is null or e.action = $5)
-         order by e.id desc limit $4"
-    );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(comment_id)
-        .bind(moderator_id)
-        .bind(before)
-        .bind(limit)
-        .bind(action)
-        .fetch_all(conn)
-        .await
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!("{ROW_SELECT} where true"));
+    if let Some(c) = comment_id {
+        qb.push(" and e.comment_id = ").push_bind(c);
+    }
+    if let Some(m) = moderator_id {
+        qb.push(" and e.moderator_id = ").push_bind(m);
+    }
+    if let Some(b) = before {
+        qb.push(" and e.id < ").push_bind(b);
+    }
+    if let Some(a) = action {
+        qb.push(" and e.action = ").push_bind(a.to_owned());
+    }
+    qb.push(" order by e.id desc limit ").push_bind(limit);
+    qb.build_query_as().fetch_all(conn).await
 }
 
 /// A comment's history, oldest first (bounded).

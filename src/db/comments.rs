@@ -2,8 +2,8 @@
 
 use crate::domain::{CommentStatus, Cursor};
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
 use sqlx::types::Json;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 use std::net::IpAddr;
 
 /// A comment as stored.
@@ -124,27 +124,28 @@ pub async fn is_approved_in_article(
     .await
 }
 
-/// One page of an article's approved comments, oldest first, after `after`.
+/// One page of an article's approved comments, oldest first, after `after`
+/// (a statement of its own with and without the cursor, so the cursor is
+/// always an index bound under the session's generic plans).
 pub async fn list_public(
     conn: &mut PgConnection,
     article_id: &str,
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
-    let sql = format!(
-        "select {COLUMNS} from comments
-         where article_id = $1 and status = 'approved'
-           and ($2::timestamptz is null or (created_at, id) > ($2, $3))
-         order by created_at, id
-         limit $4"
-    );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(article_id)
-        .bind(after.map(|c| c.created_at))
-        .bind(after.map_or(0, |c| c.id))
-        .bind(limit)
-        .fetch_all(conn)
-        .await
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "select {COLUMNS} from comments where article_id = "
+    ));
+    qb.push_bind(article_id).push(" and status = 'approved'");
+    if let Some(c) = after {
+        qb.push(" and (created_at, id) > (")
+            .push_bind(c.created_at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
+    }
+    qb.push(" order by created_at, id limit ").push_bind(limit);
+    qb.build_query_as().fetch_all(conn).await
 }
 
 pub async fn count_public(conn: &mut PgConnection, article_id: &str) -> Result<i64, sqlx::Error> {

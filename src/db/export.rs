@@ -4,7 +4,7 @@
 use crate::db::comments::{COLUMNS, CommentRow};
 use crate::domain::CommentStatus;
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 /// Which comments an export holds. `since` is inclusive, `until` exclusive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,10 +15,23 @@ pub struct ExportFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
-const WHERE: &str = "($1::text is null or status = $1)
-    and ($2::text is null or article_id = $2)
-    and ($3::timestamptz is null or created_at >= $3)
-    and ($4::timestamptz is null or created_at < $4)";
+/// Adds the filter's conditions: only those that are set, so each
+/// combination has its own plan and every bound can be an index condition
+/// (sessions plan statements once: `db::with_session_settings`).
+fn push_filter(qb: &mut QueryBuilder<Postgres>, filter: &ExportFilter) {
+    if let Some(s) = filter.status {
+        qb.push(" and status = ").push_bind(s.as_str());
+    }
+    if let Some(a) = &filter.article_id {
+        qb.push(" and article_id = ").push_bind(a.clone());
+    }
+    if let Some(t) = filter.since {
+        qb.push(" and created_at >= ").push_bind(t);
+    }
+    if let Some(t) = filter.until {
+        qb.push(" and created_at < ").push_bind(t);
+    }
+}
 
 /// Up to `limit` matching comments with `id > after`, in id order.
 pub async fn fetch_batch(
@@ -27,27 +40,18 @@ pub async fn fetch_batch(
     after: i64,
     limit: i64,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
-    let sql =
-        format!("select {COLUMNS} from comments where id > $5 and {WHERE} order by id limit $6");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(filter.status.map(CommentStatus::as_str))
-        .bind(filter.article_id.as_deref())
-        .bind(filter.since)
-        .bind(filter.until)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(conn)
-        .await
+    let mut qb: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("select {COLUMNS} from comments where id > "));
+    qb.push_bind(after);
+    push_filter(&mut qb, filter);
+    qb.push(" order by id limit ").push_bind(limit);
+    qb.build_query_as().fetch_all(conn).await
 }
 
 /// How many comments the filter matches.
 pub async fn count(conn: &mut PgConnection, filter: &ExportFilter) -> Result<i64, sqlx::Error> {
-    let sql = format!("select count(*) from comments where {WHERE}");
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(filter.status.map(CommentStatus::as_str))
-        .bind(filter.article_id.as_deref())
-        .bind(filter.since)
-        .bind(filter.until)
-        .fetch_one(conn)
-        .await
+    let mut qb: QueryBuilder<Postgres> =
+        QueryBuilder::new("select count(*) from comments where true");
+    push_filter(&mut qb, filter);
+    qb.build_query_scalar().fetch_one(conn).await
 }

@@ -55,10 +55,22 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         })
 }
 
+/// Every connection's settings. `plan_cache_mode`: a statement is planned
+/// once per connection (sqlx prepares each and keeps it), not at every
+/// execution. Left to Postgres's `auto`, the submission's two statements
+/// were planned again at every execution on a seeded database (their
+/// custom plans looked cheaper than the generic one), which cost more
+/// Postgres CPU than running them (`bench/PROFILE.md`, "Planning once").
+/// Statements with optional filters are written with only the filters
+/// that are set (each combination its own statement), so a generic plan
+/// keeps every filter an index condition; the moderators' text search,
+/// whose best plan depends on its words, opts back into per-execution
+/// plans (`db::moderation::list_queue`).
 pub fn with_session_settings(opts: PgConnectOptions) -> PgConnectOptions {
     opts.options([
         ("statement_timeout", "15s"),
         ("idle_in_transaction_session_timeout", "60s"),
+        ("plan_cache_mode", "force_generic_plan"),
     ])
     .application_name("majlis")
 }

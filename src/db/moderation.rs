@@ -83,7 +83,20 @@ pub async fn list_queue(
     }
     qb.push(" order by created_at desc, id desc limit ")
         .push_bind(limit);
-    qb.build_query_as().fetch_all(conn).await
+    if f.q.is_none() {
+        return qb.build_query_as().fetch_all(conn).await;
+    }
+    // A text search's best plan depends on the words: a rare one wants
+    // the trigram indexes, a common one the queue's order. Sessions plan
+    // statements once (`db::with_session_settings`); this one is planned
+    // for its values, in a transaction that says so.
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    sqlx::query("set local plan_cache_mode = auto")
+        .execute(&mut *tx)
+        .await?;
+    let rows = qb.build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// How many comments are in each status (every status present, 0 if none).
