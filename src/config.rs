@@ -133,7 +133,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             max_body_chars: crate::domain::comment::DEFAULT_MAX_BODY,
             max_request_bytes: 64 * 1024,
-            db_max_connections: 10,
+            db_max_connections: 20,
             public_max_age: 10,
             public_cache_mb: 32,
             metrics_token: None,

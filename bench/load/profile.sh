@@ -91,7 +91,7 @@ profile_begin() {
         echo "conns=$2"
         echo "duration=$DURATION"
         echo "load_before='$(cut -d' ' -f1-3 /proc/loadavg)'"
-        echo "pool=${MAJLIS_DB_MAX_CONNECTIONS:-10}"
+        echo "pool=${MAJLIS_DB_MAX_CONNECTIONS:-20}"
     } >"$dir/meta.env"
     profile_stats >"$dir/stats-before.tsv" || die "reading pg_stat_database failed"
     prof_psql -c "select pg_stat_statements_reset()" >/dev/null || die "pg_stat_statements_reset() failed"
