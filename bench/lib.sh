@@ -1,5 +1,5 @@
 # Shell functions shared by the benchmark and fault-test scripts
-# (bench/load/run.sh, bench/faults/run.sh). Sourced, not run; the script
+# (bench/load/run.sh, bench/load/index_costs.sh, bench/faults/run.sh). Sourced, not run; the script
 # that sources it defines `die MESSAGE` (prints and exits) and `say MESSAGE`.
 # shellcheck shell=bash
 
@@ -47,4 +47,43 @@ free_port() {
         port_free "$p" && { echo "$p"; return; }
     done
     die "no free port found"
+}
+
+# pg_tools psql|pgbench: finds (or installs) the PostgreSQL server binaries and
+# sets PGBIN and PSQL; with "pgbench", also PGBENCH (installing it too).
+pg_tools() {
+    [[ -n $(pg_bindir) ]] || apt_install initdb postgresql
+    PGBIN=$(pg_bindir) || die "initdb and pg_ctl not found after installing postgresql"
+    [[ -n $PGBIN ]] || die "initdb and pg_ctl not found after installing postgresql"
+    PSQL=$(command -v psql || echo "$PGBIN/psql")
+    [[ -x $PSQL ]] || die "psql not found"
+    if [[ ${1:-} == pgbench ]]; then
+        command -v pgbench >/dev/null || [[ -x $PGBIN/pgbench ]] || apt_install pgbench postgresql-contrib
+        PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
+        [[ -x $PGBENCH ]] || die "pgbench not found"
+    fi
+}
+
+# init_cluster DATADIR SOCKDIR LOGDIR: a fresh cluster in DATADIR (trust
+# authentication, UTF-8, the C.UTF-8 locale or C), owned by the postgres
+# account when we are root; SOCKDIR is made writable for the server and
+# LOGDIR/postgres.log created for it. Settings are the caller's to append.
+init_cluster() {
+    local data=$1 sock=$2 logs=$3
+    mkdir -p "$data" "$sock"
+    chmod 777 "$sock"
+    if [[ $(id -u) -eq 0 ]]; then
+        id postgres >/dev/null 2>&1 || die "running as root needs the postgres system account (apt-get install postgresql creates it)"
+        chown postgres "$data" "$sock"
+        touch "$logs/postgres.log" && chown postgres "$logs/postgres.log"
+    fi
+    as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$logs/initdb.log" 2>&1 ||
+        as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C >"$logs/initdb.log" 2>&1 ||
+        die "initdb failed: $(tail -n 3 "$logs/initdb.log")"
+}
+
+# stop_cluster_at DATADIR: a fast shutdown, else an immediate one.
+stop_cluster_at() {
+    as_pg "$PGBIN/pg_ctl" -D "$1" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+        as_pg "$PGBIN/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true
 }

@@ -85,15 +85,11 @@ done
 
 # ---------------------------------------------------------------- tools
 
-# apt_install, pg_bindir, as_pg, free_port
+# apt_install, pg_tools, init_cluster, stop_cluster_at, as_pg, free_port
 # shellcheck source=bench/lib.sh disable=SC1091
 . "$ROOT/bench/lib.sh"
 
-[[ -n $(pg_bindir) ]] || apt_install initdb postgresql
-PGBIN=$(pg_bindir) || die "initdb and pg_ctl not found after installing postgresql"
-[[ -n $PGBIN ]] || die "initdb and pg_ctl not found after installing postgresql"
-PSQL=$(command -v psql || echo "$PGBIN/psql")
-[[ -x $PSQL ]] || die "psql not found"
+pg_tools psql
 command -v curl >/dev/null || apt_install curl curl
 
 START_SECS=$SECONDS
@@ -126,10 +122,8 @@ pg_ctl() { as_pg "$PGBIN/pg_ctl" "$@"; }
 # stop_cluster: the current scenario's cluster, however it is
 stop_cluster() {
     [[ -n $PGDATA && -d $PGDATA ]] || return 0
-    if pg_ctl -D "$PGDATA" status >/dev/null 2>&1; then
-        pg_ctl -D "$PGDATA" -m fast -w -t 30 stop >/dev/null 2>&1 ||
-            pg_ctl -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
+    pg_ctl -D "$PGDATA" status >/dev/null 2>&1 && stop_cluster_at "$PGDATA"
+    return 0
 }
 
 # stop_majlis: SIGTERM, then SIGKILL after 10 s
@@ -177,16 +171,8 @@ secs() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
 # ---------------------------------------------------------------- the template cluster
 
 PGPORT=$(free_port)
-mkdir -p "$SOCK" "$TMP/template"
-chmod 777 "$SOCK"
-if [[ $(id -u) -eq 0 ]]; then
-    id postgres >/dev/null 2>&1 || die "running as root needs the postgres system account (apt-get install postgresql creates it)"
-    chown postgres "$TMP/template" "$SOCK"
-fi
 say "initdb (a template every scenario copies)"
-as_pg "$PGBIN/initdb" -D "$TMP/template" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$TMP/initdb.log" 2>&1 ||
-    as_pg "$PGBIN/initdb" -D "$TMP/template" -U postgres --auth=trust -E UTF8 --locale=C >"$TMP/initdb.log" 2>&1 ||
-    die "initdb failed: $(tail -n 3 "$TMP/initdb.log")"
+init_cluster "$TMP/template" "$SOCK" "$TMP"
 cat >>"$TMP/template/postgresql.conf" <<EOF
 listen_addresses = '$([[ $DB_VIA == tcp ]] && echo 127.0.0.1)'
 port = $PGPORT

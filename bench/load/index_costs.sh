@@ -77,44 +77,14 @@ for f in ${BENCH_VARIANT_FILES:-}; do
 done
 
 # ---------------------------------------------------------------- tools
-# (the same helpers as bench/load/run.sh)
 
-apt_install() {
-    command -v apt-get >/dev/null || die "$1 is missing and there is no apt-get: install $2 yourself"
-    say "installing $2 (apt-get)"
-    local sudo=()
-    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-    "${sudo[@]}" apt-get install -y "$2" >/dev/null || {
-        "${sudo[@]}" apt-get update >/dev/null && "${sudo[@]}" apt-get install -y "$2" >/dev/null
-    } || die "apt-get install $2 failed"
-}
+# apt_install, pg_tools, init_cluster, stop_cluster_at, as_pg
+# shellcheck source=bench/lib.sh disable=SC1091
+. "$ROOT/bench/lib.sh"
 
-pg_bindir() {
-    if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
-        dirname "$(readlink -f "$(command -v pg_ctl)")"
-        return
-    fi
-    local d
-    d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-    [[ -n $d && -x $d/initdb ]] && echo "$d"
-}
-
-as_pg() {
-    if [[ $(id -u) -eq 0 ]]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
-
-[[ -n $(pg_bindir) ]] || apt_install initdb postgresql
-PGBIN=$(pg_bindir) || die "initdb and pg_ctl not found after installing postgresql"
-[[ -n $PGBIN ]] || die "initdb and pg_ctl not found after installing postgresql"
-command -v pgbench >/dev/null || [[ -x $PGBIN/pgbench ]] || apt_install pgbench postgresql-contrib
-PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
-PSQL=$(command -v psql || echo "$PGBIN/psql")
+pg_tools pgbench
 WALDUMP=$PGBIN/pg_waldump
-[[ -x $PGBENCH && -x $PSQL && -x $WALDUMP ]] || die "pgbench, psql or pg_waldump not found"
+[[ -x $WALDUMP ]] || die "pg_waldump not found"
 
 # ---------------------------------------------------------------- cluster
 
@@ -127,10 +97,7 @@ CLUSTER_UP=0
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    if [[ $CLUSTER_UP -eq 1 ]]; then
-        as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -t 30 stop >/dev/null 2>&1 ||
-            as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
+    [[ $CLUSTER_UP -eq 1 ]] && stop_cluster_at "$PGDATA"
     if [[ $rc -ne 0 && -f $TMP/postgres.log ]]; then
         say "FAILED (exit $rc); last lines of the PostgreSQL log:"
         tail -n 20 "$TMP/postgres.log" >&2
@@ -148,17 +115,8 @@ trap 'exit 143' TERM
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
-mkdir -p "$PGDATA" "$SOCK"
-chmod 777 "$SOCK"
-if [[ $(id -u) -eq 0 ]]; then
-    id postgres >/dev/null 2>&1 || die "running as root needs the postgres system account (apt-get install postgresql creates it)"
-    chown postgres "$PGDATA" "$SOCK"
-    touch "$TMP/postgres.log" && chown postgres "$TMP/postgres.log"
-fi
 say "initdb in $TMP"
-as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$TMP/initdb.log" 2>&1 ||
-    as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C >"$TMP/initdb.log" 2>&1 ||
-    die "initdb failed: $(tail -n 3 "$TMP/initdb.log")"
+init_cluster "$PGDATA" "$SOCK" "$TMP"
 # The load benchmark's settings; no timed checkpoint during a point (each
 # point starts with its own).
 cat >>"$PGDATA/postgresql.conf" <<EOF

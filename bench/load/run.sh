@@ -59,18 +59,12 @@ SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-256MB}
 
 # ---------------------------------------------------------------- tools
 
-# apt_install, pg_bindir, as_pg, free_port
+# apt_install, pg_tools, init_cluster, stop_cluster_at, as_pg, free_port
 # shellcheck source=bench/lib.sh disable=SC1091
 . "$ROOT/bench/lib.sh"
 
 command -v wrk >/dev/null || apt_install wrk wrk
-[[ -n $(pg_bindir) ]] || apt_install initdb postgresql
-PGBIN=$(pg_bindir) || die "initdb and pg_ctl not found after installing postgresql"
-[[ -n $PGBIN ]] || die "initdb and pg_ctl not found after installing postgresql"
-command -v pgbench >/dev/null || [[ -x $PGBIN/pgbench ]] || apt_install pgbench postgresql-contrib
-PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
-PSQL=$(command -v psql || echo "$PGBIN/psql")
-[[ -x $PGBENCH && -x $PSQL ]] || die "pgbench or psql not found"
+pg_tools pgbench
 command -v curl >/dev/null || apt_install curl curl
 if [[ ${BENCH_PERF:-0} == 1 ]]; then
     # optional: never fails the run
@@ -106,10 +100,7 @@ cleanup() {
         for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$p" 2>/dev/null || true
     done
-    if [[ $CLUSTER_UP -eq 1 ]]; then
-        as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -t 30 stop >/dev/null 2>&1 ||
-            as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
+    [[ $CLUSTER_UP -eq 1 ]] && stop_cluster_at "$PGDATA"
     if [[ $rc -ne 0 ]]; then
         say "FAILED (exit $rc); last lines of the logs:"
         for f in "$TMP"/majlis-*.log "$TMP/postgres.log"; do
@@ -136,17 +127,8 @@ fi
 
 # ---------------------------------------------------------------- postgres
 
-mkdir -p "$PGDATA" "$SOCK"
-chmod 777 "$SOCK"
-if [[ $(id -u) -eq 0 ]]; then
-    id postgres >/dev/null 2>&1 || die "running as root needs the postgres system account (apt-get install postgresql creates it)"
-    chown postgres "$PGDATA" "$SOCK"
-    touch "$TMP/postgres.log" && chown postgres "$TMP/postgres.log"
-fi
 say "initdb in $TMP"
-as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$TMP/initdb.log" 2>&1 ||
-    as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C >"$TMP/initdb.log" 2>&1 ||
-    die "initdb failed: $(tail -n 3 "$TMP/initdb.log")"
+init_cluster "$PGDATA" "$SOCK" "$TMP"
 cat >>"$PGDATA/postgresql.conf" <<EOF
 listen_addresses = ''
 unix_socket_directories = '$SOCK'

@@ -279,3 +279,40 @@ async fn a_stop_signal_lets_the_request_in_progress_finish() {
         assert_eq!(stored, 1, "SIG{signal}");
     }
 }
+
+/// A submission's statements are planned once per connection, never again
+/// at each execution (`db::with_session_settings`): planning the read cost
+/// five times running it. One pooled connection, so the test sees the
+/// server's prepared statements.
+#[tokio::test]
+async fn submissions_are_planned_once_per_connection() {
+    let db = crate::harness::fresh_database().await;
+    let pool = majlis::db::connect(db.clone(), 1).await.unwrap();
+    sqlx::query("update settings set data = $1 where id = 1")
+        .bind(sqlx::types::Json(json!({
+            "flood_interval_seconds": 60, "flood_max_comments": 1000, "approval_mode": "none"
+        })))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let app = TestApp::on_pools(pool.clone(), pool.clone(), db).await;
+    for n in 0..12 {
+        let mut c = comment("a1", &format!("comment number {n}, planned once"));
+        c["author_email"] = json!(format!("reader{n}@example.org"));
+        assert_eq!(app.post_json(&c).await.status(), 201);
+    }
+    let plans: Vec<(String, i64, i64)> = sqlx::query_as(
+        "select left(statement, 40), generic_plans, custom_plans from pg_prepared_statements
+         where statement like '%from comments%' or statement like '%insert into rate_limits%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let read = plans.iter().find(|p| p.0.contains("with mine as"));
+    let write = plans.iter().find(|p| p.0.contains("with taken as"));
+    for (what, p) in [("the read", read), ("the write", write)] {
+        let (_, generic, custom) = p.unwrap_or_else(|| panic!("{what} is not prepared: {plans:?}"));
+        assert_eq!(*custom, 0, "{what} was planned per execution: {plans:?}");
+        assert!(*generic >= 12, "{what}: {plans:?}");
+    }
+}
