@@ -2,6 +2,8 @@
 
 use crate::domain::{CommentStatus, Cursor};
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
 use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use std::net::IpAddr;
@@ -67,18 +69,19 @@ pub struct InsertComment<'a> {
     pub referrer: Option<&'a str>,
 }
 
-pub async fn insert(
-    conn: &mut PgConnection,
-    c: &InsertComment<'_>,
-) -> Result<CommentRow, sqlx::Error> {
-    let sql = format!(
-        "insert into comments (article_id, parent_id, author_name, author_email, author_url, avatar,
-            body, body_html, body_fingerprint, status, spam_score, spam_reasons, ip, user_agent, referrer)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-         returning {COLUMNS}"
-    );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(c.article_id)
+/// The columns a new comment is written with, `$1` to `$15` in the order
+/// [`bind_insert`] binds them (the submission's statement and this module's
+/// [`insert`] share them).
+pub const INSERT_COLUMNS: &str = "article_id, parent_id, author_name, author_email, author_url, \
+    avatar, body, body_html, body_fingerprint, status, spam_score, spam_reasons, ip, user_agent, \
+    referrer";
+
+/// Binds a new comment's values as `$1` to `$15` ([`INSERT_COLUMNS`]).
+pub(crate) fn bind_insert<'q, O>(
+    q: QueryAs<'q, Postgres, O, PgArguments>,
+    c: &'q InsertComment<'q>,
+) -> QueryAs<'q, Postgres, O, PgArguments> {
+    q.bind(c.article_id)
         .bind(c.parent_id)
         .bind(c.author_name)
         .bind(c.author_email)
@@ -93,6 +96,18 @@ pub async fn insert(
         .bind(c.ip)
         .bind(c.user_agent)
         .bind(c.referrer)
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    c: &InsertComment<'_>,
+) -> Result<CommentRow, sqlx::Error> {
+    let sql = format!(
+        "insert into comments ({INSERT_COLUMNS})
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         returning {COLUMNS}"
+    );
+    bind_insert(sqlx::query_as(sqlx::AssertSqlSafe(sql)), c)
         .fetch_one(conn)
         .await
 }

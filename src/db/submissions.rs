@@ -22,7 +22,7 @@
 
 use crate::db::articles::ArticleRow;
 use crate::db::audit::NewAuditEvent;
-use crate::db::comments::{COLUMNS, CommentRow, InsertComment};
+use crate::db::comments::{COLUMNS, CommentRow, INSERT_COLUMNS, InsertComment, bind_insert};
 use crate::db::rate_limits;
 use crate::db::spam::mirror_row;
 use crate::domain::CommentStatus;
@@ -353,9 +353,7 @@ pub async fn store(
          ), allowed as (
             select majlis_refuse_flood((select count(*) from taken) = cardinality($18::text[]))
          ){article_cte}, c as (
-            insert into comments (article_id, parent_id, author_name, author_email, author_url,
-                avatar, body, body_html, body_fingerprint, status, spam_score, spam_reasons, ip,
-                user_agent, referrer)
+            insert into comments ({INSERT_COLUMNS})
             select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 from allowed
             returning {COLUMNS}
          ), audit as (
@@ -366,22 +364,7 @@ pub async fn store(
         take = rate_limits::take_statement("$18::text[]", "$19", "$20"),
     );
     let event = NewAuditEvent::submitted(0, c.status, c.spam_score);
-    let stored = sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
-        .bind(c.article_id)
-        .bind(c.parent_id)
-        .bind(c.author_name)
-        .bind(c.author_email)
-        .bind(c.author_url)
-        .bind(c.avatar)
-        .bind(c.body)
-        .bind(c.body_html)
-        .bind(c.body_fingerprint)
-        .bind(c.status.as_str())
-        .bind(c.spam_score)
-        .bind(Json(&c.spam_reasons))
-        .bind(c.ip)
-        .bind(c.user_agent)
-        .bind(c.referrer)
+    let stored = bind_insert(sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql)), c)
         .bind(url)
         .bind(title)
         .bind(&flood.keys)
