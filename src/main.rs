@@ -206,8 +206,8 @@ async fn main() -> ExitCode {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
     let addr = config.addr;
-    let read_pool = db.read_pool.clone().unwrap_or_else(|| db.pool.clone());
-    let app = Application::build_with_read_pool(config, db.pool.clone(), read_pool).await?;
+    let app =
+        Application::build_with_read_pool(config, db.pool.clone(), db.read_pool.clone()).await?;
     tracing::info!(%addr, port = app.port(), "majlis is ready");
     let served = app.run_until_stopped().await;
     db.pool.close().await;

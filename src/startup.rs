@@ -26,19 +26,46 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What every handler can reach. Nothing here is state two instances could
-/// disagree on: the pool, the configuration, and a secret shared through
+/// disagree on: the pools, the configuration, and a secret shared through
 /// the database.
+///
+/// Each HTTP worker has its own `pool` and `read_pool`; the rest is shared
+/// by the workers (through [`Shared`]). actix runs every worker on its own
+/// single-threaded runtime, and a database connection belongs to the
+/// runtime that opened it: its socket is driven by that runtime's I/O loop.
+/// One pool shared by all workers let a worker borrow a connection another
+/// worker had opened, so its queries waited for that worker's thread, and
+/// when a worker stopped (the first idle one, at a graceful shutdown), the
+/// connections it had opened failed the requests still running elsewhere
+/// with 503s ("A Tokio 1.x context was found, but it is being shutdown").
+/// Background tasks use the pools the application was built with, on the
+/// runtime that built it.
+#[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
     /// Public listings and counts read here: a replica when
     /// `DATABASE_READ_URL` is set, else the primary pool.
     pub read_pool: PgPool,
+    shared: Arc<Shared>,
+}
+
+/// The state all workers of one instance share.
+pub struct Shared {
     pub public_cache: PublicCache,
     pub config: Arc<Config>,
     pub secret: Arc<[u8]>,
     pub settings: SettingsCache,
     /// This instance's exact copy of the learner's feature store.
     pub learner: crate::spam::mirror::Mirror,
+    /// Every worker's primary pool (for the pool gauges).
+    pub worker_pools: db::WorkerPools,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 impl AppState {
@@ -148,15 +175,17 @@ pub struct Application {
 impl Application {
     /// Binds `config.addr` (port 0 picks a free port, as the tests do).
     pub async fn build(config: Config, pool: PgPool) -> anyhow::Result<Application> {
-        let read_pool = pool.clone();
-        Application::build_with_read_pool(config, pool, read_pool).await
+        Application::build_with_read_pool(config, pool, None).await
     }
 
-    /// Like `build`, with public reads going to `read_pool` (a replica).
+    /// Like `build`, with public reads going to `read_pool` (a replica)
+    /// when there is one. The HTTP workers open pools of their own with the
+    /// settings and limits of these (see [`AppState`]); these serve the
+    /// background tasks.
     pub async fn build_with_read_pool(
         config: Config,
         pool: PgPool,
-        read_pool: PgPool,
+        read_pool: Option<PgPool>,
     ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.addr)
             .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -173,14 +202,19 @@ impl Application {
         let settings = SettingsCache::load(&pool).await?;
         crate::metrics::handle();
         let public_cache = PublicCache::new(config.public_cache_mb);
+        let workers = std::thread::available_parallelism().map_or(2, usize::from);
+        let worker_pools = db::WorkerPools::new(&pool, read_pool.as_ref(), workers);
         let state = web::Data::new(AppState {
+            read_pool: read_pool.unwrap_or_else(|| pool.clone()),
             pool,
-            read_pool,
-            public_cache,
-            config: Arc::new(config),
-            secret,
-            settings,
-            learner: Default::default(),
+            shared: Arc::new(Shared {
+                public_cache,
+                config: Arc::new(config),
+                secret,
+                settings,
+                learner: Default::default(),
+                worker_pools,
+            }),
         });
         spawn_housekeeping(state.clone().into_inner());
         let warming = state.clone().into_inner();
@@ -197,10 +231,17 @@ impl Application {
         let guards = Arc::new(EdgeGuards::new(&state.config));
         let on_connect = guards.on_connect();
         let guards = web::Data::from(guards);
-        let workers = std::thread::available_parallelism().map_or(2, usize::from);
         let max_connections = state.config.max_connections;
         guard::ensure_file_limit(max_connections, state.config.db_max_connections);
+        let base = state.clone();
         let server = HttpServer::new(move || {
+            // Called on each worker's runtime: its own pools, opened there.
+            let (pool, read_pool) = base.worker_pools.open();
+            let state = web::Data::new(AppState {
+                pool,
+                read_pool,
+                shared: base.shared.clone(),
+            });
             // The first `wrap` is the innermost layer.
             App::new()
                 .app_data(state.clone())

@@ -21,6 +21,7 @@ pub mod submissions;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -79,4 +80,71 @@ pub async fn connect(opts: PgConnectOptions, max_connections: u32) -> Result<PgP
     pool_options(max_connections)
         .connect_with(with_session_settings(opts))
         .await
+}
+
+/// The HTTP workers' pools: one primary pool (and one replica pool when
+/// reads go to a replica) per worker, opened on the worker's own runtime
+/// (`startup::AppState` tells why). The workers together keep to the
+/// connection limits of the pools they derive from: each gets an equal
+/// share, rounded up.
+pub struct WorkerPools {
+    primary: Arc<PgConnectOptions>,
+    primary_each: u32,
+    replica: Option<(Arc<PgConnectOptions>, u32)>,
+    /// The primary pool of each worker, by worker thread: a worker that
+    /// actix starts again after a crash replaces its entry.
+    opened: Mutex<Vec<(String, PgPool)>>,
+}
+
+impl WorkerPools {
+    /// Shares of `primary` (and of `replica`, if reads go elsewhere) among
+    /// `workers`; the connection settings are those of the given pools.
+    pub fn new(primary: &PgPool, replica: Option<&PgPool>, workers: usize) -> WorkerPools {
+        let workers = u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
+        let share = |pool: &PgPool| {
+            pool.options()
+                .get_max_connections()
+                .div_ceil(workers)
+                .max(1)
+        };
+        WorkerPools {
+            primary: primary.connect_options(),
+            primary_each: share(primary),
+            replica: replica.map(|r| (r.connect_options(), share(r))),
+            opened: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The primary and read pools of the worker this is called on. Opens
+    /// no connection: each pool connects when first used, on the runtime
+    /// that uses it.
+    pub fn open(&self) -> (PgPool, PgPool) {
+        let primary = pool_options(self.primary_each).connect_lazy_with((*self.primary).clone());
+        let read = match &self.replica {
+            Some((opts, each)) => pool_options(*each).connect_lazy_with((**opts).clone()),
+            None => primary.clone(),
+        };
+        let worker = std::thread::current().name().map_or_else(
+            || format!("{:?}", std::thread::current().id()),
+            str::to_owned,
+        );
+        let mut opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
+        opened.retain(|(name, _)| *name != worker);
+        opened.push((worker, primary.clone()));
+        (primary, read)
+    }
+
+    /// Connections open in the workers' primary pools, and how many of them
+    /// are idle.
+    pub fn usage(&self) -> (u32, usize) {
+        let opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
+        opened.iter().fold((0, 0), |(size, idle), (_, p)| {
+            (size + p.size(), idle + p.num_idle())
+        })
+    }
+
+    /// How many connections each worker may open to the primary.
+    pub fn primary_each(&self) -> u32 {
+        self.primary_each
+    }
 }

@@ -40,7 +40,8 @@ pub async fn metrics(
         .fetch_one(&state.pool)
         .await?;
     crate::metrics::set_pending(pending);
-    crate::metrics::set_pool(state.pool.size(), state.pool.num_idle());
+    let (size, idle) = state.worker_pools.usage();
+    crate::metrics::set_pool(size, idle);
     let body = crate::metrics::handle()
         .map(|h| h.render())
         .unwrap_or_default();

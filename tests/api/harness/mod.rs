@@ -25,7 +25,7 @@ struct Server {
 static SERVER: OnceCell<Server> = OnceCell::const_new();
 static CLONE_LOCK: Mutex<()> = Mutex::const_new(());
 
-fn quote_ident(s: &str) -> String {
+pub fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
@@ -73,6 +73,10 @@ pub async fn start_cluster(name: &str, replica_of: Option<&Cluster>) -> Cluster 
             "full_page_writes = off",
             "max_connections = 200",
             "shared_buffers = 128MB",
+            // Plans per statement, seen from outside the server's sessions
+            // (`ops::submissions_are_planned_once_per_connection`).
+            "shared_preload_libraries = 'pg_stat_statements'",
+            "pg_stat_statements.track_planning = on",
         ])
         .await
         .expect("start the test cluster");
@@ -270,19 +274,19 @@ impl TestApp {
             .execute(&pool)
             .await
             .expect("store settings");
-        TestApp::start(config, pool.clone(), pool, db).await
+        TestApp::start(config, pool, None, db).await
     }
 
     /// An application on given pools (replica tests).
     pub async fn on_pools(pool: PgPool, read_pool: PgPool, db: PgConnectOptions) -> TestApp {
-        TestApp::start(test_config(), pool, read_pool, db).await
+        TestApp::start(test_config(), pool, Some(read_pool), db).await
     }
 
     /// Builds the real application and serves it in the background.
     async fn start(
         config: Config,
         pool: PgPool,
-        read_pool: PgPool,
+        read_pool: Option<PgPool>,
         db: PgConnectOptions,
     ) -> TestApp {
         let app = Application::build_with_read_pool(config, pool.clone(), read_pool)
@@ -307,7 +311,7 @@ impl TestApp {
         let pool = majlis::db::connect(self.db.clone(), 5)
             .await
             .expect("app pool");
-        TestApp::start(test_config(), pool.clone(), pool, self.db.clone()).await
+        TestApp::start(test_config(), pool, None, self.db.clone()).await
     }
 
     pub fn url(&self, path: &str) -> String {
