@@ -17,9 +17,17 @@
 //! `score_normalized`, `render::body_html`), each timed on its own over the
 //! same bodies; the whole path's line comes last.
 //!
+//! The path reads the site's counts in the instance's copy of the store
+//! (`spam::mirror`), as a submission does. With
+//! `MAJLIS_BENCH_CORPUS=FILE` (a labelled JSONL corpus such as
+//! `target/spam-corpus/test.jsonl`, built by `data/spam/build.py`), the
+//! path runs again over that file's real comments at their real lengths,
+//! Arabic and English apart.
+//!
 //! Optional: `MAJLIS_BENCH_PASSES=N` (default 100 passes over the corpus,
-//! a tenth of that over the realistic bodies); `MAJLIS_BENCH_PATH_ONLY=1`
-//! runs only the realistic-body path (to profile it alone).
+//! a tenth of that over the realistic bodies, a fortieth over a
+//! `MAJLIS_BENCH_CORPUS`); `MAJLIS_BENCH_PATH_ONLY=1` runs only the
+//! submission paths (to profile them alone).
 
 // A benchmark binary reports on stdout and may stop on a broken fixture.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
@@ -29,6 +37,7 @@ use std::time::Instant;
 
 use majlis::spam::features::{features, features_of};
 use majlis::spam::learner::{Evidence, Params, Prior, Script, judge};
+use majlis::spam::mirror::{Loaded, Mirror, Position, Row, Table};
 use majlis::spam::{
     AuthorHistory, FormTokenCheck, LabeledComment, SpamInput, SpamRules, fingerprint_of, normalize,
     score, score_normalized,
@@ -201,51 +210,134 @@ fn main() {
 
     // What `submission::submit` computes for one comment, in its order,
     // on realistic bodies (the corpus above is short texts).
-    let bodies: Vec<String> = (0..600).map(bodies::realistic_body).collect();
-    let chars: usize = bodies.iter().map(|b| b.chars().count()).sum();
     let rounds = passes.div_ceil(10).max(1);
+    let bodies: Vec<String> = (0..600).map(bodies::realistic_body).collect();
+    // A submission reads the site's counts in the instance's copy of the
+    // store (`spam::mirror`): the same counts, in a table by bucket.
+    let mirror = Mirror::default();
+    let mut table = Table::default();
+    for (bucket, (spam, ham)) in &site.counts {
+        table.apply(Row {
+            bucket: *bucket,
+            spam: *spam,
+            ham: *ham,
+            rev: 1,
+        });
+    }
+    mirror.install(Loaded {
+        position: Position {
+            generation: 0,
+            snapshot: "1:1:".into(),
+        },
+        table,
+    });
+    let learner = Learner {
+        site: &site,
+        mirror: &mirror,
+        prior,
+        params: &params,
+        rules: &rules,
+    };
+    let synthetic = submission_path(
+        "realistic bodies (300-2,000 chars",
+        &bodies,
+        rounds,
+        &learner,
+    );
+    // Real comments, at their real lengths: `MAJLIS_BENCH_CORPUS=FILE` (a
+    // labelled JSONL corpus, e.g. `target/spam-corpus/test.jsonl`, built
+    // by `data/spam/build.py`; each body once per round).
+    let mut lines = vec![synthetic];
+    if let Ok(file) = std::env::var("MAJLIS_BENCH_CORPUS") {
+        let text = std::fs::read_to_string(&file).expect("MAJLIS_BENCH_CORPUS");
+        let corpus: Vec<LabeledComment> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("corpus line"))
+            .collect();
+        for lang in ["ar", "en"] {
+            let bodies: Vec<String> = corpus
+                .iter()
+                .filter(|c| c.lang == lang)
+                .map(|c| c.body.clone())
+                .collect();
+            let label = format!("{file}, {lang} ({} comments", bodies.len());
+            lines.push(submission_path(
+                &label,
+                &bodies,
+                rounds.div_ceil(4),
+                &learner,
+            ));
+        }
+    }
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+/// The learner and rules a submission is judged with.
+struct Learner<'a> {
+    /// The site's class totals (and counts, which the path reads in `mirror`).
+    site: &'a Evidence,
+    mirror: &'a Mirror,
+    prior: Option<&'a Prior>,
+    params: &'a Params,
+    rules: &'a SpamRules,
+}
+
+/// The CPU work of one submission over each of `bodies`, `rounds` times:
+/// the whole path, then stage by stage (each stage timed on its own, its
+/// inputs computed beforehand). Prints the stages; returns the whole
+/// path's line.
+/// A submission of `body` by a reader, as the path judges it.
+fn path_input(i: usize, body: &str, p: Option<f64>) -> SpamInput<'_> {
+    SpamInput {
+        body,
+        author_name: "قارئ",
+        author_email: "reader@example.org",
+        author_url: None,
+        ip: "192.0.2.44",
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0",
+        honeypot_filled: false,
+        form_token: FormTokenCheck::Valid {
+            age_seconds: 20.0 + i as f64,
+        },
+        history: AuthorHistory::default(),
+        same_text_other_authors_24h: 0,
+        spam_probability: p,
+    }
+}
+
+fn submission_path(label: &str, bodies: &[String], rounds: usize, l: &Learner) -> String {
+    let (prior, params, rules) = (l.prior, l.params, l.rules);
+    let judge =
+        |f: &[u32], script: Script| l.mirror.judge(f, script, &l.site.totals, prior, params);
+    let chars: usize = bodies.iter().map(|b| b.chars().count()).sum();
+    let email = "reader@example.org";
     let start = Instant::now();
     let mut held = 0usize;
     for _ in 0..rounds {
         for (i, body) in bodies.iter().enumerate() {
-            let email = "reader@example.org";
             let body_text = normalize(black_box(body));
             let name_text = normalize("قارئ");
             black_box(fingerprint_of(&body_text));
             let f = features_of(&body_text, &name_text, email, None);
-            let p = judge(&f, Script::of(body), &site, prior, &params).map(|j| j.probability);
-            let input = SpamInput {
-                body,
-                author_name: "قارئ",
-                author_email: email,
-                author_url: None,
-                ip: "192.0.2.44",
-                user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0",
-                honeypot_filled: false,
-                form_token: FormTokenCheck::Valid {
-                    age_seconds: 20.0 + i as f64,
-                },
-                history: AuthorHistory::default(),
-                same_text_other_authors_24h: 0,
-                spam_probability: p,
-            };
-            held +=
-                usize::from(score_normalized(&input, &rules, body_text, name_text).score >= 5.0);
+            let p = judge(&f, Script::of(body)).map(|j| j.probability);
+            held += usize::from(
+                score_normalized(&path_input(i, body, p), rules, body_text, name_text).score >= 5.0,
+            );
             black_box(majlis::render::body_html(body));
         }
     }
     let secs = start.elapsed().as_secs_f64();
     let n = rounds * bodies.len();
-    let submission_line = format!(
-        "submission CPU path, realistic bodies (300-2,000 chars, mean {:.0}; ar, en, mixed): {n} in {secs:.3} s = {:.0} submissions/s ({:.1} us each); {held} held",
+    let line = format!(
+        "submission CPU path, {label}, mean {:.0} chars): {n} in {secs:.3} s = {:.0} submissions/s ({:.1} us each); {held} held",
         chars as f64 / bodies.len() as f64,
         n as f64 / secs,
         secs * 1e6 / n as f64
     );
 
-    // The same path stage by stage, each stage timed on its own over every
-    // body (its inputs computed beforehand).
-    let email = "reader@example.org";
     let stage = |label: &str, f: &mut dyn FnMut(usize)| {
         let start = Instant::now();
         for _ in 0..rounds {
@@ -267,10 +359,10 @@ fn main() {
     let ps: Vec<Option<f64>> = feats
         .iter()
         .zip(&body_scripts)
-        .map(|(f, s)| judge(f, *s, &site, prior, &params).map(|j| j.probability))
+        .map(|(f, s)| judge(f, *s).map(|j| j.probability))
         .collect();
     let mut total = 0.0;
-    println!("stages of the submission CPU path, per submission:");
+    println!("stages of the submission CPU path, {label}), per submission:");
     total += stage("normalize (body and name)", &mut |i| {
         black_box(normalize(black_box(&bodies[i])));
         black_box(normalize(black_box("قارئ")));
@@ -285,27 +377,12 @@ fn main() {
         black_box(Script::of(black_box(&bodies[i])));
     });
     total += stage("judge", &mut |i| {
-        black_box(judge(&feats[i], body_scripts[i], &site, prior, &params));
+        black_box(judge(&feats[i], body_scripts[i]));
     });
     total += stage("score_normalized (and 2 clones)", &mut |i| {
-        let input = SpamInput {
-            body: &bodies[i],
-            author_name: "قارئ",
-            author_email: email,
-            author_url: None,
-            ip: "192.0.2.44",
-            user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0",
-            honeypot_filled: false,
-            form_token: FormTokenCheck::Valid {
-                age_seconds: 20.0 + i as f64,
-            },
-            history: AuthorHistory::default(),
-            same_text_other_authors_24h: 0,
-            spam_probability: ps[i],
-        };
         black_box(score_normalized(
-            &input,
-            &rules,
+            &path_input(i, &bodies[i], ps[i]),
+            rules,
             normalized[i].clone(),
             name_text.clone(),
         ));
@@ -314,5 +391,5 @@ fn main() {
         black_box(majlis::render::body_html(black_box(&bodies[i])));
     });
     println!("  {:<36} {total:>7.1} us", "sum of the stages");
-    println!("{submission_line}");
+    line
 }

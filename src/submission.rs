@@ -420,7 +420,7 @@ pub async fn submit(
     });
     let since = features.as_ref().and(state.learner.position());
     let mut conn = state.pool.acquire().await?;
-    let mut ctx = db::submissions::context(
+    let ctx = db::submissions::context(
         &mut conn,
         &db::submissions::ContextQuery {
             article_id: new.article_id.as_str(),
@@ -432,9 +432,8 @@ pub async fn submit(
         },
     )
     .await?;
-    if let (Some((features, _)), Some(changes)) = (&features, &ctx.learner_changes) {
+    if let Some(changes) = &ctx.learner_changes {
         catch_up_learner(state, &mut conn, changes).await?;
-        state.learner.fill(features, &mut ctx.evidence);
     }
     let article = ctx.article.as_ref();
     if settings.require_known_articles && article.is_none_or(|a| a.registered_at.is_none()) {
@@ -454,14 +453,16 @@ pub async fn submit(
     }
     // The learner (the setting keeps its historical name).
     let spam_probability = features.as_ref().and_then(|(features, script)| {
-        learner::judge(
-            features,
-            *script,
-            &ctx.evidence,
-            learner::Prior::shipped(),
-            &learner::Params::default(),
-        )
-        .map(|j| j.probability)
+        state
+            .learner
+            .judge(
+                features,
+                *script,
+                &ctx.evidence.totals,
+                learner::Prior::shipped(),
+                &learner::Params::default(),
+            )
+            .map(|j| j.probability)
     });
     let ip_text = meta.ip.map(|ip| ip.to_string()).unwrap_or_default();
     let input = spam::SpamInput {

@@ -115,6 +115,26 @@ pub struct Evidence {
 /// already hashes).
 pub type FeatureCounts = HashMap<Feature, (u32, u32), foldhash::fast::FixedState>;
 
+/// What the site taught, as the learner reads it: the class totals of a
+/// script and the counts of one feature. An [`Evidence`] (tests, offline
+/// evaluation) or an instance's copy of the store
+/// ([`super::mirror::Mirror::judge`]), read in place.
+pub trait SiteCounts {
+    fn totals(&self, script: Script) -> Totals;
+    /// `(spam, ham)` of one feature; `(0, 0)` for one never seen.
+    fn counts(&self, f: Feature) -> (u32, u32);
+}
+
+impl SiteCounts for Evidence {
+    fn totals(&self, script: Script) -> Totals {
+        self.totals[script as usize]
+    }
+
+    fn counts(&self, f: Feature) -> (u32, u32) {
+        self.counts.get(&f).copied().unwrap_or((0, 0))
+    }
+}
+
 impl Evidence {
     pub fn totals(&self, script: Script) -> Totals {
         self.totals[script as usize]
@@ -451,28 +471,28 @@ pub fn prior_raw(
 
 /// The site's raw score, once it learnt [`MIN_EACH_WITHOUT_PRIOR`]
 /// comments of each class in `script`.
-pub fn site_raw(features: &[Feature], script: Script, site: &Evidence, p: &Params) -> Option<f64> {
+pub fn site_raw<S: SiteCounts + ?Sized>(
+    features: &[Feature],
+    script: Script,
+    site: &S,
+    p: &Params,
+) -> Option<f64> {
     let t = site.totals(script);
     let enough = MIN_EACH_WITHOUT_PRIOR as f64;
     if t.spam.docs < enough || t.ham.docs < enough {
         return None;
     }
-    Some(raw(
-        features,
-        t,
-        |f| site.counts.get(&f).copied().unwrap_or((0, 0)),
-        p.alpha,
-    ))
+    Some(raw(features, t, |f| site.counts(f), p.alpha))
 }
 
 /// The calibrated probability that a comment in `script` with `features`
 /// is spam: the prior's and the site's log-odds, each through its own
 /// calibration curve, blended by how much the site has learnt of that
 /// script (`m / (m + handover)`, `m` the smaller class count).
-pub fn judge(
+pub fn judge<S: SiteCounts + ?Sized>(
     features: &[Feature],
     script: Script,
-    site: &Evidence,
+    site: &S,
     prior: Option<&Prior>,
     p: &Params,
 ) -> Option<Judgement> {

@@ -31,7 +31,7 @@
 use std::sync::RwLock;
 
 use super::features::{BUCKETS, Feature};
-use super::learner::{Evidence, FeatureCounts};
+use super::learner::{self, Judgement, Params, Prior, Script, SiteCounts, Totals};
 
 /// One row of `spam_features` as the copy receives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,18 +80,23 @@ impl Table {
             .get(bucket as usize)
             .map_or((0, 0), |s| (s[0], s[1]))
     }
+}
 
-    /// The counts of `features` that are not both zero.
-    pub fn lookup(&self, features: &[Feature]) -> FeatureCounts {
-        let mut out = FeatureCounts::default();
-        out.reserve(features.len());
-        for f in features {
-            let c = self.counts(*f);
-            if c != (0, 0) {
-                out.insert(*f, c);
-            }
-        }
-        out
+/// The copy as the learner reads it, in place: the class totals the
+/// submission's read returned, and the table's counts (none before the
+/// copy is loaded).
+struct View<'a> {
+    totals: &'a [Totals; 3],
+    table: Option<&'a Table>,
+}
+
+impl SiteCounts for View<'_> {
+    fn totals(&self, script: Script) -> Totals {
+        self.totals[script as usize]
+    }
+
+    fn counts(&self, f: Feature) -> (u32, u32) {
+        self.table.map_or((0, 0), |t| t.counts(f))
     }
 }
 
@@ -184,12 +189,29 @@ impl Mirror {
         guard.as_ref().map(|l| l.position.generation)
     }
 
-    /// Fills `evidence.counts` with the counts of `features`.
-    pub fn fill(&self, features: &[Feature], evidence: &mut Evidence) {
+    /// The learner's judgement of a comment in `script` with `features`,
+    /// with the site's class `totals` (from the submission's read) and the
+    /// copy's counts, read where they are (no map is built per comment).
+    pub fn judge(
+        &self,
+        features: &[Feature],
+        script: Script,
+        totals: &[Totals; 3],
+        prior: Option<&Prior>,
+        params: &Params,
+    ) -> Option<Judgement> {
         let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(l) = guard.as_ref() {
-            evidence.counts = l.table.lookup(features);
-        }
+        let view = View {
+            totals,
+            table: guard.as_ref().map(|l| &l.table),
+        };
+        learner::judge(features, script, &view, prior, params)
+    }
+
+    /// `(spam, ham)` of one bucket in the copy ((0, 0) before it is loaded).
+    pub fn counts(&self, bucket: Feature) -> (u32, u32) {
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().map_or((0, 0), |l| l.table.counts(bucket))
     }
 }
 
@@ -252,15 +274,66 @@ mod tests {
     }
 
     #[test]
-    fn lookup_returns_only_buckets_with_counts() {
+    fn a_bucket_holds_its_last_counts_and_an_unwritten_one_none() {
         let mut t = Table::default();
         t.apply(row(1, 2, 0, 1));
         t.apply(row(2, 0, 0, 1));
         t.apply(row(3, 0, 5, 1));
-        let got = t.lookup(&[1, 2, 3, 4]);
-        assert_eq!(got.len(), 2);
-        assert_eq!(got.get(&1), Some(&(2, 0)));
-        assert_eq!(got.get(&3), Some(&(0, 5)));
+        t.apply(row(3, 1, 5, 2));
+        assert_eq!(t.counts(1), (2, 0));
+        assert_eq!(t.counts(2), (0, 0));
+        assert_eq!(t.counts(3), (1, 5));
+        assert_eq!(t.counts(4), (0, 0));
+    }
+
+    #[test]
+    fn judging_through_the_copy_equals_judging_the_same_evidence() {
+        use crate::spam::features::features;
+        let lessons = [
+            ("subscribe to my channel and win free followers now", true),
+            ("the minister said the talks would resume next week", false),
+        ];
+        let mut e = learner::Evidence::default();
+        for _ in 0..30 {
+            for (body, spam) in lessons {
+                e.learn(&features(body, "", "", None), Script::of(body), spam, 1);
+            }
+        }
+        let m = Mirror::default();
+        let mut l = loaded(0, "1:1:");
+        for (bucket, (spam, ham)) in &e.counts {
+            l.table.apply(row(*bucket, *spam, *ham, 1));
+        }
+        m.install(l);
+        let params = Params::default();
+        for body in [
+            "win free followers, subscribe now",
+            "talks resume next week",
+        ] {
+            let f = features(body, "", "", None);
+            let s = Script::of(body);
+            let direct = learner::judge(&f, s, &e, Prior::shipped(), &params);
+            let copy = m.judge(&f, s, &e.totals, Prior::shipped(), &params);
+            assert!(direct.is_some());
+            assert_eq!(direct, copy, "{body}");
+        }
+        // Before the copy is loaded, the site's counts are all unseen.
+        let empty = Mirror::default();
+        let f = features("win free followers", "", "", None);
+        let unseen = learner::judge(
+            &f,
+            Script::Latin,
+            &learner::Evidence {
+                totals: e.totals,
+                ..Default::default()
+            },
+            None,
+            &params,
+        );
+        assert_eq!(
+            empty.judge(&f, Script::Latin, &e.totals, None, &params),
+            unseen
+        );
     }
 
     #[test]
@@ -275,9 +348,8 @@ mod tests {
         assert_eq!(m.catch_up(&changes), CatchUp::Reload);
         m.install(loaded(0, "9:9:"));
         assert_eq!(m.catch_up(&changes), CatchUp::Current);
-        let mut e = Evidence::default();
-        m.fill(&[4, 5], &mut e);
-        assert_eq!(e.counts.get(&4), Some(&(1, 0)));
+        assert_eq!(m.counts(4), (1, 0));
+        assert_eq!(m.counts(5), (0, 0));
         assert_eq!(m.position().map(|p| p.snapshot), Some("10:12:".into()));
         // An older snapshot (a slower read) does not move the position back.
         let older = Changes {
@@ -305,10 +377,9 @@ mod tests {
             rows: vec![row(1, 9, 9, 1)],
         };
         assert_eq!(m.catch_up(&older_gen), CatchUp::Current);
-        let mut e = Evidence::default();
-        m.fill(&[1], &mut e);
-        assert!(
-            e.counts.is_empty(),
+        assert_eq!(
+            m.counts(1),
+            (0, 0),
             "rows of another generation are not applied"
         );
         // A load of an older generation never replaces a newer copy.
