@@ -2,6 +2,7 @@
 //! validated once at start-up. A bad value stops start-up with one line
 //! naming the variable.
 
+use crate::domain::settings::normalize_origin;
 use crate::i18n::Lang;
 use ipnet::IpNet;
 use secrecy::SecretString;
@@ -145,18 +146,6 @@ impl Default for Config {
             max_requests_per_client: 32,
         }
     }
-}
-
-/// `https://Example.com:443/` -> `https://example.com`.
-pub fn normalize_origin(raw: &str) -> Option<String> {
-    let u = url::Url::parse(raw.trim()).ok()?;
-    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
-        return None;
-    }
-    if !(u.path() == "/" || u.path().is_empty()) || u.query().is_some() {
-        return None;
-    }
-    Some(u.origin().ascii_serialization())
 }
 
 fn parse_number<T: std::str::FromStr + PartialOrd + fmt::Display>(

@@ -1,110 +1,21 @@
 //! One error type for the whole API, rendered as the contract's JSON shape
 //! with a stable code and a localized message.
 
+pub use crate::domain::codes::{ErrorCode, FieldCode, FieldErrors};
 use crate::i18n::{Lang, Msg};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Stable, snake_case error codes. They are API: never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    MalformedBody,
-    InvalidQuery,
-    Unauthorized,
-    Forbidden,
-    CommentsClosed,
-    NotFound,
-    MethodNotAllowed,
-    CommentNotFound,
-    ParentNotFound,
-    DuplicateComment,
-    Conflict,
-    VersionMismatch,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    ValidationFailed,
-    RateLimited,
-    DbUnavailable,
-    Internal,
-    InvalidCredentials,
-    ModeratorNotFound,
-    EmailTaken,
-    LastAdmin,
-    ArticleNotFound,
-    RequestTimeout,
-    TooManyConcurrentRequests,
-    OriginNotAllowed,
-    CorsRequestNotAllowed,
+/// The HTTP status each code is answered with.
+pub trait HttpStatus {
+    fn status(self) -> StatusCode;
 }
 
-impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
-        ErrorCode::MalformedBody,
-        ErrorCode::InvalidQuery,
-        ErrorCode::Unauthorized,
-        ErrorCode::Forbidden,
-        ErrorCode::CommentsClosed,
-        ErrorCode::NotFound,
-        ErrorCode::MethodNotAllowed,
-        ErrorCode::CommentNotFound,
-        ErrorCode::ParentNotFound,
-        ErrorCode::DuplicateComment,
-        ErrorCode::Conflict,
-        ErrorCode::VersionMismatch,
-        ErrorCode::PayloadTooLarge,
-        ErrorCode::UnsupportedMediaType,
-        ErrorCode::ValidationFailed,
-        ErrorCode::RateLimited,
-        ErrorCode::DbUnavailable,
-        ErrorCode::Internal,
-        ErrorCode::InvalidCredentials,
-        ErrorCode::ModeratorNotFound,
-        ErrorCode::EmailTaken,
-        ErrorCode::LastAdmin,
-        ErrorCode::ArticleNotFound,
-        ErrorCode::RequestTimeout,
-        ErrorCode::TooManyConcurrentRequests,
-        ErrorCode::OriginNotAllowed,
-        ErrorCode::CorsRequestNotAllowed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::MalformedBody => "malformed_body",
-            ErrorCode::InvalidQuery => "invalid_query",
-            ErrorCode::Unauthorized => "unauthorized",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::CommentsClosed => "comments_closed",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::MethodNotAllowed => "method_not_allowed",
-            ErrorCode::CommentNotFound => "comment_not_found",
-            ErrorCode::ParentNotFound => "parent_not_found",
-            ErrorCode::DuplicateComment => "duplicate_comment",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::VersionMismatch => "version_mismatch",
-            ErrorCode::PayloadTooLarge => "payload_too_large",
-            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
-            ErrorCode::ValidationFailed => "validation_failed",
-            ErrorCode::RateLimited => "rate_limited",
-            ErrorCode::DbUnavailable => "db_unavailable",
-            ErrorCode::Internal => "internal",
-            ErrorCode::InvalidCredentials => "invalid_credentials",
-            ErrorCode::ModeratorNotFound => "moderator_not_found",
-            ErrorCode::EmailTaken => "email_taken",
-            ErrorCode::LastAdmin => "last_admin",
-            ErrorCode::ArticleNotFound => "article_not_found",
-            ErrorCode::RequestTimeout => "request_timeout",
-            ErrorCode::TooManyConcurrentRequests => "too_many_concurrent_requests",
-            ErrorCode::OriginNotAllowed => "origin_not_allowed",
-            ErrorCode::CorsRequestNotAllowed => "cors_request_not_allowed",
-        }
-    }
-
-    pub fn status(self) -> StatusCode {
+impl HttpStatus for ErrorCode {
+    fn status(self) -> StatusCode {
         match self {
             ErrorCode::MalformedBody | ErrorCode::InvalidQuery => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
@@ -131,127 +42,11 @@ impl ErrorCode {
             ErrorCode::OriginNotAllowed | ErrorCode::CorsRequestNotAllowed => StatusCode::FORBIDDEN,
         }
     }
-
-    fn msg(self) -> Msg {
-        Msg::Error(self)
-    }
 }
 
-/// Why one field was rejected. `code` is stable; the message is looked up
-/// from it (and its parameter) when the error is rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldCode {
-    Required,
-    TooLong {
-        max: usize,
-    },
-    InvalidEmail,
-    InvalidUrl,
-    InvalidUrlScheme,
-    ControlCharacters,
-    InvalidArticleId,
-    InvalidNumber,
-    OutOfRange {
-        min: i64,
-        max: i64,
-    },
-    InvalidCursor,
-    InvalidValue,
-    TooShort {
-        min: usize,
-    },
-    PasswordContainsEmail,
-    NothingToChange,
-    UnknownField,
-    BelowHoldThreshold,
-    /// A URL with a user name or password (`https://news.example@evil.example/`).
-    UrlCredentials,
-    /// Bidi controls or zero-width characters where they can only deceive.
-    InvisibleCharacters,
-    /// A number below its minimum (ids start at 1); same code as
-    /// `OutOfRange`, a message that names only the minimum.
-    TooSmall {
-        min: i64,
-    },
-    /// An article update that names nothing to change.
-    ArticleNothingToChange,
-}
-
-impl FieldCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldCode::Required => "required",
-            FieldCode::TooLong { .. } => "too_long",
-            FieldCode::InvalidEmail => "invalid_email",
-            FieldCode::InvalidUrl => "invalid_url",
-            FieldCode::InvalidUrlScheme => "invalid_url_scheme",
-            FieldCode::ControlCharacters => "control_characters",
-            FieldCode::InvalidArticleId => "invalid_article_id",
-            FieldCode::InvalidNumber => "invalid_number",
-            FieldCode::OutOfRange { .. } => "out_of_range",
-            FieldCode::InvalidCursor => "invalid_cursor",
-            FieldCode::InvalidValue => "invalid_value",
-            FieldCode::TooShort { .. } => "too_short",
-            FieldCode::PasswordContainsEmail => "password_contains_email",
-            FieldCode::NothingToChange => "nothing_to_change",
-            FieldCode::UnknownField => "unknown_field",
-            FieldCode::BelowHoldThreshold => "below_hold_threshold",
-            FieldCode::UrlCredentials => "url_credentials",
-            FieldCode::InvisibleCharacters => "invisible_characters",
-            FieldCode::TooSmall { .. } => "out_of_range",
-            FieldCode::ArticleNothingToChange => "nothing_to_change",
-        }
-    }
-}
-
-/// Field name -> the rules it broke, in a stable order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<Cow<'static, str>, Vec<FieldCode>>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, code: FieldCode) {
-        self.0.entry(Cow::Borrowed(field)).or_default().push(code);
-    }
-
-    /// For field names that come from the input (unknown fields).
-    pub fn add_owned(&mut self, field: String, code: FieldCode) {
-        self.0.entry(Cow::Owned(field)).or_default().push(code);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn get(&self, field: &str) -> Option<&[FieldCode]> {
-        self.0.get(field).map(Vec::as_slice)
-    }
-
-    /// Keeps the value when it parsed, records the field error otherwise.
-    pub fn take<T>(&mut self, field: &'static str, r: Result<T, FieldCode>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(code) => {
-                self.add(field, code);
-                None
-            }
-        }
-    }
-
-    /// Adds `other`'s problems for the fields not already named here (a
-    /// field of the wrong type is not also reported as missing).
-    pub fn extend_new(&mut self, other: FieldErrors) {
-        for (field, codes) in other.0 {
-            self.0.entry(field).or_insert(codes);
-        }
-    }
-
-    /// `Err(validation error)` when any field failed.
-    pub fn into_result(self) -> Result<(), ApiError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(self))
-        }
+impl From<FieldErrors> for ApiError {
+    fn from(fields: FieldErrors) -> Self {
+        ApiError::validation(fields)
     }
 }
 
@@ -318,7 +113,7 @@ impl ApiError {
     /// The response body in one language.
     pub fn body(&self, lang: Lang) -> ErrorBody {
         let fields = self.fields.as_ref().map(|f| {
-            f.0.iter()
+            f.iter()
                 .map(|(name, codes)| {
                     let list = codes
                         .iter()
@@ -334,7 +129,7 @@ impl ApiError {
         ErrorBody {
             error: ErrorInner {
                 code: self.code.as_str(),
-                message: lang.text(self.code.msg()),
+                message: lang.text(Msg::Error(self.code)),
                 fields,
             },
         }
@@ -701,6 +496,7 @@ fn escape_html(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     #[test]
     fn every_code_is_unique_snake_case_and_has_a_client_status() {

@@ -1,7 +1,7 @@
 //! The message catalogue (Arabic and English) and `Accept-Language`
 //! negotiation. Messages are looked up from stable codes at render time.
 
-use crate::error::{ErrorCode, FieldCode};
+use crate::domain::codes::{ErrorCode, FieldCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {

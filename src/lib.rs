@@ -25,6 +25,7 @@ pub mod routes;
 pub mod settings;
 pub mod spam;
 pub mod startup;
+pub mod state;
 pub mod submission;
 pub mod telemetry;
 pub mod training;

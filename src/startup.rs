@@ -9,6 +9,7 @@ use crate::pg::Cluster;
 use crate::public_cache::{self, PublicCache};
 use crate::routes::guard::{self, EdgeGuards};
 use crate::settings::SettingsCache;
+use crate::state::{AppState, Shared};
 use crate::{db, routes, telemetry};
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
@@ -24,59 +25,6 @@ use std::net::TcpListener;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// What every handler can reach. Nothing here is state two instances could
-/// disagree on: the pools, the configuration, and a secret shared through
-/// the database.
-///
-/// Each HTTP worker has its own `pool` and `read_pool`; the rest is shared
-/// by the workers (through [`Shared`]). actix runs every worker on its own
-/// single-threaded runtime, and a database connection belongs to the
-/// runtime that opened it: its socket is driven by that runtime's I/O loop.
-/// One pool shared by all workers let a worker borrow a connection another
-/// worker had opened, so its queries waited for that worker's thread, and
-/// when a worker stopped (the first idle one, at a graceful shutdown), the
-/// connections it had opened failed the requests still running elsewhere
-/// with 503s ("A Tokio 1.x context was found, but it is being shutdown").
-/// Background tasks use the pools the application was built with, on the
-/// runtime that built it.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    /// Public listings and counts read here: a replica when
-    /// `DATABASE_READ_URL` is set, else the primary pool.
-    pub read_pool: PgPool,
-    shared: Arc<Shared>,
-}
-
-/// The state all workers of one instance share.
-pub struct Shared {
-    pub public_cache: PublicCache,
-    pub config: Arc<Config>,
-    pub secret: Arc<[u8]>,
-    pub settings: SettingsCache,
-    /// This instance's exact copy of the learner's feature store.
-    pub learner: crate::spam::mirror::Mirror,
-    /// Every worker's primary pool (for the pool gauges).
-    pub worker_pools: db::WorkerPools,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.shared
-    }
-}
-
-impl AppState {
-    /// Site origins: `MAJLIS_ALLOWED_ORIGINS` plus the settings' list.
-    pub fn is_allowed_origin(&self, origin: &str) -> bool {
-        let Some(o) = crate::config::normalize_origin(origin) else {
-            return false;
-        };
-        self.config.allowed_origins.contains(&o) || self.settings.allowed_origins().contains(&o)
-    }
-}
 
 /// The database a server runs on, and the embedded cluster if it owns one.
 pub struct Database {

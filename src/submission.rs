@@ -8,7 +8,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::spam::learner;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::{form_token, render, spam};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;

@@ -12,7 +12,7 @@ use crate::db::moderators::{Credentials, ModeratorRow};
 use crate::db::rate_limits::Take;
 use crate::domain::ModeratorEmail;
 use crate::error::{ApiError, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::telemetry::spawn_blocking_in_span;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;

@@ -84,7 +84,7 @@ pub async fn connect(opts: PgConnectOptions, max_connections: u32) -> Result<PgP
 
 /// The HTTP workers' pools: one primary pool (and one replica pool when
 /// reads go to a replica) per worker, opened on the worker's own runtime
-/// (`startup::AppState` tells why). The workers together keep to the
+/// (`state::AppState` tells why). The workers together keep to the
 /// connection limits of the pools they derive from: each gets an equal
 /// share, rounded up.
 pub struct WorkerPools {

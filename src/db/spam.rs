@@ -6,8 +6,8 @@
 
 use crate::spam::features::Feature;
 use crate::spam::learner::Script;
+use crate::spam::lessons::TrainingDelta;
 use crate::spam::mirror;
-use crate::training::TrainingDelta;
 use sqlx::PgConnection;
 
 /// A bucket as the database stores it (`integer`, 0..2^20).

@@ -3,8 +3,8 @@
 //! Lengths are counted in Unicode scalar values (what Postgres'
 //! `char_length` counts), never in bytes.
 
+use super::codes::FieldCode;
 use crate::domain::text::{has_visible, is_invisible};
-use crate::error::FieldCode;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;

@@ -1,7 +1,9 @@
 //! Pure domain types: validated values parsed once at the boundary.
 
+pub mod codes;
 pub mod comment;
 pub mod cursor;
+pub mod personal_data;
 pub mod settings;
 pub mod status;
 pub mod text;

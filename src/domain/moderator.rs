@@ -1,7 +1,7 @@
 //! Moderator accounts: roles and what each may do, validated account fields
 //! and the password policy. Pure: no I/O.
 
-use crate::error::FieldCode;
+use super::codes::FieldCode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;

@@ -2,8 +2,8 @@
 //! update (PATCH changes only the fields it names; a bad value is a 422
 //! naming the field). Pure: storage and caching live elsewhere.
 
+use super::codes::{FieldCode, FieldErrors};
 use crate::domain::ApprovalMode;
-use crate::error::{FieldCode, FieldErrors};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -365,7 +365,7 @@ impl ModerationSettings {
                         let list = word_list(v).map_err(|c| ("allowed_origins", c))?;
                         s.allowed_origins = list
                             .iter()
-                            .map(|o| crate::config::normalize_origin(o))
+                            .map(|o| normalize_origin(o))
                             .collect::<Option<Vec<_>>>()
                             .ok_or(("allowed_origins", FieldCode::InvalidValue))?;
                     }
@@ -436,6 +436,18 @@ impl ModerationSettings {
             (other, _) => other,
         }
     }
+}
+
+/// `https://Example.com:443/` -> `https://example.com`.
+pub fn normalize_origin(raw: &str) -> Option<String> {
+    let u = url::Url::parse(raw.trim()).ok()?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return None;
+    }
+    if !(u.path() == "/" || u.path().is_empty()) || u.query().is_some() {
+        return None;
+    }
+    Some(u.origin().ascii_serialization())
 }
 
 #[cfg(test)]

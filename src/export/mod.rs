@@ -27,7 +27,7 @@ pub use request::{
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
-use crate::privacy::{self, PersonalData};
+use crate::domain::personal_data::{self, PersonalData};
 use bytes::Bytes;
 use futures_util::Stream;
 use sqlx::PgPool;
@@ -108,7 +108,7 @@ struct State {
 
 /// A row as a masked viewer may export it.
 fn mask_row(r: &mut CommentRow) {
-    r.author_email = privacy::mask_email(&r.author_email);
+    r.author_email = personal_data::mask_email(&r.author_email);
     r.ip = None;
     r.user_agent = None;
 }

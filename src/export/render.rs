@@ -65,7 +65,7 @@ pub struct ExportRecord {
     pub status: CommentStatus,
     pub spam_score: f64,
     #[serde(default, deserialize_with = "de_reasons")]
-    #[schema(value_type = Vec<crate::spam::engine::Reason>)]
+    #[schema(value_type = Vec<crate::spam::facts::Reason>)]
     pub spam_reasons: serde_json::Value,
     #[schema(value_type = Option<String>)]
     pub ip: Option<IpAddr>,

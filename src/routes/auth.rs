@@ -10,7 +10,7 @@ use crate::routes::body::{ApiJson, Shape, schema};
 use crate::routes::moderation::views::ModeratorSummary;
 use crate::routes::request::client_ip;
 use crate::routes::views::rfc3339;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};

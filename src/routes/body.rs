@@ -50,7 +50,7 @@
 
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::routes::request::{BodyKind, parse_pairs, read_body};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{FromRequest, HttpRequest, dev, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;

@@ -12,7 +12,7 @@ use crate::export::{
 use crate::i18n::Lang;
 use crate::privacy::{self, SubjectEmail};
 use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, one_field, query_params, schema};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;

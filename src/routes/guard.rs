@@ -20,7 +20,7 @@
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::PROTECTED_ROUTES;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Extensions, Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
@@ -276,11 +276,6 @@ fn body_timed_out() -> PayloadError {
         std::io::ErrorKind::TimedOut,
         "request body deadline passed",
     ))
-}
-
-/// Whether a body read failed because its deadline passed.
-pub fn is_body_timeout(e: &PayloadError) -> bool {
-    matches!(e, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
 }
 
 fn error_response(code: ErrorCode) -> HttpResponse {

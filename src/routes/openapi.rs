@@ -5,6 +5,7 @@
 //! added without being documented.
 
 use crate::error::ErrorCode;
+use crate::error::HttpStatus;
 use crate::routes;
 use actix_web::HttpResponse;
 use actix_web::http::header;

@@ -1,7 +1,7 @@
 //! `GET /healthz` (process alive) and `GET /readyz` (database reachable).
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! and the client's address.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes, BytesMut};
@@ -58,7 +58,7 @@ pub async fn read_body(
     let mut body = BytesMut::with_capacity(declared.unwrap_or(1024).min(FIRST_ALLOCATION));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            if crate::routes::guard::is_body_timeout(&e) {
+            if is_body_timeout(&e) {
                 ApiError::new(ErrorCode::RequestTimeout)
             } else {
                 ApiError::new(ErrorCode::MalformedBody)
@@ -70,6 +70,13 @@ pub async fn read_body(
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// Whether a body read failed because its deadline passed (the error
+/// `guard::body_deadline` makes the payload return then).
+fn is_body_timeout(e: &actix_web::error::PayloadError) -> bool {
+    use actix_web::error::PayloadError;
+    matches!(e, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
 }
 
 fn decode_component(raw: &[u8]) -> Option<String> {

@@ -4,9 +4,9 @@
 //! model itself is [`super::learner`].
 
 use super::chars::is_alphanumeric;
+use super::contacts::count_phones;
 use super::links::{email_domain, extract_links, url_host};
 use super::normalize::{Normalized, is_arabic_letter, normalize};
-use super::rules::count_phones;
 use super::segment::unicode_words;
 
 /// Light10-style stem of a normalised Arabic word: at most one prefix

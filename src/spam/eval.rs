@@ -7,7 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::engine::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules, Verdict, score};
+use super::engine::score;
+use super::facts::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules, Verdict};
 use super::features::{Feature, features};
 use super::learner::{Evidence, Params, Prior, Script, judge};
 use super::workflow::Thresholds;

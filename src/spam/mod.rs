@@ -13,12 +13,15 @@
 
 pub mod bayes;
 pub(crate) mod chars;
+pub mod contacts;
 pub mod engine;
 #[cfg(test)]
 mod equivalence;
 pub mod eval;
+pub mod facts;
 pub mod features;
 pub mod learner;
+pub mod lessons;
 pub mod links;
 pub mod mirror;
 pub mod normalize;
@@ -30,10 +33,10 @@ pub(crate) mod words;
 pub mod workflow;
 
 pub use bayes::{comment_tokens, tokens};
-pub use engine::{
-    AuthorHistory, Facts, Field, FormTokenCheck, Reason, SpamInput, SpamRules, Verdict, WordLists,
-    score, score_normalized,
-};
+pub use engine::{score, score_normalized};
 pub use eval::{EvalReport, LabeledComment, evaluate};
+pub use facts::{
+    AuthorHistory, Facts, Field, FormTokenCheck, Reason, SpamInput, SpamRules, Verdict, WordLists,
+};
 pub use normalize::{Normalized, deobfuscate_links, fingerprint, fingerprint_of, normalize};
 pub use workflow::{Thresholds, initial_status};

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::engine::Verdict;
+use super::facts::Verdict;
 use crate::domain::{ApprovalMode, CommentStatus};
 
 /// Score thresholds from the site settings.
@@ -54,7 +54,8 @@ pub fn initial_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spam::engine::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules, score};
+    use crate::spam::engine::score;
+    use crate::spam::facts::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules};
 
     fn verdict(score: f64) -> Verdict {
         Verdict {

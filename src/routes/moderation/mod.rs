@@ -17,7 +17,7 @@ use crate::privacy;
 use crate::routes::body::{
     ApiJson, ApiQuery, Authed, Shape, not_null, positive_id, present, schema,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,7 @@ pub async fn queue(
     let who = privacy::personal_data_for(&state, auth.0.role).await?;
     if who.is_masked() {
         // A masked viewer's address filter is widened to what the mask shows.
-        q.filter.ip = q.filter.ip.map(privacy::widen_to_mask);
+        q.filter.ip = q.filter.ip.map(crate::domain::personal_data::widen_to_mask);
     }
     let mut conn = state.pool.acquire().await?;
     let mut rows = db::moderation::list_queue(&mut conn, &q.filter, q.cursor, q.limit + 1).await?;

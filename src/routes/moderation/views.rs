@@ -6,8 +6,8 @@ use crate::db::audit::AuditRow;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::StatusCounts;
 use crate::db::moderators::ModeratorRow;
+use crate::domain::personal_data::{self, PersonalData};
 use crate::domain::{CommentStatus, Role};
-use crate::privacy::{self, PersonalData};
 use crate::routes::views::rfc3339;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -32,7 +32,7 @@ pub struct PrivateComment {
     pub referrer: Option<String>,
     pub spam_score: f64,
     /// `[{rule, score, detail}]` as the spam engine recorded them.
-    #[schema(value_type = Vec<crate::spam::engine::Reason>)]
+    #[schema(value_type = Vec<crate::spam::facts::Reason>)]
     pub spam_reasons: serde_json::Value,
     pub version: i32,
     #[serde(serialize_with = "rfc3339")]
@@ -74,12 +74,12 @@ impl PrivateComment {
     /// user agent is left out.
     pub fn visible_to(mut self, who: PersonalData) -> Self {
         if who.is_masked() {
-            self.author_email = privacy::mask_email(&self.author_email);
+            self.author_email = personal_data::mask_email(&self.author_email);
             self.ip = self
                 .ip
                 .as_deref()
                 .and_then(|ip| ip.parse().ok())
-                .map(privacy::mask_ip);
+                .map(personal_data::mask_ip);
             self.user_agent = None;
         }
         self

@@ -8,7 +8,7 @@ use crate::public_cache::{self, CachedRead};
 use crate::routes::body::{ApiQuery, Shape, Submitted, page_limit, query_params, schema};
 use crate::routes::request::{self, BodyKind, header_string, wants_json};
 use crate::routes::views::{AvatarPolicy, PublicComment};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
 use actix_web::HttpMessage;
 use actix_web::http::header;

@@ -4,7 +4,7 @@
 use crate::domain::ArticleId;
 use crate::error::{ApiError, FieldCode, FieldErrors};
 use crate::routes::body::{ApiQuery, Shape, one_field, query_params, schema};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
