@@ -181,14 +181,14 @@ async fn http_run(
 
 async fn serve_and_login(pool: sqlx::PgPool) -> anyhow::Result<(String, String)> {
     let password = "correct horse battery staple";
-    let new = majlis::accounts::NewModerator::parse(
+    let new = majlis::usecases::accounts::NewModerator::parse(
         Some("bench@news.example"),
         Some(secrecy::SecretString::from(password)),
         Some("moderator"),
         None,
     )
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    majlis::accounts::create(&pool, None, new)
+    majlis::usecases::accounts::create(&pool, None, new)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let config = majlis::config::Config {

@@ -345,7 +345,7 @@ async fn main() {
     .execute(&pool)
     .await
     .expect("settings");
-    tokio::time::sleep(majlis::settings::RECHECK + Duration::from_millis(200)).await;
+    tokio::time::sleep(majlis::usecases::settings::RECHECK + Duration::from_millis(200)).await;
     println!("HTTP listing, cache on, with invalidating writes:");
     let (mut reads, mut writes) = mixed_phase(cached, concurrency, seconds).await;
     reads.print();

@@ -12,11 +12,11 @@
 // failures should stop it loudly.
 #![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)]
 
-use majlis::accounts::{self, NewModerator};
 use majlis::config::Config;
 use majlis::domain::Cursor;
 use majlis::pg::Cluster;
 use majlis::startup::Application;
+use majlis::usecases::accounts::{self, NewModerator};
 use secrecy::SecretString;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};

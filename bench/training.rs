@@ -123,7 +123,7 @@ async fn decide(pool: &PgPool, id: i64, status: CommentStatus) -> (Duration, Dur
         .await
         .expect("update");
     let started = Instant::now();
-    majlis::training::apply_decision(&mut tx, id, Some(status), false)
+    majlis::usecases::training::apply_decision(&mut tx, id, Some(status), false)
         .await
         .expect("train");
     let training = started.elapsed();

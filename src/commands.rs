@@ -10,8 +10,8 @@ use majlis::config::Config;
 use majlis::export::{self, ExportOptions, ExportProgress, ExportRequest};
 use majlis::i18n::Lang;
 use majlis::import::{self, WordPressOptions};
-use majlis::privacy::{self, SubjectEmail};
 use majlis::startup::{Database, open_database};
+use majlis::usecases::privacy::{self, SubjectEmail};
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -372,7 +372,7 @@ pub async fn privacy(config: &Config, cmd: PrivacyCommand) -> anyhow::Result<()>
 /// `majlis spam-retrain`: prints how many comments it taught.
 pub async fn spam_retrain(config: &Config, batch: i64) -> anyhow::Result<()> {
     with_db(config, async move |db| {
-        let report = majlis::training::retrain_decided(&db.pool, batch)
+        let report = majlis::usecases::training::retrain_decided(&db.pool, batch)
             .await
             .context("retraining the spam learner failed")?;
         print_line(&format!(

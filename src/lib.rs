@@ -1,10 +1,25 @@
 //! majlis: a self-hosted comment moderation backend.
 //!
-//! Layout: pure decisions live in `domain`, `render`, `client_ip`,
-//! `form_token` and `spam`; I/O lives in `db` (SQL), `routes` (HTTP),
-//! `pg` (the embedded PostgreSQL cluster) and `startup`.
+//! Layers, from the edge inwards (README, "Layout"); calls go inwards and
+//! no source file imports one that imports it back (`tests/layout.rs`):
+//!
+//! - HTTP edge: `routes` (handlers, request shapes, middleware), `auth`
+//!   (passwords, sessions, the login throttle, the account extractors),
+//!   `state` (what handlers reach), `startup` (wiring the server).
+//! - Use cases: `usecases` (submission, moderation, accounts, privacy,
+//!   training, settings), `export` and `import`: they decide and do I/O.
+//! - Pure decisions: `domain` (validated values, the API's codes and input
+//!   limits, personal-data masking), `spam`, `render`, `client_ip`,
+//!   `form_token`, `i18n`: no web framework, database driver or async
+//!   runtime, nothing from the layers above.
+//! - Storage: `db`, all SQL.
+//! - Infrastructure: `config`, `error` (codes to HTTP answers), `pg` (the
+//!   embedded cluster), `telemetry`, `metrics`, `public_cache`.
+//!
+//! Still to untangle: `usecases::submission` and `usecases::moderation`
+//! define request shapes and parse query strings with `routes::body`'s
+//! helpers, which belongs at the edge.
 
-pub mod accounts;
 pub mod auth;
 pub mod client_ip;
 pub mod config;
@@ -16,16 +31,12 @@ pub mod form_token;
 pub mod i18n;
 pub mod import;
 pub mod metrics;
-pub mod moderation;
 pub mod pg;
-pub mod privacy;
 pub mod public_cache;
 pub mod render;
 pub mod routes;
-pub mod settings;
 pub mod spam;
 pub mod startup;
 pub mod state;
-pub mod submission;
 pub mod telemetry;
-pub mod training;
+pub mod usecases;

@@ -5,11 +5,11 @@
 mod commands;
 
 use clap::{Parser, Subcommand};
-use majlis::accounts::{self, NewModerator};
 use majlis::config::Config;
 use majlis::i18n::{Lang, Msg};
 use majlis::startup::{Application, open_database};
 use majlis::telemetry;
+use majlis::usecases::accounts::{self, NewModerator};
 use secrecy::SecretString;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;

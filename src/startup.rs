@@ -8,8 +8,8 @@ use crate::i18n::Lang;
 use crate::pg::Cluster;
 use crate::public_cache::{self, PublicCache};
 use crate::routes::guard::{self, EdgeGuards};
-use crate::settings::SettingsCache;
 use crate::state::{AppState, Shared};
+use crate::usecases::settings::SettingsCache;
 use crate::{db, routes, telemetry};
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
@@ -161,13 +161,14 @@ impl Application {
                 secret,
                 settings,
                 learner: Default::default(),
+                learner_loading: Default::default(),
                 worker_pools,
             }),
         });
         spawn_housekeeping(state.clone().into_inner());
         let warming = state.clone().into_inner();
         tokio::spawn(async move {
-            if let Err(e) = crate::submission::warm_learner(&warming).await {
+            if let Err(e) = crate::usecases::submission::warm_learner(&warming).await {
                 tracing::warn!(error = %e, "loading the learner's copy failed; the first submission loads it");
             }
         });

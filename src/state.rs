@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::db;
 use crate::public_cache::PublicCache;
-use crate::settings::SettingsCache;
+use crate::usecases::settings::SettingsCache;
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -41,6 +41,9 @@ pub struct Shared {
     pub settings: SettingsCache,
     /// This instance's exact copy of the learner's feature store.
     pub learner: crate::spam::mirror::Mirror,
+    /// Held while loading the whole copy, so that submissions arriving
+    /// together load it once.
+    pub learner_loading: tokio::sync::Mutex<()>,
     /// Every worker's primary pool (for the pool gauges).
     pub worker_pools: db::WorkerPools,
 }

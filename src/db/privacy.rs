@@ -118,7 +118,7 @@ pub async fn anonymize(
     .bind(anonymous_name)
     .execute(&mut *conn)
     .await?;
-    // Articles locked in id order (the lock order of `crate::training`).
+    // Articles locked in id order (the lock order of `crate::usecases::training`).
     sqlx::query(
         "with a as materialized (
             select id from articles

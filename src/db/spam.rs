@@ -79,7 +79,7 @@ pub async fn reset(conn: &mut PgConnection) -> Result<SiteTraining, sqlx::Error>
 /// if new, then the corpus shards in (shard, script) order. Every training locks
 /// these rows here and only here, after everything else it locks, so
 /// concurrent trainings cannot deadlock (the whole order is in
-/// `crate::training`). Counts never go below zero.
+/// `crate::usecases::training`). Counts never go below zero.
 pub async fn apply_delta(
     conn: &mut PgConnection,
     delta: &TrainingDelta,

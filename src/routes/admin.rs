@@ -1,6 +1,5 @@
 //! Admin only: moderator accounts and per-article settings.
 
-use crate::accounts::{self, AccountPatch, NewModerator};
 use crate::auth::Admin;
 use crate::db;
 use crate::db::audit::NewAuditEvent;
@@ -10,6 +9,7 @@ use crate::routes::body::{ApiJson, Authed, Shape, not_null, present, schema};
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
 use crate::state::AppState;
+use crate::usecases::accounts::{self, AccountPatch, NewModerator};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
@@ -148,7 +148,7 @@ fn registration_url() -> utoipa::openapi::schema::Object {
 }
 
 fn registration_title() -> utoipa::openapi::schema::Object {
-    schema::text(Some(1), crate::submission::MAX_ARTICLE_TITLE)
+    schema::text(Some(1), crate::usecases::submission::MAX_ARTICLE_TITLE)
         .pattern(Some(schema::ONE_LINE))
         .build()
 }
@@ -374,8 +374,11 @@ pub async fn register_article(
 /// An article title: trimmed, one line, 1-300 characters (the same rule
 /// as a submitter's `article_title`, but required).
 fn article_title(raw: &str) -> Result<String, FieldCode> {
-    crate::submission::optional_text(Some(raw), crate::submission::MAX_ARTICLE_TITLE)?
-        .ok_or(FieldCode::Required)
+    crate::usecases::submission::optional_text(
+        Some(raw),
+        crate::usecases::submission::MAX_ARTICLE_TITLE,
+    )?
+    .ok_or(FieldCode::Required)
 }
 
 /// `PATCH /api/v1/admin/settings`: any subset of the settings, documented

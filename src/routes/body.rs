@@ -676,7 +676,7 @@ pub mod schema {
     }
 
     pub fn reason() -> Object {
-        optional_text(None, crate::moderation::MAX_REASON_CHARS)
+        optional_text(None, crate::domain::limits::MAX_REASON_CHARS)
             .pattern(Some(REASON))
             .build()
     }
@@ -711,25 +711,25 @@ pub mod schema {
         utoipa::openapi::schema::ArrayBuilder::new()
             .items(id())
             .min_items(Some(1))
-            .max_items(Some(crate::moderation::MAX_BULK_IDS))
+            .max_items(Some(crate::domain::limits::MAX_BULK_IDS))
             .build()
     }
 
     pub fn queue_limit() -> Object {
-        integer(1, Some(crate::moderation::MAX_PAGE)).build()
+        integer(1, Some(crate::domain::limits::QUEUE_MAX_PAGE)).build()
     }
 
     pub fn log_limit() -> Object {
-        integer(1, Some(crate::moderation::MAX_LOG_PAGE)).build()
+        integer(1, Some(crate::domain::limits::LOG_MAX_PAGE)).build()
     }
 
     pub fn public_limit() -> Object {
-        integer(1, Some(crate::routes::public::comments::MAX_PAGE)).build()
+        integer(1, Some(crate::domain::limits::PUBLIC_MAX_PAGE)).build()
     }
 
     /// Free text as a query filter (empty counts as absent).
     pub fn query_text() -> Object {
-        text(None, crate::moderation::MAX_QUERY_CHARS)
+        text(None, crate::domain::limits::MAX_QUERY_CHARS)
             .pattern(Some(NO_NUL))
             .build()
     }

@@ -1,6 +1,6 @@
 //! Export and privacy (bearer token): the streaming comment export and one
 //! commenter's data export and erasure. Thin: the work is in `crate::export`
-//! and `crate::privacy`, shared with the command line.
+//! and `crate::usecases::privacy`, shared with the command line.
 
 use crate::auth::{Admin, Moderator};
 use crate::db;
@@ -10,9 +10,9 @@ use crate::export::{
     self, ExportOptions, ExportParams, ExportProgress, ExportRequest, content_disposition, stream,
 };
 use crate::i18n::Lang;
-use crate::privacy::{self, SubjectEmail};
 use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, one_field, query_params, schema};
 use crate::state::AppState;
+use crate::usecases::privacy::{self, SubjectEmail};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
@@ -166,7 +166,7 @@ impl Shape for SubjectRequest {
     security(("bearer" = [])),
     params(SubjectParams),
     responses(
-        (status = 200, description = "Everything stored about the commenter (`no-store`).", body = crate::privacy::PersonExport),
+        (status = 200, description = "Everything stored about the commenter (`no-store`).", body = crate::usecases::privacy::PersonExport),
         crate::routes::openapi::AuthErrors,
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
@@ -202,7 +202,7 @@ pub async fn privacy_export(
     security(("bearer" = [])),
     request_body(content = SubjectRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "What the erasure did (repeating it is harmless).", body = crate::privacy::ErasureReport),
+        (status = 200, description = "What the erasure did (repeating it is harmless).", body = crate::usecases::privacy::ErasureReport),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),

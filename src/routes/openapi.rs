@@ -195,7 +195,7 @@ impl Modify for FormPost {
         for p in form.properties.values_mut() {
             *p = as_form_text(p.clone());
         }
-        for (wp, ours) in crate::submission::SubmitCommentRequest::FORM_NAMES {
+        for (wp, ours) in crate::usecases::submission::SubmitCommentRequest::FORM_NAMES {
             if let Some(p) = form.properties.get(*ours).cloned() {
                 form.properties.insert((*wp).to_owned(), p);
             }
@@ -584,7 +584,7 @@ mod tests {
         assert_eq!(submit["article_url"]["maxLength"], MAX_URL);
         assert_eq!(
             submit["article_title"]["maxLength"],
-            crate::submission::MAX_ARTICLE_TITLE
+            crate::usecases::submission::MAX_ARTICLE_TITLE
         );
         assert_eq!(submit["body"]["maxLength"], DEFAULT_MAX_BODY);
         assert_eq!(submit["article_id"]["oneOf"][0]["maxLength"], 200);
@@ -601,24 +601,24 @@ mod tests {
         assert_eq!(new_mod["email"]["format"], "email");
 
         let bulk = &schema(&doc, "BulkRequest")["properties"]["ids"];
-        assert_eq!(bulk["maxItems"], crate::moderation::MAX_BULK_IDS);
+        assert_eq!(bulk["maxItems"], crate::domain::limits::MAX_BULK_IDS);
         assert_eq!(bulk["minItems"], 1);
         assert_eq!(bulk["items"]["minimum"], 1);
         assert_eq!(
             schema(&doc, "DecisionRequest")["allOf"][0]["properties"]["reason"]["maxLength"],
-            crate::moderation::MAX_REASON_CHARS
+            crate::domain::limits::MAX_REASON_CHARS
         );
 
         let queue = "/api/v1/moderation/comments";
         assert_eq!(
             query_param(&doc, queue, "limit")["schema"]["maximum"],
-            crate::moderation::MAX_PAGE
+            crate::domain::limits::QUEUE_MAX_PAGE
         );
         assert_eq!(
             query_param(&doc, queue, "q")["schema"]["maxLength"],
-            crate::moderation::MAX_QUERY_CHARS
+            crate::domain::limits::MAX_QUERY_CHARS
         );
-        let statuses: Vec<&str> = crate::moderation::queue_statuses().collect();
+        let statuses: Vec<&str> = crate::usecases::moderation::queue_statuses().collect();
         assert_eq!(
             query_param(&doc, queue, "status")["schema"]["enum"],
             serde_json::json!(statuses)
@@ -626,7 +626,7 @@ mod tests {
         let log = "/api/v1/moderation/log";
         assert_eq!(
             query_param(&doc, log, "limit")["schema"]["maximum"],
-            crate::moderation::MAX_LOG_PAGE
+            crate::domain::limits::LOG_MAX_PAGE
         );
         assert_eq!(
             query_param(&doc, log, "moderator_id")["schema"]["minimum"],
@@ -640,11 +640,11 @@ mod tests {
         assert_eq!(counts["required"], true);
         assert_eq!(
             counts["schema"]["maxItems"],
-            crate::routes::public::comments::MAX_COUNT_IDS
+            crate::domain::limits::MAX_COUNT_IDS
         );
         assert_eq!(
             query_param(&doc, "/api/v1/articles/{article_id}/comments", "limit")["schema"]["maximum"],
-            crate::routes::public::comments::MAX_PAGE
+            crate::domain::limits::PUBLIC_MAX_PAGE
         );
 
         let settings = &schema(&doc, "ModerationSettings")["properties"];
@@ -705,7 +705,7 @@ mod tests {
             format!("#/components/schemas/{FORM_SCHEMA}")
         );
         let form = &schema(&doc, FORM_SCHEMA)["allOf"];
-        for (wp, ours) in crate::submission::SubmitCommentRequest::FORM_NAMES {
+        for (wp, ours) in crate::usecases::submission::SubmitCommentRequest::FORM_NAMES {
             assert_eq!(
                 form[0]["properties"][wp], form[0]["properties"][ours],
                 "{wp}"

@@ -137,9 +137,6 @@ pub struct Loaded {
 #[derive(Default)]
 pub struct Mirror {
     inner: RwLock<Option<Loaded>>,
-    /// Held while loading the whole copy, so that submissions arriving
-    /// together load it once.
-    pub loading: tokio::sync::Mutex<()>,
 }
 
 impl Mirror {

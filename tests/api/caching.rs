@@ -301,9 +301,9 @@ async fn an_article_read_before_a_restore_or_an_erasure_changes_its_etag() {
     // Erasure rewrites the name shown: the old validator must fail.
     let before = etag_of(&app, list).await;
     assert_eq!(status_with(&app, list, &before).await, 304);
-    majlis::privacy::erase_person(
+    majlis::usecases::privacy::erase_person(
         &mut conn,
-        &majlis::privacy::SubjectEmail::parse("R1@example.org").unwrap(),
+        &majlis::usecases::privacy::SubjectEmail::parse("R1@example.org").unwrap(),
         None,
         majlis::i18n::Lang::En,
     )

@@ -5,7 +5,7 @@
 use crate::harness::{TestApp, comment};
 use majlis::domain::CommentStatus;
 use majlis::i18n::Lang;
-use majlis::privacy::{self, SubjectEmail};
+use majlis::usecases::privacy::{self, SubjectEmail};
 
 async fn post(app: &TestApp, article: &str, body: &str, email: &str) -> i64 {
     let mut c = comment(article, body);
@@ -27,7 +27,7 @@ async fn corpus(app: &TestApp) -> (i64, i64) {
 async fn train(app: &TestApp, id: i64, status: CommentStatus) {
     let mut conn = app.pool.acquire().await.unwrap();
     app.set_status(id, status.as_str()).await;
-    majlis::training::apply_decision(&mut conn, id, Some(status), false)
+    majlis::usecases::training::apply_decision(&mut conn, id, Some(status), false)
         .await
         .unwrap();
 }

@@ -355,7 +355,8 @@ async fn settings_changes_reach_every_instance_through_the_version() {
     .execute(&app.pool)
     .await
     .unwrap();
-    tokio::time::sleep(majlis::settings::RECHECK + std::time::Duration::from_millis(200)).await;
+    tokio::time::sleep(majlis::usecases::settings::RECHECK + std::time::Duration::from_millis(200))
+        .await;
     let mut c = comment("a1", "after the change");
     c["author_email"] = json!("new.reader@example.org");
     let v: Value = other.post_json(&c).await.json().await.unwrap();
@@ -386,26 +387,26 @@ async fn decisions_train_the_learner_and_reversals_untrain_it() {
     };
     let mut conn = app.pool.acquire().await.unwrap();
     use majlis::domain::CommentStatus::*;
-    let taught = majlis::training::apply_decision(&mut conn, id, Some(Spam), false)
+    let taught = majlis::usecases::training::apply_decision(&mut conn, id, Some(Spam), false)
         .await
         .unwrap();
     assert!(taught);
     assert_eq!(totals().await, (1, 0));
     assert_eq!(bucket().await, (1, 0));
     // Deciding the same again changes nothing.
-    let again = majlis::training::apply_decision(&mut conn, id, Some(Spam), false)
+    let again = majlis::usecases::training::apply_decision(&mut conn, id, Some(Spam), false)
         .await
         .unwrap();
     assert!(!again);
     assert_eq!(totals().await, (1, 0));
     // Reversed: now ham.
-    majlis::training::apply_decision(&mut conn, id, Some(Approved), false)
+    majlis::usecases::training::apply_decision(&mut conn, id, Some(Approved), false)
         .await
         .unwrap();
     assert_eq!(totals().await, (0, 1));
     assert_eq!(bucket().await, (0, 1));
     // Back to the queue: nothing learned from it any more.
-    majlis::training::apply_decision(&mut conn, id, Some(Pending), false)
+    majlis::usecases::training::apply_decision(&mut conn, id, Some(Pending), false)
         .await
         .unwrap();
     assert_eq!(totals().await, (0, 0));

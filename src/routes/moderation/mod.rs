@@ -10,14 +10,14 @@ use crate::db;
 use crate::domain::{CommentBody, Cursor};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::i18n::{Lang, Msg};
-use crate::moderation::{
-    self, Decision, IfMatch, LogParams, LogQuery, QueueParams, QueueQuery, encode_log_cursor, etag,
-};
-use crate::privacy;
 use crate::routes::body::{
     ApiJson, ApiQuery, Authed, Shape, not_null, positive_id, present, schema,
 };
 use crate::state::AppState;
+use crate::usecases::moderation::{
+    self, Decision, IfMatch, LogParams, LogQuery, QueueParams, QueueQuery, encode_log_cursor, etag,
+};
+use crate::usecases::privacy;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -375,10 +375,10 @@ pub struct BulkDecision {
 
 /// 1-500 positive ids.
 fn bulk_ids(list: &[serde_json::Value]) -> Result<Vec<i64>, FieldCode> {
-    if list.is_empty() || list.len() > moderation::MAX_BULK_IDS {
+    if list.is_empty() || list.len() > crate::domain::limits::MAX_BULK_IDS {
         return Err(FieldCode::OutOfRange {
             min: 1,
-            max: i64::try_from(moderation::MAX_BULK_IDS).unwrap_or(i64::MAX),
+            max: i64::try_from(crate::domain::limits::MAX_BULK_IDS).unwrap_or(i64::MAX),
         });
     }
     list.iter().map(positive_id).collect()

@@ -2,6 +2,7 @@
 //! `GET /api/v1/comment-counts`.
 
 use crate::db;
+use crate::domain::limits::{MAX_COUNT_IDS, PUBLIC_DEFAULT_PAGE, PUBLIC_MAX_PAGE};
 use crate::domain::{ArticleId, Cursor};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors, FormEcho};
 use crate::public_cache::{self, CachedRead};
@@ -9,7 +10,7 @@ use crate::routes::body::{ApiQuery, Shape, Submitted, page_limit, query_params, 
 use crate::routes::request::{self, BodyKind, header_string, wants_json};
 use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::state::AppState;
-use crate::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
+use crate::usecases::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
 use actix_web::HttpMessage;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -17,11 +18,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Instant;
-
-pub const MAX_COUNT_IDS: usize = 100;
-/// Largest page of a public listing.
-pub const MAX_PAGE: i64 = 100;
-pub const DEFAULT_PAGE: i64 = 50;
 
 /// A validated submission and where a form post goes back to.
 pub struct Submission {
@@ -309,8 +305,8 @@ impl Shape for PageParams {
         let mut f = FieldErrors::default();
         let limit = self
             .limit
-            .and_then(|v| f.take("limit", page_limit(&v, MAX_PAGE)))
-            .unwrap_or(DEFAULT_PAGE);
+            .and_then(|v| f.take("limit", page_limit(&v, PUBLIC_MAX_PAGE)))
+            .unwrap_or(PUBLIC_DEFAULT_PAGE);
         let cursor = self
             .cursor
             .and_then(|v| f.take("cursor", Cursor::decode(&v).ok_or(FieldCode::InvalidCursor)));

@@ -350,14 +350,14 @@ impl TestApp {
 
     /// Creates an account directly (as the CLI does) and returns its id.
     pub async fn seed_moderator(&self, email: &str, role: &str, password: &str) -> i64 {
-        let new = majlis::accounts::NewModerator::parse(
+        let new = majlis::usecases::accounts::NewModerator::parse(
             Some(email),
             Some(SecretString::from(password)),
             Some(role),
             None,
         )
         .expect("valid test account");
-        majlis::accounts::create(&self.pool, None, new)
+        majlis::usecases::accounts::create(&self.pool, None, new)
             .await
             .expect("seed moderator")
             .id

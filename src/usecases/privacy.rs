@@ -207,7 +207,7 @@ pub async fn erase_person(
     let locked = db::privacy::lock_comments_by_email(&mut tx, email.as_str()).await?;
     let ids: Vec<i64> = locked.iter().map(|(id, _)| *id).collect();
 
-    // Locks in the order of `crate::training`: comments (above), their
+    // Locks in the order of `crate::usecases::training`: comments (above), their
     // articles, training rows, then features and corpus shards once.
     let erased = db::privacy::anonymize(&mut tx, &ids, &lang.text(Msg::Anonymous)).await?;
     let training = db::privacy::training_of_comments(&mut tx, &ids).await?;

@@ -347,7 +347,7 @@ pub async fn warm_learner(state: &AppState) -> Result<(), sqlx::Error> {
     {
         return Ok(());
     }
-    let _turn = state.learner.loading.lock().await;
+    let _turn = state.learner_loading.lock().await;
     if state.learner.generation().is_none() {
         let mut conn = state.pool.acquire().await?;
         let loaded = db::spam::load_mirror(&mut conn).await?;
@@ -369,7 +369,7 @@ async fn catch_up_learner(
     if state.learner.catch_up(changes) == CatchUp::Current {
         return Ok(());
     }
-    let _turn = state.learner.loading.lock().await;
+    let _turn = state.learner_loading.lock().await;
     if state
         .learner
         .generation()

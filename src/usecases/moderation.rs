@@ -7,6 +7,10 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::{CommentUpdate, QueueFilter};
+use crate::domain::limits::{
+    LOG_MAX_PAGE, MAX_ACTION_CHARS, MAX_EMAIL_FILTER, MAX_QUERY_CHARS, MAX_REASON_CHARS,
+    QUEUE_DEFAULT_PAGE, QUEUE_MAX_PAGE,
+};
 use crate::domain::{ArticleId, CommentBody, CommentStatus, Cursor};
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::render;
@@ -16,19 +20,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ipnet::IpNet;
 use sqlx::PgConnection;
 use std::net::IpAddr;
-
-pub const DEFAULT_PAGE: i64 = 50;
-pub const MAX_PAGE: i64 = 100;
-pub const MAX_QUERY_CHARS: usize = 200;
-pub const MAX_REASON_CHARS: usize = 500;
-pub const MAX_BULK_IDS: usize = 500;
-
-pub const MAX_LOG_PAGE: i64 = 200;
-/// Longest `action` filter of the log (actions are short names).
-pub const MAX_ACTION_CHARS: usize = 64;
-
-/// Longest `email` filter (an address cannot be longer).
-pub const MAX_EMAIL_FILTER: usize = crate::domain::comment::MAX_EMAIL;
 
 /// An action name to filter the log by: trimmed, one line, bounded. An
 /// action no event has simply finds nothing.
@@ -154,8 +145,8 @@ impl QueueQuery {
             .and_then(|v| f.take("cursor", Cursor::decode(&v).ok_or(FieldCode::InvalidCursor)));
         let limit = p
             .limit
-            .and_then(|v| f.take("limit", page_limit(&v, MAX_PAGE)))
-            .unwrap_or(DEFAULT_PAGE);
+            .and_then(|v| f.take("limit", page_limit(&v, QUEUE_MAX_PAGE)))
+            .unwrap_or(QUEUE_DEFAULT_PAGE);
         if f.is_empty() {
             Ok(QueueQuery {
                 filter,
@@ -229,8 +220,8 @@ impl LogQuery {
             }),
             limit: p
                 .limit
-                .and_then(|v| f.take("limit", page_limit(&v, MAX_LOG_PAGE)))
-                .unwrap_or(DEFAULT_PAGE),
+                .and_then(|v| f.take("limit", page_limit(&v, LOG_MAX_PAGE)))
+                .unwrap_or(QUEUE_DEFAULT_PAGE),
         };
         if f.is_empty() { Ok(q) } else { Err(f) }
     }
@@ -335,7 +326,7 @@ pub fn plan(current_status: CommentStatus, current_body: &str, d: &Decision) -> 
 /// Applies `d` to comment `id` inside the caller's transaction: checks the
 /// version, updates the row (bumping its version, and its article's
 /// `comment_version` when the public view changes), appends the audit events and teaches the learner
-/// (`crate::training`). A confirmation (the status it already has, no
+/// (`crate::usecases::training`). A confirmation (the status it already has, no
 /// edit) leaves the comment untouched but still teaches the learner when
 /// the comment is not trained so, recorded as `comment.confirmed`.
 #[tracing::instrument(skip_all, fields(comment_id = id, moderator_id, status_changed, edited))]
@@ -365,7 +356,8 @@ pub async fn apply(
         // comment is not trained so yet; the comment itself, its version
         // and its article's do not change.
         if let Some(status) = d.status
-            && crate::training::apply_decision(&mut *conn, id, Some(status), false).await?
+            && crate::usecases::training::apply_decision(&mut *conn, id, Some(status), false)
+                .await?
         {
             let e = NewAuditEvent::confirmed(moderator_id, id, status, reason);
             db::audit::insert(&mut *conn, &e).await?;
@@ -393,7 +385,8 @@ pub async fn apply(
         let e = NewAuditEvent::edited(moderator_id, id, old, reason, row.version);
         db::audit::insert(&mut *conn, &e).await?;
     }
-    let taught = crate::training::apply_decision(&mut *conn, id, d.status, change.edited).await?;
+    let taught =
+        crate::usecases::training::apply_decision(&mut *conn, id, d.status, change.edited).await?;
     if change.status_changed {
         let e = NewAuditEvent::status_changed(moderator_id, id, old, change.new_status, reason);
         db::audit::insert(&mut *conn, &e).await?;
