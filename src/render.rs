@@ -19,7 +19,9 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-fn escape_into(out: &mut String, text: &str) {
+/// Appends `text` with the five HTML-significant characters escaped (safe
+/// in element content and in quoted attribute values).
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -30,6 +32,13 @@ fn escape_into(out: &mut String, text: &str) {
             _ => out.push(c),
         }
     }
+}
+
+/// `text` with the five HTML-significant characters escaped.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
 }
 
 fn render_line(out: &mut String, line: &str, finder: &LinkFinder) {

@@ -4,7 +4,7 @@
 use linkify::{LinkFinder, LinkKind};
 
 use super::normalize::deobfuscate_links;
-use super::vocab::{CHEAP_TLDS, CONTACT_HOSTS, SHORTENERS, WELL_KNOWN};
+use super::vocab::{BARE_TLDS, CHEAP_TLDS, CONTACT_HOSTS, SHORTENERS, WELL_KNOWN};
 
 /// One link found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,19 +61,6 @@ pub fn host_matches(host: &str, domain: &str) -> bool {
             && host.ends_with(domain)
             && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
 }
-
-/// Top-level domains accepted for links written without a scheme or `www.`
-/// (so `e.g.` or `file.txt` in prose are not links).
-const BARE_TLDS: &[&str] = &[
-    "com", "net", "org", "info", "io", "co", "me", "xyz", "top", "site", "online", "shop", "store",
-    "biz", "club", "live", "link", "ly", "gd", "cc", "tk", "ml", "ga", "cf", "gq", "vip", "win",
-    "bet", "casino", "app", "dev", "sa", "ae", "eg", "qa", "kw", "om", "bh", "jo", "ma", "dz",
-    "tn", "iq", "sy", "lb", "ps", "ye", "sd", "us", "uk", "ru", "cn", "in", "de", "fr", "tv", "fm",
-    "ws", "pw", "ink", "click", "icu", "buzz", "fun", "space", "website", "pro", "tech", "today",
-    "news", "asia", "mobi", "gov", "edu", "int", "su", "to", "gl", "at", "id", "ai", "gg", "ee",
-    "loan", "work", "fit", "rest", "cam", "sbs", "cfd", "monster", "bond", "quest", "lol", "cyou",
-    "tr", "ir", "pk", "it", "es", "nl", "be", "ch", "se", "no", "pl", "br", "au", "ca", "jp", "kr",
-];
 
 /// Normalise a host: lowercase, no trailing dot, no `www.`, ASCII form.
 pub fn clean_host(host: &str) -> String {

@@ -8,6 +8,8 @@
 use sha2::{Digest, Sha256};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
+use super::vocab::SPELLED_TLDS;
+
 /// A comment (or list entry) in matching form, plus what was stripped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Normalized {
@@ -552,17 +554,6 @@ fn despace(text: &str) -> (String, u32) {
 // ---------------------------------------------------------------------------
 // Step 10: link de-obfuscation.
 
-const TLDS: &[&str] = &[
-    // Two-letter English words (to, in, me, us, co) are left out on purpose:
-    // "connect the dot to" must stay prose.
-    "com", "net", "org", "info", "io", "xyz", "top", "site", "online", "shop", "store", "biz",
-    "club", "live", "link", "ly", "gd", "cc", "tk", "ml", "ga", "cf", "gq", "vip", "win", "bet",
-    "casino", "app", "dev", "sa", "ae", "eg", "qa", "kw", "om", "bh", "jo", "ma", "dz", "tn", "iq",
-    "sy", "lb", "ps", "ye", "sd", "uk", "ru", "cn", "de", "fr", "tv", "fm", "ws", "pw", "ink",
-    "click", "icu", "buzz", "fun", "space", "website", "pro", "tech", "today", "news", "asia",
-    "mobi", "gov", "edu", "int", "su", "bz", "cx",
-];
-
 /// Arabic spellings of common top-level domains (`نقطة كوم` = `.com`).
 fn arabic_tld(word: &str) -> Option<&'static str> {
     Some(match word {
@@ -578,11 +569,11 @@ fn tld_of(word: &str) -> Option<String> {
     let w = word
         .trim_end_matches(['/', ',', '،', ')', '!', '?', '؟'])
         .to_ascii_lowercase();
-    if TLDS.contains(&w.as_str()) {
+    if SPELLED_TLDS.contains(&w.as_str()) {
         return Some(w);
     }
     let head: String = w.chars().take_while(|c| *c != '/').collect();
-    if head.len() < w.len() && TLDS.contains(&head.as_str()) {
+    if head.len() < w.len() && SPELLED_TLDS.contains(&head.as_str()) {
         return Some(w);
     }
     arabic_tld(&w).map(str::to_owned)
@@ -712,7 +703,7 @@ fn has_spaced_tld(s: &str) -> bool {
 /// `tld_of(word).is_some()`, without building the lowercased word.
 fn is_tld(word: &str) -> bool {
     let w = word.trim_end_matches(['/', ',', '،', ')', '!', '?', '؟']);
-    let is = |s: &str| TLDS.iter().any(|t| t.eq_ignore_ascii_case(s));
+    let is = |s: &str| SPELLED_TLDS.iter().any(|t| t.eq_ignore_ascii_case(s));
     if is(w) {
         return true;
     }

@@ -6,7 +6,8 @@
 //!   `weight term` a line. Violent and political news vocabulary (داعش،
 //!   قصف، ISIS, strike) is deliberately absent: it is topic, not spam.
 //! - Contact channels and requests, URL shorteners, chat hosts,
-//!   cheap top-level domains, well-known hosts, currency units and periods:
+//!   top-level domains (`tlds.txt`, with where each counts), cheap ones,
+//!   well-known hosts, currency units and periods:
 //!   one entry a line.
 //!
 //! Lines starting with `#` and blank lines are skipped; a weighted line
@@ -94,6 +95,25 @@ pub(crate) static SHORTENERS: LazyLock<Vec<&'static str>> =
 pub(crate) static CONTACT_HOSTS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| entries(include_str!("vocabulary/contact_hosts.txt")).collect());
 /// Top-level domains that are cheap and overwhelmingly used by link spam.
+/// Top-level domains a bare link (no scheme, no `www.`) may end in
+/// (`vocabulary/tlds.txt`, flag `bare`).
+pub(crate) static BARE_TLDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| tlds_with("bare"));
+
+/// Top-level domains whose spelled-out dot is joined when links are
+/// de-obfuscated (`vocabulary/tlds.txt`, flag `spelled`).
+pub(crate) static SPELLED_TLDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| tlds_with("spelled"));
+
+fn tlds_with(flag: &str) -> Vec<&'static str> {
+    entries(include_str!("vocabulary/tlds.txt"))
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let tld = words.next()?;
+            words.any(|w| w == flag).then_some(tld)
+        })
+        .collect()
+}
+
 pub(crate) static CHEAP_TLDS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| entries(include_str!("vocabulary/cheap_tlds.txt")).collect());
 /// Well-known domains an IDN look-alike host usually imitates.
