@@ -479,7 +479,6 @@ impl FormEcho {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,7 +487,7 @@ mod tests {
     #[test]
     fn every_code_is_unique_snake_case_and_has_a_client_status() {
         let mut seen = std::collections::HashSet::new();
-        for code in ErrorCode::ALL {
+        for code in ErrorCode::all() {
             let s = code.as_str();
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'));

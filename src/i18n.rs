@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn every_error_code_has_distinct_ar_and_en_messages() {
-        for code in ErrorCode::ALL {
+        for code in ErrorCode::all() {
             let a = Lang::Ar.text(Msg::Error(code));
             let e = Lang::En.text(Msg::Error(code));
             assert!(!a.is_empty() && !e.is_empty());

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Stable, snake_case error codes. They are API: never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
 pub enum ErrorCode {
     MalformedBody,
     InvalidQuery,
@@ -40,35 +40,11 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
-        ErrorCode::MalformedBody,
-        ErrorCode::InvalidQuery,
-        ErrorCode::Unauthorized,
-        ErrorCode::Forbidden,
-        ErrorCode::CommentsClosed,
-        ErrorCode::NotFound,
-        ErrorCode::MethodNotAllowed,
-        ErrorCode::CommentNotFound,
-        ErrorCode::ParentNotFound,
-        ErrorCode::DuplicateComment,
-        ErrorCode::Conflict,
-        ErrorCode::VersionMismatch,
-        ErrorCode::PayloadTooLarge,
-        ErrorCode::UnsupportedMediaType,
-        ErrorCode::ValidationFailed,
-        ErrorCode::RateLimited,
-        ErrorCode::DbUnavailable,
-        ErrorCode::Internal,
-        ErrorCode::InvalidCredentials,
-        ErrorCode::ModeratorNotFound,
-        ErrorCode::EmailTaken,
-        ErrorCode::LastAdmin,
-        ErrorCode::ArticleNotFound,
-        ErrorCode::RequestTimeout,
-        ErrorCode::TooManyConcurrentRequests,
-        ErrorCode::OriginNotAllowed,
-        ErrorCode::CorsRequestNotAllowed,
-    ];
+    /// Every code, in declaration order (derived: a new code cannot be
+    /// left out of the message and status checks).
+    pub fn all() -> impl Iterator<Item = ErrorCode> {
+        <ErrorCode as strum::IntoEnumIterator>::iter()
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {

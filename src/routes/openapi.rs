@@ -140,15 +140,14 @@ pub enum JsonBodyErrors {
 }
 
 /// The document's description, and the stable error codes (from
-/// `ErrorCode::ALL`, so the list cannot drift) on the `ErrorBody` schema.
+/// `ErrorCode::all`, so the list cannot drift) on the `ErrorBody` schema.
 pub struct Described;
 
 impl Modify for Described {
     fn modify(&self, openapi: &mut Document) {
         openapi.info.title = "majlis API".to_owned();
         openapi.info.description = Some(DESCRIPTION.to_owned());
-        let codes: String = ErrorCode::ALL
-            .iter()
+        let codes: String = ErrorCode::all()
             .map(|c| format!("`{}` {}", c.as_str(), c.status().as_u16()))
             .collect::<Vec<_>>()
             .join(", ");
@@ -164,7 +163,7 @@ impl Modify for Described {
         if let Some(RefOr::T(Schema::Object(inner))) = schemas.get_mut("ErrorInner")
             && let Some(RefOr::T(Schema::Object(code))) = inner.properties.get_mut("code")
         {
-            set_enum(code, ErrorCode::ALL.iter().map(|c| c.as_str()));
+            set_enum(code, ErrorCode::all().map(|c| c.as_str()));
         }
     }
 }
@@ -521,7 +520,7 @@ mod tests {
         let doc = document();
         let body = &doc["components"]["schemas"]["ErrorBody"];
         let description = body["description"].as_str().unwrap();
-        for code in ErrorCode::ALL {
+        for code in ErrorCode::all() {
             assert!(description.contains(&format!("`{}`", code.as_str())));
         }
         for (m, p) in documented_operations(&doc) {

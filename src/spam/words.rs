@@ -10,33 +10,13 @@
 //! (satellites), `sex` does not match `Essex`.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::normalize::{is_arabic_letter, is_letter, is_word_char, normalize};
 
-/// FNV-1a: short keys, trusted content (our own lists), so a cheap hash.
-#[derive(Default)]
-pub(crate) struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// A fast hasher with a per-process random seed: list entries and the
+/// words of a comment are short keys, and the seed keeps crafted text from
+/// choosing collisions.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Which list an entry came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,7 +46,7 @@ pub(crate) struct Hit {
 /// All lists, normalised and indexed by (first) token.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Lexicon {
-    map: FnvMap<String, Vec<Target>>,
+    map: FastMap<String, Vec<Target>>,
     phrases: Vec<Vec<String>>,
 }
 
@@ -164,8 +144,8 @@ impl Lexicon {
         // What a token's variants find does not depend on where the token
         // is (only a phrase's next words do), so each distinct token is
         // looked up once: `found[range]` are its candidates, in order.
-        let mut memo: FnvMap<&str, (u32, u32)> =
-            FnvMap::with_capacity_and_hasher(hay.len().min(1024), Default::default());
+        let mut memo: FastMap<&str, (u32, u32)> =
+            FastMap::with_capacity_and_hasher(hay.len().min(1024), Default::default());
         let mut found: Vec<Target> = Vec::new();
         for i in 0..hay.len() {
             let tok = hay.token(i);
