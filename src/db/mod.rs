@@ -24,6 +24,15 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Whether a read of one row locks it for the rest of the transaction
+/// (each table's module says how: comments `for no key update`, accounts
+/// `for update`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    None,
+    Row,
+}
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A connection idle for longer than this is checked (one round trip)

@@ -109,24 +109,22 @@ pub async fn counts(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, sqlx:
     .await
 }
 
-pub async fn fetch(conn: &mut PgConnection, id: i64) -> Result<Option<CommentRow>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from comments where id = $1");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// The comment, locked until the transaction ends: concurrent decisions on
-/// it queue up behind this one and then see its new version. `no key`:
-/// inserting a reply to it (a key-share lock on the parent) never waits on
-/// a decision, which would otherwise deadlock with the submission's lock
-/// on the article.
-pub async fn fetch_for_update(
+/// The comment; with [`super::Lock::Row`], locked until the transaction
+/// ends: concurrent decisions on it queue up behind this one and then see
+/// its new version. `no key`: inserting a reply to it (a key-share lock on
+/// the parent) never waits on a decision, which would otherwise deadlock
+/// with the submission's lock on the article.
+pub async fn fetch(
     conn: &mut PgConnection,
     id: i64,
+    lock: super::Lock,
 ) -> Result<Option<CommentRow>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from comments where id = $1 for no key update");
+    let sql = match lock {
+        super::Lock::None => format!("select {COLUMNS} from comments where id = $1"),
+        super::Lock::Row => {
+            format!("select {COLUMNS} from comments where id = $1 for no key update")
+        }
+    };
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)

@@ -86,20 +86,17 @@ pub async fn fetch_credentials(
         .await
 }
 
-pub async fn fetch(conn: &mut PgConnection, id: i64) -> Result<Option<ModeratorRow>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from moderators where id = $1");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// Locks the account for the rest of the transaction.
-pub async fn fetch_for_update(
+/// The account; with [`super::Lock::Row`], locked for the rest of the
+/// transaction.
+pub async fn fetch(
     conn: &mut PgConnection,
     id: i64,
+    lock: super::Lock,
 ) -> Result<Option<ModeratorRow>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from moderators where id = $1 for update");
+    let sql = match lock {
+        super::Lock::None => format!("select {COLUMNS} from moderators where id = $1"),
+        super::Lock::Row => format!("select {COLUMNS} from moderators where id = $1 for update"),
+    };
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)

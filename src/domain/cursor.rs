@@ -38,6 +38,26 @@ impl Cursor {
     }
 }
 
+/// The audit log's cursor: the id of the last event shown, made opaque.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogCursor(pub i64);
+
+impl LogCursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("log:{}", self.0))
+    }
+
+    pub fn decode(s: &str) -> Option<LogCursor> {
+        let raw = URL_SAFE_NO_PAD.decode(s.trim()).ok()?;
+        let text = std::str::from_utf8(&raw).ok()?;
+        text.strip_prefix("log:")?
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(LogCursor)
+    }
+}
+
 /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: well inside
 /// Postgres' `timestamptz` (4713 BC to 294276 AD), and every time a row
 /// can have.

@@ -125,7 +125,7 @@ pub async fn update(
     let new_hash = match patch.password {
         Some(pw) => {
             let mut conn = pool.acquire().await?;
-            let target = db::moderators::fetch(&mut conn, id)
+            let target = db::moderators::fetch(&mut conn, id, db::Lock::None)
                 .await?
                 .ok_or(ApiError::new(ErrorCode::ModeratorNotFound))?;
             drop(conn);
@@ -139,7 +139,7 @@ pub async fn update(
     };
     let mut tx = pool.begin().await?;
     let active_admins = db::moderators::lock_active_admins(&mut tx).await?;
-    let before = db::moderators::fetch_for_update(&mut tx, id)
+    let before = db::moderators::fetch(&mut tx, id, db::Lock::Row)
         .await?
         .ok_or(ApiError::new(ErrorCode::ModeratorNotFound))?;
     let was = AccountState {

@@ -7,6 +7,7 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::{CommentUpdate, QueueFilter};
+use crate::domain::cursor::LogCursor;
 use crate::domain::limits::{
     LOG_MAX_PAGE, MAX_ACTION_CHARS, MAX_EMAIL_FILTER, MAX_QUERY_CHARS, MAX_REASON_CHARS,
     QUEUE_DEFAULT_PAGE, QUEUE_MAX_PAGE,
@@ -15,8 +16,6 @@ use crate::domain::{ArticleId, CommentBody, CommentStatus, Cursor};
 use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::render;
 use crate::routes::body::{page_limit, positive_id_text, query_params, schema};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ipnet::IpNet;
 use sqlx::PgConnection;
 use std::net::IpAddr;
@@ -187,17 +186,6 @@ query_params! {
     }
 }
 
-/// The log's cursor: the id of the last event shown, made opaque.
-pub fn encode_log_cursor(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("log:{id}"))
-}
-
-pub fn decode_log_cursor(s: &str) -> Option<i64> {
-    let raw = URL_SAFE_NO_PAD.decode(s.trim()).ok()?;
-    let text = std::str::from_utf8(&raw).ok()?;
-    text.strip_prefix("log:")?.parse().ok().filter(|n| *n > 0)
-}
-
 impl LogQuery {
     pub fn from_params(p: LogParams) -> Result<LogQuery, FieldErrors> {
         let mut f = FieldErrors::default();
@@ -215,7 +203,9 @@ impl LogQuery {
             before: p.cursor.and_then(|v| {
                 f.take(
                     "cursor",
-                    decode_log_cursor(&v).ok_or(FieldCode::InvalidCursor),
+                    LogCursor::decode(&v)
+                        .map(|c| c.0)
+                        .ok_or(FieldCode::InvalidCursor),
                 )
             }),
             limit: p
@@ -339,7 +329,7 @@ pub async fn apply(
 ) -> Result<CommentRow, ApiError> {
     let span = tracing::Span::current();
     span.record("moderator_id", moderator_id);
-    let current = db::moderation::fetch_for_update(&mut *conn, id)
+    let current = db::moderation::fetch(&mut *conn, id, db::Lock::Row)
         .await?
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     if !if_match.allows(current.version) {
@@ -483,9 +473,13 @@ mod tests {
 
     #[test]
     fn log_cursors_round_trip_and_queries_parse() {
-        assert_eq!(decode_log_cursor(&encode_log_cursor(42)), Some(42));
-        assert_eq!(decode_log_cursor("bm9wZQ"), None);
-        let q = LogQuery::parse(&[("comment_id", "7"), ("cursor", &encode_log_cursor(9))]).unwrap();
+        assert_eq!(
+            LogCursor::decode(&LogCursor(42).encode()),
+            Some(LogCursor(42))
+        );
+        assert_eq!(LogCursor::decode("bm9wZQ"), None);
+        let q =
+            LogQuery::parse(&[("comment_id", "7"), ("cursor", &LogCursor(9).encode())]).unwrap();
         assert_eq!(
             q,
             LogQuery {

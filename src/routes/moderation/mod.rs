@@ -15,7 +15,7 @@ use crate::routes::body::{
 };
 use crate::state::AppState;
 use crate::usecases::moderation::{
-    self, Decision, IfMatch, LogParams, LogQuery, QueueParams, QueueQuery, encode_log_cursor, etag,
+    self, Decision, IfMatch, LogParams, LogQuery, QueueParams, QueueQuery, etag,
 };
 use crate::usecases::privacy;
 use actix_web::http::header;
@@ -150,7 +150,7 @@ pub async fn show(
     let id = comment_id(&req)?;
     let who = privacy::personal_data_for(&state, auth.0.role).await?;
     let mut conn = state.pool.acquire().await?;
-    let row = db::moderation::fetch(&mut conn, id)
+    let row = db::moderation::fetch(&mut conn, id, db::Lock::None)
         .await?
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     let history = db::audit::history(&mut conn, id).await?;
@@ -512,7 +512,8 @@ pub async fn log(
         q.limit + 1,
     )
     .await?;
-    let next_cursor = page_end(&mut rows, q.limit).map(|r| encode_log_cursor(r.id));
+    let next_cursor =
+        page_end(&mut rows, q.limit).map(|r| crate::domain::cursor::LogCursor(r.id).encode());
     Ok(HttpResponse::Ok().json(LogPage {
         events: rows.into_iter().map(AuditEvent::from_row).collect(),
         next_cursor,
