@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod comment;
 pub mod cursor;
+pub mod ids;
 pub mod limits;
 pub mod personal_data;
 pub mod settings;

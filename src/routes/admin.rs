@@ -3,6 +3,7 @@
 use crate::auth::Admin;
 use crate::db;
 use crate::db::audit::NewAuditEvent;
+use crate::domain::ids::{Actor, ModeratorId};
 use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::routes::body::{ApiJson, Authed, Shape, not_null, present, schema};
@@ -267,9 +268,9 @@ pub async fn update_moderator(
     let session = auth.0;
     let row = accounts::update(
         &state.pool,
-        session.moderator_id,
+        Actor(session.moderator_id),
         session.token_hash(),
-        id,
+        ModeratorId(id),
         patch,
     )
     .await?;

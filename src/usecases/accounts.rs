@@ -5,6 +5,7 @@ use crate::auth::password;
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::moderators::{InsertModerator, ModeratorChanges, ModeratorRow};
+use crate::domain::ids::{Actor, ModeratorId};
 use crate::domain::moderator::{AccountState, check_new_password, keeps_an_admin};
 use crate::domain::{DisplayName, ModeratorEmail, Role};
 use crate::error::{ApiError, ErrorCode, FieldErrors};
@@ -113,14 +114,15 @@ pub struct AccountPatch {
 /// admin's own current one (`keep_session`). The last active admin cannot be
 /// disabled or demoted: active admin rows are locked while deciding, so
 /// two concurrent demotions cannot both pass.
-#[tracing::instrument(skip_all, fields(admin_id, target_id = id))]
+#[tracing::instrument(skip_all, fields(admin_id, target_id = account.0))]
 pub async fn update(
     pool: &PgPool,
-    admin_id: i64,
+    actor: Actor,
     keep_session: &[u8],
-    id: i64,
+    account: ModeratorId,
     patch: AccountPatch,
 ) -> Result<ModeratorRow, ApiError> {
+    let (admin_id, id) = (actor.0, account.0);
     tracing::Span::current().record("admin_id", admin_id);
     let new_hash = match patch.password {
         Some(pw) => {

@@ -8,6 +8,7 @@ use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::{CommentUpdate, QueueFilter};
 use crate::domain::cursor::LogCursor;
+use crate::domain::ids::{Actor, CommentId};
 use crate::domain::limits::{
     LOG_MAX_PAGE, MAX_ACTION_CHARS, MAX_EMAIL_FILTER, MAX_QUERY_CHARS, MAX_REASON_CHARS,
     QUEUE_DEFAULT_PAGE, QUEUE_MAX_PAGE,
@@ -319,14 +320,15 @@ pub fn plan(current_status: CommentStatus, current_body: &str, d: &Decision) -> 
 /// (`crate::usecases::training`). A confirmation (the status it already has, no
 /// edit) leaves the comment untouched but still teaches the learner when
 /// the comment is not trained so, recorded as `comment.confirmed`.
-#[tracing::instrument(skip_all, fields(comment_id = id, moderator_id, status_changed, edited))]
+#[tracing::instrument(skip_all, fields(comment_id = comment.0, moderator_id, status_changed, edited))]
 pub async fn apply(
     conn: &mut PgConnection,
-    moderator_id: i64,
-    id: i64,
+    actor: Actor,
+    comment: CommentId,
     d: &Decision,
     if_match: &IfMatch,
 ) -> Result<CommentRow, ApiError> {
+    let (moderator_id, id) = (actor.0, comment.0);
     let span = tracing::Span::current();
     span.record("moderator_id", moderator_id);
     let current = db::moderation::fetch(&mut *conn, id, db::Lock::Row)

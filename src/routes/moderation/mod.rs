@@ -7,6 +7,7 @@ pub mod views;
 
 use crate::auth::Moderator;
 use crate::db;
+use crate::domain::ids::{Actor, CommentId};
 use crate::domain::{CommentBody, Cursor};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::i18n::{Lang, Msg};
@@ -291,7 +292,14 @@ pub async fn decide(
             .map(|v| v.to_str().unwrap_or("")),
     );
     let mut tx = state.pool.begin().await?;
-    let row = moderation::apply(&mut tx, auth.0.moderator_id, id, &decision, &if_match).await?;
+    let row = moderation::apply(
+        &mut tx,
+        Actor(auth.0.moderator_id),
+        CommentId(id),
+        &decision,
+        &if_match,
+    )
+    .await?;
     tx.commit().await?;
     // Other instances hear of it through NOTIFY; this one knows now.
     state.public_cache.invalidate(&row.article_id);
@@ -471,7 +479,14 @@ async fn apply_one(
     d: &Decision,
 ) -> Result<db::comments::CommentRow, ApiError> {
     let mut tx = state.pool.begin().await?;
-    let row = moderation::apply(&mut tx, moderator_id, id, d, &IfMatch::Any).await?;
+    let row = moderation::apply(
+        &mut tx,
+        Actor(moderator_id),
+        CommentId(id),
+        d,
+        &IfMatch::Any,
+    )
+    .await?;
     tx.commit().await?;
     state.public_cache.invalidate(&row.article_id);
     Ok(row)
