@@ -22,3 +22,5 @@ pub const MAX_COUNT_IDS: usize = 100;
 /// Page size of a public listing when none is asked for, and its largest.
 pub const PUBLIC_DEFAULT_PAGE: i64 = 50;
 pub const PUBLIC_MAX_PAGE: i64 = 100;
+/// Longest article title a submission or an admin may give.
+pub const MAX_ARTICLE_TITLE: usize = 300;

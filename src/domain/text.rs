@@ -1,6 +1,8 @@
 //! Character classes shared by input validation and the spam normalizer:
 //! one definition of what is invisible.
 
+use super::codes::FieldCode;
+
 /// Bidirectional formatting controls (LRM, RLM, embeddings, overrides,
 /// isolates, the Arabic letter mark).
 pub fn is_bidi_control(c: char) -> bool {
@@ -35,6 +37,21 @@ pub fn is_invisible(c: char) -> bool {
 pub fn has_visible(s: &str) -> bool {
     s.chars()
         .any(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(c))
+}
+
+/// Optional one-line text: trimmed, empty reads as absent, at most `max`
+/// characters, no control characters.
+pub fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, FieldCode> {
+    let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().any(char::is_control) {
+        return Err(FieldCode::ControlCharacters);
+    }
+    if s.chars().count() > max {
+        return Err(FieldCode::TooLong { max });
+    }
+    Ok(Some(s.to_owned()))
 }
 
 #[cfg(test)]

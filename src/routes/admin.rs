@@ -149,7 +149,7 @@ fn registration_url() -> utoipa::openapi::schema::Object {
 }
 
 fn registration_title() -> utoipa::openapi::schema::Object {
-    schema::text(Some(1), crate::usecases::submission::MAX_ARTICLE_TITLE)
+    schema::text(Some(1), crate::domain::limits::MAX_ARTICLE_TITLE)
         .pattern(Some(schema::ONE_LINE))
         .build()
 }
@@ -375,11 +375,8 @@ pub async fn register_article(
 /// An article title: trimmed, one line, 1-300 characters (the same rule
 /// as a submitter's `article_title`, but required).
 fn article_title(raw: &str) -> Result<String, FieldCode> {
-    crate::usecases::submission::optional_text(
-        Some(raw),
-        crate::usecases::submission::MAX_ARTICLE_TITLE,
-    )?
-    .ok_or(FieldCode::Required)
+    crate::domain::text::optional_text(Some(raw), crate::domain::limits::MAX_ARTICLE_TITLE)?
+        .ok_or(FieldCode::Required)
 }
 
 /// `PATCH /api/v1/admin/settings`: any subset of the settings, documented

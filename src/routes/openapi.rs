@@ -194,7 +194,7 @@ impl Modify for FormPost {
         for p in form.properties.values_mut() {
             *p = as_form_text(p.clone());
         }
-        for (wp, ours) in crate::usecases::submission::SubmitCommentRequest::FORM_NAMES {
+        for (wp, ours) in crate::routes::public::submit_request::SubmitCommentRequest::FORM_NAMES {
             if let Some(p) = form.properties.get(*ours).cloned() {
                 form.properties.insert((*wp).to_owned(), p);
             }
@@ -583,7 +583,7 @@ mod tests {
         assert_eq!(submit["article_url"]["maxLength"], MAX_URL);
         assert_eq!(
             submit["article_title"]["maxLength"],
-            crate::usecases::submission::MAX_ARTICLE_TITLE
+            crate::domain::limits::MAX_ARTICLE_TITLE
         );
         assert_eq!(submit["body"]["maxLength"], DEFAULT_MAX_BODY);
         assert_eq!(submit["article_id"]["oneOf"][0]["maxLength"], 200);
@@ -617,7 +617,7 @@ mod tests {
             query_param(&doc, queue, "q")["schema"]["maxLength"],
             crate::domain::limits::MAX_QUERY_CHARS
         );
-        let statuses: Vec<&str> = crate::usecases::moderation::queue_statuses().collect();
+        let statuses: Vec<&str> = crate::routes::moderation::queries::queue_statuses().collect();
         assert_eq!(
             query_param(&doc, queue, "status")["schema"]["enum"],
             serde_json::json!(statuses)
@@ -704,7 +704,7 @@ mod tests {
             format!("#/components/schemas/{FORM_SCHEMA}")
         );
         let form = &schema(&doc, FORM_SCHEMA)["allOf"];
-        for (wp, ours) in crate::usecases::submission::SubmitCommentRequest::FORM_NAMES {
+        for (wp, ours) in crate::routes::public::submit_request::SubmitCommentRequest::FORM_NAMES {
             assert_eq!(
                 form[0]["properties"][wp], form[0]["properties"][ours],
                 "{wp}"

@@ -3,6 +3,7 @@
 //! the `Moderator` extractor first, so nothing is read before the token
 //! is checked.
 
+pub mod queries;
 pub mod views;
 
 use crate::auth::Moderator;
@@ -15,12 +16,11 @@ use crate::routes::body::{
     ApiJson, ApiQuery, Authed, Shape, not_null, positive_id, present, schema,
 };
 use crate::state::AppState;
-use crate::usecases::moderation::{
-    self, Decision, IfMatch, LogParams, LogQuery, QueueParams, QueueQuery, etag,
-};
+use crate::usecases::moderation::{self, Decision, IfMatch, etag};
 use crate::usecases::privacy;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use queries::{LogParams, LogQuery, QueueParams, QueueQuery};
 use serde::{Deserialize, Serialize};
 use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, PrivateComment};
 

@@ -1,6 +1,7 @@
 //! `POST /api/v1/comments`, `GET /api/v1/articles/{article_id}/comments`,
 //! `GET /api/v1/comment-counts`.
 
+use super::submit_request::{SubmitCommentRequest, new_comment};
 use crate::db;
 use crate::domain::limits::{MAX_COUNT_IDS, PUBLIC_DEFAULT_PAGE, PUBLIC_MAX_PAGE};
 use crate::domain::{ArticleId, Cursor};
@@ -10,7 +11,7 @@ use crate::routes::body::{ApiQuery, Shape, Submitted, page_limit, query_params, 
 use crate::routes::request::{self, BodyKind, header_string, wants_json};
 use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::state::AppState;
-use crate::usecases::submission::{self, NewComment, RequestMeta, SubmitCommentRequest};
+use crate::usecases::submission::{self, NewComment, RequestMeta};
 use actix_web::HttpMessage;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -30,7 +31,7 @@ impl Shape for SubmitCommentRequest {
     const FORM_ALIASES: &'static [(&'static str, &'static str)] = SubmitCommentRequest::FORM_NAMES;
 
     fn validate(self, state: &AppState) -> Result<Submission, FieldErrors> {
-        let comment = NewComment::parse(&self, state.config.max_body_chars)?;
+        let comment = new_comment(&self, state.config.max_body_chars)?;
         Ok(Submission {
             comment,
             redirect_to: self.redirect_to,

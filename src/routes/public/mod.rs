@@ -2,3 +2,4 @@
 
 pub mod comments;
 pub mod form_token;
+pub mod submit_request;
