@@ -16,9 +16,9 @@
 //! - Infrastructure: `config`, `error` (codes to HTTP answers), `pg` (the
 //!   embedded cluster), `telemetry`, `metrics`, `public_cache`.
 //!
-//! Still to untangle: `usecases::submission` and `usecases::moderation`
-//! define request shapes and parse query strings with `routes::body`'s
-//! helpers, which belongs at the edge.
+//! Still to untangle: `export::request` parses the export's query string
+//! (shared by `GET /api/v1/export` and `majlis export`) with the query
+//! decoding of `routes::body`.
 
 pub mod auth;
 pub mod client_ip;
