@@ -2,7 +2,6 @@
 
 use crate::auth::Admin;
 use crate::db;
-use crate::db::audit::NewAuditEvent;
 use crate::domain::ids::{Actor, ModeratorId};
 use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
@@ -11,6 +10,7 @@ use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
 use crate::state::AppState;
 use crate::usecases::accounts::{self, AccountPatch, NewModerator};
+use crate::usecases::{articles, settings, training};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
@@ -306,17 +306,14 @@ pub async fn update_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
-    let mut tx = state.pool.begin().await?;
-    let row =
-        db::articles::update_settings(&mut tx, article_id.as_str(), closed, approval_mode).await?;
-    let event = NewAuditEvent::article_updated(
-        auth.0.moderator_id,
-        &row.id,
-        row.closed,
-        row.approval_mode.as_deref(),
-    );
-    db::audit::insert(&mut tx, &event).await?;
-    tx.commit().await?;
+    let row = articles::update(
+        &state.pool,
+        Actor(auth.0.moderator_id),
+        &article_id,
+        closed,
+        approval_mode,
+    )
+    .await?;
     state.public_cache.invalidate(&row.id);
     Ok(HttpResponse::Ok().json(ArticleView::from_row(row)))
 }
@@ -351,18 +348,15 @@ pub async fn register_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
-    let mut tx = state.pool.begin().await?;
-    let (row, created) = db::articles::register(
-        &mut tx,
-        article_id.as_str(),
+    let (row, created) = articles::register(
+        &state.pool,
+        Actor(auth.0.moderator_id),
+        &article_id,
         reg.url.as_str(),
         &reg.title,
         reg.closed,
     )
     .await?;
-    let event = NewAuditEvent::article_registered(auth.0.moderator_id, &row.id, row.closed);
-    db::audit::insert(&mut tx, &event).await?;
-    tx.commit().await?;
     state.public_cache.invalidate(&row.id);
     let view = ArticleView::from_row(row);
     Ok(if created {
@@ -438,24 +432,7 @@ pub async fn patch_settings(
     Authed(auth, ApiJson(patch)): Authed<Admin, ApiJson<SettingsPatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut tx = state.pool.begin().await?;
-    let (_, current) = db::settings::load_for_update(&mut tx).await?;
-    let next = current.patched(&patch).map_err(ApiError::validation)?;
-    let changed: Vec<String> = patch
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    let version = db::settings::store(&mut tx, &next).await?;
-    db::audit::insert(
-        &mut tx,
-        &NewAuditEvent::by_moderator(
-            auth.0.moderator_id,
-            "settings.changed",
-            serde_json::json!({ "fields": changed, "version": version }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let (version, next) = settings::change(&state.pool, Actor(auth.0.moderator_id), &patch).await?;
     let snap = state.settings.replace(version, next);
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{version}\"")))
@@ -567,17 +544,7 @@ pub async fn reset_learner(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.settings.current(&state.pool).await?;
-    let mut tx = state.pool.begin().await?;
-    let before = db::spam::reset(&mut tx).await?;
-    let event = NewAuditEvent::learner_reset(
-        auth.0.moderator_id,
-        before.spam,
-        before.ham,
-        before.features,
-    );
-    db::audit::insert(&mut tx, &event).await?;
-    let site = db::spam::site_training(&mut tx).await?;
-    tx.commit().await?;
+    let (before, site) = training::reset(&state.pool, Actor(auth.0.moderator_id)).await?;
     tracing::info!(
         spam = before.spam,
         ham = before.ham,

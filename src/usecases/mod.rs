@@ -4,6 +4,7 @@
 //! `spam`, `render`, ...) and storage (`db`), never the routes.
 
 pub mod accounts;
+pub mod articles;
 pub mod moderation;
 pub mod privacy;
 pub mod settings;

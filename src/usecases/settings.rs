@@ -7,7 +7,10 @@
 //! refreshes at once.
 
 use crate::db;
+use crate::db::audit::NewAuditEvent;
 use crate::domain::ModerationSettings;
+use crate::domain::ids::Actor;
+use crate::error::ApiError;
 use crate::spam::{SpamRules, Thresholds};
 use sqlx::PgPool;
 use std::sync::{Arc, RwLock};
@@ -126,4 +129,35 @@ impl SettingsCache {
     pub fn allowed_origins(&self) -> Vec<String> {
         self.cached().0.settings.allowed_origins.clone()
     }
+}
+
+/// Applies an admin's change to any subset of the settings (`patch`, a
+/// JSON object): validated against the current settings (every problem
+/// named), stored under the row lock, audited with the names of the
+/// changed fields. Returns the new version and settings; the caller puts
+/// them in its cache.
+pub async fn change(
+    pool: &PgPool,
+    actor: Actor,
+    patch: &serde_json::Value,
+) -> Result<(i64, ModerationSettings), ApiError> {
+    let mut tx = pool.begin().await?;
+    let (_, current) = db::settings::load_for_update(&mut tx).await?;
+    let next = current.patched(patch).map_err(ApiError::validation)?;
+    let changed: Vec<String> = patch
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let version = db::settings::store(&mut tx, &next).await?;
+    db::audit::insert(
+        &mut tx,
+        &NewAuditEvent::by_moderator(
+            actor.0,
+            "settings.changed",
+            serde_json::json!({ "fields": changed, "version": version }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((version, next))
 }

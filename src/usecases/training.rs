@@ -176,3 +176,23 @@ pub async fn retrain_decided(
         report.batches += 1;
     }
 }
+
+/// Forgets what the site's moderators taught (the shipped prior stays),
+/// audited as `learner.reset`. Returns the training before and after.
+pub async fn reset(
+    pool: &sqlx::PgPool,
+    actor: crate::domain::ids::Actor,
+) -> Result<(db::spam::SiteTraining, db::spam::SiteTraining), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let before = db::spam::reset(&mut tx).await?;
+    let event = crate::db::audit::NewAuditEvent::learner_reset(
+        actor.0,
+        before.spam,
+        before.ham,
+        before.features,
+    );
+    db::audit::insert(&mut tx, &event).await?;
+    let after = db::spam::site_training(&mut tx).await?;
+    tx.commit().await?;
+    Ok((before, after))
+}
