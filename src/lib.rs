@@ -6,8 +6,8 @@
 //! - HTTP edge: `routes` (handlers, request shapes, middleware), `auth`
 //!   (passwords, sessions, the login throttle, the account extractors),
 //!   `state` (what handlers reach), `startup` (wiring the server).
-//! - Use cases: `usecases` (submission, moderation, accounts, privacy,
-//!   training, settings), `export` and `import`: they decide and do I/O.
+//! - Use cases: `usecases` (submission, moderation, articles, accounts,
+//!   privacy, training, settings), `export` and `import`: they decide and do I/O.
 //! - Pure decisions: `domain` (validated values, the API's codes and input
 //!   limits, personal-data masking), `spam`, `render`, `client_ip`,
 //!   `form_token`, `i18n`: no web framework, database driver or async
@@ -16,9 +16,7 @@
 //! - Infrastructure: `config`, `error` (codes to HTTP answers), `pg` (the
 //!   embedded cluster), `telemetry`, `metrics`, `public_cache`.
 //!
-//! Still to untangle: `export::request` parses the export's query string
-//! (shared by `GET /api/v1/export` and `majlis export`) with the query
-//! decoding of `routes::body`.
+//! The use cases and storage never import the HTTP edge.
 
 pub mod auth;
 pub mod client_ip;

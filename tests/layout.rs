@@ -5,7 +5,9 @@
 //!   leads back to it;
 //! - the pure layers (`domain`, `spam`, `render`, `client_ip`, `form_token`,
 //!   `i18n`) use neither the web framework, the database driver nor the
-//!   async runtime, and none of the layers above them.
+//!   async runtime, and none of the layers above them;
+//! - the use cases (`usecases`, `export`, `import`) and storage (`db`)
+//!   never reach up into the HTTP edge (`routes`, `startup`).
 
 // A test reports what it found and may stop on an unreadable tree.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -270,6 +272,26 @@ fn the_pure_layers_use_no_framework_driver_runtime_or_upper_layer() {
         for dep in &edges[module] {
             let dep_top = dep.split("::").next().unwrap_or_default();
             if UPPER.contains(&dep_top) {
+                found.push(format!("{module} imports {dep}"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn use_cases_and_storage_never_reach_into_the_http_edge() {
+    const INNER: [&str; 4] = ["usecases", "export", "import", "db"];
+    const EDGE: [&str; 2] = ["routes", "startup"];
+    let edges = graph();
+    let mut found = Vec::new();
+    for (module, deps) in &edges {
+        let top = module.split("::").next().unwrap_or_default();
+        if !INNER.contains(&top) {
+            continue;
+        }
+        for dep in deps {
+            if EDGE.contains(&dep.split("::").next().unwrap_or_default()) {
                 found.push(format!("{module} imports {dep}"));
             }
         }

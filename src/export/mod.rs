@@ -20,9 +20,7 @@ mod request;
 
 pub use crate::db::export::ExportFilter;
 pub use render::{BOM, ExportRecord, FIELDS, micros, neutralize};
-pub use request::{
-    ExportFormat, ExportParams, ExportRequest, content_disposition, filename, parse_time_bound,
-};
+pub use request::{ExportFormat, ExportRequest, content_disposition, filename, parse_time_bound};
 
 use crate::db;
 use crate::db::audit::NewAuditEvent;

@@ -7,10 +7,11 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::error::{ApiError, ErrorBody, FieldErrors};
 use crate::export::{
-    self, ExportOptions, ExportParams, ExportProgress, ExportRequest, content_disposition, stream,
+    self, ExportOptions, ExportProgress, ExportRequest, content_disposition, stream,
 };
 use crate::i18n::Lang;
 use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, one_field, query_params, schema};
+use crate::routes::export_query::ExportParams;
 use crate::state::AppState;
 use crate::usecases::privacy::{self, SubjectEmail};
 use actix_web::http::header;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod data;
 pub mod docs;
+pub mod export_query;
 pub mod guard;
 pub mod metrics;
 pub mod moderation;
