@@ -237,15 +237,6 @@ pub fn etag(page_key: &str, versions: &[(String, i64)]) -> String {
     }
 }
 
-/// Whether an `If-None-Match` header names `etag` (or is `*`).
-pub fn matches_if_none_match(header: Option<&str>, etag: &str) -> bool {
-    header.is_some_and(|h| {
-        h.split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,15 +257,6 @@ mod tests {
         assert_ne!(a, etag("list a1 50", &[("a1".into(), 4)]));
         assert_ne!(a, etag("list a1 20", &[("a1".into(), 3)]));
         assert_eq!(a, etag("list a1 50", &[("a1".into(), 3)]));
-    }
-
-    #[test]
-    fn if_none_match_lists_and_weak_forms() {
-        assert!(matches_if_none_match(Some("\"x\", \"3-ab\""), "\"3-ab\""));
-        assert!(matches_if_none_match(Some("W/\"3-ab\""), "\"3-ab\""));
-        assert!(matches_if_none_match(Some("*"), "\"3-ab\""));
-        assert!(!matches_if_none_match(Some("\"3-ac\""), "\"3-ab\""));
-        assert!(!matches_if_none_match(None, "\"3-ab\""));
     }
 
     #[test]

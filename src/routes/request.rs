@@ -3,6 +3,7 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use crate::usecases::moderation::IfMatch;
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes, BytesMut};
@@ -77,6 +78,40 @@ pub async fn read_body(
 fn is_body_timeout(e: &actix_web::error::PayloadError) -> bool {
     use actix_web::error::PayloadError;
     matches!(e, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// A decision's `If-Match` precondition: the versions its strong entity
+/// tags name (`"3"`); `*` or no header, any version. Weak tags and a
+/// malformed header name no version (so the decision answers 412).
+pub fn if_match(req: &HttpRequest) -> IfMatch {
+    use actix_web::http::header::{self, Header};
+    if !req.headers().contains_key(header::IF_MATCH) {
+        return IfMatch::Any;
+    }
+    match header::IfMatch::parse(req) {
+        Ok(header::IfMatch::Any) => IfMatch::Any,
+        Ok(header::IfMatch::Items(tags)) => IfMatch::Versions(
+            tags.iter()
+                .filter(|t| !t.weak)
+                .filter_map(|t| t.tag().parse().ok())
+                .collect(),
+        ),
+        Err(_) => IfMatch::Versions(Vec::new()),
+    }
+}
+
+/// Whether the request's `If-None-Match` names `etag` (a quoted entity
+/// tag) or is `*`, weak forms included (RFC 9110's weak comparison).
+pub fn if_none_match_names(req: &HttpRequest, etag: &str) -> bool {
+    use actix_web::http::header::{self, EntityTag, Header};
+    let Ok(ours) = etag.parse::<EntityTag>() else {
+        return false;
+    };
+    match header::IfNoneMatch::parse(req) {
+        Ok(header::IfNoneMatch::Any) => true,
+        Ok(header::IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&ours)),
+        Err(_) => false,
+    }
 }
 
 fn decode_component(raw: &[u8]) -> Option<String> {
@@ -156,6 +191,36 @@ pub fn header_string(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with(name: &str, value: Option<&str>) -> HttpRequest {
+        let mut r = actix_web::test::TestRequest::default();
+        if let Some(v) = value {
+            r = r.insert_header((name, v));
+        }
+        r.to_http_request()
+    }
+
+    #[test]
+    fn if_match_takes_strong_tags_and_star_only() {
+        let m = |v: Option<&str>| if_match(&with("if-match", v));
+        assert_eq!(m(None), IfMatch::Any);
+        assert_eq!(m(Some(" * ")), IfMatch::Any);
+        assert!(m(Some("\"3\"")).allows(3));
+        assert!(!m(Some("\"3\"")).allows(4));
+        assert!(m(Some("\"2\", \"4\"")).allows(4));
+        assert!(!m(Some("W/\"3\"")).allows(3));
+        assert!(!m(Some("3")).allows(3));
+    }
+
+    #[test]
+    fn if_none_match_lists_and_weak_forms() {
+        let n = |v: Option<&str>| if_none_match_names(&with("if-none-match", v), "\"3-ab\"");
+        assert!(n(Some("\"x\", \"3-ab\"")));
+        assert!(n(Some("W/\"3-ab\"")));
+        assert!(n(Some("*")));
+        assert!(!n(Some("\"3-ac\"")));
+        assert!(!n(None));
+    }
 
     #[test]
     fn form_decoding_is_strict_about_utf8_and_escapes() {

@@ -286,11 +286,7 @@ pub async fn decide(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = comment_id(&req)?;
-    let if_match = IfMatch::parse(
-        req.headers()
-            .get(header::IF_MATCH)
-            .map(|v| v.to_str().unwrap_or("")),
-    );
+    let if_match = crate::routes::request::if_match(&req);
     let mut tx = state.pool.begin().await?;
     let row = moderation::apply(
         &mut tx,

@@ -377,7 +377,7 @@ where
                 ),
                 None => {
                     let etag = public_cache::etag(&key, &versions);
-                    if public_cache::matches_if_none_match(if_none_match(req), &etag) {
+                    if crate::routes::request::if_none_match_names(req, &etag) {
                         return Ok(not_modified(state, &etag));
                     }
                     let body = build(conn).await?;
@@ -394,7 +394,7 @@ where
             }
         }
     };
-    if public_cache::matches_if_none_match(if_none_match(req), &entry.etag) {
+    if crate::routes::request::if_none_match_names(req, &entry.etag) {
         return Ok(not_modified(state, &entry.etag));
     }
     Ok(HttpResponse::Ok()
@@ -402,12 +402,6 @@ where
         .insert_header((header::ETAG, entry.etag.clone()))
         .insert_header((header::CACHE_CONTROL, cache_control(state)))
         .body(entry.body.clone()))
-}
-
-fn if_none_match(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
 }
 
 fn cache_control(state: &AppState) -> String {
