@@ -324,10 +324,6 @@ impl Config {
         }
         Ok(c)
     }
-
-    pub fn is_allowed_origin(&self, origin: &str) -> bool {
-        normalize_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
-    }
 }
 
 #[cfg(test)]
@@ -407,8 +403,6 @@ mod tests {
             c.allowed_origins,
             vec!["https://news.example", "http://localhost:3000"]
         );
-        assert!(c.is_allowed_origin("https://news.example"));
-        assert!(!c.is_allowed_origin("https://evil.example"));
         assert_eq!(c.trusted_proxies.len(), 2);
     }
 

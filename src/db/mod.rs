@@ -151,9 +151,4 @@ impl WorkerPools {
             (size + p.size(), idle + p.num_idle())
         })
     }
-
-    /// How many connections each worker may open to the primary.
-    pub fn primary_each(&self) -> u32 {
-        self.primary_each
-    }
 }

@@ -289,13 +289,17 @@ async fn a_stop_signal_lets_the_requests_in_progress_finish() {
             stream.write_all(first).await.unwrap();
             halves.push((stream, rest.to_vec(), text));
         }
-        for mut stream in whole {
+        // Everything the server sends until it closes the connection.
+        async fn answer_of(mut stream: tokio::net::TcpStream) -> String {
             let mut answer = Vec::new();
             tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
                 .await
                 .expect("an answer within 10 s")
                 .ok();
-            let answer = String::from_utf8_lossy(&answer);
+            String::from_utf8_lossy(&answer).into_owned()
+        }
+        for stream in whole {
+            let answer = answer_of(stream).await;
             assert!(
                 answer.starts_with("HTTP/1.1 201"),
                 "SIG{signal}: {answer:?}"
@@ -312,13 +316,8 @@ async fn a_stop_signal_lets_the_requests_in_progress_finish() {
         for (stream, rest, _) in &mut halves {
             stream.write_all(rest).await.unwrap();
         }
-        for (mut stream, _, text) in halves {
-            let mut answer = Vec::new();
-            tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
-                .await
-                .expect("the answer within 10 s")
-                .ok();
-            let answer = String::from_utf8_lossy(&answer);
+        for (stream, _, text) in halves {
+            let answer = answer_of(stream).await;
             assert!(
                 answer.starts_with("HTTP/1.1 201"),
                 "SIG{signal}: {answer:?}"
