@@ -1,74 +1,154 @@
-//! Configuration from environment variables, each with an embedded default,
-//! validated once at start-up. A bad value stops start-up with one line
-//! naming the variable.
+//! Configuration: one `clap` definition read from environment variables
+//! (or the matching command-line flags), each with an embedded default.
+//! `majlis --help` lists every variable with its default; a bad value
+//! stops start-up with clap's message naming the variable. Checks that
+//! span two variables are in [`Config::check`].
+//!
+//! An empty variable counts as unset (compose files write `X: ${X:-}`).
 
 use crate::domain::settings::normalize_origin;
 use crate::i18n::Lang;
+use clap::builder::RangedU64ValueParser;
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
 use ipnet::IpNet;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Human,
     Json,
 }
 
-#[derive(Clone)]
+/// Every setting of a majlis process. The flag of each is the variable's
+/// name without `MAJLIS_`, lowercased, with `-` for `_` (`--data-dir`).
+#[derive(Clone, Args)]
 pub struct Config {
-    /// External database; `None` runs the embedded cluster under `data_dir`.
+    /// `postgres://user:pass@host:5432/db` of an existing database; unset
+    /// runs the embedded cluster under the data directory.
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL",
+          value_parser = secret, hide_env_values = true)]
     pub database_url: Option<SecretString>,
-    /// A read replica for public listings and counts (optional).
+    /// A streaming replica for public listings and counts (needs
+    /// DATABASE_URL, the primary).
+    #[arg(long, env = "DATABASE_READ_URL", value_name = "DATABASE_READ_URL",
+          value_parser = secret, hide_env_values = true)]
     pub database_read_url: Option<SecretString>,
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "MAJLIS_ADDR",
+        value_name = "MAJLIS_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     pub addr: SocketAddr,
+    /// Language of messages when Accept-Language names neither ar nor en.
+    #[arg(long, env = "MAJLIS_DEFAULT_LANG", value_name = "MAJLIS_DEFAULT_LANG",
+          default_value = "ar", value_parser = lang)]
     pub default_lang: Lang,
-    /// Site origins (`https://news.example`), for CORS and form redirects.
-    pub allowed_origins: Vec<String>,
-    /// Signing secret; `None` means "generate once and keep it in the database".
+    /// Comma-separated site origins (https://news.example), for CORS and
+    /// form redirects.
+    #[arg(long, env = "MAJLIS_ALLOWED_ORIGINS", value_name = "MAJLIS_ALLOWED_ORIGINS",
+          default_value = "", hide_default_value = true, value_parser = origins)]
+    pub allowed_origins: ::std::vec::Vec<String>,
+    /// Signing secret, 32 characters or more; unset: generated once and kept
+    /// in the database.
+    #[arg(long, env = "MAJLIS_SECRET", value_name = "MAJLIS_SECRET",
+          value_parser = secret, hide_env_values = true)]
     pub secret: Option<SecretString>,
+    /// human, or json (one object per line).
+    #[arg(
+        long,
+        env = "MAJLIS_LOG_FORMAT",
+        value_name = "MAJLIS_LOG_FORMAT",
+        default_value = "human"
+    )]
     pub log_format: LogFormat,
-    pub trusted_proxies: Vec<IpNet>,
+    /// Comma-separated IPs or CIDR ranges of reverse proxies whose
+    /// X-Forwarded-For is believed.
+    #[arg(long, env = "MAJLIS_TRUSTED_PROXIES", value_name = "MAJLIS_TRUSTED_PROXIES",
+          default_value = "", hide_default_value = true, value_parser = networks)]
+    pub trusted_proxies: ::std::vec::Vec<IpNet>,
+    /// Where the embedded cluster lives.
+    #[arg(
+        long,
+        env = "MAJLIS_DATA_DIR",
+        value_name = "MAJLIS_DATA_DIR",
+        default_value = "./data"
+    )]
     pub data_dir: PathBuf,
+    /// Longest comment, in characters.
+    #[arg(long, env = "MAJLIS_MAX_BODY_CHARS", value_name = "MAJLIS_MAX_BODY_CHARS",
+          default_value_t = crate::domain::comment::DEFAULT_MAX_BODY,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub max_body_chars: usize,
+    /// Largest request body in bytes; larger ones get 413.
+    #[arg(long, env = "MAJLIS_MAX_REQUEST_BYTES", value_name = "MAJLIS_MAX_REQUEST_BYTES",
+          default_value_t = 64 * 1024,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1024..=16 * 1024 * 1024))]
     pub max_request_bytes: usize,
+    /// Database connections for requests, split among the HTTP workers.
+    #[arg(long, env = "MAJLIS_DB_MAX_CONNECTIONS", value_name = "MAJLIS_DB_MAX_CONNECTIONS",
+          default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_max_connections: u32,
-    /// `Cache-Control: max-age` of public listings and counts.
+    /// `Cache-Control: max-age` of public listings and counts, in seconds.
+    #[arg(long, env = "MAJLIS_PUBLIC_MAX_AGE", value_name = "MAJLIS_PUBLIC_MAX_AGE",
+          default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=86_400))]
     pub public_max_age: u32,
     /// Memory for the in-process cache of public reads (0 turns it off).
+    #[arg(long, env = "MAJLIS_PUBLIC_CACHE_MB", value_name = "MAJLIS_PUBLIC_CACHE_MB",
+          default_value_t = 32, value_parser = clap::value_parser!(u32).range(0..=65_536))]
     pub public_cache_mb: u32,
-    /// When set, `/metrics` wants `Authorization: Bearer <token>`.
+    /// When set (16 characters or more), /metrics wants
+    /// `Authorization: Bearer <token>`.
+    #[arg(long, env = "MAJLIS_METRICS_TOKEN", value_name = "MAJLIS_METRICS_TOKEN",
+          value_parser = secret, hide_env_values = true)]
     pub metrics_token: Option<SecretString>,
     /// Sessions end this many hours after their last use...
+    #[arg(long, env = "MAJLIS_SESSION_IDLE_HOURS", value_name = "MAJLIS_SESSION_IDLE_HOURS",
+          default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=8760))]
     pub session_idle_hours: u32,
     /// ...and this many hours after the login, however busy.
+    #[arg(long, env = "MAJLIS_SESSION_MAX_HOURS", value_name = "MAJLIS_SESSION_MAX_HOURS",
+          default_value_t = 7 * 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
     pub session_max_hours: u32,
-    /// Time a client has to send a whole request body once its head has
+    /// Seconds a client has to send a whole request body once its head has
     /// arrived; later, 408 and the connection is closed.
+    #[arg(long = "body-timeout-secs", env = "MAJLIS_BODY_TIMEOUT_SECS",
+          value_name = "MAJLIS_BODY_TIMEOUT_SECS", default_value = "10", value_parser = seconds)]
     pub body_timeout: Duration,
     /// Open connections for the whole process (split among the workers).
+    #[arg(long, env = "MAJLIS_MAX_CONNECTIONS", value_name = "MAJLIS_MAX_CONNECTIONS",
+          default_value_t = 4096,
+          value_parser = RangedU64ValueParser::<usize>::new().range(16..=1_000_000))]
     pub max_connections: usize,
     /// Open connections from one direct peer address (an IPv6 /64 counts as
     /// one address); trusted proxies are exempt. 0 turns the bound off.
+    #[arg(long, env = "MAJLIS_MAX_CONNECTIONS_PER_CLIENT",
+          value_name = "MAJLIS_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 64,
+          value_parser = RangedU64ValueParser::<usize>::new().range(0..=1_000_000))]
     pub max_connections_per_client: usize,
     /// Requests in progress from one client address as resolved through
     /// the trusted proxies; more get 429. 0 turns the bound off.
+    #[arg(long, env = "MAJLIS_MAX_REQUESTS_PER_CLIENT",
+          value_name = "MAJLIS_MAX_REQUESTS_PER_CLIENT", default_value_t = 32,
+          value_parser = RangedU64ValueParser::<usize>::new().range(0..=1_000_000))]
     pub max_requests_per_client: usize,
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |s: &Option<SecretString>| s.as_ref().map(|_| "<redacted>");
         f.debug_struct("Config")
-            .field(
-                "database_url",
-                &self.database_url.as_ref().map(|_| "<redacted>"),
-            )
+            .field("database_url", &redacted(&self.database_url))
+            .field("database_read_url", &redacted(&self.database_read_url))
             .field("addr", &self.addr)
             .field("default_lang", &self.default_lang)
             .field("allowed_origins", &self.allowed_origins)
-            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("secret", &redacted(&self.secret))
             .field("log_format", &self.log_format)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("data_dir", &self.data_dir)
@@ -77,10 +157,7 @@ impl fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("public_max_age", &self.public_max_age)
             .field("public_cache_mb", &self.public_cache_mb)
-            .field(
-                "metrics_token",
-                &self.metrics_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("metrics_token", &redacted(&self.metrics_token))
             .field("session_idle_hours", &self.session_idle_hours)
             .field("session_max_hours", &self.session_max_hours)
             .field("body_timeout", &self.body_timeout)
@@ -94,7 +171,7 @@ impl fmt::Debug for Config {
     }
 }
 
-/// A configuration problem, naming the variable.
+/// A problem that spans two variables, naming the one to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     pub variable: &'static str,
@@ -113,290 +190,220 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-fn err(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        problem: problem.into(),
-    }
+/// Only the configuration, as a command of its own (tests, `Default`).
+#[derive(Parser)]
+#[command(name = "majlis")]
+struct Only {
+    #[command(flatten)]
+    config: Config,
 }
 
 impl Default for Config {
+    /// The embedded defaults, whatever the environment holds.
     fn default() -> Self {
-        Config {
-            database_url: None,
-            database_read_url: None,
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            default_lang: Lang::Ar,
-            allowed_origins: Vec::new(),
-            secret: None,
-            log_format: LogFormat::Human,
-            trusted_proxies: Vec::new(),
-            data_dir: PathBuf::from("./data"),
-            max_body_chars: crate::domain::comment::DEFAULT_MAX_BODY,
-            max_request_bytes: 64 * 1024,
-            db_max_connections: 20,
-            public_max_age: 10,
-            public_cache_mb: 32,
-            metrics_token: None,
-            session_idle_hours: 12,
-            session_max_hours: 7 * 24,
-            body_timeout: Duration::from_secs(10),
-            max_connections: 4096,
-            max_connections_per_client: 64,
-            max_requests_per_client: 32,
-        }
+        let cmd = Only::command().mut_args(|a| a.env(None));
+        cmd.try_get_matches_from(["majlis"])
+            .and_then(|m| Only::from_arg_matches(&m))
+            .map(|o| o.config)
+            // The defaults are constants of this file; `defaults_parse`
+            // proves they parse.
+            .unwrap_or_else(|e| unreachable!("the embedded defaults do not parse: {e}"))
     }
-}
-
-fn parse_number<T: std::str::FromStr + PartialOrd + fmt::Display>(
-    variable: &'static str,
-    raw: &str,
-    min: T,
-    max: T,
-) -> Result<T, ConfigError> {
-    let v: T = raw
-        .trim()
-        .parse()
-        .map_err(|_| err(variable, format!("{raw:?} is not a whole number")))?;
-    if v < min || v > max {
-        return Err(err(variable, format!("must be between {min} and {max}")));
-    }
-    Ok(v)
 }
 
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_vars(|k| std::env::var(k).ok())
-    }
-
-    /// Builds a configuration from a variable lookup (pure; tests pass a map).
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let mut c = Config::default();
-        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-
-        if let Some(v) = var("DATABASE_URL") {
-            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
-                return Err(err(
-                    "DATABASE_URL",
-                    "must start with postgres:// or postgresql://",
-                ));
-            }
-            c.database_url = Some(SecretString::from(v));
-        }
-        if let Some(v) = var("DATABASE_READ_URL") {
-            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
-                return Err(err(
-                    "DATABASE_READ_URL",
-                    "must start with postgres:// or postgresql://",
-                ));
-            }
-            if c.database_url.is_none() {
-                return Err(err(
-                    "DATABASE_READ_URL",
-                    "needs DATABASE_URL (the primary) as well",
-                ));
-            }
-            c.database_read_url = Some(SecretString::from(v));
-        }
-        if let Some(v) = var("MAJLIS_ADDR") {
-            c.addr = v.trim().parse().map_err(|_| {
-                err(
-                    "MAJLIS_ADDR",
-                    format!("{v:?} is not an address like 127.0.0.1:8080"),
-                )
-            })?;
-        }
-        if let Some(v) = var("MAJLIS_DEFAULT_LANG") {
-            c.default_lang = match v.trim() {
-                "ar" => Lang::Ar,
-                "en" => Lang::En,
-                other => {
-                    return Err(err(
-                        "MAJLIS_DEFAULT_LANG",
-                        format!("{other:?} is not one of ar, en"),
-                    ));
-                }
-            };
-        }
-        if let Some(v) = var("MAJLIS_ALLOWED_ORIGINS") {
-            for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let o = normalize_origin(item).ok_or_else(|| {
-                    err(
-                        "MAJLIS_ALLOWED_ORIGINS",
-                        format!("{item:?} is not an origin like https://news.example"),
-                    )
-                })?;
-                if !c.allowed_origins.contains(&o) {
-                    c.allowed_origins.push(o);
-                }
+    /// The checks of secrets (whose values no message may repeat) and
+    /// between variables, after each has parsed on its own.
+    pub fn check(self) -> Result<Config, ConfigError> {
+        let fail = |variable, problem: &str| {
+            Err(ConfigError {
+                variable,
+                problem: problem.to_owned(),
+            })
+        };
+        for (variable, url) in [
+            ("DATABASE_URL", &self.database_url),
+            ("DATABASE_READ_URL", &self.database_read_url),
+        ] {
+            if let Some(url) = url
+                && !["postgres://", "postgresql://"]
+                    .iter()
+                    .any(|p| url.expose_secret().starts_with(p))
+            {
+                return fail(variable, "must start with postgres:// or postgresql://");
             }
         }
-        if let Some(v) = var("MAJLIS_SECRET") {
-            if v.chars().count() < 32 {
-                return Err(err("MAJLIS_SECRET", "must be at least 32 characters long"));
-            }
-            c.secret = Some(SecretString::from(v));
-        }
-        if let Some(v) = var("MAJLIS_LOG_FORMAT") {
-            c.log_format = match v.trim() {
-                "human" => LogFormat::Human,
-                "json" => LogFormat::Json,
-                other => {
-                    return Err(err(
-                        "MAJLIS_LOG_FORMAT",
-                        format!("{other:?} is not one of human, json"),
-                    ));
-                }
-            };
-        }
-        if let Some(v) = var("MAJLIS_TRUSTED_PROXIES") {
-            for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let net = item
-                    .parse::<IpNet>()
-                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| {
-                        err(
-                            "MAJLIS_TRUSTED_PROXIES",
-                            format!("{item:?} is not an IP address or CIDR range"),
-                        )
-                    })?;
-                c.trusted_proxies.push(net);
+        for (variable, value, min) in [
+            ("MAJLIS_SECRET", &self.secret, 32),
+            ("MAJLIS_METRICS_TOKEN", &self.metrics_token, 16),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.expose_secret().chars().count() < min)
+            {
+                return fail(variable, &format!("must be at least {min} characters long"));
             }
         }
-        if let Some(v) = var("MAJLIS_DATA_DIR") {
-            c.data_dir = PathBuf::from(v.trim());
+        if self.database_read_url.is_some() && self.database_url.is_none() {
+            return Err(ConfigError {
+                variable: "DATABASE_READ_URL",
+                problem: "needs DATABASE_URL (the primary) as well".into(),
+            });
         }
-        if let Some(v) = var("MAJLIS_MAX_BODY_CHARS") {
-            c.max_body_chars = parse_number("MAJLIS_MAX_BODY_CHARS", &v, 1, 100_000)?;
-        }
-        if let Some(v) = var("MAJLIS_MAX_REQUEST_BYTES") {
-            c.max_request_bytes =
-                parse_number("MAJLIS_MAX_REQUEST_BYTES", &v, 1024, 16 * 1024 * 1024)?;
-        }
-        if let Some(v) = var("MAJLIS_DB_MAX_CONNECTIONS") {
-            c.db_max_connections = parse_number("MAJLIS_DB_MAX_CONNECTIONS", &v, 1, 1000)?;
-        }
-        if let Some(v) = var("MAJLIS_PUBLIC_MAX_AGE") {
-            c.public_max_age = parse_number("MAJLIS_PUBLIC_MAX_AGE", &v, 0, 86_400)?;
-        }
-        if let Some(v) = var("MAJLIS_PUBLIC_CACHE_MB") {
-            c.public_cache_mb = parse_number("MAJLIS_PUBLIC_CACHE_MB", &v, 0, 65_536)?;
-        }
-        if let Some(v) = var("MAJLIS_METRICS_TOKEN") {
-            if v.chars().count() < 16 {
-                return Err(err(
-                    "MAJLIS_METRICS_TOKEN",
-                    "must be at least 16 characters long",
-                ));
-            }
-            c.metrics_token = Some(SecretString::from(v));
-        }
-        if let Some(v) = var("MAJLIS_SESSION_IDLE_HOURS") {
-            c.session_idle_hours = parse_number("MAJLIS_SESSION_IDLE_HOURS", &v, 1, 8760)?;
-        }
-        if let Some(v) = var("MAJLIS_SESSION_MAX_HOURS") {
-            c.session_max_hours = parse_number("MAJLIS_SESSION_MAX_HOURS", &v, 1, 8760)?;
-        }
-        if c.session_max_hours < c.session_idle_hours {
-            return Err(err(
-                "MAJLIS_SESSION_MAX_HOURS",
-                format!(
+        if self.session_max_hours < self.session_idle_hours {
+            return Err(ConfigError {
+                variable: "MAJLIS_SESSION_MAX_HOURS",
+                problem: format!(
                     "must be at least MAJLIS_SESSION_IDLE_HOURS ({})",
-                    c.session_idle_hours
+                    self.session_idle_hours
                 ),
-            ));
+            });
         }
-        if let Some(v) = var("MAJLIS_BODY_TIMEOUT_SECS") {
-            c.body_timeout =
-                Duration::from_secs(parse_number("MAJLIS_BODY_TIMEOUT_SECS", &v, 1, 3600)?);
-        }
-        if let Some(v) = var("MAJLIS_MAX_CONNECTIONS") {
-            c.max_connections = parse_number("MAJLIS_MAX_CONNECTIONS", &v, 16, 1_000_000)?;
-        }
-        if let Some(v) = var("MAJLIS_MAX_CONNECTIONS_PER_CLIENT") {
-            c.max_connections_per_client =
-                parse_number("MAJLIS_MAX_CONNECTIONS_PER_CLIENT", &v, 0, 1_000_000)?;
-        }
-        if let Some(v) = var("MAJLIS_MAX_REQUESTS_PER_CLIENT") {
-            c.max_requests_per_client =
-                parse_number("MAJLIS_MAX_REQUESTS_PER_CLIENT", &v, 0, 1_000_000)?;
-        }
-        Ok(c)
+        Ok(self)
     }
+}
+
+/// `cmd` with every variable that is set but empty treated as unset.
+pub fn ignore_empty_variables(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        let empty = a
+            .get_env()
+            .and_then(std::env::var_os)
+            .is_some_and(|v| v.to_string_lossy().trim().is_empty());
+        if empty { a.env(None) } else { a }
+    })
+}
+
+/// A secret is checked in [`Config::check`], whose messages never repeat
+/// a value (clap's quote the value they refuse).
+fn secret(raw: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(raw.trim().to_owned()))
+}
+
+fn lang(raw: &str) -> Result<Lang, String> {
+    match raw.trim() {
+        "ar" => Ok(Lang::Ar),
+        "en" => Ok(Lang::En),
+        _ => Err("is not one of ar, en".into()),
+    }
+}
+
+fn seconds(raw: &str) -> Result<Duration, String> {
+    match raw.trim().parse::<u64>() {
+        Ok(s @ 1..=3600) => Ok(Duration::from_secs(s)),
+        _ => Err("must be a whole number of seconds from 1 to 3600".into()),
+    }
+}
+
+/// Items of a comma-separated list, blanks skipped.
+fn items(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn origins(raw: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items(raw) {
+        let o = normalize_origin(item)
+            .ok_or_else(|| format!("{item:?} is not an origin like https://news.example"))?;
+        if !out.contains(&o) {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+fn networks(raw: &str) -> Result<Vec<IpNet>, String> {
+    items(raw)
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{item:?} is not an IP address or CIDR range"))
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Config::from_vars(|k| m.get(k).cloned())
+    /// Parses flags (the same parsers as the variables), then the checks.
+    fn cfg(args: &[&str]) -> Result<Config, String> {
+        let argv = std::iter::once("majlis").chain(args.iter().copied());
+        let cmd = Only::command().mut_args(|a| a.env(None));
+        let m = cmd.try_get_matches_from(argv).map_err(|e| e.to_string())?;
+        let only = Only::from_arg_matches(&m).map_err(|e| e.to_string())?;
+        only.config.check().map_err(|e| e.to_string())
     }
 
     #[test]
-    fn defaults_need_no_variables() {
-        let c = cfg(&[]).unwrap();
+    fn defaults_parse_and_need_no_variables() {
+        let c = Config::default();
         assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
         assert_eq!(c.default_lang, Lang::Ar);
-        assert!(c.database_url.is_none());
+        assert!(c.database_url.is_none() && c.secret.is_none());
         assert_eq!(c.max_body_chars, 5000);
         assert_eq!(c.max_request_bytes, 65536);
+        assert_eq!(c.db_max_connections, 20);
         assert_eq!((c.session_idle_hours, c.session_max_hours), (12, 168));
-        let c = cfg(&[
-            ("MAJLIS_SESSION_IDLE_HOURS", "2"),
-            ("MAJLIS_SESSION_MAX_HOURS", "48"),
-        ])
-        .unwrap();
-        assert_eq!((c.session_idle_hours, c.session_max_hours), (2, 48));
         assert_eq!(c.body_timeout, Duration::from_secs(10));
-        assert!(c.max_connections_per_client > 0 && c.max_requests_per_client > 0);
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert!(c.allowed_origins.is_empty() && c.trusted_proxies.is_empty());
+        assert_eq!(
+            (c.max_connections_per_client, c.max_requests_per_client),
+            (64, 32)
+        );
+        let c = cfg(&["--session-idle-hours", "2", "--session-max-hours", "48"]).unwrap();
+        assert_eq!((c.session_idle_hours, c.session_max_hours), (2, 48));
     }
 
     #[test]
     fn each_bad_value_names_its_variable() {
-        for (k, v) in [
-            ("MAJLIS_ADDR", "nope"),
-            ("MAJLIS_DEFAULT_LANG", "fr"),
-            ("MAJLIS_ALLOWED_ORIGINS", "ftp://x"),
-            ("MAJLIS_SECRET", "short"),
-            ("MAJLIS_LOG_FORMAT", "xml"),
-            ("MAJLIS_TRUSTED_PROXIES", "10.0.0.0/99"),
-            ("MAJLIS_MAX_BODY_CHARS", "0"),
-            ("DATABASE_URL", "mysql://x"),
-            ("DATABASE_READ_URL", "postgres://replica/db"),
-            ("MAJLIS_PUBLIC_MAX_AGE", "-1"),
-            ("MAJLIS_METRICS_TOKEN", "short"),
-            ("MAJLIS_SESSION_IDLE_HOURS", "0"),
-            ("MAJLIS_SESSION_MAX_HOURS", "2"),
-            ("MAJLIS_BODY_TIMEOUT_SECS", "0"),
-            ("MAJLIS_MAX_CONNECTIONS", "many"),
-            ("MAJLIS_MAX_CONNECTIONS_PER_CLIENT", "-1"),
-            ("MAJLIS_MAX_REQUESTS_PER_CLIENT", "1.5"),
+        for (flag, v, variable) in [
+            ("--addr", "nope", "MAJLIS_ADDR"),
+            ("--default-lang", "fr", "MAJLIS_DEFAULT_LANG"),
+            ("--allowed-origins", "ftp://x", "MAJLIS_ALLOWED_ORIGINS"),
+            ("--secret", "short", "MAJLIS_SECRET"),
+            ("--log-format", "xml", "MAJLIS_LOG_FORMAT"),
+            ("--trusted-proxies", "10.0.0.0/99", "MAJLIS_TRUSTED_PROXIES"),
+            ("--max-body-chars", "0", "MAJLIS_MAX_BODY_CHARS"),
+            ("--database-url", "mysql://x", "DATABASE_URL"),
+            (
+                "--database-read-url",
+                "postgres://replica/db",
+                "DATABASE_READ_URL",
+            ),
+            ("--public-max-age", "-1", "MAJLIS_PUBLIC_MAX_AGE"),
+            ("--metrics-token", "short", "MAJLIS_METRICS_TOKEN"),
+            ("--session-idle-hours", "0", "MAJLIS_SESSION_IDLE_HOURS"),
+            ("--session-max-hours", "2", "MAJLIS_SESSION_MAX_HOURS"),
+            ("--body-timeout-secs", "0", "MAJLIS_BODY_TIMEOUT_SECS"),
+            ("--max-connections", "many", "MAJLIS_MAX_CONNECTIONS"),
+            (
+                "--max-connections-per-client",
+                "-1",
+                "MAJLIS_MAX_CONNECTIONS_PER_CLIENT",
+            ),
+            (
+                "--max-requests-per-client",
+                "1.5",
+                "MAJLIS_MAX_REQUESTS_PER_CLIENT",
+            ),
         ] {
-            let e = cfg(&[(k, v)]).unwrap_err();
-            assert_eq!(e.variable, k);
-            assert!(
-                e.to_string()
-                    .starts_with(&format!("configuration error: {k}: "))
-            );
-            assert!(!e.to_string().contains('\n'));
+            let e = cfg(&[&format!("{flag}={v}")]).unwrap_err();
+            assert!(e.contains(variable), "{flag}={v}: {e}");
+            if ["--secret", "--metrics-token", "--database-url"].contains(&flag) {
+                assert!(!e.contains(v), "{e} repeats the secret");
+            }
         }
     }
 
     #[test]
     fn origins_and_proxies_are_normalized() {
         let c = cfg(&[
-            (
-                "MAJLIS_ALLOWED_ORIGINS",
-                "https://News.Example/, http://localhost:3000",
-            ),
-            ("MAJLIS_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+            "--allowed-origins",
+            "https://News.Example/, http://localhost:3000,, https://news.example",
+            "--trusted-proxies",
+            "10.0.0.0/8, 127.0.0.1",
         ])
         .unwrap();
         assert_eq!(
@@ -407,13 +414,23 @@ mod tests {
     }
 
     #[test]
-    fn debug_redacts_secrets() {
+    fn debug_and_help_hide_secrets() {
         let c = cfg(&[
-            ("DATABASE_URL", "postgres://u:hunter2@db/majlis"),
-            ("MAJLIS_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"),
+            "--database-url",
+            "postgres://u:hunter2@db/majlis",
+            "--secret",
+            "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t",
         ])
         .unwrap();
         let d = format!("{c:?}");
         assert!(!d.contains("hunter2") && !d.contains("s3cr3t"));
+        let help = Only::command().render_long_help().to_string();
+        assert!(help.contains("[env: MAJLIS_ADDR=") && help.contains("[default: 127.0.0.1:8080]"));
+        for secret in ["DATABASE_URL", "MAJLIS_SECRET", "MAJLIS_METRICS_TOKEN"] {
+            assert!(
+                help.contains(&format!("[env: {secret}]")),
+                "{secret}'s value would show in --help"
+            );
+        }
     }
 }

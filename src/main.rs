@@ -4,7 +4,7 @@
 
 mod commands;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use majlis::config::Config;
 use majlis::i18n::{Lang, Msg};
 use majlis::startup::{Application, open_database};
@@ -23,6 +23,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Every setting, from its environment variable or its flag (given
+    /// before the subcommand).
+    #[command(flatten)]
+    config: Config,
 }
 
 #[derive(Subcommand)]
@@ -135,11 +139,16 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let config = match Config::from_env() {
+    // Help, the version, and a bad value (naming its variable) exit here,
+    // before any logging exists.
+    let matches = majlis::config::ignore_empty_variables(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let config = match cli.config.check() {
         Ok(c) => c,
         Err(e) => {
-            // One line naming the variable, before any logging exists.
             say(&e.to_string());
             return ExitCode::from(2);
         }

@@ -396,3 +396,60 @@ async fn submissions_are_planned_once_per_connection() {
         );
     }
 }
+
+/// Configuration comes from the environment: a bad variable stops the
+/// process with status 2 and a message naming it (a secret's value is
+/// never echoed), an empty one counts as unset, and `--help` lists every
+/// variable without showing a secret's value.
+#[test]
+fn a_bad_variable_stops_start_up_naming_it() {
+    let run = |vars: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_majlis"));
+        for k in ["DATABASE_URL", "DATABASE_READ_URL", "MAJLIS_SECRET"] {
+            cmd.env_remove(k);
+        }
+        let out = cmd.envs(vars.iter().copied()).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // `spam-eval` needs no database: it runs only if the configuration is good.
+    let (code, _, err) = run(&[("MAJLIS_ADDR", "nope")], &["spam-eval", "/nonexistent"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("MAJLIS_ADDR") && err.contains("nope"), "{err}");
+    let (code, _, err) = run(
+        &[("MAJLIS_SECRET", "tiny-secret-value")],
+        &["spam-eval", "/nonexistent"],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("MAJLIS_SECRET") && err.contains("32"), "{err}");
+    assert!(!err.contains("tiny-secret-value"), "{err}");
+    let (code, _, err) = run(
+        &[
+            ("MAJLIS_SESSION_IDLE_HOURS", "48"),
+            ("MAJLIS_SESSION_MAX_HOURS", "24"),
+        ],
+        &["spam-eval", "/nonexistent"],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.starts_with("configuration error: MAJLIS_SESSION_MAX_HOURS:"),
+        "{err}"
+    );
+    // Empty variables are unset: the command goes on and fails on its file.
+    let (code, _, err) = run(
+        &[("MAJLIS_ADDR", ""), ("MAJLIS_SECRET", " ")],
+        &["spam-eval", "/nonexistent"],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("cannot read /nonexistent"), "{err}");
+    let (code, help, _) = run(
+        &[("DATABASE_URL", "postgres://u:hunter2@db/majlis")],
+        &["--help"],
+    );
+    assert_eq!(code, Some(0));
+    assert!(help.contains("[env: MAJLIS_DATA_DIR=") && help.contains("[env: DATABASE_URL]"));
+    assert!(!help.contains("hunter2"), "{help}");
+}
