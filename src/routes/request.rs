@@ -114,23 +114,27 @@ pub fn if_none_match_names(req: &HttpRequest, etag: &str) -> bool {
     }
 }
 
+/// One name or value: `+` is a space, escapes are decoded by
+/// `percent-encoding`, which passes a malformed escape (`%zz`, `%+1`, a
+/// trailing `%`) through as text; those are refused here first.
 fn decode_component(raw: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = raw.get(i + 1..i + 3)?;
-                let s = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(s, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+    let well_formed = raw.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || raw
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
+    percent_encoding::percent_decode(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// Decodes `application/x-www-form-urlencoded` (bodies and query strings).
@@ -229,6 +233,9 @@ mod tests {
         assert_eq!(pairs[1], ("comment".into(), "a b!".into()));
         assert_eq!(pairs[2], ("x".into(), String::new()));
         assert!(parse_pairs(b"comment=%FF%FE").is_none());
+        for bad in [&b"comment=%zz"[..], b"comment=%+1", b"comment=50%", b"a%4=1"] {
+            assert!(parse_pairs(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
+        }
         assert!(parse_pairs(b"comment=%G1").is_none());
         assert!(parse_pairs(b"comment=%4").is_none());
         assert!(parse_pairs(b"").unwrap().is_empty());
