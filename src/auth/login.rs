@@ -86,7 +86,11 @@ pub async fn login(
     let lifetime = crate::auth::session_lifetime(&state.config);
     let expires_at = db::sessions::insert(&mut tx, &token::digest(&token), id, lifetime).await?;
     db::sessions::delete_expired(&mut tx, lifetime).await?;
-    db::audit::insert(&mut tx, &NewAuditEvent::login_succeeded(id)).await?;
+    db::audit::insert(
+        &mut tx,
+        &NewAuditEvent::login_succeeded(crate::domain::ids::Actor(id)),
+    )
+    .await?;
     tx.commit().await?;
 
     if password::needs_rehash(&creds.password_hash) {

@@ -35,6 +35,11 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
+    /// The signed-in account, as the one who acts.
+    pub fn actor(&self) -> crate::domain::ids::Actor {
+        crate::domain::ids::Actor(self.moderator_id)
+    }
+
     pub fn token_hash(&self) -> &[u8] {
         &self.token_hash
     }

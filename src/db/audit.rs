@@ -1,5 +1,8 @@
 //! The audit log: append-only rows, built by named constructors.
 
+use crate::domain::cursor::LogCursor;
+use crate::domain::ids::{Actor, CommentId, ModeratorId};
+use crate::domain::timestamps;
 use crate::domain::{CommentStatus, Role};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -34,14 +37,10 @@ impl NewAuditEvent {
     }
 
     /// A moderator's action that concerns no comment (logins, settings, accounts).
-    pub fn by_moderator(
-        moderator_id: i64,
-        action: &'static str,
-        details: serde_json::Value,
-    ) -> Self {
+    pub fn by_moderator(actor: Actor, action: &'static str, details: serde_json::Value) -> Self {
         NewAuditEvent {
             actor: "moderator",
-            moderator_id: Some(moderator_id),
+            moderator_id: Some(actor.0),
             action,
             comment_id: None,
             old_status: None,
@@ -72,9 +71,9 @@ impl LoginFailure {
 
 impl NewAuditEvent {
     fn moderator_comment(
-        moderator_id: i64,
+        actor: Actor,
         action: &'static str,
-        comment_id: i64,
+        comment: CommentId,
         old: CommentStatus,
         new: CommentStatus,
         reason: Option<&str>,
@@ -82,9 +81,9 @@ impl NewAuditEvent {
     ) -> Self {
         NewAuditEvent {
             actor: "moderator",
-            moderator_id: Some(moderator_id),
+            moderator_id: Some(actor.0),
             action,
-            comment_id: Some(comment_id),
+            comment_id: Some(comment.0),
             old_status: Some(old),
             new_status: Some(new),
             reason: reason.map(str::to_owned),
@@ -94,16 +93,16 @@ impl NewAuditEvent {
 
     /// A moderator moved a comment from one status to another.
     pub fn status_changed(
-        moderator_id: i64,
-        comment_id: i64,
+        actor: Actor,
+        comment: CommentId,
         old: CommentStatus,
         new: CommentStatus,
         reason: Option<&str>,
     ) -> Self {
         Self::moderator_comment(
-            moderator_id,
+            actor,
             "comment.status_changed",
-            comment_id,
+            comment,
             old,
             new,
             reason,
@@ -114,16 +113,16 @@ impl NewAuditEvent {
     /// A moderator edited a comment's body (its status is unchanged by the
     /// edit itself: old and new are the status it had).
     pub fn edited(
-        moderator_id: i64,
-        comment_id: i64,
+        actor: Actor,
+        comment: CommentId,
         status: CommentStatus,
         reason: Option<&str>,
         version: i32,
     ) -> Self {
         Self::moderator_comment(
-            moderator_id,
+            actor,
             "comment.edited",
-            comment_id,
+            comment,
             status,
             status,
             reason,
@@ -134,8 +133,8 @@ impl NewAuditEvent {
     /// A moderator asked for the status a comment already has, which
     /// taught the learner (the comment itself did not change).
     pub fn confirmed(
-        moderator_id: i64,
-        comment_id: i64,
+        actor: Actor,
+        comment: CommentId,
         status: CommentStatus,
         reason: Option<&str>,
     ) -> Self {
@@ -145,9 +144,9 @@ impl NewAuditEvent {
             CommentStatus::Pending | CommentStatus::Rejected => None,
         };
         Self::moderator_comment(
-            moderator_id,
+            actor,
             "comment.confirmed",
-            comment_id,
+            comment,
             status,
             status,
             reason,
@@ -157,16 +156,16 @@ impl NewAuditEvent {
 
     /// An admin emptied the site's own learner (the shipped prior stays);
     /// `details` says how much it had learnt.
-    pub fn learner_reset(admin_id: i64, spam: i64, ham: i64, features: i64) -> Self {
+    pub fn learner_reset(admin: Actor, spam: i64, ham: i64, features: i64) -> Self {
         Self::by_moderator(
-            admin_id,
+            admin,
             "learner.reset",
             json!({ "spam": spam, "ham": ham, "features": features }),
         )
     }
 
-    pub fn login_succeeded(moderator_id: i64) -> Self {
-        Self::by_moderator(moderator_id, "auth.login", json!({}))
+    pub fn login_succeeded(account: Actor) -> Self {
+        Self::by_moderator(account, "auth.login", json!({}))
     }
 
     /// A failed login: the account when the email named one, never the
@@ -184,14 +183,14 @@ impl NewAuditEvent {
         }
     }
 
-    pub fn logout(moderator_id: i64) -> Self {
-        Self::by_moderator(moderator_id, "auth.logout", json!({}))
+    pub fn logout(account: Actor) -> Self {
+        Self::by_moderator(account, "auth.logout", json!({}))
     }
 
     /// An account was created, by an admin or (`by` is `None`) from the
     /// command line.
-    pub fn moderator_created(by: Option<i64>, created_id: i64, role: Role) -> Self {
-        let details = json!({ "target_moderator_id": created_id, "role": role.as_str() });
+    pub fn moderator_created(by: Option<Actor>, created: ModeratorId, role: Role) -> Self {
+        let details = json!({ "target_moderator_id": created.0, "role": role.as_str() });
         match by {
             Some(admin) => Self::by_moderator(admin, "moderator.created", details),
             None => NewAuditEvent {
@@ -208,51 +207,68 @@ impl NewAuditEvent {
     }
 
     /// An admin changed an account; `details` says what (never the password).
-    pub fn moderator_updated(admin_id: i64, target_id: i64, changes: serde_json::Value) -> Self {
-        let mut details = json!({ "target_moderator_id": target_id });
+    pub fn moderator_updated(
+        admin: Actor,
+        target: ModeratorId,
+        changes: serde_json::Value,
+    ) -> Self {
+        let mut details = json!({ "target_moderator_id": target.0 });
         if let (Some(d), serde_json::Value::Object(c)) = (details.as_object_mut(), changes) {
             d.extend(c);
         }
-        Self::by_moderator(admin_id, "moderator.updated", details)
+        Self::by_moderator(admin, "moderator.updated", details)
     }
 
     /// An admin opened or closed an article or overrode its approval mode.
-    pub fn article_registered(admin_id: i64, article_id: &str, closed: bool) -> Self {
+    pub fn article_registered(admin: Actor, article_id: &str, closed: bool) -> Self {
         Self::by_moderator(
-            admin_id,
+            admin,
             "article.registered",
             json!({ "article_id": article_id, "closed": closed }),
         )
     }
 
     pub fn article_updated(
-        admin_id: i64,
+        admin: Actor,
         article_id: &str,
         closed: bool,
         approval_mode: Option<&str>,
     ) -> Self {
         Self::by_moderator(
-            admin_id,
+            admin,
             "article.updated",
             json!({ "article_id": article_id, "closed": closed, "approval_mode": approval_mode }),
         )
     }
 }
 
-/// An event as the log shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// One event of the audit log, as moderators read it and as a privacy
+/// export lists the events about a person's comments.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEvent)]
 pub struct AuditRow {
     pub id: i64,
+    #[serde(serialize_with = "timestamps::millis")]
     pub at: DateTime<Utc>,
     pub actor: String,
     pub moderator_id: Option<i64>,
+    /// The account's display name; `null` in a privacy export (the staff's
+    /// names are not the commenter's data).
     pub moderator_name: Option<String>,
+    /// `comment.submitted`, `comment.status_changed`, `comment.edited`,
+    /// `auth.login`, `auth.login_failed`, `auth.logout`, `moderator.created`,
+    /// `moderator.updated`, `article.updated`, `settings.changed`,
+    /// `privacy.exported`, `privacy.erased`, `export.started`,
+    /// `export.finished`, ...
     pub action: String,
     pub comment_id: Option<i64>,
     pub old_status: Option<String>,
     pub new_status: Option<String>,
     pub reason: Option<String>,
-    pub details: sqlx::types::Json<serde_json::Value>,
+    /// Free-form JSON specific to the action.
+    #[sqlx(json)]
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
 }
 
 const ROW_SELECT: &str =
@@ -260,30 +276,38 @@ const ROW_SELECT: &str =
         e.action, e.comment_id, e.old_status, e.new_status, e.reason, e.details
      from audit_events e left join moderators m on m.id = e.moderator_id";
 
-/// One page of the log, newest first, before event `before` (exclusive).
+/// Which events of the log to list; `None` fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    pub comment_id: Option<CommentId>,
+    pub moderator_id: Option<ModeratorId>,
+    /// Only events of this action (`comment.confirmed`, ...).
+    pub action: Option<String>,
+    /// Events before this one (exclusive): the previous page's end.
+    pub before: Option<LogCursor>,
+}
+
+/// One page of the log, newest first.
 /// The SQL names only the filters that are set (as the moderation queue
 /// does), so each combination has its own plan and every filter can be an
 /// index condition (sessions plan statements once: `db::with_session_settings`).
 pub async fn list(
     conn: &mut PgConnection,
-    comment_id: Option<i64>,
-    moderator_id: Option<i64>,
-    action: Option<&str>,
-    before: Option<i64>,
+    filter: &LogFilter,
     limit: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!("{ROW_SELECT} where true"));
-    if let Some(c) = comment_id {
+    if let Some(CommentId(c)) = filter.comment_id {
         qb.push(" and e.comment_id = ").push_bind(c);
     }
-    if let Some(m) = moderator_id {
+    if let Some(ModeratorId(m)) = filter.moderator_id {
         qb.push(" and e.moderator_id = ").push_bind(m);
     }
-    if let Some(b) = before {
+    if let Some(LogCursor(b)) = filter.before {
         qb.push(" and e.id < ").push_bind(b);
     }
-    if let Some(a) = action {
-        qb.push(" and e.action = ").push_bind(a.to_owned());
+    if let Some(a) = &filter.action {
+        qb.push(" and e.action = ").push_bind(a.clone());
     }
     qb.push(" order by e.id desc limit ").push_bind(limit);
     qb.build_query_as().fetch_all(conn).await
@@ -292,7 +316,7 @@ pub async fn list(
 /// A comment's history, oldest first (bounded).
 pub async fn history(
     conn: &mut PgConnection,
-    comment_id: i64,
+    CommentId(comment_id): CommentId,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     let sql = format!("{ROW_SELECT} where e.comment_id = $1 order by e.id limit 500");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -1,15 +1,23 @@
 //! Comments: insert, public listing and counts.
 
+use crate::domain::timestamps;
 use crate::domain::{CommentStatus, Cursor};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryAs;
 use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use std::net::IpAddr;
 
-/// A comment as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+// A comment as stored, and as it leaves and comes back. The API's views
+// are built from it in `routes::views`.
+/// One comment with every stored field: the record of the comment export
+/// (its fields are the NDJSON keys and, in this order, the CSV columns) and
+/// of a privacy export, and what `majlis import ndjson` restores.
+/// Timestamps keep microseconds, so a restore is exact.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ExportRecord)]
 pub struct CommentRow {
     pub id: i64,
     pub article_id: String,
@@ -21,28 +29,31 @@ pub struct CommentRow {
     pub body: String,
     pub body_html: String,
     #[sqlx(try_from = "String")]
-    pub status: StatusColumn,
+    pub status: CommentStatus,
     pub spam_score: f64,
-    pub spam_reasons: Json<serde_json::Value>,
+    /// `[{rule, score, detail}]` as the spam engine recorded them.
+    #[sqlx(json)]
+    #[serde(default = "no_reasons", deserialize_with = "reasons_or_none")]
+    #[schema(value_type = Vec<crate::spam::facts::Reason>)]
+    pub spam_reasons: serde_json::Value,
+    #[schema(value_type = Option<String>)]
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
     pub referrer: Option<String>,
     pub version: i32,
+    #[serde(serialize_with = "timestamps::micros")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamps::micros")]
     pub updated_at: DateTime<Utc>,
 }
 
-/// `status` read from its checked text column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatusColumn(pub CommentStatus);
+fn no_reasons() -> serde_json::Value {
+    serde_json::Value::Array(Vec::new())
+}
 
-impl TryFrom<String> for StatusColumn {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-            .map(StatusColumn)
-            .map_err(|()| format!("unknown comment status {s:?}"))
-    }
+/// `null` reasons (older exports) read as none.
+fn reasons_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
+    Ok(Option::<serde_json::Value>::deserialize(d)?.unwrap_or_else(no_reasons))
 }
 
 pub(crate) const COLUMNS: &str =

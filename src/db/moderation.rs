@@ -2,6 +2,7 @@
 //! lock, decisions and edits, and an author's record.
 
 use crate::db::comments::{COLUMNS, CommentRow};
+use crate::domain::ids::CommentId;
 use crate::domain::{CommentStatus, Cursor};
 use ipnet::IpNet;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
@@ -116,7 +117,7 @@ pub async fn counts(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, sqlx:
 /// with the submission's lock on the article.
 pub async fn fetch(
     conn: &mut PgConnection,
-    id: i64,
+    CommentId(id): CommentId,
     lock: super::Lock,
 ) -> Result<Option<CommentRow>, sqlx::Error> {
     let sql = match lock {

@@ -1,25 +1,10 @@
 //! Privacy requests: everything stored about one commenter (matched by
 //! email, case-insensitively) and its erasure.
 
+use crate::db::audit::AuditRow;
 use crate::db::comments::{COLUMNS, CommentRow};
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgConnection;
-
-/// An audit event about one of the person's comments.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct PersonAuditEvent {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub moderator_id: Option<i64>,
-    pub action: String,
-    pub comment_id: Option<i64>,
-    pub old_status: Option<String>,
-    pub new_status: Option<String>,
-    pub reason: Option<String>,
-    pub details: serde_json::Value,
-}
 
 /// What the spam learner learned from one of the person's comments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -65,9 +50,10 @@ pub async fn lock_comments_by_email(
 pub async fn audit_events_for(
     conn: &mut PgConnection,
     comment_ids: &[i64],
-) -> Result<Vec<PersonAuditEvent>, sqlx::Error> {
+) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as(
-        "select id, at, actor, moderator_id, action, comment_id, old_status, new_status, reason, details
+        "select id, at, actor, moderator_id, null::text as moderator_name, action, comment_id,
+                old_status, new_status, reason, details
          from audit_events where comment_id = any($1) order by id",
     )
     .bind(comment_ids)

@@ -74,19 +74,26 @@ impl fmt::Display for ArticleId {
     }
 }
 
+/// A required one-line field, cleaned: `required` when nothing is left,
+/// `control_characters` when the raw value holds one (refused, not trimmed
+/// away).
+fn required_line(raw: &str) -> Result<String, FieldCode> {
+    let s = clean(raw);
+    if s.is_empty() {
+        return Err(FieldCode::Required);
+    }
+    if has_forbidden_control(raw, false) {
+        return Err(FieldCode::ControlCharacters);
+    }
+    Ok(s)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorName(String);
 
 impl AuthorName {
     pub fn parse(raw: &str) -> Result<Self, FieldCode> {
-        let s = clean(raw);
-        if s.is_empty() {
-            return Err(FieldCode::Required);
-        }
-        // The raw value: a control character is refused, not trimmed away.
-        if has_forbidden_control(raw, false) {
-            return Err(FieldCode::ControlCharacters);
-        }
+        let s = required_line(raw)?;
         if !has_visible(&s) {
             return Err(FieldCode::Required);
         }
@@ -106,14 +113,7 @@ pub struct AuthorEmail(String);
 
 impl AuthorEmail {
     pub fn parse(raw: &str) -> Result<Self, FieldCode> {
-        let s = clean(raw);
-        if s.is_empty() {
-            return Err(FieldCode::Required);
-        }
-        // The raw value: a control character is refused, not trimmed away.
-        if has_forbidden_control(raw, false) {
-            return Err(FieldCode::ControlCharacters);
-        }
+        let s = required_line(raw)?;
         check_len(&s, MAX_EMAIL)?;
         if !s.validate_email() {
             return Err(FieldCode::InvalidEmail);

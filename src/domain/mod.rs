@@ -9,6 +9,7 @@ pub mod personal_data;
 pub mod settings;
 pub mod status;
 pub mod text;
+pub mod timestamps;
 
 pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, avatar_hash};
 pub use cursor::Cursor;

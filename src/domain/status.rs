@@ -51,6 +51,15 @@ impl fmt::Display for CommentStatus {
     }
 }
 
+/// A status read from its checked text column.
+impl TryFrom<String> for CommentStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+            .map_err(|()| format!("unknown comment status {s:?}"))
+    }
+}
+
 impl FromStr for CommentStatus {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -148,7 +148,7 @@ async fn next_chunk(mut st: State) -> Result<Option<(Bytes, State)>, ExportError
             }
             render::csv_rows(&mut out, &rows)?;
         }
-        ExportFormat::Ndjson => render::ndjson_rows(&mut out, rows)?,
+        ExportFormat::Ndjson => render::ndjson_rows(&mut out, &rows)?,
     }
     st.started = true;
     if let Some(p) = &st.options.progress {

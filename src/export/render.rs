@@ -1,13 +1,10 @@
-//! Rendering comments as export bytes: the record (the private view's
-//! fields, the same for CSV columns and NDJSON keys), CSV cells defused
-//! against formula injection, and batch renderers.
+//! Rendering comments as export bytes: the record (`CommentRow`, whose
+//! fields are the CSV columns and NDJSON keys), CSV cells defused against
+//! formula injection, and batch renderers.
 
-use crate::db::comments::CommentRow;
-use crate::domain::CommentStatus;
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+pub use crate::db::comments::CommentRow;
+pub use crate::domain::timestamps::micros_text as micros;
 use std::borrow::Cow;
-use std::net::IpAddr;
 
 /// A UTF-8 byte order mark: spreadsheet programs need it to read a CSV
 /// file as UTF-8 (and so show Arabic).
@@ -35,73 +32,8 @@ pub const FIELDS: [&str; 18] = [
     "updated_at",
 ];
 
-/// Timestamps with microseconds (what Postgres keeps), so an export
-/// restores exactly.
-pub fn micros(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-fn ser_micros<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&micros(t))
-}
-
-fn de_reasons<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
-    let v = Option::<serde_json::Value>::deserialize(d)?;
-    Ok(v.unwrap_or_else(|| serde_json::Value::Array(Vec::new())))
-}
-
-/// One exported comment: everything moderators see (the private view).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ExportRecord {
-    pub id: i64,
-    pub article_id: String,
-    pub parent_id: Option<i64>,
-    pub author_name: String,
-    pub author_email: String,
-    pub author_url: Option<String>,
-    pub avatar: Option<String>,
-    pub body: String,
-    pub body_html: String,
-    pub status: CommentStatus,
-    pub spam_score: f64,
-    #[serde(default, deserialize_with = "de_reasons")]
-    #[schema(value_type = Vec<crate::spam::facts::Reason>)]
-    pub spam_reasons: serde_json::Value,
-    #[schema(value_type = Option<String>)]
-    pub ip: Option<IpAddr>,
-    pub user_agent: Option<String>,
-    pub referrer: Option<String>,
-    pub version: i32,
-    #[serde(serialize_with = "ser_micros")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "ser_micros")]
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<CommentRow> for ExportRecord {
-    fn from(row: CommentRow) -> Self {
-        ExportRecord {
-            id: row.id,
-            article_id: row.article_id,
-            parent_id: row.parent_id,
-            author_name: row.author_name,
-            author_email: row.author_email,
-            author_url: row.author_url,
-            avatar: row.avatar,
-            body: row.body,
-            body_html: row.body_html,
-            status: row.status.0,
-            spam_score: row.spam_score,
-            spam_reasons: row.spam_reasons.0,
-            ip: row.ip,
-            user_agent: row.user_agent,
-            referrer: row.referrer,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
+/// One exported comment: the stored record itself.
+pub type ExportRecord = CommentRow;
 
 /// Defuses a text cell against formula injection (OWASP "CSV injection"):
 /// a cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage return is
@@ -142,7 +74,7 @@ pub fn csv_header(out: &mut Vec<u8>) -> Result<(), csv::Error> {
 pub fn csv_rows(out: &mut Vec<u8>, rows: &[CommentRow]) -> Result<(), csv::Error> {
     let mut w = csv_writer(out);
     for r in rows {
-        let reasons = r.spam_reasons.0.to_string();
+        let reasons = r.spam_reasons.to_string();
         let ip = r.ip.map(|ip| ip.to_string());
         w.write_record(
             [
@@ -155,7 +87,7 @@ pub fn csv_rows(out: &mut Vec<u8>, rows: &[CommentRow]) -> Result<(), csv::Error
                 opt_text(r.avatar.as_deref()),
                 text(&r.body),
                 text(&r.body_html),
-                Cow::Borrowed(r.status.0.as_str()),
+                Cow::Borrowed(r.status.as_str()),
                 Cow::Owned(r.spam_score.to_string()),
                 text(&reasons),
                 opt_text(ip.as_deref()),
@@ -174,9 +106,9 @@ pub fn csv_rows(out: &mut Vec<u8>, rows: &[CommentRow]) -> Result<(), csv::Error
 }
 
 /// Appends one JSON object and a `\n` per comment.
-pub fn ndjson_rows(out: &mut Vec<u8>, rows: Vec<CommentRow>) -> Result<(), serde_json::Error> {
+pub fn ndjson_rows(out: &mut Vec<u8>, rows: &[CommentRow]) -> Result<(), serde_json::Error> {
     for r in rows {
-        serde_json::to_writer(&mut *out, &ExportRecord::from(r))?;
+        serde_json::to_writer(&mut *out, &r)?;
         out.push(b'\n');
     }
     Ok(())
@@ -185,9 +117,8 @@ pub fn ndjson_rows(out: &mut Vec<u8>, rows: Vec<CommentRow>) -> Result<(), serde
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::comments::StatusColumn;
-    use chrono::TimeZone;
-    use sqlx::types::Json;
+    use crate::domain::CommentStatus;
+    use chrono::{TimeZone, Utc};
 
     fn row(name: &str, body: &str) -> CommentRow {
         let t = Utc.with_ymd_and_hms(2026, 11, 24, 9, 30, 0).unwrap()
@@ -202,9 +133,9 @@ mod tests {
             avatar: Some("ab".into()),
             body: body.into(),
             body_html: format!("<p dir=\"auto\">{body}</p>"),
-            status: StatusColumn(CommentStatus::Approved),
+            status: CommentStatus::Approved,
             spam_score: -1.5,
-            spam_reasons: Json(serde_json::json!([{"rule": "x"}])),
+            spam_reasons: serde_json::json!([{"rule": "x"}]),
             ip: Some("192.0.2.1".parse().unwrap()),
             user_agent: Some("Mozilla/5.0".into()),
             referrer: None,
@@ -251,7 +182,7 @@ mod tests {
     #[test]
     fn ndjson_is_one_object_per_line_with_the_private_fields() {
         let mut out = Vec::new();
-        ndjson_rows(&mut out, vec![row("سارة", "شكرا"), row("b", "c")]).unwrap();
+        ndjson_rows(&mut out, &[row("سارة", "شكرا"), row("b", "c")]).unwrap();
         let s = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines.len(), 2);
@@ -266,6 +197,6 @@ mod tests {
         assert_eq!(v["ip"], "192.0.2.1");
         assert_eq!(v["status"], "approved");
         let back: ExportRecord = serde_json::from_str(lines[0]).unwrap();
-        assert_eq!(back, ExportRecord::from(row("سارة", "شكرا")));
+        assert_eq!(back, row("سارة", "شكرا"));
     }
 }

@@ -208,7 +208,7 @@ pub async fn create_moderator(
     Authed(auth, ApiJson(new)): Authed<Admin, ApiJson<NewModeratorRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = accounts::create(&state.pool, Some(auth.0.moderator_id), new).await?;
+    let row = accounts::create(&state.pool, Some(auth.0.actor()), new).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -308,7 +308,7 @@ pub async fn update_article(
     let article_id = article_id_from_path(&req)?;
     let row = articles::update(
         &state.pool,
-        Actor(auth.0.moderator_id),
+        auth.0.actor(),
         &article_id,
         closed,
         approval_mode,
@@ -350,7 +350,7 @@ pub async fn register_article(
     let article_id = article_id_from_path(&req)?;
     let (row, created) = articles::register(
         &state.pool,
-        Actor(auth.0.moderator_id),
+        auth.0.actor(),
         &article_id,
         reg.url.as_str(),
         &reg.title,
@@ -432,7 +432,7 @@ pub async fn patch_settings(
     Authed(auth, ApiJson(patch)): Authed<Admin, ApiJson<SettingsPatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (version, next) = settings::change(&state.pool, Actor(auth.0.moderator_id), &patch).await?;
+    let (version, next) = settings::change(&state.pool, auth.0.actor(), &patch).await?;
     let snap = state.settings.replace(version, next);
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{version}\"")))
@@ -544,7 +544,7 @@ pub async fn reset_learner(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.settings.current(&state.pool).await?;
-    let (before, site) = training::reset(&state.pool, Actor(auth.0.moderator_id)).await?;
+    let (before, site) = training::reset(&state.pool, auth.0.actor()).await?;
     tracing::info!(
         spam = before.spam,
         ham = before.ham,

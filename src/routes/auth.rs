@@ -5,11 +5,11 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::domain::ModeratorEmail;
 use crate::domain::moderator::MAX_PASSWORD_CHARS;
+use crate::domain::timestamps;
 use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
 use crate::routes::body::{ApiJson, Shape, schema};
 use crate::routes::moderation::views::ModeratorSummary;
 use crate::routes::request::client_ip;
-use crate::routes::views::rfc3339;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -24,7 +24,7 @@ pub struct LoginResponse<'a> {
     /// Sessions last 12 hours after their last use (sliding;
     /// `MAJLIS_SESSION_IDLE_HOURS`) and at most 7 days after the login
     /// (`MAJLIS_SESSION_MAX_HOURS`).
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "timestamps::millis")]
     expires_at: DateTime<Utc>,
     moderator: ModeratorSummary,
 }
@@ -119,7 +119,7 @@ pub async fn login(
 pub async fn logout(auth: Moderator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
     db::sessions::delete(&mut tx, auth.0.token_hash()).await?;
-    db::audit::insert(&mut tx, &NewAuditEvent::logout(auth.0.moderator_id)).await?;
+    db::audit::insert(&mut tx, &NewAuditEvent::logout(auth.0.actor())).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -181,7 +181,7 @@ pub async fn privacy_export(
     let export = privacy::export_person(&mut conn, &email).await?;
     let secret = db::secrets::get_or_create(&mut conn, privacy::SECRET_NAME).await?;
     let event = NewAuditEvent::by_moderator(
-        auth.0.moderator_id,
+        auth.0.actor(),
         "privacy.exported",
         serde_json::json!({
             "email_hmac": privacy::email_hmac(&secret, &email),

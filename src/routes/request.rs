@@ -233,8 +233,17 @@ mod tests {
         assert_eq!(pairs[1], ("comment".into(), "a b!".into()));
         assert_eq!(pairs[2], ("x".into(), String::new()));
         assert!(parse_pairs(b"comment=%FF%FE").is_none());
-        for bad in [&b"comment=%zz"[..], b"comment=%+1", b"comment=50%", b"a%4=1"] {
-            assert!(parse_pairs(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"comment=%zz"[..],
+            b"comment=%+1",
+            b"comment=50%",
+            b"a%4=1",
+        ] {
+            assert!(
+                parse_pairs(bad).is_none(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
         assert!(parse_pairs(b"comment=%G1").is_none());
         assert!(parse_pairs(b"comment=%4").is_none());

@@ -2,13 +2,11 @@
 
 use crate::db::comments::CommentRow;
 use crate::domain::comment::{avatar_hash, avatar_key, avatar_keyed};
+use crate::domain::timestamps;
 use crate::domain::{AvatarMode, CommentStatus};
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
-
-pub fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
-}
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 /// The public view: never the email, IP, user agent or spam details.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -28,9 +26,10 @@ pub struct PublicComment {
     /// The body as safe HTML: escaped text, paragraphs, links with
     /// `rel="nofollow ugc noopener"`.
     pub body_html: String,
-    /// `approved` or `pending` (a submitter judged spam is told `pending`).
+    /// In public answers `approved` or `pending` (a submitter judged spam
+    /// is told `pending`); moderators see the comment's own status.
     pub status: CommentStatus,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "timestamps::millis")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -48,6 +47,12 @@ impl std::fmt::Debug for AvatarPolicy {
 }
 
 impl AvatarPolicy {
+    /// The current `avatar` setting's policy, keyed by the instance secret.
+    pub async fn current(state: &AppState) -> Result<AvatarPolicy, sqlx::Error> {
+        let snap = state.settings.current(&state.pool).await?;
+        Ok(AvatarPolicy::new(snap.settings.avatar, &state.secret))
+    }
+
     pub fn new(mode: AvatarMode, instance_secret: &[u8]) -> Self {
         AvatarPolicy {
             mode,
@@ -97,7 +102,7 @@ impl PublicComment {
             avatar,
             body: row.body,
             body_html: row.body_html,
-            status: row.status.0,
+            status: row.status,
             created_at: row.created_at,
         }
     }

@@ -77,7 +77,7 @@ async fn hash_in_background(password: SecretString) -> Result<String, ApiError> 
 #[tracing::instrument(skip_all, fields(by = ?by, role = %new.role, moderator_id))]
 pub async fn create(
     pool: &PgPool,
-    by: Option<i64>,
+    by: Option<Actor>,
     new: NewModerator,
 ) -> Result<ModeratorRow, ApiError> {
     let hash = hash_in_background(new.password).await?;
@@ -92,7 +92,7 @@ pub async fn create(
         },
     )
     .await?;
-    let event = NewAuditEvent::moderator_created(by, row.id, new.role);
+    let event = NewAuditEvent::moderator_created(by, ModeratorId(row.id), new.role);
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;
     tracing::Span::current().record("moderator_id", row.id);
@@ -188,7 +188,7 @@ pub async fn update(
         changes.insert("password_changed".into(), json!(true));
     }
     if !changes.is_empty() {
-        let e = NewAuditEvent::moderator_updated(admin_id, id, changes.into());
+        let e = NewAuditEvent::moderator_updated(actor, account, changes.into());
         db::audit::insert(&mut tx, &e).await?;
     }
     tx.commit().await?;

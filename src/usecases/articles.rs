@@ -23,7 +23,7 @@ pub async fn update(
     let row =
         db::articles::update_settings(&mut tx, article.as_str(), closed, approval_mode).await?;
     let event =
-        NewAuditEvent::article_updated(actor.0, &row.id, row.closed, row.approval_mode.as_deref());
+        NewAuditEvent::article_updated(actor, &row.id, row.closed, row.approval_mode.as_deref());
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;
     Ok(row)
@@ -42,7 +42,7 @@ pub async fn register(
     let mut tx = pool.begin().await?;
     let (row, created) =
         db::articles::register(&mut tx, article.as_str(), url, title, closed).await?;
-    let event = NewAuditEvent::article_registered(actor.0, &row.id, row.closed);
+    let event = NewAuditEvent::article_registered(actor, &row.id, row.closed);
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;
     Ok((row, created))

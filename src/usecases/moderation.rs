@@ -113,13 +113,13 @@ pub async fn apply(
     let (moderator_id, id) = (actor.0, comment.0);
     let span = tracing::Span::current();
     span.record("moderator_id", moderator_id);
-    let current = db::moderation::fetch(&mut *conn, id, db::Lock::Row)
+    let current = db::moderation::fetch(&mut *conn, comment, db::Lock::Row)
         .await?
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     if !if_match.allows(current.version) {
         return Err(ErrorCode::VersionMismatch.into());
     }
-    let old = current.status.0;
+    let old = current.status;
     let change = plan(old, &current.body, d);
     span.record("status_changed", change.status_changed)
         .record("edited", change.edited);
@@ -133,7 +133,7 @@ pub async fn apply(
             && crate::usecases::training::apply_decision(&mut *conn, id, Some(status), false)
                 .await?
         {
-            let e = NewAuditEvent::confirmed(moderator_id, id, status, reason);
+            let e = NewAuditEvent::confirmed(actor, comment, status, reason);
             db::audit::insert(&mut *conn, &e).await?;
         }
         return Ok(current);
@@ -156,17 +156,17 @@ pub async fn apply(
     )
     .await?;
     if change.edited {
-        let e = NewAuditEvent::edited(moderator_id, id, old, reason, row.version);
+        let e = NewAuditEvent::edited(actor, comment, old, reason, row.version);
         db::audit::insert(&mut *conn, &e).await?;
     }
     let taught =
         crate::usecases::training::apply_decision(&mut *conn, id, d.status, change.edited).await?;
     if change.status_changed {
-        let e = NewAuditEvent::status_changed(moderator_id, id, old, change.new_status, reason);
+        let e = NewAuditEvent::status_changed(actor, comment, old, change.new_status, reason);
         db::audit::insert(&mut *conn, &e).await?;
     } else if taught && d.status.is_some() {
         // An edit that also confirmed the status, which taught the learner.
-        let e = NewAuditEvent::confirmed(moderator_id, id, old, reason);
+        let e = NewAuditEvent::confirmed(actor, comment, old, reason);
         db::audit::insert(&mut *conn, &e).await?;
     }
     Ok(row)

@@ -19,7 +19,8 @@
 //! ```
 
 use crate::db;
-use crate::db::privacy::{PersonAuditEvent, TrainingRow};
+use crate::db::audit::AuditRow;
+use crate::db::privacy::TrainingRow;
 use crate::domain::personal_data::PersonalData;
 use crate::error::FieldCode;
 use crate::export::ExportRecord;
@@ -107,7 +108,7 @@ pub struct PersonExport {
     /// Their comments with every stored field (status, IP, user agent, ...).
     pub comments: Vec<ExportRecord>,
     /// The audit events about those comments.
-    pub audit_events: Vec<PersonAuditEvent>,
+    pub audit_events: Vec<AuditRow>,
     /// What the spam learner learned from those comments.
     pub spam_training: Vec<TrainingRow>,
 }
@@ -164,7 +165,7 @@ pub async fn export_person(
     let audit_events = db::privacy::audit_events_for(&mut tx, &ids).await?;
     let spam_training = db::privacy::training_of_comments(&mut tx, &ids).await?;
     tx.commit().await?;
-    let comments: Vec<ExportRecord> = rows.into_iter().map(ExportRecord::from).collect();
+    let comments: Vec<ExportRecord> = rows;
     tracing::info!(comments = comments.len(), "person exported");
     Ok(PersonExport {
         generated_at: Utc::now(),

@@ -152,7 +152,7 @@ pub async fn change(
     db::audit::insert(
         &mut tx,
         &NewAuditEvent::by_moderator(
-            actor.0,
+            actor,
             "settings.changed",
             serde_json::json!({ "fields": changed, "version": version }),
         ),

@@ -186,7 +186,7 @@ pub async fn reset(
     let mut tx = pool.begin().await?;
     let before = db::spam::reset(&mut tx).await?;
     let event = crate::db::audit::NewAuditEvent::learner_reset(
-        actor.0,
+        actor,
         before.spam,
         before.ham,
         before.features,

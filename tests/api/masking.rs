@@ -135,6 +135,11 @@ async fn with_masking_on_moderators_see_hints_and_admins_see_everything() {
     assert_eq!(first["author_email"], "L***@example.com");
     assert_eq!(first["ip"], "192.0.2.x");
     assert_eq!(first["user_agent"], Value::Null);
+    // The avatar is the one the public sees (keyed by default), never the
+    // plain email hash that would confirm a guessed address.
+    let gravatar = majlis::domain::avatar_hash("Layla.Reader@example.com");
+    let avatar = first["avatar"].as_str().unwrap().to_owned();
+    assert_ne!(avatar, gravatar);
     let (status, detail) = text(
         &app,
         &moderator,
@@ -199,6 +204,22 @@ async fn with_masking_on_moderators_see_hints_and_admins_see_everything() {
     let (_, csv) = text(&app, &admin, "/api/v1/export/comments?format=csv").await;
     assert!(csv.contains("Layla.Reader@example.com") && csv.contains("192.0.2.55"));
     assert!(csv.contains("TestBrowser/1.0"));
+    let approved = app
+        .seed_comment(&SeedComment {
+            author_email: "Layla.Reader@example.com",
+            article_id: "masking/avatars",
+            status: "approved",
+            ..SeedComment::default()
+        })
+        .await;
+    let public: Value = app
+        .get("/api/v1/articles/masking/avatars/comments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["comments"][0]["id"], approved);
+    assert_eq!(public["comments"][0]["avatar"], avatar.as_str());
 }
 
 #[tokio::test]

@@ -17,12 +17,11 @@ use crate::routes::body::{
 };
 use crate::state::AppState;
 use crate::usecases::moderation::{self, Decision, IfMatch, etag};
-use crate::usecases::privacy;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use queries::{LogParams, LogQuery, QueueParams, QueueQuery};
 use serde::{Deserialize, Serialize};
-use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, PrivateComment};
+use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, Lens, PrivateComment};
 
 /// One page of the queue.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -52,8 +51,8 @@ pub async fn queue(
     Authed(auth, ApiQuery(mut q)): Authed<Moderator, ApiQuery<QueueParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = privacy::personal_data_for(&state, auth.0.role).await?;
-    if who.is_masked() {
+    let lens = Lens::for_role(&state, auth.0.role).await?;
+    if lens.masks_personal_data() {
         // A masked viewer's address filter is widened to what the mask shows.
         q.filter.ip = q.filter.ip.map(crate::domain::personal_data::widen_to_mask);
     }
@@ -67,10 +66,7 @@ pub async fn queue(
         .encode()
     });
     Ok(HttpResponse::Ok().json(QueuePage {
-        comments: rows
-            .into_iter()
-            .map(|r| PrivateComment::from_row(r).visible_to(who))
-            .collect(),
+        comments: rows.into_iter().map(|r| lens.comment(r)).collect(),
         next_cursor,
     }))
 }
@@ -116,11 +112,12 @@ pub async fn counts(
 }
 
 /// The `{id}` path segment; anything but a positive integer is not found.
-fn comment_id(req: &HttpRequest) -> Result<i64, ApiError> {
+fn comment_id(req: &HttpRequest) -> Result<CommentId, ApiError> {
     req.match_info()
         .get("id")
         .and_then(|s| s.parse::<i64>().ok())
         .filter(|n| *n > 0)
+        .map(CommentId)
         .ok_or_else(|| ErrorCode::CommentNotFound.into())
 }
 
@@ -149,7 +146,7 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = comment_id(&req)?;
-    let who = privacy::personal_data_for(&state, auth.0.role).await?;
+    let lens = Lens::for_role(&state, auth.0.role).await?;
     let mut conn = state.pool.acquire().await?;
     let row = db::moderation::fetch(&mut conn, id, db::Lock::None)
         .await?
@@ -161,8 +158,8 @@ pub async fn show(
         .insert_header(with_etag(row.version))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CommentDetail {
-            comment: PrivateComment::from_row(row).visible_to(who),
-            history: history.into_iter().map(AuditEvent::from_row).collect(),
+            comment: lens.comment(row),
+            history,
             author_record: AuthorRecord {
                 by_email: by_email.into(),
                 by_ip: by_ip.map(Counts::from),
@@ -288,21 +285,14 @@ pub async fn decide(
     let id = comment_id(&req)?;
     let if_match = crate::routes::request::if_match(&req);
     let mut tx = state.pool.begin().await?;
-    let row = moderation::apply(
-        &mut tx,
-        Actor(auth.0.moderator_id),
-        CommentId(id),
-        &decision,
-        &if_match,
-    )
-    .await?;
+    let row = moderation::apply(&mut tx, auth.0.actor(), id, &decision, &if_match).await?;
     tx.commit().await?;
     // Other instances hear of it through NOTIFY; this one knows now.
     state.public_cache.invalidate(&row.article_id);
-    let who = privacy::personal_data_for(&state, auth.0.role).await?;
+    let lens = Lens::for_role(&state, auth.0.role).await?;
     Ok(HttpResponse::Ok()
         .insert_header(with_etag(row.version))
-        .json(PrivateComment::from_row(row).visible_to(who)))
+        .json(lens.comment(row)))
 }
 
 /// One id's outcome.
@@ -336,7 +326,7 @@ impl BulkResult {
             Ok(row) => BulkResult::Ok {
                 id,
                 ok: true,
-                status: row.status.0,
+                status: row.status,
                 version: row.version,
             },
             Err(e) => {
@@ -514,19 +504,11 @@ pub async fn log(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.acquire().await?;
-    let mut rows = db::audit::list(
-        &mut conn,
-        q.comment_id,
-        q.moderator_id,
-        q.action.as_deref(),
-        q.before,
-        q.limit + 1,
-    )
-    .await?;
+    let mut rows = db::audit::list(&mut conn, &q.filter, q.limit + 1).await?;
     let next_cursor =
         page_end(&mut rows, q.limit).map(|r| crate::domain::cursor::LogCursor(r.id).encode());
     Ok(HttpResponse::Ok().json(LogPage {
-        events: rows.into_iter().map(AuditEvent::from_row).collect(),
+        events: rows,
         next_cursor,
     }))
 }

@@ -2,8 +2,10 @@
 //! (and what the OpenAPI document says of them), parsed and checked into
 //! the queries the routes run.
 
+use crate::db::audit::LogFilter;
 use crate::db::moderation::QueueFilter;
 use crate::domain::cursor::LogCursor;
+use crate::domain::ids::{CommentId, ModeratorId};
 use crate::domain::limits::{
     LOG_MAX_PAGE, MAX_ACTION_CHARS, MAX_EMAIL_FILTER, MAX_QUERY_CHARS, QUEUE_DEFAULT_PAGE,
     QUEUE_MAX_PAGE,
@@ -155,11 +157,7 @@ impl QueueQuery {
 /// A parsed `GET /api/v1/moderation/log` query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogQuery {
-    pub comment_id: Option<i64>,
-    pub moderator_id: Option<i64>,
-    /// Only events of this action (`comment.confirmed`, ...).
-    pub action: Option<String>,
-    pub before: Option<i64>,
+    pub filter: LogFilter,
     pub limit: i64,
 }
 
@@ -184,24 +182,26 @@ impl LogQuery {
     pub fn from_params(p: LogParams) -> Result<LogQuery, FieldErrors> {
         let mut f = FieldErrors::default();
         let q = LogQuery {
-            comment_id: p
-                .comment_id
-                .and_then(|v| f.take("comment_id", positive_id_text(&v))),
-            moderator_id: p
-                .moderator_id
-                .and_then(|v| f.take("moderator_id", positive_id_text(&v))),
-            action: p
-                .action
-                .and_then(|v| f.take("action", parse_action(&v)))
-                .filter(|a| !a.is_empty()),
-            before: p.cursor.and_then(|v| {
-                f.take(
-                    "cursor",
-                    LogCursor::decode(&v)
-                        .map(|c| c.0)
-                        .ok_or(FieldCode::InvalidCursor),
-                )
-            }),
+            filter: LogFilter {
+                comment_id: p
+                    .comment_id
+                    .and_then(|v| f.take("comment_id", positive_id_text(&v)))
+                    .map(CommentId),
+                moderator_id: p
+                    .moderator_id
+                    .and_then(|v| f.take("moderator_id", positive_id_text(&v)))
+                    .map(ModeratorId),
+                action: p
+                    .action
+                    .and_then(|v| f.take("action", parse_action(&v)))
+                    .filter(|a| !a.is_empty()),
+                before: p.cursor.and_then(|v| {
+                    f.take(
+                        "cursor",
+                        LogCursor::decode(&v).ok_or(FieldCode::InvalidCursor),
+                    )
+                }),
+            },
             limit: p
                 .limit
                 .and_then(|v| f.take("limit", page_limit(&v, LOG_MAX_PAGE)))
@@ -305,15 +305,17 @@ mod tests {
         assert_eq!(
             q,
             LogQuery {
-                comment_id: Some(7),
-                moderator_id: None,
-                action: None,
-                before: Some(9),
+                filter: LogFilter {
+                    comment_id: Some(CommentId(7)),
+                    moderator_id: None,
+                    action: None,
+                    before: Some(LogCursor(9)),
+                },
                 limit: 50
             }
         );
         let q = LogQuery::parse(&[("action", " comment.confirmed ")]).unwrap();
-        assert_eq!(q.action.as_deref(), Some("comment.confirmed"));
+        assert_eq!(q.filter.action.as_deref(), Some("comment.confirmed"));
         let e = LogQuery::parse(&[("action", "a\u{0}b")]).unwrap_err();
         assert_eq!(field_codes(e), ["action: control_characters"]);
         let e = LogQuery::parse(&[("moderator_id", "-1")]).unwrap_err();

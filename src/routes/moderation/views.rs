@@ -2,30 +2,27 @@
 //! token), audit events, accounts and articles.
 
 use crate::db::articles::ArticleRow;
-use crate::db::audit::AuditRow;
+pub use crate::db::audit::AuditRow as AuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::StatusCounts;
 use crate::db::moderators::ModeratorRow;
+use crate::domain::Role;
 use crate::domain::personal_data::{self, PersonalData};
-use crate::domain::{CommentStatus, Role};
-use crate::routes::views::rfc3339;
+use crate::domain::timestamps;
+use crate::routes::views::{AvatarPolicy, PublicComment};
+use crate::state::AppState;
+use crate::usecases::privacy;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// Everything public plus what moderators need to decide.
+/// Everything public plus what moderators need to decide: the public view
+/// (with the comment's own status, and the avatar the public sees) and the
+/// author's contact, network and spam details.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PrivateComment {
-    pub id: i64,
-    pub article_id: String,
-    pub parent_id: Option<i64>,
-    pub author_name: String,
-    pub author_url: Option<String>,
-    pub avatar: Option<String>,
-    pub body: String,
-    pub body_html: String,
-    pub status: CommentStatus,
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub comment: PublicComment,
     pub author_email: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -35,94 +32,64 @@ pub struct PrivateComment {
     #[schema(value_type = Vec<crate::spam::facts::Reason>)]
     pub spam_reasons: serde_json::Value,
     pub version: i32,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "timestamps::millis")]
     pub updated_at: DateTime<Utc>,
 }
 
-impl PrivateComment {
-    pub fn from_row(row: CommentRow) -> Self {
-        let reasons = match row.spam_reasons.0 {
+/// How one account's answers show comments, from the current settings:
+/// its personal-data view and the site's avatars.
+pub struct Lens {
+    who: PersonalData,
+    avatars: AvatarPolicy,
+}
+
+impl Lens {
+    pub async fn for_role(state: &AppState, role: Role) -> Result<Lens, sqlx::Error> {
+        Ok(Lens {
+            who: privacy::personal_data_for(state, role).await?,
+            avatars: AvatarPolicy::current(state).await?,
+        })
+    }
+
+    pub fn masks_personal_data(&self) -> bool {
+        self.who.is_masked()
+    }
+
+    /// The view of `row` this account may see: with personal data masked,
+    /// the email and address keep a hint (`l***@example.com`,
+    /// `192.0.2.x`) and the user agent is left out.
+    pub fn comment(&self, mut row: CommentRow) -> PrivateComment {
+        let masked = self.who.is_masked();
+        let author_email = if masked {
+            personal_data::mask_email(&row.author_email)
+        } else {
+            row.author_email.clone()
+        };
+        let ip = row.ip.map(|ip| {
+            if masked {
+                personal_data::mask_ip(ip)
+            } else {
+                ip.to_string()
+            }
+        });
+        let user_agent = row.user_agent.take().filter(|_| !masked);
+        let referrer = row.referrer.take();
+        let spam_reasons = match std::mem::take(&mut row.spam_reasons) {
             v @ serde_json::Value::Array(_) => v,
             _ => serde_json::Value::Array(Vec::new()),
         };
+        let (spam_score, version, updated_at) = (row.spam_score, row.version, row.updated_at);
+        let comment = PublicComment::from_row(row, &self.avatars);
         PrivateComment {
-            id: row.id,
-            article_id: row.article_id,
-            parent_id: row.parent_id,
-            author_name: row.author_name,
-            author_url: row.author_url,
-            avatar: row.avatar,
-            body: row.body,
-            body_html: row.body_html,
-            status: row.status.0,
-            created_at: row.created_at,
-            author_email: row.author_email,
-            ip: row.ip.map(|ip| ip.to_string()),
-            user_agent: row.user_agent,
-            referrer: row.referrer,
-            spam_score: row.spam_score,
-            spam_reasons: reasons,
-            version: row.version,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-impl PrivateComment {
-    /// The view as `who` may see it: with personal data masked, the email
-    /// and address keep a hint (`l***@example.com`, `192.0.2.x`) and the
-    /// user agent is left out.
-    pub fn visible_to(mut self, who: PersonalData) -> Self {
-        if who.is_masked() {
-            self.author_email = personal_data::mask_email(&self.author_email);
-            self.ip = self
-                .ip
-                .as_deref()
-                .and_then(|ip| ip.parse().ok())
-                .map(personal_data::mask_ip);
-            self.user_agent = None;
-        }
-        self
-    }
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AuditEvent {
-    pub id: i64,
-    #[serde(serialize_with = "rfc3339")]
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub moderator_id: Option<i64>,
-    pub moderator_name: Option<String>,
-    /// `comment.submitted`, `comment.status_changed`, `comment.edited`,
-    /// `auth.login`, `auth.login_failed`, `auth.logout`, `moderator.created`,
-    /// `moderator.updated`, `article.updated`, `settings.changed`,
-    /// `privacy.exported`, `privacy.erased`, `export.started`,
-    /// `export.finished`, ...
-    pub action: String,
-    pub comment_id: Option<i64>,
-    pub old_status: Option<String>,
-    pub new_status: Option<String>,
-    pub reason: Option<String>,
-    /// Free-form JSON specific to the action.
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
-}
-
-impl AuditEvent {
-    pub fn from_row(r: AuditRow) -> Self {
-        AuditEvent {
-            id: r.id,
-            at: r.at,
-            actor: r.actor,
-            moderator_id: r.moderator_id,
-            moderator_name: r.moderator_name,
-            action: r.action,
-            comment_id: r.comment_id,
-            old_status: r.old_status,
-            new_status: r.new_status,
-            reason: r.reason,
-            details: r.details.0,
+            comment,
+            author_email,
+            ip,
+            user_agent,
+            referrer,
+            spam_score,
+            spam_reasons,
+            version,
+            updated_at,
         }
     }
 }
@@ -191,9 +158,9 @@ pub struct ModeratorView {
     pub display_name: String,
     pub role: Role,
     pub disabled: bool,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "timestamps::millis")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "timestamps::millis")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -221,7 +188,7 @@ pub struct ArticleView {
     #[schema(value_type = Option<crate::domain::ApprovalMode>)]
     pub approval_mode: Option<String>,
     pub comment_version: i64,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "timestamps::millis")]
     pub created_at: DateTime<Utc>,
     /// Registered by the site (`PUT /api/v1/admin/articles/{article_id}` or
     /// an import), not only seen in submissions.

@@ -127,13 +127,7 @@ async fn create(
         referrer,
     };
     let row = submission::submit(state, new, &meta).await?;
-    Ok((row, avatar_policy(state).await?))
-}
-
-/// The avatar setting's policy, keyed by the instance secret.
-async fn avatar_policy(state: &AppState) -> Result<AvatarPolicy, ApiError> {
-    let snap = state.settings.current(&state.pool).await?;
-    Ok(AvatarPolicy::new(snap.settings.avatar, &state.secret))
+    Ok((row, AvatarPolicy::current(state).await?))
 }
 
 /// A field as sent (JSON names), as text: what a form shows again.
@@ -274,7 +268,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|n| *n > 0)
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
-    let avatars = avatar_policy(&state).await?;
+    let avatars = AvatarPolicy::current(&state).await?;
     let mut conn = state.read_pool.acquire().await?;
     let row = db::comments::fetch_approved(&mut conn, id)
         .await?
@@ -451,7 +445,7 @@ pub async fn list(
     let article_id = article_id_from_path(&req)?;
     // The avatar setting changes every page: it is part of the key (and
     // so of the ETag).
-    let avatars = avatar_policy(&state).await?;
+    let avatars = AvatarPolicy::current(&state).await?;
     let key = format!(
         "list\u{0}{}\u{0}{}\u{0}{limit}\u{0}{}",
         avatars.cache_tag(),

@@ -432,7 +432,7 @@ impl TestApp {
         .expect("insert comment");
         majlis::db::audit::insert(
             &mut tx,
-            &majlis::db::audit::NewAuditEvent::submitted(row.id, row.status.0, c.spam_score),
+            &majlis::db::audit::NewAuditEvent::submitted(row.id, row.status, c.spam_score),
         )
         .await
         .expect("audit");
