@@ -56,6 +56,16 @@ fn reasons_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value,
     Ok(Option::<serde_json::Value>::deserialize(d)?.unwrap_or_else(no_reasons))
 }
 
+/// The keyset position of a comment in listings by time.
+impl From<&CommentRow> for Cursor {
+    fn from(r: &CommentRow) -> Self {
+        Cursor {
+            created_at: r.created_at,
+            id: r.id,
+        }
+    }
+}
+
 pub(crate) const COLUMNS: &str =
     "id, article_id, parent_id, author_name, author_email, author_url, avatar, body, body_html,
     status, spam_score, spam_reasons, ip, user_agent, referrer, version, created_at, updated_at";

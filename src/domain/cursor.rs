@@ -69,9 +69,32 @@ pub fn in_storable_range(t: DateTime<Utc>) -> bool {
     (MIN_MICROS..=MAX_MICROS).contains(&t.timestamp_micros())
 }
 
+/// Cuts a page fetched with one row more than `limit` (keyset paging):
+/// the page's last row when there is a next page, to build its cursor.
+pub fn page_end<T>(rows: &mut Vec<T>, limit: i64) -> Option<&T> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last()
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_fetched_with_one_more_row_says_where_the_next_begins() {
+        let mut rows = vec![1, 2, 3];
+        assert_eq!(page_end(&mut rows, 2), Some(&2));
+        assert_eq!(rows, [1, 2]);
+        let mut rows = vec![1, 2];
+        assert_eq!(page_end(&mut rows, 2), None);
+        assert_eq!(rows, [1, 2]);
+        assert_eq!(page_end(&mut Vec::<i32>::new(), 50), None);
+    }
 
     #[test]
     fn cursors_round_trip_and_garbage_is_rejected() {

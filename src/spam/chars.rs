@@ -99,6 +99,38 @@ pub(crate) fn letter_script(c: char) -> Option<LetterScript> {
     }
 }
 
+/// Scripts the site expects, from its language codes.
+pub fn scripts_for(languages: &[String]) -> Vec<Script> {
+    let mut out = Vec::new();
+    for l in languages {
+        let code = l.trim().to_ascii_lowercase();
+        let code = code.split(['-', '_']).next().unwrap_or_default();
+        let scripts: &[Script] = match code {
+            "ar" | "fa" | "ur" | "ps" | "ku" | "ckb" | "sd" | "ug" => &[Script::Arabic],
+            "ru" | "uk" | "bg" | "sr" | "mk" | "be" | "kk" | "ky" | "mn" => &[Script::Cyrillic],
+            "el" => &[Script::Greek],
+            "he" | "yi" => &[Script::Hebrew],
+            "zh" => &[Script::Han],
+            "ja" => &[Script::Han, Script::Hiragana, Script::Katakana],
+            "ko" => &[Script::Hangul],
+            "hi" | "mr" | "ne" => &[Script::Devanagari],
+            "bn" => &[Script::Bengali],
+            "th" => &[Script::Thai],
+            "hy" => &[Script::Armenian],
+            "ka" => &[Script::Georgian],
+            "am" | "ti" => &[Script::Ethiopic],
+            "" => &[],
+            _ => &[Script::Latin],
+        };
+        for s in scripts {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

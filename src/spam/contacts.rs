@@ -113,3 +113,30 @@ pub fn count_handles(text: &str) -> u32 {
     }
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_in_both_alphabets() {
+        assert_eq!(count_phones("call 0551234567 now"), 1);
+        assert_eq!(count_phones("+966 55 123 4567"), 1);
+        assert_eq!(count_phones("00201012345678"), 1);
+        assert_eq!(count_phones("966551234567"), 1);
+        assert_eq!(count_phones("0 5 5 1 2 3 4 5 6 7"), 1);
+        assert_eq!(count_phones("WhatsApp +1 (505) 555-0147 now"), 1);
+        assert_eq!(count_phones("call (050) 123 4567"), 1);
+        let n = crate::spam::normalize::normalize("واتساب ٠٥٥١٢٣٤٥٦٧");
+        assert_eq!(count_phones(&n.text), 1);
+        // Dates, years, casualty counts and money are not phones.
+        assert_eq!(
+            count_phones("2024-03-15, in 2014 2015 2016, 1,250 killed, 3500000000 dollars"),
+            0
+        );
+        assert_eq!(
+            count_phones("قتل 150 شخصا في 12/3/2024 و 2000000000 دولار"),
+            0
+        );
+    }
+}

@@ -25,13 +25,14 @@ use sha2::{Digest, Sha256};
 
 use super::bayes::{meta_tokens_of, tokens};
 use super::contacts::{count_handles, count_hashtags, count_phones};
+use super::defang::deobfuscate_links;
 use super::engine::{score, score_normalized};
 use super::eval::LabeledComment;
 use super::facts::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules};
 use super::features::features_of;
 use super::learner::{Evidence, Params, Prior, Script, judge};
 use super::links::extract_links;
-use super::normalize::{deobfuscate_links, fingerprint_of, normalize};
+use super::normalize::{fingerprint_of, normalize};
 use super::obfuscate::{Dress, Variant, dress_legit, obfuscate};
 
 #[path = "../../bench/common/bodies.rs"]

@@ -3,7 +3,7 @@
 
 use linkify::{LinkFinder, LinkKind};
 
-use super::normalize::deobfuscate_links;
+use super::defang::deobfuscate_links;
 use super::vocab::{BARE_TLDS, CHEAP_TLDS, CONTACT_HOSTS, SHORTENERS, WELL_KNOWN};
 
 /// One link found in a text.

@@ -1,6 +1,9 @@
 //! Spam scoring: pure functions over plain data (STYLE.md C5).
 //!
 //! - [`normalize`](normalize::normalize): Arabic/Latin text in matching form.
+//! - [`defang`]: links written to escape detection, written back as links;
+//!   [`links`] finds them, [`contacts`] phone numbers and handles.
+//! - [`facts`]: what the rules read of a comment, computed once.
 //! - [`rules`]: one function per heuristic, each a [`Reason`] or nothing.
 //! - [`score`]: sums the rules into a [`Verdict`].
 //! - [`bayes`]: the tokenizer (words, stems, hosts, flags).
@@ -10,10 +13,13 @@
 //! - [`eval`]: precision/recall on a labelled corpus, with a learning curve.
 //! - [`obfuscate`]: spammers' disguises and legitimate Arabic/Persian
 //!   spelling, and the check that scores both.
+//! - `chars`: character properties and the scripts a site's languages use;
+//!   `vocab` and `vocabulary/`: the word lists and TLDs, as data.
 
 pub mod bayes;
 pub(crate) mod chars;
 pub mod contacts;
+pub mod defang;
 pub mod engine;
 #[cfg(test)]
 mod equivalence;
@@ -33,10 +39,11 @@ pub(crate) mod words;
 pub mod workflow;
 
 pub use bayes::{comment_tokens, tokens};
+pub use defang::deobfuscate_links;
 pub use engine::{score, score_normalized};
 pub use eval::{EvalReport, LabeledComment, evaluate};
 pub use facts::{
     AuthorHistory, Facts, Field, FormTokenCheck, Reason, SpamInput, SpamRules, Verdict, WordLists,
 };
-pub use normalize::{Normalized, deobfuscate_links, fingerprint, fingerprint_of, normalize};
+pub use normalize::{Normalized, fingerprint, fingerprint_of, normalize};
 pub use workflow::{Thresholds, initial_status};

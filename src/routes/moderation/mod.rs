@@ -8,6 +8,7 @@ pub mod views;
 
 use crate::auth::Moderator;
 use crate::db;
+use crate::domain::cursor::page_end;
 use crate::domain::ids::{Actor, CommentId};
 use crate::domain::{CommentBody, Cursor};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
@@ -58,29 +59,11 @@ pub async fn queue(
     }
     let mut conn = state.pool.acquire().await?;
     let mut rows = db::moderation::list_queue(&mut conn, &q.filter, q.cursor, q.limit + 1).await?;
-    let next_cursor = page_end(&mut rows, q.limit).map(|r| {
-        Cursor {
-            created_at: r.created_at,
-            id: r.id,
-        }
-        .encode()
-    });
+    let next_cursor = page_end(&mut rows, q.limit).map(|r| Cursor::from(r).encode());
     Ok(HttpResponse::Ok().json(QueuePage {
         comments: rows.into_iter().map(|r| lens.comment(r)).collect(),
         next_cursor,
     }))
-}
-
-/// Cuts a page fetched with one extra row; the last row kept when there is
-/// a next page.
-fn page_end<T>(rows: &mut Vec<T>, limit: i64) -> Option<&T> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last()
-    } else {
-        None
-    }
 }
 
 /// Comment counts by status.

@@ -3,6 +3,7 @@
 
 use super::submit_request::{SubmitCommentRequest, new_comment};
 use crate::db;
+use crate::domain::cursor::page_end;
 use crate::domain::limits::{MAX_COUNT_IDS, PUBLIC_DEFAULT_PAGE, PUBLIC_MAX_PAGE};
 use crate::domain::{ArticleId, Cursor};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors, FormEcho};
@@ -456,18 +457,7 @@ pub async fn list(
     cached_read(&req, &state, key, &articles, |mut conn| async move {
         let mut rows =
             db::comments::list_public(&mut conn, article_id.as_str(), cursor, limit + 1).await?;
-        let next_cursor = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| {
-                Cursor {
-                    created_at: r.created_at,
-                    id: r.id,
-                }
-                .encode()
-            })
-        } else {
-            None
-        };
+        let next_cursor = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
         let total = db::comments::count_public(&mut conn, article_id.as_str()).await?;
         to_json(&CommentPage {
             comments: rows
