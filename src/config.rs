@@ -23,6 +23,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// Who applies the schema's migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MigrateMode {
+    /// Each instance applies the pending ones as it starts.
+    Auto,
+    /// The deploy runs `majlis migrate` once; an instance refuses to start
+    /// on a schema older than it needs.
+    Off,
+}
+
 /// Every setting of a majlis process. The flag of each is the variable's
 /// name without `MAJLIS_`, lowercased, with `-` for `_` (`--data-dir`).
 #[derive(Clone, Args)]
@@ -72,6 +82,12 @@ pub struct Config {
     #[arg(long, env = "MAJLIS_TRUSTED_PROXIES", value_name = "MAJLIS_TRUSTED_PROXIES",
           default_value = "", hide_default_value = true, value_parser = networks)]
     pub trusted_proxies: ::std::vec::Vec<IpNet>,
+    /// auto: each instance applies pending migrations as it starts; off:
+    /// the deploy runs `majlis migrate` once, and instances refuse to start
+    /// on an older schema.
+    #[arg(long, env = "MAJLIS_MIGRATE", value_name = "MAJLIS_MIGRATE",
+          default_value = "auto")]
+    pub migrate: MigrateMode,
     /// Where the embedded cluster lives.
     #[arg(
         long,
@@ -151,6 +167,7 @@ impl fmt::Debug for Config {
             .field("secret", &redacted(&self.secret))
             .field("log_format", &self.log_format)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("migrate", &self.migrate)
             .field("data_dir", &self.data_dir)
             .field("max_body_chars", &self.max_body_chars)
             .field("max_request_bytes", &self.max_request_bytes)
@@ -347,6 +364,7 @@ mod tests {
         assert_eq!((c.session_idle_hours, c.session_max_hours), (12, 168));
         assert_eq!(c.body_timeout, Duration::from_secs(10));
         assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.migrate, MigrateMode::Auto);
         assert!(c.allowed_origins.is_empty() && c.trusted_proxies.is_empty());
         assert_eq!(
             (c.max_connections_per_client, c.max_requests_per_client),
@@ -364,6 +382,7 @@ mod tests {
             ("--allowed-origins", "ftp://x", "MAJLIS_ALLOWED_ORIGINS"),
             ("--secret", "short", "MAJLIS_SECRET"),
             ("--log-format", "xml", "MAJLIS_LOG_FORMAT"),
+            ("--migrate", "sometimes", "MAJLIS_MIGRATE"),
             ("--trusted-proxies", "10.0.0.0/99", "MAJLIS_TRUSTED_PROXIES"),
             ("--max-body-chars", "0", "MAJLIS_MAX_BODY_CHARS"),
             ("--database-url", "mysql://x", "DATABASE_URL"),

@@ -7,7 +7,7 @@ mod commands;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use majlis::config::Config;
 use majlis::i18n::{Lang, Msg};
-use majlis::startup::{Application, open_database};
+use majlis::startup::{Application, Schema, open_database, open_database_with};
 use majlis::telemetry;
 use majlis::usecases::accounts::{self, NewModerator};
 use secrecy::SecretString;
@@ -230,7 +230,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    let db = open_database(&config).await?;
+    let db = open_database_with(&config, Schema::Migrate).await?;
     tracing::info!("migrations applied");
     db.pool.close().await;
     if let Some(cluster) = &db.cluster {

@@ -2,7 +2,7 @@
 //! shared state, the middleware stack and the HTTP server. `main` and the
 //! tests go through the same code.
 
-use crate::config::Config;
+use crate::config::{Config, MigrateMode};
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::pg::Cluster;
@@ -35,9 +35,42 @@ pub struct Database {
 
 pub const EMBEDDED_DB_NAME: &str = "majlis";
 
+/// What opening the database does about the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Apply the pending migrations (`majlis migrate`, `MAJLIS_MIGRATE=auto`).
+    Migrate,
+    /// Refuse a schema older than this build needs (`MAJLIS_MIGRATE=off`).
+    Check,
+}
+
+/// The schema is older than this build needs and it may not migrate.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the database schema is older than this majlis needs: {} migration(s) not applied, \
+     the oldest {} ({}). With MAJLIS_MIGRATE=off the deploy applies them: run \
+     `majlis migrate` once, then start the instances",
+    missing.len(),
+    missing.first().map_or(0, |m| m.0),
+    missing.first().map_or("", |m| m.1.as_str())
+)]
+pub struct SchemaBehind {
+    pub missing: Vec<(i64, String)>,
+}
+
 /// Connects to `DATABASE_URL`, or starts (or reuses) the embedded cluster
-/// under the data directory; then applies pending migrations.
+/// under the data directory; then applies pending migrations or checks that
+/// there are none, as `MAJLIS_MIGRATE` says.
 pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let schema = match config.migrate {
+        MigrateMode::Auto => Schema::Migrate,
+        MigrateMode::Off => Schema::Check,
+    };
+    open_database_with(config, schema).await
+}
+
+/// [`open_database`], saying what to do about the schema.
+pub async fn open_database_with(config: &Config, schema: Schema) -> anyhow::Result<Database> {
     let (opts, cluster) = match &config.database_url {
         Some(url) => (
             PgConnectOptions::from_str(url.expose_secret())
@@ -59,10 +92,19 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
     let pool = db::connect(opts, config.db_max_connections)
         .await
         .context("cannot connect to the database")?;
-    db::MIGRATOR
-        .run(&pool)
-        .await
-        .context("applying migrations failed")?;
+    match schema {
+        Schema::Migrate => db::MIGRATOR
+            .run(&pool)
+            .await
+            .context("applying migrations failed")?,
+        Schema::Check => {
+            let mut conn = pool.acquire().await?;
+            let missing = db::missing_migrations(&mut conn).await?;
+            if !missing.is_empty() {
+                return Err(SchemaBehind { missing }.into());
+            }
+        }
+    }
     let read_pool = match &config.database_read_url {
         Some(url) => Some(
             db::connect(

@@ -33,7 +33,38 @@ pub enum Lock {
     Row,
 }
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The schema's migrations. A database may hold migrations this build does
+/// not know (a newer release applied them during a rolling deploy: they
+/// only add, see `migrations/README.md`), so those are not an error.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations")
+};
+
+/// This build's migrations that the database has not applied, oldest
+/// first, as (version, description). Empty: the schema is what this build
+/// needs, or newer.
+pub async fn missing_migrations(
+    conn: &mut sqlx::PgConnection,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let table: Option<String> =
+        sqlx::query_scalar("select to_regclass('_sqlx_migrations')::text")
+            .fetch_one(&mut *conn)
+            .await?;
+    let applied: Vec<i64> = match table {
+        Some(_) => {
+            sqlx::query_scalar("select version from _sqlx_migrations where success")
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
+        .map(|m| (m.version, m.description.to_string()))
+        .collect())
+}
 
 /// A connection idle for longer than this is checked (one round trip)
 /// before it is handed out; one used more recently is handed out as is.

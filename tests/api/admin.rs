@@ -300,21 +300,7 @@ async fn admins_close_articles_and_override_their_approval_mode() {
 
 /// `postgres://` URL of a test database (Unix socket or TCP).
 pub(crate) fn database_url(app: &TestApp) -> String {
-    let db = &app.db;
-    let name = db.get_database().unwrap();
-    let user = db.get_username();
-    match db.get_socket() {
-        Some(dir) => format!(
-            "postgres://{user}@localhost/{name}?host={}&port={}",
-            dir.display(),
-            db.get_port()
-        ),
-        None => format!(
-            "postgres://{user}@{}:{}/{name}",
-            db.get_host(),
-            db.get_port()
-        ),
-    }
+    crate::harness::url_of(&app.db)
 }
 
 #[tokio::test]

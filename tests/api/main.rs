@@ -24,3 +24,4 @@ mod spam;
 mod submit;
 mod training;
 mod transport;
+mod upgrades;

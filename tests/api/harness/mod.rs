@@ -150,6 +150,40 @@ pub async fn cluster_log() -> Option<String> {
     Some(String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned())
 }
 
+/// A new database with no schema at all (upgrade tests migrate it).
+pub async fn empty_database() -> PgConnectOptions {
+    let server = server().await;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect_with(&server.admin)
+        .await
+        .expect("connect as admin");
+    let sql = format!("create database {}", quote_ident(&name));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    conn.close().await.ok();
+    server.admin.clone().database(&name)
+}
+
+/// A `postgres://` URL for `db` (for the `majlis` binary's DATABASE_URL).
+pub fn url_of(db: &PgConnectOptions) -> String {
+    let name = db.get_database().unwrap_or("postgres");
+    let user = db.get_username();
+    match db.get_socket() {
+        Some(dir) => format!(
+            "postgres://{user}@localhost/{name}?host={}&port={}",
+            dir.display(),
+            db.get_port()
+        ),
+        None => format!(
+            "postgres://{user}@{}:{}/{name}",
+            db.get_host(),
+            db.get_port()
+        ),
+    }
+}
+
 /// A fresh database cloned from the migrated template.
 pub async fn fresh_database() -> PgConnectOptions {
     let server = server().await;
@@ -275,6 +309,13 @@ impl TestApp {
             .await
             .expect("store settings");
         TestApp::start(config, pool, None, db).await
+    }
+
+    /// An application on an existing database (upgrade tests).
+    pub async fn on_database(db: PgConnectOptions) -> TestApp {
+        capture_logs();
+        let pool = majlis::db::connect(db.clone(), 5).await.expect("app pool");
+        TestApp::start(test_config(), pool, None, db).await
     }
 
     /// An application on given pools (replica tests).

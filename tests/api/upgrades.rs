@@ -1,0 +1,253 @@
+//! Upgrades: a database written by the previous release is served after
+//! the migrations; with `MAJLIS_MIGRATE=off` an instance refuses a schema
+//! older than it needs until `majlis migrate` has run; and a schema a newer
+//! release already migrated (a rolling deploy) is no error.
+
+use crate::harness::{self, TestApp, comment};
+use majlis::config::MigrateMode;
+use majlis::startup::{Schema, open_database_with};
+use reqwest::Method;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection};
+
+/// The last migration of release 0.1.0 (CHANGELOG.md).
+const RELEASE_0_1_0: i64 = 20261124000030;
+
+/// A database at release 0.1.0's schema holding what that release wrote:
+/// an article, a thread, a held and a spam comment, an admin, audit events.
+/// Returns the database and the approved comment's id.
+async fn database_of_release_0_1_0() -> (sqlx::postgres::PgConnectOptions, i64) {
+    let db = harness::empty_database().await;
+    let mut conn = PgConnection::connect_with(&db).await.unwrap();
+    majlis::db::MIGRATOR
+        .run_to(RELEASE_0_1_0, &mut conn)
+        .await
+        .unwrap();
+    let hash = majlis::auth::password::hash(&SecretString::from(harness::PASSWORD)).unwrap();
+    let admin: i64 = sqlx::query_scalar(
+        "insert into moderators (email, display_name, role, password_hash)
+         values ('editor@news.example', 'المحرر', 'admin', $1) returning id",
+    )
+    .bind(&hash)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into articles (id, url, title)
+         values ('2026/11/old-story', 'https://news.example/2026/11/old-story', 'قصة قديمة')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for (n, (status, parent)) in [
+        ("approved", None),
+        ("approved", Some(0)),
+        ("pending", None),
+        ("spam", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let parent: Option<i64> = parent.map(|p: usize| ids[p]);
+        let id: i64 = sqlx::query_scalar(
+            "insert into comments (article_id, parent_id, author_name, author_email, avatar,
+                 body, body_html, body_fingerprint, status, spam_score, ip, user_agent,
+                 created_at, updated_at)
+             values ('2026/11/old-story', $1, 'ليلى', 'layla.old@example.com', md5('x'),
+                 $2, '<p dir=\"auto\">' || $2 || '</p>', md5($2), $3, 0.5, '198.51.100.7',
+                 'OldBrowser/1.0', now() - make_interval(days => 30 - $4),
+                 now() - make_interval(days => 30 - $4))
+             returning id",
+        )
+        .bind(parent)
+        .bind(format!("تعليق رقم {n} من الإصدار السابق"))
+        .bind(status)
+        .bind(n as i32)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "insert into audit_events (actor, action, comment_id, new_status, details)
+             values ('system', 'comment.submitted', $1, $2, '{}')",
+        )
+        .bind(id)
+        .bind(status)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    sqlx::query(
+        "insert into audit_events (actor, moderator_id, action, comment_id, old_status, new_status)
+         values ('moderator', $1, 'comment.status_changed', $2, 'pending', 'approved')",
+    )
+    .bind(admin)
+    .bind(ids[0])
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.ok();
+    (db, ids[0])
+}
+
+#[tokio::test]
+async fn what_release_0_1_0_stored_is_served_after_the_upgrade() {
+    let (db, first) = database_of_release_0_1_0().await;
+    let mut conn = PgConnection::connect_with(&db).await.unwrap();
+    assert!(!majlis::db::missing_migrations(&mut conn).await.unwrap().is_empty());
+    majlis::db::MIGRATOR.run(&mut conn).await.unwrap();
+    assert_eq!(majlis::db::missing_migrations(&mut conn).await.unwrap(), []);
+    conn.close().await.ok();
+    let app = TestApp::on_database(db).await;
+
+    // Readers see the old thread, reply included.
+    let page: Value = app
+        .get("/api/v1/articles/2026/11/old-story/comments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 2, "{page}");
+    assert_eq!(page["comments"][0]["id"], first);
+    assert_eq!(page["comments"][1]["parent_id"], first);
+    assert!(page["comments"][0].get("author_email").is_none());
+
+    // The old admin signs in with the old password and works the old queue.
+    let resp = app.login("editor@news.example", harness::PASSWORD).await;
+    assert_eq!(resp.status(), 200);
+    let token = resp.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let queue: Value = app
+        .authed(Method::GET, "/api/v1/moderation/comments", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let held = &queue["comments"][0];
+    assert_eq!(held["status"], "pending");
+    assert_eq!(held["author_email"], "layla.old@example.com");
+    let resp = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{}", held["id"]),
+            &token,
+        )
+        .header("If-Match", "\"1\"")
+        .json(&json!({"status": "approved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let page: Value = app
+        .get("/api/v1/articles/2026/11/old-story/comments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 3, "the decision reaches the public page");
+
+    // The log keeps the old release's events beside the new one.
+    let log: Value = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/moderation/log?comment_id={first}"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["comment.status_changed", "comment.submitted"]);
+    assert_eq!(log["events"][0]["moderator_name"], "المحرر");
+
+    // New comments join the old article.
+    let resp = app
+        .post_json(&comment("2026/11/old-story", "تعليق جديد بعد الترقية"))
+        .await;
+    assert_eq!(resp.status(), 201);
+}
+
+#[tokio::test]
+async fn with_migrate_off_an_older_schema_is_refused_until_majlis_migrate_runs() {
+    let (db, _) = database_of_release_0_1_0().await;
+    let url = harness::url_of(&db);
+    let mut config = harness::test_config();
+    config.database_url = Some(SecretString::from(url.clone()));
+    config.migrate = MigrateMode::Off;
+
+    let refused = open_database_with(&config, Schema::Check).await;
+    let message = format!("{:#}", refused.err().expect("an older schema is refused"));
+    assert!(
+        message.contains("older than this majlis needs") && message.contains("majlis migrate"),
+        "{message}"
+    );
+    let mut conn = PgConnection::connect_with(&db).await.unwrap();
+    let missing = majlis::db::missing_migrations(&mut conn).await.unwrap();
+    assert!(missing.iter().all(|(v, _)| *v > RELEASE_0_1_0));
+    assert!(message.contains(&missing[0].0.to_string()), "{message}");
+
+    // The same from the command line: `serve` refuses (and names the fix),
+    // `migrate` applies, then the schema is complete.
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_majlis"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("MAJLIS_MIGRATE", "off")
+            .env("MAJLIS_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["serve"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("majlis migrate"), "{err}");
+    let out = run(&["migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(majlis::db::missing_migrations(&mut conn).await.unwrap(), []);
+    conn.close().await.ok();
+    let opened = open_database_with(&config, Schema::Check).await.unwrap();
+    opened.pool.close().await;
+}
+
+/// During a rolling deploy the next release migrates first; this release's
+/// instances keep starting (and migrating, in `auto`) on that schema.
+#[tokio::test]
+async fn a_schema_a_newer_release_migrated_is_no_error() {
+    let db = harness::fresh_database().await;
+    let mut conn = PgConnection::connect_with(&db).await.unwrap();
+    sqlx::query(
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time)
+         values (29991231000000, 'from a newer release', true, '\\x00', 1)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    majlis::db::MIGRATOR.run(&mut conn).await.unwrap();
+    assert_eq!(majlis::db::missing_migrations(&mut conn).await.unwrap(), []);
+    conn.close().await.ok();
+    let mut config = harness::test_config();
+    config.database_url = Some(SecretString::from(harness::url_of(&db)));
+    for schema in [Schema::Check, Schema::Migrate] {
+        let opened = open_database_with(&config, schema).await.unwrap();
+        opened.pool.close().await;
+    }
+}
