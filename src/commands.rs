@@ -382,3 +382,175 @@ pub async fn spam_retrain(config: &Config, batch: i64) -> anyhow::Result<()> {
     })
     .await
 }
+
+/// The embedded cluster, for `backup` and `restore` (an external
+/// database has its own backups: README, "Backups").
+fn embedded_cluster(config: &Config, command: &str) -> anyhow::Result<majlis::pg::Cluster> {
+    if config.database_url.is_some() {
+        anyhow::bail!(
+            "`majlis {command}` works on the embedded database (without DATABASE_URL); for an \
+             external PostgreSQL use its own backups: see the README, \"Backups\""
+        );
+    }
+    Ok(majlis::pg::Cluster::new(&config.data_dir)?)
+}
+
+/// Shows a tool's progress on standard error: its steps at a terminal
+/// (or in the log otherwise) and the bytes moved.
+fn show_progress(verb: &'static str) -> impl FnMut(majlis::pg::Progress) {
+    let terminal = std::io::stderr().is_terminal();
+    let mut last_mib = u64::MAX;
+    move |p| match p {
+        majlis::pg::Progress::Step(line) => {
+            let line = line
+                .trim_start_matches("pg_dump: ")
+                .trim_start_matches("pg_restore: ");
+            tracing::info!("{verb}: {line}");
+        }
+        majlis::pg::Progress::Bytes(n) => {
+            let mib = n / (1024 * 1024);
+            if mib != last_mib {
+                last_mib = mib;
+                let text = format!("{verb}: {:.1} MiB", n as f64 / (1024.0 * 1024.0));
+                if terminal {
+                    #[allow(clippy::print_stderr)]
+                    {
+                        eprint!("\r{text}   ");
+                    }
+                } else {
+                    tracing::info!("{text}");
+                }
+            }
+        }
+    }
+}
+
+/// `majlis backup FILE`: a custom-format dump of the embedded database,
+/// written under a temporary name (readable by its owner only) and renamed
+/// into place when complete. A running server may keep serving.
+pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let cluster = embedded_cluster(config, "backup")?;
+    if !cluster.is_initialized() {
+        anyhow::bail!(
+            "there is no embedded database under {} to back up",
+            config.data_dir.display()
+        );
+    }
+    let started = cluster.start(&[]).await?;
+    let result = async {
+        let mut tmp = file.as_os_str().to_owned();
+        tmp.push(".partial");
+        let tmp = PathBuf::from(tmp);
+        let mut out = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .await
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let dumped = cluster
+            .dump(
+                majlis::startup::EMBEDDED_DB_NAME,
+                &mut out,
+                show_progress("backup"),
+            )
+            .await;
+        let bytes = match dumped {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+        };
+        out.sync_all().await?;
+        std::fs::rename(&tmp, file)
+            .with_context(|| format!("cannot rename into {}", file.display()))?;
+        tracing::info!(bytes, file = %file.display(), "backup written");
+        anyhow::Ok(())
+    }
+    .await;
+    if started {
+        cluster.stop("fast").await?;
+    }
+    result
+}
+
+/// `majlis restore FILE [--replace]`: the embedded database becomes the
+/// backup's, then migrates forward (a backup of an older release) as
+/// `MAJLIS_MIGRATE` says. Refused while a server runs on the cluster, and
+/// over a database holding data unless `replace`.
+pub async fn restore(config: &Config, file: &Path, replace: bool) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let cluster = embedded_cluster(config, "restore")?;
+    let mut input = tokio::fs::File::open(file)
+        .await
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    if cluster.is_initialized() && cluster.is_running().await {
+        anyhow::bail!(
+            "the embedded PostgreSQL under {} is running: stop `majlis serve` (and any other \
+             majlis command) first",
+            config.data_dir.display()
+        );
+    }
+    cluster.start(&[]).await?;
+    let result = async {
+        let name = majlis::startup::EMBEDDED_DB_NAME;
+        let mut admin =
+            sqlx::PgConnection::connect_with(&cluster.connect_options("postgres")).await?;
+        let exists: bool =
+            sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+                .bind(name)
+                .fetch_one(&mut admin)
+                .await?;
+        if exists && !replace {
+            let mut db = sqlx::PgConnection::connect_with(&cluster.connect_options(name)).await?;
+            let tables: i64 =
+                sqlx::query_scalar("select count(*) from pg_tables where schemaname = 'public'")
+                    .fetch_one(&mut db)
+                    .await?;
+            db.close().await.ok();
+            if tables > 0 {
+                anyhow::bail!(
+                    "the embedded database under {} holds data: restoring would replace it. \
+                     Back it up (`majlis backup`) and run `majlis restore --replace {}`",
+                    config.data_dir.display(),
+                    file.display()
+                );
+            }
+        }
+        for sql in [
+            format!("drop database if exists \"{name}\" with (force)"),
+            format!("create database \"{name}\""),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await?;
+        }
+        admin.close().await.ok();
+        let bytes = cluster
+            .restore(name, &mut input, show_progress("restore"))
+            .await?;
+        tracing::info!(bytes, "backup restored");
+        // The backup's schema may be an older release's.
+        let db = open_database(config).await?;
+        let counts: (i64, i64, i64, i64) = sqlx::query_as(
+            "select (select count(*) from comments), (select count(*) from moderators),
+                    (select count(*) from audit_events), (select count(*) from articles)",
+        )
+        .fetch_one(&db.pool)
+        .await?;
+        db.pool.close().await;
+        tracing::info!(
+            comments = counts.0,
+            moderators = counts.1,
+            audit_events = counts.2,
+            articles = counts.3,
+            "the restored database is ready"
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    cluster.stop("fast").await?;
+    result
+}

@@ -85,8 +85,12 @@ pub struct Config {
     /// auto: each instance applies pending migrations as it starts; off:
     /// the deploy runs `majlis migrate` once, and instances refuse to start
     /// on an older schema.
-    #[arg(long, env = "MAJLIS_MIGRATE", value_name = "MAJLIS_MIGRATE",
-          default_value = "auto")]
+    #[arg(
+        long,
+        env = "MAJLIS_MIGRATE",
+        value_name = "MAJLIS_MIGRATE",
+        default_value = "auto"
+    )]
     pub migrate: MigrateMode,
     /// Where the embedded cluster lives.
     #[arg(

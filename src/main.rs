@@ -1,6 +1,6 @@
 //! The `majlis` command: `serve` (the default), `migrate`,
 //! `moderator create`, `spam-eval`, `spam-retrain`, `export`, `import wordpress|ndjson`,
-//! `privacy export|erase`.
+//! `privacy export|erase`, `backup`, `restore`.
 
 mod commands;
 
@@ -96,6 +96,17 @@ enum Command {
     Import {
         #[command(subcommand)]
         what: commands::ImportCommand,
+    },
+    /// Back up the embedded database (no DATABASE_URL) into FILE, in
+    /// pg_dump's custom format; a running server may keep serving.
+    Backup { file: std::path::PathBuf },
+    /// Restore a `majlis backup` FILE into the embedded database, then apply
+    /// newer migrations. Stop the server first.
+    Restore {
+        file: std::path::PathBuf,
+        /// Replace an embedded database that holds data.
+        #[arg(long)]
+        replace: bool,
     },
     /// Privacy requests about one commenter, named by email.
     Privacy {
@@ -202,6 +213,8 @@ async fn main() -> ExitCode {
         Command::Export(args) => commands::export(&config, args).await,
         Command::Import { what } => commands::import(&config, what).await,
         Command::Privacy { action } => commands::privacy(&config, action).await,
+        Command::Backup { file } => commands::backup(&config, &file).await,
+        Command::Restore { file, replace } => commands::restore(&config, &file, replace).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -49,6 +49,16 @@ pub const PRIVATE_LOG_SETTINGS: [&str; 4] = [
     "log_parameter_max_length_on_error = 0",
 ];
 
+/// What a long-running step has done so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// A line of the tool's own account (`pg_dump: dumping contents of
+    /// table "public.comments"`).
+    Step(String),
+    /// Bytes written (a dump) or read (a restore) so far.
+    Bytes(u64),
+}
+
 #[derive(Debug, Clone)]
 pub struct Cluster {
     pub data_dir: PathBuf,
@@ -296,6 +306,172 @@ impl Cluster {
             .arg(&primary.socket_dir)
             .args(["-U", "postgres", "-R", "-X", "stream", "-c", "fast"]);
         self.run("pg_basebackup", cmd).await
+    }
+
+    /// Dumps `database` in pg_dump's custom format into `out` (with this
+    /// cluster's own `pg_dump`, so the versions match). The dump is one
+    /// consistent snapshot; a server may keep running meanwhile. `progress`
+    /// hears pg_dump's account of each step and the bytes written so far.
+    pub async fn dump(
+        &self,
+        database: &str,
+        out: &mut (impl tokio::io::AsyncWrite + Unpin),
+        progress: impl FnMut(Progress),
+    ) -> Result<u64, PgError> {
+        let mut cmd = self.command("pg_dump");
+        cmd.arg("-h")
+            .arg(&self.socket_dir)
+            .args(["-U", "postgres", "--format=custom", "--verbose", "--dbname"])
+            .arg(database);
+        self.stream(
+            "pg_dump",
+            cmd,
+            None::<&mut tokio::io::Empty>,
+            Some(out),
+            progress,
+        )
+        .await
+    }
+
+    /// Restores a custom-format dump read from `input` into `database`
+    /// (which must exist and be empty), in one transaction: on any error
+    /// nothing is restored.
+    pub async fn restore(
+        &self,
+        database: &str,
+        input: &mut (impl tokio::io::AsyncRead + Unpin),
+        progress: impl FnMut(Progress),
+    ) -> Result<u64, PgError> {
+        let mut cmd = self.command("pg_restore");
+        cmd.arg("-h")
+            .arg(&self.socket_dir)
+            .args([
+                "-U",
+                "postgres",
+                "--single-transaction",
+                "--exit-on-error",
+                "--no-owner",
+                "--verbose",
+                "--dbname",
+            ])
+            .arg(database);
+        self.stream(
+            "pg_restore",
+            cmd,
+            Some(input),
+            None::<&mut tokio::io::Sink>,
+            progress,
+        )
+        .await
+    }
+
+    /// Runs `cmd` with `input` copied to its standard input and its
+    /// standard output copied to `output`, reporting its standard error
+    /// lines as they come and the bytes moved every half second.
+    async fn stream<R, W>(
+        &self,
+        step: &'static str,
+        mut cmd: Command,
+        input: Option<&mut R>,
+        output: Option<&mut W>,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<u64, PgError>
+    where
+        R: tokio::io::AsyncRead + Unpin,
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+        let failed = |detail: String| PgError::Command { step, detail };
+        cmd.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+        let mut child = cmd.spawn().map_err(|e| failed(e.to_string()))?;
+        let (Some(mut stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            return Err(failed("no pipes to the child".into()));
+        };
+        let stdin = child.stdin.take();
+        let moved = AtomicU64::new(0);
+        let feed = async {
+            if let (Some(r), Some(mut w)) = (input, stdin) {
+                let mut buf = vec![0u8; 256 * 1024];
+                loop {
+                    let n = r
+                        .read(&mut buf)
+                        .await
+                        .map_err(|e| failed(format!("reading the input: {e}")))?;
+                    if n == 0 {
+                        break;
+                    }
+                    w.write_all(&buf[..n])
+                        .await
+                        .map_err(|e| failed(format!("writing to {step}: {e}")))?;
+                    moved.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                w.shutdown().await.ok();
+            }
+            Ok::<(), PgError>(())
+        };
+        let drain = async {
+            let mut buf = vec![0u8; 256 * 1024];
+            let mut output = output;
+            loop {
+                let n = stdout
+                    .read(&mut buf)
+                    .await
+                    .map_err(|e| failed(format!("reading from {step}: {e}")))?;
+                if n == 0 {
+                    break;
+                }
+                if let Some(w) = output.as_mut() {
+                    w.write_all(&buf[..n])
+                        .await
+                        .map_err(|e| failed(format!("writing the output: {e}")))?;
+                    moved.fetch_add(n as u64, Ordering::Relaxed);
+                }
+            }
+            if let Some(w) = output.as_mut() {
+                w.flush()
+                    .await
+                    .map_err(|e| failed(format!("writing the output: {e}")))?;
+            }
+            Ok::<(), PgError>(())
+        };
+        let mut last_lines: Vec<String> = Vec::new();
+        let report = async {
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+            loop {
+                tokio::select! {
+                    line = lines.next_line() => match line {
+                        Ok(Some(l)) => {
+                            progress(Progress::Step(l.clone()));
+                            last_lines.push(l);
+                            if last_lines.len() > 5 {
+                                last_lines.remove(0);
+                            }
+                        }
+                        _ => break,
+                    },
+                    _ = tick.tick() => progress(Progress::Bytes(moved.load(Ordering::Relaxed))),
+                }
+            }
+            Ok::<(), PgError>(())
+        };
+        let copied = tokio::try_join!(feed, drain, report);
+        let status = child.wait().await.map_err(|e| failed(e.to_string()))?;
+        let total = moved.load(Ordering::Relaxed);
+        if !status.success() {
+            return Err(failed(last_lines.join(" / ")));
+        }
+        copied?;
+        progress(Progress::Bytes(total));
+        Ok(total)
     }
 
     pub fn connect_options(&self, database: &str) -> PgConnectOptions {

@@ -38,7 +38,10 @@ fn statements(sql: &str) -> Vec<String> {
 fn problems(name: &str, sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let contract = name.ends_with("_contract.sql");
-    let no_transaction = sql.lines().next().is_some_and(|l| l.trim() == "-- no-transaction");
+    let no_transaction = sql
+        .lines()
+        .next()
+        .is_some_and(|l| l.trim() == "-- no-transaction");
     for s in statements(sql) {
         let contracting = s.starts_with("drop table")
             || s.starts_with("drop view")
@@ -82,7 +85,10 @@ fn migrations_after_the_rules_expand_only_and_index_big_tables_concurrently() {
         "the cut-off migration {RULES_SINCE} is gone"
     );
     let mut found = Vec::new();
-    for name in names.iter().filter(|n| n.as_str() > RULES_SINCE && !n.starts_with(RULES_SINCE)) {
+    for name in names
+        .iter()
+        .filter(|n| n.as_str() > RULES_SINCE && !n.starts_with(RULES_SINCE))
+    {
         let sql = std::fs::read_to_string(dir.join(name)).unwrap();
         found.extend(problems(name, &sql));
     }

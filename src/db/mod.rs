@@ -47,10 +47,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
 pub async fn missing_migrations(
     conn: &mut sqlx::PgConnection,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let table: Option<String> =
-        sqlx::query_scalar("select to_regclass('_sqlx_migrations')::text")
-            .fetch_one(&mut *conn)
-            .await?;
+    let table: Option<String> = sqlx::query_scalar("select to_regclass('_sqlx_migrations')::text")
+        .fetch_one(&mut *conn)
+        .await?;
     let applied: Vec<i64> = match table {
         Some(_) => {
             sqlx::query_scalar("select version from _sqlx_migrations where success")

@@ -5,6 +5,7 @@
 mod admin;
 mod articles;
 mod auth;
+mod backups;
 mod caching;
 mod constraints;
 mod data_routes;

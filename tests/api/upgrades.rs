@@ -96,7 +96,12 @@ async fn database_of_release_0_1_0() -> (sqlx::postgres::PgConnectOptions, i64) 
 async fn what_release_0_1_0_stored_is_served_after_the_upgrade() {
     let (db, first) = database_of_release_0_1_0().await;
     let mut conn = PgConnection::connect_with(&db).await.unwrap();
-    assert!(!majlis::db::missing_migrations(&mut conn).await.unwrap().is_empty());
+    assert!(
+        !majlis::db::missing_migrations(&mut conn)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     majlis::db::MIGRATOR.run(&mut conn).await.unwrap();
     assert_eq!(majlis::db::missing_migrations(&mut conn).await.unwrap(), []);
     conn.close().await.ok();
