@@ -58,6 +58,20 @@ pub struct SchemaBehind {
     pub missing: Vec<(i64, String)>,
 }
 
+/// The database is reached through a pooler that does not keep a session
+/// on one server.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "majlis reaches the database through a connection pooler in transaction or statement \
+     mode (two of its sessions ran on one server process, {pid}), and it needs each session \
+     to keep its server (prepared statements, session settings, the migrations' lock). \
+     Use session mode for majlis (PgBouncer: pool_mode = session) or connect directly; \
+     see the README, \"Connection poolers\""
+)]
+pub struct TransactionPooling {
+    pub pid: i32,
+}
+
 /// Connects to `DATABASE_URL`, or starts (or reuses) the embedded cluster
 /// under the data directory; then applies pending migrations or checks that
 /// there are none, as `MAJLIS_MIGRATE` says.
@@ -92,6 +106,10 @@ pub async fn open_database_with(config: &Config, schema: Schema) -> anyhow::Resu
     let pool = db::connect(opts, config.db_max_connections)
         .await
         .context("cannot connect to the database")?;
+    if let Some(pid) = db::shared_server_process(&pool).await? {
+        pool.close().await;
+        return Err(TransactionPooling { pid }.into());
+    }
     match schema {
         Schema::Migrate => db::MIGRATOR
             .run(&pool)

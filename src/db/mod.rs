@@ -85,6 +85,12 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         .acquire_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(300))
         .test_before_acquire(false)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::raw_sql(SESSION_SETTINGS).execute(conn).await?;
+                Ok(())
+            })
+        })
         .before_acquire(|conn, meta| {
             Box::pin(async move {
                 if meta.idle_for >= CHECK_IDLE_AFTER {
@@ -106,13 +112,42 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
 /// keeps every filter an index condition; the moderators' text search,
 /// whose best plan depends on its words, opts back into per-execution
 /// plans (`db::moderation::list_queue`).
+///
+/// They are set by `SET` as each connection opens (`pool_options`), not in
+/// the startup packet: a connection pooler (PgBouncer) refuses startup
+/// parameters it does not know (`options`, `extra_float_digits`).
 pub fn with_session_settings(opts: PgConnectOptions) -> PgConnectOptions {
-    opts.options([
-        ("statement_timeout", "15s"),
-        ("idle_in_transaction_session_timeout", "60s"),
-        ("plan_cache_mode", "force_generic_plan"),
-    ])
-    .application_name("majlis")
+    opts.extra_float_digits(None).application_name("majlis")
+}
+
+/// What every connection sets as it opens ([`with_session_settings`]).
+pub const SESSION_SETTINGS: &str = "set statement_timeout = '15s'; \
+     set idle_in_transaction_session_timeout = '60s'; \
+     set plan_cache_mode = force_generic_plan";
+
+/// Whether two sessions on `pool`'s database are served by one server
+/// process: a pooler in transaction or statement mode (PgBouncer's
+/// `pool_mode = transaction`), which hands each transaction to whichever
+/// server is free. majlis needs a session to stay on its server (prepared
+/// statements, session settings, the migrations' advisory lock). Returns
+/// the shared process id.
+pub async fn shared_server_process(pool: &PgPool) -> Result<Option<i32>, sqlx::Error> {
+    use sqlx::{Connection, Row};
+    // The simple protocol: a prepared statement would already be the
+    // problem (another session's `sqlx_s_1` on the same server).
+    async fn pid(conn: &mut sqlx::PgConnection) -> Result<i32, sqlx::Error> {
+        sqlx::raw_sql("select pg_backend_pid()")
+            .fetch_one(conn)
+            .await?
+            .try_get(0)
+    }
+    let mut a = pool.acquire().await?;
+    let mut b = sqlx::PgConnection::connect_with(&pool.connect_options()).await?;
+    let first = pid(&mut a).await?;
+    let other = pid(&mut b).await?;
+    let again = pid(&mut a).await?;
+    b.close().await.ok();
+    Ok((first == other || first != again).then_some(first))
 }
 
 pub async fn connect(opts: PgConnectOptions, max_connections: u32) -> Result<PgPool, sqlx::Error> {

@@ -217,7 +217,8 @@ pub async fn privacy_erase(
     let lang: Lang = state.config.default_lang;
     let mut conn = state.pool.acquire().await?;
     let report = privacy::erase_person(&mut conn, &email, Some(auth.0.moderator_id), lang).await?;
-    // Names changed on public pages; other instances hear it by NOTIFY.
+    // Names changed on public pages (their articles' versions moved, which
+    // other instances see when they poll); this instance drops everything.
     state.public_cache.invalidate_all();
     Ok(HttpResponse::Ok().json(report))
 }

@@ -17,6 +17,7 @@ mod masking;
 mod moderation;
 mod observability;
 mod ops;
+mod poolers;
 mod privacy;
 mod replica;
 mod seed;

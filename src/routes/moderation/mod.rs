@@ -270,7 +270,8 @@ pub async fn decide(
     let mut tx = state.pool.begin().await?;
     let row = moderation::apply(&mut tx, auth.0.actor(), id, &decision, &if_match).await?;
     tx.commit().await?;
-    // Other instances hear of it through NOTIFY; this one knows now.
+    // Other instances see the article's version move when they poll for
+    // moved versions; this one knows now.
     state.public_cache.invalidate(&row.article_id);
     let lens = Lens::for_role(&state, auth.0.role).await?;
     Ok(HttpResponse::Ok()
