@@ -361,7 +361,19 @@ pub async fn privacy(config: &Config, cmd: PrivacyCommand) -> anyhow::Result<()>
                     None => default_lang,
                     Some(l) => Lang::parse(&l).ok_or_else(|| anyhow!("--lang: use ar or en"))?,
                 };
-                let report = privacy::erase_person(&mut conn, &email, None, lang).await?;
+                let report = match privacy::erase_person(&mut conn, &email, None, lang).await {
+                    Ok(report) => report,
+                    Err(e) if e.code == majlis::error::ErrorCode::LegalHold => {
+                        return Err(anyhow!(
+                            "a legal hold covers this person or their comments: an admin lifts \
+                             it first (DELETE /api/v1/admin/legal-holds/{{id}})"
+                        ));
+                    }
+                    Err(e) => {
+                        e.log_cause();
+                        return Err(anyhow!("erasing failed: {}", e.code.as_str()));
+                    }
+                };
                 print_line(&serde_json::to_string_pretty(&report)?)
             }
         }

@@ -25,12 +25,14 @@ impl HttpStatus for ErrorCode {
             | ErrorCode::CommentNotFound
             | ErrorCode::ParentNotFound
             | ErrorCode::ModeratorNotFound
-            | ErrorCode::ArticleNotFound => StatusCode::NOT_FOUND,
+            | ErrorCode::ArticleNotFound
+            | ErrorCode::HoldNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::DuplicateComment
             | ErrorCode::Conflict
             | ErrorCode::EmailTaken
-            | ErrorCode::LastAdmin => StatusCode::CONFLICT,
+            | ErrorCode::LastAdmin
+            | ErrorCode::LegalHold => StatusCode::CONFLICT,
             ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -115,6 +115,10 @@ fn en(msg: Msg) -> String {
             E::NotFound => "Nothing was found here.",
             E::MethodNotAllowed => "This address does not accept that method.",
             E::CommentNotFound => "That comment does not exist.",
+            E::LegalHold => {
+                "A legal hold covers this person or their comments: lift it before erasing."
+            }
+            E::HoldNotFound => "There is no active legal hold with this id.",
             E::ParentNotFound => {
                 "The comment you are replying to does not exist or is not published."
             }
@@ -200,6 +204,8 @@ fn ar(msg: Msg) -> String {
             E::NotFound => "لم يُعثر على شيء هنا.",
             E::MethodNotAllowed => "هذا العنوان لا يقبل هذه الطريقة.",
             E::CommentNotFound => "هذا التعليق غير موجود.",
+            E::LegalHold => "يشمل حجزٌ قانوني هذا الشخص أو تعليقاته: ارفعه قبل المحو.",
+            E::HoldNotFound => "لا يوجد حجز قانوني قائم بهذا المعرّف.",
             E::ParentNotFound => "التعليق الذي تردّ عليه غير موجود أو غير منشور.",
             E::DuplicateComment => "لقد قلت هذا من قبل: نُشر هذا التعليق سابقًا.",
             E::Conflict => "يتعارض هذا مع شيء موجود بالفعل.",

@@ -56,6 +56,11 @@ pub fn record_db_error(kind: &'static str) {
     metrics::counter!("majlis_db_errors_total", "kind" => kind).increment(1);
 }
 
+/// Comments a retention run deleted (each leaving a tombstone).
+pub fn record_purged(status: &'static str, n: usize) {
+    metrics::counter!("majlis_comments_purged_total", "status" => status).increment(n as u64);
+}
+
 pub fn set_pool(size: u32, idle: usize) {
     let idle = idle as f64;
     metrics::gauge!("majlis_db_pool_connections", "state" => "idle").set(idle);

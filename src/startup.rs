@@ -297,8 +297,9 @@ impl Application {
     }
 }
 
-/// Purges expired rate-limit counters every few minutes. Every instance
-/// may do it; the delete is idempotent.
+/// Every few minutes: purges expired rate-limit counters (every instance
+/// may; the delete is idempotent) and runs retention (old spam and
+/// rejected comments, as the settings say; one instance at a time).
 fn spawn_housekeeping(state: Arc<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
@@ -308,6 +309,13 @@ fn spawn_housekeeping(state: Arc<AppState>) {
                 && let Err(e) = db::rate_limits::purge_expired(&mut conn).await
             {
                 tracing::warn!(error = %e, "purging rate limits failed");
+            }
+            let purged = match state.settings.current(&state.pool).await {
+                Ok(snap) => crate::usecases::retention::purge(&state.pool, &snap.settings).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = purged {
+                tracing::warn!(error = %e, "retention failed");
             }
         }
     });

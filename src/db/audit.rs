@@ -37,6 +37,20 @@ impl NewAuditEvent {
     }
 
     /// A moderator's action that concerns no comment (logins, settings, accounts).
+    /// An event of majlis itself (a scheduled job), about no one comment.
+    pub fn system(action: &'static str, details: serde_json::Value) -> Self {
+        NewAuditEvent {
+            actor: "system",
+            moderator_id: None,
+            action,
+            comment_id: None,
+            old_status: None,
+            new_status: None,
+            reason: None,
+            details,
+        }
+    }
+
     pub fn by_moderator(actor: Actor, action: &'static str, details: serde_json::Value) -> Self {
         NewAuditEvent {
             actor: "moderator",

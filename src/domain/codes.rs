@@ -37,6 +37,8 @@ pub enum ErrorCode {
     TooManyConcurrentRequests,
     OriginNotAllowed,
     CorsRequestNotAllowed,
+    LegalHold,
+    HoldNotFound,
 }
 
 impl ErrorCode {
@@ -75,6 +77,8 @@ impl ErrorCode {
             ErrorCode::TooManyConcurrentRequests => "too_many_concurrent_requests",
             ErrorCode::OriginNotAllowed => "origin_not_allowed",
             ErrorCode::CorsRequestNotAllowed => "cors_request_not_allowed",
+            ErrorCode::LegalHold => "legal_hold",
+            ErrorCode::HoldNotFound => "hold_not_found",
         }
     }
 }

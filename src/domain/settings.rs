@@ -69,6 +69,13 @@ pub struct ModerationSettings {
     pub require_known_articles: bool,
     /// What public views show as `avatar`.
     pub avatar: AvatarMode,
+    /// Delete spam comments this many days after they were written,
+    /// leaving a tombstone (0 = keep them). Legal holds exempt.
+    #[schema(schema_with = retention_schema)]
+    pub purge_spam_after_days: u32,
+    /// The same for rejected comments (0 = keep them).
+    #[schema(schema_with = retention_schema)]
+    pub purge_rejected_after_days: u32,
 }
 
 /// What a public view's `avatar` holds.
@@ -131,6 +138,8 @@ impl Default for ModerationSettings {
             mask_personal_data: false,
             require_known_articles: false,
             avatar: AvatarMode::Keyed,
+            purge_spam_after_days: 0,
+            purge_rejected_after_days: 0,
         }
     }
 }
@@ -147,6 +156,7 @@ pub const FLOOD_INTERVAL_SECONDS: (u64, u64) = (0, 86_400);
 pub const FLOOD_MAX_COMMENTS: (u64, u64) = (1, 10_000);
 pub const CLOSE_AFTER_DAYS: (u64, u64) = (0, 36_500);
 pub const MIN_FORM_SECONDS: (u64, u64) = (0, 3600);
+pub const RETENTION_DAYS: (u64, u64) = (0, 36_500);
 
 mod schema {
     use super::*;
@@ -178,6 +188,9 @@ mod schema {
     }
     pub fn close_after_schema() -> Object {
         whole(CLOSE_AFTER_DAYS)
+    }
+    pub fn retention_schema() -> Object {
+        whole(RETENTION_DAYS)
     }
     pub fn min_form_schema() -> Object {
         whole(MIN_FORM_SECONDS)
@@ -350,6 +363,14 @@ impl ModerationSettings {
                     "close_after_days" => {
                         s.close_after_days =
                             whole(v, CLOSE_AFTER_DAYS).map_err(|c| ("close_after_days", c))?
+                    }
+                    "purge_spam_after_days" => {
+                        s.purge_spam_after_days =
+                            whole(v, RETENTION_DAYS).map_err(|c| ("purge_spam_after_days", c))?
+                    }
+                    "purge_rejected_after_days" => {
+                        s.purge_rejected_after_days = whole(v, RETENTION_DAYS)
+                            .map_err(|c| ("purge_rejected_after_days", c))?
                     }
                     "languages" => {
                         let list = word_list(v).map_err(|c| ("languages", c))?;

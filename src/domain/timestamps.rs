@@ -10,6 +10,14 @@ pub fn millis<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error>
     s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
+/// [`millis`] of an optional time (`null` when unset).
+pub fn opt_millis<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => millis(t, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// `2026-11-24T09:30:00.123456Z`.
 pub fn micros_text(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)

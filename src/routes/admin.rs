@@ -2,6 +2,7 @@
 
 use crate::auth::Admin;
 use crate::db;
+use crate::db::retention::LegalHold;
 use crate::domain::ids::{Actor, ModeratorId};
 use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
@@ -10,6 +11,7 @@ use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
 use crate::state::AppState;
 use crate::usecases::accounts::{self, AccountPatch, NewModerator};
+use crate::usecases::retention::{self, NewHold};
 use crate::usecases::{articles, settings, training};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -551,4 +553,112 @@ pub async fn reset_learner(
         "the site's learner was reset"
     );
     Ok(HttpResponse::Ok().json(LearnerState::new(snap.settings.bayes_enabled, site)))
+}
+
+/// `POST /api/v1/admin/legal-holds`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct NewHoldRequest {
+    /// The held comment (give this or `author_email`).
+    #[schema(schema_with = schema::id)]
+    pub comment_id: Option<i64>,
+    /// The held author: every comment with this email (give this or
+    /// `comment_id`).
+    #[schema(schema_with = schema::author_email)]
+    pub author_email: Option<String>,
+    /// Why (a case number, a court order): at most 500 characters.
+    #[schema(schema_with = schema::reason, required = true)]
+    pub reason: Option<String>,
+}
+
+impl Shape for NewHoldRequest {
+    type Valid = NewHold;
+    fn validate(self, _: &AppState) -> Result<NewHold, FieldErrors> {
+        NewHold::parse(
+            self.comment_id,
+            self.author_email.as_deref(),
+            self.reason.as_deref(),
+        )
+    }
+}
+
+/// Place a legal hold.
+///
+/// A hold on a comment, or on an author (every comment with that email),
+/// exempts it from the retention purge (`purge_spam_after_days`,
+/// `purge_rejected_after_days`) and from privacy erasure (409
+/// `legal_hold`) until lifted. Audited as `legal_hold.placed`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/legal-holds",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body(content = NewHoldRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Placed.", body = LegalHold),
+        crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
+        (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
+        (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
+pub async fn place_hold(
+    Authed(auth, ApiJson(new)): Authed<Admin, ApiJson<NewHoldRequest>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let hold = retention::place(&state.pool, auth.0.actor(), new).await?;
+    Ok(HttpResponse::Created().json(hold))
+}
+
+/// Legal holds, newest first (at most 1,000), lifted ones included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/legal-holds",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The holds.", body = Vec<LegalHold>),
+        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+    ),
+)]
+pub async fn list_holds(
+    _auth: Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    let holds = db::retention::list_holds(&mut conn, true).await?;
+    Ok(HttpResponse::Ok().json(holds))
+}
+
+/// Lift a legal hold.
+///
+/// The comment or author is again subject to retention and erasure.
+/// Audited as `legal_hold.lifted`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/legal-holds/{id}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The hold's id.", minimum = 1)),
+    responses(
+        (status = 200, description = "Lifted.", body = LegalHold),
+        crate::routes::openapi::AuthErrors,
+        (status = 404, description = "No active hold with this id (`hold_not_found`).", body = ErrorBody),
+        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
+pub async fn lift_hold(
+    req: HttpRequest,
+    auth: Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = req
+        .match_info()
+        .get("id")
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or(ApiError::new(ErrorCode::HoldNotFound))?;
+    let hold = retention::lift(&state.pool, auth.0.actor(), id).await?;
+    Ok(HttpResponse::Ok().json(hold))
 }

@@ -205,6 +205,7 @@ pub async fn privacy_export(
     responses(
         (status = 200, description = "What the erasure did (repeating it is harmless).", body = crate::usecases::privacy::ErasureReport),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
+        (status = 409, description = "A legal hold covers the person or one of their comments (`legal_hold`).", body = ErrorBody),
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
         (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
     ),

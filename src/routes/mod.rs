@@ -46,6 +46,9 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("PATCH", "/api/v1/admin/settings", Role::Admin),
     ("GET", "/api/v1/admin/spam/learner", Role::Admin),
     ("DELETE", "/api/v1/admin/spam/learner", Role::Admin),
+    ("GET", "/api/v1/admin/legal-holds", Role::Admin),
+    ("POST", "/api/v1/admin/legal-holds", Role::Admin),
+    ("DELETE", "/api/v1/admin/legal-holds/{id}", Role::Admin),
     ("GET", "/api/v1/export/comments", Role::Moderator),
     ("GET", "/api/v1/privacy/export", Role::Admin),
     ("POST", "/api/v1/privacy/erase", Role::Admin),
@@ -155,6 +158,17 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
                 on(M::GET, admin::learner_state),
                 on(M::DELETE, admin::reset_learner),
             ],
+        ),
+        (
+            "/api/v1/admin/legal-holds",
+            vec![
+                on(M::GET, admin::list_holds),
+                on(M::POST, admin::place_hold),
+            ],
+        ),
+        (
+            "/api/v1/admin/legal-holds/{id}",
+            vec![on(M::DELETE, admin::lift_hold)],
         ),
         (
             "/api/v1/export/comments",

@@ -65,6 +65,9 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::admin::patch_settings,
         routes::admin::learner_state,
         routes::admin::reset_learner,
+        routes::admin::place_hold,
+        routes::admin::list_holds,
+        routes::admin::lift_hold,
         routes::data::export_comments,
         routes::data::privacy_export,
         routes::data::privacy_erase,
@@ -653,6 +656,8 @@ mod tests {
             ("flood_max_comments", s::FLOOD_MAX_COMMENTS),
             ("close_after_days", s::CLOSE_AFTER_DAYS),
             ("min_form_seconds", s::MIN_FORM_SECONDS),
+            ("purge_spam_after_days", s::RETENTION_DAYS),
+            ("purge_rejected_after_days", s::RETENTION_DAYS),
         ] {
             assert_eq!(settings[field]["minimum"], min, "{field}");
             assert_eq!(settings[field]["maximum"], max, "{field}");

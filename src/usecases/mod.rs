@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod articles;
 pub mod moderation;
 pub mod privacy;
+pub mod retention;
 pub mod settings;
 pub mod submission;
 pub mod training;

@@ -200,8 +200,12 @@ pub async fn erase_person(
     email: &SubjectEmail,
     moderator_id: Option<i64>,
     lang: Lang,
-) -> Result<ErasureReport, sqlx::Error> {
+) -> Result<ErasureReport, crate::error::ApiError> {
     let mut tx = conn.begin().await?;
+    // A legal hold on the person or one of their comments keeps it all.
+    if db::retention::person_is_held(&mut tx, email.as_str()).await? {
+        return Err(crate::domain::codes::ErrorCode::LegalHold.into());
+    }
     let secret = db::secrets::get_or_create(&mut tx, SECRET_NAME).await?;
     let hmac = email_hmac(&secret, email);
     let erased_before = db::privacy::erased_before(&mut tx, &hmac).await?;

@@ -20,6 +20,7 @@ mod ops;
 mod poolers;
 mod privacy;
 mod replica;
+mod retention;
 mod seed;
 mod shapes;
 mod spam;
