@@ -3,9 +3,18 @@
 //! - `http_requests_total{method,route,status}` and
 //!   `http_request_duration_seconds{method,route,status}` (route pattern,
 //!   never the raw path);
-//! - `majlis_submissions_total{status}` and `majlis_spam_rule_hits_total{rule}`;
+//! - `majlis_submissions_total{status}` and `majlis_spam_rule_hits_total{rule}`
+//!   (the learner is the rule `learner`);
+//! - `majlis_spam_caught_total{by="rules"|"learner"|"rules_and_learner"}`
+//!   (comments the score held: what held them);
 //! - `majlis_export_rows_total{format}` (rows streamed by HTTP exports);
-//! - `majlis_pending_comments` (the moderation queue), sampled at scrape;
+//! - `majlis_pending_comments` and `majlis_oldest_pending_age_seconds`
+//!   (the moderation queue: its length and how long its oldest comment has
+//!   waited, 0 when empty), sampled at scrape;
+//! - `majlis_decisions_total{moderator_id,decision}` (per hour:
+//!   `increase(...[1h])`);
+//! - `majlis_comments_purged_total{status}` (retention);
+//! - `majlis_refused_total{reason}` (limits at the HTTP edge);
 //! - `majlis_db_pool_connections{state="busy"|"idle"}` and
 //!   `majlis_db_errors_total{kind}`.
 
@@ -45,8 +54,15 @@ pub fn record_request(method: &str, route: &str, status: u16, seconds: f64) {
     metrics::histogram!("http_request_duration_seconds", &labels).record(seconds);
 }
 
-pub fn record_submission(status: &str, rules: impl Iterator<Item = String>) {
+pub fn record_submission(
+    status: &str,
+    rules: impl Iterator<Item = String>,
+    caught_by: Option<&'static str>,
+) {
     metrics::counter!("majlis_submissions_total", "status" => status.to_owned()).increment(1);
+    if let Some(by) = caught_by {
+        metrics::counter!("majlis_spam_caught_total", "by" => by).increment(1);
+    }
     for rule in rules {
         metrics::counter!("majlis_spam_rule_hits_total", "rule" => rule).increment(1);
     }
@@ -54,6 +70,17 @@ pub fn record_submission(status: &str, rules: impl Iterator<Item = String>) {
 
 pub fn record_db_error(kind: &'static str) {
     metrics::counter!("majlis_db_errors_total", "kind" => kind).increment(1);
+}
+
+/// A moderator's decision (`approved`, `spam`, `rejected`, `pending`, or
+/// `edit` for an edit alone), by account id (never a name or email).
+pub fn record_decision(by: crate::domain::ids::Actor, decision: &'static str) {
+    metrics::counter!(
+        "majlis_decisions_total",
+        "moderator_id" => by.0.to_string(),
+        "decision" => decision
+    )
+    .increment(1);
 }
 
 /// Comments a retention run deleted (each leaving a tombstone).
@@ -68,8 +95,9 @@ pub fn set_pool(size: u32, idle: usize) {
         .set((f64::from(size) - idle).max(0.0));
 }
 
-pub fn set_pending(n: i64) {
+pub fn set_pending(n: i64, oldest_age_seconds: f64) {
     metrics::gauge!("majlis_pending_comments").set(n as f64);
+    metrics::gauge!("majlis_oldest_pending_age_seconds").set(oldest_age_seconds);
 }
 
 pub fn record_export_rows(format: &'static str, rows: u64) {

@@ -36,10 +36,13 @@ pub async fn metrics(
             return Err(ErrorCode::Unauthorized.into());
         }
     }
-    let pending: i64 = sqlx::query_scalar("select count(*) from comments where status = 'pending'")
-        .fetch_one(&state.pool)
-        .await?;
-    crate::metrics::set_pending(pending);
+    let (pending, oldest): (i64, f64) = sqlx::query_as(
+        "select count(*), coalesce(extract(epoch from now() - min(created_at))::float8, 0)
+         from comments where status = 'pending'",
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    crate::metrics::set_pending(pending, oldest);
     let (size, idle) = state.worker_pools.usage();
     crate::metrics::set_pool(size, idle);
     let body = crate::metrics::handle()

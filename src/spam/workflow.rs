@@ -51,6 +51,30 @@ pub fn initial_status(
     }
 }
 
+/// What held a comment (pending or spam by its score, not by the approval
+/// mode): `rules` alone, the `learner` (the rules alone would have let it
+/// through), or `rules_and_learner` (either would have held it). `None`:
+/// the score did not hold it.
+pub fn caught_by(verdict: &Verdict, t: &Thresholds) -> Option<&'static str> {
+    if verdict.reasons.iter().any(|r| r.rule == "honeypot") {
+        return Some("rules");
+    }
+    if verdict.score < t.hold {
+        return None;
+    }
+    let learner: f64 = verdict
+        .reasons
+        .iter()
+        .filter(|r| r.rule == "learner")
+        .map(|r| r.score)
+        .sum();
+    Some(match (verdict.score - learner >= t.hold, learner > 0.0) {
+        (true, false) => "rules",
+        (true, true) => "rules_and_learner",
+        (false, _) => "learner",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +86,37 @@ mod tests {
             score,
             reasons: Vec::new(),
         }
+    }
+
+    #[test]
+    fn what_held_a_comment_is_told_apart() {
+        use crate::spam::facts::Reason;
+        let t = Thresholds {
+            hold: 5.0,
+            spam: 10.0,
+        };
+        let with = |reasons: &[(&str, f64)]| Verdict {
+            score: reasons.iter().map(|r| r.1).sum(),
+            reasons: reasons
+                .iter()
+                .map(|(n, s)| Reason::new(n, *s, ""))
+                .collect(),
+        };
+        assert_eq!(caught_by(&with(&[("links", 2.0)]), &t), None);
+        assert_eq!(caught_by(&with(&[("links", 6.0)]), &t), Some("rules"));
+        assert_eq!(
+            caught_by(&with(&[("links", 6.0), ("learner", -1.0)]), &t),
+            Some("rules")
+        );
+        assert_eq!(
+            caught_by(&with(&[("links", 2.0), ("learner", 4.0)]), &t),
+            Some("learner")
+        );
+        assert_eq!(
+            caught_by(&with(&[("links", 6.0), ("learner", 4.0)]), &t),
+            Some("rules_and_learner")
+        );
+        assert_eq!(caught_by(&with(&[("honeypot", 0.0)]), &t), Some("rules"));
     }
 
     const MODES: [ApprovalMode; 3] = [

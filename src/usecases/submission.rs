@@ -295,6 +295,7 @@ pub async fn submit(
     crate::metrics::record_submission(
         status.as_str(),
         verdict.reasons.iter().map(|r| r.rule.clone()),
+        spam::workflow::caught_by(&verdict, &snap.thresholds()),
     );
     tracing::Span::current()
         .record("comment_id", row.id)

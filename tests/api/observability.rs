@@ -11,6 +11,21 @@ async fn metrics_count_requests_by_route_pattern_and_submissions_by_verdict() {
     let mut spammy = comment("a1", "measured spam");
     spammy["honeypot"] = json!("filled");
     app.post_json(&spammy).await;
+    let (admin, admin_id) = app.login_as("admin").await;
+    let held = app
+        .seed_comment(&crate::harness::SeedComment::default())
+        .await;
+    let resp = app
+        .authed(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/moderation/comments/{held}"),
+            &admin,
+        )
+        .json(&json!({"status": "rejected"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     let resp = app.get("/metrics").await;
     assert_eq!(resp.status(), 200);
     assert!(
@@ -29,6 +44,11 @@ async fn metrics_count_requests_by_route_pattern_and_submissions_by_verdict() {
     assert!(text.contains(r#"majlis_submissions_total{status="spam"}"#));
     assert!(text.contains(r#"majlis_spam_rule_hits_total{rule="honeypot"}"#));
     assert!(text.contains("majlis_pending_comments"));
+    assert!(text.contains("majlis_oldest_pending_age_seconds"));
+    assert!(text.contains(r#"majlis_spam_caught_total{by="rules"}"#));
+    assert!(text.contains(&format!(
+        r#"majlis_decisions_total{{moderator_id="{admin_id}",decision="rejected"}}"#
+    )));
     assert!(text.contains(r#"majlis_db_pool_connections{state="idle"}"#));
 }
 

@@ -267,12 +267,7 @@ pub async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let id = comment_id(&req)?;
     let if_match = crate::routes::request::if_match(&req);
-    let mut tx = state.pool.begin().await?;
-    let row = moderation::apply(&mut tx, auth.0.actor(), id, &decision, &if_match).await?;
-    tx.commit().await?;
-    // Other instances see the article's version move when they poll for
-    // moved versions; this one knows now.
-    state.public_cache.invalidate(&row.article_id);
+    let row = apply_committed(&state, auth.0.actor(), id, &decision, &if_match).await?;
     let lens = Lens::for_role(&state, auth.0.role).await?;
     Ok(HttpResponse::Ok()
         .insert_header(with_etag(row.version))
@@ -436,29 +431,34 @@ pub async fn bulk(
     );
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
-        let outcome = apply_one(&state, auth.0.moderator_id, id, &decision).await;
+        let outcome = apply_committed(
+            &state,
+            auth.0.actor(),
+            CommentId(id),
+            &decision,
+            &IfMatch::Any,
+        )
+        .await;
         results.push(BulkResult::of(id, outcome, lang));
     }
     Ok(HttpResponse::Ok().json(BulkResponse { results }))
 }
 
-async fn apply_one(
+/// One decision in its own transaction; then this instance's cache and
+/// the metrics hear of it (other instances see the article's version move
+/// when they poll).
+async fn apply_committed(
     state: &AppState,
-    moderator_id: i64,
-    id: i64,
+    actor: Actor,
+    id: CommentId,
     d: &Decision,
+    if_match: &IfMatch,
 ) -> Result<db::comments::CommentRow, ApiError> {
     let mut tx = state.pool.begin().await?;
-    let row = moderation::apply(
-        &mut tx,
-        Actor(moderator_id),
-        CommentId(id),
-        d,
-        &IfMatch::Any,
-    )
-    .await?;
+    let row = moderation::apply(&mut tx, actor, id, d, if_match).await?;
     tx.commit().await?;
     state.public_cache.invalidate(&row.article_id);
+    crate::metrics::record_decision(actor, d.status.map_or("edit", |s| s.as_str()));
     Ok(row)
 }
 
