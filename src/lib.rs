@@ -7,7 +7,8 @@
 //!   (passwords, sessions, the login throttle, the account extractors),
 //!   `state` (what handlers reach), `startup` (wiring the server).
 //! - Use cases: `usecases` (submission, moderation, articles, accounts,
-//!   privacy, training, settings), `export` and `import`: they decide and do I/O.
+//!   privacy, training, settings, retention), `export` and `import`: they
+//!   decide and do I/O.
 //! - Pure decisions: `domain` (validated values, the API's codes and input
 //!   limits, personal-data masking), `spam`, `render`, `client_ip`,
 //!   `form_token`, `i18n`: no web framework, database driver or async
