@@ -566,7 +566,7 @@ pub struct NewHoldRequest {
     #[schema(schema_with = schema::author_email)]
     pub author_email: Option<String>,
     /// Why (a case number, a court order): at most 500 characters.
-    #[schema(schema_with = schema::reason, required = true)]
+    #[schema(schema_with = schema::required_reason, required = true)]
     pub reason: Option<String>,
 }
 

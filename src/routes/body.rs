@@ -681,6 +681,16 @@ pub mod schema {
             .build()
     }
 
+    /// A required reason (a legal hold's): something visible, at most
+    /// 500 characters, no control characters but line feeds.
+    pub fn required_reason() -> Object {
+        text(Some(1), crate::domain::limits::MAX_REASON_CHARS)
+            .pattern(Some(
+                r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F\uFEFF][^\x00-\x09\x0B-\x1F\x7F-\x9F]*$",
+            ))
+            .build()
+    }
+
     /// A moderator's new body for a comment (optional).
     pub fn edited_body() -> Object {
         optional_text(Some(1), crate::domain::comment::DEFAULT_MAX_BODY)

@@ -324,12 +324,36 @@ pub const AT_LEAST_ONE: &[(&str, &[&str])] = &[
     ("ArticlePatch", &["closed", "approval_mode"]),
 ];
 
+/// `(schema, fields of which exactly one is needed)`.
+pub const EXACTLY_ONE: &[(&str, &[&str])] = &[("NewHoldRequest", &["comment_id", "author_email"])];
+
 impl Modify for AtLeastOne {
     fn modify(&self, openapi: &mut Document) {
         use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
         let Some(schemas) = openapi.components.as_mut().map(|c| &mut c.schemas) else {
             return;
         };
+        use utoipa::openapi::schema::OneOfBuilder;
+        for (name, fields) in EXACTLY_ONE {
+            let Some(RefOr::T(Schema::Object(body))) = schemas.get(*name) else {
+                continue;
+            };
+            let mut body = body.clone();
+            for field in fields.iter() {
+                if let Some(p) = body.properties.get_mut(*field) {
+                    *p = non_null(p.clone());
+                }
+            }
+            let one = fields.iter().fold(OneOfBuilder::new(), |one, field| {
+                one.item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Object)
+                        .required(*field),
+                )
+            });
+            let all = AllOfBuilder::new().item(body).item(one).build();
+            schemas.insert((*name).to_owned(), RefOr::T(Schema::AllOf(all)));
+        }
         for (name, fields) in AT_LEAST_ONE {
             let Some(RefOr::T(Schema::Object(body))) = schemas.get(*name) else {
                 continue;
