@@ -36,7 +36,6 @@ impl NewAuditEvent {
         }
     }
 
-    /// A moderator's action that concerns no comment (logins, settings, accounts).
     /// An event of majlis itself (a scheduled job), about no one comment.
     pub fn system(action: &'static str, details: serde_json::Value) -> Self {
         NewAuditEvent {
@@ -51,16 +50,12 @@ impl NewAuditEvent {
         }
     }
 
+    /// A moderator's action that concerns no comment (logins, settings, accounts).
     pub fn by_moderator(actor: Actor, action: &'static str, details: serde_json::Value) -> Self {
         NewAuditEvent {
             actor: "moderator",
             moderator_id: Some(actor.0),
-            action,
-            comment_id: None,
-            old_status: None,
-            new_status: None,
-            reason: None,
-            details,
+            ..Self::system(action, details)
         }
     }
 }
@@ -188,12 +183,7 @@ impl NewAuditEvent {
         NewAuditEvent {
             actor: "moderator",
             moderator_id,
-            action: "auth.login_failed",
-            comment_id: None,
-            old_status: None,
-            new_status: None,
-            reason: None,
-            details: json!({ "failure": why.as_str() }),
+            ..Self::system("auth.login_failed", json!({ "failure": why.as_str() }))
         }
     }
 
@@ -208,14 +198,8 @@ impl NewAuditEvent {
         match by {
             Some(admin) => Self::by_moderator(admin, "moderator.created", details),
             None => NewAuditEvent {
-                actor: "system",
-                moderator_id: None,
-                action: "moderator.created",
-                comment_id: None,
-                old_status: None,
-                new_status: None,
                 reason: Some("command line".to_owned()),
-                details,
+                ..Self::system("moderator.created", details)
             },
         }
     }

@@ -203,7 +203,7 @@ pub struct ModeratorList {
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 409, description = "The email exists, in any case (`email_taken`).", body = ErrorBody),
         (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn create_moderator(
@@ -227,7 +227,7 @@ pub async fn create_moderator(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The accounts.", body = ModeratorList),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn list_moderators(
@@ -254,7 +254,7 @@ pub async fn list_moderators(
         (status = 404, description = "No such account (`moderator_not_found`).", body = ErrorBody),
         (status = 409, description = "Would leave no active admin (`last_admin`).", body = ErrorBody),
         (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn update_moderator(
@@ -292,7 +292,7 @@ pub async fn update_moderator(
         (status = 200, description = "The article after the change.", body = ArticleView),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A bad field, or nothing to change (`nothing_to_change`).", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
@@ -340,7 +340,7 @@ pub async fn update_article(
         (status = 201, description = "Registered a new article.", body = ArticleView),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A missing or bad `url`, `title` or `closed`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
@@ -398,7 +398,7 @@ impl Shape for SettingsPatch {
     responses(
         (status = 200, description = "Every setting with its current value.", body = ModerationSettings,
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn get_settings(
@@ -427,7 +427,7 @@ pub async fn get_settings(
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "A bad value or an unknown field; `fields` names each.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn patch_settings(
@@ -511,7 +511,7 @@ impl LearnerState {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The learner's state.", body = LearnerState),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn learner_state(
@@ -537,7 +537,7 @@ pub async fn learner_state(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Reset; the learner's state after it.", body = LearnerState),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, crate::routes::openapi::DbErrors,
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
@@ -598,7 +598,7 @@ impl Shape for NewHoldRequest {
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
         (status = 422, description = "A bad field; `fields` names it.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]
@@ -618,7 +618,7 @@ pub async fn place_hold(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The holds.", body = Vec<LegalHold>),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn list_holds(
@@ -644,7 +644,7 @@ pub async fn list_holds(
         (status = 200, description = "Lifted.", body = LegalHold),
         crate::routes::openapi::AuthErrors,
         (status = 404, description = "No active hold with this id (`hold_not_found`).", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 #[tracing::instrument(skip_all, fields(admin_id = auth.0.moderator_id))]

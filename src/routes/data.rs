@@ -46,7 +46,7 @@ use futures_util::StreamExt;
                 (crate::export::ExportRecord = "application/x-ndjson"),
             ),
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"comments-<date>.<ext>\"`"))),
-        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn export_comments(
@@ -170,7 +170,7 @@ impl Shape for SubjectRequest {
         (status = 200, description = "Everything stored about the commenter (`no-store`).", body = crate::usecases::privacy::PersonExport),
         crate::routes::openapi::AuthErrors,
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn privacy_export(
@@ -207,7 +207,7 @@ pub async fn privacy_export(
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 409, description = "A legal hold covers the person or one of their comments (`legal_hold`).", body = ErrorBody),
         (status = 422, description = "Missing or bad `email`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn privacy_erase(

@@ -121,6 +121,17 @@ pub enum AuthErrors {
     Forbidden(crate::error::ErrorBody),
 }
 
+/// The answer of every route that reads the database when it is out of
+/// reach.
+#[derive(IntoResponses)]
+pub enum DbErrors {
+    #[response(
+        status = 503,
+        description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds."
+    )]
+    Unavailable(crate::error::ErrorBody),
+}
+
 /// The answers every route with a JSON body shares: the body's bytes are
 /// not a JSON object, too large, or not JSON at all.
 #[derive(IntoResponses)]

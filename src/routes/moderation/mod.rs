@@ -44,7 +44,7 @@ pub struct QueuePage {
     params(QueueParams),
     responses(
         (status = 200, description = "One page of the queue.", body = QueuePage),
-        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), crate::routes::openapi::DbErrors,
     ),
 )]
 
@@ -74,7 +74,7 @@ pub async fn queue(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`{pending, approved, spam, rejected}`.", body = Counts),
-        crate::routes::openapi::AuthErrors, (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn counts(
@@ -120,7 +120,7 @@ fn with_etag(version: i32) -> (header::HeaderName, String) {
             headers(("ETag" = String, description = "`\"<version>\"`"))),
         crate::routes::openapi::AuthErrors,
         (status = 404, description = "No such comment (`comment_not_found`).", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn show(
@@ -256,7 +256,7 @@ impl Shape for DecisionRequest {
         (status = 409, description = "The edited body repeats another comment of the same author on the same article (`duplicate_comment`).", body = ErrorBody),
         (status = 412, description = "`If-Match` names a stale or weak version (`version_mismatch`).", body = ErrorBody),
         (status = 422, description = "A bad field, or neither `status` nor `body` (`nothing_to_change`).", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
@@ -413,7 +413,7 @@ pub struct BulkResponse {
         (status = 200, description = "Per-id results; a missing id fails alone.", body = BulkResponse),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
         (status = 422, description = "Bad `ids` (none, or more than 500), `status` or `reason`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id, count))]
@@ -479,7 +479,7 @@ pub struct LogPage {
     params(LogParams),
     responses(
         (status = 200, description = "One page of events.", body = LogPage),
-        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::AuthErrors, (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody), crate::routes::openapi::DbErrors,
     ),
 )]
 

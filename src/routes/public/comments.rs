@@ -76,7 +76,7 @@ impl Shape for SubmitCommentRequest {
         (status = 422, description = "Validation failed; `fields` names each problem.", body = ErrorBody),
         (status = 429, description = "Flood control (`rate_limited`), with `Retry-After`.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn submit(
@@ -259,7 +259,7 @@ pub fn redirect_target(
         (status = 200, description = "The comment.", body = PublicComment,
             headers(("Cache-Control" = String))),
         (status = 404, description = "No approved comment with this id (`comment_not_found`).", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -435,7 +435,7 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the given `ETag`."),
         (status = 422, description = "Bad `article_id`, `limit` or `cursor`.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn list(
@@ -546,7 +546,7 @@ impl Shape for CountsParams {
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the given `ETag`."),
         (status = 422, description = "No `article_id`, a bad one, or more than 100.", body = ErrorBody),
-        (status = 503, description = "Database unavailable (`db_unavailable`), with `Retry-After` in seconds.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn counts(
