@@ -107,12 +107,24 @@ pub async fn take(
         .bind(db_limit(limit))
         .fetch_optional(&mut *conn)
         .await?;
+    outcome(conn, key, taken, 0.0).await
+}
+
+/// A take's answer: taken when the statement returned a row, else refused
+/// with the wait until the counter lets one through (`early`: the burst
+/// tolerance a paced budget grants before its due time).
+async fn outcome(
+    conn: &mut PgConnection,
+    key: &str,
+    taken: Option<i32>,
+    early: f64,
+) -> Result<Take, sqlx::Error> {
     if taken.is_some() {
         return Ok(Take::Taken);
     }
     let left = seconds_left(conn, key).await?;
     Ok(Take::Refused {
-        retry_after: whole_seconds(left),
+        retry_after: whole_seconds(left - early),
     })
 }
 
@@ -163,13 +175,7 @@ pub async fn pace(
     .bind(tolerance)
     .fetch_optional(&mut *conn)
     .await?;
-    if taken.is_some() {
-        return Ok(Take::Taken);
-    }
-    let left = seconds_left(conn, key).await?;
-    Ok(Take::Refused {
-        retry_after: whole_seconds(left - tolerance),
-    })
+    outcome(conn, key, taken, tolerance).await
 }
 
 /// Seconds until `key`'s window ends (or its next paced take is due
