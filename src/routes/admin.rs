@@ -559,12 +559,14 @@ pub async fn reset_learner(
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewHoldRequest {
     /// The held comment (give this or `author_email`).
+    #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schema::id)]
-    pub comment_id: Option<i64>,
+    pub comment_id: Option<Option<i64>>,
     /// The held author: every comment with this email (give this or
     /// `comment_id`).
+    #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schema::author_email)]
-    pub author_email: Option<String>,
+    pub author_email: Option<Option<String>>,
     /// Why (a case number, a court order): at most 500 characters.
     #[schema(schema_with = schema::required_reason, required = true)]
     pub reason: Option<String>,
@@ -573,11 +575,14 @@ pub struct NewHoldRequest {
 impl Shape for NewHoldRequest {
     type Valid = NewHold;
     fn validate(self, _: &AppState) -> Result<NewHold, FieldErrors> {
-        NewHold::parse(
-            self.comment_id,
-            self.author_email.as_deref(),
-            self.reason.as_deref(),
-        )
+        // `null` names no target: refused, as the document says.
+        let mut f = FieldErrors::default();
+        let comment_id = not_null("comment_id", self.comment_id, &mut f);
+        let author_email = not_null("author_email", self.author_email, &mut f);
+        if !f.is_empty() {
+            return Err(f);
+        }
+        NewHold::parse(comment_id, author_email.as_deref(), self.reason.as_deref())
     }
 }
 

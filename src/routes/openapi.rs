@@ -349,18 +349,17 @@ impl Modify for AtLeastOne {
             let Some(RefOr::T(Schema::Object(body))) = schemas.get(*name) else {
                 continue;
             };
-            let mut body = body.clone();
-            for field in fields.iter() {
-                if let Some(p) = body.properties.get_mut(*field) {
-                    *p = non_null(p.clone());
-                }
-            }
+            // `null` is the same as absent: each branch needs its field
+            // present and not null, and the body keeps the nullable forms.
+            let body = body.clone();
             let one = fields.iter().fold(OneOfBuilder::new(), |one, field| {
-                one.item(
-                    ObjectBuilder::new()
-                        .schema_type(Type::Object)
-                        .required(*field),
-                )
+                let mut branch = ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .required(*field);
+                if let Some(p) = body.properties.get(*field) {
+                    branch = branch.property(*field, non_null(p.clone()));
+                }
+                one.item(branch)
             });
             let all = AllOfBuilder::new().item(body).item(one).build();
             schemas.insert((*name).to_owned(), RefOr::T(Schema::AllOf(all)));

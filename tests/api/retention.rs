@@ -314,6 +314,10 @@ async fn a_legal_hold_stops_erasure_until_it_is_lifted() {
             "author_email",
         ),
         (json!({"comment_id": "seven", "reason": "x"}), "comment_id"),
+        (
+            json!({"comment_id": null, "author_email": "a@news.example", "reason": "x"}),
+            "comment_id",
+        ),
     ] {
         let resp = app
             .authed(Method::POST, "/api/v1/admin/legal-holds", &admin)
