@@ -137,14 +137,7 @@ async fn a_backup_restored_into_a_fresh_cluster_holds_everything() {
         .unwrap();
     assert_eq!(page["total"], 1);
     assert_eq!(page["comments"][0]["id"], id);
-    let counts: Value = restored
-        .authed(Method::GET, "/api/v1/moderation/counts", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let counts = restored.read("/api/v1/moderation/counts", &admin).await;
     assert_eq!(counts["pending"], 3, "{counts}");
     restored.pool.close().await;
 

@@ -173,37 +173,13 @@ async fn old_spam_and_rejected_comments_go_leaving_tombstones_and_their_history(
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
-    let log: Value = app
-        .authed(
-            Method::GET,
-            &format!("/api/v1/moderation/log?comment_id={old_spam}"),
-            &admin,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> = log["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["comment.status_changed", "comment.submitted"]);
-    let log: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/log?action=comments.purged",
-            &admin,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(
+        app.log_actions(&admin, old_spam).await,
+        ["comment.status_changed", "comment.submitted"]
+    );
+    let log = app
+        .read("/api/v1/moderation/log?action=comments.purged", &admin)
+        .await;
     let counts: Vec<(&str, i64)> = log["events"]
         .as_array()
         .unwrap()
@@ -267,14 +243,7 @@ async fn a_legal_hold_stops_erasure_until_it_is_lifted() {
         .unwrap();
     assert_eq!(name, "layla@example.com", "nothing was erased");
 
-    let holds: Value = app
-        .authed(Method::GET, "/api/v1/admin/legal-holds", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let holds = app.read("/api/v1/admin/legal-holds", &admin).await;
     assert_eq!(holds[0]["id"], placed["id"]);
     assert_eq!(holds[0]["reason"], "inquiry");
     let path = format!("/api/v1/admin/legal-holds/{}", placed["id"]);
@@ -293,14 +262,7 @@ async fn a_legal_hold_stops_erasure_until_it_is_lifted() {
     assert_eq!(erase().await.status(), 200);
 
     // Both steps are in the log, with no email in them.
-    let log: Value = app
-        .authed(Method::GET, "/api/v1/moderation/log", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = app.read("/api/v1/moderation/log", &admin).await;
     let text = log.to_string();
     assert!(text.contains("legal_hold.placed") && text.contains("legal_hold.lifted"));
     assert!(!text.to_lowercase().contains("layla@example.com"));

@@ -126,14 +126,7 @@ async fn what_release_0_1_0_stored_is_served_after_the_upgrade() {
         .as_str()
         .unwrap()
         .to_owned();
-    let queue: Value = app
-        .authed(Method::GET, "/api/v1/moderation/comments", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let queue = app.read("/api/v1/moderation/comments", &token).await;
     let held = &queue["comments"][0];
     assert_eq!(held["status"], "pending");
     assert_eq!(held["author_email"], "layla.old@example.com");
@@ -158,25 +151,16 @@ async fn what_release_0_1_0_stored_is_served_after_the_upgrade() {
     assert_eq!(page["total"], 3, "the decision reaches the public page");
 
     // The log keeps the old release's events beside the new one.
-    let log: Value = app
-        .authed(
-            Method::GET,
+    assert_eq!(
+        app.log_actions(&token, first).await,
+        ["comment.status_changed", "comment.submitted"]
+    );
+    let log = app
+        .read(
             &format!("/api/v1/moderation/log?comment_id={first}"),
             &token,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> = log["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["comment.status_changed", "comment.submitted"]);
+        .await;
     assert_eq!(log["events"][0]["moderator_name"], "المحرر");
 
     // New comments join the old article.

@@ -425,6 +425,33 @@ impl TestApp {
         (body["token"].as_str().expect("token").to_owned(), id)
     }
 
+    /// `GET path` with a bearer token: the JSON answer (which must be 200).
+    pub async fn read(&self, path: &str, token: &str) -> serde_json::Value {
+        let resp = self
+            .authed(reqwest::Method::GET, path, token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.json().await.expect("JSON answer")
+    }
+
+    /// The actions of a comment's audit events, newest first.
+    pub async fn log_actions(&self, token: &str, comment_id: i64) -> Vec<String> {
+        let log = self
+            .read(
+                &format!("/api/v1/moderation/log?comment_id={comment_id}"),
+                token,
+            )
+            .await;
+        log["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["action"].as_str().expect("action").to_owned())
+            .collect()
+    }
+
     /// A request with a bearer token (and English messages).
     pub fn authed(
         &self,
