@@ -310,11 +310,11 @@ async fn main() {
             async move {
                 let mut conn = pool.acquire().await.expect("conn");
                 let id = format!("article-{article}");
-                let rows = majlis::db::comments::list_public(&mut conn, &id, None, 51)
+                let rows = majlis::db::comments::list_public(&mut conn, "default", &id, None, 51)
                     .await
                     .expect("list");
                 assert!(!rows.is_empty());
-                majlis::db::comments::count_public(&mut conn, &id)
+                majlis::db::comments::count_public(&mut conn, "default", &id)
                     .await
                     .expect("count");
             }

@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use majlis::config::Config;
 use majlis::export::{self, ExportOptions, ExportProgress, ExportRequest};
 use majlis::i18n::Lang;
+use majlis::domain::SiteId;
 use majlis::import::{self, WordPressOptions};
 use majlis::startup::{Database, open_database};
 use majlis::usecases::privacy::{self, SubjectEmail};
@@ -50,6 +51,11 @@ pub enum ImportCommand {
         /// Import pingbacks and trackbacks too.
         #[arg(long)]
         include_pings: bool,
+        /// The site the posts belong to (it must exist; see
+        /// `POST /api/v1/admin/sites`), so that two editions' post ids do
+        /// not collide.
+        #[arg(long, default_value = "default", value_parser = parse_site)]
+        site: SiteId,
     },
     /// Restore an NDJSON export made by `majlis export --format ndjson`
     /// (ids, statuses, threads and timestamps kept).
@@ -255,6 +261,12 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
     .await
 }
 
+fn parse_site(raw: &str) -> Result<SiteId, String> {
+    SiteId::parse(raw).map_err(|_| {
+        "a site id is 1-32 lowercase letters, digits or inner hyphens".to_owned()
+    })
+}
+
 fn open_input(path: &Path) -> anyhow::Result<BufReader<std::fs::File>> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     Ok(BufReader::with_capacity(256 * 1024, f))
@@ -274,12 +286,14 @@ pub async fn import(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
             ImportCommand::Wordpress {
                 file,
                 include_pings,
+                site,
             } => {
                 let input = open_input(&file)?;
                 let summary = import::import_wordpress(
                     &mut conn,
                     input,
                     WordPressOptions {
+                        site,
                         include_pings,
                         lang,
                         max_body_chars,

@@ -26,13 +26,15 @@ impl HttpStatus for ErrorCode {
             | ErrorCode::ParentNotFound
             | ErrorCode::ModeratorNotFound
             | ErrorCode::ArticleNotFound
-            | ErrorCode::HoldNotFound => StatusCode::NOT_FOUND,
+            | ErrorCode::HoldNotFound
+            | ErrorCode::SiteNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::DuplicateComment
             | ErrorCode::Conflict
             | ErrorCode::EmailTaken
             | ErrorCode::LastAdmin
-            | ErrorCode::LegalHold => StatusCode::CONFLICT,
+            | ErrorCode::LegalHold
+            | ErrorCode::SiteExists => StatusCode::CONFLICT,
             ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

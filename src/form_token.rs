@@ -23,7 +23,19 @@ fn mac(secret: &[u8], payload: &str) -> Option<HmacSha256> {
     Some(m)
 }
 
-/// A token for `article_id` issued at `now` (unix seconds).
+/// What a token is for: the article, and its site when it is not the
+/// default one (`|` never occurs in an article id, so no two articles of
+/// any sites share a subject, and tokens issued before there were sites
+/// still check).
+pub fn subject(site: &str, article_id: &str) -> String {
+    if site == crate::domain::SiteId::DEFAULT {
+        article_id.to_owned()
+    } else {
+        format!("{site}|{article_id}")
+    }
+}
+
+/// A token for `article_id` (a [`subject`]) issued at `now` (unix seconds).
 pub fn issue(secret: &[u8], article_id: &str, now: i64) -> String {
     let payload = format!("{now}:{article_id}");
     let sig = mac(secret, &payload)

@@ -119,6 +119,8 @@ fn en(msg: Msg) -> String {
                 "A legal hold covers this person or their comments: lift it before erasing."
             }
             E::HoldNotFound => "There is no active legal hold with this id.",
+            E::SiteNotFound => "There is no site with this id.",
+            E::SiteExists => "A site with this id exists already.",
             E::ParentNotFound => {
                 "The comment you are replying to does not exist or is not published."
             }
@@ -184,6 +186,10 @@ fn en(msg: Msg) -> String {
             }
             F::TooSmall { min } => format!("This must be at least {min}."),
             F::ArticleNothingToChange => "Say what to change: closed or approval_mode.".to_owned(),
+            F::InvalidSite => {
+                "Site ids are 1-32 lowercase letters, digits or inner hyphens.".to_owned()
+            }
+            F::OriginTaken => "Another site lists this origin already.".to_owned(),
         },
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
@@ -206,6 +212,8 @@ fn ar(msg: Msg) -> String {
             E::CommentNotFound => "هذا التعليق غير موجود.",
             E::LegalHold => "يشمل حجزٌ قانوني هذا الشخص أو تعليقاته: ارفعه قبل المحو.",
             E::HoldNotFound => "لا يوجد حجز قانوني قائم بهذا المعرّف.",
+            E::SiteNotFound => "لا يوجد موقع بهذا المعرّف.",
+            E::SiteExists => "يوجد موقع بهذا المعرّف بالفعل.",
             E::ParentNotFound => "التعليق الذي تردّ عليه غير موجود أو غير منشور.",
             E::DuplicateComment => "لقد قلت هذا من قبل: نُشر هذا التعليق سابقًا.",
             E::Conflict => "يتعارض هذا مع شيء موجود بالفعل.",
@@ -258,6 +266,10 @@ fn ar(msg: Msg) -> String {
             }
             F::TooSmall { min } => format!("يجب ألا يقل عن {min}."),
             F::ArticleNothingToChange => "حدّد ما تريد تغييره: closed أو approval_mode.".to_owned(),
+            F::InvalidSite => {
+                "معرّف الموقع من 1 إلى 32 حرفًا لاتينيًا صغيرًا أو رقمًا أو شرطة داخلية.".to_owned()
+            }
+            F::OriginTaken => "يذكر موقع آخر هذا المصدر بالفعل.".to_owned(),
         },
         Msg::Anonymous => "مجهول".to_owned(),
         Msg::GoBack => "العودة إلى النموذج".to_owned(),
@@ -304,6 +316,8 @@ mod tests {
             FieldCode::InvisibleCharacters,
             FieldCode::TooSmall { min: 1 },
             FieldCode::ArticleNothingToChange,
+            FieldCode::InvalidSite,
+            FieldCode::OriginTaken,
             FieldCode::ControlCharacters,
             FieldCode::InvalidCursor,
         ] {

@@ -310,11 +310,7 @@ fn spawn_housekeeping(state: Arc<AppState>) {
             {
                 tracing::warn!(error = %e, "purging rate limits failed");
             }
-            let purged = match state.settings.current(&state.pool).await {
-                Ok(snap) => crate::usecases::retention::purge(&state.pool, &snap.settings).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = purged {
+            if let Err(e) = crate::usecases::retention::purge_sites(&state).await {
                 tracing::warn!(error = %e, "retention failed");
             }
         }

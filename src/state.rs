@@ -56,11 +56,28 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Site origins: `MAJLIS_ALLOWED_ORIGINS` plus the settings' list.
+    /// An origin of any site: `MAJLIS_ALLOWED_ORIGINS` plus every site's
+    /// `allowed_origins` (CORS: which pages may call the API at all).
     pub fn is_allowed_origin(&self, origin: &str) -> bool {
         let Some(o) = crate::domain::settings::normalize_origin(origin) else {
             return false;
         };
         self.config.allowed_origins.contains(&o) || self.settings.allowed_origins().contains(&o)
+    }
+
+    /// An origin of one site: its `allowed_origins`, plus
+    /// `MAJLIS_ALLOWED_ORIGINS` for the default site (where a form post may
+    /// go back to, what a submitter may describe as the article's page).
+    pub fn is_site_origin(
+        &self,
+        site: &crate::usecases::settings::Snapshot,
+        origin: &str,
+    ) -> bool {
+        let Some(o) = crate::domain::settings::normalize_origin(origin) else {
+            return false;
+        };
+        site.settings.allowed_origins.contains(&o)
+            || (site.site.as_str() == crate::domain::SiteId::DEFAULT
+                && self.config.allowed_origins.contains(&o))
     }
 }

@@ -8,7 +8,8 @@ pub mod throttle;
 pub mod token;
 
 use crate::db;
-use crate::domain::Role;
+use crate::domain::site::SiteScope;
+use crate::domain::{Role, SiteId};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -22,6 +23,8 @@ use secrecy::SecretString;
 pub struct Session {
     pub moderator_id: i64,
     pub role: Role,
+    /// The sites the account may work on (admins: every site).
+    pub sites: SiteScope,
     token_hash: Vec<u8>,
 }
 
@@ -38,6 +41,15 @@ impl Session {
     /// The signed-in account, as the one who acts.
     pub fn actor(&self) -> crate::domain::ids::Actor {
         crate::domain::ids::Actor(self.moderator_id)
+    }
+
+    /// `forbidden` unless the account may see `site`.
+    pub fn check_site(&self, site: &SiteId) -> Result<(), ApiError> {
+        if self.sites.allows(site.as_str()) {
+            Ok(())
+        } else {
+            Err(ErrorCode::Forbidden.into())
+        }
     }
 
     pub fn token_hash(&self) -> &[u8] {
@@ -85,6 +97,12 @@ async fn session_of(req: HttpRequest) -> Result<Option<Session>, ApiError> {
         db::sessions::authenticate(&mut conn, &token_hash, session_lifetime(&state.config)).await?;
     Ok(owner.map(|o| Session {
         moderator_id: o.moderator_id,
+        sites: match (o.role.0, o.sites) {
+            (Role::Moderator, Some(sites)) => {
+                SiteScope::Only(sites.into_iter().map(SiteId::from_stored).collect())
+            }
+            _ => SiteScope::All,
+        },
         role: o.role.0,
         token_hash,
     }))
@@ -127,8 +145,25 @@ mod tests {
         Session {
             moderator_id: 1,
             role,
+            sites: SiteScope::All,
             token_hash: vec![0; 32],
         }
+    }
+
+    #[test]
+    fn a_moderator_limited_to_sites_sees_only_those() {
+        let ar = SiteId::parse("ar").unwrap();
+        let en = SiteId::parse("en").unwrap();
+        let limited = Session {
+            sites: SiteScope::Only(vec![ar.clone()]),
+            ..session(Role::Moderator)
+        };
+        assert!(limited.check_site(&ar).is_ok());
+        assert_eq!(
+            limited.check_site(&en).map_err(|e| e.code),
+            Err(ErrorCode::Forbidden)
+        );
+        assert!(session(Role::Moderator).check_site(&en).is_ok());
     }
 
     #[test]

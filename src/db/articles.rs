@@ -7,6 +7,8 @@ use sqlx::PgConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ArticleRow {
+    #[sqlx(rename = "site_id")]
+    pub site: String,
     pub id: String,
     pub url: Option<String>,
     pub title: Option<String>,
@@ -20,11 +22,21 @@ pub struct ArticleRow {
 }
 
 const COLUMNS: &str =
-    "id, url, title, closed, approval_mode, comment_version, created_at, registered_at";
+    "site_id, id, url, title, closed, approval_mode, comment_version, created_at, registered_at";
 
-pub async fn fetch(conn: &mut PgConnection, id: &str) -> Result<Option<ArticleRow>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from articles where id = $1");
+/// The key the public caches know an article by: its site and its id.
+pub fn cache_key(site: &str, id: &str) -> String {
+    format!("{site}\u{1f}{id}")
+}
+
+pub async fn fetch(
+    conn: &mut PgConnection,
+    site: &str,
+    id: &str,
+) -> Result<Option<ArticleRow>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from articles where site_id = $1 and id = $2");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(site)
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -35,14 +47,15 @@ pub async fn fetch(conn: &mut PgConnection, id: &str) -> Result<Option<ArticleRo
 /// can be closed before the first one.
 pub async fn update_settings(
     conn: &mut PgConnection,
+    site: &str,
     id: &str,
     closed: Option<bool>,
     approval_mode: Option<Option<&str>>,
 ) -> Result<ArticleRow, sqlx::Error> {
     let sql = format!(
-        "insert into articles (id, closed, approval_mode)
-         values ($1, coalesce($2, false), $4)
-         on conflict (id) do update set
+        "insert into articles (id, closed, approval_mode, site_id)
+         values ($1, coalesce($2, false), $4, $5)
+         on conflict (site_id, id) do update set
             closed = coalesce($2, articles.closed),
             approval_mode = case when $3 then $4 else articles.approval_mode end
          returning {COLUMNS}"
@@ -52,6 +65,7 @@ pub async fn update_settings(
         .bind(closed)
         .bind(approval_mode.is_some())
         .bind(approval_mode.flatten())
+        .bind(site)
         .fetch_one(conn)
         .await
 }
@@ -61,6 +75,7 @@ pub async fn update_settings(
 /// given. Returns the row and whether the article was new.
 pub async fn register(
     conn: &mut PgConnection,
+    site: &str,
     id: &str,
     url: &str,
     title: &str,
@@ -73,9 +88,9 @@ pub async fn register(
         created: bool,
     }
     let sql = format!(
-        "insert into articles (id, url, title, closed, registered_at)
-         values ($1, $2, $3, coalesce($4, false), now())
-         on conflict (id) do update set
+        "insert into articles (id, url, title, closed, registered_at, site_id)
+         values ($1, $2, $3, coalesce($4, false), now(), $5)
+         on conflict (site_id, id) do update set
             url = excluded.url,
             title = excluded.title,
             closed = coalesce($4, articles.closed),
@@ -87,20 +102,22 @@ pub async fn register(
         .bind(url)
         .bind(title)
         .bind(closed)
+        .bind(site)
         .fetch_one(conn)
         .await?;
     Ok((r.row, r.created))
 }
 
 /// Articles whose comment version is above `after`, lowest first, at most
-/// `limit` (the change feed of the public caches; indexed).
+/// `limit` (the change feed of the public caches; indexed), by
+/// [`cache_key`].
 pub async fn versions_above(
     conn: &mut PgConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "select id, comment_version from articles where comment_version > $1
+        "select site_id || chr(31) || id, comment_version from articles where comment_version > $1
          order by comment_version limit $2",
     )
     .bind(after)
@@ -116,18 +133,21 @@ pub async fn highest_version(conn: &mut PgConnection) -> Result<i64, sqlx::Error
         .await
 }
 
-/// The comment versions of some articles (0 for articles never seen).
+/// The comment versions of some articles of one site (0 for articles
+/// never seen), by [`cache_key`].
 pub async fn comment_versions(
     conn: &mut PgConnection,
+    site: &str,
     ids: &[String],
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "select a.id, coalesce(ar.comment_version, 0)
+        "select $2 || chr(31) || a.id, coalesce(ar.comment_version, 0)
          from unnest($1::text[]) with ordinality as a(id, n)
-         left join articles ar on ar.id = a.id
+         left join articles ar on ar.site_id = $2 and ar.id = a.id
          order by a.n",
     )
     .bind(ids)
+    .bind(site)
     .fetch_all(conn)
     .await
 }

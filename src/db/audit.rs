@@ -218,16 +218,17 @@ impl NewAuditEvent {
     }
 
     /// An admin opened or closed an article or overrode its approval mode.
-    pub fn article_registered(admin: Actor, article_id: &str, closed: bool) -> Self {
+    pub fn article_registered(admin: Actor, site: &str, article_id: &str, closed: bool) -> Self {
         Self::by_moderator(
             admin,
             "article.registered",
-            json!({ "article_id": article_id, "closed": closed }),
+            json!({ "site": site, "article_id": article_id, "closed": closed }),
         )
     }
 
     pub fn article_updated(
         admin: Actor,
+        site: &str,
         article_id: &str,
         closed: bool,
         approval_mode: Option<&str>,
@@ -235,7 +236,12 @@ impl NewAuditEvent {
         Self::by_moderator(
             admin,
             "article.updated",
-            json!({ "article_id": article_id, "closed": closed, "approval_mode": approval_mode }),
+            json!({
+                "site": site,
+                "article_id": article_id,
+                "closed": closed,
+                "approval_mode": approval_mode,
+            }),
         )
     }
 }
@@ -283,6 +289,9 @@ pub struct LogFilter {
     pub action: Option<String>,
     /// Events before this one (exclusive): the previous page's end.
     pub before: Option<LogCursor>,
+    /// Only events about comments of these sites (an account limited to
+    /// sites; `None`: every event).
+    pub sites: Option<Vec<String>>,
 }
 
 /// One page of the log, newest first.
@@ -306,6 +315,16 @@ pub async fn list(
     }
     if let Some(a) = &filter.action {
         qb.push(" and e.action = ").push_bind(a.clone());
+    }
+    if let Some(sites) = &filter.sites {
+        // A purged comment's events name its tombstone.
+        qb.push(
+            " and e.comment_id is not null and coalesce(
+                (select c.site_id from comments c where c.id = e.comment_id),
+                (select t.site_id from comment_tombstones t where t.id = e.comment_id)) = any(",
+        )
+        .push_bind(sites.clone())
+        .push(")");
     }
     qb.push(" order by e.id desc limit ").push_bind(limit);
     qb.build_query_as().fetch_all(conn).await

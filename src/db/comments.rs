@@ -20,6 +20,11 @@ use std::net::IpAddr;
 #[schema(as = ExportRecord)]
 pub struct CommentRow {
     pub id: i64,
+    /// The site the article belongs to (`default` in exports written
+    /// before there were sites).
+    #[sqlx(rename = "site_id")]
+    #[serde(default = "default_site")]
+    pub site: String,
     pub article_id: String,
     pub parent_id: Option<i64>,
     pub author_name: String,
@@ -47,6 +52,10 @@ pub struct CommentRow {
     pub updated_at: DateTime<Utc>,
 }
 
+fn default_site() -> String {
+    crate::domain::SiteId::DEFAULT.to_owned()
+}
+
 fn no_reasons() -> serde_json::Value {
     serde_json::Value::Array(Vec::new())
 }
@@ -67,12 +76,13 @@ impl From<&CommentRow> for Cursor {
 }
 
 pub(crate) const COLUMNS: &str =
-    "id, article_id, parent_id, author_name, author_email, author_url, avatar, body, body_html,
+    "id, site_id, article_id, parent_id, author_name, author_email, author_url, avatar, body, body_html,
     status, spam_score, spam_reasons, ip, user_agent, referrer, version, created_at, updated_at";
 
 /// What a new comment row holds, validated and decided beforehand.
 #[derive(Debug)]
 pub struct InsertComment<'a> {
+    pub site: &'a str,
     pub article_id: &'a str,
     pub parent_id: Option<i64>,
     pub author_name: &'a str,
@@ -90,14 +100,14 @@ pub struct InsertComment<'a> {
     pub referrer: Option<&'a str>,
 }
 
-/// The columns a new comment is written with, `$1` to `$15` in the order
+/// The columns a new comment is written with, `$1` to `$16` in the order
 /// [`bind_insert`] binds them (the submission's statement and this module's
 /// [`insert`] share them).
 pub const INSERT_COLUMNS: &str = "article_id, parent_id, author_name, author_email, author_url, \
     avatar, body, body_html, body_fingerprint, status, spam_score, spam_reasons, ip, user_agent, \
-    referrer";
+    referrer, site_id";
 
-/// Binds a new comment's values as `$1` to `$15` ([`INSERT_COLUMNS`]).
+/// Binds a new comment's values as `$1` to `$16` ([`INSERT_COLUMNS`]).
 pub(crate) fn bind_insert<'q, O>(
     q: QueryAs<'q, Postgres, O, PgArguments>,
     c: &'q InsertComment<'q>,
@@ -117,6 +127,7 @@ pub(crate) fn bind_insert<'q, O>(
         .bind(c.ip)
         .bind(c.user_agent)
         .bind(c.referrer)
+        .bind(c.site)
 }
 
 pub async fn insert(
@@ -125,7 +136,7 @@ pub async fn insert(
 ) -> Result<CommentRow, sqlx::Error> {
     let sql = format!(
         "insert into comments ({INSERT_COLUMNS})
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          returning {COLUMNS}"
     );
     bind_insert(sqlx::query_as(sqlx::AssertSqlSafe(sql)), c)
@@ -145,17 +156,21 @@ pub async fn fetch_approved(
         .await
 }
 
-/// Whether `id` is an approved comment of `article_id` (a valid parent).
+/// Whether `id` is an approved comment of the site's `article_id` (a
+/// valid parent).
 pub async fn is_approved_in_article(
     conn: &mut PgConnection,
     id: i64,
+    site: &str,
     article_id: &str,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
-        "select exists (select 1 from comments where id = $1 and article_id = $2 and status = 'approved')",
+        "select exists (select 1 from comments
+                        where id = $1 and site_id = $3 and article_id = $2 and status = 'approved')",
     )
     .bind(id)
     .bind(article_id)
+    .bind(site)
     .fetch_one(conn)
     .await
 }
@@ -165,14 +180,18 @@ pub async fn is_approved_in_article(
 /// always an index bound under the session's generic plans).
 pub async fn list_public(
     conn: &mut PgConnection,
+    site: &str,
     article_id: &str,
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "select {COLUMNS} from comments where article_id = "
+        "select {COLUMNS} from comments where site_id = "
     ));
-    qb.push_bind(article_id).push(" and status = 'approved'");
+    qb.push_bind(site)
+        .push(" and article_id = ")
+        .push_bind(article_id)
+        .push(" and status = 'approved'");
     if let Some(c) = after {
         qb.push(" and (created_at, id) > (")
             .push_bind(c.created_at)
@@ -184,11 +203,16 @@ pub async fn list_public(
     qb.build_query_as().fetch_all(conn).await
 }
 
-pub async fn count_public(conn: &mut PgConnection, article_id: &str) -> Result<i64, sqlx::Error> {
+pub async fn count_public(
+    conn: &mut PgConnection,
+    site: &str,
+    article_id: &str,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "select count(*) from comments where article_id = $1 and status = 'approved'",
+        "select count(*) from comments where site_id = $2 and article_id = $1 and status = 'approved'",
     )
     .bind(article_id)
+    .bind(site)
     .fetch_one(conn)
     .await
 }
@@ -196,13 +220,16 @@ pub async fn count_public(conn: &mut PgConnection, article_id: &str) -> Result<i
 /// Approved counts for many articles in one round trip (0 for unknown ones).
 pub async fn count_public_many(
     conn: &mut PgConnection,
+    site: &str,
     article_ids: &[String],
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "select a.id, (select count(*) from comments c where c.article_id = a.id and c.status = 'approved')
+        "select a.id, (select count(*) from comments c
+                       where c.site_id = $2 and c.article_id = a.id and c.status = 'approved')
          from unnest($1::text[]) as a(id)",
     )
     .bind(article_ids)
+    .bind(site)
     .fetch_all(conn)
     .await
 }

@@ -10,6 +10,10 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportFilter {
     pub status: Option<CommentStatus>,
+    /// Only this site's comments.
+    pub site: Option<String>,
+    /// Only these sites' comments (the account's scope; `None`: any).
+    pub sites: Option<Vec<String>>,
     pub article_id: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
@@ -21,6 +25,12 @@ pub struct ExportFilter {
 fn push_filter(qb: &mut QueryBuilder<Postgres>, filter: &ExportFilter) {
     if let Some(s) = filter.status {
         qb.push(" and status = ").push_bind(s.as_str());
+    }
+    if let Some(s) = &filter.site {
+        qb.push(" and site_id = ").push_bind(s.clone());
+    }
+    if let Some(s) = &filter.sites {
+        qb.push(" and site_id = any(").push_bind(s.clone()).push(")");
     }
     if let Some(a) = &filter.article_id {
         qb.push(" and article_id = ").push_bind(a.clone());

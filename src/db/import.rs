@@ -15,15 +15,16 @@ use std::net::IpAddr;
 /// migration), so listings read before the import change their `ETag`.
 pub async fn upsert_article(
     conn: &mut PgConnection,
+    site: &str,
     id: &str,
     url: Option<&str>,
     title: Option<&str>,
     created_at: Option<DateTime<Utc>>,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
-        "insert into articles (id, url, title, created_at, registered_at)
-         values ($1, $2, $3, coalesce($4, now()), now())
-         on conflict (id) do update
+        "insert into articles (id, url, title, created_at, registered_at, site_id)
+         values ($1, $2, $3, coalesce($4, now()), now(), $5)
+         on conflict (site_id, id) do update
             set url = case when articles.registered_at is null
                            then coalesce(excluded.url, articles.url)
                            else coalesce(articles.url, excluded.url) end,
@@ -39,8 +40,17 @@ pub async fn upsert_article(
     .bind(url)
     .bind(title)
     .bind(created_at)
+    .bind(site)
     .fetch_one(conn)
     .await
+}
+
+/// Whether the site exists.
+pub async fn site_exists(conn: &mut PgConnection, site: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select exists (select 1 from sites where id = $1)")
+        .bind(site)
+        .fetch_one(conn)
+        .await
 }
 
 /// WordPress comment id -> our id, for those of `wp_ids` already imported
@@ -63,6 +73,7 @@ pub async fn imported_ids(
 /// One WordPress comment, ready to store.
 #[derive(Debug)]
 pub struct ImportedComment<'a> {
+    pub site: &'a str,
     pub article_id: &'a str,
     pub parent_id: Option<i64>,
     pub author_name: &'a str,
@@ -88,8 +99,8 @@ pub async fn insert_imported(
     sqlx::query_scalar(
         "insert into comments (article_id, parent_id, author_name, author_email, author_url, avatar,
             body, body_html, body_fingerprint, status, ip, created_at, updated_at,
-            import_source, wp_comment_id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
+            import_source, wp_comment_id, site_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
          on conflict do nothing
          returning id",
     )
@@ -107,6 +118,7 @@ pub async fn insert_imported(
     .bind(c.created_at)
     .bind(c.import_source)
     .bind(c.wp_comment_id)
+    .bind(c.site)
     .fetch_optional(conn)
     .await
 }
@@ -114,18 +126,20 @@ pub async fn insert_imported(
 /// The comment that an imported duplicate repeats.
 pub async fn find_duplicate(
     conn: &mut PgConnection,
+    site: &str,
     article_id: &str,
     email: &str,
     fingerprint: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "select id from comments
-         where article_id = $1 and lower(author_email) = lower($2) and body_fingerprint = $3
-           and author_email <> ''",
+         where site_id = $4 and article_id = $1 and lower(author_email) = lower($2)
+           and body_fingerprint = $3 and author_email <> ''",
     )
     .bind(article_id)
     .bind(email)
     .bind(fingerprint)
+    .bind(site)
     .fetch_optional(conn)
     .await
 }
@@ -134,6 +148,7 @@ pub async fn find_duplicate(
 #[derive(Debug, Default)]
 pub struct RestoreBatch {
     pub id: Vec<i64>,
+    pub site: Vec<String>,
     pub article_id: Vec<String>,
     pub parent_id: Vec<Option<i64>>,
     pub author_name: Vec<String>,
@@ -172,18 +187,36 @@ pub async fn existing_ids(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<i6
         .await
 }
 
+/// Creates the batch's sites that do not exist yet (an export of several
+/// sites restored into a new database), with default settings and their
+/// id as name. Returns how many were created.
+pub async fn ensure_sites(conn: &mut PgConnection, sites: &[String]) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "insert into sites (id, name)
+         select distinct s, s from unnest($1::text[]) as t(s)
+         on conflict (id) do nothing",
+    )
+    .bind(sites)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 /// Creates the batch's articles that do not exist yet (created at their
 /// earliest comment in the batch).
 pub async fn ensure_articles(
     conn: &mut PgConnection,
+    sites: &[String],
     ids: &[String],
     created_at: &[DateTime<Utc>],
 ) -> Result<u64, sqlx::Error> {
     let r = sqlx::query(
-        "insert into articles (id, created_at)
-         select id, min(t) from unnest($1::text[], $2::timestamptz[]) as a(id, t) group by id
-         on conflict (id) do nothing",
+        "insert into articles (site_id, id, created_at)
+         select s, id, min(t) from unnest($1::text[], $2::text[], $3::timestamptz[]) as a(s, id, t)
+         group by s, id
+         on conflict (site_id, id) do nothing",
     )
+    .bind(sites)
     .bind(ids)
     .bind(created_at)
     .execute(conn)
@@ -200,17 +233,17 @@ pub async fn insert_restored(
     sqlx::query_scalar(
         "insert into comments (id, article_id, parent_id, author_name, author_email, author_url,
             avatar, body, body_html, body_fingerprint, status, spam_score, spam_reasons, ip,
-            user_agent, referrer, version, created_at, updated_at)
+            user_agent, referrer, version, created_at, updated_at, site_id)
          select id, article_id, parent_id, author_name, author_email, author_url, avatar, body,
             body_html, body_fingerprint, status, spam_score, spam_reasons::jsonb, ip::inet,
-            user_agent, referrer, version, created_at, updated_at
+            user_agent, referrer, version, created_at, updated_at, site_id
          from unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[],
             $13::text[], $14::text[], $15::text[], $16::text[], $17::int4[], $18::timestamptz[],
-            $19::timestamptz[])
+            $19::timestamptz[], $20::text[])
             as t(id, article_id, parent_id, author_name, author_email, author_url, avatar, body,
                  body_html, body_fingerprint, status, spam_score, spam_reasons, ip, user_agent,
-                 referrer, version, created_at, updated_at)
+                 referrer, version, created_at, updated_at, site_id)
          on conflict do nothing
          returning id",
     )
@@ -233,17 +266,23 @@ pub async fn insert_restored(
     .bind(&b.version)
     .bind(&b.created_at)
     .bind(&b.updated_at)
+    .bind(&b.site)
     .fetch_all(conn)
     .await
 }
 
 /// Bumps the comment version of articles that received comments (cache
-/// validators, which public caches watch).
-pub async fn touch_articles(conn: &mut PgConnection, ids: &[String]) -> Result<(), sqlx::Error> {
+/// validators, which public caches watch): `sites[i]`'s `ids[i]`.
+pub async fn touch_articles(
+    conn: &mut PgConnection,
+    sites: &[String],
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "update articles set comment_version = comment_version + 1
-         where id in (select distinct unnest($1::text[]))",
+         where (site_id, id) in (select distinct s, a from unnest($1::text[], $2::text[]) as t(s, a))",
     )
+    .bind(sites)
     .bind(ids)
     .execute(conn)
     .await?;

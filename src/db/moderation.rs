@@ -12,6 +12,10 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
     pub status: Option<CommentStatus>,
+    /// Only this site's comments.
+    pub site: Option<String>,
+    /// Only these sites' comments (the account's scope; `None`: any).
+    pub sites: Option<Vec<String>>,
     pub article_id: Option<String>,
     /// Compared case-insensitively.
     pub email: Option<String>,
@@ -52,6 +56,12 @@ pub async fn list_queue(
         QueryBuilder::new(format!("select {COLUMNS} from comments where true"));
     if let Some(s) = f.status {
         qb.push(" and status = ").push_bind(s.as_str());
+    }
+    if let Some(s) = &f.site {
+        qb.push(" and site_id = ").push_bind(s.clone());
+    }
+    if let Some(s) = &f.sites {
+        qb.push(" and site_id = any(").push_bind(s.clone()).push(")");
     }
     if let Some(a) = &f.article_id {
         qb.push(" and article_id = ").push_bind(a.clone());
@@ -100,12 +110,22 @@ pub async fn list_queue(
     Ok(rows)
 }
 
-/// How many comments are in each status (every status present, 0 if none).
-pub async fn counts(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, sqlx::Error> {
+/// How many comments are in each status (every status present, 0 if
+/// none), of one site or every site, within `sites` when given.
+pub async fn counts(
+    conn: &mut PgConnection,
+    site: Option<&str>,
+    sites: Option<&[String]>,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "select s.status, (select count(*) from comments c where c.status = s.status)
+        "select s.status, (select count(*) from comments c
+                           where c.status = s.status
+                             and ($1::text is null or c.site_id = $1)
+                             and ($2::text[] is null or c.site_id = any($2)))
          from unnest(array['pending', 'approved', 'spam', 'rejected']) as s(status)",
     )
+    .bind(site)
+    .bind(sites)
     .fetch_all(conn)
     .await
 }

@@ -26,6 +26,7 @@ pub async fn try_purge_lock(conn: &mut PgConnection) -> Result<bool, sqlx::Error
 /// Returns the purged ids.
 pub async fn purge_batch(
     conn: &mut PgConnection,
+    site: &str,
     status: CommentStatus,
     days: u32,
     reason: &str,
@@ -34,7 +35,8 @@ pub async fn purge_batch(
     sqlx::query_scalar(
         "with doomed as (
              select c.id from comments c
-             where c.status = $1 and c.created_at < now() - make_interval(days => $2)
+             where c.site_id = $5 and c.status = $1
+               and c.created_at < now() - make_interval(days => $2)
                and not exists (select 1 from comments r where r.parent_id = c.id)
                and not exists (select 1 from legal_holds h
                                where h.lifted_at is null and h.comment_id = c.id)
@@ -48,16 +50,18 @@ pub async fn purge_batch(
              delete from spam_training t using doomed d where t.comment_id = d.id
          ), gone as (
              delete from comments c using doomed d where c.id = d.id
-             returning c.id, c.article_id, c.status, c.created_at, c.updated_at
+             returning c.id, c.site_id, c.article_id, c.status, c.created_at, c.updated_at
          )
-         insert into comment_tombstones (id, article_id, status, reason, created_at, decided_at)
-         select id, article_id, status, $3, created_at, updated_at from gone
+         insert into comment_tombstones
+             (id, site_id, article_id, status, reason, created_at, decided_at)
+         select id, site_id, article_id, status, $3, created_at, updated_at from gone
          returning id",
     )
     .bind(status.as_str())
     .bind(i32::try_from(days).unwrap_or(i32::MAX))
     .bind(reason)
     .bind(limit)
+    .bind(site)
     .fetch_all(conn)
     .await
 }

@@ -59,6 +59,8 @@ pub struct SessionOwner {
     pub moderator_id: i64,
     #[sqlx(try_from = "String")]
     pub role: RoleColumn,
+    /// The sites a moderator is limited to; `None`: every site.
+    pub sites: Option<Vec<String>>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -73,7 +75,7 @@ pub async fn authenticate(
 ) -> Result<Option<SessionOwner>, sqlx::Error> {
     sqlx::query_as(
         "with live as (
-            select s.token_hash, s.moderator_id, m.role, s.expires_at, s.last_seen_at,
+            select s.token_hash, s.moderator_id, m.role, m.sites, s.expires_at, s.last_seen_at,
                    s.created_at + make_interval(secs => $4) as ends_at
             from sessions s join moderators m on m.id = s.moderator_id
             where s.token_hash = $1 and s.expires_at > now()
@@ -88,7 +90,7 @@ pub async fn authenticate(
                and live.last_seen_at < now() - make_interval(secs => $3)
             returning s.expires_at
          )
-         select moderator_id, role,
+         select moderator_id, role, sites,
                 least(coalesce((select expires_at from touched), expires_at), ends_at) as expires_at
          from live",
     )

@@ -1,42 +1,140 @@
-//! The settings row: versioned, so every instance can tell when its cached
-//! copy is stale.
+//! Each site's settings: a column of its row in `sites`, versioned, so
+//! every instance can tell when its cached copy is stale.
 
-use crate::domain::ModerationSettings;
+use crate::domain::{ModerationSettings, SiteId};
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
-pub async fn version(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select version from settings where id = 1")
-        .fetch_one(conn)
+/// One site's settings as stored.
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    pub site: SiteId,
+    pub name: String,
+    pub version: i64,
+    pub settings: ModerationSettings,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    name: String,
+    settings_version: i64,
+    settings: Json<serde_json::Value>,
+}
+
+impl From<Row> for SiteSettings {
+    fn from(r: Row) -> Self {
+        SiteSettings {
+            site: SiteId::from_stored(r.id),
+            name: r.name,
+            version: r.settings_version,
+            settings: ModerationSettings::from_stored(&r.settings.0),
+        }
+    }
+}
+
+/// Locks every site's row until the transaction ends: changes that must
+/// see every site (an origin names one site) happen one at a time.
+pub async fn lock_all(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("select id from sites order by id for update")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every site's settings version, by site id (one small read: sites are few).
+pub async fn versions(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("select id, settings_version from sites order by id")
+        .fetch_all(conn)
         .await
 }
 
-pub async fn load(conn: &mut PgConnection) -> Result<(i64, ModerationSettings), sqlx::Error> {
-    let (version, data): (i64, Json<serde_json::Value>) =
-        sqlx::query_as("select version, data from settings where id = 1")
-            .fetch_one(conn)
+/// Every site with its settings, by id.
+pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<SiteSettings>, sqlx::Error> {
+    let rows: Vec<Row> =
+        sqlx::query_as("select id, name, settings_version, settings from sites order by id")
+            .fetch_all(conn)
             .await?;
-    Ok((version, ModerationSettings::from_stored(&data.0)))
+    Ok(rows.into_iter().map(SiteSettings::from).collect())
 }
 
-/// Stores new settings and returns the new version. Locks the row, so two
-/// admins' changes are applied one after the other.
-pub async fn store(conn: &mut PgConnection, s: &ModerationSettings) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "update settings set data = $1, version = version + 1, updated_at = now() where id = 1 returning version",
+/// Locks one site's row for a read-modify-write and returns its settings
+/// (`None`: no such site).
+pub async fn load_for_update(
+    conn: &mut PgConnection,
+    site: &SiteId,
+) -> Result<Option<SiteSettings>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(
+        "select id, name, settings_version, settings from sites where id = $1 for update",
     )
+    .bind(site.as_str())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(SiteSettings::from))
+}
+
+/// Stores a site's new settings and returns the new version.
+pub async fn store(
+    conn: &mut PgConnection,
+    site: &SiteId,
+    s: &ModerationSettings,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "update sites set settings = $2, settings_version = settings_version + 1
+         where id = $1 returning settings_version",
+    )
+    .bind(site.as_str())
     .bind(Json(s.to_stored()))
     .fetch_one(conn)
     .await
 }
 
-/// Locks the settings row for a read-modify-write and returns it.
-pub async fn load_for_update(
+/// The origins every site other than `except` lists (an origin names one
+/// site).
+pub async fn origins_of_other_sites(
     conn: &mut PgConnection,
-) -> Result<(i64, ModerationSettings), sqlx::Error> {
-    let (version, data): (i64, Json<serde_json::Value>) =
-        sqlx::query_as("select version, data from settings where id = 1 for update")
-            .fetch_one(conn)
+    except: &SiteId,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<Json<serde_json::Value>> =
+        sqlx::query_scalar("select settings from sites where id <> $1")
+            .bind(except.as_str())
+            .fetch_all(conn)
             .await?;
-    Ok((version, ModerationSettings::from_stored(&data.0)))
+    Ok(rows
+        .into_iter()
+        .flat_map(|s| ModerationSettings::from_stored(&s.0).allowed_origins)
+        .collect())
+}
+
+/// Creates a site whose settings start as `settings`; `false` when the id
+/// is taken.
+pub async fn create_site(
+    conn: &mut PgConnection,
+    site: &SiteId,
+    name: &str,
+    settings: &ModerationSettings,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into sites (id, name, settings) values ($1, $2, $3) on conflict (id) do nothing",
+    )
+    .bind(site.as_str())
+    .bind(name)
+    .bind(Json(settings.to_stored()))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Renames a site; `false` when there is no such site.
+pub async fn rename_site(
+    conn: &mut PgConnection,
+    site: &SiteId,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update sites set name = $2 where id = $1")
+        .bind(site.as_str())
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -78,6 +78,7 @@ pub struct SubmissionContext {
 
 #[derive(sqlx::FromRow)]
 struct ContextRow {
+    site_id: Option<String>,
     article_id: Option<String>,
     url: Option<String>,
     title: Option<String>,
@@ -107,6 +108,7 @@ struct ContextRow {
 
 /// What [`context`] looks up.
 pub struct ContextQuery<'a> {
+    pub site: &'a str,
     pub article_id: &'a str,
     pub parent_id: Option<i64>,
     pub email: &'a str,
@@ -135,7 +137,7 @@ pub async fn context(
     };
     let row: ContextRow = sqlx::query_as(
         "with mine as (
-            select article_id, status, body_fingerprint from comments
+            select site_id, article_id, status, body_fingerprint from comments
             where lower(author_email) = lower($3)
             order by lower(author_email), created_at desc
             limit $7
@@ -163,15 +165,17 @@ pub async fn context(
               and written >= pg_snapshot_xmin($6::text::pg_snapshot)
               and not pg_visible_in_snapshot(written, $6::text::pg_snapshot)
          )
-         select a.id as article_id, a.url, a.title, a.closed, a.approval_mode, a.comment_version,
+         select a.site_id, a.id as article_id, a.url, a.title, a.closed, a.approval_mode, a.comment_version,
                 a.created_at, a.registered_at,
                 ($2::bigint is not null and exists (
                     select 1 from comments p
-                    where p.id = $2 and p.article_id = $1 and p.status = 'approved')) as parent_ok,
+                    where p.id = $2 and p.site_id = $9 and p.article_id = $1
+                      and p.status = 'approved')) as parent_ok,
                 (select count(*) from mine where status = 'approved') as approved_by_email,
                 (select count(*) from mine where status = 'spam') as spam_by_email,
                 (select count(*) from mine where status = 'rejected') as rejected_by_email,
-                exists (select 1 from mine where article_id = $1 and body_fingerprint = $5)
+                exists (select 1 from mine
+                        where site_id = $9 and article_id = $1 and body_fingerprint = $5)
                     as duplicate,
                 (select count(*) from from_ip where status = 'spam') as spam_by_ip,
                 (select count(distinct email) from same_text where email <> lower($3))
@@ -181,7 +185,7 @@ pub async fn context(
                 pg_current_snapshot()::text as snapshot,
                 f.buckets, f.spam, f.ham, f.revs
          from shards s cross join changed f
-         left join articles a on a.id = $1",
+         left join articles a on a.site_id = $9 and a.id = $1",
     )
     .bind(q.article_id)
     .bind(q.parent_id)
@@ -191,6 +195,7 @@ pub async fn context(
     .bind(since)
     .bind(HISTORY_LIMIT)
     .bind(script)
+    .bind(q.site)
     .fetch_one(conn)
     .await?;
     Ok(row.into_context(q.learner.map(|(s, _)| s)))
@@ -198,8 +203,14 @@ pub async fn context(
 
 impl ContextRow {
     fn into_context(self, script: Option<Script>) -> SubmissionContext {
-        let article = match (self.article_id, self.comment_version, self.created_at) {
-            (Some(id), Some(comment_version), Some(created_at)) => Some(ArticleRow {
+        let article = match (
+            self.site_id,
+            self.article_id,
+            self.comment_version,
+            self.created_at,
+        ) {
+            (Some(site), Some(id), Some(comment_version), Some(created_at)) => Some(ArticleRow {
+                site,
                 id,
                 url: self.url,
                 title: self.title,
@@ -330,8 +341,8 @@ pub async fn store(
         // leaves it out altogether.
         ArticleWrite::Upsert { .. } => {
             ", article as (
-                insert into articles as ar (id, url, title) values ($1, $16, $17)
-                on conflict (id) do update set
+                insert into articles as ar (site_id, id, url, title) values ($16, $1, $17, $18)
+                on conflict (site_id, id) do update set
                     url = case when ar.registered_at is null
                                then coalesce(ar.url, excluded.url) else ar.url end,
                     title = case when ar.registered_at is null
@@ -351,17 +362,17 @@ pub async fn store(
             {take}
             returning 1
          ), allowed as (
-            select majlis_refuse_flood((select count(*) from taken) = cardinality($18::text[]))
+            select majlis_refuse_flood((select count(*) from taken) = cardinality($19::text[]))
          ){article_cte}, c as (
             insert into comments ({INSERT_COLUMNS})
-            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 from allowed
+            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 from allowed
             returning {COLUMNS}
          ), audit as (
             insert into audit_events (actor, moderator_id, action, comment_id, new_status, reason, details)
-            select $21, $22, $23, c.id, c.status, $24, $25 from c
+            select $22, $23, $24, c.id, c.status, $25, $26 from c
          )
          select * from c",
-        take = rate_limits::take_statement("$18::text[]", "$19", "$20"),
+        take = rate_limits::take_statement("$19::text[]", "$20", "$21"),
     );
     let event = NewAuditEvent::submitted(0, c.status, c.spam_score);
     let stored = bind_insert(sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql)), c)

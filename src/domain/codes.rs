@@ -39,6 +39,8 @@ pub enum ErrorCode {
     CorsRequestNotAllowed,
     LegalHold,
     HoldNotFound,
+    SiteNotFound,
+    SiteExists,
 }
 
 impl ErrorCode {
@@ -79,6 +81,8 @@ impl ErrorCode {
             ErrorCode::CorsRequestNotAllowed => "cors_request_not_allowed",
             ErrorCode::LegalHold => "legal_hold",
             ErrorCode::HoldNotFound => "hold_not_found",
+            ErrorCode::SiteNotFound => "site_not_found",
+            ErrorCode::SiteExists => "site_exists",
         }
     }
 }
@@ -121,6 +125,10 @@ pub enum FieldCode {
     },
     /// An article update that names nothing to change.
     ArticleNothingToChange,
+    /// Not a site id (1-32 lowercase letters, digits and inner `-`).
+    InvalidSite,
+    /// An origin another site already lists (an origin names one site).
+    OriginTaken,
 }
 
 impl FieldCode {
@@ -146,6 +154,8 @@ impl FieldCode {
             FieldCode::InvisibleCharacters => "invisible_characters",
             FieldCode::TooSmall { .. } => "out_of_range",
             FieldCode::ArticleNothingToChange => "nothing_to_change",
+            FieldCode::InvalidSite => "invalid_site",
+            FieldCode::OriginTaken => "origin_taken",
         }
     }
 }

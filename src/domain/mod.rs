@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod personal_data;
 pub mod settings;
+pub mod site;
 pub mod status;
 pub mod text;
 pub mod timestamps;
@@ -15,6 +16,7 @@ pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, av
 pub use cursor::Cursor;
 pub use settings::AvatarMode;
 pub use settings::ModerationSettings;
+pub use site::SiteId;
 pub use status::{ApprovalMode, CommentStatus};
 pub mod moderator;
 

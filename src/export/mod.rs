@@ -244,6 +244,8 @@ where
 fn filter_details(filter: &ExportFilter) -> serde_json::Value {
     serde_json::json!({
         "status": filter.status.map(crate::domain::CommentStatus::as_str),
+        "site": filter.site,
+        "sites": filter.sites,
         "article_id": filter.article_id,
         "since": filter.since.as_ref().map(micros),
         "until": filter.until.as_ref().map(micros),

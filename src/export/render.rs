@@ -11,8 +11,9 @@ use std::borrow::Cow;
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The columns, in order; also the NDJSON keys.
-pub const FIELDS: [&str; 18] = [
+pub const FIELDS: [&str; 19] = [
     "id",
+    "site",
     "article_id",
     "parent_id",
     "author_name",
@@ -79,6 +80,7 @@ pub fn csv_rows(out: &mut Vec<u8>, rows: &[CommentRow]) -> Result<(), csv::Error
         w.write_record(
             [
                 Cow::Owned(r.id.to_string()),
+                text(&r.site),
                 text(&r.article_id),
                 Cow::Owned(r.parent_id.map(|p| p.to_string()).unwrap_or_default()),
                 text(&r.author_name),
@@ -125,6 +127,7 @@ mod tests {
             + chrono::Duration::microseconds(123_456);
         CommentRow {
             id: 7,
+            site: "default".into(),
             article_id: "2024/11/strikes".into(),
             parent_id: Some(3),
             author_name: name.into(),

@@ -6,7 +6,7 @@
 use super::ImportError;
 use crate::db;
 use crate::db::import::RestoreBatch;
-use crate::domain::ArticleId;
+use crate::domain::{ArticleId, SiteId};
 use crate::export::ExportRecord;
 use crate::spam;
 use serde::Serialize;
@@ -62,12 +62,16 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Option<ExportRecord>, Impo
     if ArticleId::parse(&r.article_id).is_err() {
         return Err(invalid("article_id is not a usable article id".to_owned()));
     }
+    if SiteId::parse(&r.site).is_err() {
+        return Err(invalid("site is not a usable site id".to_owned()));
+    }
     Ok(Some(r))
 }
 
 fn push(b: &mut RestoreBatch, r: ExportRecord) {
     b.body_fingerprint.push(spam::fingerprint(&r.body));
     b.id.push(r.id);
+    b.site.push(r.site);
     b.article_id.push(r.article_id);
     b.parent_id.push(r.parent_id);
     b.author_name.push(r.author_name);
@@ -124,21 +128,23 @@ async fn flush(
             *parent = None;
         }
     }
+    db::import::ensure_sites(conn, &batch.site).await?;
     summary.articles_created +=
-        db::import::ensure_articles(conn, &batch.article_id, &batch.created_at).await?;
+        db::import::ensure_articles(conn, &batch.site, &batch.article_id, &batch.created_at)
+            .await?;
     let inserted: HashSet<i64> = db::import::insert_restored(conn, batch)
         .await?
         .into_iter()
         .collect();
     if !inserted.is_empty() {
-        let touched: Vec<String> = batch
+        let (sites, articles): (Vec<String>, Vec<String>) = batch
             .id
             .iter()
-            .zip(&batch.article_id)
+            .zip(batch.site.iter().zip(&batch.article_id))
             .filter(|(id, _)| inserted.contains(id))
-            .map(|(_, a)| a.clone())
-            .collect();
-        db::import::touch_articles(conn, &touched).await?;
+            .map(|(_, (s, a))| (s.clone(), a.clone()))
+            .unzip();
+        db::import::touch_articles(conn, &sites, &articles).await?;
     }
     summary.comments_imported += inserted.len() as u64;
     summary.skipped_existing += (batch.len() - inserted.len()) as u64;

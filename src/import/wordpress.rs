@@ -19,7 +19,7 @@ use super::wxr::{WxrComment, WxrPost, WxrReader};
 use crate::db;
 use crate::db::import::ImportedComment;
 use crate::domain::comment::{DEFAULT_MAX_BODY, MAX_EMAIL, MAX_NAME, MAX_URL};
-use crate::domain::{ArticleId, CommentStatus, avatar_hash};
+use crate::domain::{ArticleId, CommentStatus, SiteId, avatar_hash};
 use crate::i18n::{Lang, Msg};
 use crate::{render, spam};
 use chrono::{DateTime, Utc};
@@ -30,8 +30,10 @@ use std::io::BufRead;
 use std::net::IpAddr;
 use unicode_normalization::UnicodeNormalization;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WordPressOptions {
+    /// The site the posts belong to (`default` unless told; it must exist).
+    pub site: SiteId,
     /// Import pingbacks and trackbacks too (skipped by default).
     pub include_pings: bool,
     /// The language of the name given to comments without one.
@@ -43,6 +45,7 @@ pub struct WordPressOptions {
 impl Default for WordPressOptions {
     fn default() -> Self {
         WordPressOptions {
+            site: SiteId::default(),
             include_pings: false,
             lang: Lang::default(),
             max_body_chars: DEFAULT_MAX_BODY,
@@ -239,6 +242,15 @@ pub async fn import_wordpress<R: BufRead>(
     options: WordPressOptions,
 ) -> Result<WordPressSummary, ImportError> {
     let mut tx = conn.begin().await?;
+    if !db::import::site_exists(&mut tx, options.site.as_str()).await? {
+        return Err(ImportError::Invalid {
+            line: 0,
+            message: format!(
+                "there is no site `{}`: create it first (POST /api/v1/admin/sites)",
+                options.site
+            ),
+        });
+    }
     let mut reader = WxrReader::new(input);
     let mut summary = WordPressSummary::default();
     let mut source = String::from("unknown");
@@ -246,7 +258,7 @@ pub async fn import_wordpress<R: BufRead>(
         if let Some(site) = reader.site() {
             site.clone_into(&mut source);
         }
-        import_post(&mut tx, &source, post, options, &mut summary).await?;
+        import_post(&mut tx, &source, post, &options, &mut summary).await?;
     }
     let details = serde_json::to_value(&summary).unwrap_or_default();
     db::audit::insert(
@@ -265,7 +277,7 @@ async fn import_post(
     conn: &mut PgConnection,
     source: &str,
     post: WxrPost,
-    options: WordPressOptions,
+    options: &WordPressOptions,
     summary: &mut WordPressSummary,
 ) -> Result<(), ImportError> {
     let wanted: Vec<&WxrComment> = post
@@ -296,8 +308,10 @@ async fn import_post(
     })?;
     let article = article.as_str();
     summary.posts += 1;
+    let site = options.site.as_str();
     let created = db::import::upsert_article(
         conn,
+        site,
         article,
         Some(post.link.as_str()).filter(|s| !s.is_empty()),
         Some(post.title.as_str()).filter(|s| !s.is_empty()),
@@ -340,6 +354,7 @@ async fn import_post(
         let inserted = db::import::insert_imported(
             conn,
             &ImportedComment {
+                site,
                 article_id: article,
                 parent_id,
                 author_name: &p.author_name,
@@ -365,7 +380,7 @@ async fn import_post(
             None => {
                 summary.duplicates += 1;
                 if let Some(id) =
-                    db::import::find_duplicate(conn, article, &p.author_email, &p.body_fingerprint)
+                    db::import::find_duplicate(conn, site, article, &p.author_email, &p.body_fingerprint)
                         .await?
                 {
                     ours.insert(c.id, id);

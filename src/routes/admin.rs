@@ -4,7 +4,8 @@ use crate::auth::Admin;
 use crate::db;
 use crate::db::retention::LegalHold;
 use crate::domain::ids::{Actor, ModeratorId};
-use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role};
+use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role, SiteId};
+use crate::routes::site::{SiteParams, requested_site};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::routes::body::{ApiJson, Authed, Shape, not_null, present, schema};
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
@@ -286,11 +287,12 @@ pub async fn update_moderator(
     path = "/api/v1/admin/articles/{article_id}",
     tag = "admin",
     security(("bearer" = [])),
-    params(("article_id" = String, Path, description = "The site's article id (may contain `/`). An article not seen yet is created.")),
+    params(("article_id" = String, Path, description = "The site's article id (may contain `/`). An article not seen yet is created."), SiteParams),
     request_body(content = ArticlePatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The article after the change.", body = ArticleView),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
+        (status = 404, description = "No such site (`site_not_found`).", body = ErrorBody),
         (status = 422, description = "A bad field, or nothing to change (`nothing_to_change`).", body = ErrorBody),
         crate::routes::openapi::DbErrors,
     ),
@@ -308,15 +310,19 @@ pub async fn update_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
+    let site = requested_site(&req, &state, &auth.0).await?;
     let row = articles::update(
         &state.pool,
         auth.0.actor(),
+        &site,
         &article_id,
         closed,
         approval_mode,
     )
     .await?;
-    state.public_cache.invalidate(&row.id);
+    state
+        .public_cache
+        .invalidate(&db::articles::cache_key(&row.site, &row.id));
     Ok(HttpResponse::Ok().json(ArticleView::from_row(row)))
 }
 
@@ -333,12 +339,13 @@ pub async fn update_article(
     path = "/api/v1/admin/articles/{article_id}",
     tag = "admin",
     security(("bearer" = [])),
-    params(("article_id" = String, Path, description = "The site's article id (may contain `/`).")),
+    params(("article_id" = String, Path, description = "The site's article id (may contain `/`)."), SiteParams),
     request_body(content = ArticleRegistration, content_type = "application/json"),
     responses(
         (status = 200, description = "Registered; the article as stored.", body = ArticleView),
         (status = 201, description = "Registered a new article.", body = ArticleView),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
+        (status = 404, description = "No such site (`site_not_found`).", body = ErrorBody),
         (status = 422, description = "A missing or bad `url`, `title` or `closed`.", body = ErrorBody),
         crate::routes::openapi::DbErrors,
     ),
@@ -350,16 +357,20 @@ pub async fn register_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
+    let site = requested_site(&req, &state, &auth.0).await?;
     let (row, created) = articles::register(
         &state.pool,
         auth.0.actor(),
+        &site,
         &article_id,
         reg.url.as_str(),
         &reg.title,
         reg.closed,
     )
     .await?;
-    state.public_cache.invalidate(&row.id);
+    state
+        .public_cache
+        .invalidate(&db::articles::cache_key(&row.site, &row.id));
     let view = ArticleView::from_row(row);
     Ok(if created {
         HttpResponse::Created().json(view)
@@ -395,17 +406,23 @@ impl Shape for SettingsPatch {
     path = "/api/v1/admin/settings",
     tag = "admin",
     security(("bearer" = [])),
+    params(SiteParams),
     responses(
-        (status = 200, description = "Every setting with its current value.", body = ModerationSettings,
+        (status = 200, description = "Every setting of the site with its current value.", body = ModerationSettings,
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
-        crate::routes::openapi::AuthErrors, crate::routes::openapi::DbErrors,
+        crate::routes::openapi::AuthErrors,
+        (status = 404, description = "No such site (`site_not_found`).", body = ErrorBody),
+        (status = 422, description = "A bad `site`.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn get_settings(
-    _auth: Admin,
+    req: HttpRequest,
+    auth: Admin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = state.settings.current(&state.pool).await?;
+    let site = requested_site(&req, &state, &auth.0).await?;
+    let snap = state.settings.current(&state.pool, &site).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", snap.version)))
         .json(&snap.settings))
@@ -420,24 +437,28 @@ pub async fn get_settings(
     path = "/api/v1/admin/settings",
     tag = "admin",
     security(("bearer" = [])),
+    params(SiteParams),
     request_body(content = ModerationSettings, content_type = "application/json",
         description = "Any subset of the settings; only the fields named change."),
     responses(
         (status = 200, description = "Every setting after the change.", body = ModerationSettings,
             headers(("ETag" = String, description = "`\"<settings version>\"`"))),
         crate::routes::openapi::JsonBodyErrors, crate::routes::openapi::AuthErrors,
-        (status = 422, description = "A bad value or an unknown field; `fields` names each.", body = ErrorBody),
+        (status = 404, description = "No such site (`site_not_found`).", body = ErrorBody),
+        (status = 422, description = "A bad value or an unknown field; `fields` names each (`origin_taken`: another site lists the origin; `instance_wide`: a setting for every site, set on `default`).", body = ErrorBody),
         crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn patch_settings(
+    req: HttpRequest,
     Authed(auth, ApiJson(patch)): Authed<Admin, ApiJson<SettingsPatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (version, next) = settings::change(&state.pool, auth.0.actor(), &patch).await?;
-    let snap = state.settings.replace(version, next);
+    let site = requested_site(&req, &state, &auth.0).await?;
+    let next = settings::change(&state.pool, auth.0.actor(), &site, &patch).await?;
+    let snap = state.settings.replace(next);
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{version}\"")))
+        .insert_header((header::ETAG, format!("\"{}\"", snap.version)))
         .json(&snap.settings))
 }
 
@@ -518,7 +539,10 @@ pub async fn learner_state(
     _auth: Admin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = state.settings.current(&state.pool).await?;
+    let snap = state
+        .settings
+        .current(&state.pool, &SiteId::default_site())
+        .await?;
     let mut conn = state.pool.acquire().await?;
     let site = db::spam::site_training(&mut conn).await?;
     Ok(HttpResponse::Ok().json(LearnerState::new(snap.settings.bayes_enabled, site)))
@@ -545,7 +569,10 @@ pub async fn reset_learner(
     auth: Admin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = state.settings.current(&state.pool).await?;
+    let snap = state
+        .settings
+        .current(&state.pool, &SiteId::default_site())
+        .await?;
     let (before, site) = training::reset(&state.pool, auth.0.actor()).await?;
     tracing::info!(
         spam = before.spam,

@@ -744,6 +744,16 @@ pub mod schema {
             .build()
     }
 
+    /// A site's id as a query parameter or field.
+    pub fn site() -> Object {
+        text(Some(1), crate::domain::site::MAX_SITE_ID)
+            .pattern(Some("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"))
+            .description(Some(
+                "A site's id (1-32 lowercase letters, digits or inner `-`).",
+            ))
+            .build()
+    }
+
     pub fn cursor() -> Object {
         ObjectBuilder::new()
             .schema_type(Type::String)

@@ -50,9 +50,14 @@ use futures_util::StreamExt;
     ),
 )]
 pub async fn export_comments(
-    Authed(auth, ApiQuery(export)): Authed<Moderator, ApiQuery<ExportParams>>,
+    Authed(auth, ApiQuery(mut export)): Authed<Moderator, ApiQuery<ExportParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(site) = &export.filter.site {
+        auth.0
+            .check_site(&crate::domain::SiteId::from_stored(site.clone()))?;
+    }
+    export.filter.sites = auth.0.sites.as_sql();
     let moderator_id = auth.0.moderator_id;
     let personal_data = privacy::personal_data_for(&state, auth.0.role).await?;
     // Audited before the first row is read; the row count when it ends.

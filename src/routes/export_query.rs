@@ -26,6 +26,9 @@ super::body::query_params! {
         format: Option<String> = format_schema();
         /// Only comments with this status.
         status: Option<String> = status_schema();
+        /// Only this site's comments (default: every site the account may
+        /// see).
+        site: Option<String> = super::body::schema::site();
         /// Only this article's comments.
         article_id: Option<String> = super::body::schema::article_id_filter();
         /// RFC 3339 time or a date (its midnight UTC), years 1-9999.
@@ -101,7 +104,13 @@ impl ExportRequest {
                 )
             })
             .unwrap_or_default();
+        let site = super::site::named_site(p.site.as_deref()).unwrap_or_else(|e| {
+            f.extend_new(e);
+            None
+        });
         let filter = ExportFilter {
+            site: site.map(|s| s.as_str().to_owned()),
+            sites: None,
             status: p.status.and_then(|v| {
                 f.take(
                     "status",

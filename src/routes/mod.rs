@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod ops;
 pub mod public;
 pub mod request;
+pub mod site;
 pub mod views;
 
 use crate::domain::Role;

@@ -3,7 +3,8 @@
 use crate::db::comments::CommentRow;
 use crate::domain::comment::{avatar_hash, avatar_key, avatar_keyed};
 use crate::domain::timestamps;
-use crate::domain::{AvatarMode, CommentStatus};
+use crate::domain::{AvatarMode, CommentStatus, SiteId};
+use crate::error::ApiError;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -12,6 +13,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicComment {
     pub id: i64,
+    /// The site the article belongs to (`default` with one site).
+    pub site: String,
     pub article_id: String,
     pub parent_id: Option<i64>,
     pub author_name: String,
@@ -47,9 +50,10 @@ impl std::fmt::Debug for AvatarPolicy {
 }
 
 impl AvatarPolicy {
-    /// The current `avatar` setting's policy, keyed by the instance secret.
-    pub async fn current(state: &AppState) -> Result<AvatarPolicy, sqlx::Error> {
-        let snap = state.settings.current(&state.pool).await?;
+    /// A site's current `avatar` setting's policy, keyed by the instance
+    /// secret.
+    pub async fn current(state: &AppState, site: &SiteId) -> Result<AvatarPolicy, ApiError> {
+        let snap = state.settings.current(&state.pool, site).await?;
         Ok(AvatarPolicy::new(snap.settings.avatar, &state.secret))
     }
 
@@ -95,6 +99,7 @@ impl PublicComment {
         let avatar = avatars.avatar(&row);
         PublicComment {
             id: row.id,
+            site: row.site,
             article_id: row.article_id,
             parent_id: row.parent_id,
             author_name: row.author_name,

@@ -5,7 +5,7 @@
 use crate::db;
 use crate::db::articles::ArticleRow;
 use crate::db::audit::NewAuditEvent;
-use crate::domain::ArticleId;
+use crate::domain::{ArticleId, SiteId};
 use crate::domain::ids::Actor;
 use crate::error::ApiError;
 use sqlx::PgPool;
@@ -15,15 +15,27 @@ use sqlx::PgPool;
 pub async fn update(
     pool: &PgPool,
     actor: Actor,
+    site: &SiteId,
     article: &ArticleId,
     closed: Option<bool>,
     approval_mode: Option<Option<&str>>,
 ) -> Result<ArticleRow, ApiError> {
     let mut tx = pool.begin().await?;
-    let row =
-        db::articles::update_settings(&mut tx, article.as_str(), closed, approval_mode).await?;
-    let event =
-        NewAuditEvent::article_updated(actor, &row.id, row.closed, row.approval_mode.as_deref());
+    let row = db::articles::update_settings(
+        &mut tx,
+        site.as_str(),
+        article.as_str(),
+        closed,
+        approval_mode,
+    )
+    .await?;
+    let event = NewAuditEvent::article_updated(
+        actor,
+        &row.site,
+        &row.id,
+        row.closed,
+        row.approval_mode.as_deref(),
+    );
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;
     Ok(row)
@@ -34,6 +46,7 @@ pub async fn update(
 pub async fn register(
     pool: &PgPool,
     actor: Actor,
+    site: &SiteId,
     article: &ArticleId,
     url: &str,
     title: &str,
@@ -41,8 +54,9 @@ pub async fn register(
 ) -> Result<(ArticleRow, bool), ApiError> {
     let mut tx = pool.begin().await?;
     let (row, created) =
-        db::articles::register(&mut tx, article.as_str(), url, title, closed).await?;
-    let event = NewAuditEvent::article_registered(actor, &row.id, row.closed);
+        db::articles::register(&mut tx, site.as_str(), article.as_str(), url, title, closed)
+            .await?;
+    let event = NewAuditEvent::article_registered(actor, &row.site, &row.id, row.closed);
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;
     Ok((row, created))

@@ -4,6 +4,7 @@
 //! the learner's training.
 
 use crate::db;
+use crate::domain::site::SiteScope;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::CommentUpdate;
@@ -106,6 +107,7 @@ pub fn plan(current_status: CommentStatus, current_body: &str, d: &Decision) -> 
 pub async fn apply(
     conn: &mut PgConnection,
     actor: Actor,
+    scope: &SiteScope,
     comment: CommentId,
     d: &Decision,
     if_match: &IfMatch,
@@ -113,8 +115,10 @@ pub async fn apply(
     let (moderator_id, id) = (actor.0, comment.0);
     let span = tracing::Span::current();
     span.record("moderator_id", moderator_id);
+    // A comment of a site the account may not see is not found.
     let current = db::moderation::fetch(&mut *conn, comment, db::Lock::Row)
         .await?
+        .filter(|c| scope.allows(&c.site))
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     if !if_match.allows(current.version) {
         return Err(ErrorCode::VersionMismatch.into());

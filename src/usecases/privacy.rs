@@ -22,7 +22,7 @@ use crate::db;
 use crate::db::audit::AuditRow;
 use crate::db::privacy::TrainingRow;
 use crate::domain::personal_data::PersonalData;
-use crate::error::FieldCode;
+use crate::error::{ApiError, FieldCode};
 use crate::export::ExportRecord;
 use crate::i18n::{Lang, Msg};
 use crate::spam::lessons::TrainingDelta;
@@ -87,12 +87,17 @@ pub fn email_hmac(secret: &[u8], email: &SubjectEmail) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// What a signed-in account with `role` sees under the current settings.
+/// What a signed-in account with `role` sees under the current settings
+/// (`mask_personal_data` is a rule about accounts, which every site shares:
+/// it is set on the default site and holds for all).
 pub async fn personal_data_for(
     state: &crate::state::AppState,
     role: crate::domain::Role,
-) -> Result<PersonalData, sqlx::Error> {
-    let snap = state.settings.current(&state.pool).await?;
+) -> Result<PersonalData, ApiError> {
+    let snap = state
+        .settings
+        .current(&state.pool, &crate::domain::SiteId::default_site())
+        .await?;
     Ok(PersonalData::for_viewer(
         role,
         snap.settings.mask_personal_data,

@@ -9,7 +9,7 @@ use crate::db::audit::NewAuditEvent;
 use crate::db::retention::{HoldTarget, LegalHold};
 use crate::domain::codes::{ErrorCode, FieldCode, FieldErrors};
 use crate::domain::ids::{Actor, CommentId};
-use crate::domain::{AuthorEmail, CommentStatus, ModerationSettings};
+use crate::domain::{AuthorEmail, CommentStatus, ModerationSettings, SiteId};
 use crate::error::ApiError;
 use serde_json::json;
 use sqlx::PgPool;
@@ -28,9 +28,30 @@ pub struct Purged {
     pub busy: bool,
 }
 
-/// One purge run under `settings`. One instance at a time (a
+/// One purge run for every site, each under its own settings (the
+/// housekeeping task's every few minutes). Stops at the first site another
+/// instance is purging.
+pub async fn purge_sites(state: &crate::state::AppState) -> Result<Purged, ApiError> {
+    let mut all = Purged::default();
+    for (site, snap) in state.settings.all(&state.pool).await?.iter() {
+        let done = purge(&state.pool, site, &snap.settings).await?;
+        all.spam += done.spam;
+        all.rejected += done.rejected;
+        if done.busy {
+            all.busy = true;
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// One purge run of `site`'s comments under `settings`. One instance at a time (a
 /// transaction-scoped advisory lock per batch); the others skip.
-pub async fn purge(pool: &PgPool, settings: &ModerationSettings) -> Result<Purged, sqlx::Error> {
+pub async fn purge(
+    pool: &PgPool,
+    site: &SiteId,
+    settings: &ModerationSettings,
+) -> Result<Purged, sqlx::Error> {
     let mut done = Purged::default();
     for (status, days, reason) in [
         (
@@ -53,11 +74,14 @@ pub async fn purge(pool: &PgPool, settings: &ModerationSettings) -> Result<Purge
                 done.busy = true;
                 return Ok(done);
             }
-            let ids = db::retention::purge_batch(&mut tx, status, days, reason, BATCH).await?;
+            let ids =
+                db::retention::purge_batch(&mut tx, site.as_str(), status, days, reason, BATCH)
+                    .await?;
             if let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) {
                 let event = NewAuditEvent::system(
                     "comments.purged",
                     json!({
+                        "site": site.as_str(),
                         "status": status.as_str(),
                         "older_than_days": days,
                         "count": ids.len(),
@@ -80,6 +104,7 @@ pub async fn purge(pool: &PgPool, settings: &ModerationSettings) -> Result<Purge
     }
     if done.spam + done.rejected > 0 {
         tracing::info!(
+            site = %site,
             spam = done.spam,
             rejected = done.rejected,
             "old comments purged"

@@ -8,7 +8,10 @@
 
 use crate::db;
 use crate::db::audit::NewAuditEvent;
-use crate::domain::ModerationSettings;
+use crate::db::settings::SiteSettings;
+use crate::domain::{ModerationSettings, SiteId};
+use crate::error::{ErrorCode, FieldCode};
+use std::collections::BTreeMap;
 use crate::domain::ids::Actor;
 use crate::error::ApiError;
 use crate::spam::{SpamRules, Thresholds};
@@ -18,22 +21,31 @@ use std::time::{Duration, Instant};
 
 pub const RECHECK: Duration = Duration::from_secs(1);
 
-/// One consistent view of the settings.
+/// One consistent view of one site's settings.
 #[derive(Debug)]
 pub struct Snapshot {
+    pub site: SiteId,
+    /// The site's display name.
+    pub name: String,
     pub version: i64,
     pub settings: ModerationSettings,
     pub rules: SpamRules,
 }
 
 impl Snapshot {
-    pub fn new(version: i64, settings: ModerationSettings) -> Snapshot {
+    pub fn new(site: SiteId, name: String, version: i64, settings: ModerationSettings) -> Snapshot {
         let rules = compile_rules(&settings);
         Snapshot {
+            site,
+            name,
             version,
             settings,
             rules,
         }
+    }
+
+    fn from_stored(s: SiteSettings) -> Snapshot {
+        Snapshot::new(s.site, s.name, s.version, s.settings)
     }
 
     pub fn thresholds(&self) -> Thresholds {
@@ -56,108 +68,242 @@ pub fn compile_rules(s: &ModerationSettings) -> SpamRules {
     }
 }
 
+/// Every site's snapshot, by site id.
+pub type Sites = BTreeMap<SiteId, Arc<Snapshot>>;
+
 struct Cached {
-    snapshot: Arc<Snapshot>,
+    sites: Arc<Sites>,
     checked_at: Instant,
 }
 
+/// Every site's settings as this instance last saw them. Sites are few (a
+/// publication's editions): one check reads every site's version.
 pub struct SettingsCache {
     inner: RwLock<Cached>,
 }
 
 impl SettingsCache {
-    /// Loads the current settings.
+    /// Loads every site's settings.
     pub async fn load(pool: &PgPool) -> Result<SettingsCache, sqlx::Error> {
         let mut conn = pool.acquire().await?;
-        let (version, settings) = db::settings::load(&mut conn).await?;
+        let sites = db::settings::load_all(&mut conn).await?;
         Ok(SettingsCache {
             inner: RwLock::new(Cached {
-                snapshot: Arc::new(Snapshot::new(version, settings)),
+                sites: Arc::new(
+                    sites
+                        .into_iter()
+                        .map(|s| (s.site.clone(), Arc::new(Snapshot::from_stored(s))))
+                        .collect(),
+                ),
                 checked_at: Instant::now(),
             }),
         })
     }
 
-    fn cached(&self) -> (Arc<Snapshot>, bool) {
+    fn cached(&self) -> (Arc<Sites>, bool) {
         match self.inner.read() {
-            Ok(c) => (c.snapshot.clone(), c.checked_at.elapsed() < RECHECK),
+            Ok(c) => (c.sites.clone(), c.checked_at.elapsed() < RECHECK),
             Err(poisoned) => {
                 let c = poisoned.into_inner();
-                (c.snapshot.clone(), false)
+                (c.sites.clone(), false)
             }
         }
     }
 
-    fn put(&self, snapshot: Arc<Snapshot>) {
+    /// Puts `fresh` snapshots in, never going back to an older version of
+    /// a site (a slower reader's answer arriving late).
+    fn put(&self, fresh: impl IntoIterator<Item = Arc<Snapshot>>, checked: bool) -> Arc<Sites> {
         let mut guard = match self.inner.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        // Never go back to an older version.
-        if snapshot.version >= guard.snapshot.version {
-            guard.snapshot = snapshot;
+        let mut sites: Sites = (*guard.sites).clone();
+        for snap in fresh {
+            match sites.get(&snap.site) {
+                Some(old) if old.version > snap.version => {}
+                _ => {
+                    sites.insert(snap.site.clone(), snap);
+                }
+            }
         }
-        guard.checked_at = Instant::now();
+        guard.sites = Arc::new(sites);
+        if checked {
+            guard.checked_at = Instant::now();
+        }
+        guard.sites.clone()
     }
 
-    /// The current snapshot: from memory while fresh, else after a version check.
-    pub async fn current(&self, pool: &PgPool) -> Result<Arc<Snapshot>, sqlx::Error> {
-        let (snap, fresh) = self.cached();
+    /// Every site: from memory while fresh, else after a version check
+    /// (and a reload when a site changed or appeared).
+    pub async fn all(&self, pool: &PgPool) -> Result<Arc<Sites>, sqlx::Error> {
+        let (sites, fresh) = self.cached();
         if fresh {
-            return Ok(snap);
+            return Ok(sites);
         }
         let mut conn = pool.acquire().await?;
-        let version = db::settings::version(&mut conn).await?;
-        if version == snap.version {
-            self.put(snap.clone());
-            return Ok(snap);
+        let versions = db::settings::versions(&mut conn).await?;
+        let same = versions.len() == sites.len()
+            && versions.iter().all(|(id, v)| {
+                sites
+                    .get(&SiteId::from_stored(id.clone()))
+                    .is_some_and(|s| s.version >= *v)
+            });
+        if same {
+            return Ok(self.put([], true));
         }
-        let (version, settings) = db::settings::load(&mut conn).await?;
-        let fresh = Arc::new(Snapshot::new(version, settings));
-        self.put(fresh.clone());
-        Ok(fresh)
+        let loaded = db::settings::load_all(&mut conn).await?;
+        Ok(self.put(
+            loaded
+                .into_iter()
+                .map(|s| Arc::new(Snapshot::from_stored(s))),
+            true,
+        ))
     }
 
-    /// After this instance stored new settings.
-    pub fn replace(&self, version: i64, settings: ModerationSettings) -> Arc<Snapshot> {
-        let snap = Arc::new(Snapshot::new(version, settings));
-        self.put(snap.clone());
+    /// One site's current snapshot; `site_not_found` when there is no
+    /// such site.
+    pub async fn current(&self, pool: &PgPool, site: &SiteId) -> Result<Arc<Snapshot>, ApiError> {
+        self.all(pool)
+            .await?
+            .get(site)
+            .cloned()
+            .ok_or(ApiError::new(ErrorCode::SiteNotFound))
+    }
+
+    /// After this instance stored a site's new settings.
+    pub fn replace(&self, snap: Snapshot) -> Arc<Snapshot> {
+        let snap = Arc::new(snap);
+        self.put([snap.clone()], false);
         snap
     }
 
-    /// Origins from the latest snapshot seen (no I/O; used by CORS).
+    /// The sites as last seen (no I/O; used by CORS and to tell a
+    /// request's site by its origin).
+    pub fn seen(&self) -> Arc<Sites> {
+        self.cached().0
+    }
+
+    /// Origins of every site, from the latest snapshots seen (no I/O).
     pub fn allowed_origins(&self) -> Vec<String> {
-        self.cached().0.settings.allowed_origins.clone()
+        self.seen()
+            .values()
+            .flat_map(|s| s.settings.allowed_origins.iter().cloned())
+            .collect()
+    }
+
+    /// The site whose settings list `origin` (normalized), from the latest
+    /// snapshots seen (no I/O).
+    pub fn site_for_origin(&self, origin: &str) -> Option<SiteId> {
+        let sites = self.seen();
+        crate::domain::site::site_for_origin(
+            origin,
+            sites
+                .iter()
+                .map(|(id, s)| (id, s.settings.allowed_origins.as_slice())),
+        )
+        .cloned()
     }
 }
 
-/// Applies an admin's change to any subset of the settings (`patch`, a
-/// JSON object): validated against the current settings (every problem
-/// named), stored under the row lock, audited with the names of the
-/// changed fields. Returns the new version and settings; the caller puts
-/// them in its cache.
+/// Applies an admin's change to any subset of one site's settings
+/// (`patch`, a JSON object): validated against the current settings (every
+/// problem named; an origin another site lists is `origin_taken`), stored
+/// while every site's row is locked (so two sites cannot take one origin
+/// at the same moment), audited with the names of the changed fields.
+/// Returns the new snapshot; the caller puts it in its cache.
 pub async fn change(
     pool: &PgPool,
     actor: Actor,
+    site: &SiteId,
     patch: &serde_json::Value,
-) -> Result<(i64, ModerationSettings), ApiError> {
+) -> Result<Snapshot, ApiError> {
     let mut tx = pool.begin().await?;
-    let (_, current) = db::settings::load_for_update(&mut tx).await?;
-    let next = current.patched(patch).map_err(ApiError::validation)?;
+    db::settings::lock_all(&mut tx).await?;
+    let current = db::settings::load_for_update(&mut tx, site)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::SiteNotFound))?;
+    let next = current
+        .settings
+        .patched(patch)
+        .map_err(ApiError::validation)?;
+    if next.allowed_origins != current.settings.allowed_origins {
+        let taken = db::settings::origins_of_other_sites(&mut tx, site).await?;
+        if next.allowed_origins.iter().any(|o| taken.contains(o)) {
+            return Err(ApiError::field("allowed_origins", FieldCode::OriginTaken));
+        }
+    }
     let changed: Vec<String> = patch
         .as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
-    let version = db::settings::store(&mut tx, &next).await?;
+    let version = db::settings::store(&mut tx, site, &next).await?;
     db::audit::insert(
         &mut tx,
         &NewAuditEvent::by_moderator(
             actor,
             "settings.changed",
-            serde_json::json!({ "fields": changed, "version": version }),
+            serde_json::json!({ "site": site.as_str(), "fields": changed, "version": version }),
         ),
     )
     .await?;
     tx.commit().await?;
-    Ok((version, next))
+    Ok(Snapshot::new(site.clone(), current.name, version, next))
+}
+
+/// Creates a site. Its settings start as a copy of the default site's,
+/// without the allowed origins (an origin names one site); audited.
+pub async fn create_site(
+    pool: &PgPool,
+    actor: Actor,
+    site: &SiteId,
+    name: &str,
+) -> Result<Snapshot, ApiError> {
+    let mut tx = pool.begin().await?;
+    db::settings::lock_all(&mut tx).await?;
+    let template = db::settings::load_for_update(&mut tx, &SiteId::default_site())
+        .await?
+        .map(|s| s.settings)
+        .unwrap_or_default();
+    let settings = ModerationSettings {
+        allowed_origins: Vec::new(),
+        ..template
+    };
+    if !db::settings::create_site(&mut tx, site, name, &settings).await? {
+        return Err(ApiError::new(ErrorCode::SiteExists));
+    }
+    db::audit::insert(
+        &mut tx,
+        &NewAuditEvent::by_moderator(
+            actor,
+            "site.created",
+            serde_json::json!({ "site": site.as_str(), "name": name }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Snapshot::new(site.clone(), name.to_owned(), 1, settings))
+}
+
+/// Renames a site; audited.
+pub async fn rename_site(
+    pool: &PgPool,
+    actor: Actor,
+    site: &SiteId,
+    name: &str,
+) -> Result<(), ApiError> {
+    let mut tx = pool.begin().await?;
+    if !db::settings::rename_site(&mut tx, site, name).await? {
+        return Err(ApiError::new(ErrorCode::SiteNotFound));
+    }
+    db::audit::insert(
+        &mut tx,
+        &NewAuditEvent::by_moderator(
+            actor,
+            "site.renamed",
+            serde_json::json!({ "site": site.as_str(), "name": name }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -4,7 +4,7 @@
 use crate::db;
 use crate::domain::{
     ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentStatus, ModerationSettings,
-    avatar_hash,
+    SiteId, avatar_hash,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::spam::learner;
@@ -16,6 +16,7 @@ use std::net::IpAddr;
 /// A validated submission (from the wire shape: `routes::public::submit_request`).
 #[derive(Debug, Clone)]
 pub struct NewComment {
+    pub site: SiteId,
     pub article_id: ArticleId,
     pub parent_id: Option<i64>,
     pub author_name: AuthorName,
@@ -97,10 +98,10 @@ fn flood_takes(
 pub async fn warm_learner(state: &AppState) -> Result<(), sqlx::Error> {
     if !state
         .settings
-        .current(&state.pool)
+        .all(&state.pool)
         .await?
-        .settings
-        .bayes_enabled
+        .values()
+        .any(|s| s.settings.bayes_enabled)
     {
         return Ok(());
     }
@@ -144,14 +145,15 @@ async fn catch_up_learner(
 /// workflow's status in between, then one write (flood counters, article,
 /// comment, audit event) that Postgres commits on its own. See
 /// `db::submissions` for what each guarantee rests on.
-#[tracing::instrument(skip_all, fields(article_id = %new.article_id, comment_id, status, score))]
+#[tracing::instrument(skip_all, fields(site = %new.site, article_id = %new.article_id, comment_id, status, score))]
 pub async fn submit(
     state: &AppState,
     new: &NewComment,
     meta: &RequestMeta,
 ) -> Result<db::comments::CommentRow, ApiError> {
-    let snap = state.settings.current(&state.pool).await?;
+    let snap = state.settings.current(&state.pool, &new.site).await?;
     let settings = &snap.settings;
+    let site = new.site.as_str();
 
     let body = new.body.as_str();
     let email = new.author_email.as_str();
@@ -166,7 +168,9 @@ pub async fn submit(
     // The public describes an article only with a page on the site's own
     // origins (and only until the site registers it: see the query).
     let article_url = new.article_url.as_deref().filter(|u| {
-        url::Url::parse(u).is_ok_and(|u| state.is_allowed_origin(&u.origin().ascii_serialization()))
+        url::Url::parse(u).is_ok_and(|u| {
+            state.is_site_origin(&snap, &u.origin().ascii_serialization())
+        })
     });
     let article_title = article_url.and(new.article_title.as_deref());
     let features = settings.bayes_enabled.then(|| {
@@ -180,6 +184,7 @@ pub async fn submit(
     let ctx = db::submissions::context(
         &mut conn,
         &db::submissions::ContextQuery {
+            site,
             article_id: new.article_id.as_str(),
             parent_id: new.parent_id,
             email,
@@ -233,7 +238,7 @@ pub async fn submit(
         form_token: form_token::check(
             &state.secret,
             new.form_token.as_deref(),
-            new.article_id.as_str(),
+            &form_token::subject(site, new.article_id.as_str()),
             now.timestamp(),
         ),
         history: spam::AuthorHistory {
@@ -263,6 +268,7 @@ pub async fn submit(
         &flood_takes(&state.secret, settings, &new.author_email, meta.ip),
         db::submissions::ArticleWrite::decide(article, status, article_url, article_title),
         &db::comments::InsertComment {
+            site,
             article_id: new.article_id.as_str(),
             parent_id: new.parent_id,
             author_name: new.author_name.as_str(),
@@ -290,7 +296,9 @@ pub async fn submit(
     };
     // Only a comment the public sees changes what the public reads.
     if status == CommentStatus::Approved {
-        state.public_cache.invalidate(new.article_id.as_str());
+        state
+            .public_cache
+            .invalidate(&db::articles::cache_key(site, new.article_id.as_str()));
     }
     crate::metrics::record_submission(
         status.as_str(),

@@ -233,6 +233,7 @@ async fn each_filter_selects_its_comments() {
             article_id: Some("a1".into()),
             since: Some(day(1)),
             until: Some(day(30)),
+            ..ExportFilter::default()
         })
         .await,
         vec![a]

@@ -353,7 +353,7 @@ async fn submissions_are_planned_once_per_connection() {
     const SUBMISSIONS: i64 = 12;
     let db = crate::harness::fresh_database().await;
     let pool = majlis::db::connect(db.clone(), 2).await.unwrap();
-    sqlx::query("update settings set data = $1 where id = 1")
+    sqlx::query("update sites set settings = $1 where id = 'default'")
         .bind(sqlx::types::Json(json!({
             "flood_interval_seconds": 60, "flood_max_comments": 1000, "approval_mode": "none"
         })))

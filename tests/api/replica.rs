@@ -31,7 +31,7 @@ async fn public_reads_come_from_the_replica_and_survive_its_lag() {
     let primary_db = primary.connect_options("majlis");
     let pool = majlis::db::connect(primary_db.clone(), 5).await.unwrap();
     majlis::db::MIGRATOR.run(&pool).await.unwrap();
-    sqlx::query("update settings set data = $1")
+    sqlx::query("update sites set settings = $1")
         .bind(sqlx::types::Json(
             json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
         ))

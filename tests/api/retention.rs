@@ -4,6 +4,7 @@
 
 use crate::harness::{SeedComment, TestApp};
 use majlis::domain::ModerationSettings;
+use majlis::domain::SiteId;
 use majlis::usecases::retention::{Purged, purge};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -109,7 +110,7 @@ async fn old_spam_and_rejected_comments_go_leaving_tombstones_and_their_history(
         purge_rejected_after_days: 60,
         ..ModerationSettings::default()
     };
-    let done = purge(&app.pool, &settings).await.unwrap();
+    let done = purge(&app.pool, &SiteId::default_site(), &settings).await.unwrap();
     assert_eq!(
         done,
         Purged {
@@ -195,7 +196,7 @@ async fn old_spam_and_rejected_comments_go_leaving_tombstones_and_their_history(
 
     // Nothing more to do; a lifted hold lets its comments go next time.
     assert_eq!(
-        purge(&app.pool, &settings).await.unwrap(),
+        purge(&app.pool, &SiteId::default_site(), &settings).await.unwrap(),
         Purged::default()
     );
     let resp = app
@@ -210,7 +211,7 @@ async fn old_spam_and_rejected_comments_go_leaving_tombstones_and_their_history(
     assert_eq!(resp.status(), 200);
     let lifted: Value = resp.json().await.unwrap();
     assert!(lifted["lifted_at"].is_string());
-    let done = purge(&app.pool, &settings).await.unwrap();
+    let done = purge(&app.pool, &SiteId::default_site(), &settings).await.unwrap();
     assert_eq!(done.spam, 1);
     assert!(!exists(&app, held_author).await);
     assert!(exists(&app, held_comment).await);

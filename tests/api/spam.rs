@@ -350,7 +350,7 @@ async fn settings_changes_reach_every_instance_through_the_version() {
     let app = TestApp::spawn().await;
     let other = app.sibling().await;
     sqlx::query(
-        "update settings set data = data || '{\"approval_mode\": \"none\"}', version = version + 1",
+        "update sites set settings = settings || '{\"approval_mode\": \"none\"}', settings_version = settings_version + 1",
     )
     .execute(&app.pool)
     .await

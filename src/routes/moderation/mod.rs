@@ -6,11 +6,11 @@
 pub mod queries;
 pub mod views;
 
-use crate::auth::Moderator;
+use crate::auth::{Moderator, Session};
 use crate::db;
 use crate::domain::cursor::page_end;
-use crate::domain::ids::{Actor, CommentId};
-use crate::domain::{CommentBody, Cursor};
+use crate::domain::ids::CommentId;
+use crate::domain::{CommentBody, Cursor, SiteId};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::i18n::{Lang, Msg};
 use crate::routes::body::{
@@ -52,6 +52,10 @@ pub async fn queue(
     Authed(auth, ApiQuery(mut q)): Authed<Moderator, ApiQuery<QueueParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(site) = &q.filter.site {
+        auth.0.check_site(&SiteId::from_stored(site.clone()))?;
+    }
+    q.filter.sites = auth.0.sites.as_sql();
     let lens = Lens::for_role(&state, auth.0.role).await?;
     if lens.masks_personal_data() {
         // A masked viewer's address filter is widened to what the mask shows.
@@ -72,18 +76,33 @@ pub async fn queue(
     path = "/api/v1/moderation/counts",
     tag = "moderation",
     security(("bearer" = [])),
+    params(CountParams),
     responses(
-        (status = 200, description = "`{pending, approved, spam, rejected}`.", body = Counts),
-        crate::routes::openapi::AuthErrors, crate::routes::openapi::DbErrors,
+        (status = 200, description = "`{pending, approved, spam, rejected}` of the site named, else of every site the account may see.", body = Counts),
+        crate::routes::openapi::AuthErrors,
+        (status = 422, description = "A bad `site`.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 pub async fn counts(
-    _auth: Moderator,
+    req: HttpRequest,
+    auth: Moderator,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let site = crate::routes::body::query_shape::<CountParams>(&req, &state)?;
+    if let Some(site) = &site {
+        auth.0.check_site(site)?;
+    }
+    let scope = auth.0.sites.as_sql();
     let mut conn = state.pool.acquire().await?;
     let mut c = db::moderation::StatusCounts::default();
-    for (status, n) in db::moderation::counts(&mut conn).await? {
+    let rows = db::moderation::counts(
+        &mut conn,
+        site.as_ref().map(SiteId::as_str),
+        scope.as_deref(),
+    )
+    .await?;
+    for (status, n) in rows {
         match status.as_str() {
             "pending" => c.pending = n,
             "approved" => c.approved = n,
@@ -92,6 +111,21 @@ pub async fn counts(
         }
     }
     Ok(HttpResponse::Ok().json(Counts::from(c)))
+}
+
+crate::routes::body::query_params! {
+    /// `site`: count one site's comments.
+    pub struct CountParams {
+        /// Only this site (default: every site the account may see).
+        site: Option<String> = crate::routes::body::schema::site();
+    }
+}
+
+impl crate::routes::body::Shape for CountParams {
+    type Valid = Option<SiteId>;
+    fn validate(self, _: &AppState) -> Result<Option<SiteId>, crate::error::FieldErrors> {
+        crate::routes::site::named_site(self.site.as_deref())
+    }
 }
 
 /// The `{id}` path segment; anything but a positive integer is not found.
@@ -133,6 +167,7 @@ pub async fn show(
     let mut conn = state.pool.acquire().await?;
     let row = db::moderation::fetch(&mut conn, id, db::Lock::None)
         .await?
+        .filter(|r| auth.0.sites.allows(&r.site))
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     let history = db::audit::history(&mut conn, id).await?;
     let (by_email, by_ip) =
@@ -267,7 +302,7 @@ pub async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let id = comment_id(&req)?;
     let if_match = crate::routes::request::if_match(&req);
-    let row = apply_committed(&state, auth.0.actor(), id, &decision, &if_match).await?;
+    let row = apply_committed(&state, &auth.0, id, &decision, &if_match).await?;
     let lens = Lens::for_role(&state, auth.0.role).await?;
     Ok(HttpResponse::Ok()
         .insert_header(with_etag(row.version))
@@ -433,7 +468,7 @@ pub async fn bulk(
     for id in ids {
         let outcome = apply_committed(
             &state,
-            auth.0.actor(),
+            &auth.0,
             CommentId(id),
             &decision,
             &IfMatch::Any,
@@ -449,15 +484,18 @@ pub async fn bulk(
 /// when they poll).
 async fn apply_committed(
     state: &AppState,
-    actor: Actor,
+    session: &Session,
     id: CommentId,
     d: &Decision,
     if_match: &IfMatch,
 ) -> Result<db::comments::CommentRow, ApiError> {
+    let actor = session.actor();
     let mut tx = state.pool.begin().await?;
-    let row = moderation::apply(&mut tx, actor, id, d, if_match).await?;
+    let row = moderation::apply(&mut tx, actor, &session.sites, id, d, if_match).await?;
     tx.commit().await?;
-    state.public_cache.invalidate(&row.article_id);
+    state
+        .public_cache
+        .invalidate(&db::articles::cache_key(&row.site, &row.article_id));
     crate::metrics::record_decision(actor, d.status.map_or("edit", |s| s.as_str()));
     Ok(row)
 }
@@ -484,9 +522,11 @@ pub struct LogPage {
 )]
 
 pub async fn log(
-    Authed(_auth, ApiQuery(q)): Authed<Moderator, ApiQuery<LogParams>>,
+    Authed(auth, ApiQuery(mut q)): Authed<Moderator, ApiQuery<LogParams>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // An account limited to sites reads the events about their comments.
+    q.filter.sites = auth.0.sites.as_sql();
     let mut conn = state.pool.acquire().await?;
     let mut rows = db::audit::list(&mut conn, &q.filter, q.limit + 1).await?;
     let next_cursor =

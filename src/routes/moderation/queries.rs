@@ -13,6 +13,7 @@ use crate::domain::limits::{
 use crate::domain::{ArticleId, CommentStatus, Cursor};
 use crate::error::{FieldCode, FieldErrors};
 use crate::routes::body::{page_limit, positive_id_text, query_params, schema};
+use crate::routes::site::named_site;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -54,6 +55,9 @@ query_params! {
     pub struct QueueParams {
         /// `pending` (default), `approved`, `spam`, `rejected`, or `all`.
         status: Option<String> = queue_status_schema();
+        /// Only this site's comments (default: every site the account may
+        /// see).
+        site: Option<String> = schema::site();
         /// Only this article's comments.
         article_id: Option<String> = schema::article_id_filter();
         /// Author email, case-insensitive.
@@ -115,8 +119,14 @@ impl QueueQuery {
                 }
             },
         };
+        let site = named_site(p.site.as_deref()).unwrap_or_else(|e| {
+            f.extend_new(e);
+            None
+        });
         let filter = QueueFilter {
             status,
+            site: site.map(|s| s.as_str().to_owned()),
+            sites: None,
             article_id: p.article_id.and_then(|v| {
                 f.take("article_id", ArticleId::parse(&v))
                     .map(|a| a.as_str().to_owned())
@@ -183,6 +193,7 @@ impl LogQuery {
         let mut f = FieldErrors::default();
         let q = LogQuery {
             filter: LogFilter {
+                sites: None,
                 comment_id: p
                     .comment_id
                     .and_then(|v| f.take("comment_id", positive_id_text(&v)))
@@ -310,6 +321,7 @@ mod tests {
                     moderator_id: None,
                     action: None,
                     before: Some(LogCursor(9)),
+                    sites: None,
                 },
                 limit: 50
             }

@@ -6,7 +6,10 @@ pub use crate::db::audit::AuditRow as AuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::StatusCounts;
 use crate::db::moderators::ModeratorRow;
-use crate::domain::Role;
+use crate::domain::{Role, SiteId};
+use crate::error::ApiError;
+use crate::usecases::settings::Sites;
+use std::sync::Arc;
 use crate::domain::personal_data::{self, PersonalData};
 use crate::domain::timestamps;
 use crate::routes::views::{AvatarPolicy, PublicComment};
@@ -37,18 +40,30 @@ pub struct PrivateComment {
 }
 
 /// How one account's answers show comments, from the current settings:
-/// its personal-data view and the site's avatars.
+/// its personal-data view and each site's avatars.
 pub struct Lens {
     who: PersonalData,
-    avatars: AvatarPolicy,
+    sites: Arc<Sites>,
+    secret: Arc<[u8]>,
 }
 
 impl Lens {
-    pub async fn for_role(state: &AppState, role: Role) -> Result<Lens, sqlx::Error> {
+    pub async fn for_role(state: &AppState, role: Role) -> Result<Lens, ApiError> {
         Ok(Lens {
             who: privacy::personal_data_for(state, role).await?,
-            avatars: AvatarPolicy::current(state).await?,
+            sites: state.settings.all(&state.pool).await?,
+            secret: state.secret.clone(),
         })
+    }
+
+    /// The avatars of the comment's site (as its public sees them).
+    fn avatars(&self, site: &str) -> AvatarPolicy {
+        let mode = self
+            .sites
+            .get(&SiteId::from_stored(site.to_owned()))
+            .map(|s| s.settings.avatar)
+            .unwrap_or_default();
+        AvatarPolicy::new(mode, &self.secret)
     }
 
     pub fn masks_personal_data(&self) -> bool {
@@ -79,7 +94,8 @@ impl Lens {
             _ => serde_json::Value::Array(Vec::new()),
         };
         let (spam_score, version, updated_at) = (row.spam_score, row.version, row.updated_at);
-        let comment = PublicComment::from_row(row, &self.avatars);
+        let avatars = self.avatars(&row.site);
+        let comment = PublicComment::from_row(row, &avatars);
         PrivateComment {
             comment,
             author_email,

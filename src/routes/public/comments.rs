@@ -5,7 +5,8 @@ use super::submit_request::{SubmitCommentRequest, new_comment};
 use crate::db;
 use crate::domain::cursor::page_end;
 use crate::domain::limits::{MAX_COUNT_IDS, PUBLIC_DEFAULT_PAGE, PUBLIC_MAX_PAGE};
-use crate::domain::{ArticleId, Cursor};
+use crate::domain::{ArticleId, Cursor, SiteId};
+use crate::routes::site::{named_site, public_site};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors, FormEcho};
 use crate::public_cache::{self, CachedRead};
 use crate::routes::body::{ApiQuery, Shape, Submitted, page_limit, query_params, schema};
@@ -21,9 +22,11 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// A validated submission and where a form post goes back to.
+/// A validated submission, the site it names, and where a form post goes
+/// back to.
 pub struct Submission {
     pub comment: NewComment,
+    pub site: Option<SiteId>,
     pub redirect_to: Option<String>,
 }
 
@@ -32,11 +35,22 @@ impl Shape for SubmitCommentRequest {
     const FORM_ALIASES: &'static [(&'static str, &'static str)] = SubmitCommentRequest::FORM_NAMES;
 
     fn validate(self, state: &AppState) -> Result<Submission, FieldErrors> {
-        let comment = new_comment(&self, state.config.max_body_chars)?;
-        Ok(Submission {
-            comment,
-            redirect_to: self.redirect_to,
-        })
+        let site = named_site(self.site.as_deref());
+        let comment = new_comment(&self, state.config.max_body_chars);
+        match (comment, site) {
+            (Ok(comment), Ok(site)) => Ok(Submission {
+                comment,
+                site,
+                redirect_to: self.redirect_to,
+            }),
+            (Err(mut f), site) => {
+                if let Err(s) = site {
+                    f.extend_new(s);
+                }
+                Err(f)
+            }
+            (Ok(_), Err(f)) => Err(f),
+        }
     }
 }
 
@@ -86,12 +100,23 @@ pub async fn submit(
 ) -> Result<HttpResponse, ApiError> {
     let form_page = input.kind == BodyKind::Form && !wants_json(&req);
     let referrer = header_string(&req, header::REFERER, 1000);
+    let named = match &input.value {
+        Ok(submission) => submission.site.clone(),
+        Err(_) => SiteId::parse(&sent(&input.fields, "site")).ok(),
+    };
+    let site = public_site(&req, &state, named);
     let created = match input.value {
-        Ok(submission) => create(&req, &state, &submission.comment, referrer.clone()).await,
+        Ok(submission) => {
+            let comment = NewComment {
+                site: site.clone(),
+                ..submission.comment
+            };
+            create(&req, &state, &comment, referrer.clone()).await
+        }
         Err(e) => Err(e),
     };
     let back = if form_page {
-        return_page(&state, &input.fields, referrer.as_deref()).await
+        return_page(&state, &site, &input.fields, referrer.as_deref()).await
     } else {
         None
     };
@@ -128,7 +153,7 @@ async fn create(
         referrer,
     };
     let row = submission::submit(state, new, &meta).await?;
-    Ok((row, AvatarPolicy::current(state).await?))
+    Ok((row, AvatarPolicy::current(state, &new.site).await?))
 }
 
 /// A field as sent (JSON names), as text: what a form shows again.
@@ -162,10 +187,12 @@ fn form_echo(fields: &Map<String, Value>, back: Option<String>) -> FormEcho {
 /// only when the request names no page itself.
 async fn return_page(
     state: &AppState,
+    site: &SiteId,
     fields: &Map<String, Value>,
     referrer: Option<&str>,
 ) -> Option<String> {
-    let allowed = |origin: &str| state.is_allowed_origin(origin);
+    let snap = state.settings.current(&state.pool, site).await.ok()?;
+    let allowed = |origin: &str| state.is_site_origin(&snap, origin);
     let redirect_to = sent(fields, "redirect_to");
     let article_url = sent(fields, "article_url");
     let given = ReturnCandidates {
@@ -178,7 +205,7 @@ async fn return_page(
     }
     let registered = match ArticleId::parse(&sent(fields, "article_id")).ok() {
         Some(id) => match state.pool.acquire().await {
-            Ok(mut conn) => db::articles::fetch(&mut conn, id.as_str())
+            Ok(mut conn) => db::articles::fetch(&mut conn, site.as_str(), id.as_str())
                 .await
                 .ok()
                 .flatten()
@@ -269,11 +296,12 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|n| *n > 0)
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
-    let avatars = AvatarPolicy::current(&state).await?;
     let mut conn = state.read_pool.acquire().await?;
     let row = db::comments::fetch_approved(&mut conn, id)
         .await?
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
+    drop(conn);
+    let avatars = AvatarPolicy::current(&state, &SiteId::from_stored(row.site.clone())).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, cache_control(&state)))
         .json(PublicComment::from_row(row, &avatars)))
@@ -286,6 +314,9 @@ query_params! {
         limit: Option<String> = schema::public_limit();
         /// `next_cursor` of the previous page.
         cursor: Option<String> = schema::cursor();
+        /// The article's site; absent: the site whose allowed origins hold
+        /// the request's `Origin`, else `default`.
+        site: Option<String> = schema::site();
     }
 }
 
@@ -293,6 +324,7 @@ query_params! {
 pub struct Page {
     pub limit: i64,
     pub cursor: Option<Cursor>,
+    pub site: Option<SiteId>,
 }
 
 impl Shape for PageParams {
@@ -306,8 +338,16 @@ impl Shape for PageParams {
         let cursor = self
             .cursor
             .and_then(|v| f.take("cursor", Cursor::decode(&v).ok_or(FieldCode::InvalidCursor)));
+        let site = named_site(self.site.as_deref()).unwrap_or_else(|e| {
+            f.extend_new(e);
+            None
+        });
         if f.is_empty() {
-            Ok(Page { limit, cursor })
+            Ok(Page {
+                limit,
+                cursor,
+                site,
+            })
         } else {
             Err(f)
         }
@@ -341,6 +381,7 @@ async fn cached_read<F, Fut>(
     req: &HttpRequest,
     state: &AppState,
     key: String,
+    site: &SiteId,
     articles: &[String],
     build: F,
 ) -> Result<HttpResponse, ApiError>
@@ -361,7 +402,8 @@ where
             // while we read must leave the entry stale, not look older.
             let checked_at = Instant::now();
             let mut conn = state.read_pool.acquire().await?;
-            let versions = db::articles::comment_versions(&mut conn, articles).await?;
+            let versions =
+                db::articles::comment_versions(&mut conn, site.as_str(), articles).await?;
             match cache.any(&key).filter(|e| e.versions == versions) {
                 Some(same) => cache.put(
                     key,
@@ -440,25 +482,31 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
 )]
 pub async fn list(
     req: HttpRequest,
-    ApiQuery(Page { limit, cursor }): ApiQuery<PageParams>,
+    ApiQuery(Page {
+        limit,
+        cursor,
+        site,
+    }): ApiQuery<PageParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
+    let site = public_site(&req, &state, site);
     // The avatar setting changes every page: it is part of the key (and
     // so of the ETag).
-    let avatars = AvatarPolicy::current(&state).await?;
+    let avatars = AvatarPolicy::current(&state, &site).await?;
     let key = format!(
-        "list\u{0}{}\u{0}{}\u{0}{limit}\u{0}{}",
+        "list\u{0}{}\u{0}{site}\u{0}{}\u{0}{limit}\u{0}{}",
         avatars.cache_tag(),
         article_id.as_str(),
         cursor.map(|c| c.encode()).unwrap_or_default()
     );
     let articles = [article_id.as_str().to_owned()];
-    cached_read(&req, &state, key, &articles, |mut conn| async move {
-        let mut rows =
-            db::comments::list_public(&mut conn, article_id.as_str(), cursor, limit + 1).await?;
+    let in_site = site.clone();
+    cached_read(&req, &state, key, &site, &articles, |mut conn| async move {
+        let (site, article) = (in_site.as_str(), article_id.as_str());
+        let mut rows = db::comments::list_public(&mut conn, site, article, cursor, limit + 1).await?;
         let next_cursor = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
-        let total = db::comments::count_public(&mut conn, article_id.as_str()).await?;
+        let total = db::comments::count_public(&mut conn, site, article).await?;
         to_json(&CommentPage {
             comments: rows
                 .into_iter()
@@ -483,7 +531,16 @@ query_params! {
     pub struct CountsParams {
         /// Repeat for each article (1-100); `article_id[]` works too.
         article_id: Vec<String> = count_ids_schema(), required;
+        /// The articles' site; absent: the site whose allowed origins hold
+        /// the request's `Origin`, else `default`.
+        site: Option<String> = schema::site();
     }
+}
+
+/// Validated count request: the distinct ids, sorted, and the site named.
+pub struct CountRequest {
+    pub ids: Vec<String>,
+    pub site: Option<SiteId>,
 }
 
 fn count_ids_schema() -> utoipa::openapi::schema::Array {
@@ -495,12 +552,15 @@ fn count_ids_schema() -> utoipa::openapi::schema::Array {
 }
 
 impl Shape for CountsParams {
-    /// The distinct ids, sorted.
-    type Valid = Vec<String>;
+    type Valid = CountRequest;
     const LISTS: &'static [&'static str] = &["article_id"];
 
-    fn validate(self, _: &AppState) -> Result<Vec<String>, FieldErrors> {
+    fn validate(self, _: &AppState) -> Result<CountRequest, FieldErrors> {
         let mut f = FieldErrors::default();
+        let site = named_site(self.site.as_deref()).unwrap_or_else(|e| {
+            f.extend_new(e);
+            None
+        });
         let mut ids: Vec<String> = Vec::new();
         for raw in &self.article_id {
             match ArticleId::parse(raw) {
@@ -524,7 +584,11 @@ impl Shape for CountsParams {
             );
         }
         ids.sort();
-        if f.is_empty() { Ok(ids) } else { Err(f) }
+        if f.is_empty() {
+            Ok(CountRequest { ids, site })
+        } else {
+            Err(f)
+        }
     }
 }
 
@@ -551,13 +615,18 @@ impl Shape for CountsParams {
 )]
 pub async fn counts(
     req: HttpRequest,
-    ApiQuery(ids): ApiQuery<CountsParams>,
+    ApiQuery(CountRequest { ids, site }): ApiQuery<CountsParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = format!("counts\u{0}{}", ids.join("\u{0}"));
+    let site = public_site(&req, &state, site);
+    // An unknown site counts nothing: 404, like its listings.
+    state.settings.current(&state.pool, &site).await?;
+    let key = format!("counts\u{0}{site}\u{0}{}", ids.join("\u{0}"));
     let query_ids = ids.clone();
-    cached_read(&req, &state, key, &ids, |mut conn| async move {
-        let counts = db::comments::count_public_many(&mut conn, &query_ids).await?;
+    let in_site = site.clone();
+    cached_read(&req, &state, key, &site, &ids, |mut conn| async move {
+        let counts =
+            db::comments::count_public_many(&mut conn, in_site.as_str(), &query_ids).await?;
         to_json(&Counts {
             counts: counts.into_iter().collect(),
         })

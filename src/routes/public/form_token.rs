@@ -1,11 +1,12 @@
 //! `GET /api/v1/form-token?article_id=`: a signed token the comment form
 //! fetches when it loads and sends back with the comment.
 
-use crate::domain::ArticleId;
+use crate::domain::{ArticleId, SiteId};
+use crate::routes::site::{named_site, public_site};
 use crate::error::{ApiError, FieldCode, FieldErrors};
 use crate::routes::body::{ApiQuery, Shape, one_field, query_params, schema};
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -22,16 +23,28 @@ query_params! {
     pub struct FormTokenParams {
         /// The article the form is on.
         article_id: Option<String> = schema::article_id(), required;
+        /// The article's site; absent: the site whose allowed origins hold
+        /// the request's `Origin`, else `default`.
+        site: Option<String> = schema::site();
     }
 }
 
 impl Shape for FormTokenParams {
-    type Valid = ArticleId;
-    fn validate(self, _: &AppState) -> Result<ArticleId, FieldErrors> {
-        one_field(
+    type Valid = (ArticleId, Option<SiteId>);
+    fn validate(self, _: &AppState) -> Result<(ArticleId, Option<SiteId>), FieldErrors> {
+        let article = one_field(
             "article_id",
             ArticleId::parse(self.article_id.as_deref().unwrap_or_default()),
-        )
+        );
+        let site = named_site(self.site.as_deref());
+        match (article, site) {
+            (Ok(a), Ok(s)) => Ok((a, s)),
+            (Err(mut f), Err(g)) => {
+                f.extend_new(g);
+                Err(f)
+            }
+            (Err(f), _) | (_, Err(f)) => Err(f),
+        }
     }
 }
 
@@ -52,11 +65,14 @@ impl Shape for FormTokenParams {
 )]
 
 pub async fn issue(
-    ApiQuery(article_id): ApiQuery<FormTokenParams>,
+    req: HttpRequest,
+    ApiQuery((article_id, site)): ApiQuery<FormTokenParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now().timestamp();
-    let token = crate::form_token::issue(&state.secret, article_id.as_str(), now);
+    let site = public_site(&req, &state, site);
+    let subject = crate::form_token::subject(site.as_str(), article_id.as_str());
+    let token = crate::form_token::issue(&state.secret, &subject, now);
     let expires_at = DateTime::from_timestamp(now + crate::form_token::TOKEN_TTL_SECS, 0)
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
         .ok_or_else(|| ApiError::field("article_id", FieldCode::InvalidValue))?;

@@ -4,7 +4,7 @@
 
 use crate::domain::limits::MAX_ARTICLE_TITLE;
 use crate::domain::text::optional_text;
-use crate::domain::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody};
+use crate::domain::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, SiteId};
 use crate::error::{FieldCode, FieldErrors};
 use crate::routes::body::schema;
 use crate::usecases::submission::NewComment;
@@ -81,6 +81,11 @@ pub struct SubmitCommentRequest {
     /// Form posts only: where to send the reader back to (an allowed
     /// origin), else the Referer.
     pub redirect_to: Option<String>,
+    /// The site the article belongs to. Absent: the site whose allowed
+    /// origins hold the request's `Origin` (or the Referer's), else
+    /// `default`.
+    #[schema(schema_with = schema::site)]
+    pub site: Option<String>,
 }
 
 fn article_id_schema() -> utoipa::openapi::schema::Schema {
@@ -215,6 +220,9 @@ pub fn new_comment(
             Some(article_url),
             Some(article_title),
         ) if f.is_empty() => Ok(NewComment {
+            // The request's site is settled by the route, which sees the
+            // request's origin (`routes::site::public_site`).
+            site: SiteId::default(),
             article_id,
             parent_id,
             author_name,

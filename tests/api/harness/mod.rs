@@ -303,7 +303,7 @@ impl TestApp {
         adjust(&mut config);
         let db = fresh_database().await;
         let pool = majlis::db::connect(db.clone(), 5).await.expect("app pool");
-        sqlx::query("update settings set data = $1 where id = 1")
+        sqlx::query("update sites set settings = $1 where id = 'default'")
             .bind(sqlx::types::Json(settings))
             .execute(&pool)
             .await
@@ -469,7 +469,7 @@ impl TestApp {
     /// returns its id.
     pub async fn seed_comment(&self, c: &SeedComment<'_>) -> i64 {
         let mut tx = self.pool.begin().await.expect("begin");
-        sqlx::query("insert into articles (id) values ($1) on conflict (id) do nothing")
+        sqlx::query("insert into articles (id) values ($1) on conflict (site_id, id) do nothing")
             .bind(c.article_id)
             .execute(&mut *tx)
             .await
@@ -478,6 +478,7 @@ impl TestApp {
         let row = majlis::db::comments::insert(
             &mut tx,
             &majlis::db::comments::InsertComment {
+                site: "default",
                 article_id: c.article_id,
                 parent_id: None,
                 author_name: c.author_name,
