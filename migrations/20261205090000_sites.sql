@@ -48,6 +48,10 @@ drop index comments_no_duplicate;
 create unique index comments_no_duplicate
     on comments (site_id, article_id, lower(author_email), body_fingerprint)
     where author_email <> '';
+-- A WordPress comment is imported once into each site.
+drop index comments_wp_source_key;
+create unique index comments_wp_source_key on comments (site_id, import_source, wp_comment_id)
+    where wp_comment_id is not null;
 -- The queue of one site (a moderator limited to sites, a `site` filter).
 create index comments_site_queue_idx on comments (site_id, status, created_at desc, id desc);
 

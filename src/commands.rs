@@ -7,9 +7,9 @@ use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};
 use futures_util::StreamExt;
 use majlis::config::Config;
+use majlis::domain::SiteId;
 use majlis::export::{self, ExportOptions, ExportProgress, ExportRequest};
 use majlis::i18n::Lang;
-use majlis::domain::SiteId;
 use majlis::import::{self, WordPressOptions};
 use majlis::startup::{Database, open_database};
 use majlis::usecases::privacy::{self, SubjectEmail};
@@ -262,9 +262,8 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
 }
 
 fn parse_site(raw: &str) -> Result<SiteId, String> {
-    SiteId::parse(raw).map_err(|_| {
-        "a site id is 1-32 lowercase letters, digits or inner hyphens".to_owned()
-    })
+    SiteId::parse(raw)
+        .map_err(|_| "a site id is 1-32 lowercase letters, digits or inner hyphens".to_owned())
 }
 
 fn open_input(path: &Path) -> anyhow::Result<BufReader<std::fs::File>> {

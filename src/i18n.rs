@@ -190,6 +190,9 @@ fn en(msg: Msg) -> String {
                 "Site ids are 1-32 lowercase letters, digits or inner hyphens.".to_owned()
             }
             F::OriginTaken => "Another site lists this origin already.".to_owned(),
+            F::InstanceWide => {
+                "This setting holds for every site: change it on the default site.".to_owned()
+            }
         },
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
@@ -270,6 +273,9 @@ fn ar(msg: Msg) -> String {
                 "معرّف الموقع من 1 إلى 32 حرفًا لاتينيًا صغيرًا أو رقمًا أو شرطة داخلية.".to_owned()
             }
             F::OriginTaken => "يذكر موقع آخر هذا المصدر بالفعل.".to_owned(),
+            F::InstanceWide => {
+                "يسري هذا الإعداد على كل المواقع: غيّره في الموقع الافتراضي.".to_owned()
+            }
         },
         Msg::Anonymous => "مجهول".to_owned(),
         Msg::GoBack => "العودة إلى النموذج".to_owned(),
@@ -318,6 +324,7 @@ mod tests {
             FieldCode::ArticleNothingToChange,
             FieldCode::InvalidSite,
             FieldCode::OriginTaken,
+            FieldCode::InstanceWide,
             FieldCode::ControlCharacters,
             FieldCode::InvalidCursor,
         ] {

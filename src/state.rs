@@ -68,11 +68,7 @@ impl AppState {
     /// An origin of one site: its `allowed_origins`, plus
     /// `MAJLIS_ALLOWED_ORIGINS` for the default site (where a form post may
     /// go back to, what a submitter may describe as the article's page).
-    pub fn is_site_origin(
-        &self,
-        site: &crate::usecases::settings::Snapshot,
-        origin: &str,
-    ) -> bool {
+    pub fn is_site_origin(&self, site: &crate::usecases::settings::Snapshot, origin: &str) -> bool {
         let Some(o) = crate::domain::settings::normalize_origin(origin) else {
             return false;
         };

@@ -185,9 +185,8 @@ pub async fn list_public(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
-    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "select {COLUMNS} from comments where site_id = "
-    ));
+    let mut qb: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("select {COLUMNS} from comments where site_id = "));
     qb.push_bind(site)
         .push(" and article_id = ")
         .push_bind(article_id)

@@ -30,7 +30,9 @@ fn push_filter(qb: &mut QueryBuilder<Postgres>, filter: &ExportFilter) {
         qb.push(" and site_id = ").push_bind(s.clone());
     }
     if let Some(s) = &filter.sites {
-        qb.push(" and site_id = any(").push_bind(s.clone()).push(")");
+        qb.push(" and site_id = any(")
+            .push_bind(s.clone())
+            .push(")");
     }
     if let Some(a) = &filter.article_id {
         qb.push(" and article_id = ").push_bind(a.clone());

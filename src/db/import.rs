@@ -45,26 +45,21 @@ pub async fn upsert_article(
     .await
 }
 
-/// Whether the site exists.
-pub async fn site_exists(conn: &mut PgConnection, site: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select exists (select 1 from sites where id = $1)")
-        .bind(site)
-        .fetch_one(conn)
-        .await
-}
-
 /// WordPress comment id -> our id, for those of `wp_ids` already imported
-/// from `source`.
+/// from `source` into `site`.
 pub async fn imported_ids(
     conn: &mut PgConnection,
+    site: &str,
     source: &str,
     wp_ids: &[i64],
 ) -> Result<HashMap<i64, i64>, sqlx::Error> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "select wp_comment_id, id from comments where import_source = $1 and wp_comment_id = any($2)",
+        "select wp_comment_id, id from comments
+         where site_id = $3 and import_source = $1 and wp_comment_id = any($2)",
     )
     .bind(source)
     .bind(wp_ids)
+    .bind(site)
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().collect())

@@ -61,7 +61,9 @@ pub async fn list_queue(
         qb.push(" and site_id = ").push_bind(s.clone());
     }
     if let Some(s) = &f.sites {
-        qb.push(" and site_id = any(").push_bind(s.clone()).push(")");
+        qb.push(" and site_id = any(")
+            .push_bind(s.clone())
+            .push(")");
     }
     if let Some(a) = &f.article_id {
         qb.push(" and article_id = ").push_bind(a.clone());

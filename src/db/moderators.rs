@@ -12,6 +12,8 @@ pub struct ModeratorRow {
     #[sqlx(try_from = "String")]
     pub role: RoleColumn,
     pub disabled: bool,
+    /// The sites the account is limited to; `None`: every site.
+    pub sites: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -45,7 +47,7 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-const COLUMNS: &str = "id, email, display_name, role, disabled, created_at, updated_at";
+const COLUMNS: &str = "id, email, display_name, role, disabled, sites, created_at, updated_at";
 
 /// The unique index matched when an email is taken.
 pub const EMAIL_KEY: &str = "moderators_email_key";
@@ -124,6 +126,8 @@ pub async fn lock_active_admins(conn: &mut PgConnection) -> Result<i64, sqlx::Er
 /// What an admin may change on an account; `None` keeps the value.
 #[derive(Default)]
 pub struct ModeratorChanges<'a> {
+    /// `Some(None)`: every site again.
+    pub sites: Option<Option<&'a [String]>>,
     pub role: Option<Role>,
     pub display_name: Option<&'a str>,
     pub disabled: Option<bool>,
@@ -140,7 +144,8 @@ pub async fn update(
             role = coalesce($2, role),
             display_name = coalesce($3, display_name),
             disabled = coalesce($4, disabled),
-            password_hash = coalesce($5, password_hash)
+            password_hash = coalesce($5, password_hash),
+            sites = case when $6 then $7 else sites end
          where id = $1 returning {COLUMNS}"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -149,6 +154,8 @@ pub async fn update(
         .bind(c.display_name)
         .bind(c.disabled)
         .bind(c.password_hash)
+        .bind(c.sites.is_some())
+        .bind(c.sites.flatten())
         .fetch_one(conn)
         .await
 }

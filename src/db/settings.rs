@@ -138,3 +138,22 @@ pub async fn rename_site(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Whether the site exists.
+pub async fn site_exists(conn: &mut PgConnection, site: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select exists (select 1 from sites where id = $1)")
+        .bind(site)
+        .fetch_one(conn)
+        .await
+}
+
+/// Whether every one of `sites` exists.
+pub async fn sites_exist(conn: &mut PgConnection, sites: &[String]) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select not exists (select 1 from unnest($1::text[]) as s(id)
+                            where not exists (select 1 from sites x where x.id = s.id))",
+    )
+    .bind(sites)
+    .fetch_one(conn)
+    .await
+}

@@ -129,6 +129,9 @@ pub enum FieldCode {
     InvalidSite,
     /// An origin another site already lists (an origin names one site).
     OriginTaken,
+    /// A setting that holds for every site, changed on another than
+    /// `default`.
+    InstanceWide,
 }
 
 impl FieldCode {
@@ -156,6 +159,7 @@ impl FieldCode {
             FieldCode::ArticleNothingToChange => "nothing_to_change",
             FieldCode::InvalidSite => "invalid_site",
             FieldCode::OriginTaken => "origin_taken",
+            FieldCode::InstanceWide => "instance_wide",
         }
     }
 }

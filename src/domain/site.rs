@@ -138,10 +138,7 @@ mod tests {
         let en = SiteId::parse("en").unwrap();
         let ar_origins = vec!["https://news.example".to_owned()];
         let en_origins = vec!["https://en.news.example".to_owned()];
-        let sites = [
-            (&ar, ar_origins.as_slice()),
-            (&en, en_origins.as_slice()),
-        ];
+        let sites = [(&ar, ar_origins.as_slice()), (&en, en_origins.as_slice())];
         assert_eq!(site_for_origin("https://en.news.example", sites), Some(&en));
         assert_eq!(site_for_origin("https://news.example", sites), Some(&ar));
         assert_eq!(site_for_origin("https://evil.example", sites), None);

@@ -242,7 +242,7 @@ pub async fn import_wordpress<R: BufRead>(
     options: WordPressOptions,
 ) -> Result<WordPressSummary, ImportError> {
     let mut tx = conn.begin().await?;
-    if !db::import::site_exists(&mut tx, options.site.as_str()).await? {
+    if !db::settings::site_exists(&mut tx, options.site.as_str()).await? {
         return Err(ImportError::Invalid {
             line: 0,
             message: format!(
@@ -322,7 +322,7 @@ async fn import_post(
 
     let wp_ids: Vec<i64> = wanted.iter().map(|c| c.id).collect();
     // WordPress id -> our id, for everything already stored.
-    let mut ours = db::import::imported_ids(conn, source, &wp_ids).await?;
+    let mut ours = db::import::imported_ids(conn, options.site.as_str(), source, &wp_ids).await?;
     let pairs: Vec<(i64, i64)> = wanted.iter().map(|c| (c.id, c.parent)).collect();
     for i in parents_first(&pairs) {
         let c = wanted[i];
@@ -379,9 +379,14 @@ async fn import_post(
             }
             None => {
                 summary.duplicates += 1;
-                if let Some(id) =
-                    db::import::find_duplicate(conn, site, article, &p.author_email, &p.body_fingerprint)
-                        .await?
+                if let Some(id) = db::import::find_duplicate(
+                    conn,
+                    site,
+                    article,
+                    &p.author_email,
+                    &p.body_fingerprint,
+                )
+                .await?
                 {
                     ours.insert(c.id, id);
                 }

@@ -5,11 +5,11 @@ use crate::db;
 use crate::db::retention::LegalHold;
 use crate::domain::ids::{Actor, ModeratorId};
 use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role, SiteId};
-use crate::routes::site::{SiteParams, requested_site};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::routes::body::{ApiJson, Authed, Shape, not_null, present, schema};
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
+use crate::routes::site::{SiteParams, requested_site};
 use crate::state::AppState;
 use crate::usecases::accounts::{self, AccountPatch, NewModerator};
 use crate::usecases::retention::{self, NewHold};
@@ -59,13 +59,28 @@ pub struct ModeratorPatch {
     /// ends the account's sessions.
     #[schema(schema_with = schema::new_password)]
     pub password: Option<String>,
+    /// The sites a `moderator` may work on (existing site ids); `null`:
+    /// every site. Admins always have every site.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub sites: Option<Option<Vec<String>>>,
 }
 
 impl Shape for ModeratorPatch {
     type Valid = AccountPatch;
     fn validate(self, _: &AppState) -> Result<AccountPatch, FieldErrors> {
         let mut f = FieldErrors::default();
+        let sites = match self.sites {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(list)) => {
+                let parsed: Result<Vec<SiteId>, FieldCode> =
+                    list.iter().map(|s| SiteId::parse(s)).collect();
+                f.take("sites", parsed).map(Some)
+            }
+        };
         let patch = AccountPatch {
+            sites,
             role: self.role.and_then(|r| f.take("role", Role::parse(&r))),
             display_name: self
                 .display_name

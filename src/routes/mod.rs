@@ -14,6 +14,7 @@ pub mod ops;
 pub mod public;
 pub mod request;
 pub mod site;
+pub mod sites;
 pub mod views;
 
 use crate::domain::Role;
@@ -47,6 +48,9 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("PATCH", "/api/v1/admin/settings", Role::Admin),
     ("GET", "/api/v1/admin/spam/learner", Role::Admin),
     ("DELETE", "/api/v1/admin/spam/learner", Role::Admin),
+    ("GET", "/api/v1/admin/sites", Role::Admin),
+    ("POST", "/api/v1/admin/sites", Role::Admin),
+    ("PATCH", "/api/v1/admin/sites/{site}", Role::Admin),
     ("GET", "/api/v1/admin/legal-holds", Role::Admin),
     ("POST", "/api/v1/admin/legal-holds", Role::Admin),
     ("DELETE", "/api/v1/admin/legal-holds/{id}", Role::Admin),
@@ -159,6 +163,17 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
                 on(M::GET, admin::learner_state),
                 on(M::DELETE, admin::reset_learner),
             ],
+        ),
+        (
+            "/api/v1/admin/sites",
+            vec![
+                on(M::GET, sites::list_sites),
+                on(M::POST, sites::create_site),
+            ],
+        ),
+        (
+            "/api/v1/admin/sites/{site}",
+            vec![on(M::PATCH, sites::update_site)],
         ),
         (
             "/api/v1/admin/legal-holds",

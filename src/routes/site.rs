@@ -2,9 +2,9 @@
 //! `?site=` (default: `default`); the public API names it with a `site`
 //! field or parameter, or else by the page's origin.
 
+use crate::auth::Session;
 use crate::domain::SiteId;
 use crate::domain::settings::normalize_origin;
-use crate::auth::Session;
 use crate::error::{ApiError, FieldErrors};
 use crate::routes::body::{Shape, query_params, query_shape, schema};
 use crate::routes::request::header_string;

@@ -7,8 +7,8 @@ use crate::db::audit::NewAuditEvent;
 use crate::db::moderators::{InsertModerator, ModeratorChanges, ModeratorRow};
 use crate::domain::ids::{Actor, ModeratorId};
 use crate::domain::moderator::{AccountState, check_new_password, keeps_an_admin};
-use crate::domain::{DisplayName, ModeratorEmail, Role};
-use crate::error::{ApiError, ErrorCode, FieldErrors};
+use crate::domain::{DisplayName, ModeratorEmail, Role, SiteId};
+use crate::error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 use crate::telemetry::spawn_blocking_in_span;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -103,6 +103,8 @@ pub async fn create(
 /// password, which is checked against the account's email).
 #[derive(Default)]
 pub struct AccountPatch {
+    /// `Some(None)`: every site again; `Some(Some(ids))`: only those.
+    pub sites: Option<Option<Vec<SiteId>>>,
     pub role: Option<Role>,
     pub display_name: Option<DisplayName>,
     pub disabled: Option<bool>,
@@ -140,6 +142,15 @@ pub async fn update(
         None => None,
     };
     let mut tx = pool.begin().await?;
+    let sites: Option<Option<Vec<String>>> = patch.sites.as_ref().map(|s| {
+        s.as_ref()
+            .map(|v| v.iter().map(|x| x.as_str().to_owned()).collect())
+    });
+    if let Some(Some(wanted)) = &sites
+        && !db::settings::sites_exist(&mut tx, wanted).await?
+    {
+        return Err(ApiError::field("sites", FieldCode::InvalidSite));
+    }
     let active_admins = db::moderators::lock_active_admins(&mut tx).await?;
     let before = db::moderators::fetch(&mut tx, id, db::Lock::Row)
         .await?
@@ -159,6 +170,7 @@ pub async fn update(
         &mut tx,
         id,
         &ModeratorChanges {
+            sites: sites.as_ref().map(|s| s.as_deref()),
             role: patch.role,
             display_name: patch.display_name.as_ref().map(DisplayName::as_str),
             disabled: patch.disabled,
@@ -177,6 +189,11 @@ pub async fn update(
     }
     if was.disabled != will.disabled {
         changes.insert("disabled".into(), json!(will.disabled));
+    }
+    if let Some(s) = &sites
+        && *s != before.sites
+    {
+        changes.insert("sites".into(), json!({"from": before.sites, "to": s}));
     }
     if patch
         .display_name

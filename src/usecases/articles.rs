@@ -5,8 +5,8 @@
 use crate::db;
 use crate::db::articles::ArticleRow;
 use crate::db::audit::NewAuditEvent;
-use crate::domain::{ArticleId, SiteId};
 use crate::domain::ids::Actor;
+use crate::domain::{ArticleId, SiteId};
 use crate::error::ApiError;
 use sqlx::PgPool;
 

@@ -4,12 +4,12 @@
 //! the learner's training.
 
 use crate::db;
-use crate::domain::site::SiteScope;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::CommentUpdate;
 use crate::domain::ids::{Actor, CommentId};
 use crate::domain::limits::MAX_REASON_CHARS;
+use crate::domain::site::SiteScope;
 use crate::domain::{CommentBody, CommentStatus};
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::render;

@@ -9,13 +9,13 @@
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::settings::SiteSettings;
-use crate::domain::{ModerationSettings, SiteId};
-use crate::error::{ErrorCode, FieldCode};
-use std::collections::BTreeMap;
 use crate::domain::ids::Actor;
+use crate::domain::{ModerationSettings, SiteId};
 use crate::error::ApiError;
+use crate::error::{ErrorCode, FieldCode};
 use crate::spam::{SpamRules, Thresholds};
 use sqlx::PgPool;
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -160,6 +160,25 @@ impl SettingsCache {
         ))
     }
 
+    /// Every site as stored now (after a change this instance made that
+    /// the version does not show, such as a new name).
+    pub async fn refresh(&self, pool: &PgPool) -> Result<Arc<Sites>, sqlx::Error> {
+        let mut conn = pool.acquire().await?;
+        let loaded = db::settings::load_all(&mut conn).await?;
+        let mut guard = match self.inner.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.sites = Arc::new(
+            loaded
+                .into_iter()
+                .map(|s| (s.site.clone(), Arc::new(Snapshot::from_stored(s))))
+                .collect(),
+        );
+        guard.checked_at = Instant::now();
+        Ok(guard.sites.clone())
+    }
+
     /// One site's current snapshot; `site_not_found` when there is no
     /// such site.
     pub async fn current(&self, pool: &PgPool, site: &SiteId) -> Result<Arc<Snapshot>, ApiError> {
@@ -205,6 +224,10 @@ impl SettingsCache {
     }
 }
 
+/// Settings about the accounts, which every site shares: read from and
+/// changed on the default site only.
+pub const INSTANCE_WIDE: &[&str] = &["mask_personal_data"];
+
 /// Applies an admin's change to any subset of one site's settings
 /// (`patch`, a JSON object): validated against the current settings (every
 /// problem named; an origin another site lists is `origin_taken`), stored
@@ -217,6 +240,11 @@ pub async fn change(
     site: &SiteId,
     patch: &serde_json::Value,
 ) -> Result<Snapshot, ApiError> {
+    if site.as_str() != SiteId::DEFAULT
+        && let Some(field) = INSTANCE_WIDE.iter().find(|f| patch.get(**f).is_some())
+    {
+        return Err(ApiError::field(field, FieldCode::InstanceWide));
+    }
     let mut tx = pool.begin().await?;
     db::settings::lock_all(&mut tx).await?;
     let current = db::settings::load_for_update(&mut tx, site)

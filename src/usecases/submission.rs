@@ -168,9 +168,8 @@ pub async fn submit(
     // The public describes an article only with a page on the site's own
     // origins (and only until the site registers it: see the query).
     let article_url = new.article_url.as_deref().filter(|u| {
-        url::Url::parse(u).is_ok_and(|u| {
-            state.is_site_origin(&snap, &u.origin().ascii_serialization())
-        })
+        url::Url::parse(u)
+            .is_ok_and(|u| state.is_site_origin(&snap, &u.origin().ascii_serialization()))
     });
     let article_title = article_url.and(new.article_title.as_deref());
     let features = settings.bayes_enabled.then(|| {

@@ -23,6 +23,7 @@ mod replica;
 mod retention;
 mod seed;
 mod shapes;
+mod sites;
 mod spam;
 mod submit;
 mod training;

@@ -110,7 +110,9 @@ async fn old_spam_and_rejected_comments_go_leaving_tombstones_and_their_history(
         purge_rejected_after_days: 60,
         ..ModerationSettings::default()
     };
-    let done = purge(&app.pool, &SiteId::default_site(), &settings).await.unwrap();
+    let done = purge(&app.pool, &SiteId::default_site(), &settings)
+        .await
+        .unwrap();
     assert_eq!(
         done,
         Purged {
@@ -196,7 +198,9 @@ async fn old_spam_and_rejected_comments_go_leaving_tombstones_and_their_history(
 
     // Nothing more to do; a lifted hold lets its comments go next time.
     assert_eq!(
-        purge(&app.pool, &SiteId::default_site(), &settings).await.unwrap(),
+        purge(&app.pool, &SiteId::default_site(), &settings)
+            .await
+            .unwrap(),
         Purged::default()
     );
     let resp = app
@@ -211,7 +215,9 @@ async fn old_spam_and_rejected_comments_go_leaving_tombstones_and_their_history(
     assert_eq!(resp.status(), 200);
     let lifted: Value = resp.json().await.unwrap();
     assert!(lifted["lifted_at"].is_string());
-    let done = purge(&app.pool, &SiteId::default_site(), &settings).await.unwrap();
+    let done = purge(&app.pool, &SiteId::default_site(), &settings)
+        .await
+        .unwrap();
     assert_eq!(done.spam, 1);
     assert!(!exists(&app, held_author).await);
     assert!(exists(&app, held_comment).await);

@@ -466,14 +466,8 @@ pub async fn bulk(
     );
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
-        let outcome = apply_committed(
-            &state,
-            &auth.0,
-            CommentId(id),
-            &decision,
-            &IfMatch::Any,
-        )
-        .await;
+        let outcome =
+            apply_committed(&state, &auth.0, CommentId(id), &decision, &IfMatch::Any).await;
         results.push(BulkResult::of(id, outcome, lang));
     }
     Ok(HttpResponse::Ok().json(BulkResponse { results }))

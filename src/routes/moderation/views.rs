@@ -6,17 +6,17 @@ pub use crate::db::audit::AuditRow as AuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::StatusCounts;
 use crate::db::moderators::ModeratorRow;
-use crate::domain::{Role, SiteId};
-use crate::error::ApiError;
-use crate::usecases::settings::Sites;
-use std::sync::Arc;
 use crate::domain::personal_data::{self, PersonalData};
 use crate::domain::timestamps;
+use crate::domain::{Role, SiteId};
+use crate::error::ApiError;
 use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::state::AppState;
 use crate::usecases::privacy;
+use crate::usecases::settings::Sites;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Everything public plus what moderators need to decide: the public view
 /// (with the comment's own status, and the avatar the public sees) and the
@@ -174,6 +174,9 @@ pub struct ModeratorView {
     pub display_name: String,
     pub role: Role,
     pub disabled: bool,
+    /// The sites a `moderator` is limited to; `null`: every site (admins
+    /// always have every site).
+    pub sites: Option<Vec<String>>,
     #[serde(serialize_with = "timestamps::millis")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "timestamps::millis")]
@@ -188,6 +191,7 @@ impl ModeratorView {
             display_name: r.display_name,
             role: r.role.0,
             disabled: r.disabled,
+            sites: r.sites,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

@@ -6,11 +6,11 @@ use crate::db;
 use crate::domain::cursor::page_end;
 use crate::domain::limits::{MAX_COUNT_IDS, PUBLIC_DEFAULT_PAGE, PUBLIC_MAX_PAGE};
 use crate::domain::{ArticleId, Cursor, SiteId};
-use crate::routes::site::{named_site, public_site};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors, FormEcho};
 use crate::public_cache::{self, CachedRead};
 use crate::routes::body::{ApiQuery, Shape, Submitted, page_limit, query_params, schema};
 use crate::routes::request::{self, BodyKind, header_string, wants_json};
+use crate::routes::site::{named_site, public_site};
 use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::state::AppState;
 use crate::usecases::submission::{self, NewComment, RequestMeta};
@@ -504,7 +504,8 @@ pub async fn list(
     let in_site = site.clone();
     cached_read(&req, &state, key, &site, &articles, |mut conn| async move {
         let (site, article) = (in_site.as_str(), article_id.as_str());
-        let mut rows = db::comments::list_public(&mut conn, site, article, cursor, limit + 1).await?;
+        let mut rows =
+            db::comments::list_public(&mut conn, site, article, cursor, limit + 1).await?;
         let next_cursor = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
         let total = db::comments::count_public(&mut conn, site, article).await?;
         to_json(&CommentPage {

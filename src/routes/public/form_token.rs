@@ -2,9 +2,9 @@
 //! fetches when it loads and sends back with the comment.
 
 use crate::domain::{ArticleId, SiteId};
-use crate::routes::site::{named_site, public_site};
 use crate::error::{ApiError, FieldCode, FieldErrors};
 use crate::routes::body::{ApiQuery, Shape, one_field, query_params, schema};
+use crate::routes::site::{named_site, public_site};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
