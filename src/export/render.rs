@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(lines.next().unwrap(), FIELDS.join(","));
         let rest: String = lines.collect::<Vec<_>>().join("\r\n");
         assert!(
-            rest.starts_with("7,2024/11/strikes,3,\"'=HYPERLINK(\"\"x\"\")\",sara@example.com,")
+            rest.starts_with("7,default,2024/11/strikes,3,\"'=HYPERLINK(\"\"x\"\")\",sara@example.com,")
         );
         // The newline inside the body stays inside a quoted cell.
         assert!(rest.contains("\"سطر أول\nو\"\"اقتباس\"\", ثم\""));

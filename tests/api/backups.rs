@@ -15,7 +15,7 @@ const TABLES: &[&str] = &[
     "audit_events",
     "moderators",
     "sessions",
-    "settings",
+    "sites",
     "instance_secrets",
     "spam_training",
     "_sqlx_migrations",

@@ -46,18 +46,19 @@ async fn csv_export_has_a_header_crlf_rows_and_arabic_intact() {
     .await;
     let text = export_text(&app.pool, ExportFilter::default(), ExportFormat::Csv).await;
     assert!(!text.starts_with('\u{FEFF}'), "no BOM unless asked");
-    assert!(text.starts_with("id,article_id,parent_id,author_name,author_email,"));
+    assert!(text.starts_with("id,site,article_id,parent_id,author_name,author_email,"));
     assert!(text.ends_with("\r\n"));
     // Every record ends in CRLF; the only bare LF is inside the quoted body.
     assert_eq!(text.matches("\r\n").count(), 3);
     let rows = csv_records(&text);
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0].len(), export::FIELDS.len());
-    assert_eq!(&rows[1][3], "سارة");
-    assert_eq!(&rows[2][2], first.to_string().as_str());
-    assert_eq!(&rows[2][7], "سطر أول\nو\"اقتباس\", ثم");
-    assert_eq!(&rows[2][9], "approved");
-    assert_eq!(&rows[2][12], "192.0.2.7");
+    assert_eq!(&rows[1][1], "default");
+    assert_eq!(&rows[1][4], "سارة");
+    assert_eq!(&rows[2][3], first.to_string().as_str());
+    assert_eq!(&rows[2][8], "سطر أول\nو\"اقتباس\", ثم");
+    assert_eq!(&rows[2][10], "approved");
+    assert_eq!(&rows[2][13], "192.0.2.7");
 }
 
 #[tokio::test]
@@ -84,11 +85,11 @@ async fn csv_cells_that_start_a_formula_are_defused() {
     .await;
     let rows =
         csv_records(&export_text(&app.pool, ExportFilter::default(), ExportFormat::Csv).await);
-    assert_eq!(&rows[1][3], "'=HYPERLINK(\"http://evil.example\",\"x\")");
-    assert_eq!(&rows[1][4], "'+1@example.com");
-    assert_eq!(&rows[1][7], "'-2+3");
-    assert_eq!(&rows[2][3], "'@SUM(A1:A9)");
-    assert_eq!(&rows[2][7], "'\tcmd");
+    assert_eq!(&rows[1][4], "'=HYPERLINK(\"http://evil.example\",\"x\")");
+    assert_eq!(&rows[1][5], "'+1@example.com");
+    assert_eq!(&rows[1][8], "'-2+3");
+    assert_eq!(&rows[2][4], "'@SUM(A1:A9)");
+    assert_eq!(&rows[2][8], "'\tcmd");
     // NDJSON is data, not a spreadsheet: left as stored.
     let nd = export_text(&app.pool, ExportFilter::default(), ExportFormat::Ndjson).await;
     assert!(nd.contains("\"author_name\":\"=HYPERLINK("));
@@ -105,7 +106,7 @@ async fn the_bom_comes_first_only_when_asked() {
     let bytes = run_export(&app.pool, ExportFilter::default(), options)
         .await
         .concat();
-    assert!(bytes.starts_with(b"\xEF\xBB\xBFid,article_id,"));
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFid,site,article_id,"));
     assert_eq!(bytes.windows(3).filter(|w| *w == export::BOM).count(), 1);
     // A BOM means nothing to NDJSON readers: never written there.
     let options = ExportOptions {
