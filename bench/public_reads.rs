@@ -339,8 +339,8 @@ async fn main() {
     // Every new comment is published (so it changes what the listing
     // shows) and flood control, still on, never refuses one.
     sqlx::query(
-        "update settings set data = data || '{\"approval_mode\": \"none\", \"flood_max_comments\": 10000}'::jsonb,
-                             version = version + 1 where id = 1",
+        "update sites set settings = settings || '{\"approval_mode\": \"none\", \"flood_max_comments\": 10000}'::jsonb,
+                          settings_version = settings_version + 1 where id = 'default'",
     )
     .execute(&pool)
     .await

@@ -24,6 +24,9 @@ pub struct ExportArgs {
     /// pending, approved, spam or rejected
     #[arg(long)]
     status: Option<String>,
+    /// Only this site's comments.
+    #[arg(long)]
+    site: Option<String>,
     /// Only this article's comments.
     #[arg(long = "article")]
     article: Option<String>,
@@ -183,6 +186,7 @@ fn export_request(a: &ExportArgs) -> anyhow::Result<ExportRequest> {
     let mut pairs = vec![("format", a.format.clone()), ("bom", a.bom.to_string())];
     for (k, v) in [
         ("status", &a.status),
+        ("site", &a.site),
         ("article_id", &a.article),
         ("since", &a.since),
         ("until", &a.until),
@@ -193,7 +197,7 @@ fn export_request(a: &ExportArgs) -> anyhow::Result<ExportRequest> {
     }
     ExportRequest::from_query_pairs(&pairs).map_err(|fields| {
         let flag = |f: &str| if f == "article_id" { "article" } else { f }.to_owned();
-        let problems: Vec<String> = ["format", "status", "article_id", "since", "until"]
+        let problems: Vec<String> = ["format", "status", "site", "article_id", "since", "until"]
             .iter()
             .filter_map(|f| {
                 fields.get(f).map(|codes| {

@@ -7,9 +7,10 @@
 
 use std::path::Path;
 
-/// The last migration written before the rules; it and older ones are
-/// what they are (released schemas do not change).
-const RULES_SINCE: &str = "20261203095000";
+/// The last migration of release 0.2.0, whose upgrade from 0.1.0 stops
+/// 0.1.0 first; it and older ones are what they are (released schemas do
+/// not change). Every later one must let 0.2.0 run beside it.
+const RULES_SINCE: &str = "20261205090000";
 
 const BIG_TABLES: &[&str] = &[
     "comments",

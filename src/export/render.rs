@@ -171,9 +171,9 @@ mod tests {
         let mut lines = s.split("\r\n");
         assert_eq!(lines.next().unwrap(), FIELDS.join(","));
         let rest: String = lines.collect::<Vec<_>>().join("\r\n");
-        assert!(
-            rest.starts_with("7,default,2024/11/strikes,3,\"'=HYPERLINK(\"\"x\"\")\",sara@example.com,")
-        );
+        assert!(rest.starts_with(
+            "7,default,2024/11/strikes,3,\"'=HYPERLINK(\"\"x\"\")\",sara@example.com,"
+        ));
         // The newline inside the body stays inside a quoted cell.
         assert!(rest.contains("\"سطر أول\nو\"\"اقتباس\"\", ثم\""));
         // A negative score is a number, not a formula.
