@@ -62,13 +62,15 @@ pub struct SchemaBehind {
 /// on one server.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "majlis reaches the database through a connection pooler in transaction or statement \
-     mode (two of its sessions ran on one server process, {pid}), and it needs each session \
-     to keep its server (prepared statements, session settings, the migrations' lock). \
+    "majlis reaches the database of {url} through a connection pooler in transaction or \
+     statement mode (two of its sessions ran on one server process, {pid}), and it needs each \
+     session to keep its server (prepared statements, session settings, the migrations' lock). \
      Use session mode for majlis (PgBouncer: pool_mode = session) or connect directly; \
      see the README, \"Connection poolers\""
 )]
 pub struct TransactionPooling {
+    /// Which variable names the database: `DATABASE_URL` or `DATABASE_READ_URL`.
+    pub url: &'static str,
     pub pid: i32,
 }
 
@@ -108,7 +110,11 @@ pub async fn open_database_with(config: &Config, schema: Schema) -> anyhow::Resu
         .context("cannot connect to the database")?;
     if let Some(pid) = db::shared_server_process(&pool).await? {
         pool.close().await;
-        return Err(TransactionPooling { pid }.into());
+        return Err(TransactionPooling {
+            url: "DATABASE_URL",
+            pid,
+        }
+        .into());
     }
     match schema {
         Schema::Migrate => db::MIGRATOR
@@ -135,6 +141,18 @@ pub async fn open_database_with(config: &Config, schema: Schema) -> anyhow::Resu
         ),
         None => None,
     };
+    // The replica's statements are prepared once per session too.
+    if let Some(read) = &read_pool
+        && let Some(pid) = db::shared_server_process(read).await?
+    {
+        read.close().await;
+        pool.close().await;
+        return Err(TransactionPooling {
+            url: "DATABASE_READ_URL",
+            pid,
+        }
+        .into());
+    }
     Ok(Database {
         pool,
         read_pool,

@@ -27,10 +27,10 @@ impl Shape for SiteParams {
     }
 }
 
-/// A `site` as sent: absent or empty is `None`; anything else must be a
-/// site id (422 `invalid_site` otherwise).
+/// A `site` as sent: absent is `None`; anything else, empty included, must
+/// be a site id (422 `invalid_site`, or `required` when empty).
 pub fn named_site(raw: Option<&str>) -> Result<Option<SiteId>, FieldErrors> {
-    match raw.filter(|s| !s.is_empty()) {
+    match raw {
         None => Ok(None),
         Some(s) => {
             let mut f = FieldErrors::default();

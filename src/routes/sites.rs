@@ -6,7 +6,7 @@ use crate::auth::Admin;
 use crate::domain::SiteId;
 use crate::domain::text::optional_text;
 use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
-use crate::routes::body::{ApiJson, Authed, Shape, schema};
+use crate::routes::body::{ApiJson, Authed, Shape, not_null, present, schema};
 use crate::state::AppState;
 use crate::usecases::settings::{self, Snapshot};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -50,8 +50,9 @@ pub struct NewSiteRequest {
     #[schema(schema_with = schema::site, required = true)]
     pub id: Option<String>,
     /// Shown to moderators; defaults to the id.
+    #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = site_name_schema)]
-    pub name: Option<String>,
+    pub name: Option<Option<String>>,
 }
 
 /// `PATCH /api/v1/admin/sites/{site}`.
@@ -67,8 +68,14 @@ fn site_name_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
+/// A name as sent: absent is `None`; given, it must show something.
 fn site_name(raw: Option<&str>) -> Result<Option<String>, FieldCode> {
-    optional_text(raw, MAX_SITE_NAME)
+    match raw {
+        None => Ok(None),
+        Some(r) => optional_text(Some(r), MAX_SITE_NAME)?
+            .map(Some)
+            .ok_or(FieldCode::Required),
+    }
 }
 
 impl Shape for NewSiteRequest {
@@ -76,7 +83,9 @@ impl Shape for NewSiteRequest {
     fn validate(self, _: &AppState) -> Result<(SiteId, String), FieldErrors> {
         let mut f = FieldErrors::default();
         let id = f.take("id", SiteId::parse(self.id.as_deref().unwrap_or("")));
-        let name = f.take("name", site_name(self.name.as_deref()));
+        // `null` is no name: refused, as the document says.
+        let name = not_null("name", self.name, &mut f);
+        let name = f.take("name", site_name(name.as_deref()));
         match (id, name) {
             (Some(id), Some(name)) if f.is_empty() => {
                 let name = name.unwrap_or_else(|| id.as_str().to_owned());

@@ -164,8 +164,20 @@ async fn transaction_and_statement_pooling_are_refused_with_what_to_change() {
         let message = format!("{:#}", refused.err().expect("{mode} pooling is refused"));
         assert!(
             message.contains("transaction or statement mode")
-                && message.contains("pool_mode = session"),
+                && message.contains("pool_mode = session")
+                && message.contains("of DATABASE_URL"),
             "{mode}: {message}"
         );
     }
+    // A replica behind a pooler in transaction mode is refused too, by name.
+    let bouncer = start_bouncer(&db, "transaction").await;
+    let mut config = harness::test_config();
+    config.database_url = Some(SecretString::from(harness::url_of(&db)));
+    config.database_read_url = Some(SecretString::from(through(&bouncer, &db)));
+    let refused = open_database_with(&config, Schema::Migrate).await;
+    let message = format!(
+        "{:#}",
+        refused.err().expect("the replica's pooling is refused")
+    );
+    assert!(message.contains("of DATABASE_READ_URL"), "{message}");
 }

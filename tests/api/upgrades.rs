@@ -88,6 +88,13 @@ async fn database_of_release_0_1_0() -> (sqlx::postgres::PgConnectOptions, i64) 
     .execute(&mut conn)
     .await
     .unwrap();
+    // An admin had changed settings (0.1.0 kept them in one row).
+    sqlx::query(
+        "update settings set data = '{\"approval_mode\": \"all\", \"max_links\": 4, \"flood_interval_seconds\": 0}', version = 7",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
     conn.close().await.ok();
     (db, ids[0])
 }
@@ -168,6 +175,58 @@ async fn what_release_0_1_0_stored_is_served_after_the_upgrade() {
         .post_json(&comment("2026/11/old-story", "تعليق جديد بعد الترقية"))
         .await;
     assert_eq!(resp.status(), 201);
+
+    // Everything became the default site's: the old settings, articles and
+    // comments; a new edition may use the old article's id for its own.
+    let settings = app.read("/api/v1/admin/settings", &token).await;
+    assert_eq!(
+        (&settings["approval_mode"], &settings["max_links"]),
+        (&json!("all"), &json!(4))
+    );
+    let resp = app
+        .authed(Method::GET, "/api/v1/admin/settings", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["etag"],
+        "\"7\"",
+        "the settings' version carries over"
+    );
+    let sites: Vec<(String, i64)> =
+        sqlx::query_as("select site_id, count(*) from comments group by site_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(sites, vec![("default".to_owned(), 5)]);
+    let resp = app
+        .authed(Method::POST, "/api/v1/admin/sites", &token)
+        .json(&json!({"id": "en"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let mut other = comment("2026/11/old-story", "The English edition's own story.");
+    other["site"] = json!("en");
+    let resp = app.post_json(&other).await;
+    assert_eq!(resp.status(), 201);
+    let english: Value = app
+        .get("/api/v1/articles/2026/11/old-story/comments?site=en")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        english["total"], 0,
+        "held by the copied approval mode: {english}"
+    );
+    let old: Value = app
+        .get("/api/v1/articles/2026/11/old-story/comments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(old["total"], 3, "the old thread is untouched");
 }
 
 #[tokio::test]

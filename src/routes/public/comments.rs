@@ -83,7 +83,7 @@ impl Shape for SubmitCommentRequest {
             headers(("Location" = String, description = "The page with `#comment-<id>`"))),
         (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody),
         (status = 403, description = "Comments are closed on the article (`comments_closed`).", body = ErrorBody),
-        (status = 404, description = "The parent is not an approved comment of the article (`parent_not_found`), or the article is not registered while `require_known_articles` is on (`article_not_found`).", body = ErrorBody),
+        (status = 404, description = "The parent is not an approved comment of the article (`parent_not_found`), the article is not registered while `require_known_articles` is on (`article_not_found`), or there is no such site (`site_not_found`).", body = ErrorBody),
         (status = 409, description = "The same text by the same author on the same article (`duplicate_comment`).", body = ErrorBody),
         (status = 413, description = "Body too large (`payload_too_large`).", body = ErrorBody),
         (status = 415, description = "Neither JSON nor a form post (`unsupported_media_type`).", body = ErrorBody),
@@ -476,7 +476,8 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
         (status = 200, description = "One page.", body = CommentPage,
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the given `ETag`."),
-        (status = 422, description = "Bad `article_id`, `limit` or `cursor`.", body = ErrorBody),
+        (status = 404, description = "No such site (`site_not_found`).", body = ErrorBody),
+        (status = 422, description = "Bad `article_id`, `limit`, `cursor` or `site`.", body = ErrorBody),
         crate::routes::openapi::DbErrors,
     ),
 )]
@@ -563,6 +564,17 @@ impl Shape for CountsParams {
             None
         });
         let mut ids: Vec<String> = Vec::new();
+        // Counted as sent (repeats included), as the document's `maxItems` is.
+        if self.article_id.len() > MAX_COUNT_IDS {
+            f.add(
+                "article_id",
+                FieldCode::OutOfRange {
+                    min: 1,
+                    max: MAX_COUNT_IDS as i64,
+                },
+            );
+            return Err(f);
+        }
         for raw in &self.article_id {
             match ArticleId::parse(raw) {
                 Ok(id) if !ids.iter().any(|x| x == id.as_str()) => ids.push(id.as_str().to_owned()),
@@ -610,7 +622,8 @@ impl Shape for CountsParams {
         (status = 200, description = "Counts by article id.", body = Counts,
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified since the given `ETag`."),
-        (status = 422, description = "No `article_id`, a bad one, or more than 100.", body = ErrorBody),
+        (status = 404, description = "No such site (`site_not_found`).", body = ErrorBody),
+        (status = 422, description = "No `article_id`, a bad one, more than 100, or a bad `site`.", body = ErrorBody),
         crate::routes::openapi::DbErrors,
     ),
 )]
