@@ -157,6 +157,12 @@ pub struct Config {
           value_name = "MAJLIS_MAX_REQUESTS_PER_CLIENT", default_value_t = 32,
           value_parser = RangedU64ValueParser::<usize>::new().range(0..=1_000_000))]
     pub max_requests_per_client: usize,
+    /// An OpenTelemetry collector speaking OTLP over HTTP
+    /// (http://127.0.0.1:4318): request and database spans are sent to
+    /// <endpoint>/v1/traces. Unset: no traces leave the process.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_name = "OTEL_EXPORTER_OTLP_ENDPOINT",
+          value_parser = otlp_endpoint)]
+    pub otlp_endpoint: Option<url::Url>,
 }
 
 impl fmt::Debug for Config {
@@ -188,6 +194,10 @@ impl fmt::Debug for Config {
                 &self.max_connections_per_client,
             )
             .field("max_requests_per_client", &self.max_requests_per_client)
+            .field(
+                "otlp_endpoint",
+                &self.otlp_endpoint.as_ref().map(url::Url::as_str),
+            )
             .finish()
     }
 }
@@ -316,6 +326,24 @@ fn seconds(raw: &str) -> Result<Duration, String> {
     }
 }
 
+/// An OTLP/HTTP collector's base URL: plain `http` (a local collector or
+/// agent; this build has no TLS client for it), without credentials,
+/// query or fragment.
+fn otlp_endpoint(raw: &str) -> Result<url::Url, String> {
+    let u = url::Url::parse(raw.trim())
+        .map_err(|_| "is not a URL like http://127.0.0.1:4318".to_owned())?;
+    if u.scheme() != "http" || u.host_str().is_none() {
+        return Err("must be an http:// URL of a collector (a local collector or agent)".into());
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("must not hold a user name or password".into());
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err("must not hold a query or fragment".into());
+    }
+    Ok(u)
+}
+
 /// Items of a comma-separated list, blanks skipped.
 fn items(raw: &str) -> impl Iterator<Item = &str> {
     raw.split(',').map(str::trim).filter(|s| !s.is_empty())
@@ -354,6 +382,21 @@ mod tests {
         let m = cmd.try_get_matches_from(argv).map_err(|e| e.to_string())?;
         let only = Only::from_arg_matches(&m).map_err(|e| e.to_string())?;
         only.config.check().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_otlp_endpoint_is_a_plain_http_collector() {
+        assert!(otlp_endpoint("http://127.0.0.1:4318").is_ok());
+        assert!(otlp_endpoint(" http://otel-collector:4318/ ").is_ok());
+        for bad in [
+            "https://collector.example:4318",
+            "127.0.0.1:4318",
+            "http://user:pw@collector:4318",
+            "http://collector:4318/?x=1",
+            "",
+        ] {
+            assert!(otlp_endpoint(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

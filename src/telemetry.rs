@@ -14,9 +14,54 @@ use tracing_subscriber::EnvFilter;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Installs the global subscriber. `RUST_LOG` overrides the default filter.
-pub fn init(format: LogFormat) {
-    init_with(format, "info,sqlx=warn", std::io::stderr);
+/// Keeps the trace exporter running; dropping it sends the spans still
+/// buffered (at the end of `main`).
+#[must_use = "dropping the guard stops the trace export"]
+pub struct TelemetryGuard {
+    #[cfg(feature = "otlp")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        #[cfg(feature = "otlp")]
+        if let Some(provider) = self.provider.take() {
+            // Blocks until the batch is sent (or the exporter's timeout);
+            // off the async runtime's threads, which must not block.
+            let done = std::thread::spawn(move || provider.shutdown()).join();
+            if !matches!(done, Ok(Ok(()))) {
+                tracing::warn!("the last spans could not be sent to the collector");
+            }
+        }
+    }
+}
+
+/// Installs the global subscriber (`RUST_LOG` overrides the default
+/// filter) and, with an OTLP endpoint, the trace export.
+pub fn init(format: LogFormat, otlp_endpoint: Option<&url::Url>) -> TelemetryGuard {
+    let Some(endpoint) = otlp_endpoint else {
+        install(format, "info,sqlx=warn", std::io::stderr, None);
+        return no_export();
+    };
+    match otlp_layer(endpoint) {
+        Ok((layer, guard)) => {
+            install(format, "info,sqlx=warn", std::io::stderr, Some(layer));
+            tracing::info!(endpoint = %endpoint, "sending traces to the OTLP collector");
+            guard
+        }
+        Err(problem) => {
+            install(format, "info,sqlx=warn", std::io::stderr, None);
+            tracing::warn!("OTEL_EXPORTER_OTLP_ENDPOINT is set, but traces are off: {problem}");
+            no_export()
+        }
+    }
+}
+
+fn no_export() -> TelemetryGuard {
+    TelemetryGuard {
+        #[cfg(feature = "otlp")]
+        provider: None,
+    }
 }
 
 /// Installs the global subscriber writing to `writer` (tests capture logs
@@ -25,20 +70,80 @@ pub fn init_with<W>(format: LogFormat, default_filter: &str, writer: W)
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
+    install(format, default_filter, writer, None);
+}
+
+type Registry = tracing_subscriber::layer::Layered<EnvFilter, tracing_subscriber::Registry>;
+type BoxedLayer = Box<dyn tracing_subscriber::Layer<Registry> + Send + Sync>;
+
+fn install<W>(format: LogFormat, default_filter: &str, writer: W, extra: Option<BoxedLayer>)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    let _ = match format {
-        LogFormat::Json => builder
+    let fmt: BoxedLayer = match format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(true)
-            .try_init(),
-        LogFormat::Human => builder.try_init(),
+            .with_writer(writer)
+            .boxed(),
+        LogFormat::Human => tracing_subscriber::fmt::layer().with_writer(writer).boxed(),
     };
+    let layers: Vec<BoxedLayer> = std::iter::once(fmt).chain(extra).collect();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(layers)
+        .try_init();
+}
+
+/// The OpenTelemetry layer sending spans to `endpoint` in batches (OTLP
+/// over HTTP, protobuf), named by `OTEL_SERVICE_NAME` or `majlis`.
+#[cfg(feature = "otlp")]
+fn otlp_layer(endpoint: &url::Url) -> Result<(BoxedLayer, TelemetryGuard), String> {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::WithExportConfig;
+    let traces = format!("{}/v1/traces", endpoint.as_str().trim_end_matches('/'));
+    // The exporter's HTTP client runs its own runtime: built off this
+    // one's threads.
+    let built = std::thread::spawn(move || {
+        opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_endpoint(traces)
+            .build()
+    })
+    .join();
+    let exporter = match built {
+        Ok(Ok(exporter)) => exporter,
+        Ok(Err(e)) => return Err(format!("the OTLP exporter could not be built: {e}")),
+        Err(_) => return Err("building the OTLP exporter failed".to_owned()),
+    };
+    let mut resource = opentelemetry_sdk::Resource::builder();
+    if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
+        resource = resource.with_service_name("majlis");
+    }
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource.build())
+        .build();
+    let tracer = provider.tracer("majlis");
+    let layer: BoxedLayer = Box::new(tracing_opentelemetry::layer().with_tracer(tracer));
+    Ok((
+        layer,
+        TelemetryGuard {
+            provider: Some(provider),
+        },
+    ))
+}
+
+#[cfg(not(feature = "otlp"))]
+fn otlp_layer(_: &url::Url) -> Result<(BoxedLayer, TelemetryGuard), String> {
+    Err("this build has no OTLP export (the `otlp` feature)".to_owned())
 }
 
 /// A client's request id is kept only when short and plain.

@@ -164,3 +164,150 @@ async fn logs_never_hold_emails_ips_user_agents_passwords_or_tokens() {
         assert!(!leaked(&logs, secret), "{what} leaked into the logs");
     }
 }
+
+/// One HTTP request a fake collector received: the request line, the
+/// headers (lowercased names) and the body.
+struct Received {
+    line: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// A fake OTLP/HTTP collector on a free port: answers every request 200
+/// with an empty (valid) protobuf message and hands each one over.
+async fn fake_collector() -> (u16, tokio::sync::mpsc::UnboundedReceiver<Received>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                loop {
+                    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n");
+                    if let Some(end) = head_end {
+                        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                        let mut lines = head.split("\r\n");
+                        let line = lines.next().unwrap_or_default().to_owned();
+                        let headers: Vec<(String, String)> = lines
+                            .filter_map(|l| l.split_once(':'))
+                            .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
+                            .collect();
+                        let length: usize = headers
+                            .iter()
+                            .find(|(k, _)| k == "content-length")
+                            .and_then(|(_, v)| v.parse().ok())
+                            .unwrap_or(0);
+                        while buf.len() < end + 4 + length {
+                            match stream.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        let body = buf[end + 4..end + 4 + length].to_vec();
+                        buf.drain(..end + 4 + length);
+                        let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
+                        if stream.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                        let _ = tx.send(Received {
+                            line,
+                            headers,
+                            body,
+                        });
+                        continue;
+                    }
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+/// With `OTEL_EXPORTER_OTLP_ENDPOINT`, requests leave as OTLP spans (one
+/// per request, named by its route pattern, never its raw path) to
+/// `<endpoint>/v1/traces`, from the majlis service.
+#[tokio::test]
+async fn traces_reach_an_otlp_collector_when_one_is_configured() {
+    let app = TestApp::spawn().await;
+    let (collector, mut received) = fake_collector().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_majlis"))
+        .arg("serve")
+        .env("DATABASE_URL", crate::admin::database_url(&app))
+        .env("MAJLIS_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{collector}/"),
+        )
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env_remove("OTEL_SERVICE_NAME")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..300 {
+        if let Ok(r) = app.client.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "majlis did not get ready");
+    let resp = app
+        .client
+        .get(format!("{base}/api/v1/articles/traced%2Fstory/comments"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(r) = received.recv().await {
+            let has = |needle: &[u8]| r.body.windows(needle.len()).any(|w| w == needle);
+            let done = has(b"/api/v1/articles/{article_id:.+}/comments");
+            let raw_path = has(b"traced");
+            seen.push((r.line.clone(), r.headers.clone(), has(b"majlis"), raw_path));
+            if done {
+                return;
+            }
+        }
+    })
+    .await;
+    let _ = server.kill().await;
+    assert!(
+        found.is_ok(),
+        "no span of the listing reached the collector: {:?}",
+        seen.iter().map(|s| &s.0).collect::<Vec<_>>()
+    );
+    let (line, headers, service, raw_path) = seen.last().unwrap();
+    assert_eq!(line, "POST /v1/traces HTTP/1.1");
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/x-protobuf"),
+        "{headers:?}"
+    );
+    assert!(*service, "the spans name the service majlis");
+    assert!(
+        !raw_path,
+        "spans carry the route pattern, never the raw path"
+    );
+}
