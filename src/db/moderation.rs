@@ -184,7 +184,7 @@ pub async fn apply_update(
             returning {COLUMNS}
          ), a as (
             update articles set comment_version = comment_version + 1
-            where id = (select article_id from c) and $6
+            where (site_id, id) = (select site_id, article_id from c) and $6
          )
          select * from c"
     );

@@ -107,12 +107,12 @@ pub async fn anonymize(
     // Articles locked in id order (the lock order of `crate::usecases::training`).
     sqlx::query(
         "with a as materialized (
-            select id from articles
-            where id in (select article_id from comments where id = any($1))
-            order by id for no key update
+            select site_id, id from articles
+            where (site_id, id) in (select site_id, article_id from comments where id = any($1))
+            order by site_id, id for no key update
          )
          update articles set comment_version = comment_version + 1
-         where id in (select id from a)",
+         where (site_id, id) in (select site_id, id from a)",
     )
     .bind(comment_ids)
     .execute(&mut *conn)

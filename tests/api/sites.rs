@@ -181,6 +181,34 @@ async fn two_editions_keep_their_own_article_42() {
         ]
     );
 
+    // A decision on the English 42 moves its cache version only.
+    let version = |site: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "select comment_version from articles where site_id = $1 and id = '42'",
+            )
+            .bind(site)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (ar_before, en_before) = (version("default").await, version("en").await);
+    let resp = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{}", by_origin["id"]),
+            &admin,
+        )
+        .json(&json!({"status": "spam"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(version("default").await, ar_before);
+    assert!(version("en").await > en_before);
+
     // Closing the English 42 leaves the Arabic one open.
     let resp = app
         .authed(Method::PATCH, "/api/v1/admin/articles/42?site=en", &admin)
