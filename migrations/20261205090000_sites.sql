@@ -33,7 +33,8 @@ insert into sites (id, name) values ('default', 'default') on conflict (id) do n
 drop table settings;
 
 -- Articles are keyed by site and the site's id.
-alter table articles add column site_id text not null default 'default' references sites (id);
+alter table articles add column site_id text not null default 'default'
+    constraint articles_site_id_fkey references sites (id);
 alter table comments add column site_id text not null default 'default';
 alter table comments drop constraint comments_article_id_fkey;
 alter table articles drop constraint articles_pkey;

@@ -299,6 +299,7 @@ pub const CONSTRAINT_ERRORS: &[(&str, ErrorCode)] = &[
     ("comments_no_duplicate", ErrorCode::DuplicateComment),
     (crate::db::moderators::EMAIL_KEY, ErrorCode::EmailTaken),
     ("comments_parent_id_fkey", ErrorCode::ParentNotFound),
+    ("articles_site_id_fkey", ErrorCode::SiteNotFound),
 ];
 
 /// The error a violation of constraint `name` answers, if it is listed.

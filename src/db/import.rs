@@ -174,12 +174,25 @@ impl RestoreBatch {
     }
 }
 
-/// Which of `ids` exist.
-pub async fn existing_ids(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("select id from comments where id = any($1)")
-        .bind(ids)
-        .fetch_all(conn)
-        .await
+/// Which of `parents` exist as comments of the given site and article
+/// (`parents[i]` of `sites[i]`'s `articles[i]`): a reply is threaded only
+/// under a comment of its own article.
+pub async fn parents_in_place(
+    conn: &mut PgConnection,
+    parents: &[i64],
+    sites: &[String],
+    articles: &[String],
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select p.id from unnest($1::bigint[], $2::text[], $3::text[]) as p(id, site, article)
+         where exists (select 1 from comments c
+                       where c.id = p.id and c.site_id = p.site and c.article_id = p.article)",
+    )
+    .bind(parents)
+    .bind(sites)
+    .bind(articles)
+    .fetch_all(conn)
+    .await
 }
 
 /// Creates the batch's sites that do not exist yet (an export of several
@@ -294,7 +307,10 @@ pub async fn link_parents(
     let r = sqlx::query(
         "update comments c set parent_id = p.parent
          from unnest($1::bigint[], $2::bigint[]) as p(id, parent)
-         where c.id = p.id and exists (select 1 from comments x where x.id = p.parent)",
+         where c.id = p.id
+           and exists (select 1 from comments x
+                       where x.id = p.parent and x.site_id = c.site_id
+                         and x.article_id = c.article_id)",
     )
     .bind(ids)
     .bind(parents)

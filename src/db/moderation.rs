@@ -208,27 +208,34 @@ pub struct StatusCounts {
     pub rejected: i64,
 }
 
+/// An author's record by email and by address, within `sites` when
+/// given (an account limited to sites sees nothing of the others).
 pub async fn author_counts(
     conn: &mut PgConnection,
     email: &str,
     ip: Option<std::net::IpAddr>,
+    sites: Option<&[String]>,
 ) -> Result<(StatusCounts, Option<StatusCounts>), sqlx::Error> {
     const SUMS: &str = "count(*) filter (where status = 'pending') as pending,
         count(*) filter (where status = 'approved') as approved,
         count(*) filter (where status = 'spam') as spam,
         count(*) filter (where status = 'rejected') as rejected";
     let by_email: StatusCounts = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {SUMS} from comments where lower(author_email) = lower($1)"
+        "select {SUMS} from comments
+         where lower(author_email) = lower($1) and ($2::text[] is null or site_id = any($2))"
     )))
     .bind(email)
+    .bind(sites)
     .fetch_one(&mut *conn)
     .await?;
     let by_ip = match ip {
         Some(ip) => Some(
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "select {SUMS} from comments where ip = $1"
+                "select {SUMS} from comments
+                 where ip = $1 and ($2::text[] is null or site_id = any($2))"
             )))
             .bind(ip)
+            .bind(sites)
             .fetch_one(&mut *conn)
             .await?,
         ),

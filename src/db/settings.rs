@@ -125,18 +125,22 @@ pub async fn create_site(
     Ok(done.rows_affected() == 1)
 }
 
-/// Renames a site; `false` when there is no such site.
+/// Renames a site (moving its version, so every instance reloads it);
+/// `None` when there is no such site.
 pub async fn rename_site(
     conn: &mut PgConnection,
     site: &SiteId,
     name: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("update sites set name = $2 where id = $1")
-        .bind(site.as_str())
-        .bind(name)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+) -> Result<Option<SiteSettings>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(
+        "update sites set name = $2, settings_version = settings_version + 1 where id = $1
+         returning id, name, settings_version, settings",
+    )
+    .bind(site.as_str())
+    .bind(name)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(SiteSettings::from))
 }
 
 /// Whether the site exists.

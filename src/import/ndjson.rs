@@ -11,7 +11,7 @@ use crate::export::ExportRecord;
 use crate::spam;
 use serde::Serialize;
 use sqlx::{Acquire, PgConnection};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
 const BATCH: usize = 1000;
@@ -102,30 +102,51 @@ async fn flush(
     if batch.is_empty() {
         return Ok(());
     }
-    let in_batch: HashSet<i64> = batch.id.iter().copied().collect();
-    let wanted: Vec<i64> = batch
-        .parent_id
+    // Where each comment of the batch is: a parent must be of the reply's
+    // own site and article.
+    let in_batch: HashMap<i64, (String, String)> = batch
+        .id
         .iter()
-        .flatten()
-        .filter(|p| !in_batch.contains(p))
-        .copied()
+        .zip(batch.site.iter().zip(&batch.article_id))
+        .map(|(id, (s, a))| (*id, (s.clone(), a.clone())))
         .collect();
-    let stored: HashSet<i64> = if wanted.is_empty() {
+    let mut wanted = (Vec::new(), Vec::new(), Vec::new());
+    for (i, parent) in batch.parent_id.iter().enumerate() {
+        if let Some(p) = parent
+            && !in_batch.contains_key(p)
+        {
+            wanted.0.push(*p);
+            wanted.1.push(batch.site[i].clone());
+            wanted.2.push(batch.article_id[i].clone());
+        }
+    }
+    let stored: HashSet<i64> = if wanted.0.is_empty() {
         HashSet::new()
     } else {
-        db::import::existing_ids(conn, &wanted)
+        db::import::parents_in_place(conn, &wanted.0, &wanted.1, &wanted.2)
             .await?
             .into_iter()
             .collect()
     };
     let mut deferred = Vec::new();
-    for (id, parent) in batch.id.iter().zip(batch.parent_id.iter_mut()) {
-        if let Some(p) = *parent
-            && !in_batch.contains(&p)
-            && !stored.contains(&p)
-        {
-            deferred.push((*id, p));
-            *parent = None;
+    for (i, parent) in batch.parent_id.iter_mut().enumerate() {
+        let Some(p) = *parent else { continue };
+        let here = (&batch.site[i], &batch.article_id[i]);
+        match in_batch.get(&p) {
+            // In this batch, on the same article: inserted together.
+            Some((s, a)) if (s, a) == here => {}
+            // In this batch on another article: never threaded there.
+            Some(_) => {
+                summary.orphans += 1;
+                *parent = None;
+            }
+            None if stored.contains(&p) => {}
+            // Not there yet: linked once the whole file is in, if it
+            // arrives on the same article.
+            None => {
+                deferred.push((batch.id[i], p));
+                *parent = None;
+            }
         }
     }
     db::import::ensure_sites(conn, &batch.site).await?;
@@ -182,7 +203,7 @@ pub async fn import_ndjson<R: BufRead>(
     if !pending.is_empty() {
         let (ids, parents): (Vec<i64>, Vec<i64>) = pending.iter().copied().unzip();
         let linked = db::import::link_parents(&mut tx, &ids, &parents).await?;
-        summary.orphans = pending.len() as u64 - linked;
+        summary.orphans += pending.len() as u64 - linked;
     }
     db::import::reset_comment_ids(&mut tx).await?;
     let details = serde_json::to_value(&summary).unwrap_or_default();

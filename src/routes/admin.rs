@@ -470,7 +470,14 @@ pub async fn patch_settings(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let site = requested_site(&req, &state, &auth.0).await?;
-    let next = settings::change(&state.pool, auth.0.actor(), &site, &patch).await?;
+    let next = settings::change(
+        &state.pool,
+        auth.0.actor(),
+        &site,
+        &patch,
+        &state.config.allowed_origins,
+    )
+    .await?;
     let snap = state.settings.replace(next);
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", snap.version)))
@@ -505,8 +512,9 @@ pub struct SiteLearnerState {
 /// The learner's state.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct LearnerState {
-    /// The setting `bayes_enabled`: whether the learner takes part in the
-    /// spam score.
+    /// The default site's setting `bayes_enabled`: whether the learner
+    /// takes part in its spam scores (each site has its own; the learner
+    /// is one for every site).
     pub enabled: bool,
     /// `null` only if this build's prior failed to load.
     pub prior: Option<PriorState>,

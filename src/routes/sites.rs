@@ -188,12 +188,7 @@ pub async fn update_site(
         .get("site")
         .and_then(|s| SiteId::parse(s).ok())
         .ok_or(ApiError::new(crate::error::ErrorCode::SiteNotFound))?;
-    settings::rename_site(&state.pool, auth.0.actor(), &site, &name).await?;
-    // Read back through the cache's check: the new name and every other
-    // field as stored.
-    let sites = state.settings.refresh(&state.pool).await?;
-    let snap = sites
-        .get(&site)
-        .ok_or(ApiError::new(crate::error::ErrorCode::SiteNotFound))?;
-    Ok(HttpResponse::Ok().json(SiteView::of(snap)))
+    let renamed = settings::rename_site(&state.pool, auth.0.actor(), &site, &name).await?;
+    let snap = state.settings.replace(renamed);
+    Ok(HttpResponse::Ok().json(SiteView::of(&snap)))
 }

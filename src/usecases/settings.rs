@@ -160,25 +160,6 @@ impl SettingsCache {
         ))
     }
 
-    /// Every site as stored now (after a change this instance made that
-    /// the version does not show, such as a new name).
-    pub async fn refresh(&self, pool: &PgPool) -> Result<Arc<Sites>, sqlx::Error> {
-        let mut conn = pool.acquire().await?;
-        let loaded = db::settings::load_all(&mut conn).await?;
-        let mut guard = match self.inner.write() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        guard.sites = Arc::new(
-            loaded
-                .into_iter()
-                .map(|s| (s.site.clone(), Arc::new(Snapshot::from_stored(s))))
-                .collect(),
-        );
-        guard.checked_at = Instant::now();
-        Ok(guard.sites.clone())
-    }
-
     /// One site's current snapshot; `site_not_found` when there is no
     /// such site.
     pub async fn current(&self, pool: &PgPool, site: &SiteId) -> Result<Arc<Snapshot>, ApiError> {
@@ -239,6 +220,7 @@ pub async fn change(
     actor: Actor,
     site: &SiteId,
     patch: &serde_json::Value,
+    default_site_origins: &[String],
 ) -> Result<Snapshot, ApiError> {
     if site.as_str() != SiteId::DEFAULT
         && let Some(field) = INSTANCE_WIDE.iter().find(|f| patch.get(**f).is_some())
@@ -255,7 +237,11 @@ pub async fn change(
         .patched(patch)
         .map_err(ApiError::validation)?;
     if next.allowed_origins != current.settings.allowed_origins {
-        let taken = db::settings::origins_of_other_sites(&mut tx, site).await?;
+        let mut taken = db::settings::origins_of_other_sites(&mut tx, site).await?;
+        // `MAJLIS_ALLOWED_ORIGINS` names the default site's.
+        if site.as_str() != SiteId::DEFAULT {
+            taken.extend_from_slice(default_site_origins);
+        }
         if next.allowed_origins.iter().any(|o| taken.contains(o)) {
             return Err(ApiError::field("allowed_origins", FieldCode::OriginTaken));
         }
@@ -312,17 +298,17 @@ pub async fn create_site(
     Ok(Snapshot::new(site.clone(), name.to_owned(), 1, settings))
 }
 
-/// Renames a site; audited.
+/// Renames a site; audited. Returns the site as stored.
 pub async fn rename_site(
     pool: &PgPool,
     actor: Actor,
     site: &SiteId,
     name: &str,
-) -> Result<(), ApiError> {
+) -> Result<Snapshot, ApiError> {
     let mut tx = pool.begin().await?;
-    if !db::settings::rename_site(&mut tx, site, name).await? {
-        return Err(ApiError::new(ErrorCode::SiteNotFound));
-    }
+    let renamed = db::settings::rename_site(&mut tx, site, name)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::SiteNotFound))?;
     db::audit::insert(
         &mut tx,
         &NewAuditEvent::by_moderator(
@@ -333,5 +319,5 @@ pub async fn rename_site(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(Snapshot::from_stored(renamed))
 }

@@ -340,6 +340,23 @@ async fn a_moderator_limited_to_a_site_sees_and_decides_only_its_comments() {
     assert_eq!(exported.len(), 1);
     assert_eq!(exported[0]["site"], "en");
 
+    // The English comment's author record counts the English edition only
+    // (the same reader also wrote on the Arabic one).
+    let detail = app
+        .read(
+            &format!("/api/v1/moderation/comments/{}", en["id"]),
+            &moderator,
+        )
+        .await;
+    assert_eq!(
+        detail["author_record"]["by_email"]["pending"], 1,
+        "{detail}"
+    );
+    let full = app
+        .read(&format!("/api/v1/moderation/comments/{}", en["id"]), &admin)
+        .await;
+    assert_eq!(full["author_record"]["by_email"]["pending"], 2, "{full}");
+
     // The other edition's comment is not found: read, decided, in bulk.
     let other = format!("/api/v1/moderation/comments/{}", ar["id"]);
     let resp = app
@@ -453,6 +470,34 @@ async fn settings_belong_to_their_site_but_the_account_rules_to_all() {
         (404, Some("site_not_found"))
     );
 
+    // The origins of MAJLIS_ALLOWED_ORIGINS are the default site's.
+    let (status, body) = error_code(
+        app.authed(Method::PATCH, "/api/v1/admin/settings?site=en", &admin)
+            .json(&json!({"allowed_origins": [crate::harness::SITE]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["error"]["fields"]["allowed_origins"][0]["code"],
+        "origin_taken"
+    );
+    // A form token for a site that is not there is refused like its thread.
+    let (status, body) = error_code(app.get("/api/v1/form-token?article_id=9&site=fr").await).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("site_not_found"))
+    );
+    let token: Value = app
+        .get("/api/v1/form-token?article_id=9&site=en")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(token["token"].is_string());
+
     let sites = app.read("/api/v1/admin/sites", &admin).await;
     let ids: Vec<&str> = sites["sites"]
         .as_array()
@@ -522,5 +567,55 @@ async fn a_wordpress_export_imports_into_each_edition_apart() {
     assert_eq!(
         per_site,
         vec![("default".to_owned(), n), ("en".to_owned(), n)]
+    );
+}
+
+/// An NDJSON restore threads a reply only under a comment of its own site
+/// and article; a reply whose parent is another edition's is restored
+/// without it and counted as an orphan.
+#[tokio::test]
+async fn a_restore_never_threads_a_reply_under_another_sites_comment() {
+    let app = TestApp::spawn().await;
+    let record = |id: i64, site: &str, parent: Option<i64>| {
+        json!({
+            "id": id, "site": site, "article_id": "42", "parent_id": parent,
+            "author_name": "Sara", "author_email": format!("r{id}@example.com"),
+            "author_url": null, "avatar": null, "body": format!("comment {id}"),
+            "body_html": format!("<p>comment {id}</p>"), "status": "approved",
+            "spam_score": 0.0, "spam_reasons": [], "ip": null, "user_agent": null,
+            "referrer": null, "version": 1,
+            "created_at": "2026-11-01T10:00:00.000000Z",
+            "updated_at": "2026-11-01T10:00:00.000000Z"
+        })
+        .to_string()
+    };
+    // 1 is the Arabic 42's; 2 replies to it from the English 42 (refused);
+    // 3 replies to 4, which arrives later on the English 42 (linked).
+    let file = [
+        record(1, "default", None),
+        record(2, "en", Some(1)),
+        record(3, "en", Some(4)),
+        record(4, "en", None),
+    ]
+    .join("\n");
+    let mut conn = app.pool.acquire().await.unwrap();
+    let summary = import::import_ndjson(&mut conn, file.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(summary.comments_imported, 4);
+    assert_eq!(summary.orphans, 1, "{summary:?}");
+    let parents: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("select id, site_id, parent_id from comments order by id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        parents,
+        vec![
+            (1, "default".to_owned(), None),
+            (2, "en".to_owned(), None),
+            (3, "en".to_owned(), Some(4)),
+            (4, "en".to_owned(), None),
+        ]
     );
 }

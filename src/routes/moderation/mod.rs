@@ -170,8 +170,10 @@ pub async fn show(
         .filter(|r| auth.0.sites.allows(&r.site))
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     let history = db::audit::history(&mut conn, id).await?;
+    let scope = auth.0.sites.as_sql();
     let (by_email, by_ip) =
-        db::moderation::author_counts(&mut conn, &row.author_email, row.ip).await?;
+        db::moderation::author_counts(&mut conn, &row.author_email, row.ip, scope.as_deref())
+            .await?;
     Ok(HttpResponse::Ok()
         .insert_header(with_etag(row.version))
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -60,7 +60,9 @@ impl Shape for FormTokenParams {
     params(FormTokenParams),
     responses(
         (status = 200, description = "The token (`Cache-Control: no-store`).", body = FormToken),
-        (status = 422, description = "Missing or bad `article_id`.", body = crate::error::ErrorBody),
+        (status = 404, description = "No such site (`site_not_found`).", body = crate::error::ErrorBody),
+        (status = 422, description = "Missing or bad `article_id` or `site`.", body = crate::error::ErrorBody),
+        crate::routes::openapi::DbErrors,
     ),
 )]
 
@@ -71,6 +73,7 @@ pub async fn issue(
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now().timestamp();
     let site = public_site(&req, &state, site);
+    state.settings.current(&state.pool, &site).await?;
     let subject = crate::form_token::subject(site.as_str(), article_id.as_str());
     let token = crate::form_token::issue(&state.secret, &subject, now);
     let expires_at = DateTime::from_timestamp(now + crate::form_token::TOKEN_TTL_SECS, 0)
