@@ -121,6 +121,9 @@ fn en(msg: Msg) -> String {
             E::HoldNotFound => "There is no active legal hold with this id.",
             E::SiteNotFound => "There is no site with this id.",
             E::SiteExists => "A site with this id exists already.",
+            E::CsrfRejected => {
+                "This request did not come from the dashboard: reload the page and try again."
+            }
             E::ParentNotFound => {
                 "The comment you are replying to does not exist or is not published."
             }
@@ -217,6 +220,7 @@ fn ar(msg: Msg) -> String {
             E::HoldNotFound => "لا يوجد حجز قانوني قائم بهذا المعرّف.",
             E::SiteNotFound => "لا يوجد موقع بهذا المعرّف.",
             E::SiteExists => "يوجد موقع بهذا المعرّف بالفعل.",
+            E::CsrfRejected => "لم يأتِ هذا الطلب من لوحة الإشراف: أعد تحميل الصفحة وحاول مجددًا.",
             E::ParentNotFound => "التعليق الذي تردّ عليه غير موجود أو غير منشور.",
             E::DuplicateComment => "لقد قلت هذا من قبل: نُشر هذا التعليق سابقًا.",
             E::Conflict => "يتعارض هذا مع شيء موجود بالفعل.",

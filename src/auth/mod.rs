@@ -2,6 +2,7 @@
 //! stored hashed, the login use case with its throttle, and the extractors
 //! that guard the moderator and admin routes.
 
+pub mod cookie;
 pub mod login;
 pub mod password;
 pub mod throttle;
@@ -85,16 +86,37 @@ pub fn authorize(session: Option<Session>, required: Role) -> Result<Session, Ap
 }
 
 async fn session_of(req: HttpRequest) -> Result<Option<Session>, ApiError> {
-    let Some(token) = bearer_token(&req) else {
-        return Ok(None);
+    // A bearer token (API clients), else the dashboard's cookie.
+    let (token, via_cookie) = match bearer_token(&req) {
+        Some(t) => (t, false),
+        None => match cookie::session_token(&req) {
+            Some(t) => (t, true),
+            None => return Ok(None),
+        },
     };
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
     let token_hash = token::digest(&token);
+    // A page on another origin can make the browser send the cookie, never
+    // the header: a change signed in by cookie must carry it.
+    if via_cookie
+        && !cookie::is_safe(req.method())
+        && !cookie::csrf_ok(&req, &state.secret, &token_hash)
+    {
+        return Err(ErrorCode::CsrfRejected.into());
+    }
+    // Polling keeps nothing alive: the session ends after its idle time
+    // however often the page asks for counts.
+    let slide = !req.headers().contains_key(cookie::POLL_HEADER);
     let mut conn = state.pool.acquire().await?;
-    let owner =
-        db::sessions::authenticate(&mut conn, &token_hash, session_lifetime(&state.config)).await?;
+    let owner = db::sessions::authenticate(
+        &mut conn,
+        &token_hash,
+        session_lifetime(&state.config),
+        slide,
+    )
+    .await?;
     Ok(owner.map(|o| Session {
         moderator_id: o.moderator_id,
         sites: match (o.role.0, o.sites) {
@@ -106,6 +128,12 @@ async fn session_of(req: HttpRequest) -> Result<Option<Session>, ApiError> {
         role: o.role.0,
         token_hash,
     }))
+}
+
+/// The signed-in account of a request, if any (the dashboard's session
+/// check; a CSRF failure is an error, no session is `None`).
+pub async fn current_session(req: &HttpRequest) -> Result<Option<Session>, ApiError> {
+    session_of(req.clone()).await
 }
 
 /// Any signed-in account (role `moderator` or `admin`).

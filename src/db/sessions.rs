@@ -72,6 +72,7 @@ pub async fn authenticate(
     conn: &mut PgConnection,
     token_hash: &[u8],
     lifetime: Lifetime,
+    slide: bool,
 ) -> Result<Option<SessionOwner>, sqlx::Error> {
     sqlx::query_as(
         "with live as (
@@ -86,7 +87,7 @@ pub async fn authenticate(
                set last_seen_at = now(),
                    expires_at = least(now() + make_interval(secs => $2), live.ends_at)
               from live
-             where s.token_hash = live.token_hash
+             where s.token_hash = live.token_hash and $5
                and live.last_seen_at < now() - make_interval(secs => $3)
             returning s.expires_at
          )
@@ -98,6 +99,7 @@ pub async fn authenticate(
     .bind(lifetime.idle())
     .bind(f64::from(TOUCH_EVERY_SECS))
     .bind(lifetime.max())
+    .bind(slide)
     .fetch_optional(conn)
     .await
 }

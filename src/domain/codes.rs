@@ -41,6 +41,7 @@ pub enum ErrorCode {
     HoldNotFound,
     SiteNotFound,
     SiteExists,
+    CsrfRejected,
 }
 
 impl ErrorCode {
@@ -83,6 +84,7 @@ impl ErrorCode {
             ErrorCode::HoldNotFound => "hold_not_found",
             ErrorCode::SiteNotFound => "site_not_found",
             ErrorCode::SiteExists => "site_exists",
+            ErrorCode::CsrfRejected => "csrf_rejected",
         }
     }
 }

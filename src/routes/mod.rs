@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod dashboard;
 pub mod data;
 pub mod docs;
 pub mod export_query;
@@ -29,6 +30,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route, 
 /// and checks 401 without a token and 403 for a too-weak role on each.
 pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("POST", "/api/v1/auth/logout", Role::Moderator),
+    ("DELETE", "/moderate/session", Role::Moderator),
     ("GET", "/api/v1/moderation/comments", Role::Moderator),
     ("GET", "/api/v1/moderation/counts", Role::Moderator),
     ("POST", "/api/v1/moderation/comments/bulk", Role::Moderator),
@@ -90,6 +92,20 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         ("/docs", vec![on(M::GET, docs::page)]),
         ("/docs/{file}", vec![on(M::GET, docs::asset)]),
         ("/openapi.json", vec![on(M::GET, openapi::openapi_json)]),
+        ("/moderate", vec![on(M::GET, dashboard::to_page)]),
+        ("/moderate/", vec![on(M::GET, dashboard::page)]),
+        (
+            "/moderate/assets/{file}",
+            vec![on(M::GET, dashboard::asset)],
+        ),
+        (
+            "/moderate/session",
+            vec![
+                on(M::GET, dashboard::session),
+                on(M::POST, dashboard::sign_in),
+                on(M::DELETE, dashboard::sign_out),
+            ],
+        ),
         (
             "/api/v1/comments",
             vec![on(M::POST, public::comments::submit)],

@@ -65,6 +65,12 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::admin::patch_settings,
         routes::admin::learner_state,
         routes::admin::reset_learner,
+        routes::dashboard::page,
+        routes::dashboard::to_page,
+        routes::dashboard::asset,
+        routes::dashboard::sign_in,
+        routes::dashboard::session,
+        routes::dashboard::sign_out,
         routes::sites::list_sites,
         routes::sites::create_site,
         routes::sites::update_site,
@@ -85,6 +91,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         (name = "export", description = "Streamed comment export (moderator or admin)."),
         (name = "privacy", description = "One commenter's data: export and erasure (admin)."),
         (name = "operations", description = "Health, metrics and this documentation."),
+        (name = "dashboard", description = "The moderator dashboard at `/moderate/`: its page, assets and cookie session. Signed in by cookie, every API route works as with a bearer token; a request that changes something also sends `X-CSRF-Token` (else 403 `csrf_rejected`), and one with `X-Majlis-Poll: 1` does not keep the session alive."),
     ),
 )]
 pub struct ApiDoc;

@@ -729,7 +729,7 @@ async fn every_protected_route_needs_a_token_and_the_right_role() {
         assert_eq!(json(anonymous).await["error"]["code"], "unauthorized");
 
         // Logging out ends the session it uses: give it its own.
-        let token = if path.ends_with("/logout") {
+        let token = if path.ends_with("/logout") || path == "/moderate/session" {
             app.login_as("moderator").await.0
         } else {
             moderator.clone()
@@ -751,5 +751,89 @@ async fn every_protected_route_needs_a_token_and_the_right_role() {
                 "{method} {path} as a moderator: {status}"
             ),
         }
+
+        // The dashboard's way in: the session cookie, and for a change the
+        // CSRF header too.
+        let (cookie, csrf) = cookie_session(&app, "moderator").await;
+        let changes = !matches!(method, Method::GET | Method::HEAD);
+        if changes {
+            let forged = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .header("Cookie", &cookie)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                forged.status(),
+                403,
+                "{method} {path} by cookie without CSRF"
+            );
+            assert_eq!(json(forged).await["error"]["code"], "csrf_rejected");
+        }
+        let by_cookie = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .header("Cookie", &cookie)
+            .header("X-CSRF-Token", &csrf)
+            .header("Accept-Language", "en")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = by_cookie.status().as_u16();
+        match role {
+            Role::Admin => {
+                assert_eq!(status, 403, "{method} {path} as a moderator by cookie");
+                assert_eq!(json(by_cookie).await["error"]["code"], "forbidden");
+            }
+            Role::Moderator => assert!(
+                status != 401 && status != 403,
+                "{method} {path} as a moderator by cookie: {status}"
+            ),
+        }
+        // A CSRF token is its session's: another session's is refused.
+        if changes {
+            let (other_cookie, _) = cookie_session(&app, "moderator").await;
+            let crossed = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .header("Cookie", &other_cookie)
+                .header("X-CSRF-Token", &csrf)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                crossed.status(),
+                403,
+                "{method} {path} with another session's CSRF"
+            );
+        }
     }
+}
+
+/// Signs in through the dashboard's form route as a new account with
+/// `role`: the `Cookie` header to send and the session's CSRF token.
+pub(crate) async fn cookie_session(app: &TestApp, role: &str) -> (String, String) {
+    let email = format!("{role}-{}@news.example", uuid::Uuid::new_v4().simple());
+    app.seed_moderator(&email, role, crate::harness::PASSWORD)
+        .await;
+    let resp = app
+        .client
+        .post(app.url("/moderate/session"))
+        .json(&json!({"email": email, "password": crate::harness::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let set_cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set_cookie.contains(part), "{set_cookie}");
+    }
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let body: Value = resp.json().await.unwrap();
+    assert!(body.get("token").is_none(), "the token stays in the cookie");
+    (cookie, body["csrf_token"].as_str().unwrap().to_owned())
 }

@@ -8,6 +8,7 @@ mod auth;
 mod backups;
 mod caching;
 mod constraints;
+mod dashboard;
 mod data_routes;
 mod export;
 mod harness;
