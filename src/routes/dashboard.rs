@@ -77,6 +77,7 @@ fn shell(state: &AppState) -> String {
 #[utoipa::path(
     get,
     path = "/moderate/",
+    operation_id = "dashboard_page",
     tag = "dashboard",
     responses((status = 200, description = "The dashboard's page (HTML; its script signs in and works the queue through the API).",
         content_type = "text/html", body = String)),
@@ -93,6 +94,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(
     get,
     path = "/moderate",
+    operation_id = "dashboard_redirect",
     tag = "dashboard",
     responses((status = 308, description = "To `/moderate/`.", headers(("Location" = String)))),
 )]
@@ -106,6 +108,7 @@ pub async fn to_page() -> HttpResponse {
 #[utoipa::path(
     get,
     path = "/moderate/assets/{file}",
+    operation_id = "dashboard_asset",
     tag = "dashboard",
     params(("file" = String, Path, description = "A versioned file name the page names (`app-<hash>.js`, `app-<hash>.css`).")),
     responses(
@@ -166,6 +169,7 @@ fn over_https(req: &HttpRequest, state: &AppState) -> bool {
 #[utoipa::path(
     post,
     path = "/moderate/session",
+    operation_id = "dashboard_sign_in",
     tag = "dashboard",
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
@@ -204,6 +208,7 @@ pub async fn sign_in(
 #[utoipa::path(
     get,
     path = "/moderate/session",
+    operation_id = "dashboard_session",
     tag = "dashboard",
     responses(
         (status = 200, description = "Signed in.", body = DashboardSession),
@@ -239,7 +244,9 @@ pub async fn session(
 #[utoipa::path(
     delete,
     path = "/moderate/session",
+    operation_id = "dashboard_sign_out",
     tag = "dashboard",
+    security(("bearer" = [])),
     params(("X-CSRF-Token" = Option<String>, Header, description = "The session's `csrf_token` (needed when signed in by cookie).")),
     responses(
         (status = 204, description = "Signed out; the cookie is removed."),

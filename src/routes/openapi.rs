@@ -96,12 +96,42 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
 )]
 pub struct ApiDoc;
 
-/// The `bearer` HTTP scheme that protected routes name.
+/// The `bearer` HTTP scheme that protected routes name, and the
+/// dashboard's `cookie`, which each of them accepts as well (with
+/// `X-CSRF-Token` for a change).
 pub struct SecurityAddon;
 
 impl Modify for SecurityAddon {
     fn modify(&self, openapi: &mut Document) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement};
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let bearer = SecurityRequirement::new("bearer", Vec::<String>::new());
+                if let Some(reqs) = &mut op.security
+                    && reqs.contains(&bearer)
+                {
+                    reqs.push(SecurityRequirement::new("cookie", Vec::<String>::new()));
+                }
+            }
+        }
         let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::cookie::SESSION_COOKIE,
+                "The dashboard's session cookie, set by `POST /moderate/session`; a request \
+                 that changes something also sends the session's `X-CSRF-Token`.",
+            ))),
+        );
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
