@@ -18,6 +18,7 @@
       filters: 'Filters', articleId: 'Article id', address: 'Address', minScore: 'Minimum score',
       search: 'Search', apply: 'Apply', clear: 'Clear', loading: 'Loading…', close: 'Close',
       reasons: 'Reasons', noReasons: 'No rule fired.', site: 'Site',
+      queue: 'Queue', settings: 'Settings', saved: 'Saved.', onePerLine: 'one per line',
     },
     ar: {
       title: 'الإشراف', signIn: 'تسجيل الدخول', email: 'البريد الإلكتروني', password: 'كلمة المرور',
@@ -32,6 +33,7 @@
       filters: 'تصفية', articleId: 'معرّف المقال', address: 'العنوان', minScore: 'أدنى درجة',
       search: 'بحث', apply: 'تطبيق', clear: 'مسح', loading: 'جارٍ التحميل…', close: 'إغلاق',
       reasons: 'الأسباب', noReasons: 'لم تنطبق أي قاعدة.', site: 'الموقع',
+      queue: 'قائمة الانتظار', settings: 'الإعدادات', saved: 'تم الحفظ.', onePerLine: 'عنصر في كل سطر',
     },
   };
   const STATUSES = ['pending', 'approved', 'spam', 'rejected'];
@@ -219,12 +221,7 @@
         type: 'button', 'data-status': s, 'aria-current': s === view.status ? 'page' : false,
         on: { click: () => { view.status = s; view.lastPending = null; showQueue(); } },
       }, t(s), ' ', h('span', { class: 'count' }, fmtNumber(view.counts[s] || 0)))));
-    const header = h('header', { class: 'bar' },
-      h('h1', {}, t('title')),
-      h('span', { class: 'who' }, me ? me.display_name : ''),
-      h('button', { type: 'button', class: 'link', on: { click: toggleLang } }, t('language')),
-      h('button', { type: 'button', class: 'link', 'data-majlis': 'sign-out', on: { click: signOut } }, t('signOut')),
-    );
+    const header = topBar();
     const newNote = h('button', {
       type: 'button', class: 'new-comments', hidden: true,
       on: { click: () => { view.lastPending = null; showQueue(); } },
@@ -235,6 +232,77 @@
     app.replaceChildren(header, tabs, filters(), bulkBar(), newNote, body, moreButton,
       h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }));
     focusCard(view.focus, false);
+  }
+
+  function topBar() {
+    return h('header', { class: 'bar' },
+      h('h1', {}, t('title')),
+      h('nav', { class: 'pages' },
+        h('button', { type: 'button', class: 'link', 'data-page': 'queue', on: { click: () => { view.page = 'queue'; showQueue(); } } }, t('queue')),
+        me && me.role === 'admin'
+          ? h('button', { type: 'button', class: 'link', 'data-page': 'settings', on: { click: showSettings } }, t('settings'))
+          : null),
+      h('span', { class: 'who' }, me ? me.display_name : ''),
+      h('button', { type: 'button', class: 'link', on: { click: toggleLang } }, t('language')),
+      h('button', { type: 'button', class: 'link', 'data-majlis': 'sign-out', on: { click: signOut } }, t('signOut')));
+  }
+
+  // --- Settings (admins) ----------------------------------------------------------
+  const CHOICES = { approval_mode: ['all', 'first_time', 'none'], avatar: ['keyed', 'gravatar', 'none'] };
+
+  async function showSettings() {
+    view.page = 'settings';
+    const res = await api('GET', '/api/v1/admin/settings');
+    if (res.status !== 200) { if (res.status !== 401) toast(errorText(res)); return; }
+    const current = res.data;
+    const inputs = {};
+    const rows = Object.entries(current).map(([key, value]) => {
+      let input;
+      if (typeof value === 'boolean') {
+        input = h('input', { type: 'checkbox', name: key, checked: value });
+      } else if (Array.isArray(value)) {
+        input = h('textarea', { name: key, rows: 3, dir: 'auto', 'aria-describedby': `hint-${key}` });
+        input.value = value.join('\n');
+      } else if (CHOICES[key]) {
+        input = h('select', { name: key }, CHOICES[key].map((c) => h('option', { value: c, selected: c === value }, c)));
+      } else {
+        input = h('input', { name: key, type: typeof value === 'number' ? 'number' : 'text', step: 'any', value: String(value), dir: 'auto' });
+      }
+      inputs[key] = input;
+      return h('div', { class: 'setting' },
+        h('label', { for: `setting-${key}` }, key.replace(/_/g, ' ')),
+        Object.assign(input, { id: `setting-${key}` }),
+        Array.isArray(value) ? h('small', { id: `hint-${key}` }, t('onePerLine')) : null,
+        h('p', { class: 'error field-error', 'data-field-error': key, role: 'alert' }));
+    });
+    const form = h('form', { class: 'settings', 'data-majlis': 'settings' }, rows, h('button', { type: 'submit' }, t('save')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const patch = {};
+      for (const [key, value] of Object.entries(current)) {
+        const input = inputs[key];
+        let next;
+        if (typeof value === 'boolean') next = input.checked;
+        else if (Array.isArray(value)) next = input.value.split('\n').map((x) => x.trim()).filter(Boolean);
+        else if (typeof value === 'number') next = input.value.trim() === '' ? null : Number(input.value);
+        else next = input.value;
+        if (JSON.stringify(next) !== JSON.stringify(value)) patch[key] = next;
+      }
+      for (const el of form.querySelectorAll('[data-field-error]')) el.textContent = '';
+      if (!Object.keys(patch).length) return;
+      const saved = await api('PATCH', '/api/v1/admin/settings', patch);
+      if (saved.status === 200) {
+        Object.assign(current, saved.data);
+        toast(t('saved'));
+      } else if (saved.data && saved.data.error && saved.data.error.fields) {
+        for (const [key, problems] of Object.entries(saved.data.error.fields)) {
+          const el = form.querySelector(`[data-field-error="${key}"]`);
+          if (el) el.textContent = problems.map((p) => p.message).join(' ');
+        }
+      } else toast(errorText(saved));
+    });
+    app.replaceChildren(topBar(), h('h2', {}, t('settings')), form,
+      h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }));
   }
 
   function filters() {

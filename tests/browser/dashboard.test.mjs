@@ -113,6 +113,12 @@ test('approve, spam and reject from the queue reach the API', async () => {
   await ctx.close();
 });
 
+test('a moderator has no settings page', async () => {
+  const { page, ctx } = await signedIn({ email: 'moderator@news.example' });
+  assert.equal(await page.locator('[data-page="settings"]').count(), 0);
+  await ctx.close();
+});
+
 test('the keyboard moves, decides and selects', async () => {
   const [a, b] = [await held(), await held()];
   const { page, ctx } = await signedIn();
@@ -219,7 +225,7 @@ test('the page sends a strict Content-Security-Policy and no inline script', asy
   assert.doesNotMatch(html, /<script>[^<]/);
 });
 
-test('axe-core finds no serious or critical violation in the queue, in both languages', async () => {
+test('axe-core finds no serious or critical violation in the queue and the settings, in both languages', async () => {
   await held({ body: 'نص عربي مع English words في التعليق' });
   for (const lang of ['ar', 'en']) {
     // The checker is injected into the page, which the policy would refuse.
@@ -232,8 +238,37 @@ test('axe-core finds no serious or critical violation in the queue, in both lang
     }));
     const serious = result.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
     assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], lang);
+    // The settings page too.
+    await page.locator('[data-page="settings"]').click();
+    await page.locator('[data-majlis="settings"]').waitFor();
+    const onSettings = await page.evaluate(async () => window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    }));
+    const bad = onSettings.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], `${lang} settings`);
     await ctx.close();
   }
+});
+
+test('a settings error is shown beside its field, and a good change is saved', async () => {
+  const { page, ctx } = await signedIn();
+  await page.locator('[data-page="settings"]').click();
+  const form = page.locator('[data-majlis="settings"]');
+  await form.waitFor();
+  const before = (await call('GET', '/api/v1/admin/settings')).data;
+  await form.locator('input[name="max_links"]').fill('-1');
+  await form.locator('button[type="submit"]').click();
+  const error = form.locator('[data-field-error="max_links"]');
+  await error.filter({ hasText: /\S/ }).waitFor();
+  assert.equal((await call('GET', '/api/v1/admin/settings')).data.max_links, before.max_links);
+  await form.locator('input[name="max_links"]').fill(String(before.max_links + 1));
+  await form.locator('button[type="submit"]').click();
+  await page.locator('.toast', { hasText: 'Saved.' }).waitFor();
+  assert.equal(await error.textContent(), '');
+  assert.equal((await call('GET', '/api/v1/admin/settings')).data.max_links, before.max_links + 1);
+  const back = await call('PATCH', '/api/v1/admin/settings', { max_links: before.max_links });
+  assert.equal(back.status, 200);
+  await ctx.close();
 });
 
 // `MAJLIS_BT_SCREENSHOTS=docs bash tests/browser/run.sh` refreshes the
