@@ -1,5 +1,6 @@
 # Shell functions shared by the benchmark and fault-test scripts
-# (bench/load/run.sh, bench/load/index_costs.sh, bench/faults/run.sh). Sourced, not run; the script
+# (bench/load/run.sh, bench/load/index_costs.sh, bench/faults/run.sh,
+# bench/dashboard/run.sh, tests/browser/run.sh, .ci/schemathesis/run.sh). Sourced, not run; the script
 # that sources it defines `die MESSAGE` (prints and exits) and `say MESSAGE`.
 # shellcheck shell=bash
 
@@ -86,4 +87,31 @@ init_cluster() {
 stop_cluster_at() {
     as_pg "$PGBIN/pg_ctl" -D "$1" -m fast -w -t 30 stop >/dev/null 2>&1 ||
         as_pg "$PGBIN/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true
+}
+
+# serve_embedded BIN DIR: starts `BIN serve` on an embedded database under
+# DIR (a fresh temporary directory) on a free port, with the environment
+# the caller exported, and waits until it is ready. Sets MAJLIS_BASE
+# (http://127.0.0.1:PORT) and MAJLIS_PID; the server's log is DIR/server.log.
+# Used by the browser tests, the dashboard benchmark and the Schemathesis run.
+serve_embedded() {
+    local bin=$1 dir=$2 port
+    port=$(free_port)
+    MAJLIS_BASE="http://127.0.0.1:$port"
+    MAJLIS_DATA_DIR="$dir/data" MAJLIS_ADDR="127.0.0.1:$port" DATABASE_URL= DATABASE_READ_URL= \
+        "$bin" serve >"$dir/server.log" 2>&1 &
+    MAJLIS_PID=$!
+    for _ in $(seq 1 120); do
+        curl -fsS "$MAJLIS_BASE/readyz" >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    cat "$dir/server.log" >&2
+    die "majlis did not get ready on $MAJLIS_BASE"
+}
+
+# create_account BIN DIR EMAIL ROLE PASSWORD: a moderator account on the
+# embedded database under DIR, created as the CLI does.
+create_account() {
+    MAJLIS_DATA_DIR="$2/data" MAJLIS_PASSWORD="$5" DATABASE_URL= \
+        "$1" moderator create --email "$3" --role "$4" --display-name "$4" >/dev/null
 }

@@ -28,33 +28,24 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
     "$venv/bin/pip" install -q --disable-pip-version-check 'schemathesis==4.32.5'
 fi
 
+die() { echo "schemathesis: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh disable=SC1091
+. "$root/bench/lib.sh"
 work="$(mktemp -d)"
 chmod 755 "$work"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
-export MAJLIS_DATA_DIR="$work/data" MAJLIS_ADDR="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}"
+export RUST_LOG="${RUST_LOG:-warn}"
 export MAJLIS_ALLOWED_ORIGINS="https://news.example" MAJLIS_TRUSTED_PROXIES="127.0.0.1"
-unset DATABASE_URL DATABASE_READ_URL
-
-"$bin" serve >"$work/server.log" 2>&1 &
-server=$!
 cleanup() {
-    kill -TERM "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
+    [ -n "${MAJLIS_PID:-}" ] && { kill -TERM "$MAJLIS_PID" 2>/dev/null || true; wait "$MAJLIS_PID" 2>/dev/null || true; }
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-for _ in $(seq 1 120); do
-    curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-    sleep 0.5
-done
-curl -fsS "$base/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
+serve_embedded "$bin" "$work"
+base="$MAJLIS_BASE"
 
 email="schemathesis@example.com"
 password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
-MAJLIS_PASSWORD="$password" "$bin" moderator create --email "$email" --role admin \
-    --display-name schemathesis >/dev/null
+create_account "$bin" "$work" "$email" admin "$password"
 self_id="$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' -H 'X-Forwarded-For: 203.0.113.7' \
     -d "{\"email\":\"$email\",\"password\":\"$password\"}" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["moderator"]["id"])')"

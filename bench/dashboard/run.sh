@@ -13,18 +13,17 @@ if [ -z "${MAJLIS_BIN:-}" ]; then
     (cd "$root" && cargo build --release --locked --quiet)
 fi
 (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
+die() { echo "dashboard bench: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh disable=SC1091
+. "$root/bench/lib.sh"
 work="$(mktemp -d)"
 chmod 755 "$work"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
-export MAJLIS_DATA_DIR="$work/data" MAJLIS_ADDR="127.0.0.1:$port" RUST_LOG=warn
-unset DATABASE_URL DATABASE_READ_URL
-"$bin" serve >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 120); do curl -fsS "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+export RUST_LOG=warn
+trap 'kill -TERM "${MAJLIS_PID:-0}" 2>/dev/null || true; wait "${MAJLIS_PID:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+serve_embedded "$bin" "$work"
+base="$MAJLIS_BASE"
 password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
-MAJLIS_PASSWORD="$password" "$bin" moderator create --email admin@news.example --role admin >/dev/null
+create_account "$bin" "$work" admin@news.example admin "$password"
 token="$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d "{\"email\":\"admin@news.example\",\"password\":\"$password\"}" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"

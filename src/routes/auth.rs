@@ -1,8 +1,6 @@
 //! `POST /api/v1/auth/login` and `POST /api/v1/auth/logout`.
 
 use crate::auth::{Moderator, login};
-use crate::db;
-use crate::db::audit::NewAuditEvent;
 use crate::domain::ModeratorEmail;
 use crate::domain::moderator::MAX_PASSWORD_CHARS;
 use crate::domain::timestamps;
@@ -117,9 +115,7 @@ pub async fn login(
 )]
 #[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
 pub async fn logout(auth: Moderator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let mut tx = state.pool.begin().await?;
-    db::sessions::delete(&mut tx, auth.0.token_hash()).await?;
-    db::audit::insert(&mut tx, &NewAuditEvent::logout(auth.0.actor())).await?;
-    tx.commit().await?;
+    crate::usecases::accounts::end_session(&state.pool, auth.0.actor(), auth.0.token_hash())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,7 +7,6 @@
 
 use crate::auth::{Moderator, cookie, current_session, login};
 use crate::db;
-use crate::db::audit::NewAuditEvent;
 use crate::domain::timestamps;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::routes::auth::LoginRequest;
@@ -260,10 +259,8 @@ pub async fn sign_out(
     auth: Moderator,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut tx = state.pool.begin().await?;
-    db::sessions::delete(&mut tx, auth.0.token_hash()).await?;
-    db::audit::insert(&mut tx, &NewAuditEvent::logout(auth.0.actor())).await?;
-    tx.commit().await?;
+    crate::usecases::accounts::end_session(&state.pool, auth.0.actor(), auth.0.token_hash())
+        .await?;
     Ok(HttpResponse::NoContent()
         .cookie(cookie::cleared_cookie(over_https(&req, &state)))
         .finish())

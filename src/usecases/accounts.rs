@@ -212,6 +212,16 @@ pub async fn update(
     Ok(row)
 }
 
+/// Ends a session (a bearer client's logout or the dashboard's sign-out),
+/// audited as `auth.logout`.
+pub async fn end_session(pool: &PgPool, actor: Actor, token_hash: &[u8]) -> Result<(), ApiError> {
+    let mut tx = pool.begin().await?;
+    db::sessions::delete(&mut tx, token_hash).await?;
+    db::audit::insert(&mut tx, &NewAuditEvent::logout(actor)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

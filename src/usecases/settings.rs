@@ -113,10 +113,18 @@ impl SettingsCache {
     /// Puts `fresh` snapshots in, never going back to an older version of
     /// a site (a slower reader's answer arriving late).
     fn put(&self, fresh: impl IntoIterator<Item = Arc<Snapshot>>, checked: bool) -> Arc<Sites> {
+        let mut fresh = fresh.into_iter().peekable();
         let mut guard = match self.inner.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
+        if fresh.peek().is_none() {
+            // Only checked: nothing to copy.
+            if checked {
+                guard.checked_at = Instant::now();
+            }
+            return guard.sites.clone();
+        }
         let mut sites: Sites = (*guard.sites).clone();
         for snap in fresh {
             match sites.get(&snap.site) {

@@ -15,6 +15,8 @@ const ADMIN = 'admin@news.example';
 let browser;
 let adminToken;
 let seq = 0;
+// Script errors in any page: none may happen.
+const pageErrors = [];
 
 async function call(method, path, body, token = adminToken) {
   const headers = { 'Accept-Language': 'en' };
@@ -48,7 +50,7 @@ async function statusOf(id) {
 async function signedIn({ lang = 'en', email = ADMIN, context } = {}) {
   const ctx = context || await browser.newContext();
   const page = await ctx.newPage();
-  page.on('pageerror', (e) => { throw e; });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
   await page.addInitScript((l) => localStorage.setItem('majlis.lang', l), lang);
   await page.goto(`${BASE}/moderate/`);
   const form = page.locator('[data-majlis="login"]');
@@ -72,7 +74,10 @@ before(async () => {
   assert.equal(s.status, 200, JSON.stringify(s.data));
 });
 
-after(async () => { await browser?.close(); });
+after(async () => {
+  await browser?.close();
+  assert.deepEqual(pageErrors, [], 'script errors in the dashboard');
+});
 
 test('a wrong password is refused with the API message; the right one shows the queue', async () => {
   const ctx = await browser.newContext();

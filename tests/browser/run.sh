@@ -18,31 +18,22 @@ if [ -z "${MAJLIS_BIN:-}" ]; then
 fi
 (cd "$here" && npm ci --no-audit --no-fund --silent)
 
+die() { echo "browser tests: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh disable=SC1091
+. "$root/bench/lib.sh"
 work="$(mktemp -d)"
 chmod 755 "$work"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
-export MAJLIS_DATA_DIR="$work/data" MAJLIS_ADDR="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}"
-export MAJLIS_DEFAULT_LANG=ar
-unset DATABASE_URL DATABASE_READ_URL
-"$bin" serve >"$work/server.log" 2>&1 &
-server=$!
+export RUST_LOG="${RUST_LOG:-warn}" MAJLIS_DEFAULT_LANG=ar
 cleanup() {
-    kill -TERM "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
+    [ -n "${MAJLIS_PID:-}" ] && { kill -TERM "$MAJLIS_PID" 2>/dev/null || true; wait "$MAJLIS_PID" 2>/dev/null || true; }
     rm -rf "$work"
 }
 trap cleanup EXIT
-for _ in $(seq 1 120); do
-    curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-    sleep 0.5
-done
-curl -fsS "$base/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
-
+serve_embedded "$bin" "$work"
+base="$MAJLIS_BASE"
 password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
 for who in admin moderator; do
-    MAJLIS_PASSWORD="$password" "$bin" moderator create --email "$who@news.example" --role "$who" \
-        --display-name "$who" >/dev/null
+    create_account "$bin" "$work" "$who@news.example" "$who" "$password"
 done
 export MAJLIS_BT_BASE="$base" MAJLIS_BT_PASSWORD="$password"
 # Screenshots go to a path relative to the repository.
