@@ -29,6 +29,59 @@ pub fn cache_key(site: &str, id: &str) -> String {
     format!("{site}\u{1f}{id}")
 }
 
+/// Which articles an admin lists: every filter optional.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    pub site: Option<String>,
+    /// The account's sites (`None`: any).
+    pub sites: Option<Vec<String>>,
+    /// A substring of the id or the title.
+    pub q: Option<String>,
+    pub closed: Option<bool>,
+}
+
+/// One page of articles, newest first, strictly after `after`.
+pub async fn list(
+    conn: &mut PgConnection,
+    f: &ArticleFilter,
+    after: Option<&crate::domain::cursor::ArticleCursor>,
+    limit: i64,
+) -> Result<Vec<ArticleRow>, sqlx::Error> {
+    let mut qb: sqlx::QueryBuilder<sqlx::Postgres> =
+        sqlx::QueryBuilder::new(format!("select {COLUMNS} from articles where true"));
+    if let Some(s) = &f.site {
+        qb.push(" and site_id = ").push_bind(s.clone());
+    }
+    if let Some(s) = &f.sites {
+        qb.push(" and site_id = any(")
+            .push_bind(s.clone())
+            .push(")");
+    }
+    if let Some(q) = &f.q {
+        let pattern = crate::db::moderation::like_pattern(q);
+        qb.push(" and (id ilike ")
+            .push_bind(pattern.clone())
+            .push(" or title ilike ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some(c) = f.closed {
+        qb.push(" and closed = ").push_bind(c);
+    }
+    if let Some(c) = after {
+        qb.push(" and (created_at, site_id, id) < (")
+            .push_bind(c.created_at)
+            .push(", ")
+            .push_bind(c.site.clone())
+            .push(", ")
+            .push_bind(c.id.clone())
+            .push(")");
+    }
+    qb.push(" order by created_at desc, site_id desc, id desc limit ")
+        .push_bind(limit);
+    qb.build_query_as().fetch_all(conn).await
+}
+
 pub async fn fetch(
     conn: &mut PgConnection,
     site: &str,

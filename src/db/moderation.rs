@@ -24,6 +24,8 @@ pub struct QueueFilter {
     /// A substring of the body or the author's name.
     pub q: Option<String>,
     pub min_score: Option<f64>,
+    /// Oldest first (the order comments arrived in) rather than newest.
+    pub oldest_first: bool,
 }
 
 /// `%`, `_` and `\` typed by a moderator match themselves.
@@ -40,7 +42,8 @@ pub fn like_pattern(q: &str) -> String {
     p
 }
 
-/// One page of the queue, newest first, strictly after `after`.
+/// One page of the queue, newest first (or oldest first), strictly after
+/// `after` in that order.
 ///
 /// The SQL names only the filters that are set (rather than the
 /// `($1 is null or ..)` form): each combination gets its own prepared
@@ -87,15 +90,22 @@ pub async fn list_queue(
     if let Some(m) = f.min_score {
         qb.push(" and spam_score >= ").push_bind(m);
     }
+    let (after_op, direction) = if f.oldest_first {
+        (">", "asc")
+    } else {
+        ("<", "desc")
+    };
     if let Some(c) = after {
-        qb.push(" and (created_at, id) < (")
+        qb.push(format_args!(" and (created_at, id) {after_op} ("))
             .push_bind(c.created_at)
             .push(", ")
             .push_bind(c.id)
             .push(")");
     }
-    qb.push(" order by created_at desc, id desc limit ")
-        .push_bind(limit);
+    qb.push(format_args!(
+        " order by created_at {direction}, id {direction} limit "
+    ))
+    .push_bind(limit);
     if f.q.is_none() {
         return qb.build_query_as().fetch_all(conn).await;
     }
@@ -110,6 +120,44 @@ pub async fn list_queue(
     let rows = qb.build_query_as().fetch_all(&mut *tx).await?;
     tx.commit().await?;
     Ok(rows)
+}
+
+/// Where a comment sits: its article as the site described it, and the
+/// comment it answers.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContextRow {
+    pub id: i64,
+    pub article_title: Option<String>,
+    pub article_url: Option<String>,
+    pub parent_id: Option<i64>,
+    pub parent_author_name: Option<String>,
+    pub parent_status: Option<String>,
+    /// The parent's first characters.
+    pub parent_excerpt: Option<String>,
+}
+
+/// How many characters of a parent comment a reply's context shows.
+pub const PARENT_EXCERPT_CHARS: i32 = 200;
+
+/// The context of each of `ids` (one query for a whole page: primary-key
+/// lookups of the article and the parent).
+pub async fn contexts(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<Vec<ContextRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select c.id, a.title as article_title, a.url as article_url,
+                p.id as parent_id, p.author_name as parent_author_name,
+                p.status as parent_status, left(p.body, $2) as parent_excerpt
+         from comments c
+         left join articles a on a.site_id = c.site_id and a.id = c.article_id
+         left join comments p on p.id = c.parent_id
+         where c.id = any($1)",
+    )
+    .bind(ids)
+    .bind(PARENT_EXCERPT_CHARS)
+    .fetch_all(conn)
+    .await
 }
 
 /// How many comments are in each status (every status present, 0 if

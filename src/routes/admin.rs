@@ -1,12 +1,15 @@
-//! Admin only: moderator accounts and per-article settings.
+//! Admin only: moderator accounts, articles and their settings, the
+//! site's settings, the spam learner and legal holds.
 
 use crate::auth::Admin;
 use crate::db;
 use crate::db::retention::LegalHold;
+use crate::domain::cursor::{ArticleCursor, page_end};
 use crate::domain::ids::{Actor, ModeratorId};
+use crate::domain::limits::{MAX_QUERY_CHARS, QUEUE_DEFAULT_PAGE, QUEUE_MAX_PAGE};
 use crate::domain::{ApprovalMode, AuthorUrl, DisplayName, ModerationSettings, Role, SiteId};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
-use crate::routes::body::{ApiJson, Authed, Shape, not_null, present, schema};
+use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, not_null, present, schema};
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
 use crate::routes::site::{SiteParams, requested_site};
@@ -339,6 +342,132 @@ pub async fn update_article(
         .public_cache
         .invalidate(&db::articles::cache_key(&row.site, &row.id));
     Ok(HttpResponse::Ok().json(ArticleView::from_row(row)))
+}
+
+crate::routes::body::query_params! {
+    /// `GET /api/v1/admin/articles`: the query as sent.
+    pub struct ArticleListParams {
+        /// Only this site's articles (default: every site).
+        site: Option<String> = schema::site();
+        /// A substring (1-200 characters) of the id or the title.
+        q: Option<String> = schema::query_text();
+        /// Only closed (`true`) or open (`false`) articles.
+        closed: Option<String> = crate::routes::export_query::bool_schema();
+        /// `next_cursor` of the previous page.
+        cursor: Option<String> = schema::article_cursor();
+        /// Page size, 1-100 (default 50).
+        limit: Option<String> = schema::queue_limit();
+    }
+}
+
+/// A parsed `GET /api/v1/admin/articles` query.
+pub struct ArticleListQuery {
+    filter: db::articles::ArticleFilter,
+    cursor: Option<ArticleCursor>,
+    limit: i64,
+}
+
+impl Shape for ArticleListParams {
+    type Valid = ArticleListQuery;
+    fn validate(self, _: &AppState) -> Result<ArticleListQuery, FieldErrors> {
+        let mut f = FieldErrors::default();
+        let site = crate::routes::site::named_site(self.site.as_deref()).unwrap_or_else(|e| {
+            f.extend_new(e);
+            None
+        });
+        let q = self
+            .q
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .and_then(|v| {
+                let too_long = v.chars().count() > MAX_QUERY_CHARS;
+                f.take(
+                    "q",
+                    if too_long {
+                        Err(FieldCode::TooLong {
+                            max: MAX_QUERY_CHARS,
+                        })
+                    } else {
+                        Ok(v)
+                    },
+                )
+            });
+        let closed = self.closed.and_then(|v| {
+            f.take(
+                "closed",
+                crate::routes::export_query::parse_bool(&v).ok_or(FieldCode::InvalidValue),
+            )
+        });
+        let cursor = self.cursor.and_then(|v| {
+            f.take(
+                "cursor",
+                ArticleCursor::decode(&v).ok_or(FieldCode::InvalidCursor),
+            )
+        });
+        let limit = self
+            .limit
+            .and_then(|v| f.take("limit", crate::routes::body::page_limit(&v, QUEUE_MAX_PAGE)))
+            .unwrap_or(QUEUE_DEFAULT_PAGE);
+        f.into_result().map(|()| ArticleListQuery {
+            filter: db::articles::ArticleFilter {
+                site: site.map(|s| s.as_str().to_owned()),
+                sites: None,
+                q,
+                closed,
+            },
+            cursor,
+            limit,
+        })
+    }
+}
+
+/// One page of articles.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ArticlePage {
+    pub articles: Vec<ArticleView>,
+    /// Opaque; pass as `cursor` for the next page. `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The articles: registered by the site or seen in submissions.
+///
+/// Newest first, keyset pagination; for the dashboard's articles page,
+/// where admins close or open them and set their approval mode.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/articles",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(ArticleListParams),
+    responses(
+        (status = 200, description = "One page of articles.", body = ArticlePage),
+        crate::routes::openapi::AuthErrors,
+        (status = 422, description = "A bad query parameter; `fields` names it.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
+    ),
+)]
+pub async fn list_articles(
+    Authed(auth, ApiQuery(mut q)): Authed<Admin, ApiQuery<ArticleListParams>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(site) = &q.filter.site {
+        auth.0.check_site(&SiteId::from_stored(site.clone()))?;
+    }
+    q.filter.sites = auth.0.sites.as_sql();
+    let mut conn = state.pool.acquire().await?;
+    let mut rows = db::articles::list(&mut conn, &q.filter, q.cursor.as_ref(), q.limit + 1).await?;
+    let next_cursor = page_end(&mut rows, q.limit).map(|r| {
+        ArticleCursor {
+            created_at: r.created_at,
+            site: r.site.clone(),
+            id: r.id.clone(),
+        }
+        .encode()
+    });
+    Ok(HttpResponse::Ok().json(ArticlePage {
+        articles: rows.into_iter().map(ArticleView::from_row).collect(),
+        next_cursor,
+    }))
 }
 
 /// Register an article (for a CMS to call).

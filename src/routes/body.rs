@@ -761,6 +761,16 @@ pub mod schema {
             .pattern(Some("^[A-Za-z0-9_-]*$"))
             .build()
     }
+
+    /// The articles list's cursor: it carries an article id (up to 200
+    /// characters, 800 bytes), so it is longer.
+    pub fn article_cursor() -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(1200))
+            .pattern(Some("^[A-Za-z0-9_-]*$"))
+            .build()
+    }
 }
 
 #[cfg(test)]

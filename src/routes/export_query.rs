@@ -8,7 +8,7 @@ use crate::error::{FieldCode, FieldErrors};
 use crate::export::{ExportFilter, ExportFormat, ExportRequest, parse_time_bound};
 use chrono::{DateTime, Utc};
 
-fn parse_bool(raw: &str) -> Option<bool> {
+pub(crate) fn parse_bool(raw: &str) -> Option<bool> {
     let raw = raw.trim().to_ascii_lowercase();
     BOOL_NAMES
         .iter()
@@ -54,7 +54,8 @@ fn time_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-fn bool_schema() -> utoipa::openapi::schema::Object {
+/// A boolean query parameter: one of its accepted spellings.
+pub(crate) fn bool_schema() -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
         .enum_values(Some(BOOL_NAMES.iter().map(|(name, _)| *name)))

@@ -40,6 +40,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("GET", "/api/v1/admin/moderators", Role::Admin),
     ("POST", "/api/v1/admin/moderators", Role::Admin),
     ("PATCH", "/api/v1/admin/moderators/{id}", Role::Admin),
+    ("GET", "/api/v1/admin/articles", Role::Admin),
     (
         "PATCH",
         "/api/v1/admin/articles/{article_id:.+}",
@@ -158,6 +159,10 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         (
             "/api/v1/admin/moderators/{id}",
             vec![on(M::PATCH, admin::update_moderator)],
+        ),
+        (
+            "/api/v1/admin/articles",
+            vec![on(M::GET, admin::list_articles)],
         ),
         (
             "/api/v1/admin/articles/{article_id:.+}",

@@ -59,6 +59,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::admin::list_moderators,
         routes::admin::create_moderator,
         routes::admin::update_moderator,
+        routes::admin::list_articles,
         routes::admin::update_article,
         routes::admin::register_article,
         routes::admin::get_settings,

@@ -281,3 +281,118 @@ async fn avatars_are_keyed_by_default_and_follow_the_setting() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["fields"]["avatar"][0]["code"], "invalid_value");
 }
+
+#[tokio::test]
+async fn admins_list_articles_newest_first_filtered_and_paged() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.login_as("admin").await;
+    app.authed(Method::POST, "/api/v1/admin/sites", &admin)
+        .json(&json!({"id": "en", "name": "English"}))
+        .send()
+        .await
+        .unwrap();
+    for (site, id, title) in [
+        ("default", "2024/11/strikes", "غارات الليل"),
+        ("default", "2024/11/budget", "الميزانية"),
+        ("en", "2024/11/strikes", "Night strikes"),
+    ] {
+        let resp = app
+            .authed(
+                Method::PUT,
+                &format!("/api/v1/admin/articles/{id}?site={site}"),
+                &admin,
+            )
+            .json(&json!({"url": format!("https://news.example/{site}/{id}"), "title": title}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "{site} {id}");
+    }
+    app.authed(
+        Method::PATCH,
+        "/api/v1/admin/articles/2024/11/budget",
+        &admin,
+    )
+    .json(&json!({"closed": true}))
+    .send()
+    .await
+    .unwrap();
+
+    let all = app.read("/api/v1/admin/articles", &admin).await;
+    let keys: Vec<(String, String)> = all["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["site"].as_str().unwrap().to_owned(),
+                a["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("en".to_owned(), "2024/11/strikes".to_owned()),
+            ("default".to_owned(), "2024/11/budget".to_owned()),
+            ("default".to_owned(), "2024/11/strikes".to_owned()),
+        ]
+    );
+    assert_eq!(all["articles"][1]["closed"], true);
+    assert_eq!(all["articles"][1]["title"], "الميزانية");
+    assert_eq!(all["next_cursor"], Value::Null);
+
+    let found = app
+        .read(
+            "/api/v1/admin/articles?q=%D8%BA%D8%A7%D8%B1%D8%A7%D8%AA",
+            &admin,
+        )
+        .await;
+    assert_eq!(found["articles"].as_array().unwrap().len(), 1);
+    assert_eq!(found["articles"][0]["title"], "غارات الليل");
+    let closed = app.read("/api/v1/admin/articles?closed=true", &admin).await;
+    assert_eq!(closed["articles"][0]["id"], "2024/11/budget");
+    assert_eq!(closed["articles"].as_array().unwrap().len(), 1);
+    let en = app.read("/api/v1/admin/articles?site=en", &admin).await;
+    assert_eq!(en["articles"].as_array().unwrap().len(), 1);
+
+    // Two at a time, the cursor carrying an id with `/` in it.
+    let first = app.read("/api/v1/admin/articles?limit=2", &admin).await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = app
+        .read(
+            &format!("/api/v1/admin/articles?limit=2&cursor={cursor}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(second["articles"][0]["id"], "2024/11/strikes");
+    assert_eq!(second["articles"][0]["site"], "default");
+    assert_eq!(second["next_cursor"], Value::Null);
+
+    for (query, field) in [
+        ("closed=maybe", "closed"),
+        ("cursor=bm9wZQ", "cursor"),
+        ("limit=0", "limit"),
+        ("site=EN", "site"),
+    ] {
+        let resp = app
+            .authed(
+                Method::GET,
+                &format!("/api/v1/admin/articles?{query}"),
+                &admin,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422, "{query}");
+        let v: Value = resp.json().await.unwrap();
+        assert!(v["error"]["fields"][field].is_array(), "{query}: {v}");
+    }
+    let (moderator, _) = app.login_as("moderator").await;
+    let resp = app
+        .authed(Method::GET, "/api/v1/admin/articles", &moderator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}

@@ -163,6 +163,91 @@ async fn the_queue_pages_with_an_opaque_keyset_cursor() {
 }
 
 #[tokio::test]
+async fn the_queue_lists_oldest_first_on_request_and_its_cursor_keeps_that_order() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.login_as("moderator").await;
+    let mut seeded = Vec::new();
+    for _ in 0..5 {
+        seeded.push(app.seed_comment(&SeedComment::default()).await);
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/moderation/comments?order=oldest&limit=2".to_owned();
+    for _ in 0..3 {
+        let (status, v) = get_json(&app, &token, &path).await;
+        assert_eq!(status, 200);
+        seen.extend(ids(&v));
+        match v["next_cursor"].as_str() {
+            Some(c) => {
+                path = format!("/api/v1/moderation/comments?order=oldest&limit=2&cursor={c}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, seeded);
+}
+
+#[tokio::test]
+async fn queue_cards_carry_the_article_and_the_start_of_the_parent() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.login_as("moderator").await;
+    let long_parent = "أ".repeat(250);
+    let parent = app
+        .seed_comment(&SeedComment {
+            status: "approved",
+            author_name: "ليلى",
+            body: &long_parent,
+            ..SeedComment::default()
+        })
+        .await;
+    sqlx::query("update articles set title = 'غارات الليل', url = 'https://news.example/2024/11/strikes' where id = '2024/11/strikes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let reply = app.seed_comment(&SeedComment::default()).await;
+    sqlx::query("update comments set parent_id = $1 where id = $2")
+        .bind(parent)
+        .bind(reply)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let lone = app
+        .seed_comment(&SeedComment {
+            article_id: "never-described",
+            ..SeedComment::default()
+        })
+        .await;
+
+    let (status, v) = get_json(&app, &token, "/api/v1/moderation/comments").await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&v), [lone, reply]);
+    let reply_card = &v["comments"][1];
+    assert_eq!(
+        reply_card["article"],
+        json!({"title": "غارات الليل", "url": "https://news.example/2024/11/strikes"})
+    );
+    assert_eq!(reply_card["parent"]["id"], parent);
+    assert_eq!(reply_card["parent"]["author_name"], "ليلى");
+    assert_eq!(reply_card["parent"]["status"], "approved");
+    assert_eq!(reply_card["parent"]["excerpt"], "أ".repeat(200));
+    assert_eq!(
+        v["comments"][0]["article"],
+        json!({"title": null, "url": null})
+    );
+    assert_eq!(v["comments"][0]["parent"], Value::Null);
+
+    // A comment's own page shows the same context.
+    let (status, one) = get_json(
+        &app,
+        &token,
+        &format!("/api/v1/moderation/comments/{reply}"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(one["article"]["title"], "غارات الليل");
+    assert_eq!(one["parent"]["id"], parent);
+}
+
+#[tokio::test]
 async fn bad_queue_parameters_are_422_naming_the_field() {
     let app = TestApp::spawn().await;
     let (token, _) = app.login_as("moderator").await;

@@ -22,19 +22,20 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use queries::{LogParams, LogQuery, QueueParams, QueueQuery};
 use serde::{Deserialize, Serialize};
-use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, Lens, PrivateComment};
+use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, Lens, PrivateComment, QueueComment};
 
 /// One page of the queue.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QueuePage {
-    comments: Vec<PrivateComment>,
+    comments: Vec<QueueComment>,
     /// Opaque; pass as `cursor` for the next page. `null` on the last page.
     next_cursor: Option<String>,
 }
 
 /// The moderation queue.
 ///
-/// Newest first, private view, keyset pagination. Empty parameters count
+/// Newest first (or `order=oldest`), private view with each comment's
+/// article and the start of the comment it answers, keyset pagination. Empty parameters count
 /// as absent; unknown ones are ignored.
 #[utoipa::path(
     get,
@@ -64,8 +65,10 @@ pub async fn queue(
     let mut conn = state.pool.acquire().await?;
     let mut rows = db::moderation::list_queue(&mut conn, &q.filter, q.cursor, q.limit + 1).await?;
     let next_cursor = page_end(&mut rows, q.limit).map(|r| Cursor::from(r).encode());
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let contexts = db::moderation::contexts(&mut conn, &ids).await?;
     Ok(HttpResponse::Ok().json(QueuePage {
-        comments: rows.into_iter().map(|r| lens.comment(r)).collect(),
+        comments: lens.queue(rows, contexts),
         next_cursor,
     }))
 }
@@ -170,6 +173,7 @@ pub async fn show(
         .filter(|r| auth.0.sites.allows(&r.site))
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     let history = db::audit::history(&mut conn, id).await?;
+    let context = db::moderation::contexts(&mut conn, &[row.id]).await?.pop();
     let scope = auth.0.sites.as_sql();
     let (by_email, by_ip) =
         db::moderation::author_counts(&mut conn, &row.author_email, row.ip, scope.as_deref())
@@ -178,7 +182,7 @@ pub async fn show(
         .insert_header(with_etag(row.version))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CommentDetail {
-            comment: lens.comment(row),
+            comment: lens.in_context(row, context),
             history,
             author_record: AuthorRecord {
                 by_email: by_email.into(),

@@ -68,10 +68,29 @@ query_params! {
         q: Option<String> = schema::query_text();
         /// Lowest spam score.
         min_score: Option<String> = schema::number();
+        /// `newest` first (default) or `oldest` first; a cursor continues
+        /// in the order it was made in.
+        order: Option<String> = order_schema();
         /// `next_cursor` of the previous page.
         cursor: Option<String> = schema::cursor();
         /// Page size, 1-100 (default 50).
         limit: Option<String> = schema::queue_limit();
+    }
+}
+
+fn order_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["newest", "oldest"]))
+        .build()
+}
+
+/// `newest` or `oldest`: whether the queue lists oldest first.
+fn parse_order(v: &str) -> Result<bool, FieldCode> {
+    match v.trim() {
+        "newest" => Ok(false),
+        "oldest" => Ok(true),
+        _ => Err(FieldCode::InvalidValue),
     }
 }
 
@@ -144,6 +163,10 @@ impl QueueQuery {
                     None
                 }
             }),
+            oldest_first: p
+                .order
+                .and_then(|v| f.take("order", parse_order(&v)))
+                .unwrap_or(false),
         };
         let cursor = p
             .cursor
@@ -264,6 +287,13 @@ mod tests {
         let q = QueueQuery::parse(&[]).unwrap();
         assert_eq!(q.filter.status, Some(CommentStatus::Pending));
         assert_eq!(q.limit, 50);
+        assert!(!q.filter.oldest_first);
+        assert!(
+            QueueQuery::parse(&[("order", "oldest")])
+                .unwrap()
+                .filter
+                .oldest_first
+        );
         let q = QueueQuery::parse(&[
             ("status", "all"),
             ("ip", "203.0.113.0/24"),
@@ -290,6 +320,7 @@ mod tests {
             ("limit", "0"),
             ("cursor", "!!"),
             ("article_id", "a b"),
+            ("order", "random"),
         ])
         .unwrap_err();
         assert_eq!(
@@ -300,6 +331,7 @@ mod tests {
                 "ip: invalid_value",
                 "limit: out_of_range",
                 "min_score: invalid_number",
+                "order: invalid_value",
                 "status: invalid_value",
             ]
         );

@@ -4,11 +4,11 @@
 use crate::db::articles::ArticleRow;
 pub use crate::db::audit::AuditRow as AuditEvent;
 use crate::db::comments::CommentRow;
-use crate::db::moderation::StatusCounts;
+use crate::db::moderation::{ContextRow, StatusCounts};
 use crate::db::moderators::ModeratorRow;
 use crate::domain::personal_data::{self, PersonalData};
 use crate::domain::timestamps;
-use crate::domain::{Role, SiteId};
+use crate::domain::{CommentStatus, Role, SiteId};
 use crate::error::ApiError;
 use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::state::AppState;
@@ -110,6 +110,81 @@ impl Lens {
     }
 }
 
+/// A comment with where it sits, as the queue and a comment's own page
+/// show it: the article's title and link, and an excerpt of the comment
+/// it answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QueueComment {
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub comment: PrivateComment,
+    /// The article as the site (or its first submitter) described it;
+    /// both `null` when nobody did.
+    pub article: ArticleRef,
+    /// The comment this one answers; `null` for a top-level comment.
+    pub parent: Option<ParentExcerpt>,
+}
+
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct ArticleRef {
+    pub title: Option<String>,
+    pub url: Option<String>,
+}
+
+/// The start of the comment a reply answers, whatever its status.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ParentExcerpt {
+    pub id: i64,
+    pub author_name: String,
+    pub status: CommentStatus,
+    /// Its first 200 characters.
+    pub excerpt: String,
+}
+
+impl ParentExcerpt {
+    fn from_context(c: &mut ContextRow) -> Option<ParentExcerpt> {
+        Some(ParentExcerpt {
+            id: c.parent_id?,
+            author_name: c.parent_author_name.take()?,
+            status: c.parent_status.as_deref()?.parse().ok()?,
+            excerpt: c.parent_excerpt.take()?,
+        })
+    }
+}
+
+impl Lens {
+    /// The page's comments with their contexts (`contexts` in any order;
+    /// a comment without one shows none).
+    pub fn queue(&self, rows: Vec<CommentRow>, contexts: Vec<ContextRow>) -> Vec<QueueComment> {
+        let mut by_id: std::collections::HashMap<i64, ContextRow> =
+            contexts.into_iter().map(|c| (c.id, c)).collect();
+        rows.into_iter()
+            .map(|row| {
+                let context = by_id.remove(&row.id);
+                self.in_context(row, context)
+            })
+            .collect()
+    }
+
+    pub fn in_context(&self, row: CommentRow, context: Option<ContextRow>) -> QueueComment {
+        let (article, parent) = match context {
+            Some(mut c) => (
+                ArticleRef {
+                    title: c.article_title.take(),
+                    url: c.article_url.take(),
+                },
+                ParentExcerpt::from_context(&mut c),
+            ),
+            None => (ArticleRef::default(), None),
+        };
+        QueueComment {
+            comment: self.comment(row),
+            article,
+            parent,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub pending: i64,
@@ -141,7 +216,7 @@ pub struct AuthorRecord {
 pub struct CommentDetail {
     #[serde(flatten)]
     #[schema(inline)]
-    pub comment: PrivateComment,
+    pub comment: QueueComment,
     pub history: Vec<AuditEvent>,
     pub author_record: AuthorRecord,
 }
@@ -200,6 +275,8 @@ impl ModeratorView {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
+    /// The site the article belongs to.
+    pub site: String,
     pub id: String,
     pub url: Option<String>,
     pub title: Option<String>,
@@ -218,6 +295,7 @@ pub struct ArticleView {
 impl ArticleView {
     pub fn from_row(r: ArticleRow) -> Self {
         ArticleView {
+            site: r.site,
             id: r.id,
             url: r.url,
             title: r.title,
