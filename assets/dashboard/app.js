@@ -19,6 +19,22 @@
       search: 'Search', apply: 'Apply', clear: 'Clear', loading: 'Loading…', close: 'Close',
       reasons: 'Reasons', noReasons: 'No rule fired.', site: 'Site',
       queue: 'Queue', settings: 'Settings', saved: 'Saved.', onePerLine: 'one per line',
+      order: 'Order', newest: 'Newest first', oldest: 'Oldest first', inReplyTo: 'In reply to',
+      articles: 'Articles', moderators: 'Moderators', log: 'Audit log', export: 'Export', privacy: 'Privacy',
+      articleTitle: 'Article title', state: 'Comments', open: 'Open', closed: 'Closed', any: 'Any',
+      closeComments: 'Close comments', openComments: 'Open comments', approvalMode: 'Approval mode',
+      siteDefault: 'Site setting', mode_all: 'Hold every comment', mode_first_time: 'Hold first-time authors',
+      mode_none: 'Publish unless the rules hold it', role: 'Role', admin: 'Admin', moderator: 'Moderator',
+      displayName: 'Display name', disabled: 'Disabled', active: 'Active', disable: 'Disable', enable: 'Enable',
+      create: 'Create account', newAccount: 'New account', created: 'Created.', you: '(you)',
+      when: 'When', who: 'Who', action: 'Action', comment: 'Comment', change: 'Change', reason: 'Reason',
+      commentId: 'Comment id', moderatorId: 'Moderator', format: 'Format', status: 'Status',
+      since: 'From', until: 'Until', download: 'Download', exportNote: 'The file streams from the server; large sites take a while.',
+      subjectEmail: "Commenter's email", lookUp: 'Look up', downloadJson: 'Download their data (JSON)',
+      erase: 'Erase this person', eraseWarning: 'Erasing removes the name, email, website, address and browser of every comment by this email, for good. The texts stay, signed "Anonymous". Type the email again to confirm.',
+      confirmEmail: 'Email again', eraseNow: 'Erase for good', erasedN: 'Comments anonymized',
+      found: 'Comments found', names: 'Names', addresses: 'Addresses', mismatch: 'The two emails differ.',
+      system: 'system', author: 'author',
     },
     ar: {
       title: 'الإشراف', signIn: 'تسجيل الدخول', email: 'البريد الإلكتروني', password: 'كلمة المرور',
@@ -34,6 +50,22 @@
       search: 'بحث', apply: 'تطبيق', clear: 'مسح', loading: 'جارٍ التحميل…', close: 'إغلاق',
       reasons: 'الأسباب', noReasons: 'لم تنطبق أي قاعدة.', site: 'الموقع',
       queue: 'قائمة الانتظار', settings: 'الإعدادات', saved: 'تم الحفظ.', onePerLine: 'عنصر في كل سطر',
+      order: 'الترتيب', newest: 'الأحدث أولًا', oldest: 'الأقدم أولًا', inReplyTo: 'ردًّا على',
+      articles: 'المقالات', moderators: 'المشرفون', log: 'سجل القرارات', export: 'التصدير', privacy: 'الخصوصية',
+      articleTitle: 'عنوان المقال', state: 'التعليقات', open: 'مفتوحة', closed: 'مغلقة', any: 'الكل',
+      closeComments: 'إغلاق التعليقات', openComments: 'فتح التعليقات', approvalMode: 'طريقة الموافقة',
+      siteDefault: 'إعداد الموقع', mode_all: 'احتجاز كل تعليق', mode_first_time: 'احتجاز الكتّاب الجدد',
+      mode_none: 'النشر ما لم تحتجزه القواعد', role: 'الدور', admin: 'مدير', moderator: 'مشرف',
+      displayName: 'الاسم الظاهر', disabled: 'معطّل', active: 'نشط', disable: 'تعطيل', enable: 'تفعيل',
+      create: 'إنشاء الحساب', newAccount: 'حساب جديد', created: 'تم الإنشاء.', you: '(أنت)',
+      when: 'الوقت', who: 'المنفّذ', action: 'الإجراء', comment: 'التعليق', change: 'التغيير', reason: 'السبب',
+      commentId: 'رقم التعليق', moderatorId: 'المشرف', format: 'الصيغة', status: 'الحالة',
+      since: 'من', until: 'إلى', download: 'تنزيل', exportNote: 'يُبثّ الملف من الخادم؛ قد تطول المواقع الكبيرة.',
+      subjectEmail: 'بريد المعلّق', lookUp: 'بحث', downloadJson: 'تنزيل بياناته (JSON)',
+      erase: 'محو بيانات هذا الشخص', eraseWarning: 'المحو يزيل نهائيًا الاسم والبريد والموقع والعنوان والمتصفح من كل تعليق بهذا البريد. تبقى النصوص بتوقيع «مجهول». اكتب البريد مرة أخرى للتأكيد.',
+      confirmEmail: 'البريد مرة أخرى', eraseNow: 'امحُ نهائيًا', erasedN: 'التعليقات المجهّلة',
+      found: 'التعليقات الموجودة', names: 'الأسماء', addresses: 'العناوين', mismatch: 'البريدان مختلفان.',
+      system: 'النظام', author: 'الكاتب',
     },
   };
   const STATUSES = ['pending', 'approved', 'spam', 'rejected'];
@@ -151,7 +183,10 @@
     lang = lang === 'ar' ? 'en' : 'ar';
     localStorage.setItem('majlis.lang', lang);
     applyLang();
-    if (me) renderQueue(); else showLogin();
+    if (!me) return showLogin();
+    if (!view.page || view.page === 'queue') return renderQueue();
+    const found = PAGES.find(([name]) => name === view.page);
+    if (found) found[2]();
   }
 
   // --- The queue --------------------------------------------------------------
@@ -163,6 +198,7 @@
   }
 
   async function showQueue() {
+    view.page = 'queue';
     view.comments = [];
     view.cursor = null;
     view.focus = -1;
@@ -234,25 +270,70 @@
     focusCard(view.focus, false);
   }
 
+  // Pages: the queue, then the rest; `admin` pages only for admins.
+  const PAGES = [
+    ['queue', false, () => showQueue()], ['articles', true, () => showArticles()],
+    ['log', false, () => showLog()], ['export', false, () => showExport()],
+    ['moderators', true, () => showModerators()], ['privacy', true, () => showPrivacy()],
+    ['settings', true, () => showSettings()],
+  ];
+
   function topBar() {
+    const current = view.page || 'queue';
     return h('header', { class: 'bar' },
       h('h1', {}, t('title')),
-      h('nav', { class: 'pages' },
-        h('button', { type: 'button', class: 'link', 'data-page': 'queue', on: { click: () => { view.page = 'queue'; showQueue(); } } }, t('queue')),
-        me && me.role === 'admin'
-          ? h('button', { type: 'button', class: 'link', 'data-page': 'settings', on: { click: showSettings } }, t('settings'))
-          : null),
+      h('nav', { class: 'pages', 'aria-label': t('title') },
+        PAGES.filter(([, admin]) => !admin || (me && me.role === 'admin')).map(([name, , show]) => h('button', {
+          type: 'button', class: 'link', 'data-page': name, 'aria-current': name === current ? 'page' : false,
+          on: { click: () => { view.page = name; show(); } },
+        }, t(name)))),
       h('span', { class: 'who' }, me ? me.display_name : ''),
       h('button', { type: 'button', class: 'link', on: { click: toggleLang } }, t('language')),
       h('button', { type: 'button', class: 'link', 'data-majlis': 'sign-out', on: { click: signOut } }, t('signOut')));
   }
 
+  // One page of the admin side: the bar, a heading, the content, toasts.
+  function page(name, ...content) {
+    view.page = name;
+    applyLang();
+    app.replaceChildren(topBar(), h('h2', {}, t(name)), ...content,
+      h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }));
+  }
+
+  // A field's label, control and the place its error appears.
+  function field(name, label, control) {
+    control.id = control.id || `f-${name}-${Math.random().toString(36).slice(2, 8)}`;
+    if (!control.name) control.name = name;
+    return h('div', { class: 'setting' }, h('label', { for: control.id }, label), control,
+      h('p', { class: 'error field-error', 'data-field-error': name, role: 'alert' }));
+  }
+
+  // Shows a 422's field errors beside their fields; anything else as a toast.
+  function showErrors(form, res) {
+    for (const el of form.querySelectorAll('[data-field-error]')) el.textContent = '';
+    const fields = res.data && res.data.error && res.data.error.fields;
+    let shown = false;
+    if (fields) {
+      for (const [key, problems] of Object.entries(fields)) {
+        const el = form.querySelector(`[data-field-error="${key}"]`);
+        if (el) { el.textContent = problems.map((p) => p.message).join(' '); shown = true; }
+      }
+    }
+    if (!shown && res.status !== 401) toast(errorText(res));
+  }
+
+  const select = (name, options, value) => h('select', { name },
+    options.map(([v, label]) => h('option', { value: v, selected: v === value }, label)));
+
   // --- Settings (admins) ----------------------------------------------------------
   const CHOICES = { approval_mode: ['all', 'first_time', 'none'], avatar: ['keyed', 'gravatar', 'none'] };
 
-  async function showSettings() {
+  async function showSettings(site) {
     view.page = 'settings';
-    const res = await api('GET', '/api/v1/admin/settings');
+    site = site || view.settingsSite || 'default';
+    view.settingsSite = site;
+    const [res, sites] = await Promise.all([
+      api('GET', `/api/v1/admin/settings?site=${encodeURIComponent(site)}`), api('GET', '/api/v1/admin/sites')]);
     if (res.status !== 200) { if (res.status !== 401) toast(errorText(res)); return; }
     const current = res.data;
     const inputs = {};
@@ -290,36 +371,35 @@
       }
       for (const el of form.querySelectorAll('[data-field-error]')) el.textContent = '';
       if (!Object.keys(patch).length) return;
-      const saved = await api('PATCH', '/api/v1/admin/settings', patch);
+      const saved = await api('PATCH', `/api/v1/admin/settings?site=${encodeURIComponent(site)}`, patch);
       if (saved.status === 200) {
         Object.assign(current, saved.data);
         toast(t('saved'));
-      } else if (saved.data && saved.data.error && saved.data.error.fields) {
-        for (const [key, problems] of Object.entries(saved.data.error.fields)) {
-          const el = form.querySelector(`[data-field-error="${key}"]`);
-          if (el) el.textContent = problems.map((p) => p.message).join(' ');
-        }
-      } else toast(errorText(saved));
+      } else showErrors(form, saved);
     });
-    app.replaceChildren(topBar(), h('h2', {}, t('settings')), form,
-      h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }));
+    const list = sites.status === 200 ? sites.data.sites : [];
+    const picker = list.length > 1 ? field('site', t('site'), h('select', {
+      on: { change: (ev) => showSettings(ev.target.value) },
+    }, list.map((x) => h('option', { value: x.id, selected: x.id === site }, `${x.name} (${x.id})`)))) : null;
+    page('settings', picker, form);
   }
 
   function filters() {
-    const field = (name, label, type = 'text') => h('label', {}, label,
+    const text = (name, label, type = 'text') => h('label', {}, label,
       h('input', { name, type, value: view.filters[name] || '', dir: 'auto' }));
     const form = h('form', { class: 'filters', role: 'search' },
       h('details', { open: Object.values(view.filters).some(Boolean) },
         h('summary', {}, t('filters')),
-        field('q', t('search'), 'search'), field('article_id', t('articleId')), field('email', t('email'), 'email'),
-        field('ip', t('address')), field('min_score', t('minScore'), 'number'), field('site', t('site')),
+        text('q', t('search'), 'search'), text('article_id', t('articleId')), text('email', t('email'), 'email'),
+        text('ip', t('address')), text('min_score', t('minScore'), 'number'), text('site', t('site')),
+        h('label', {}, t('order'), select('order', [['newest', t('newest')], ['oldest', t('oldest')]], view.filters.order || 'newest')),
         h('button', { type: 'submit' }, t('apply')),
         h('button', { type: 'button', class: 'link', on: { click: () => { view.filters = {}; showQueue(); } } }, t('clear'))));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const fd = new FormData(form);
       view.filters = {};
-      for (const [k, v] of fd.entries()) if (String(v).trim()) view.filters[k] = String(v).trim();
+      for (const [k, v] of fd.entries()) if (String(v).trim() && !(k === 'order' && v === 'newest')) view.filters[k] = String(v).trim();
       showQueue();
     });
     return form;
@@ -365,8 +445,15 @@
       c.author_url ? h('span', { class: 'url', dir: 'ltr' }, c.author_url) : null,
       h('time', { datetime: c.created_at }, fmtDate(c.created_at))),
     h('div', { class: 'where' },
-      `${t('article')}: `, h('span', { dir: 'auto' }, c.site && c.site !== 'default' ? `${c.site} · ${c.article_id}` : c.article_id),
-      c.parent_id ? h('span', { class: 'parent' }, ` · ${t('replyTo')} #${c.parent_id}`) : null),
+      `${t('article')}: `,
+      c.article && c.article.url
+        ? h('a', { href: c.article.url, rel: 'noopener noreferrer', target: '_blank', dir: 'auto' }, c.article.title || c.article_id)
+        : h('span', { dir: 'auto' }, (c.article && c.article.title) || c.article_id),
+      c.site && c.site !== 'default' ? h('span', { dir: 'ltr' }, ` · ${c.site}`) : null),
+    c.parent ? h('blockquote', { class: 'parent' },
+      h('span', { class: 'muted' }, `${t('inReplyTo')} `, h('span', { dir: 'auto' }, c.parent.author_name), ` #${c.parent.id}`,
+        c.parent.status !== 'approved' ? ` (${t(c.parent.status)})` : ''),
+      h('span', { class: 'excerpt', dir: 'auto' }, c.parent.excerpt)) : null,
     h('div', { class: 'body', dir: 'auto' }, c.body),
     h('details', { class: 'score' },
       h('summary', {}, `${t('score')}: ${fmtNumber(Math.round(c.spam_score * 100) / 100)}`),
@@ -422,7 +509,7 @@
       const updated = res.data;
       const stays = updated.status === view.status;
       const index = view.comments.indexOf(c);
-      if (stays) view.comments[index] = updated; else view.comments.splice(index, 1);
+      if (stays) view.comments[index] = { ...c, ...updated }; else view.comments.splice(index, 1);
       view.selected.delete(id);
       renderQueue();
       refreshCounts();
@@ -484,6 +571,228 @@
     area.focus();
   }
 
+
+  // --- Articles (admins): close or open, approval mode --------------------------
+  const MODES = ['all', 'first_time', 'none'];
+
+  async function showArticles(filters = view.articleFilters || {}, append = false) {
+    view.articleFilters = filters;
+    const q = new URLSearchParams({ limit: '50' });
+    for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
+    if (append && view.articleCursor) q.set('cursor', view.articleCursor);
+    const res = await api('GET', `/api/v1/admin/articles?${q}`);
+    if (res.status !== 200) { if (res.status !== 401) toast(errorText(res)); return; }
+    view.articles = append ? view.articles.concat(res.data.articles) : res.data.articles;
+    view.articleCursor = res.data.next_cursor;
+    const search = h('form', { class: 'filters', role: 'search', 'data-majlis': 'article-filters' },
+      h('label', {}, t('search'), h('input', { name: 'q', type: 'search', value: filters.q || '', dir: 'auto' })),
+      h('label', {}, t('state'), select('closed', [['', t('any')], ['false', t('open')], ['true', t('closed')]], filters.closed || '')),
+      h('label', {}, t('site'), h('input', { name: 'site', value: filters.site || '', dir: 'ltr' })),
+      h('button', { type: 'submit' }, t('apply')));
+    search.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const next = {};
+      for (const [k, v] of new FormData(search).entries()) if (String(v).trim()) next[k] = String(v).trim();
+      showArticles(next);
+    });
+    const rows = view.articles.map((a) => articleRow(a));
+    page('articles', search,
+      rows.length ? h('table', { class: 'grid' },
+        h('thead', {}, h('tr', {}, [t('articleTitle'), t('state'), t('approvalMode')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, rows)) : h('p', { class: 'empty' }, t('empty')),
+      view.articleCursor ? h('button', { type: 'button', class: 'more', on: { click: () => showArticles(filters, true) } }, t('more')) : null);
+  }
+
+  function articleRow(a) {
+    const path = `/api/v1/admin/articles/${a.id.split('/').map(encodeURIComponent).join('/')}?site=${encodeURIComponent(a.site)}`;
+    const update = async (patch) => {
+      const res = await api('PATCH', path, patch);
+      if (res.status === 200) {
+        Object.assign(a, res.data);
+        row.replaceWith(articleRow(a));
+        toast(t('saved'));
+      } else if (res.status !== 401) toast(errorText(res));
+    };
+    const mode = select('approval_mode', [['', t('siteDefault')], ...MODES.map((m) => [m, t(`mode_${m}`)])], a.approval_mode || '');
+    mode.setAttribute('aria-label', `${t('approvalMode')}: ${a.title || a.id}`);
+    mode.addEventListener('change', () => update({ approval_mode: mode.value || null }));
+    const row = h('tr', { 'data-article-id': a.id, 'data-site': a.site },
+      h('td', {},
+        a.url ? h('a', { href: a.url, rel: 'noopener noreferrer', target: '_blank', dir: 'auto' }, a.title || a.id)
+          : h('span', { dir: 'auto' }, a.title || a.id),
+        h('br'), h('small', { dir: 'ltr' }, a.site === 'default' ? a.id : `${a.site} · ${a.id}`)),
+      h('td', {}, h('span', { class: a.closed ? 'tag bad' : 'tag ok' }, t(a.closed ? 'closed' : 'open')), ' ',
+        h('button', {
+          type: 'button', 'data-action': a.closed ? 'open' : 'close', on: { click: () => update({ closed: !a.closed }) },
+        }, t(a.closed ? 'openComments' : 'closeComments'))),
+      h('td', {}, mode));
+    return row;
+  }
+
+  // --- Moderators (admins): create, role, disable -------------------------------
+  async function showModerators() {
+    const res = await api('GET', '/api/v1/admin/moderators');
+    if (res.status !== 200) { if (res.status !== 401) toast(errorText(res)); return; }
+    const roles = [['moderator', t('moderator')], ['admin', t('admin')]];
+    const rows = res.data.moderators.map((m) => {
+      const self = me && me.id === m.id;
+      const role = select('role', roles, m.role);
+      role.setAttribute('aria-label', `${t('role')}: ${m.email}`);
+      role.disabled = self;
+      const update = async (patch) => {
+        const r = await api('PATCH', `/api/v1/admin/moderators/${m.id}`, patch);
+        if (r.status === 200) { await showModerators(); toast(t('saved')); } else if (r.status !== 401) toast(errorText(r));
+      };
+      role.addEventListener('change', () => update({ role: role.value }));
+      return h('tr', { 'data-moderator-id': m.id },
+        h('td', { dir: 'auto' }, m.display_name, self ? ` ${t('you')}` : ''),
+        h('td', { dir: 'ltr' }, m.email),
+        h('td', {}, role),
+        h('td', {}, h('span', { class: m.disabled ? 'tag bad' : 'tag ok' }, t(m.disabled ? 'disabled' : 'active')), ' ',
+          self ? null : h('button', {
+            type: 'button', 'data-action': m.disabled ? 'enable' : 'disable', on: { click: () => update({ disabled: !m.disabled }) },
+          }, t(m.disabled ? 'enable' : 'disable'))));
+    });
+    const form = h('form', { class: 'settings', 'data-majlis': 'new-moderator', novalidate: true },
+      h('h3', {}, t('newAccount')),
+      field('email', t('email'), h('input', { type: 'email', autocomplete: 'off', dir: 'ltr' })),
+      field('display_name', t('displayName'), h('input', { dir: 'auto' })),
+      field('role', t('role'), select('role', roles, 'moderator')),
+      field('password', t('password'), h('input', { type: 'password', autocomplete: 'new-password' })),
+      h('button', { type: 'submit' }, t('create')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = {};
+      for (const [k, v] of new FormData(form).entries()) if (String(v) !== '') body[k] = String(v);
+      const r = await api('POST', '/api/v1/admin/moderators', body);
+      if (r.status === 201) { await showModerators(); toast(t('created')); } else showErrors(form, r);
+    });
+    page('moderators',
+      h('table', { class: 'grid' },
+        h('thead', {}, h('tr', {}, [t('displayName'), t('email'), t('role'), t('status')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, rows)),
+      form);
+  }
+
+  // --- The audit log --------------------------------------------------------------
+  const ACTIONS_SEEN = ['comment.submitted', 'comment.status_changed', 'comment.edited', 'comment.confirmed',
+    'auth.login', 'auth.login_failed', 'auth.logout', 'moderator.created', 'moderator.updated',
+    'article.updated', 'settings.changed', 'privacy.exported', 'privacy.erased', 'export.started'];
+
+  async function showLog(filters = view.logFilters || {}, append = false) {
+    view.logFilters = filters;
+    const q = new URLSearchParams({ limit: '50' });
+    for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
+    if (append && view.logCursor) q.set('cursor', view.logCursor);
+    const form = h('form', { class: 'filters', role: 'search', 'data-majlis': 'log-filters', novalidate: true },
+      field('comment_id', t('commentId'), h('input', { type: 'number', min: 1, value: filters.comment_id || '' })),
+      field('moderator_id', t('moderatorId'), h('input', { type: 'number', min: 1, value: filters.moderator_id || '' })),
+      field('action', t('action'), h('input', { list: 'majlis-actions', value: filters.action || '', dir: 'ltr' })),
+      h('datalist', { id: 'majlis-actions' }, ACTIONS_SEEN.map((a) => h('option', { value: a }))),
+      h('button', { type: 'submit' }, t('apply')));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const next = {};
+      for (const [k, v] of new FormData(form).entries()) if (String(v).trim()) next[k] = String(v).trim();
+      showLog(next);
+    });
+    const res = await api('GET', `/api/v1/moderation/log?${q}`);
+    if (res.status === 422) { page('log', form); showErrors(form, res); return; }
+    if (res.status !== 200) { if (res.status !== 401) toast(errorText(res)); return; }
+    view.events = append ? view.events.concat(res.data.events) : res.data.events;
+    view.logCursor = res.data.next_cursor;
+    const who = (e) => e.moderator_name || (e.actor === 'moderator' && e.moderator_id ? `#${e.moderator_id}` : t(e.actor));
+    const rows = view.events.map((e) => h('tr', { 'data-event-id': e.id },
+      h('td', {}, h('time', { datetime: e.at }, fmtDate(e.at))),
+      h('td', { dir: 'auto' }, who(e)),
+      h('td', {}, h('code', {}, e.action)),
+      h('td', {}, e.comment_id ? h('button', {
+        type: 'button', class: 'link', on: { click: () => showLog({ comment_id: String(e.comment_id) }) },
+      }, `#${fmtNumber(e.comment_id)}`) : ''),
+      h('td', {}, e.old_status || e.new_status ? `${e.old_status ? t(e.old_status) : '—'} → ${e.new_status ? t(e.new_status) : '—'}` : ''),
+      h('td', { dir: 'auto' }, e.reason || '')));
+    page('log', form,
+      rows.length ? h('table', { class: 'grid', 'data-majlis': 'log' },
+        h('thead', {}, h('tr', {}, [t('when'), t('who'), t('action'), t('comment'), t('change'), t('reason')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, rows)) : h('p', { class: 'empty' }, t('empty')),
+      view.logCursor ? h('button', { type: 'button', class: 'more', on: { click: () => showLog(filters, true) } }, t('more')) : null);
+  }
+
+  // --- Export: a CSV or NDJSON download with the API's filters ------------------------
+  const ARTICLE_ID = /^[\p{L}\p{N}._:/-]{1,200}$/u;
+
+  function showExport() {
+    const form = h('form', { class: 'settings', 'data-majlis': 'export', novalidate: true },
+      field('format', t('format'), select('format', [['csv', 'CSV'], ['ndjson', 'NDJSON']], 'csv')),
+      field('status', t('status'), select('status', [['', t('any')], ...STATUSES.map((x) => [x, t(x)])], '')),
+      field('article_id', t('articleId'), h('input', { dir: 'ltr' })),
+      field('site', t('site'), h('input', { dir: 'ltr' })),
+      field('since', t('since'), h('input', { type: 'date' })),
+      field('until', t('until'), h('input', { type: 'date' })),
+      h('p', {}, h('small', {}, t('exportNote'))),
+      h('button', { type: 'submit' }, t('download')));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      for (const el of form.querySelectorAll('[data-field-error]')) el.textContent = '';
+      const q = new URLSearchParams();
+      for (const [k, v] of new FormData(form).entries()) if (String(v).trim()) q.set(k, String(v).trim());
+      const bad = (name, message) => { form.querySelector(`[data-field-error="${name}"]`).textContent = message; return true; };
+      if ((q.has('article_id') && !ARTICLE_ID.test(q.get('article_id')) && bad('article_id', t('articleId')))
+        || (q.has('since') && q.has('until') && q.get('since') > q.get('until') && bad('until', `${t('until')} < ${t('since')}`))) return;
+      // A plain navigation: the server streams the file and the browser
+      // saves it (Content-Disposition), whatever its size.
+      const link = h('a', { href: `/api/v1/export/comments?${q}`, download: '' });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    });
+    page('export', form);
+  }
+
+  // --- Privacy (admins): one person's data, and erasing it --------------------------
+  function showPrivacy() {
+    const result = h('div', { class: 'privacy-result', 'data-majlis': 'privacy-result' });
+    const form = h('form', { class: 'settings', 'data-majlis': 'privacy', novalidate: true },
+      field('email', t('subjectEmail'), h('input', { type: 'email', autocomplete: 'off', dir: 'ltr' })),
+      h('button', { type: 'submit' }, t('lookUp')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const email = String(new FormData(form).get('email') || '').trim();
+      const res = await api('GET', `/api/v1/privacy/export?${new URLSearchParams({ email })}`);
+      if (res.status !== 200) { showErrors(form, res); result.replaceChildren(); return; }
+      showErrors(form, { status: 200, data: {} });
+      const data = res.data;
+      const json = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+      const summary = data.summary || {};
+      result.replaceChildren(
+        h('p', {}, `${t('found')}: ${fmtNumber(summary.comments || 0)}`),
+        summary.names && summary.names.length ? h('p', {}, `${t('names')}: `, h('span', { dir: 'auto' }, summary.names.join('، '))) : null,
+        summary.ips && summary.ips.length ? h('p', {}, `${t('addresses')}: `, h('span', { dir: 'ltr' }, summary.ips.join(', '))) : null,
+        h('p', {}, h('a', { href: URL.createObjectURL(json), download: `majlis-person-${new Date().toISOString().slice(0, 10)}.json`, 'data-majlis': 'privacy-download' }, t('downloadJson'))),
+        eraseForm(email, result));
+    });
+    page('privacy', form, result);
+  }
+
+  function eraseForm(email, result) {
+    const box = h('form', { class: 'danger', 'data-majlis': 'erase', novalidate: true },
+      h('p', { id: 'erase-warning' }, t('eraseWarning')),
+      field('confirm', t('confirmEmail'), h('input', { type: 'email', autocomplete: 'off', dir: 'ltr', 'aria-describedby': 'erase-warning' })),
+      h('button', { type: 'submit', class: 'bad' }, t('eraseNow')));
+    const details = h('details', {}, h('summary', {}, t('erase')), box);
+    box.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const again = String(new FormData(box).get('confirm') || '').trim();
+      const errorEl = box.querySelector('[data-field-error="confirm"]');
+      if (again.toLowerCase() !== email.toLowerCase()) { errorEl.textContent = t('mismatch'); return; }
+      const res = await api('POST', '/api/v1/privacy/erase', { email });
+      if (res.status === 200) {
+        result.replaceChildren(h('p', { role: 'status' }, `${t('erasedN')}: ${fmtNumber(res.data.comments_erased)}`));
+      } else if (res.status !== 401) errorEl.textContent = errorText(res);
+    });
+    return details;
+  }
+
   // --- Keyboard ----------------------------------------------------------------
   function showHelp() {
     const dialog = h('div', { class: 'help', role: 'dialog', 'aria-modal': 'true', 'aria-label': '?' },
@@ -494,7 +803,7 @@
   }
 
   document.addEventListener('keydown', (ev) => {
-    if (!me || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (!me || (view.page && view.page !== 'queue') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const tag = (ev.target && ev.target.tagName) || '';
     if (['INPUT', 'TEXTAREA', 'SELECT'].includes(tag) && ev.key !== 'Escape') return;
     if (ev.key === 'Escape') { const d = app.querySelector('.help'); if (d) d.remove(); return; }

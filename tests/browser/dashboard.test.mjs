@@ -118,9 +118,14 @@ test('approve, spam and reject from the queue reach the API', async () => {
   await ctx.close();
 });
 
-test('a moderator has no settings page', async () => {
+test('a moderator has no admin pages', async () => {
   const { page, ctx } = await signedIn({ email: 'moderator@news.example' });
-  assert.equal(await page.locator('[data-page="settings"]').count(), 0);
+  for (const name of ['settings', 'articles', 'moderators', 'privacy']) {
+    assert.equal(await page.locator(`[data-page="${name}"]`).count(), 0, name);
+  }
+  for (const name of ['queue', 'log', 'export']) {
+    assert.equal(await page.locator(`[data-page="${name}"]`).count(), 1, name);
+  }
   await ctx.close();
 });
 
@@ -230,7 +235,7 @@ test('the page sends a strict Content-Security-Policy and no inline script', asy
   assert.doesNotMatch(html, /<script>[^<]/);
 });
 
-test('axe-core finds no serious or critical violation in the queue and the settings, in both languages', async () => {
+test('axe-core finds no serious or critical violation on any page, in both languages', async () => {
   await held({ body: 'نص عربي مع English words في التعليق' });
   for (const lang of ['ar', 'en']) {
     // The checker is injected into the page, which the policy would refuse.
@@ -243,14 +248,17 @@ test('axe-core finds no serious or critical violation in the queue and the setti
     }));
     const serious = result.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
     assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], lang);
-    // The settings page too.
-    await page.locator('[data-page="settings"]').click();
-    await page.locator('[data-majlis="settings"]').waitFor();
-    const onSettings = await page.evaluate(async () => window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    }));
-    const bad = onSettings.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], `${lang} settings`);
+    // Every other page too.
+    for (const name of ['articles', 'log', 'export', 'moderators', 'privacy', 'settings']) {
+      await page.locator(`[data-page="${name}"]`).click();
+      await page.locator(`[data-page="${name}"][aria-current="page"]`).waitFor();
+      await page.locator('main h2').waitFor();
+      const onPage = await page.evaluate(async () => window.axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      }));
+      const bad = onPage.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+      assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], `${lang} ${name}`);
+    }
     await ctx.close();
   }
 });
@@ -273,6 +281,169 @@ test('a settings error is shown beside its field, and a good change is saved', a
   assert.equal((await call('GET', '/api/v1/admin/settings')).data.max_links, before.max_links + 1);
   const back = await call('PATCH', '/api/v1/admin/settings', { max_links: before.max_links });
   assert.equal(back.status, 200);
+  await ctx.close();
+});
+
+test('queue cards show the article and the comment a reply answers; oldest first on request', async () => {
+  const article = `browser/context-${Date.now()}`;
+  const put = await call('PUT', `/api/v1/admin/articles/${article}`, { url: 'https://news.example/budget', title: 'Budget night' });
+  assert.equal(put.status, 201, JSON.stringify(put.data));
+  const parent = await held({ article_id: article, author_name: 'Layla', body: 'The first comment of the thread, quoted in the reply.' });
+  assert.equal((await call('PATCH', `/api/v1/moderation/comments/${parent.id}`, { status: 'approved' })).status, 200);
+  const reply = await held({ article_id: article, parent_id: parent.id });
+  const later = await held({ article_id: article });
+  const { page, ctx } = await signedIn();
+  const card = page.locator(`[data-comment-id="${reply.id}"]`);
+  await card.waitFor();
+  const link = card.locator('.where a');
+  assert.equal(await link.textContent(), 'Budget night');
+  assert.equal(await link.getAttribute('href'), 'https://news.example/budget');
+  assert.match(await card.locator('.parent').textContent(), /Layla.*The first comment of the thread/s);
+  // After a decision that keeps it in view (an edit), the context stays.
+  await card.locator('[data-action="edit"]').click();
+  await card.locator('textarea').fill('Edited text');
+  await card.locator('button[type="submit"]').click();
+  await card.locator('.body', { hasText: 'Edited text' }).waitFor();
+  assert.match(await card.locator('.parent').textContent(), /Layla/);
+
+  await page.locator('.filters summary').click();
+  await page.locator('.filters input[name="article_id"]').fill(article);
+  await page.locator('.filters select[name="order"]').selectOption('oldest');
+  await page.locator('.filters button[type="submit"]').click();
+  await page.locator(`[data-comment-id="${later.id}"]`).waitFor();
+  const order = await page.locator('.comment').evaluateAll((els) => els.map((e) => Number(e.dataset.commentId)));
+  assert.deepEqual(order, [reply.id, later.id]);
+  await ctx.close();
+});
+
+test('articles: an admin closes one and sets its approval mode', async () => {
+  const article = `browser/articles-${Date.now()}`;
+  assert.equal((await call('PUT', `/api/v1/admin/articles/${article}`, { url: 'https://news.example/a', title: 'Elections live' })).status, 201);
+  const { page, ctx } = await signedIn();
+  await page.locator('[data-page="articles"]').click();
+  const filters = page.locator('[data-majlis="article-filters"]');
+  await filters.locator('input[name="q"]').fill('Elections live');
+  await filters.locator('button[type="submit"]').click();
+  const row = page.locator(`tr[data-article-id="${article}"]`);
+  await row.waitFor();
+  await row.locator('[data-action="close"]').click();
+  await page.locator(`tr[data-article-id="${article}"] [data-action="open"]`).waitFor();
+  await page.locator(`tr[data-article-id="${article}"] select[name="approval_mode"]`).selectOption('none');
+  await page.locator('.toast', { hasText: 'Saved.' }).last().waitFor();
+  const listed = await call('GET', `/api/v1/admin/articles?q=${encodeURIComponent('Elections live')}`);
+  const stored = listed.data.articles.find((a) => a.id === article);
+  assert.equal(stored.closed, true);
+  // The mode is saved by the second request; wait for it to land.
+  for (let i = 0; i < 20 && stored.approval_mode !== 'none'; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await call('GET', `/api/v1/admin/articles?q=${encodeURIComponent('Elections live')}`);
+    stored.approval_mode = again.data.articles.find((a) => a.id === article).approval_mode;
+  }
+  assert.equal(stored.approval_mode, 'none');
+  // A comment on a closed article is refused by the public API.
+  const refused = await call('POST', '/api/v1/comments', {
+    article_id: article, author_name: 'Reader', author_email: 'late@example.com', body: 'Too late?',
+  }, null);
+  assert.equal(refused.status, 403);
+  await ctx.close();
+});
+
+test('moderators: errors beside their fields, then create, change the role and disable', async () => {
+  const { page, ctx } = await signedIn();
+  await page.locator('[data-page="moderators"]').click();
+  const form = page.locator('[data-majlis="new-moderator"]');
+  await form.waitFor();
+  const email = `desk${Date.now()}@news.example`;
+  await form.locator('input[name="email"]').fill(email);
+  await form.locator('input[name="password"]').fill('short');
+  await form.locator('button[type="submit"]').click();
+  await form.locator('[data-field-error="password"]').filter({ hasText: /\S/ }).waitFor();
+  await form.locator('input[name="password"]').fill('a long enough passphrase 42');
+  await form.locator('input[name="display_name"]').fill('Night desk');
+  await form.locator('button[type="submit"]').click();
+  await page.locator('.toast', { hasText: 'Created.' }).waitFor();
+  const listed = async () => (await call('GET', '/api/v1/admin/moderators')).data.moderators.find((m) => m.email === email);
+  const created = await listed();
+  assert.equal(created.role, 'moderator');
+  assert.equal(created.display_name, 'Night desk');
+  const row = () => page.locator(`tr[data-moderator-id="${created.id}"]`);
+  await row().locator('select[name="role"]').selectOption('admin');
+  await page.locator('.toast', { hasText: 'Saved.' }).waitFor();
+  assert.equal((await listed()).role, 'admin');
+  await row().locator('[data-action="disable"]').click();
+  await page.locator(`tr[data-moderator-id="${created.id}"] [data-action="enable"]`).waitFor();
+  assert.equal((await listed()).disabled, true);
+  const login = await call('POST', '/api/v1/auth/login', { email, password: 'a long enough passphrase 42' }, null);
+  assert.equal(login.status, 401);
+  await ctx.close();
+});
+
+test('the audit log lists decisions and filters by comment', async () => {
+  const c = await held();
+  assert.equal((await call('PATCH', `/api/v1/moderation/comments/${c.id}`, { status: 'spam', reason: 'pills again' })).status, 200);
+  const { page, ctx } = await signedIn();
+  await page.locator('[data-page="log"]').click();
+  const form = page.locator('[data-majlis="log-filters"]');
+  await form.locator('input[name="comment_id"]').fill(String(c.id));
+  await form.locator('button[type="submit"]').click();
+  const rows = page.locator('[data-majlis="log"] tbody tr');
+  await rows.filter({ hasText: 'pills again' }).waitFor();
+  const texts = await rows.allTextContents();
+  assert.equal(texts.length, 2, texts.join('\n'));
+  assert.match(texts[0], /comment\.status_changed.*Pending → Spam.*pills again/s);
+  assert.match(texts[1], /comment\.submitted/);
+  await ctx.close();
+});
+
+test('export downloads the CSV the API streams, with the filters chosen', async () => {
+  const article = `browser/export-${Date.now()}`;
+  const c = await held({ article_id: article, body: 'تعليق للتصدير, with a comma' });
+  const { page, ctx } = await signedIn();
+  await page.locator('[data-page="export"]').click();
+  const form = page.locator('[data-majlis="export"]');
+  await form.locator('input[name="article_id"]').fill(article);
+  await form.locator('select[name="status"]').selectOption('pending');
+  const [download] = await Promise.all([page.waitForEvent('download'), form.locator('button[type="submit"]').click()]);
+  assert.match(download.suggestedFilename(), /^majlis-comments-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = require('node:fs').readFileSync(await download.path(), 'utf8');
+  const lines = csv.replace(/^\uFEFF/, '').trim().split(/\r\n/);
+  assert.equal(lines.length, 2, csv);
+  assert.match(lines[1], new RegExp(`^${c.id},`));
+  assert.ok(lines[1].includes('"تعليق للتصدير, with a comma"'), lines[1]);
+  // A bad filter is caught beside its field, before any download.
+  await form.locator('input[name="article_id"]').fill('not an id!');
+  await form.locator('button[type="submit"]').click();
+  await form.locator('[data-field-error="article_id"]').filter({ hasText: /\S/ }).waitFor();
+  await ctx.close();
+});
+
+test('privacy: one person\'s data, and erasing it only after the email is typed again', async () => {
+  const email = `erase-me-${Date.now()}@example.com`;
+  const c = await held({ author_email: email, author_name: 'Forget Me' });
+  const { page, ctx } = await signedIn();
+  await page.locator('[data-page="privacy"]').click();
+  const form = page.locator('[data-majlis="privacy"]');
+  await form.locator('input[name="email"]').fill(email);
+  await form.locator('button[type="submit"]').click();
+  const result = page.locator('[data-majlis="privacy-result"]');
+  await result.locator('p', { hasText: 'Comments found: 1' }).waitFor();
+  assert.match(await result.textContent(), /Forget Me/);
+  const [download] = await Promise.all([page.waitForEvent('download'), result.locator('[data-majlis="privacy-download"]').click()]);
+  const data = JSON.parse(require('node:fs').readFileSync(await download.path(), 'utf8'));
+  assert.equal(data.comments[0].id, c.id);
+
+  await result.locator('summary').click();
+  const erase = result.locator('[data-majlis="erase"]');
+  await erase.locator('input[name="confirm"]').fill('someone-else@example.com');
+  await erase.locator('button[type="submit"]').click();
+  await erase.locator('[data-field-error="confirm"]', { hasText: 'The two emails differ.' }).waitFor();
+  assert.equal((await statusOf(c.id)).author_name, 'Forget Me');
+  await erase.locator('input[name="confirm"]').fill(email.toUpperCase());
+  await erase.locator('button[type="submit"]').click();
+  await result.locator('p', { hasText: 'Comments anonymized: 1' }).waitFor();
+  const after = await statusOf(c.id);
+  assert.notEqual(after.author_name, 'Forget Me');
+  assert.notEqual(after.author_email, email);
   await ctx.close();
 });
 
