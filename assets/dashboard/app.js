@@ -13,7 +13,7 @@
       empty: 'Nothing here.', selected: 'selected', selectAll: 'Select all',
       record: 'Author record', byEmail: 'By email', byIp: 'By address', score: 'Spam score',
       replyTo: 'Reply to comment', article: 'Article', conflict: 'Another moderator already decided this comment; it is now:',
-      decided: 'Decided:', failed: 'Failed:', newComments: 'new comments: show them',
+      decided: 'Decided:', failed: 'Failed:', newComments: 'New comments: {n}. Show them.',
       help: 'Keyboard: j / k move, a approve, s spam, r reject, e edit, x select, ? this help.',
       filters: 'Filters', articleId: 'Article id', address: 'Address', minScore: 'Minimum score',
       search: 'Search', apply: 'Apply', clear: 'Clear', loading: 'Loading…', close: 'Close',
@@ -44,7 +44,7 @@
       empty: 'لا شيء هنا.', selected: 'محدّدة', selectAll: 'تحديد الكل',
       record: 'سجل الكاتب', byEmail: 'بالبريد', byIp: 'بالعنوان', score: 'درجة الإزعاج',
       replyTo: 'رد على التعليق', article: 'المقال', conflict: 'سبقك مشرف آخر إلى هذا التعليق؛ حالته الآن:',
-      decided: 'تم:', failed: 'تعذّر:', newComments: 'تعليقات جديدة: اعرضها',
+      decided: 'تم:', failed: 'تعذّر:', newComments: 'تعليقات جديدة: {n}. اعرضها.',
       help: 'لوحة المفاتيح: j / k للتنقل، a قبول، s مزعج، r رفض، e تعديل، x تحديد، ? هذه المساعدة.',
       filters: 'تصفية', articleId: 'معرّف المقال', address: 'العنوان', minScore: 'أدنى درجة',
       search: 'بحث', apply: 'تطبيق', clear: 'مسح', loading: 'جارٍ التحميل…', close: 'إغلاق',
@@ -99,6 +99,8 @@
     }
     return el;
   }
+  // replaceChildren, skipping absent parts (it would print `null`).
+  const fill = (el, ...kids) => el.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
   const fmtNumber = (n) => new Intl.NumberFormat(lang === 'ar' ? 'ar' : 'en').format(n);
   const fmtDate = (s) => {
     const d = new Date(s);
@@ -235,7 +237,7 @@
       const note = app.querySelector('.new-comments');
       if (note) {
         note.hidden = false;
-        note.textContent = `${fmtNumber(pending - view.lastPending)} ${t('newComments')}`;
+        note.textContent = t('newComments').replace('{n}', fmtNumber(pending - view.lastPending));
       }
     }
     if (view.lastPending === null || view.status !== 'pending') view.lastPending = pending;
@@ -265,7 +267,7 @@
     const list = h('ol', { class: 'queue' }, view.comments.map((c, i) => card(c, i)));
     const body = view.comments.length ? list : h('p', { class: 'empty' }, t('empty'));
     const moreButton = view.cursor ? h('button', { type: 'button', class: 'more', on: { click: more } }, t('more')) : null;
-    app.replaceChildren(header, tabs, filters(), bulkBar(), newNote, body, moreButton,
+    fill(app, header, tabs, filters(), bulkBar(), newNote, body, moreButton,
       h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }));
     focusCard(view.focus, false);
   }
@@ -296,7 +298,7 @@
   function page(name, ...content) {
     view.page = name;
     applyLang();
-    app.replaceChildren(topBar(), h('h2', {}, t(name)), ...content,
+    fill(app, topBar(), h('h2', {}, t(name)), ...content,
       h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }));
   }
 
@@ -473,7 +475,7 @@
     const rec = res.data.author_record || {};
     const line = (label, counts) => counts ? h('p', {}, `${label}: `,
       STATUSES.map((s) => `${t(s)} ${fmtNumber(counts[s] || 0)}`).join(' · ')) : null;
-    el.replaceChildren(h('summary', {}, t('record')), line(t('byEmail'), rec.by_email), line(t('byIp'), rec.by_ip));
+    fill(el, h('summary', {}, t('record')), line(t('byEmail'), rec.by_email), line(t('byIp'), rec.by_ip));
   }
 
   const cardEl = (id) => app.querySelector(`[data-comment-id="${id}"]`);
@@ -764,7 +766,7 @@
       const data = res.data;
       const json = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
       const summary = data.summary || {};
-      result.replaceChildren(
+      fill(result,
         h('p', {}, `${t('found')}: ${fmtNumber(summary.comments || 0)}`),
         summary.names && summary.names.length ? h('p', {}, `${t('names')}: `, h('span', { dir: 'auto' }, summary.names.join('، '))) : null,
         summary.ips && summary.ips.length ? h('p', {}, `${t('addresses')}: `, h('span', { dir: 'ltr' }, summary.ips.join(', '))) : null,

@@ -47,10 +47,12 @@ async function statusOf(id) {
 }
 
 /** A signed-in page (the dashboard's own form), in `lang`. */
-async function signedIn({ lang = 'en', email = ADMIN, context } = {}) {
+async function signedIn({ lang = 'en', email = ADMIN, context, clock = false } = {}) {
   const ctx = context || await browser.newContext();
   const page = await ctx.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  // The page's timers under the test's control (polling every 15 s).
+  if (clock) await page.clock.install();
   await page.addInitScript((l) => localStorage.setItem('majlis.lang', l), lang);
   await page.goto(`${BASE}/moderate/`);
   const form = page.locator('[data-majlis="login"]');
@@ -247,6 +249,7 @@ test('axe-core finds no serious or critical violation on any page, in both langu
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     }));
     const serious = result.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+    assert.doesNotMatch(await page.locator('main').textContent(), /\b(null|undefined)\b/, `${lang} queue`);
     assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], lang);
     // Every other page too.
     for (const name of ['articles', 'log', 'export', 'moderators', 'privacy', 'settings']) {
@@ -257,6 +260,8 @@ test('axe-core finds no serious or critical violation on any page, in both langu
         runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
       }));
       const bad = onPage.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+      // Nothing absent is printed as `null` or `undefined`.
+      assert.doesNotMatch(await page.locator('main').textContent(), /\b(null|undefined)\b/, `${lang} ${name}`);
       assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], `${lang} ${name}`);
     }
     await ctx.close();
@@ -313,6 +318,22 @@ test('queue cards show the article and the comment a reply answers; oldest first
   await page.locator(`[data-comment-id="${later.id}"]`).waitFor();
   const order = await page.locator('.comment').evaluateAll((els) => els.map((e) => Number(e.dataset.commentId)));
   assert.deepEqual(order, [reply.id, later.id]);
+  await ctx.close();
+});
+
+test('a comment posted while the queue is open is announced by the poll and shown on request', async () => {
+  const { page, ctx } = await signedIn({ clock: true });
+  await page.locator('.queue, .empty').first().waitFor();
+  const before = Number(await page.locator('[data-status="pending"] .count').textContent());
+  const c = await held({ body: 'Arrived while the moderator was looking' });
+  await page.clock.runFor(16000);
+  const note = page.locator('.new-comments');
+  await note.filter({ hasText: 'New comments: 1. Show them.' }).waitFor();
+  assert.equal(await page.locator('[data-status="pending"] .count').textContent(), String(before + 1));
+  assert.equal(await page.title(), `(${before + 1}) majlis`);
+  assert.equal(await page.locator(`[data-comment-id="${c.id}"]`).count(), 0, 'the list does not move by itself');
+  await note.click();
+  await page.locator(`[data-comment-id="${c.id}"]`).waitFor();
   await ctx.close();
 });
 
@@ -451,9 +472,16 @@ test('privacy: one person\'s data, and erasing it only after the email is typed 
 // README's pictures of the queue.
 test('screenshots of the queue', { skip: !process.env.MAJLIS_BT_SCREENSHOTS }, async () => {
   const dir = process.env.MAJLIS_BT_SCREENSHOTS;
-  await held({ author_name: 'ليلى حسن', body: 'شكراً على هذا التقرير الدقيق عن الميزانية، هل ستنشرون الأرقام كاملة؟' });
-  await held({ author_name: 'Omar', author_url: 'https://omar.example', body: 'Great reporting. The second chart seems to mix 2023 and 2024 figures, though.' });
-  await held({ author_name: 'Cheap Pills', body: 'BUY NOW!!! best prices http://pills.example http://pills2.example' });
+  // Earlier tests' comments leave the queue first.
+  const pending = await call('GET', '/api/v1/moderation/comments?status=pending&limit=100');
+  const ids = pending.data.comments.map((c) => c.id);
+  if (ids.length) assert.equal((await call('POST', '/api/v1/moderation/comments/bulk', { ids, status: 'rejected' })).status, 200);
+  await call('PUT', '/api/v1/admin/articles/2026/budget', { url: 'https://news.example/2026/budget', title: 'ميزانية 2026: ما الذي تغيّر؟' });
+  const first = await held({ article_id: '2026/budget', author_name: 'ليلى حسن', body: 'شكراً على هذا التقرير الدقيق عن الميزانية، هل ستنشرون الأرقام كاملة؟' });
+  await call('PATCH', `/api/v1/moderation/comments/${first.id}`, { status: 'approved' });
+  await held({ article_id: '2026/budget', author_name: 'خالد', body: 'متى تُنشر الجداول التفصيلية لكل وزارة؟ الأرقام الإجمالية وحدها لا تكفي.' });
+  await held({ article_id: '2026/budget', parent_id: first.id, author_name: 'Omar', author_url: 'https://omar.example', body: 'Great reporting. The second chart seems to mix 2023 and 2024 figures, though.' });
+  await held({ article_id: '2026/budget', author_name: 'Cheap Pills', body: 'BUY NOW!!! best prices http://pills.example http://pills2.example' });
   for (const lang of ['ar', 'en']) {
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     const { page, ctx } = await signedIn({ lang, context });
