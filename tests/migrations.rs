@@ -7,9 +7,9 @@
 
 use std::path::Path;
 
-/// The last migration of release 0.2.0, whose upgrade from 0.1.0 stops
-/// 0.1.0 first; it and older ones are what they are (released schemas do
-/// not change). Every later one must let 0.2.0 run beside it.
+/// The migration whose upgrade from 0.1.0 stops 0.1.0 first (0.2.0 keys
+/// articles by site); it and older ones are what they are. Every later one
+/// must let the code of the schema before it run beside it.
 const RULES_SINCE: &str = "20261205090000";
 
 const BIG_TABLES: &[&str] = &[
