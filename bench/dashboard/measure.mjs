@@ -36,6 +36,11 @@ for (const rate of [1, 4]) {
     const ms = await page.evaluate(() => performance.now());
     if (i > 0) times.push(ms); // the first load fills the browser's cache
   }
+  // The cards measured are full ones: an article title link, and replies
+  // with their parent's excerpt.
+  const links = await page.locator('.comment .where a').count();
+  const parents = await page.locator('.comment .parent').count();
+  if (links < 50 || parents < 20) throw new Error(`cards without context: ${links} titles, ${parents} parents`);
   console.log(`dashboard: CPU x${rate}: first 50 comments on screen in median ${quantile(times, 0.5).toFixed(0)} ms, ` +
     `max ${Math.max(...times).toFixed(0)} ms over ${RUNS} loads`);
   await ctx.close();

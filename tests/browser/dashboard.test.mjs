@@ -17,6 +17,8 @@ let adminToken;
 let seq = 0;
 // Script errors in any page: none may happen.
 const pageErrors = [];
+// Requests to anywhere but majlis: none may happen.
+const elsewhere = [];
 
 async function call(method, path, body, token = adminToken) {
   const headers = { 'Accept-Language': 'en' };
@@ -51,6 +53,7 @@ async function signedIn({ lang = 'en', email = ADMIN, context, clock = false } =
   const ctx = context || await browser.newContext();
   const page = await ctx.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('request', (r) => { if (!r.url().startsWith(BASE) && !r.url().startsWith('blob:')) elsewhere.push(r.url()); });
   // The page's timers under the test's control (polling every 15 s).
   if (clock) await page.clock.install();
   await page.addInitScript((l) => localStorage.setItem('majlis.lang', l), lang);
@@ -79,6 +82,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   assert.deepEqual(pageErrors, [], 'script errors in the dashboard');
+  assert.deepEqual(elsewhere, [], 'requests to third parties');
 });
 
 test('a wrong password is refused with the API message; the right one shows the queue', async () => {
