@@ -49,21 +49,9 @@ pub async fn list(
 ) -> Result<Vec<ArticleRow>, sqlx::Error> {
     let mut qb: sqlx::QueryBuilder<sqlx::Postgres> =
         sqlx::QueryBuilder::new(format!("select {COLUMNS} from articles where true"));
-    if let Some(s) = &f.site {
-        qb.push(" and site_id = ").push_bind(s.clone());
-    }
-    if let Some(s) = &f.sites {
-        qb.push(" and site_id = any(")
-            .push_bind(s.clone())
-            .push(")");
-    }
+    super::push_site_scope(&mut qb, f.site.as_ref(), f.sites.as_ref());
     if let Some(q) = &f.q {
-        let pattern = crate::db::moderation::like_pattern(q);
-        qb.push(" and (id ilike ")
-            .push_bind(pattern.clone())
-            .push(" or title ilike ")
-            .push_bind(pattern)
-            .push(")");
+        super::push_text_search(&mut qb, ["id", "title"], q);
     }
     if let Some(c) = f.closed {
         qb.push(" and closed = ").push_bind(c);

@@ -26,14 +26,7 @@ fn push_filter(qb: &mut QueryBuilder<Postgres>, filter: &ExportFilter) {
     if let Some(s) = filter.status {
         qb.push(" and status = ").push_bind(s.as_str());
     }
-    if let Some(s) = &filter.site {
-        qb.push(" and site_id = ").push_bind(s.clone());
-    }
-    if let Some(s) = &filter.sites {
-        qb.push(" and site_id = any(")
-            .push_bind(s.clone())
-            .push(")");
-    }
+    super::push_site_scope(qb, filter.site.as_ref(), filter.sites.as_ref());
     if let Some(a) = &filter.article_id {
         qb.push(" and article_id = ").push_bind(a.clone());
     }

@@ -79,6 +79,39 @@ pub const CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
 /// idle for [`CHECK_IDLE_AFTER`] are checked; one that broke while busy
 /// (the database restarted) fails the request that draws it with a 503
 /// and is dropped, and the next request gets a new one.
+/// Adds `and site_id = ..` for one site and `and site_id = any(..)` for an
+/// account's sites, each only when given (lists name only the filters
+/// set, so each combination gets its own plan).
+pub fn push_site_scope(
+    qb: &mut sqlx::QueryBuilder<sqlx::Postgres>,
+    site: Option<&String>,
+    sites: Option<&Vec<String>>,
+) {
+    if let Some(s) = site {
+        qb.push(" and site_id = ").push_bind(s.clone());
+    }
+    if let Some(s) = sites {
+        qb.push(" and site_id = any(")
+            .push_bind(s.clone())
+            .push(")");
+    }
+}
+
+/// Adds `and (a ilike .. or b ilike ..)`: the moderator's text as a
+/// substring of either column, `%`, `_` and `\` matching themselves.
+pub fn push_text_search(
+    qb: &mut sqlx::QueryBuilder<sqlx::Postgres>,
+    [a, b]: [&str; 2],
+    text: &str,
+) {
+    let pattern = moderation::like_pattern(text);
+    qb.push(format_args!(" and ({a} ilike "))
+        .push_bind(pattern.clone())
+        .push(format_args!(" or {b} ilike "))
+        .push_bind(pattern)
+        .push(")");
+}
+
 pub fn pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)

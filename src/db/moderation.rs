@@ -60,14 +60,7 @@ pub async fn list_queue(
     if let Some(s) = f.status {
         qb.push(" and status = ").push_bind(s.as_str());
     }
-    if let Some(s) = &f.site {
-        qb.push(" and site_id = ").push_bind(s.clone());
-    }
-    if let Some(s) = &f.sites {
-        qb.push(" and site_id = any(")
-            .push_bind(s.clone())
-            .push(")");
-    }
+    super::push_site_scope(&mut qb, f.site.as_ref(), f.sites.as_ref());
     if let Some(a) = &f.article_id {
         qb.push(" and article_id = ").push_bind(a.clone());
     }
@@ -80,12 +73,7 @@ pub async fn list_queue(
         qb.push(" and ip <<= ").push_bind(ip);
     }
     if let Some(q) = &f.q {
-        let pattern = like_pattern(q);
-        qb.push(" and (body ilike ")
-            .push_bind(pattern.clone())
-            .push(" or author_name ilike ")
-            .push_bind(pattern)
-            .push(")");
+        super::push_text_search(&mut qb, ["body", "author_name"], q);
     }
     if let Some(m) = f.min_score {
         qb.push(" and spam_score >= ").push_bind(m);
