@@ -20,9 +20,10 @@ impl HttpStatus for ErrorCode {
         match self {
             ErrorCode::MalformedBody | ErrorCode::InvalidQuery => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden | ErrorCode::CommentsClosed | ErrorCode::CsrfRejected => {
-                StatusCode::FORBIDDEN
-            }
+            ErrorCode::Forbidden
+            | ErrorCode::CommentsClosed
+            | ErrorCode::CsrfRejected
+            | ErrorCode::EditWindowClosed => StatusCode::FORBIDDEN,
             ErrorCode::NotFound
             | ErrorCode::CommentNotFound
             | ErrorCode::ParentNotFound

@@ -414,7 +414,13 @@ fn cors(state: Arc<AppState>) -> Cors {
         .allowed_origin_fn(move |origin, _| {
             origin.to_str().is_ok_and(|o| state.is_allowed_origin(o))
         })
-        .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT])
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::PUT,
+            Method::DELETE,
+        ])
         .allowed_headers([
             header::CONTENT_TYPE,
             header::ACCEPT,

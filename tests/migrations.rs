@@ -43,7 +43,15 @@ fn problems(name: &str, sql: &str) -> Vec<String> {
         .lines()
         .next()
         .is_some_and(|l| l.trim() == "-- no-transaction");
-    for s in statements(sql) {
+    let all = statements(sql);
+    if no_transaction && all.len() != 1 {
+        out.push(format!(
+            "{name}: a `-- no-transaction` file holds exactly one statement (Postgres runs a \
+             file's statements as one implicit transaction), not {}",
+            all.len()
+        ));
+    }
+    for s in all {
         let contracting = s.starts_with("drop table")
             || s.starts_with("drop view")
             || s.starts_with("drop function")
@@ -116,6 +124,13 @@ fn the_checker_catches_what_the_rules_forbid() {
          create index concurrently if not exists comments_x on comments (site_id);",
     );
     assert_eq!(fine, Vec::<String>::new());
+    let two = problems(
+        "29990101000000_index.sql",
+        "-- no-transaction\n\
+         drop index concurrently if exists comments_x;\n\
+         create index concurrently comments_x on comments (site_id);",
+    );
+    assert_eq!(two.len(), 1, "{two:?}");
     let expand = problems(
         "29990101000000_sites.sql",
         "create table sites (id bigint primary key);\n\

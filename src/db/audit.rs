@@ -50,6 +50,41 @@ impl NewAuditEvent {
         }
     }
 
+    /// The commenter edited their comment with its edit token; the text was
+    /// judged again (`old` to `new` status, the new score).
+    pub fn author_edited(
+        comment: CommentId,
+        old: CommentStatus,
+        new: CommentStatus,
+        score: f64,
+        version: i32,
+    ) -> Self {
+        NewAuditEvent {
+            actor: "author",
+            moderator_id: None,
+            action: "comment.edited",
+            comment_id: Some(comment.0),
+            old_status: Some(old),
+            new_status: Some(new),
+            reason: None,
+            details: serde_json::json!({ "spam_score": score, "version": version }),
+        }
+    }
+
+    /// The commenter withdrew their comment with its edit token.
+    pub fn withdrawn(comment: CommentId, old: CommentStatus) -> Self {
+        NewAuditEvent {
+            actor: "author",
+            moderator_id: None,
+            action: "comment.withdrawn",
+            comment_id: Some(comment.0),
+            old_status: Some(old),
+            new_status: Some(CommentStatus::Rejected),
+            reason: None,
+            details: serde_json::json!({}),
+        }
+    }
+
     /// A moderator's action that concerns no comment (logins, settings, accounts).
     pub fn by_moderator(actor: Actor, action: &'static str, details: serde_json::Value) -> Self {
         NewAuditEvent {

@@ -144,6 +144,24 @@ pub async fn insert(
         .await
 }
 
+/// The comment whose edit token hashes to `token_hash`, locked until the
+/// transaction ends (as a moderator's decision locks it).
+pub async fn fetch_for_author(
+    conn: &mut PgConnection,
+    id: i64,
+    token_hash: &[u8],
+) -> Result<Option<CommentRow>, sqlx::Error> {
+    let sql = format!(
+        "select {COLUMNS} from comments where id = $1 and edit_token_hash = $2
+         for no key update"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await
+}
+
 /// The comment if it is approved (what the public may see of any id).
 pub async fn fetch_approved(
     conn: &mut PgConnection,

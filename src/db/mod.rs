@@ -14,6 +14,7 @@ pub mod moderators;
 pub mod privacy;
 pub mod rate_limits;
 pub mod retention;
+pub mod revisions;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;

@@ -197,6 +197,8 @@ pub struct CommentUpdate<'a> {
     pub status: CommentStatus,
     pub body: Option<(&'a str, &'a str, &'a str)>,
     pub public: bool,
+    /// A new spam score and reasons (an author's edit, judged again).
+    pub judged: Option<(f64, &'a serde_json::Value)>,
 }
 
 pub async fn apply_update(
@@ -215,6 +217,8 @@ pub async fn apply_update(
                 body = coalesce($3, body),
                 body_html = coalesce($4, body_html),
                 body_fingerprint = coalesce($5, body_fingerprint),
+                spam_score = coalesce($7, spam_score),
+                spam_reasons = coalesce($8, spam_reasons),
                 version = version + 1
             where id = $1
             returning {COLUMNS}
@@ -231,6 +235,8 @@ pub async fn apply_update(
         .bind(html)
         .bind(fingerprint)
         .bind(u.public)
+        .bind(u.judged.map(|(score, _)| score))
+        .bind(u.judged.map(|(_, reasons)| sqlx::types::Json(reasons)))
         .fetch_one(conn)
         .await
 }

@@ -332,6 +332,7 @@ pub async fn store(
     flood: &FloodTakes,
     article: ArticleWrite<'_>,
     c: &InsertComment<'_>,
+    edit_token_hash: Option<&[u8]>,
 ) -> Result<CommentRow, StoreError> {
     let article_cte = match article {
         ArticleWrite::Keep => "",
@@ -364,8 +365,8 @@ pub async fn store(
          ), allowed as (
             select majlis_refuse_flood((select count(*) from taken) = cardinality($19::text[]))
          ){article_cte}, c as (
-            insert into comments ({INSERT_COLUMNS})
-            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 from allowed
+            insert into comments ({INSERT_COLUMNS}, edit_token_hash)
+            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $27 from allowed
             returning {COLUMNS}
          ), audit as (
             insert into audit_events (actor, moderator_id, action, comment_id, new_status, reason, details)
@@ -386,6 +387,7 @@ pub async fn store(
         .bind(event.action)
         .bind(event.reason.as_deref())
         .bind(Json(&event.details))
+        .bind(edit_token_hash)
         .fetch_one(&mut *conn)
         .await;
     match stored {

@@ -76,6 +76,10 @@ pub struct ModerationSettings {
     /// The same for rejected comments (0 = keep them).
     #[schema(schema_with = retention_schema)]
     pub purge_rejected_after_days: u32,
+    /// How long after posting a commenter may edit or withdraw their
+    /// comment with the `edit_token` of the 201 (0: never).
+    #[schema(schema_with = edit_window_schema)]
+    pub edit_window_minutes: u32,
 }
 
 /// What a public view's `avatar` holds.
@@ -140,6 +144,7 @@ impl Default for ModerationSettings {
             avatar: AvatarMode::Keyed,
             purge_spam_after_days: 0,
             purge_rejected_after_days: 0,
+            edit_window_minutes: 15,
         }
     }
 }
@@ -157,6 +162,7 @@ pub const FLOOD_MAX_COMMENTS: (u64, u64) = (1, 10_000);
 pub const CLOSE_AFTER_DAYS: (u64, u64) = (0, 36_500);
 pub const MIN_FORM_SECONDS: (u64, u64) = (0, 3600);
 pub const RETENTION_DAYS: (u64, u64) = (0, 36_500);
+pub const EDIT_WINDOW_MINUTES: (u64, u64) = (0, 1440);
 
 mod schema {
     use super::*;
@@ -191,6 +197,9 @@ mod schema {
     }
     pub fn retention_schema() -> Object {
         whole(RETENTION_DAYS)
+    }
+    pub fn edit_window_schema() -> Object {
+        whole(EDIT_WINDOW_MINUTES)
     }
     pub fn min_form_schema() -> Object {
         whole(MIN_FORM_SECONDS)
@@ -367,6 +376,10 @@ impl ModerationSettings {
                     "purge_spam_after_days" => {
                         s.purge_spam_after_days =
                             whole(v, RETENTION_DAYS).map_err(|c| ("purge_spam_after_days", c))?
+                    }
+                    "edit_window_minutes" => {
+                        s.edit_window_minutes =
+                            whole(v, EDIT_WINDOW_MINUTES).map_err(|c| ("edit_window_minutes", c))?
                     }
                     "purge_rejected_after_days" => {
                         s.purge_rejected_after_days = whole(v, RETENTION_DAYS)

@@ -113,7 +113,11 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         ),
         (
             "/api/v1/comments/{id}",
-            vec![on(M::GET, public::comments::show)],
+            vec![
+                on(M::GET, public::comments::show),
+                on(M::PATCH, public::edits::edit),
+                on(M::DELETE, public::edits::withdraw),
+            ],
         ),
         (
             "/api/v1/articles/{article_id:.+}/comments",

@@ -47,6 +47,8 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::public::comments::list,
         routes::public::comments::counts,
         routes::public::comments::show,
+        routes::public::edits::edit,
+        routes::public::edits::withdraw,
         routes::public::form_token::issue,
         routes::auth::login,
         routes::auth::logout,
@@ -132,6 +134,18 @@ impl Modify for SecurityAddon {
                 "The dashboard's session cookie, set by `POST /moderate/session`; a request \
                  that changes something also sends the session's `X-CSRF-Token`.",
             ))),
+        );
+        components.add_security_scheme(
+            "edit_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A comment's `edit_token` from the 201 of its submission: \
+                         `Authorization: Bearer <edit_token>`, within the site's edit window.",
+                    ))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "bearer",
@@ -733,6 +747,7 @@ mod tests {
             ("min_form_seconds", s::MIN_FORM_SECONDS),
             ("purge_spam_after_days", s::RETENTION_DAYS),
             ("purge_rejected_after_days", s::RETENTION_DAYS),
+            ("edit_window_minutes", s::EDIT_WINDOW_MINUTES),
         ] {
             assert_eq!(settings[field]["minimum"], min, "{field}");
             assert_eq!(settings[field]["maximum"], max, "{field}");

@@ -46,6 +46,9 @@ pub enum FormTokenCheck {
     Expired,
     /// Signed by us; seconds between issue and submission.
     Valid { age_seconds: f64 },
+    /// An author's edit, made with the comment's edit token: the form was
+    /// checked when the comment was posted.
+    EditToken,
 }
 
 /// The author's record, looked up by e-mail and by IP.

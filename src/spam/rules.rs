@@ -59,7 +59,7 @@ pub fn form_token(f: &Facts, r: &SpamRules) -> Option<Reason> {
                 ),
             ))
         }
-        FormTokenCheck::Valid { .. } => None,
+        FormTokenCheck::Valid { .. } | FormTokenCheck::EditToken => None,
     }
 }
 

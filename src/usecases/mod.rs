@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod articles;
+pub mod edits;
 pub mod moderation;
 pub mod privacy;
 pub mod retention;

@@ -149,6 +149,10 @@ pub async fn apply(
             crate::spam::fingerprint(b.as_str()),
         )
     });
+    if change.edited {
+        // The text as it was, for moderators and the author's privacy export.
+        db::revisions::insert(&mut *conn, id, &current.body, Some(actor)).await?;
+    }
     let row = db::moderation::apply_update(
         &mut *conn,
         id,
@@ -156,6 +160,7 @@ pub async fn apply(
             status: change.new_status,
             body: edit.as_ref().map(|(b, h, f)| (*b, h.as_str(), f.as_str())),
             public: change.public,
+            judged: None,
         },
     )
     .await?;

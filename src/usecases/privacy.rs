@@ -116,6 +116,8 @@ pub struct PersonExport {
     pub audit_events: Vec<AuditRow>,
     /// What the spam learner learned from those comments.
     pub spam_training: Vec<TrainingRow>,
+    /// The texts those comments had before each edit.
+    pub revisions: Vec<crate::db::revisions::Revision>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -169,6 +171,7 @@ pub async fn export_person(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let audit_events = db::privacy::audit_events_for(&mut tx, &ids).await?;
     let spam_training = db::privacy::training_of_comments(&mut tx, &ids).await?;
+    let revisions = db::revisions::of_comments(&mut tx, &ids).await?;
     tx.commit().await?;
     let comments: Vec<ExportRecord> = rows;
     tracing::info!(comments = comments.len(), "person exported");
@@ -178,6 +181,7 @@ pub async fn export_person(
         comments,
         audit_events,
         spam_training,
+        revisions,
     })
 }
 
@@ -189,6 +193,8 @@ pub struct ErasureReport {
     pub comment_ids: Vec<i64>,
     /// Comments whose learner training was undone.
     pub untrained: u64,
+    /// Earlier texts of edited comments, deleted.
+    pub revisions_erased: u64,
     /// An erasure for this email was recorded before (a repeated request).
     pub erased_before: bool,
     /// The `privacy.erased` audit event.
@@ -228,6 +234,7 @@ pub async fn erase_person(
         delta.add(t.comment_id, &features, script, t.trained_as == "spam", -1);
     }
     let untrained = db::privacy::delete_training(&mut tx, &ids).await?;
+    let revisions_erased = db::revisions::delete_of(&mut tx, &ids).await?;
     db::spam::apply_delta(&mut tx, &delta).await?;
     for (id, status) in &locked {
         if let Ok(status) = status.parse() {
@@ -252,6 +259,7 @@ pub async fn erase_person(
         comments_erased: erased,
         comment_ids: ids,
         untrained,
+        revisions_erased,
         erased_before,
         audit_event_id,
     })

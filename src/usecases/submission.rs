@@ -139,30 +139,161 @@ async fn catch_up_learner(
     Ok(())
 }
 
+/// One text by one author, as the spam engine and the workflow judge it:
+/// a new submission, or an edit judged as that author's new submission
+/// would be.
+pub(crate) struct Candidate<'a> {
+    pub site: &'a str,
+    pub article_id: &'a str,
+    pub parent_id: Option<i64>,
+    pub author_name: &'a str,
+    pub email: &'a str,
+    pub author_url: Option<&'a str>,
+    pub body: &'a str,
+    pub meta: &'a RequestMeta,
+    pub honeypot_filled: bool,
+    pub form_token: crate::spam::FormTokenCheck,
+}
+
+/// What [`gather`] read and computed for a candidate.
+pub(crate) struct Gathered {
+    pub ctx: db::submissions::SubmissionContext,
+    pub fingerprint: String,
+    body_text: spam::Normalized,
+    name_text: spam::Normalized,
+    features: Option<(Vec<spam::features::Feature>, learner::Script)>,
+}
+
+/// Reads everything a decision needs in one statement (the article, the
+/// parent, the author's record, the learner's counts), after normalizing
+/// the texts once for the fingerprint, the learner's features and the
+/// rules.
+pub(crate) async fn gather(
+    state: &AppState,
+    snap: &crate::usecases::settings::Snapshot,
+    conn: &mut sqlx::PgConnection,
+    c: &Candidate<'_>,
+) -> Result<Gathered, ApiError> {
+    let body_text = spam::normalize(c.body);
+    let name_text = spam::normalize(c.author_name);
+    let fingerprint = spam::fingerprint_of(&body_text);
+    let features = snap.settings.bayes_enabled.then(|| {
+        (
+            spam::features::features_of(&body_text, &name_text, c.email, c.author_url),
+            learner::Script::of(c.body),
+        )
+    });
+    let since = features.as_ref().and(state.learner.position());
+    let ctx = db::submissions::context(
+        conn,
+        &db::submissions::ContextQuery {
+            site: c.site,
+            article_id: c.article_id,
+            parent_id: c.parent_id,
+            email: c.email,
+            ip: c.meta.ip,
+            fingerprint: &fingerprint,
+            learner: features.as_ref().map(|(_, s)| (*s, since.as_ref())),
+        },
+    )
+    .await?;
+    if let Some(changes) = &ctx.learner_changes {
+        catch_up_learner(state, conn, changes).await?;
+    }
+    Ok(Gathered {
+        ctx,
+        fingerprint,
+        body_text,
+        name_text,
+        features,
+    })
+}
+
+/// The spam verdict and the status the approval workflow gives it.
+pub(crate) fn decide(
+    state: &AppState,
+    snap: &crate::usecases::settings::Snapshot,
+    c: &Candidate<'_>,
+    g: Gathered,
+) -> (spam::Verdict, CommentStatus) {
+    let facts = &g.ctx.facts;
+    // The learner (the setting keeps its historical name).
+    let spam_probability = g.features.as_ref().and_then(|(features, script)| {
+        state
+            .learner
+            .judge(
+                features,
+                *script,
+                &g.ctx.evidence.totals,
+                learner::Prior::shipped(),
+                &learner::Params::default(),
+            )
+            .map(|j| j.probability)
+    });
+    let ip_text = c.meta.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let input = spam::SpamInput {
+        body: c.body,
+        author_name: c.author_name,
+        author_email: c.email,
+        author_url: c.author_url,
+        ip: &ip_text,
+        user_agent: c.meta.user_agent.as_deref().unwrap_or(""),
+        honeypot_filled: c.honeypot_filled,
+        form_token: c.form_token,
+        history: spam::AuthorHistory {
+            approved_by_email: count(facts.approved_by_email),
+            spam_by_email: count(facts.spam_by_email),
+            spam_by_ip: count(facts.spam_by_ip),
+            rejected_by_email: count(facts.rejected_by_email),
+        },
+        same_text_other_authors_24h: count(facts.same_text_other_authors_24h),
+        spam_probability,
+    };
+    let verdict = spam::score_normalized(&input, &snap.rules, g.body_text, g.name_text);
+    let mode = g
+        .ctx
+        .article
+        .as_ref()
+        .and_then(|a| a.approval_mode.as_deref())
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(snap.settings.approval_mode);
+    let status = spam::initial_status(
+        &verdict,
+        &snap.thresholds(),
+        mode,
+        facts.approved_by_email > 0,
+    );
+    (verdict, status)
+}
+
+/// A stored submission, and the edit token its author gets once.
+pub struct Submitted {
+    pub row: db::comments::CommentRow,
+    /// `None` when the edit window is off or the client gets none (a form
+    /// post).
+    pub edit: Option<crate::usecases::edits::EditGrant>,
+}
+
 /// Stores a new comment and returns it as saved, in two statements: one
 /// read of everything the decision needs (the article, the parent, the
 /// author's record, the learner's counts), the spam verdict and the
 /// workflow's status in between, then one write (flood counters, article,
 /// comment, audit event) that Postgres commits on its own. See
-/// `db::submissions` for what each guarantee rests on.
+/// `db::submissions` for what each guarantee rests on. With `edit_token`,
+/// the author gets a token to edit or withdraw the comment within the
+/// site's edit window.
 #[tracing::instrument(skip_all, fields(site = %new.site, article_id = %new.article_id, comment_id, status, score))]
 pub async fn submit(
     state: &AppState,
     new: &NewComment,
     meta: &RequestMeta,
-) -> Result<db::comments::CommentRow, ApiError> {
+    edit_token: bool,
+) -> Result<Submitted, ApiError> {
     let snap = state.settings.current(&state.pool, &new.site).await?;
     let settings = &snap.settings;
     let site = new.site.as_str();
-
-    let body = new.body.as_str();
     let email = new.author_email.as_str();
     let author_url = new.author_url.as_ref().map(AuthorUrl::as_str);
-    // Normalised once, for the fingerprint, the learner's features and the
-    // rules.
-    let body_text = spam::normalize(body);
-    let name_text = spam::normalize(new.author_name.as_str());
-    let fingerprint = spam::fingerprint_of(&body_text);
     let now = Utc::now();
 
     // The public describes an article only with a page on the site's own
@@ -172,31 +303,28 @@ pub async fn submit(
             .is_ok_and(|u| state.is_site_origin(&snap, &u.origin().ascii_serialization()))
     });
     let article_title = article_url.and(new.article_title.as_deref());
-    let features = settings.bayes_enabled.then(|| {
-        (
-            spam::features::features_of(&body_text, &name_text, email, author_url),
-            learner::Script::of(body),
-        )
-    });
-    let since = features.as_ref().and(state.learner.position());
+    let candidate = Candidate {
+        site,
+        article_id: new.article_id.as_str(),
+        parent_id: new.parent_id,
+        author_name: new.author_name.as_str(),
+        email,
+        author_url,
+        body: new.body.as_str(),
+        meta,
+        honeypot_filled: new.honeypot_filled,
+        form_token: form_token::check(
+            &state.secret,
+            new.form_token.as_deref(),
+            &form_token::subject(site, new.article_id.as_str()),
+            now.timestamp(),
+        ),
+    };
     let mut conn = state.pool.acquire().await?;
-    let ctx = db::submissions::context(
-        &mut conn,
-        &db::submissions::ContextQuery {
-            site,
-            article_id: new.article_id.as_str(),
-            parent_id: new.parent_id,
-            email,
-            ip: meta.ip,
-            fingerprint: &fingerprint,
-            learner: features.as_ref().map(|(_, s)| (*s, since.as_ref())),
-        },
-    )
-    .await?;
-    if let Some(changes) = &ctx.learner_changes {
-        catch_up_learner(state, &mut conn, changes).await?;
-    }
-    let article = ctx.article.as_ref();
+    let gathered = gather(state, &snap, &mut conn, &candidate).await?;
+    let ctx = &gathered.ctx;
+    let article = ctx.article.clone();
+    let article = article.as_ref();
     if settings.require_known_articles && article.is_none_or(|a| a.registered_at.is_none()) {
         return Err(ErrorCode::ArticleNotFound.into());
     }
@@ -208,59 +336,15 @@ pub async fn submit(
     if new.parent_id.is_some() && !ctx.parent_ok {
         return Err(ErrorCode::ParentNotFound.into());
     }
-    let facts = &ctx.facts;
-    if facts.duplicate {
+    if ctx.facts.duplicate {
         return Err(ErrorCode::DuplicateComment.into());
     }
-    // The learner (the setting keeps its historical name).
-    let spam_probability = features.as_ref().and_then(|(features, script)| {
-        state
-            .learner
-            .judge(
-                features,
-                *script,
-                &ctx.evidence.totals,
-                learner::Prior::shipped(),
-                &learner::Params::default(),
-            )
-            .map(|j| j.probability)
-    });
-    let ip_text = meta.ip.map(|ip| ip.to_string()).unwrap_or_default();
-    let input = spam::SpamInput {
-        body,
-        author_name: new.author_name.as_str(),
-        author_email: email,
-        author_url,
-        ip: &ip_text,
-        user_agent: meta.user_agent.as_deref().unwrap_or(""),
-        honeypot_filled: new.honeypot_filled,
-        form_token: form_token::check(
-            &state.secret,
-            new.form_token.as_deref(),
-            &form_token::subject(site, new.article_id.as_str()),
-            now.timestamp(),
-        ),
-        history: spam::AuthorHistory {
-            approved_by_email: count(facts.approved_by_email),
-            spam_by_email: count(facts.spam_by_email),
-            spam_by_ip: count(facts.spam_by_ip),
-            rejected_by_email: count(facts.rejected_by_email),
-        },
-        same_text_other_authors_24h: count(facts.same_text_other_authors_24h),
-        spam_probability,
-    };
-    let verdict = spam::score_normalized(&input, &snap.rules, body_text, name_text);
-    let mode = article
-        .and_then(|a| a.approval_mode.as_deref())
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(settings.approval_mode);
-    let status = spam::initial_status(
-        &verdict,
-        &snap.thresholds(),
-        mode,
-        facts.approved_by_email > 0,
-    );
+    let fingerprint = gathered.fingerprint.clone();
+    let (verdict, status) = decide(state, &snap, &candidate, gathered);
 
+    let grant = (edit_token && settings.edit_window_minutes > 0)
+        .then(|| crate::usecases::edits::EditGrant::new(now, settings.edit_window_minutes));
+    let body = new.body.as_str();
     let body_html = render::body_html(body);
     let stored = db::submissions::store(
         &mut conn,
@@ -284,6 +368,7 @@ pub async fn submit(
             user_agent: meta.user_agent.as_deref(),
             referrer: meta.referrer.as_deref(),
         },
+        grant.as_ref().map(|g| g.token_hash.as_slice()),
     )
     .await;
     let row = match stored {
@@ -308,7 +393,7 @@ pub async fn submit(
         .record("comment_id", row.id)
         .record("status", status.as_str())
         .record("score", verdict.score);
-    Ok(row)
+    Ok(Submitted { row, edit: grant })
 }
 
 fn count(n: i64) -> u32 {

@@ -112,6 +112,15 @@ pub async fn apply_decision(
     Ok(target != was)
 }
 
+/// Forgets what the learner learned from this comment (its author changed
+/// or withdrew the text a moderator judged; the new text teaches nothing
+/// until a moderator decides again). Returns whether it had taught
+/// anything.
+pub async fn forget(conn: &mut PgConnection, comment_id: i64) -> Result<bool, sqlx::Error> {
+    // `pending` teaches nothing: the comment's training, if any, is undone.
+    apply_decision(conn, comment_id, Some(CommentStatus::Pending), true).await
+}
+
 /// Trains these comments as their current status teaches, in one
 /// transaction of the caller's (`majlis spam-retrain`): locks them, then
 /// their training rows, then writes one net delta. Comments already

@@ -10,6 +10,7 @@ mod caching;
 mod constraints;
 mod dashboard;
 mod data_routes;
+mod edits;
 mod export;
 mod harness;
 mod import;

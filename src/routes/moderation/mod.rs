@@ -174,6 +174,7 @@ pub async fn show(
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     let history = db::audit::history(&mut conn, id).await?;
     let context = db::moderation::contexts(&mut conn, &[row.id]).await?.pop();
+    let revisions = db::revisions::of_comments(&mut conn, &[row.id]).await?;
     let scope = auth.0.sites.as_sql();
     let (by_email, by_ip) =
         db::moderation::author_counts(&mut conn, &row.author_email, row.ip, scope.as_deref())
@@ -184,6 +185,7 @@ pub async fn show(
         .json(CommentDetail {
             comment: lens.in_context(row, context),
             history,
+            revisions,
             author_record: AuthorRecord {
                 by_email: by_email.into(),
                 by_ip: by_ip.map(Counts::from),

@@ -218,6 +218,9 @@ pub struct CommentDetail {
     #[schema(inline)]
     pub comment: QueueComment,
     pub history: Vec<AuditEvent>,
+    /// The texts it had before each edit (by its author or a moderator),
+    /// oldest first.
+    pub revisions: Vec<crate::db::revisions::Revision>,
     pub author_record: AuthorRecord,
 }
 

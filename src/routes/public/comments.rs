@@ -76,8 +76,8 @@ impl Shape for SubmitCommentRequest {
         ),
     ),
     responses(
-        (status = 201, description = "Created; `status` is `approved` or `pending` (spam reads as pending).",
-            body = PublicComment,
+        (status = 201, description = "Created; `status` is `approved` or `pending` (spam reads as pending); a JSON post gets its `edit_token` once.",
+            body = CreatedComment,
             headers(("Location" = String, description = "`/api/v1/comments/{id}`"))),
         (status = 303, description = "Form posts: back to the article page, `#comment-<id>`.",
             headers(("Location" = String, description = "The page with `#comment-<id>`"))),
@@ -105,13 +105,16 @@ pub async fn submit(
         Err(_) => SiteId::parse(&sent(&input.fields, "site")).ok(),
     };
     let site = public_site(&req, &state, named);
+    // Only a script's JSON post gets an edit token: a form post has
+    // nowhere to keep it.
+    let edit_token = input.kind == BodyKind::Json;
     let created = match input.value {
         Ok(submission) => {
             let comment = NewComment {
                 site: site.clone(),
                 ..submission.comment
             };
-            create(&req, &state, &comment, referrer.clone()).await
+            create(&req, &state, &comment, referrer.clone(), edit_token).await
         }
         Err(e) => Err(e),
     };
@@ -120,7 +123,7 @@ pub async fn submit(
     } else {
         None
     };
-    let (row, avatars) = match created {
+    let (submitted, avatars) = match created {
         Ok(done) => done,
         Err(e) => {
             if form_page {
@@ -129,15 +132,44 @@ pub async fn submit(
             return Err(e);
         }
     };
-    let id = row.id;
+    let id = submitted.row.id;
     if let Some(target) = back {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("{target}#comment-{id}")))
             .finish());
     }
+    let (edit_token, edit_until) = match submitted.edit {
+        Some(g) => (
+            Some(secrecy::ExposeSecret::expose_secret(&g.token).to_owned()),
+            Some(g.until),
+        ),
+        None => (None, None),
+    };
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/comments/{id}")))
-        .json(PublicComment::for_submitter(row, &avatars)))
+        .json(CreatedComment {
+            comment: PublicComment::for_submitter(submitted.row, &avatars),
+            edit_token,
+            edit_until,
+        }))
+}
+
+/// The answer to a new comment: its public view as its author sees it
+/// and, once, the token to edit or withdraw it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedComment {
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub comment: PublicComment,
+    /// Shown only here, never stored in clear: with `Authorization:
+    /// Bearer <edit_token>`, `PATCH` (`{"body"}`) or `DELETE
+    /// /api/v1/comments/{id}` until `edit_until`. `null` for form posts and
+    /// when the site's `edit_window_minutes` is 0.
+    pub edit_token: Option<String>,
+    /// When the edit window closes.
+    #[serde(serialize_with = "crate::domain::timestamps::opt_millis")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub edit_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Stores a validated submission.
@@ -146,14 +178,15 @@ async fn create(
     state: &AppState,
     new: &NewComment,
     referrer: Option<String>,
-) -> Result<(db::comments::CommentRow, AvatarPolicy), ApiError> {
+    edit_token: bool,
+) -> Result<(submission::Submitted, AvatarPolicy), ApiError> {
     let meta = RequestMeta {
         ip: request::client_ip(req, state),
         user_agent: header_string(req, header::USER_AGENT, 500),
         referrer,
     };
-    let row = submission::submit(state, new, &meta).await?;
-    Ok((row, AvatarPolicy::current(state, &new.site).await?))
+    let submitted = submission::submit(state, new, &meta, edit_token).await?;
+    Ok((submitted, AvatarPolicy::current(state, &new.site).await?))
 }
 
 /// A field as sent (JSON names), as text: what a form shows again.

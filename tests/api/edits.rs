@@ -1,0 +1,420 @@
+//! The commenter's edit window: the token of the 201, edits judged again,
+//! withdrawal, the window closing, revisions for moderators and privacy.
+
+use crate::harness::{TestApp, comment};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Posts a comment as JSON and returns the 201's body.
+async fn posted(app: &TestApp, body: &Value) -> Value {
+    let resp = app.post_json(body).await;
+    assert_eq!(resp.status(), 201);
+    resp.json().await.unwrap()
+}
+
+async fn as_author(
+    app: &TestApp,
+    method: Method,
+    id: i64,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .request(method, app.url(&format!("/api/v1/comments/{id}")))
+        .header("Accept-Language", "en")
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap()
+}
+
+async fn row(app: &TestApp, id: i64) -> (String, String, f64, i32) {
+    sqlx::query_as("select status, body, spam_score, version from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn events(app: &TestApp, id: i64) -> Vec<(String, String, Option<String>, Option<String>)> {
+    sqlx::query_as(
+        "select actor, action, old_status, new_status from audit_events
+         where comment_id = $1 order by id",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_author_edits_within_the_window_and_the_old_text_is_kept() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
+    )
+    .await;
+    let c = posted(&app, &comment("a/edit", "تعليق فيه خطأ مطبعي")).await;
+    let id = c["id"].as_i64().unwrap();
+    let token = c["edit_token"].as_str().unwrap().to_owned();
+    assert_eq!(c["status"], "approved");
+    let until = chrono::DateTime::parse_from_rfc3339(c["edit_until"].as_str().unwrap()).unwrap();
+    let left = until.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(
+        left > chrono::Duration::minutes(14) && left <= chrono::Duration::minutes(15),
+        "{left}"
+    );
+    // The token is stored only as its hash.
+    let stored: Vec<u8> = sqlx::query_scalar("select edit_token_hash from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 32);
+    assert!(!String::from_utf8_lossy(&stored).contains(&token));
+
+    let resp = as_author(
+        &app,
+        Method::PATCH,
+        id,
+        &token,
+        Some(json!({"body": "تعليق بلا خطأ مطبعي"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["body"], "تعليق بلا خطأ مطبعي");
+    let reasons: Value = sqlx::query_scalar("select spam_reasons from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "approved", "{reasons}");
+    assert!(v.get("edit_token").is_none());
+    let (status, body, _, version) = row(&app, id).await;
+    assert_eq!(
+        (status.as_str(), body.as_str(), version),
+        ("approved", "تعليق بلا خطأ مطبعي", 2)
+    );
+    let listed = app
+        .get("/api/v1/articles/a/edit/comments")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(listed["comments"][0]["body"], "تعليق بلا خطأ مطبعي");
+    assert_eq!(
+        events(&app, id).await.last().unwrap(),
+        &(
+            "author".to_owned(),
+            "comment.edited".to_owned(),
+            Some("approved".to_owned()),
+            Some("approved".to_owned())
+        )
+    );
+
+    // Moderators see the earlier text; a moderator's edit keeps one too.
+    let (admin, _) = app.login_as("admin").await;
+    let resp = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{id}"),
+            &admin,
+        )
+        .json(&json!({"body": "نص عدّله المشرف"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let detail = app
+        .read(&format!("/api/v1/moderation/comments/{id}"), &admin)
+        .await;
+    let revisions = detail["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[0]["body"], "تعليق فيه خطأ مطبعي");
+    assert_eq!(revisions[0]["edited_by"], "author");
+    assert_eq!(revisions[1]["body"], "تعليق بلا خطأ مطبعي");
+    assert_eq!(revisions[1]["edited_by"], "moderator");
+
+    // The same text again changes nothing.
+    let resp = as_author(
+        &app,
+        Method::PATCH,
+        id,
+        &token,
+        Some(json!({"body": "نص عدّله المشرف"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(row(&app, id).await.3, 3);
+
+    // A privacy export lists the revisions; an erasure deletes them.
+    let export = app
+        .read(
+            "/api/v1/privacy/export?email=sara.reader@example.com",
+            &admin,
+        )
+        .await;
+    assert_eq!(export["revisions"].as_array().unwrap().len(), 2);
+    let resp = app
+        .authed(Method::POST, "/api/v1/privacy/erase", &admin)
+        .json(&json!({"email": "sara.reader@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let report: Value = resp.json().await.unwrap();
+    assert_eq!(report["revisions_erased"], 2);
+    let left: i64 = sqlx::query_scalar("select count(*) from comment_revisions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn an_edit_is_judged_again_as_a_new_submission_would_be() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "all", "blocked_words": ["كازينو"]}),
+    )
+    .await;
+    let c = posted(&app, &comment("a/judge", "رأي هادئ في المقال")).await;
+    let id = c["id"].as_i64().unwrap();
+    let token = c["edit_token"].as_str().unwrap().to_owned();
+    assert_eq!(c["status"], "pending");
+    // A moderator approves it; its author then edits it: under
+    // `approval_mode` all it goes back to the queue, out of the thread.
+    let (admin, _) = app.login_as("admin").await;
+    app.authed(
+        Method::PATCH,
+        &format!("/api/v1/moderation/comments/{id}"),
+        &admin,
+    )
+    .json(&json!({"status": "approved"}))
+    .send()
+    .await
+    .unwrap();
+    let trained: i64 =
+        sqlx::query_scalar("select count(*) from spam_training where comment_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(trained, 1, "the approval taught the learner");
+    let resp = as_author(
+        &app,
+        Method::PATCH,
+        id,
+        &token,
+        Some(json!({"body": "رأي هادئ، بعد التعديل"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["status"], "pending");
+    assert_eq!(row(&app, id).await.0, "pending");
+    let listed = app
+        .get("/api/v1/articles/a/judge/comments")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(listed["comments"].as_array().unwrap().len(), 0);
+    // What the approval taught was about the old text: forgotten.
+    let trained: i64 =
+        sqlx::query_scalar("select count(*) from spam_training where comment_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(trained, 0);
+    assert_eq!(
+        events(&app, id).await.last().unwrap(),
+        &(
+            "author".to_owned(),
+            "comment.edited".to_owned(),
+            Some("approved".to_owned()),
+            Some("pending".to_owned())
+        )
+    );
+
+    // Edited into spam: the spam rules score it; its author reads `pending`.
+    let resp = as_author(
+        &app,
+        Method::PATCH,
+        id,
+        &token,
+        Some(json!({"body": "كازينو كازينو http://a.example http://b.example http://c.example"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["status"], "pending");
+    let (status, _, score, _) = row(&app, id).await;
+    assert_eq!(status, "spam");
+    assert!(score >= 10.0, "{score}");
+    let reasons: Value = sqlx::query_scalar("select spam_reasons from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        reasons.to_string().contains("\"blocked_word\""),
+        "{reasons}"
+    );
+}
+
+#[tokio::test]
+async fn withdrawing_rejects_the_comment_and_tokens_open_only_their_comment() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
+    )
+    .await;
+    let a = posted(&app, &comment("a/withdraw", "سأسحب هذا التعليق")).await;
+    let b = posted(&app, &comment("a/withdraw", "وهذا يبقى")).await;
+    let (a_id, b_id) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    let a_token = a["edit_token"].as_str().unwrap().to_owned();
+
+    // No token: 401; another comment's token, or a made-up one: 404.
+    let resp = app
+        .client
+        .delete(app.url(&format!("/api/v1/comments/{a_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let resp = as_author(&app, Method::DELETE, b_id, &a_token, None).await;
+    assert_eq!(resp.status(), 404);
+    let forged = "A".repeat(43);
+    let resp = as_author(
+        &app,
+        Method::PATCH,
+        a_id,
+        &forged,
+        Some(json!({"body": "x y"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "comment_not_found");
+
+    let resp = as_author(&app, Method::DELETE, a_id, &a_token, None).await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(row(&app, a_id).await.0, "rejected");
+    assert_eq!(row(&app, b_id).await.0, "approved");
+    assert_eq!(
+        events(&app, a_id).await.last().unwrap(),
+        &(
+            "author".to_owned(),
+            "comment.withdrawn".to_owned(),
+            Some("approved".to_owned()),
+            Some("rejected".to_owned())
+        )
+    );
+    let listed = app
+        .get("/api/v1/articles/a/withdraw/comments")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(listed["total"], 1);
+    // Gone for its author too.
+    let resp = as_author(&app, Method::DELETE, a_id, &a_token, None).await;
+    assert_eq!(resp.status(), 404);
+    let resp = as_author(
+        &app,
+        Method::PATCH,
+        a_id,
+        &a_token,
+        Some(json!({"body": "عودة"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn after_the_window_edits_are_refused_and_form_posts_get_no_token() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
+    )
+    .await;
+    let c = posted(&app, &comment("a/late", "كتبته قبل ساعة")).await;
+    let id = c["id"].as_i64().unwrap();
+    let token = c["edit_token"].as_str().unwrap().to_owned();
+    sqlx::query("update comments set created_at = now() - interval '16 minutes' where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = as_author(
+        &app,
+        Method::PATCH,
+        id,
+        &token,
+        Some(json!({"body": "تعديل متأخر"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "edit_window_closed");
+    assert_eq!(
+        v["error"]["message"],
+        "The time to edit or delete this comment has passed."
+    );
+    let resp = as_author(&app, Method::DELETE, id, &token, None).await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(row(&app, id).await.0, "approved");
+
+    // Bad bodies are 422 naming the field.
+    let fresh = posted(&app, &comment("a/late", "تعليق جديد")).await;
+    let (fid, ftoken) = (
+        fresh["id"].as_i64().unwrap(),
+        fresh["edit_token"].as_str().unwrap().to_owned(),
+    );
+    for bad in [json!({}), json!({"body": "   "}), json!({"body": 5})] {
+        let resp = as_author(&app, Method::PATCH, fid, &ftoken, Some(bad.clone())).await;
+        assert_eq!(resp.status(), 422, "{bad}");
+        let v: Value = resp.json().await.unwrap();
+        assert!(v["error"]["fields"]["body"].is_array(), "{bad}: {v}");
+    }
+
+    // A form post has nowhere to keep a token.
+    let resp = app
+        .post_form(
+            &[
+                ("comment_post_ID", "a/late"),
+                ("author", "Omar"),
+                ("email", "omar@example.com"),
+                ("comment", "from the plain form"),
+            ],
+            &[("Accept", "application/json")],
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["edit_token"], Value::Null);
+
+    // A window of 0 gives no token at all.
+    let (admin, _) = app.login_as("admin").await;
+    app.authed(Method::PATCH, "/api/v1/admin/settings", &admin)
+        .json(&json!({"edit_window_minutes": 0}))
+        .send()
+        .await
+        .unwrap();
+    let v = posted(&app, &comment("a/late", "بلا مهلة تعديل")).await;
+    assert_eq!(v["edit_token"], Value::Null);
+    assert_eq!(v["edit_until"], Value::Null);
+    // And the earlier token stops working at once.
+    let resp = as_author(
+        &app,
+        Method::PATCH,
+        fid,
+        &ftoken,
+        Some(json!({"body": "تعديل"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+}
