@@ -754,11 +754,14 @@ pub mod schema {
             .build()
     }
 
+    /// An opaque cursor: never empty (an empty one is refused as a bad
+    /// cursor; leave the parameter out for the first page).
     pub fn cursor() -> Object {
         ObjectBuilder::new()
             .schema_type(Type::String)
+            .min_length(Some(1))
             .max_length(Some(100))
-            .pattern(Some("^[A-Za-z0-9_-]*$"))
+            .pattern(Some("^[A-Za-z0-9_-]+$"))
             .build()
     }
 
@@ -767,8 +770,9 @@ pub mod schema {
     pub fn article_cursor() -> Object {
         ObjectBuilder::new()
             .schema_type(Type::String)
+            .min_length(Some(1))
             .max_length(Some(1200))
-            .pattern(Some("^[A-Za-z0-9_-]*$"))
+            .pattern(Some("^[A-Za-z0-9_-]+$"))
             .build()
     }
 }
