@@ -163,6 +163,16 @@ pub struct Config {
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_name = "OTEL_EXPORTER_OTLP_ENDPOINT",
           value_parser = otlp_endpoint)]
     pub otlp_endpoint: Option<url::Url>,
+    /// The address readers reach majlis at (https://comments.news.example):
+    /// the page fragment's form posts there, so it works included in
+    /// another site's page. Unset: paths relative to majlis itself.
+    #[arg(long, env = "MAJLIS_PUBLIC_URL", value_name = "MAJLIS_PUBLIC_URL",
+          value_parser = public_url)]
+    pub public_url: Option<url::Url>,
+    /// Serve the embedding demo page at /embed/demo.
+    #[arg(long, env = "MAJLIS_EMBED_DEMO", value_name = "MAJLIS_EMBED_DEMO",
+          default_value = "on", value_parser = on_off)]
+    pub embed_demo: bool,
 }
 
 impl fmt::Debug for Config {
@@ -198,6 +208,11 @@ impl fmt::Debug for Config {
                 "otlp_endpoint",
                 &self.otlp_endpoint.as_ref().map(url::Url::as_str),
             )
+            .field(
+                "public_url",
+                &self.public_url.as_ref().map(url::Url::as_str),
+            )
+            .field("embed_demo", &self.embed_demo)
             .finish()
     }
 }
@@ -326,6 +341,33 @@ fn seconds(raw: &str) -> Result<Duration, String> {
     }
 }
 
+/// Where readers reach majlis: an http(s) origin, perhaps with a path
+/// prefix, without credentials, query or fragment; kept without its
+/// trailing `/`.
+fn public_url(raw: &str) -> Result<url::Url, String> {
+    let u = url::Url::parse(raw.trim())
+        .map_err(|_| "is not a URL like https://comments.news.example".to_owned())?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Err("must be an http:// or https:// URL".into());
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("must not hold a user name or password".into());
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err("must not hold a query or fragment".into());
+    }
+    Ok(u)
+}
+
+/// `on` or `off` (also `true`/`false`, `1`/`0`).
+fn on_off(raw: &str) -> Result<bool, String> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err("must be on or off".into()),
+    }
+}
+
 /// An OTLP/HTTP collector's base URL: plain `http` (a local collector or
 /// agent; this build has no TLS client for it), without credentials,
 /// query or fragment.
@@ -382,6 +424,23 @@ mod tests {
         let m = cmd.try_get_matches_from(argv).map_err(|e| e.to_string())?;
         let only = Only::from_arg_matches(&m).map_err(|e| e.to_string())?;
         only.config.check().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_public_url_is_an_http_origin_and_switches_read_on_or_off() {
+        assert!(public_url("https://comments.news.example").is_ok());
+        assert!(public_url("http://127.0.0.1:8080/majlis/").is_ok());
+        for bad in [
+            "ftp://x.example",
+            "https://u:p@x.example",
+            "https://x.example/?a=1",
+            "nope",
+        ] {
+            assert!(public_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(on_off(" OFF "), Ok(false));
+        assert_eq!(on_off("on"), Ok(true));
+        assert!(on_off("maybe").is_err());
     }
 
     #[test]

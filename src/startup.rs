@@ -280,6 +280,7 @@ impl Application {
                 .wrap(from_fn(localize_errors))
                 .wrap(from_fn(guard::no_store_private))
                 .wrap(security_headers())
+                .wrap(from_fn(frame_options))
                 .wrap(from_fn(telemetry::request_log))
                 .wrap(from_fn(guard::close_after_unread_body))
                 .wrap(from_fn(guard::own_request_headers))
@@ -445,7 +446,28 @@ fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-        .add(("X-Frame-Options", "DENY"))
+}
+
+/// No page of majlis may be framed (`X-Frame-Options: DENY`), but for an
+/// answer whose own Content-Security-Policy names the pages that may frame
+/// it (the thread fragment, for the site's allowed origins).
+async fn frame_options(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let framable = res
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(crate::routes::embed::names_frame_ancestors);
+    if !framable {
+        res.headers_mut().insert(
+            header::X_FRAME_OPTIONS,
+            header::HeaderValue::from_static("DENY"),
+        );
+    }
+    Ok(res)
 }
 
 /// Renders API errors in the language the client asked for.

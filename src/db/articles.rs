@@ -98,7 +98,10 @@ pub async fn update_settings(
          values ($1, coalesce($2, false), $4, $5)
          on conflict (site_id, id) do update set
             closed = coalesce($2, articles.closed),
-            approval_mode = case when $3 then $4 else articles.approval_mode end
+            approval_mode = case when $3 then $4 else articles.approval_mode end,
+            -- The public thread shows whether comments are open: cached
+            -- copies revalidate.
+            comment_version = articles.comment_version + 1
          returning {COLUMNS}"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))

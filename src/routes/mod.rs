@@ -6,6 +6,7 @@ pub mod body;
 pub mod dashboard;
 pub mod data;
 pub mod docs;
+pub mod embed;
 pub mod export_query;
 pub mod guard;
 pub mod metrics;
@@ -93,6 +94,10 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         ("/docs", vec![on(M::GET, docs::page)]),
         ("/docs/{file}", vec![on(M::GET, docs::asset)]),
         ("/openapi.json", vec![on(M::GET, openapi::openapi_json)]),
+        (
+            "/embed/articles/{article_id:.+}",
+            vec![on(M::GET, embed::fragment)],
+        ),
         ("/moderate", vec![on(M::GET, dashboard::to_page)]),
         ("/moderate/", vec![on(M::GET, dashboard::page)]),
         (

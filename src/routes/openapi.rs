@@ -49,6 +49,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::public::comments::show,
         routes::public::edits::edit,
         routes::public::edits::withdraw,
+        routes::embed::fragment,
         routes::public::form_token::issue,
         routes::auth::login,
         routes::auth::logout,

@@ -11,6 +11,7 @@ mod constraints;
 mod dashboard;
 mod data_routes;
 mod edits;
+mod embed;
 mod export;
 mod harness;
 mod import;

@@ -409,13 +409,15 @@ pub fn article_id_from_path(req: &HttpRequest) -> Result<ArticleId, ApiError> {
 
 /// Answers a public read from the cache when possible: fresh entries need
 /// no query; older ones are revalidated by their articles' versions; a
-/// matching `If-None-Match` gets 304. `build` runs only on a miss.
-async fn cached_read<F, Fut>(
+/// matching `If-None-Match` gets 304. `build` runs only on a miss and
+/// makes a body of `content_type`.
+pub(crate) async fn cached_read<F, Fut>(
     req: &HttpRequest,
     state: &AppState,
     key: String,
     site: &SiteId,
     articles: &[String],
+    content_type: &'static str,
     build: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -468,11 +470,13 @@ where
         return Ok(not_modified(state, &entry.etag));
     }
     Ok(HttpResponse::Ok()
-        .content_type("application/json")
+        .content_type(content_type)
         .insert_header((header::ETAG, entry.etag.clone()))
         .insert_header((header::CACHE_CONTROL, cache_control(state)))
         .body(entry.body.clone()))
 }
+
+const JSON: &str = "application/json";
 
 fn cache_control(state: &AppState) -> String {
     format!("public, max-age={}", state.config.public_max_age)
@@ -536,21 +540,29 @@ pub async fn list(
     );
     let articles = [article_id.as_str().to_owned()];
     let in_site = site.clone();
-    cached_read(&req, &state, key, &site, &articles, |mut conn| async move {
-        let (site, article) = (in_site.as_str(), article_id.as_str());
-        let mut rows =
-            db::comments::list_public(&mut conn, site, article, cursor, limit + 1).await?;
-        let next_cursor = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
-        let total = db::comments::count_public(&mut conn, site, article).await?;
-        to_json(&CommentPage {
-            comments: rows
-                .into_iter()
-                .map(|r| PublicComment::from_row(r, &avatars))
-                .collect(),
-            next_cursor,
-            total,
-        })
-    })
+    cached_read(
+        &req,
+        &state,
+        key,
+        &site,
+        &articles,
+        JSON,
+        |mut conn| async move {
+            let (site, article) = (in_site.as_str(), article_id.as_str());
+            let mut rows =
+                db::comments::list_public(&mut conn, site, article, cursor, limit + 1).await?;
+            let next_cursor = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
+            let total = db::comments::count_public(&mut conn, site, article).await?;
+            to_json(&CommentPage {
+                comments: rows
+                    .into_iter()
+                    .map(|r| PublicComment::from_row(r, &avatars))
+                    .collect(),
+                next_cursor,
+                total,
+            })
+        },
+    )
     .await
 }
 
@@ -671,12 +683,20 @@ pub async fn counts(
     let key = format!("counts\u{0}{site}\u{0}{}", ids.join("\u{0}"));
     let query_ids = ids.clone();
     let in_site = site.clone();
-    cached_read(&req, &state, key, &site, &ids, |mut conn| async move {
-        let counts =
-            db::comments::count_public_many(&mut conn, in_site.as_str(), &query_ids).await?;
-        to_json(&Counts {
-            counts: counts.into_iter().collect(),
-        })
-    })
+    cached_read(
+        &req,
+        &state,
+        key,
+        &site,
+        &ids,
+        JSON,
+        |mut conn| async move {
+            let counts =
+                db::comments::count_public_many(&mut conn, in_site.as_str(), &query_ids).await?;
+            to_json(&Counts {
+                counts: counts.into_iter().collect(),
+            })
+        },
+    )
     .await
 }

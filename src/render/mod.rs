@@ -126,3 +126,4 @@ mod tests {
         assert_eq!(html, format!("<p dir=\"auto\">{body}</p>"));
     }
 }
+pub mod thread;
