@@ -310,9 +310,10 @@ async fn main() {
             async move {
                 let mut conn = pool.acquire().await.expect("conn");
                 let id = format!("article-{article}");
-                let rows = majlis::db::comments::list_public(&mut conn, "default", &id, None, 51)
-                    .await
-                    .expect("list");
+                let rows =
+                    majlis::db::comments::list_public(&mut conn, "default", &id, None, 51, false)
+                        .await
+                        .expect("list");
                 assert!(!rows.is_empty());
                 majlis::db::comments::count_public(&mut conn, "default", &id)
                     .await

@@ -193,16 +193,23 @@ pub async fn is_approved_in_article(
     .await
 }
 
-/// One page of an article's approved comments, oldest first, after `after`
-/// (a statement of its own with and without the cursor, so the cursor is
-/// always an index bound under the session's generic plans).
+/// One page of an article's approved comments, oldest first (or newest
+/// first), after `after` in that order (a statement of its own with and
+/// without the cursor, so the cursor is always an index bound under the
+/// session's generic plans).
 pub async fn list_public(
     conn: &mut PgConnection,
     site: &str,
     article_id: &str,
     after: Option<Cursor>,
     limit: i64,
+    newest_first: bool,
 ) -> Result<Vec<CommentRow>, sqlx::Error> {
+    let (after_op, direction) = if newest_first {
+        ("<", "desc")
+    } else {
+        (">", "asc")
+    };
     let mut qb: QueryBuilder<Postgres> =
         QueryBuilder::new(format!("select {COLUMNS} from comments where site_id = "));
     qb.push_bind(site)
@@ -210,13 +217,16 @@ pub async fn list_public(
         .push_bind(article_id)
         .push(" and status = 'approved'");
     if let Some(c) = after {
-        qb.push(" and (created_at, id) > (")
+        qb.push(format_args!(" and (created_at, id) {after_op} ("))
             .push_bind(c.created_at)
             .push(", ")
             .push_bind(c.id)
             .push(")");
     }
-    qb.push(" order by created_at, id limit ").push_bind(limit);
+    qb.push(format_args!(
+        " order by created_at {direction}, id {direction} limit "
+    ))
+    .push_bind(limit);
     qb.build_query_as().fetch_all(conn).await
 }
 

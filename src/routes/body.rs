@@ -495,6 +495,15 @@ pub fn not_null<T>(field: &'static str, v: Option<Option<T>>, f: &mut FieldError
     }
 }
 
+/// `oldest` (true) or `newest` (false) first, for a listing's `order`.
+pub fn parse_oldest_first(v: &str) -> Result<bool, FieldCode> {
+    match v.trim() {
+        "newest" => Ok(false),
+        "oldest" => Ok(true),
+        _ => Err(FieldCode::InvalidValue),
+    }
+}
+
 /// A shape of one field: its parse result as the shape's result.
 pub fn one_field<T>(field: &'static str, parsed: Result<T, FieldCode>) -> Result<T, FieldErrors> {
     parsed.map_err(|code| {
@@ -762,6 +771,14 @@ pub mod schema {
             .min_length(Some(1))
             .max_length(Some(100))
             .pattern(Some("^[A-Za-z0-9_-]+$"))
+            .build()
+    }
+
+    /// A listing's order: `newest` or `oldest` first.
+    pub fn order() -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["newest", "oldest"]))
             .build()
     }
 

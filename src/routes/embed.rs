@@ -175,7 +175,8 @@ pub async fn fragment(
             let known = db::articles::fetch(&mut conn, site, article).await?;
             let limit = PUBLIC_DEFAULT_PAGE;
             let mut rows =
-                db::comments::list_public(&mut conn, site, article, cursor, limit + 1).await?;
+                db::comments::list_public(&mut conn, site, article, cursor, limit + 1, false)
+                    .await?;
             let more = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
             let total = db::comments::count_public(&mut conn, site, article).await?;
             let comments: Vec<ThreadComment> = rows

@@ -51,6 +51,36 @@ async fn listing_shows_only_approved_comments_oldest_first_in_pages() {
 }
 
 #[tokio::test]
+async fn listing_newest_first_pages_backwards_in_time() {
+    let app = TestApp::spawn().await;
+    let mut approved = seed(&app, "a1", 5, "approved").await;
+    seed(&app, "a1", 1, "pending").await;
+    approved.reverse();
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/articles/a1/comments?limit=2&order=newest".to_owned();
+    loop {
+        let v: Value = app.get(&path).await.json().await.unwrap();
+        assert_eq!(v["total"], 5);
+        seen.extend(
+            v["comments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap()),
+        );
+        match v["next_cursor"].as_str() {
+            Some(c) => {
+                path = format!("/api/v1/articles/a1/comments?limit=2&order=newest&cursor={c}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, approved);
+    let bad = app.get("/api/v1/articles/a1/comments?order=random").await;
+    assert_eq!(bad.status(), 422);
+}
+
+#[tokio::test]
 async fn an_article_without_comments_lists_empty() {
     let app = TestApp::spawn().await;
     let v: Value = app

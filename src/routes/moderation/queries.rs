@@ -12,7 +12,7 @@ use crate::domain::limits::{
 };
 use crate::domain::{ArticleId, CommentStatus, Cursor};
 use crate::error::{FieldCode, FieldErrors};
-use crate::routes::body::{page_limit, positive_id_text, query_params, schema};
+use crate::routes::body::{page_limit, parse_oldest_first, positive_id_text, query_params, schema};
 use crate::routes::site::named_site;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -70,27 +70,11 @@ query_params! {
         min_score: Option<String> = schema::number();
         /// `newest` first (default) or `oldest` first; a cursor continues
         /// in the order it was made in.
-        order: Option<String> = order_schema();
+        order: Option<String> = schema::order();
         /// `next_cursor` of the previous page.
         cursor: Option<String> = schema::cursor();
         /// Page size, 1-100 (default 50).
         limit: Option<String> = schema::queue_limit();
-    }
-}
-
-fn order_schema() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["newest", "oldest"]))
-        .build()
-}
-
-/// `newest` or `oldest`: whether the queue lists oldest first.
-fn parse_order(v: &str) -> Result<bool, FieldCode> {
-    match v.trim() {
-        "newest" => Ok(false),
-        "oldest" => Ok(true),
-        _ => Err(FieldCode::InvalidValue),
     }
 }
 
@@ -165,7 +149,7 @@ impl QueueQuery {
             }),
             oldest_first: p
                 .order
-                .and_then(|v| f.take("order", parse_order(&v)))
+                .and_then(|v| f.take("order", parse_oldest_first(&v)))
                 .unwrap_or(false),
         };
         let cursor = p

@@ -8,7 +8,9 @@ use crate::domain::limits::{MAX_COUNT_IDS, PUBLIC_DEFAULT_PAGE, PUBLIC_MAX_PAGE}
 use crate::domain::{ArticleId, Cursor, SiteId};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors, FormEcho};
 use crate::public_cache::{self, CachedRead};
-use crate::routes::body::{ApiQuery, Shape, Submitted, page_limit, query_params, schema};
+use crate::routes::body::{
+    ApiQuery, Shape, Submitted, page_limit, parse_oldest_first, query_params, schema,
+};
 use crate::routes::request::{self, BodyKind, header_string, wants_json};
 use crate::routes::site::{named_site, public_site};
 use crate::routes::views::{AvatarPolicy, PublicComment};
@@ -350,6 +352,9 @@ query_params! {
         /// The article's site; absent: the site whose allowed origins hold
         /// the request's `Origin`, else `default`.
         site: Option<String> = schema::site();
+        /// `oldest` first (default) or `newest` first; a cursor continues
+        /// in the order it was made in.
+        order: Option<String> = schema::order();
     }
 }
 
@@ -358,6 +363,7 @@ pub struct Page {
     pub limit: i64,
     pub cursor: Option<Cursor>,
     pub site: Option<SiteId>,
+    pub newest_first: bool,
 }
 
 impl Shape for PageParams {
@@ -375,11 +381,16 @@ impl Shape for PageParams {
             f.extend_new(e);
             None
         });
+        let newest_first = self
+            .order
+            .and_then(|v| f.take("order", parse_oldest_first(&v).map(|oldest| !oldest)))
+            .unwrap_or(false);
         if f.is_empty() {
             Ok(Page {
                 limit,
                 cursor,
                 site,
+                newest_first,
             })
         } else {
             Err(f)
@@ -495,7 +506,7 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
 
 /// Approved comments of an article.
 ///
-/// Oldest first, with `parent_id` so a client builds threads; keyset
+/// Oldest first (or `order=newest`), with `parent_id` so a client builds threads; keyset
 /// pagination with an opaque cursor. An unknown article lists empty.
 /// Carries a strong `ETag` and `Cache-Control: public, max-age=N`; a
 /// matching `If-None-Match` gets `304`.
@@ -524,6 +535,7 @@ pub async fn list(
         limit,
         cursor,
         site,
+        newest_first,
     }): ApiQuery<PageParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -533,7 +545,7 @@ pub async fn list(
     // so of the ETag).
     let avatars = AvatarPolicy::current(&state, &site).await?;
     let key = format!(
-        "list\u{0}{}\u{0}{site}\u{0}{}\u{0}{limit}\u{0}{}",
+        "list\u{0}{}\u{0}{site}\u{0}{}\u{0}{limit}\u{0}{}\u{0}{newest_first}",
         avatars.cache_tag(),
         article_id.as_str(),
         cursor.map(|c| c.encode()).unwrap_or_default()
@@ -549,8 +561,15 @@ pub async fn list(
         JSON,
         |mut conn| async move {
             let (site, article) = (in_site.as_str(), article_id.as_str());
-            let mut rows =
-                db::comments::list_public(&mut conn, site, article, cursor, limit + 1).await?;
+            let mut rows = db::comments::list_public(
+                &mut conn,
+                site,
+                article,
+                cursor,
+                limit + 1,
+                newest_first,
+            )
+            .await?;
             let next_cursor = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
             let total = db::comments::count_public(&mut conn, site, article).await?;
             to_json(&CommentPage {
