@@ -9,6 +9,7 @@ use crate::auth::{Moderator, cookie, current_session, login};
 use crate::db;
 use crate::domain::timestamps;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::routes::assets::{self, Asset, versioned};
 use crate::routes::auth::LoginRequest;
 use crate::routes::body::ApiJson;
 use crate::routes::moderation::views::ModeratorSummary;
@@ -18,7 +19,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 const SCRIPT: &[u8] = include_bytes!("../../assets/dashboard/app.js");
@@ -28,26 +28,10 @@ const STYLES: &[u8] = include_bytes!("../../assets/dashboard/app.css");
 /// no framing, requests only to this server.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// An embedded file under its versioned name (`app-<hash>.js`).
-struct Asset {
-    name: String,
-    body: &'static [u8],
-    content_type: &'static str,
-}
-
-fn versioned(stem: &str, ext: &str, body: &'static [u8], content_type: &'static str) -> Asset {
-    let hash = hex::encode(Sha256::digest(body));
-    Asset {
-        name: format!("{stem}-{}.{ext}", hash.get(..12).unwrap_or(&hash)),
-        body,
-        content_type,
-    }
-}
-
 static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
     [
-        versioned("app", "js", SCRIPT, "text/javascript; charset=utf-8"),
-        versioned("app", "css", STYLES, "text/css; charset=utf-8"),
+        versioned("app", "js", SCRIPT, assets::JS),
+        versioned("app", "css", STYLES, assets::CSS),
     ]
 });
 
@@ -117,16 +101,7 @@ pub async fn to_page() -> HttpResponse {
     ),
 )]
 pub async fn asset(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let file = req.match_info().get("file").unwrap_or("");
-    let asset = ASSETS
-        .iter()
-        .find(|a| a.name == file)
-        .ok_or(ApiError::new(ErrorCode::NotFound))?;
-    Ok(HttpResponse::Ok()
-        .content_type(asset.content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
-        .body(asset.body))
+    assets::serve(&*ASSETS, req.match_info().get("file").unwrap_or(""), CSP)
 }
 
 /// The dashboard's session: who is signed in, and the token its changes

@@ -2,20 +2,131 @@
 //! server-rendered HTML (`GET /embed/articles/{article_id}`), the script
 //! widget (`/embed.js` and the files it loads) and a demo page
 //! (`/embed/demo`).
+//!
+//! The widget's size: `gzip -9c assets/embed/*.js | wc -c` (the loader
+//! under 5 KB, both under 15 KB; `tests/browser` checks it).
 
 use crate::db;
 use crate::domain::cursor::page_end;
 use crate::domain::limits::PUBLIC_DEFAULT_PAGE;
 use crate::domain::{Cursor, SiteId};
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
 use crate::i18n::Lang;
 use crate::render::thread::{ThreadComment, ThreadPage, thread_html};
+use crate::routes::assets::{self, Asset, versioned};
 use crate::routes::body::{ApiQuery, Shape, positive_id_text, query_params, schema};
 use crate::routes::public::comments::{article_id_from_path, cached_read};
 use crate::routes::site::{named_site, public_site};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::LazyLock;
+
+const LOADER: &str = include_str!("../../assets/embed/embed.js");
+const WIDGET: &[u8] = include_bytes!("../../assets/embed/widget.js");
+
+static WIDGET_ASSETS: LazyLock<[Asset; 1]> =
+    LazyLock::new(|| [versioned("widget", "js", WIDGET, assets::JS)]);
+
+/// The loader, naming the widget's current versioned file.
+static LOADER_SCRIPT: LazyLock<String> = LazyLock::new(|| {
+    let [widget] = &*WIDGET_ASSETS;
+    LOADER.replace(
+        "__MAJLIS_WIDGET__",
+        &format!("/embed/assets/{}", widget.name),
+    )
+});
+
+/// Scripts served to other sites' pages: they run there, under the page's
+/// own policy; this one only governs opening them directly.
+const SCRIPT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The embed script: finds `<div id="majlis-comments">` on the article
+/// page, reserves its box, and loads the widget when it nears the viewport.
+#[utoipa::path(
+    get,
+    path = "/embed.js",
+    tag = "embed",
+    responses((status = 200, description = "The loader (cached an hour; the widget it loads has a versioned name).",
+        content_type = "text/javascript", body = String)),
+)]
+pub async fn loader() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(assets::JS)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, SCRIPT_CSP))
+        .body(LOADER_SCRIPT.as_str())
+}
+
+/// The widget the loader loads, under its versioned name.
+#[utoipa::path(
+    get,
+    path = "/embed/assets/{file}",
+    operation_id = "embed_asset",
+    tag = "embed",
+    params(("file" = String, Path, description = "The versioned name the loader names (`widget-<hash>.js`).")),
+    responses(
+        (status = 200, description = "The file, cached for a year.", content_type = "text/javascript", body = String),
+        (status = 404, description = "No such file (`not_found`).", body = ErrorBody),
+    ),
+)]
+pub async fn asset(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    assets::serve(
+        &*WIDGET_ASSETS,
+        req.match_info().get("file").unwrap_or(""),
+        SCRIPT_CSP,
+    )
+}
+
+/// The demo page's policy: the strictest an article page could have and
+/// still show the widget (scripts and requests to majlis only).
+const DEMO_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// An article page with comments, to try the widget (`MAJLIS_EMBED_DEMO`).
+#[utoipa::path(
+    get,
+    path = "/embed/demo",
+    tag = "embed",
+    params(("lang" = Option<String>, Query, description = "`ar` (default) or `en`.")),
+    responses(
+        (status = 200, description = "The demo page.", content_type = "text/html", body = String),
+        (status = 404, description = "Turned off (`MAJLIS_EMBED_DEMO=off`): `not_found`.", body = ErrorBody),
+    ),
+)]
+pub async fn demo(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if !state.config.embed_demo {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let en = req.query_string().split('&').any(|p| p == "lang=en");
+    let (lang, dir, title, text) = if en {
+        (
+            "en",
+            "ltr",
+            "A demo article",
+            "This page shows majlis's comment widget as an article page would: one element and one script.",
+        )
+    } else {
+        (
+            "ar",
+            "rtl",
+            "مقال تجريبي",
+            "تعرض هذه الصفحة أداة التعليقات في مجلس كما تظهر في صفحة مقال: عنصر واحد وسطر برمجي واحد.",
+        )
+    };
+    let page = format!(
+        "<!doctype html>\n<html lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n</head>\n\
+         <body>\n<main>\n<article>\n<h1>{title}</h1>\n<p>{text}</p>\n</article>\n\
+         <div id=\"majlis-comments\" data-article-id=\"demo/{lang}\" data-lang=\"{lang}\" data-article-title=\"{title}\"></div>\n\
+         <script src=\"/embed.js\" async></script>\n</main>\n</body>\n</html>\n"
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, DEMO_CSP))
+        .body(page))
+}
 
 query_params! {
     /// The fragment's query: its site, language, page and reply target.

@@ -1,6 +1,7 @@
 //! HTTP only: the route table and the handlers, grouped by client.
 
 pub mod admin;
+pub mod assets;
 pub mod auth;
 pub mod body;
 pub mod dashboard;
@@ -98,6 +99,9 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
             "/embed/articles/{article_id:.+}",
             vec![on(M::GET, embed::fragment)],
         ),
+        ("/embed.js", vec![on(M::GET, embed::loader)]),
+        ("/embed/assets/{file}", vec![on(M::GET, embed::asset)]),
+        ("/embed/demo", vec![on(M::GET, embed::demo)]),
         ("/moderate", vec![on(M::GET, dashboard::to_page)]),
         ("/moderate/", vec![on(M::GET, dashboard::page)]),
         (

@@ -39,7 +39,11 @@ export MAJLIS_BT_BASE="$base" MAJLIS_BT_PASSWORD="$password"
 # Screenshots go to a path relative to the repository.
 [ -n "${MAJLIS_BT_SCREENSHOTS:-}" ] && export MAJLIS_BT_SCREENSHOTS="$(cd "$root" && realpath -m "$MAJLIS_BT_SCREENSHOTS")"
 status=0
-(cd "$here" && node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs) || status=$?
+# MAJLIS_BT_ONLY=embed runs embed.test.mjs alone.
+files="./*.test.mjs"
+[ -n "${MAJLIS_BT_ONLY:-}" ] && files="./${MAJLIS_BT_ONLY}.test.mjs"
+# shellcheck disable=SC2086
+(cd "$here" && node --test --test-concurrency=1 --test-reporter=spec $files) || status=$?
 if [ "$status" -ne 0 ]; then
     echo "browser tests: majlis's log:"
     tail -50 "$work/server.log"
