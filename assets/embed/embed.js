@@ -9,8 +9,9 @@
   el.dataset.majlisLoading = '1';
   // Where majlis lives: this script's own address, without /embed.js.
   const base = me.src.replace(/\/embed\.js(?:[?#].*)?$/, '');
-  // The box the thread will fill, kept from the first paint on.
-  if (!el.style.minHeight) el.style.minHeight = el.dataset.minHeight || '28rem';
+  // The box the thread will fill, from the first paint on: about the height
+  // of the form and a few comments, so drawing moves nothing below it.
+  if (!el.style.minHeight) el.style.minHeight = el.dataset.minHeight || '40rem';
   const load = () => {
     const s = document.createElement('script');
     s.src = base + '__MAJLIS_WIDGET__';
