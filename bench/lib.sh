@@ -1,6 +1,7 @@
 # Shell functions shared by the benchmark and fault-test scripts
 # (bench/load/run.sh, bench/load/index_costs.sh, bench/faults/run.sh,
-# bench/dashboard/run.sh, tests/browser/run.sh, .ci/schemathesis/run.sh). Sourced, not run; the script
+# bench/dashboard/run.sh, bench/embed/run.sh, tests/browser/run.sh,
+# .ci/schemathesis/run.sh). Sourced, not run; the script
 # that sources it defines `die MESSAGE` (prints and exits) and `say MESSAGE`.
 # shellcheck shell=bash
 
@@ -114,4 +115,23 @@ serve_embedded() {
 create_account() {
     MAJLIS_DATA_DIR="$2/data" MAJLIS_PASSWORD="$5" DATABASE_URL= \
         "$1" moderator create --email "$3" --role "$4" --display-name "$4" >/dev/null
+}
+
+# page_bench_server ROOT: for a page benchmark in Chromium: the release
+# build (or $MAJLIS_BIN), the browser tests' npm tools, majlis serving its
+# embedded database in a temporary directory (stopped and removed on exit)
+# and an admin account. Sets MAJLIS_BASE and BENCH_PASSWORD.
+page_bench_server() {
+    local root=$1 bin=${MAJLIS_BIN:-$1/target/release/majlis}
+    if [[ -z ${MAJLIS_BIN:-} ]]; then
+        (cd "$root" && cargo build --release --locked --quiet)
+    fi
+    (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
+    BENCH_WORK=$(mktemp -d)
+    chmod 755 "$BENCH_WORK"
+    export RUST_LOG=warn
+    trap 'kill -TERM "${MAJLIS_PID:-0}" 2>/dev/null || true; wait "${MAJLIS_PID:-0}" 2>/dev/null || true; rm -rf "$BENCH_WORK"' EXIT
+    serve_embedded "$bin" "$BENCH_WORK"
+    BENCH_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    create_account "$bin" "$BENCH_WORK" admin@news.example admin "$BENCH_PASSWORD"
 }

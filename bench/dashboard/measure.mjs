@@ -2,21 +2,15 @@
 // from the start of navigation to /moderate/ (signed in) until 50 comment
 // cards are in the page, read from the browser's performance clock; with
 // the CPU at full speed and throttled 4x (a phone), ten loads each.
-import { createRequire } from 'node:module';
+// Chromium as the browser tests launch it (tests/browser/lib.mjs).
+import { launch } from '../../tests/browser/lib.mjs';
 
-// playwright-core as the browser tests install it (tests/browser).
-const require = createRequire(process.env.BROWSER_TESTS_PACKAGE);
-const { chromium } = require('playwright-core');
 
 const BASE = process.env.MAJLIS_BT_BASE;
 const PASSWORD = process.env.MAJLIS_BT_PASSWORD;
 const RUNS = Number(process.env.RUNS || 10);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const quantile = (xs, q) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 for (const rate of [1, 4]) {
   const ctx = await browser.newContext();

@@ -9,22 +9,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-bin="${MAJLIS_BIN:-$root/target/release/majlis}"
-if [ -z "${MAJLIS_BIN:-}" ]; then
-    (cd "$root" && cargo build --release --locked --quiet)
-fi
-(cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
 die() { echo "dashboard bench: $*" >&2; exit 1; }
 # shellcheck source=bench/lib.sh disable=SC1091
 . "$root/bench/lib.sh"
-work="$(mktemp -d)"
-chmod 755 "$work"
-export RUST_LOG=warn
-trap 'kill -TERM "${MAJLIS_PID:-0}" 2>/dev/null || true; wait "${MAJLIS_PID:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-serve_embedded "$bin" "$work"
+page_bench_server "$root"
 base="$MAJLIS_BASE"
-password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
-create_account "$bin" "$work" admin@news.example admin "$password"
+password="$BENCH_PASSWORD"
 token="$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d "{\"email\":\"admin@news.example\",\"password\":\"$password\"}" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
@@ -59,4 +49,4 @@ for n in range(1, 61):
     call("POST", "/api/v1/comments", body, auth=False)
 PY
 MAJLIS_BT_BASE="$base" MAJLIS_BT_PASSWORD="$password" \
-    BROWSER_TESTS_PACKAGE="$root/tests/browser/package.json" node "$here/measure.mjs"
+    node "$here/measure.mjs"

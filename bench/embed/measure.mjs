@@ -3,11 +3,10 @@
 // responseEnd) to the frame after the thread is drawn, the page's
 // cumulative layout shift, and the scripts' gzipped sizes. Ten loads each
 // with the CPU at full speed and throttled 4x.
-import { createRequire } from 'node:module';
+// Chromium as the browser tests launch it (tests/browser/lib.mjs).
+import { launch } from '../../tests/browser/lib.mjs';
 import { gzipSync } from 'node:zlib';
 
-const require = createRequire(process.env.BROWSER_TESTS_PACKAGE);
-const { chromium } = require('playwright-core');
 
 const BASE = process.env.MAJLIS_BT_BASE;
 const SITE = 'http://news.localhost';
@@ -19,12 +18,7 @@ const widget = await (await fetch(BASE + widgetPath)).text();
 const gz = (s) => gzipSync(Buffer.from(s), { level: 9 }).length;
 console.log(`embed: loader ${gz(loader)} B gzipped, widget ${gz(widget)} B, together ${gz(loader) + gz(widget)} B`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights'],
-});
+const browser = await launch(['--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights']);
 // An article page: text, the comments, then the footer that a layout
 // shift would move. The page reserves the widget's box in its own
 // stylesheet, as the README says (the loader runs after the first paint,

@@ -8,22 +8,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-bin="${MAJLIS_BIN:-$root/target/release/majlis}"
-if [ -z "${MAJLIS_BIN:-}" ]; then
-    (cd "$root" && cargo build --release --locked --quiet)
-fi
-(cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
 die() { echo "embed bench: $*" >&2; exit 1; }
 # shellcheck source=bench/lib.sh disable=SC1091
 . "$root/bench/lib.sh"
-work="$(mktemp -d)"
-chmod 755 "$work"
-export RUST_LOG=warn
-trap 'kill -TERM "${MAJLIS_PID:-0}" 2>/dev/null || true; wait "${MAJLIS_PID:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-serve_embedded "$bin" "$work"
+page_bench_server "$root"
 base="$MAJLIS_BASE"
-password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
-create_account "$bin" "$work" admin@news.example admin "$password"
+password="$BENCH_PASSWORD"
 # 60 approved comments on one article, half of them replies: the first
 # page holds 50.
 python3 - "$base" "$password" <<'PY'
@@ -50,4 +40,4 @@ for n in range(60):
         call("PATCH", f"/api/v1/moderation/comments/{c['id']}", {"status": "approved"}, token)
     ids.append(c["id"])
 PY
-RESERVE=${RESERVE:-1} RUNS=${RUNS:-10} MAJLIS_BT_BASE="$base" BROWSER_TESTS_PACKAGE="$root/tests/browser/package.json" node "$here/measure.mjs"
+RESERVE=${RESERVE:-1} RUNS=${RUNS:-10} MAJLIS_BT_BASE="$base" node "$here/measure.mjs"

@@ -230,6 +230,31 @@ pub async fn list_public(
     qb.build_query_as().fetch_all(conn).await
 }
 
+/// One page of an article's public thread.
+pub struct PublicPage {
+    pub rows: Vec<CommentRow>,
+    /// Where the next page starts (`None` on the last).
+    pub next: Option<Cursor>,
+    /// Approved comments of the article in all.
+    pub total: i64,
+}
+
+/// Up to `limit` approved comments after `after` (see [`list_public`]),
+/// whether more follow, and the article's approved total.
+pub async fn public_page(
+    conn: &mut PgConnection,
+    site: &str,
+    article_id: &str,
+    after: Option<Cursor>,
+    limit: i64,
+    newest_first: bool,
+) -> Result<PublicPage, sqlx::Error> {
+    let mut rows = list_public(conn, site, article_id, after, limit + 1, newest_first).await?;
+    let next = crate::domain::cursor::page_end(&mut rows, limit).map(Cursor::from);
+    let total = count_public(conn, site, article_id).await?;
+    Ok(PublicPage { rows, next, total })
+}
+
 pub async fn count_public(
     conn: &mut PgConnection,
     site: &str,

@@ -7,7 +7,6 @@
 //! under 5 KB, both under 15 KB; `tests/browser` checks it).
 
 use crate::db;
-use crate::domain::cursor::page_end;
 use crate::domain::limits::PUBLIC_DEFAULT_PAGE;
 use crate::domain::{Cursor, SiteId};
 use crate::error::ErrorCode;
@@ -284,12 +283,16 @@ pub async fn fragment(
         |mut conn| async move {
             let (site, article) = (in_site.as_str(), article_id.as_str());
             let known = db::articles::fetch(&mut conn, site, article).await?;
-            let limit = PUBLIC_DEFAULT_PAGE;
-            let mut rows =
-                db::comments::list_public(&mut conn, site, article, cursor, limit + 1, false)
-                    .await?;
-            let more = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
-            let total = db::comments::count_public(&mut conn, site, article).await?;
+            let page = db::comments::public_page(
+                &mut conn,
+                site,
+                article,
+                cursor,
+                PUBLIC_DEFAULT_PAGE,
+                false,
+            )
+            .await?;
+            let (rows, more, total) = (page.rows, page.next.map(|c| c.encode()), page.total);
             let comments: Vec<ThreadComment> = rows
                 .into_iter()
                 .map(|r| ThreadComment {

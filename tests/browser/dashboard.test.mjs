@@ -5,11 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, PASSWORD, call as api, launch, login } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
-const BASE = process.env.MAJLIS_BT_BASE;
-const PASSWORD = process.env.MAJLIS_BT_PASSWORD;
 const ADMIN = 'admin@news.example';
 
 let browser;
@@ -20,16 +18,7 @@ const pageErrors = [];
 // Requests to anywhere but majlis: none may happen.
 const elsewhere = [];
 
-async function call(method, path, body, token = adminToken) {
-  const headers = { 'Accept-Language': 'en' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let data = null;
-  try { data = JSON.parse(text); } catch { data = text; }
-  return { status: r.status, data };
-}
+const call = (method, path, body, token = adminToken) => api(method, path, body, token);
 
 /** Posts a held comment (every comment is held in these tests) and returns it. */
 async function held(fields = {}) {
@@ -67,14 +56,8 @@ async function signedIn({ lang = 'en', email = ADMIN, context, clock = false } =
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const login = await call('POST', '/api/v1/auth/login', { email: ADMIN, password: PASSWORD }, null);
-  assert.equal(login.status, 200);
-  adminToken = login.data.token;
+  browser = await launch();
+  adminToken = await login(ADMIN);
   const s = await call('PATCH', '/api/v1/admin/settings', { approval_mode: 'all', flood_interval_seconds: 0 });
   assert.equal(s.status, 200, JSON.stringify(s.data));
 });

@@ -7,11 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { BASE, call as api, launch, login } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
-const BASE = process.env.MAJLIS_BT_BASE;
-const PASSWORD = process.env.MAJLIS_BT_PASSWORD;
 // A news site on another origin; Playwright serves its pages.
 const SITE = 'http://news.localhost';
 
@@ -20,16 +18,7 @@ let adminToken;
 let seq = 0;
 const pageErrors = [];
 
-async function call(method, path, body, token = adminToken) {
-  const headers = { 'Accept-Language': 'en' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let data = null;
-  try { data = JSON.parse(text); } catch { data = text; }
-  return { status: r.status, data };
-}
+const call = (method, path, body, token = adminToken) => api(method, path, body, token);
 
 const settings = async (patch) => assert.equal((await call('PATCH', '/api/v1/admin/settings', patch)).status, 200);
 
@@ -72,18 +61,11 @@ async function sitePage({ article, lang = 'ar', csp = null, extra = '' }) {
 const widget = (page) => page.locator('#majlis-comments');
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // The test's news site is served by Playwright, not from an address,
-      // so Chromium counts it as public and majlis on 127.0.0.1 as local;
-      // on the web both are public.
-      '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights'],
-  });
-  const login = await call('POST', '/api/v1/auth/login', { email: 'admin@news.example', password: PASSWORD }, null);
-  assert.equal(login.status, 200);
-  adminToken = login.data.token;
+  // The test's news site is served by Playwright, not from an address,
+  // so Chromium counts it as public and majlis on 127.0.0.1 as local; on
+  // the web both are public.
+  browser = await launch(['--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights']);
+  adminToken = await login('admin@news.example');
   // The site's origin, and majlis's own (the no-JavaScript test's article
   // page is majlis's demo page, so the browser really lands on it).
   await settings({ approval_mode: 'none', flood_interval_seconds: 0, min_form_seconds: 0, allowed_origins: [SITE, BASE], edit_window_minutes: 15 });

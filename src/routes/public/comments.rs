@@ -3,7 +3,6 @@
 
 use super::submit_request::{SubmitCommentRequest, new_comment};
 use crate::db;
-use crate::domain::cursor::page_end;
 use crate::domain::limits::{MAX_COUNT_IDS, PUBLIC_DEFAULT_PAGE, PUBLIC_MAX_PAGE};
 use crate::domain::{ArticleId, Cursor, SiteId};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors, FormEcho};
@@ -561,23 +560,17 @@ pub async fn list(
         JSON,
         |mut conn| async move {
             let (site, article) = (in_site.as_str(), article_id.as_str());
-            let mut rows = db::comments::list_public(
-                &mut conn,
-                site,
-                article,
-                cursor,
-                limit + 1,
-                newest_first,
-            )
-            .await?;
-            let next_cursor = page_end(&mut rows, limit).map(|r| Cursor::from(r).encode());
-            let total = db::comments::count_public(&mut conn, site, article).await?;
+            let page =
+                db::comments::public_page(&mut conn, site, article, cursor, limit, newest_first)
+                    .await?;
+            let total = page.total;
             to_json(&CommentPage {
-                comments: rows
+                comments: page
+                    .rows
                     .into_iter()
                     .map(|r| PublicComment::from_row(r, &avatars))
                     .collect(),
-                next_cursor,
+                next_cursor: page.next.map(|c| c.encode()),
                 total,
             })
         },
