@@ -14,34 +14,10 @@ use crate::domain::{CommentBody, CommentStatus, SiteId};
 use crate::error::{ApiError, ErrorCode};
 use crate::spam::FormTokenCheck;
 use crate::state::AppState;
-use crate::usecases::submission::{Candidate, RequestMeta, decide, gather};
+use crate::usecases::submission::{Candidate, RequestMeta, decide, gather, window_end};
 use crate::{render, spam};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-
-/// The token given once with a new comment, and until when it works.
-pub struct EditGrant {
-    pub token: SecretString,
-    pub token_hash: Vec<u8>,
-    pub until: DateTime<Utc>,
-}
-
-impl EditGrant {
-    pub fn new(now: DateTime<Utc>, minutes: u32) -> EditGrant {
-        let token = token::generate();
-        let token_hash = token::digest(&token);
-        EditGrant {
-            token,
-            token_hash,
-            until: window_end(now, minutes),
-        }
-    }
-}
-
-/// When the window of a comment posted at `created_at` closes.
-pub fn window_end(created_at: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
-    created_at + Duration::minutes(i64::from(minutes))
-}
 
 /// Whether the author may still change a comment posted at `created_at`
 /// (the site's current window: an admin who shortens it shortens it for
@@ -158,6 +134,7 @@ pub async fn author_change(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     #[test]
     fn the_window_is_open_until_its_last_moment_and_never_when_off() {
@@ -168,16 +145,5 @@ mod tests {
         assert!(!window_open(posted, 15, at(15 * 60 + 1)));
         assert!(!window_open(posted, 0, at(0)));
         assert_eq!(window_end(posted, 15), at(900));
-    }
-
-    #[test]
-    fn grants_carry_a_fresh_token_and_its_hash() {
-        let now = Utc::now();
-        let a = EditGrant::new(now, 15);
-        let b = EditGrant::new(now, 15);
-        use secrecy::ExposeSecret;
-        assert_ne!(a.token.expose_secret(), b.token.expose_secret());
-        assert_eq!(a.token_hash, token::digest(&a.token));
-        assert_eq!(a.until, now + Duration::minutes(15));
     }
 }

@@ -1,6 +1,7 @@
 //! The "submit a comment" use case: validate the wire input into a
 //! `NewComment`, gather facts, decide, and persist in one transaction.
 
+use crate::auth::token;
 use crate::db;
 use crate::domain::{
     ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentStatus, ModerationSettings,
@@ -10,7 +11,8 @@ use crate::error::{ApiError, ErrorCode};
 use crate::spam::learner;
 use crate::state::AppState;
 use crate::{form_token, render, spam};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
 use std::net::IpAddr;
 
 /// A validated submission (from the wire shape: `routes::public::submit_request`).
@@ -266,12 +268,36 @@ pub(crate) fn decide(
     (verdict, status)
 }
 
+/// The token given once with a new comment, and until when it works.
+pub struct EditGrant {
+    pub token: SecretString,
+    pub token_hash: Vec<u8>,
+    pub until: DateTime<Utc>,
+}
+
+impl EditGrant {
+    pub fn new(now: DateTime<Utc>, minutes: u32) -> EditGrant {
+        let token = token::generate();
+        let token_hash = token::digest(&token);
+        EditGrant {
+            token,
+            token_hash,
+            until: window_end(now, minutes),
+        }
+    }
+}
+
+/// When the window of a comment posted at `created_at` closes.
+pub fn window_end(created_at: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
+    created_at + Duration::minutes(i64::from(minutes))
+}
+
 /// A stored submission, and the edit token its author gets once.
 pub struct Submitted {
     pub row: db::comments::CommentRow,
     /// `None` when the edit window is off or the client gets none (a form
     /// post).
-    pub edit: Option<crate::usecases::edits::EditGrant>,
+    pub edit: Option<EditGrant>,
 }
 
 /// Stores a new comment and returns it as saved, in two statements: one
@@ -343,7 +369,7 @@ pub async fn submit(
     let (verdict, status) = decide(state, &snap, &candidate, gathered);
 
     let grant = (edit_token && settings.edit_window_minutes > 0)
-        .then(|| crate::usecases::edits::EditGrant::new(now, settings.edit_window_minutes));
+        .then(|| EditGrant::new(now, settings.edit_window_minutes));
     let body = new.body.as_str();
     let body_html = render::body_html(body);
     let stored = db::submissions::store(
@@ -398,4 +424,21 @@ pub async fn submit(
 
 fn count(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_carry_a_fresh_token_and_its_hash() {
+        use secrecy::ExposeSecret;
+        let now = Utc::now();
+        let a = EditGrant::new(now, 15);
+        let b = EditGrant::new(now, 15);
+        assert_ne!(a.token.expose_secret(), b.token.expose_secret());
+        assert_eq!(a.token_hash, token::digest(&a.token));
+        assert_eq!(a.until, now + Duration::minutes(15));
+        assert_eq!(window_end(now, 0), now);
+    }
 }
