@@ -46,7 +46,9 @@ impl HttpStatus for ErrorCode {
             ErrorCode::DbUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            ErrorCode::TooManyConcurrentRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyConcurrentRequests | ErrorCode::TooManyEdits => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ErrorCode::OriginNotAllowed | ErrorCode::CorsRequestNotAllowed => StatusCode::FORBIDDEN,
         }
     }

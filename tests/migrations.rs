@@ -70,6 +70,12 @@ fn problems(name: &str, sql: &str) -> Vec<String> {
         let on_big = BIG_TABLES
             .iter()
             .any(|t| s.contains(&format!(" on {t} ")) || s.contains(&format!(" on {t}(")));
+        if s.contains(" validate constraint ") && statements(sql).len() != 1 {
+            out.push(format!(
+                "{name}: `{s}` scans the table while the file's other statements hold \
+                 their locks (one transaction); validate in a file of its own"
+            ));
+        }
         if index && on_big && !(s.contains(" concurrently ") && no_transaction) {
             out.push(format!(
                 "{name}: `{s}` blocks writes to a big table while it builds; use \
@@ -138,6 +144,21 @@ fn the_checker_catches_what_the_rules_forbid() {
          create index sites_x on sites (id); -- a new, small table",
     );
     assert_eq!(expand, Vec::<String>::new());
+    let validated_with_the_add = problems(
+        "29990101000000_check.sql",
+        "alter table comments add constraint c check (id > 0) not valid;\n\
+         alter table comments validate constraint c;",
+    );
+    assert_eq!(
+        validated_with_the_add.len(),
+        1,
+        "{validated_with_the_add:?}"
+    );
+    let validated_alone = problems(
+        "29990101000001_check_validate.sql",
+        "alter table comments validate constraint c;",
+    );
+    assert_eq!(validated_alone, Vec::<String>::new());
     let contract = problems(
         "29990101000000_drop_referrer_contract.sql",
         "alter table comments drop column referrer;",

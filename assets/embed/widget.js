@@ -44,7 +44,7 @@
   const AUTHOR_KEY = 'majlis.author';
   const site = cfg.site || '';
   const articleId = cfg.articleId || '';
-  const state = { comments: [], cursor: null, total: 0, order: cfg.order === 'newest' ? 'newest' : 'oldest', token: '', closed: false, parent: null };
+  const state = { comments: [], cursor: null, total: 0, order: cfg.order === 'newest' ? 'newest' : 'oldest', token: '', closed: false, parent: null, loads: 0 };
 
   const CSS = `:host{--majlis-fg:#1b1f23;--majlis-muted:#57606a;--majlis-bg:transparent;--majlis-panel:#f6f8fa;
 --majlis-border:#d0d7de;--majlis-accent:#0b5cad;--majlis-error:#b42318;--majlis-radius:.5rem;
@@ -265,7 +265,7 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
     const c = res.data;
     write(AUTHOR_KEY, f['wp-comment-cookies-consent'].checked ? { author: f.author.value, email: f.email.value, url: f.url.value } : null);
     if (c.edit_token) remember(c);
-    if (c.status === 'approved') { state.comments.push(c); state.total += 1; }
+    if (c.status === 'approved') { state.comments = place(state.comments.concat(c)); state.total += 1; }
     f.comment.value = '';
     state.parent = null;
     render();
@@ -295,8 +295,11 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
       }
       const all = own();
       if (all[c.id]) { all[c.id].comment = res.data; write(OWN_KEY, all); }
-      const i = state.comments.findIndex((x) => x.id === c.id);
-      if (i >= 0) { if (res.data.status === 'approved') state.comments[i] = res.data; else { state.comments.splice(i, 1); state.total -= 1; } }
+      // Published or held by the edit: in the thread, or only its author's.
+      const shown = state.comments.some((x) => x.id === c.id);
+      const rest = state.comments.filter((x) => x.id !== c.id);
+      if (res.data.status === 'approved') { state.comments = place(rest.concat(res.data)); if (!shown) state.total += 1; }
+      else if (shown) { state.comments = rest; state.total -= 1; }
       render();
     });
     li.querySelector('.body').replaceWith(box);
@@ -347,12 +350,24 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
     if (at) at.querySelector('article').after(f); else view.append(f);
   }
 
+  // The loaded comments in the thread's order, each once: a page loaded
+  // after the reader's own comment was placed may hold it again.
+  function place(all) {
+    const seen = new Set();
+    const sign = state.order === 'oldest' ? 1 : -1;
+    return all.filter((c) => !seen.has(c.id) && seen.add(c.id))
+      .sort((a, b) => sign * (Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id));
+  }
+
   async function load(more) {
+    // Only the latest request draws (the order may change while one runs).
+    const ticket = ++state.loads;
     const res = await api('GET', `/api/v1/articles/${articleId.split('/').map(encodeURIComponent).join('/')}/comments?${q({
       site, order: state.order, limit: 50, cursor: more ? state.cursor : '',
     })}`);
+    if (ticket !== state.loads) return;
     if (res.status !== 200) { render(); return say(TEXT.failed); }
-    state.comments = more ? state.comments.concat(res.data.comments) : res.data.comments;
+    state.comments = place(more ? state.comments.concat(res.data.comments) : res.data.comments);
     state.cursor = res.data.next_cursor;
     state.total = res.data.total;
     render();

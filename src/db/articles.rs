@@ -116,7 +116,9 @@ pub async fn update_settings(
 
 /// Registers the article as the site describes it (an admin's `PUT`):
 /// url and title replace whatever a submitter gave; `closed` only when
-/// given. Returns the row and whether the article was new.
+/// given. A change to any of them moves the article's comment version
+/// (the thread fragment shows the url and whether comments are open).
+/// Returns the row and whether the article was new.
 pub async fn register(
     conn: &mut PgConnection,
     site: &str,
@@ -138,7 +140,11 @@ pub async fn register(
             url = excluded.url,
             title = excluded.title,
             closed = coalesce($4, articles.closed),
-            registered_at = coalesce(articles.registered_at, now())
+            registered_at = coalesce(articles.registered_at, now()),
+            comment_version = articles.comment_version
+                + case when (articles.url, articles.title, articles.closed)
+                       is distinct from (excluded.url, excluded.title, coalesce($4, articles.closed))
+                  then 1 else 0 end
          returning {COLUMNS}, (xmax = 0) as created"
     );
     let r: Registered = sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -162,6 +162,15 @@ pub async fn fetch_for_author(
         .await
 }
 
+/// Forgets comment `id`'s edit token (its author withdrew it).
+pub async fn clear_edit_token(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("update comments set edit_token_hash = null where id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The comment if it is approved (what the public may see of any id).
 pub async fn fetch_approved(
     conn: &mut PgConnection,

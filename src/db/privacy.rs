@@ -97,7 +97,8 @@ pub async fn anonymize(
     let r = sqlx::query(
         "update comments
          set author_name = $2, author_email = '', author_url = null, avatar = null,
-             ip = null, user_agent = null, referrer = null, version = version + 1
+             ip = null, user_agent = null, referrer = null, edit_token_hash = null,
+             version = version + 1
          where id = any($1)",
     )
     .bind(comment_ids)

@@ -44,6 +44,17 @@ pub async fn insert(
     Ok(())
 }
 
+/// How many times the author has edited comment `comment_id`.
+pub async fn count_by_author(conn: &mut PgConnection, comment_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from comment_revisions
+         where comment_id = $1 and edited_by = 'author'",
+    )
+    .bind(comment_id)
+    .fetch_one(conn)
+    .await
+}
+
 /// The earlier texts of these comments, oldest first per comment.
 pub async fn of_comments(
     conn: &mut PgConnection,

@@ -297,7 +297,7 @@ fn comment_html(
 fn form_html(out: &mut String, p: &ThreadPage<'_>, t: &Text) {
     let _ = write!(
         out,
-        "<form class=\"majlis-form\" id=\"respond\" method=\"post\" action=\"{}\" data-majlis=\"comment-form\">\
+        "<form class=\"majlis-form\" id=\"respond\" method=\"post\" action=\"{}\" target=\"_top\" data-majlis=\"comment-form\">\
          <h3>{}</h3>",
         escape_html(p.form_action),
         t.leave

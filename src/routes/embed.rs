@@ -16,7 +16,7 @@ use crate::render::thread::{ThreadComment, ThreadPage, thread_html};
 use crate::routes::assets::{self, Asset, versioned};
 use crate::routes::body::{ApiQuery, Shape, positive_id_text, query_params, schema};
 use crate::routes::public::comments::{article_id_from_path, cached_read};
-use crate::routes::site::{named_site, public_site};
+use crate::routes::site::{chosen_by_page, named_site, public_site};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -247,6 +247,7 @@ pub async fn fragment(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
+    let by_page = chosen_by_page(&state, q.site.is_some());
     let site = public_site(&req, &state, q.site);
     let snap = state.settings.current(&state.pool, &site).await?;
     let lang = q.lang.unwrap_or(state.config.default_lang);
@@ -262,8 +263,19 @@ pub async fn fragment(
     };
     // Links keep the fragment's own site and language.
     let base_query = format!("?site={}&lang={}&", site.as_str(), lang.as_str());
+    // Besides the article's comment version (the cache's validator), the
+    // page depends on this build's markup, the site's settings, and, when
+    // articles close with age, the hour (an article that closed shows its
+    // form for at most an hour more; a post then gets `comments_closed`).
+    let hour = if snap.settings.close_after_days > 0 {
+        chrono::Utc::now().timestamp() / 3600
+    } else {
+        0
+    };
     let key = format!(
-        "embed\u{0}{site}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        "embed\u{0}{}\u{0}{}\u{0}{hour}\u{0}{site}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        env!("CARGO_PKG_VERSION"),
+        snap.version,
         article_id.as_str(),
         lang.as_str(),
         q.cursor.map(|c| c.encode()).unwrap_or_default(),
@@ -278,6 +290,7 @@ pub async fn fragment(
         &state,
         key,
         &site,
+        by_page,
         &articles,
         "text/html; charset=utf-8",
         |mut conn| async move {
@@ -304,6 +317,9 @@ pub async fn fragment(
                     created_at: r.created_at,
                 })
                 .collect();
+            // A reply to a comment that is not on this page (or not
+            // public) is a plain comment.
+            let reply_to = reply_to.filter(|id| comments.iter().any(|c| c.id == *id));
             let closed = known.as_ref().is_some_and(|a| {
                 crate::usecases::submission::comments_closed(
                     a.closed,

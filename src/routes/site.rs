@@ -59,6 +59,16 @@ pub fn public_site(req: &HttpRequest, state: &AppState, named: Option<SiteId>) -
         .unwrap_or_default()
 }
 
+/// Whether a public read's answer depends on the page that asked: no
+/// `site` was named and more than one site exists, so the `Origin` or
+/// `Referer` chose it. Such answers are `private` and vary by both headers
+/// (a shared cache must never hand one site's thread to another's page);
+/// a request that names its site, or an instance with one site, keeps
+/// `public`.
+pub fn chosen_by_page(state: &AppState, named: bool) -> bool {
+    !named && state.settings.seen().len() > 1
+}
+
 /// The `?site=` of an admin or moderator request (default: `default`):
 /// 403 `forbidden` outside the account's sites, 404 `site_not_found` for
 /// no such site. Read after the account is known, so a signed-out request

@@ -47,8 +47,10 @@ pub enum FormTokenCheck {
     /// Signed by us; seconds between issue and submission.
     Valid { age_seconds: f64 },
     /// An author's edit, made with the comment's edit token: the form was
-    /// checked when the comment was posted.
-    EditToken,
+    /// checked when the comment was posted, and what it cost then
+    /// (`form_token` points of the posted comment's reasons) counts again,
+    /// so an edit never washes a bot's too-fast or forged form clean.
+    EditToken { posted_points: f64 },
 }
 
 /// The author's record, looked up by e-mail and by IP.

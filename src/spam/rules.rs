@@ -59,7 +59,12 @@ pub fn form_token(f: &Facts, r: &SpamRules) -> Option<Reason> {
                 ),
             ))
         }
-        FormTokenCheck::Valid { .. } | FormTokenCheck::EditToken => None,
+        FormTokenCheck::EditToken { posted_points } if posted_points > 0.0 => Some(Reason::new(
+            "form_token",
+            posted_points,
+            "the form as the comment was posted (carried to its edit)",
+        )),
+        FormTokenCheck::Valid { .. } | FormTokenCheck::EditToken { .. } => None,
     }
 }
 
@@ -707,6 +712,16 @@ mod tests {
             ..SpamRules::default()
         };
         assert_eq!(rule_score(&i, &r, form_token), 2.5);
+    }
+
+    #[test]
+    fn an_edit_carries_what_the_posted_form_cost() {
+        let r = SpamRules::default();
+        let mut i = input("hello");
+        i.form_token = FormTokenCheck::EditToken { posted_points: 0.0 };
+        assert!(run(form_token, &i, &r).is_none());
+        i.form_token = FormTokenCheck::EditToken { posted_points: 8.0 };
+        assert_eq!(rule_score(&i, &r, form_token), 8.0);
     }
 
     #[test]

@@ -14,7 +14,9 @@ use crate::domain::{CommentBody, CommentStatus, SiteId};
 use crate::error::{ApiError, ErrorCode};
 use crate::spam::FormTokenCheck;
 use crate::state::AppState;
-use crate::usecases::submission::{Candidate, RequestMeta, decide, gather, window_end};
+use crate::usecases::submission::{
+    Candidate, RequestMeta, comments_closed, decide, gather, window_end,
+};
 use crate::{render, spam};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -26,17 +28,43 @@ pub fn window_open(created_at: DateTime<Utc>, minutes: u32, now: DateTime<Utc>) 
     minutes > 0 && now <= window_end(created_at, minutes)
 }
 
+/// How many times an author may edit one comment (each edit keeps a
+/// revision and is judged again: without a cap a window of minutes would
+/// be a way to fill the revisions table and the audit log).
+pub const MAX_AUTHOR_EDITS: i64 = 10;
+
 /// What the author asks.
 pub enum AuthorChange {
     Edit(CommentBody),
     Withdraw,
 }
 
+/// The statuses in which the author still has a comment to change: not
+/// one they withdrew or a moderator rejected, nor one judged spam (whose
+/// author reads it as `pending`; an edit must not be a way to have spam
+/// judged again until it passes).
+fn changeable(status: CommentStatus) -> bool {
+    matches!(status, CommentStatus::Pending | CommentStatus::Approved)
+}
+
+/// What the posted comment's form cost (its `form_token` points), carried
+/// to every edit of it.
+fn posted_form_points(reasons: &serde_json::Value) -> f64 {
+    serde_json::from_value::<Vec<spam::Reason>>(reasons.clone())
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.rule == "form_token")
+        .map(|r| r.score)
+        .sum()
+}
+
 /// Applies the author's change to comment `id` if `token` is its edit
 /// token and its window is open: 404 `comment_not_found` for a wrong
-/// token, an unknown id or a comment already rejected (withdrawn, or
-/// rejected by a moderator); 403 `edit_window_closed` after the window.
-/// An edit whose text is the same changes nothing.
+/// token, an unknown id or a comment that is not pending or approved
+/// (withdrawn, rejected, or spam); 403 `edit_window_closed` after the
+/// window, `comments_closed` for an edit on a closed article (withdrawing
+/// stays possible); 429 `too_many_edits` after [`MAX_AUTHOR_EDITS`]. An
+/// edit whose text is the same changes nothing.
 #[tracing::instrument(skip_all, fields(comment_id = id.0, status))]
 pub async fn author_change(
     state: &AppState,
@@ -46,13 +74,19 @@ pub async fn author_change(
     meta: &RequestMeta,
 ) -> Result<CommentRow, ApiError> {
     let hash = token::digest(token);
+    // Every site's settings, read before the row is locked (a settings
+    // read that has to wait for the pool must not hold the lock).
+    let all_settings = state.settings.all(&state.pool).await?;
     let mut tx = state.pool.begin().await?;
     let current = db::comments::fetch_for_author(&mut tx, id.0, &hash)
         .await?
-        .filter(|c| c.status != CommentStatus::Rejected)
+        .filter(|c| changeable(c.status))
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     let site = SiteId::from_stored(current.site.clone());
-    let snap = state.settings.current(&state.pool, &site).await?;
+    let snap = all_settings
+        .get(&site)
+        .cloned()
+        .ok_or(ApiError::new(ErrorCode::SiteNotFound))?;
     let now = Utc::now();
     if !window_open(current.created_at, snap.settings.edit_window_minutes, now) {
         return Err(ErrorCode::EditWindowClosed.into());
@@ -71,12 +105,18 @@ pub async fn author_change(
                 },
             )
             .await?;
+            // The token has done its work: nothing more can be asked with it.
+            db::comments::clear_edit_token(&mut tx, id.0).await?;
             db::audit::insert(&mut tx, &NewAuditEvent::withdrawn(id, old)).await?;
-            crate::usecases::training::forget(&mut tx, id.0).await?;
+            // What a moderator's decision taught stays: the text is the
+            // same, and withdrawing is not a judgement of it.
             row
         }
         AuthorChange::Edit(body) if body.as_str() == current.body => return Ok(current),
         AuthorChange::Edit(body) => {
+            if db::revisions::count_by_author(&mut tx, id.0).await? >= MAX_AUTHOR_EDITS {
+                return Err(ErrorCode::TooManyEdits.into());
+            }
             let candidate = Candidate {
                 site: &current.site,
                 article_id: &current.article_id,
@@ -86,11 +126,19 @@ pub async fn author_change(
                 author_url: current.author_url.as_deref(),
                 body: body.as_str(),
                 meta,
+                // A filled honeypot made the comment spam, which is not
+                // changeable; the form's other signals carry over.
                 honeypot_filled: false,
-                // The form was judged when the comment was posted.
-                form_token: FormTokenCheck::EditToken,
+                form_token: FormTokenCheck::EditToken {
+                    posted_points: posted_form_points(&current.spam_reasons),
+                },
             };
             let gathered = gather(state, &snap, &mut tx, &candidate).await?;
+            if let Some(a) = &gathered.ctx.article
+                && comments_closed(a.closed, a.created_at, snap.settings.close_after_days, now)
+            {
+                return Err(ErrorCode::CommentsClosed.into());
+            }
             // The same text as another of the author's comments on the
             // article (its own old text counts only if unchanged, which
             // returned above).
@@ -117,6 +165,7 @@ pub async fn author_change(
             .await?;
             let event = NewAuditEvent::author_edited(id, old, status, verdict.score, row.version);
             db::audit::insert(&mut tx, &event).await?;
+            // A decision about the old text says nothing about the new.
             crate::usecases::training::forget(&mut tx, id.0).await?;
             row
         }
@@ -145,5 +194,24 @@ mod tests {
         assert!(!window_open(posted, 15, at(15 * 60 + 1)));
         assert!(!window_open(posted, 0, at(0)));
         assert_eq!(window_end(posted, 15), at(900));
+    }
+
+    #[test]
+    fn only_pending_and_approved_comments_can_be_changed() {
+        assert!(changeable(CommentStatus::Pending));
+        assert!(changeable(CommentStatus::Approved));
+        assert!(!changeable(CommentStatus::Spam));
+        assert!(!changeable(CommentStatus::Rejected));
+    }
+
+    #[test]
+    fn the_posted_forms_points_are_summed_from_its_reasons() {
+        let reasons = serde_json::json!([
+            {"rule": "form_token", "score": 6.0, "detail": "too fast"},
+            {"rule": "links", "score": 1.0, "detail": "one site"}
+        ]);
+        assert_eq!(posted_form_points(&reasons), 6.0);
+        assert_eq!(posted_form_points(&serde_json::json!([])), 0.0);
+        assert_eq!(posted_form_points(&serde_json::json!({"odd": 1})), 0.0);
     }
 }

@@ -12,6 +12,28 @@ async fn posted(app: &TestApp, body: &Value) -> Value {
     resp.json().await.unwrap()
 }
 
+/// Posts a comment as JSON: its id and edit token.
+async fn posted_own(app: &TestApp, body: &Value) -> (i64, String) {
+    let c = posted(app, body).await;
+    (
+        c["id"].as_i64().unwrap(),
+        c["edit_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A moderator's `PATCH /api/v1/moderation/comments/{id}` with `change`.
+async fn moderate(app: &TestApp, admin: &str, id: i64, change: Value) -> reqwest::Response {
+    app.authed(
+        Method::PATCH,
+        &format!("/api/v1/moderation/comments/{id}"),
+        admin,
+    )
+    .json(&change)
+    .send()
+    .await
+    .unwrap()
+}
+
 /// `PATCH /api/v1/comments/{id}` with `body` and the edit token.
 async fn edit_as(app: &TestApp, id: i64, token: &str, body: Value) -> reqwest::Response {
     app.client
@@ -116,16 +138,7 @@ async fn the_author_edits_within_the_window_and_the_old_text_is_kept() {
 
     // Moderators see the earlier text; a moderator's edit keeps one too.
     let (admin, _) = app.login_as("admin").await;
-    let resp = app
-        .authed(
-            Method::PATCH,
-            &format!("/api/v1/moderation/comments/{id}"),
-            &admin,
-        )
-        .json(&json!({"body": "نص عدّله المشرف"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = moderate(&app, &admin, id, json!({"body": "نص عدّله المشرف"})).await;
     assert_eq!(resp.status(), 200);
     let detail = app
         .read(&format!("/api/v1/moderation/comments/{id}"), &admin)
@@ -180,15 +193,7 @@ async fn an_edit_is_judged_again_as_a_new_submission_would_be() {
     // A moderator approves it; its author then edits it: under
     // `approval_mode` all it goes back to the queue, out of the thread.
     let (admin, _) = app.login_as("admin").await;
-    app.authed(
-        Method::PATCH,
-        &format!("/api/v1/moderation/comments/{id}"),
-        &admin,
-    )
-    .json(&json!({"status": "approved"}))
-    .send()
-    .await
-    .unwrap();
+    moderate(&app, &admin, id, json!({"status": "approved"})).await;
     let trained: i64 =
         sqlx::query_scalar("select count(*) from spam_training where comment_id = $1")
             .bind(id)
@@ -242,6 +247,11 @@ async fn an_edit_is_judged_again_as_a_new_submission_would_be() {
         reasons.to_string().contains("\"blocked_word\""),
         "{reasons}"
     );
+    // Spam is no longer its author's to change: an edit cannot be a way to
+    // have it judged again until it passes.
+    let resp = edit_as(&app, id, &token, json!({"body": "رأي هادئ من جديد"})).await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(row(&app, id).await.0, "spam");
 }
 
 #[tokio::test]
@@ -287,6 +297,14 @@ async fn withdrawing_rejects_the_comment_and_tokens_open_only_their_comment() {
         .await
         .unwrap();
     assert_eq!(listed["total"], 1);
+    // The token is forgotten with the withdrawal.
+    let hash: Option<Vec<u8>> =
+        sqlx::query_scalar("select edit_token_hash from comments where id = $1")
+            .bind(a_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(hash, None);
     // Gone for its author too.
     let resp = withdraw_as(&app, a_id, &a_token).await;
     assert_eq!(resp.status(), 404);
@@ -363,4 +381,102 @@ async fn after_the_window_edits_are_refused_and_form_posts_get_no_token() {
     // And the earlier token stops working at once.
     let resp = edit_as(&app, fid, &ftoken, json!({"body": "تعديل"})).await;
     assert_eq!(resp.status(), 403);
+}
+
+#[tokio::test]
+async fn edits_are_capped_carry_the_forms_cost_and_stop_at_a_closed_article() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "none"}),
+    )
+    .await;
+    // Ten edits, then 429 `too_many_edits`.
+    let (id, token) = posted_own(&app, &comment("a/cap", "المسودة الأولى")).await;
+    for n in 1..=10 {
+        let resp = edit_as(
+            &app,
+            id,
+            &token,
+            json!({"body": format!("المسودة رقم {n}")}),
+        )
+        .await;
+        assert_eq!(resp.status(), 200, "edit {n}");
+    }
+    let resp = edit_as(&app, id, &token, json!({"body": "المسودة الأخيرة"})).await;
+    assert_eq!(resp.status(), 429);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_many_edits");
+    assert_eq!(row(&app, id).await.1, "المسودة رقم 10");
+    let revisions: i64 =
+        sqlx::query_scalar("select count(*) from comment_revisions where comment_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(revisions, 10);
+
+    // What the posted form cost counts again in the edit: a comment that
+    // was posted from a form filled in 0.2 s (8 points, kept in its
+    // reasons) is held when edited, even under `approval_mode` none.
+    let (id, token) = posted_own(&app, &comment("a/cap", "نص عادي")).await;
+    sqlx::query(
+        "update comments set spam_reasons = \
+         '[{\"rule\": \"form_token\", \"score\": 8.0, \"detail\": \"too fast\"}]' \
+         where id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let resp = edit_as(&app, id, &token, json!({"body": "نص عادي بعد التعديل"})).await;
+    assert_eq!(resp.status(), 200);
+    let (status, _, score, _) = row(&app, id).await;
+    assert_eq!(status, "pending");
+    assert!(score >= 5.0, "{score}");
+    let reasons: Value = sqlx::query_scalar("select spam_reasons from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let carried = reasons
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "form_token")
+        .unwrap_or_else(|| panic!("{reasons}"));
+    assert_eq!(carried["score"], 8.0);
+
+    // A closed article takes no edits; withdrawing stays possible.
+    let (id, token) = posted_own(&app, &comment("a/cap", "قبل الإغلاق")).await;
+    sqlx::query("update articles set closed = true where id = 'a/cap'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = edit_as(&app, id, &token, json!({"body": "بعد الإغلاق"})).await;
+    assert_eq!(resp.status(), 403);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "comments_closed");
+    assert_eq!(row(&app, id).await.1, "قبل الإغلاق");
+    assert_eq!(withdraw_as(&app, id, &token).await.status(), 204);
+}
+
+#[tokio::test]
+async fn a_withdrawal_keeps_what_the_moderators_decision_taught() {
+    let app = TestApp::spawn_full(
+        |_| {},
+        json!({"flood_interval_seconds": 0, "approval_mode": "all"}),
+    )
+    .await;
+    let (id, token) = posted_own(&app, &comment("a/keep", "تعليق يوافق عليه مشرف")).await;
+    let (admin, _) = app.login_as("admin").await;
+    let resp = moderate(&app, &admin, id, json!({"status": "approved"})).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(withdraw_as(&app, id, &token).await.status(), 204);
+    let trained: Option<String> =
+        sqlx::query_scalar("select trained_as from spam_training where comment_id = $1")
+            .bind(id)
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(trained.as_deref(), Some("ham"));
 }

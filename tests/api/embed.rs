@@ -95,6 +95,33 @@ async fn the_fragment_shows_the_thread_and_a_form_that_comes_back_to_the_article
         .unwrap();
     assert_eq!(resp.status(), 304);
 
+    // The article moves: the form's way back follows at once (registering
+    // changes the article's version, so the cached page is not served).
+    let put = app
+        .authed(
+            Method::PUT,
+            "/api/v1/admin/articles/2024/11/strikes",
+            &admin,
+        )
+        .json(&json!({"url": "https://news.example/2024/11/strikes-moved/", "title": "غارات"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let html = fragment(&app, "/embed/articles/2024/11/strikes?lang=ar")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("value=\"https://news.example/2024/11/strikes-moved/\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("target=\"_top\""),
+        "a framed form leaves the frame"
+    );
+
     // Its form, posted as a browser would, comes back to the article.
     let resp = app
         .post_form(
@@ -193,4 +220,17 @@ async fn a_reply_link_sets_the_forms_parent_and_pages_keep_site_and_language() {
         "href=\"?site=default&amp;lang=en&amp;reply_to={}#respond\"",
         ids[0]
     )));
+    // A reply to a comment that is not on the page is a plain comment.
+    let html = fragment(
+        &app,
+        &format!("/embed/articles/a/many?lang=en&reply_to={}", ids[50]),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        html.contains("name=\"comment_parent\" value=\"0\""),
+        "{html}"
+    );
 }

@@ -138,8 +138,25 @@ async fn two_editions_keep_their_own_article_42() {
         .send()
         .await
         .unwrap();
+    // Chosen by the page's origin: no shared cache may keep it for others.
+    let cache_control = resp.headers()["cache-control"].to_str().unwrap();
+    assert!(cache_control.starts_with("private"), "{cache_control}");
+    let vary: Vec<&str> = resp
+        .headers()
+        .get_all("vary")
+        .iter()
+        .flat_map(|v| v.to_str().unwrap().split(','))
+        .map(str::trim)
+        .collect();
+    assert!(
+        vary.contains(&"Origin") && vary.contains(&"Referer"),
+        "{vary:?}"
+    );
     let en_by_origin: Value = resp.json().await.unwrap();
     assert_eq!(en_by_origin["total"], 2);
+    let by_name = app.get("/api/v1/articles/42/comments?site=en").await;
+    let cache_control = by_name.headers()["cache-control"].to_str().unwrap();
+    assert!(cache_control.starts_with("public"), "{cache_control}");
     assert_ne!(
         en_thread["comments"], default_thread["comments"],
         "each edition lists its own thread"

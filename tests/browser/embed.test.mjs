@@ -197,6 +197,54 @@ test('the author edits and deletes within the window; after it, the edit is refu
   await ctx.close();
 });
 
+/** Fills the widget's form as a reader and posts it. */
+async function postAs(page, name, body) {
+  const form = widget(page).locator('form[data-majlis="comment-form"]');
+  await form.locator('[name="author"]').fill(name);
+  await form.locator('[name="email"]').fill(`${name.toLowerCase()}@example.com`);
+  await form.locator('[name="comment"]').fill(body);
+  await form.locator('button[type="submit"]').click();
+}
+
+test('the reader\'s own comment shows once, last, when more pages load', async () => {
+  const article = `embed/paged-${Date.now()}`;
+  for (let i = 0; i < 51; i += 1) await approved(article);
+  const { page, ctx } = await sitePage({ article, lang: 'en' });
+  await widget(page).locator('button.more').waitFor();
+  await postAs(page, 'Nadia', 'Posted while more pages were left');
+  const mine = widget(page).locator('li', { hasText: 'Posted while more pages were left' });
+  await mine.waitFor();
+  const id = await mine.getAttribute('data-comment-id');
+  await widget(page).locator('button.more').click();
+  await widget(page).locator('button.more').waitFor({ state: 'detached' });
+  assert.equal(await widget(page).locator(`[data-comment-id="${id}"]`).count(), 1);
+  const ids = await widget(page).locator('[data-comment-id]').evaluateAll((els) => els.map((e) => e.dataset.commentId));
+  assert.equal(ids.length, 52);
+  assert.equal(ids[51], id, 'oldest first: the newest comment is last');
+  assert.equal((await widget(page).locator('h2').textContent()).trim(), '52 comments');
+  await ctx.close();
+});
+
+test('an edit that publishes a held comment keeps it in the thread', async () => {
+  await settings({ approval_mode: 'all' });
+  const article = `embed/publish-${Date.now()}`;
+  const { page, ctx } = await sitePage({ article, lang: 'en' });
+  await postAs(page, 'Karim', 'Held at first');
+  const item = widget(page).locator('li', { hasText: 'Held at first' });
+  await item.locator('[data-majlis="pending-notice"]').waitFor();
+  const id = await item.getAttribute('data-comment-id');
+  await settings({ approval_mode: 'none' });
+  const mine = widget(page).locator(`[data-comment-id="${id}"]`);
+  await mine.locator('[data-action="edit"]').click();
+  await mine.locator('textarea').fill('Published by its edit');
+  await mine.locator('button[type="submit"]').click();
+  await mine.locator('.body', { hasText: 'Published by its edit' }).waitFor();
+  assert.equal(await mine.locator('[data-majlis="pending-notice"]').count(), 0);
+  assert.equal((await widget(page).locator('h2').textContent()).trim(), '1 comment');
+  assert.equal((await call('GET', `/api/v1/moderation/comments/${id}`)).data.status, 'approved');
+  await ctx.close();
+});
+
 test('the no-JavaScript fragment posts and comes back to the article at #comment-<id>', async () => {
   const article = `embed/plain-${Date.now()}`;
   const url = `${BASE}/embed/demo?lang=ar`;

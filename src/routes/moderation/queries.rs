@@ -68,8 +68,9 @@ query_params! {
         q: Option<String> = schema::query_text();
         /// Lowest spam score.
         min_score: Option<String> = schema::number();
-        /// `newest` first (default) or `oldest` first; a cursor continues
-        /// in the order it was made in.
+        /// `newest` first (default) or `oldest` first; send the same
+        /// `order` with a cursor (a cursor is a position, read onward in
+        /// the order asked).
         order: Option<String> = schema::order();
         /// `next_cursor` of the previous page.
         cursor: Option<String> = schema::cursor();

@@ -11,7 +11,7 @@ use crate::routes::body::{
     ApiQuery, Shape, Submitted, page_limit, parse_oldest_first, query_params, schema,
 };
 use crate::routes::request::{self, BodyKind, header_string, wants_json};
-use crate::routes::site::{named_site, public_site};
+use crate::routes::site::{chosen_by_page, named_site, public_site};
 use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::state::AppState;
 use crate::usecases::submission::{self, NewComment, RequestMeta};
@@ -336,9 +336,9 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     drop(conn);
     let avatars = AvatarPolicy::current(&state, &SiteId::from_stored(row.site.clone())).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, cache_control(&state)))
-        .json(PublicComment::from_row(row, &avatars)))
+    let mut resp = HttpResponse::Ok();
+    cache_headers(&mut resp, &state, false);
+    Ok(resp.json(PublicComment::from_row(row, &avatars)))
 }
 
 query_params! {
@@ -351,8 +351,9 @@ query_params! {
         /// The article's site; absent: the site whose allowed origins hold
         /// the request's `Origin`, else `default`.
         site: Option<String> = schema::site();
-        /// `oldest` first (default) or `newest` first; a cursor continues
-        /// in the order it was made in.
+        /// `oldest` first (default) or `newest` first; send the same
+        /// `order` with a cursor (a cursor is a position, read onward in
+        /// the order asked).
         order: Option<String> = schema::order();
     }
 }
@@ -420,12 +421,15 @@ pub fn article_id_from_path(req: &HttpRequest) -> Result<ArticleId, ApiError> {
 /// Answers a public read from the cache when possible: fresh entries need
 /// no query; older ones are revalidated by their articles' versions; a
 /// matching `If-None-Match` gets 304. `build` runs only on a miss and
-/// makes a body of `content_type`.
+/// makes a body of `content_type`. `by_page`: the site was chosen by the
+/// page that asked ([`chosen_by_page`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn cached_read<F, Fut>(
     req: &HttpRequest,
     state: &AppState,
     key: String,
     site: &SiteId,
+    by_page: bool,
     articles: &[String],
     content_type: &'static str,
     build: F,
@@ -460,7 +464,7 @@ where
                 None => {
                     let etag = public_cache::etag(&key, &versions);
                     if crate::routes::request::if_none_match_names(req, &etag) {
-                        return Ok(not_modified(state, &etag));
+                        return Ok(not_modified(state, &etag, by_page));
                     }
                     let body = build(conn).await?;
                     cache.put(
@@ -477,26 +481,33 @@ where
         }
     };
     if crate::routes::request::if_none_match_names(req, &entry.etag) {
-        return Ok(not_modified(state, &entry.etag));
+        return Ok(not_modified(state, &entry.etag, by_page));
     }
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::ETAG, entry.etag.clone()))
-        .insert_header((header::CACHE_CONTROL, cache_control(state)))
-        .body(entry.body.clone()))
+    let mut resp = HttpResponse::Ok();
+    resp.content_type(content_type)
+        .insert_header((header::ETAG, entry.etag.clone()));
+    cache_headers(&mut resp, state, by_page);
+    Ok(resp.body(entry.body.clone()))
 }
 
 const JSON: &str = "application/json";
 
-fn cache_control(state: &AppState) -> String {
-    format!("public, max-age={}", state.config.public_max_age)
+fn cache_headers(resp: &mut actix_web::HttpResponseBuilder, state: &AppState, by_page: bool) {
+    let scope = if by_page { "private" } else { "public" };
+    resp.insert_header((
+        header::CACHE_CONTROL,
+        format!("{scope}, max-age={}", state.config.public_max_age),
+    ));
+    if by_page {
+        resp.append_header((header::VARY, "Origin, Referer"));
+    }
 }
 
-fn not_modified(state: &AppState, etag: &str) -> HttpResponse {
-    HttpResponse::NotModified()
-        .insert_header((header::ETAG, etag.to_owned()))
-        .insert_header((header::CACHE_CONTROL, cache_control(state)))
-        .finish()
+fn not_modified(state: &AppState, etag: &str, by_page: bool) -> HttpResponse {
+    let mut resp = HttpResponse::NotModified();
+    resp.insert_header((header::ETAG, etag.to_owned()));
+    cache_headers(&mut resp, state, by_page);
+    resp.finish()
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
@@ -508,7 +519,9 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
 /// Oldest first (or `order=newest`), with `parent_id` so a client builds threads; keyset
 /// pagination with an opaque cursor. An unknown article lists empty.
 /// Carries a strong `ETag` and `Cache-Control: public, max-age=N`; a
-/// matching `If-None-Match` gets `304`.
+/// matching `If-None-Match` gets `304`. When several sites exist and the
+/// request names none (the page's `Origin` or `Referer` chooses), the
+/// answer is `private` with `Vary: Origin, Referer`.
 #[utoipa::path(
     get,
     path = "/api/v1/articles/{article_id}/comments",
@@ -539,6 +552,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = article_id_from_path(&req)?;
+    let by_page = chosen_by_page(&state, site.is_some());
     let site = public_site(&req, &state, site);
     // The avatar setting changes every page: it is part of the key (and
     // so of the ETag).
@@ -556,6 +570,7 @@ pub async fn list(
         &state,
         key,
         &site,
+        by_page,
         &articles,
         JSON,
         |mut conn| async move {
@@ -689,6 +704,7 @@ pub async fn counts(
     ApiQuery(CountRequest { ids, site }): ApiQuery<CountsParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let by_page = chosen_by_page(&state, site.is_some());
     let site = public_site(&req, &state, site);
     // An unknown site counts nothing: 404, like its listings.
     state.settings.current(&state.pool, &site).await?;
@@ -700,6 +716,7 @@ pub async fn counts(
         &state,
         key,
         &site,
+        by_page,
         &ids,
         JSON,
         |mut conn| async move {

@@ -65,8 +65,9 @@ async fn change(
 ///
 /// With the `edit_token` of the submission's 201 as a bearer token. The
 /// new text is validated and judged as a new submission of the author's
-/// would be (spam rules, learner, approval workflow), so an edited comment
-/// may go back to `pending`; the previous text is kept for moderators. The
+/// would be (spam rules, learner, approval workflow; what the posted form
+/// cost counts again), so an edited comment may go back to `pending`; the
+/// previous text is kept for moderators. At most 10 edits. The
 /// answer is the comment as its author sees it (spam reads as
 /// `pending`).
 #[utoipa::path(
@@ -80,10 +81,11 @@ async fn change(
         (status = 200, description = "The comment after the edit.", body = PublicComment),
         crate::routes::openapi::JsonBodyErrors,
         (status = 401, description = "No edit token (`unauthorized`).", body = ErrorBody),
-        (status = 403, description = "The edit window has closed (`edit_window_closed`).", body = ErrorBody),
-        (status = 404, description = "No such comment, not this token's, or withdrawn or rejected (`comment_not_found`).", body = ErrorBody),
+        (status = 403, description = "The edit window has closed (`edit_window_closed`), or the article no longer takes comments (`comments_closed`).", body = ErrorBody),
+        (status = 404, description = "No such comment, not this token's, or withdrawn, rejected or judged spam (`comment_not_found`).", body = ErrorBody),
         (status = 409, description = "The text repeats another comment of the author's on the article (`duplicate_comment`).", body = ErrorBody),
         (status = 422, description = "A missing or bad `body`.", body = ErrorBody),
+        (status = 429, description = "The comment has been edited 10 times (`too_many_edits`).", body = ErrorBody),
         crate::routes::openapi::DbErrors,
     ),
 )]
@@ -119,7 +121,7 @@ pub async fn edit(
         (status = 204, description = "Withdrawn."),
         (status = 401, description = "No edit token (`unauthorized`).", body = ErrorBody),
         (status = 403, description = "The edit window has closed (`edit_window_closed`).", body = ErrorBody),
-        (status = 404, description = "No such comment, not this token's, or already withdrawn or rejected (`comment_not_found`).", body = ErrorBody),
+        (status = 404, description = "No such comment, not this token's, or already withdrawn, rejected or judged spam (`comment_not_found`).", body = ErrorBody),
         crate::routes::openapi::DbErrors,
     ),
 )]
