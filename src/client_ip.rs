@@ -57,6 +57,25 @@ pub fn throttle_subject(ip: IpAddr) -> String {
     }
 }
 
+/// The network a reader's report counts for: an IPv4 /24 or an IPv6 /48
+/// (a site, in the usual allocations), so that one household, office or
+/// subscriber counts once however many addresses it has.
+pub fn report_network(ip: IpAddr) -> String {
+    match counted_as(ip) {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!(
+                "{}/48",
+                std::net::Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0)
+            )
+        }
+    }
+}
+
 fn parse_hop(s: &str) -> Option<IpAddr> {
     let s = s.trim();
     if let Ok(ip) = s.parse::<IpAddr>() {
@@ -75,6 +94,17 @@ mod tests {
 
     fn nets(list: &[&str]) -> Vec<IpNet> {
         list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn reports_count_by_slash_24_and_slash_48() {
+        let net = |s: &str| report_network(s.parse().unwrap());
+        assert_eq!(net("198.51.100.7"), "198.51.100.0/24");
+        assert_eq!(net("198.51.100.250"), net("198.51.100.7"));
+        assert_ne!(net("198.51.101.7"), net("198.51.100.7"));
+        assert_eq!(net("::ffff:198.51.100.9"), "198.51.100.0/24");
+        assert_eq!(net("2001:db8:aa:bb::1"), "2001:db8:aa::/48");
+        assert_eq!(net("2001:db8:aa:ffff::2"), net("2001:db8:aa:bb::1"));
     }
 
     #[test]

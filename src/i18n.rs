@@ -21,6 +21,8 @@ pub enum Msg {
     GoBack,
     /// The button of a form shown again after an error.
     SendAgain,
+    /// A reader's report was received.
+    ReportReceived,
 }
 
 impl Lang {
@@ -202,6 +204,7 @@ fn en(msg: Msg) -> String {
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
         Msg::SendAgain => "Send again".to_owned(),
+        Msg::ReportReceived => "Thank you. Our moderators will review this comment.".to_owned(),
     }
 }
 
@@ -288,6 +291,7 @@ fn ar(msg: Msg) -> String {
         Msg::Anonymous => "مجهول".to_owned(),
         Msg::GoBack => "العودة إلى النموذج".to_owned(),
         Msg::SendAgain => "أرسل مجددًا".to_owned(),
+        Msg::ReportReceived => "شكرًا لك. سيراجع المشرفون هذا التعليق.".to_owned(),
     }
 }
 

@@ -174,6 +174,26 @@ impl NewAuditEvent {
         )
     }
 
+    /// A moderator's decision (`status`) resolved a comment's open reader
+    /// reports.
+    pub fn reports_resolved(
+        actor: Actor,
+        comment: CommentId,
+        status: CommentStatus,
+        resolved: i64,
+        reason: Option<&str>,
+    ) -> Self {
+        Self::moderator_comment(
+            actor,
+            "comment.reports_resolved",
+            comment,
+            status,
+            status,
+            reason,
+            json!({ "reports": resolved }),
+        )
+    }
+
     /// A moderator asked for the status a comment already has, which
     /// taught the learner (the comment itself did not change).
     pub fn confirmed(

@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod moderators;
 pub mod privacy;
 pub mod rate_limits;
+pub mod reports;
 pub mod retention;
 pub mod revisions;
 pub mod secrets;

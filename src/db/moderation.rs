@@ -2,6 +2,7 @@
 //! lock, decisions and edits, and an author's record.
 
 use crate::db::comments::{COLUMNS, CommentRow};
+use crate::domain::cursor::RankedCursor;
 use crate::domain::ids::CommentId;
 use crate::domain::{CommentStatus, Cursor};
 use ipnet::IpNet;
@@ -24,8 +25,36 @@ pub struct QueueFilter {
     /// A substring of the body or the author's name.
     pub q: Option<String>,
     pub min_score: Option<f64>,
-    /// Oldest first (the order comments arrived in) rather than newest.
-    pub oldest_first: bool,
+    /// The order of the page.
+    pub order: QueueOrder,
+    /// Only comments with open reader reports.
+    pub reported: bool,
+}
+
+/// How the queue is sorted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueOrder {
+    #[default]
+    Newest,
+    /// The order comments arrived in.
+    Oldest,
+    /// Most open reports first (then newest); only reported comments.
+    Reports,
+}
+
+/// Where a page starts: after this comment in the page's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueAfter {
+    At(Cursor),
+    Ranked(RankedCursor),
+}
+
+/// A queued comment with its open report count (the reported order's key).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Queued {
+    #[sqlx(flatten)]
+    pub row: CommentRow,
+    pub open_reports: i32,
 }
 
 /// `%`, `_` and `\` typed by a moderator match themselves.
@@ -52,11 +81,15 @@ pub fn like_pattern(q: &str) -> String {
 pub async fn list_queue(
     conn: &mut PgConnection,
     f: &QueueFilter,
-    after: Option<Cursor>,
+    after: Option<QueueAfter>,
     limit: i64,
-) -> Result<Vec<CommentRow>, sqlx::Error> {
-    let mut qb: QueryBuilder<Postgres> =
-        QueryBuilder::new(format!("select {COLUMNS} from comments where true"));
+) -> Result<Vec<Queued>, sqlx::Error> {
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "select {COLUMNS}, open_reports from comments where true"
+    ));
+    if f.reported || f.order == QueueOrder::Reports {
+        qb.push(" and open_reports > 0");
+    }
     if let Some(s) = f.status {
         qb.push(" and status = ").push_bind(s.as_str());
     }
@@ -78,22 +111,38 @@ pub async fn list_queue(
     if let Some(m) = f.min_score {
         qb.push(" and spam_score >= ").push_bind(m);
     }
-    let (after_op, direction) = if f.oldest_first {
+    let (after_op, direction) = if f.order == QueueOrder::Oldest {
         (">", "asc")
     } else {
         ("<", "desc")
     };
-    if let Some(c) = after {
-        qb.push(format_args!(" and (created_at, id) {after_op} ("))
-            .push_bind(c.created_at)
-            .push(", ")
-            .push_bind(c.id)
-            .push(")");
+    match after {
+        Some(QueueAfter::At(c)) => {
+            qb.push(format_args!(" and (created_at, id) {after_op} ("))
+                .push_bind(c.created_at)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")");
+        }
+        Some(QueueAfter::Ranked(r)) => {
+            qb.push(" and (open_reports, created_at, id) < (")
+                .push_bind(r.reports)
+                .push(", ")
+                .push_bind(r.at.created_at)
+                .push(", ")
+                .push_bind(r.at.id)
+                .push(")");
+        }
+        None => {}
     }
-    qb.push(format_args!(
-        " order by created_at {direction}, id {direction} limit "
-    ))
-    .push_bind(limit);
+    if f.order == QueueOrder::Reports {
+        qb.push(" order by open_reports desc, created_at desc, id desc limit ");
+    } else {
+        qb.push(format_args!(
+            " order by created_at {direction}, id {direction} limit "
+        ));
+    }
+    qb.push_bind(limit);
     if f.q.is_none() {
         return qb.build_query_as().fetch_all(conn).await;
     }
@@ -149,7 +198,8 @@ pub async fn contexts(
 }
 
 /// How many comments are in each status (every status present, 0 if
-/// none), of one site or every site, within `sites` when given.
+/// none), and how many have open reader reports (`reported`), of one site
+/// or every site, within `sites` when given.
 pub async fn counts(
     conn: &mut PgConnection,
     site: Option<&str>,
@@ -160,7 +210,12 @@ pub async fn counts(
                            where c.status = s.status
                              and ($1::text is null or c.site_id = $1)
                              and ($2::text[] is null or c.site_id = any($2)))
-         from unnest(array['pending', 'approved', 'spam', 'rejected']) as s(status)",
+         from unnest(array['pending', 'approved', 'spam', 'rejected']) as s(status)
+         union all
+         select 'reported', (select count(*) from comments c
+                             where c.open_reports > 0
+                               and ($1::text is null or c.site_id = $1)
+                               and ($2::text[] is null or c.site_id = any($2)))",
     )
     .bind(site)
     .bind(sites)

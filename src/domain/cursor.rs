@@ -101,6 +101,31 @@ impl ArticleCursor {
     }
 }
 
+/// The reported queue's cursor (most reported first): the last comment's
+/// open report count, then its time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RankedCursor {
+    pub reports: i32,
+    pub at: Cursor,
+}
+
+impl RankedCursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("rep:{}:{}", self.reports, self.at.encode()))
+    }
+
+    pub fn decode(s: &str) -> Option<RankedCursor> {
+        let raw = URL_SAFE_NO_PAD.decode(s.trim()).ok()?;
+        let text = std::str::from_utf8(&raw).ok()?;
+        let (reports, at) = text.strip_prefix("rep:")?.split_once(':')?;
+        let reports: i32 = reports.parse().ok().filter(|n| *n >= 0)?;
+        Some(RankedCursor {
+            reports,
+            at: Cursor::decode(at)?,
+        })
+    }
+}
+
 /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: well inside
 /// Postgres' `timestamptz` (4713 BC to 294276 AD), and every time a row
 /// can have.
@@ -127,6 +152,22 @@ pub fn page_end<T>(rows: &mut Vec<T>, limit: i64) -> Option<&T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ranked_cursor_round_trips_and_is_not_a_time_cursor() {
+        let at = Cursor {
+            created_at: DateTime::from_timestamp_micros(1_800_000_000_123_456).unwrap(),
+            id: 42,
+        };
+        let c = RankedCursor { reports: 7, at };
+        assert_eq!(RankedCursor::decode(&c.encode()), Some(c));
+        assert_eq!(Cursor::decode(&c.encode()), None);
+        assert_eq!(RankedCursor::decode(&at.encode()), None);
+        assert_eq!(
+            RankedCursor::decode(&URL_SAFE_NO_PAD.encode(format!("rep:-1:{}", at.encode()))),
+            None
+        );
+    }
 
     #[test]
     fn a_page_fetched_with_one_more_row_says_where_the_next_begins() {

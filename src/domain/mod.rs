@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod ids;
 pub mod limits;
 pub mod personal_data;
+pub mod report;
 pub mod settings;
 pub mod site;
 pub mod status;

@@ -80,6 +80,12 @@ pub struct ModerationSettings {
     /// comment with the `edit_token` of the 201 (0: never).
     #[schema(schema_with = edit_window_schema)]
     pub edit_window_minutes: u32,
+    /// Readers in this many distinct networks (IPv4 /24, IPv6 /48) who
+    /// report a published comment send it back to `pending` until a
+    /// moderator decides; twice as many once a moderator approved it over
+    /// reports. 0: reports only reach moderators.
+    #[schema(schema_with = report_threshold_schema)]
+    pub report_threshold: u32,
 }
 
 /// What a public view's `avatar` holds.
@@ -145,6 +151,7 @@ impl Default for ModerationSettings {
             purge_spam_after_days: 0,
             purge_rejected_after_days: 0,
             edit_window_minutes: 15,
+            report_threshold: 3,
         }
     }
 }
@@ -163,6 +170,7 @@ pub const CLOSE_AFTER_DAYS: (u64, u64) = (0, 36_500);
 pub const MIN_FORM_SECONDS: (u64, u64) = (0, 3600);
 pub const RETENTION_DAYS: (u64, u64) = (0, 36_500);
 pub const EDIT_WINDOW_MINUTES: (u64, u64) = (0, 1440);
+pub const REPORT_THRESHOLD: (u64, u64) = (0, 1000);
 
 mod schema {
     use super::*;
@@ -200,6 +208,9 @@ mod schema {
     }
     pub fn edit_window_schema() -> Object {
         whole(EDIT_WINDOW_MINUTES)
+    }
+    pub fn report_threshold_schema() -> Object {
+        whole(REPORT_THRESHOLD)
     }
     pub fn min_form_schema() -> Object {
         whole(MIN_FORM_SECONDS)
@@ -380,6 +391,10 @@ impl ModerationSettings {
                     "edit_window_minutes" => {
                         s.edit_window_minutes =
                             whole(v, EDIT_WINDOW_MINUTES).map_err(|c| ("edit_window_minutes", c))?
+                    }
+                    "report_threshold" => {
+                        s.report_threshold =
+                            whole(v, REPORT_THRESHOLD).map_err(|c| ("report_threshold", c))?
                     }
                     "purge_rejected_after_days" => {
                         s.purge_rejected_after_days = whole(v, RETENTION_DAYS)

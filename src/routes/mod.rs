@@ -129,6 +129,10 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
             ],
         ),
         (
+            "/api/v1/comments/{id}/reports",
+            vec![on(M::POST, public::reports::create)],
+        ),
+        (
             "/api/v1/articles/{article_id:.+}/comments",
             vec![on(M::GET, public::comments::list)],
         ),

@@ -49,6 +49,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::public::comments::show,
         routes::public::edits::edit,
         routes::public::edits::withdraw,
+        routes::public::reports::create,
         routes::embed::fragment,
         routes::embed::loader,
         routes::embed::asset,
@@ -752,6 +753,7 @@ mod tests {
             ("purge_spam_after_days", s::RETENTION_DAYS),
             ("purge_rejected_after_days", s::RETENTION_DAYS),
             ("edit_window_minutes", s::EDIT_WINDOW_MINUTES),
+            ("report_threshold", s::REPORT_THRESHOLD),
         ] {
             assert_eq!(settings[field]["minimum"], min, "{field}");
             assert_eq!(settings[field]["maximum"], max, "{field}");

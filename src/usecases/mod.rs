@@ -8,6 +8,7 @@ pub mod articles;
 pub mod edits;
 pub mod moderation;
 pub mod privacy;
+pub mod reports;
 pub mod retention;
 pub mod settings;
 pub mod submission;

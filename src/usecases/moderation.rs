@@ -140,6 +140,9 @@ pub async fn apply(
             let e = NewAuditEvent::confirmed(actor, comment, status, reason);
             db::audit::insert(&mut *conn, &e).await?;
         }
+        if let Some(status) = d.status {
+            resolve_reports(&mut *conn, actor, comment, status, reason).await?;
+        }
         return Ok(current);
     }
     let edit = d.body.as_ref().filter(|_| change.edited).map(|b| {
@@ -178,7 +181,28 @@ pub async fn apply(
         let e = NewAuditEvent::confirmed(actor, comment, old, reason);
         db::audit::insert(&mut *conn, &e).await?;
     }
+    if let Some(status) = d.status {
+        resolve_reports(&mut *conn, actor, comment, status, reason).await?;
+    }
     Ok(row)
+}
+
+/// A decision on a comment (any status, a confirmation included) resolves
+/// its open reader reports, with an audit event that says how many and
+/// what the moderator chose.
+async fn resolve_reports(
+    conn: &mut PgConnection,
+    actor: Actor,
+    comment: CommentId,
+    status: CommentStatus,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let resolved = db::reports::resolve(&mut *conn, comment.0, status).await?;
+    if resolved > 0 {
+        let e = NewAuditEvent::reports_resolved(actor, comment, status, resolved, reason);
+        db::audit::insert(&mut *conn, &e).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -195,6 +195,9 @@ pub struct ErasureReport {
     pub untrained: u64,
     /// Earlier texts of edited comments, deleted.
     pub revisions_erased: u64,
+    /// Readers' notes in reports on their comments, deleted (a note may
+    /// be about the person).
+    pub report_notes_erased: u64,
     /// An erasure for this email was recorded before (a repeated request).
     pub erased_before: bool,
     /// The `privacy.erased` audit event.
@@ -235,6 +238,7 @@ pub async fn erase_person(
     }
     let untrained = db::privacy::delete_training(&mut tx, &ids).await?;
     let revisions_erased = db::revisions::delete_of(&mut tx, &ids).await?;
+    let report_notes_erased = db::reports::erase_notes(&mut tx, &ids).await?;
     db::spam::apply_delta(&mut tx, &delta).await?;
     for (id, status) in &locked {
         if let Ok(status) = status.parse() {
@@ -260,6 +264,7 @@ pub async fn erase_person(
         comment_ids: ids,
         untrained,
         revisions_erased,
+        report_notes_erased,
         erased_before,
         audit_event_id,
     })

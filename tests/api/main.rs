@@ -23,6 +23,7 @@ mod ops;
 mod poolers;
 mod privacy;
 mod replica;
+mod reports;
 mod retention;
 mod seed;
 mod shapes;

@@ -296,7 +296,7 @@ async fn counts_cover_every_status() {
     assert_eq!(status, 200);
     assert_eq!(
         v,
-        json!({"pending": 2, "approved": 1, "spam": 1, "rejected": 0})
+        json!({"pending": 2, "approved": 1, "spam": 1, "rejected": 0, "reported": 0})
     );
 }
 

@@ -8,7 +8,8 @@ pub mod views;
 
 use crate::auth::{Moderator, Session};
 use crate::db;
-use crate::domain::cursor::page_end;
+use crate::db::moderation::QueueOrder;
+use crate::domain::cursor::{RankedCursor, page_end};
 use crate::domain::ids::CommentId;
 use crate::domain::{CommentBody, Cursor, SiteId};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
@@ -22,7 +23,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use queries::{LogParams, LogQuery, QueueParams, QueueQuery};
 use serde::{Deserialize, Serialize};
-use views::{AuditEvent, AuthorRecord, CommentDetail, Counts, Lens, PrivateComment, QueueComment};
+use views::{
+    AuditEvent, AuthorRecord, CommentDetail, Counts, Lens, PrivateComment, QueueComment,
+    QueueCounts,
+};
 
 /// One page of the queue.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -34,9 +38,12 @@ pub struct QueuePage {
 
 /// The moderation queue.
 ///
-/// Newest first (or `order=oldest`), private view with each comment's
-/// article and the start of the comment it answers, keyset pagination. Empty parameters count
-/// as absent; unknown ones are ignored.
+/// Newest first (or `order=oldest`, or `order=reports`: most open reader
+/// reports first, only reported comments), private view with each
+/// comment's article, the start of the comment it answers and its open
+/// reports, keyset pagination. `reported=true` keeps comments with open
+/// reports (in any status: use `status=all` for every one). Empty
+/// parameters count as absent; unknown ones are ignored.
 #[utoipa::path(
     get,
     path = "/api/v1/moderation/comments",
@@ -64,11 +71,25 @@ pub async fn queue(
     }
     let mut conn = state.pool.acquire().await?;
     let mut rows = db::moderation::list_queue(&mut conn, &q.filter, q.cursor, q.limit + 1).await?;
-    let next_cursor = page_end(&mut rows, q.limit).map(|r| Cursor::from(r).encode());
+    let by_reports = q.filter.order == QueueOrder::Reports;
+    let next_cursor = page_end(&mut rows, q.limit).map(|r| {
+        let at = Cursor::from(&r.row);
+        if by_reports {
+            RankedCursor {
+                reports: r.open_reports,
+                at,
+            }
+            .encode()
+        } else {
+            at.encode()
+        }
+    });
+    let rows: Vec<_> = rows.into_iter().map(|q| q.row).collect();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let contexts = db::moderation::contexts(&mut conn, &ids).await?;
+    let reports = db::reports::summaries(&mut conn, &ids).await?;
     Ok(HttpResponse::Ok().json(QueuePage {
-        comments: lens.queue(rows, contexts),
+        comments: lens.queue(rows, contexts, reports),
         next_cursor,
     }))
 }
@@ -81,7 +102,7 @@ pub async fn queue(
     security(("bearer" = [])),
     params(CountParams),
     responses(
-        (status = 200, description = "`{pending, approved, spam, rejected}` of the site named, else of every site the account may see.", body = Counts),
+        (status = 200, description = "`{pending, approved, spam, rejected, reported}` of the site named, else of every site the account may see (`reported`: comments with open reader reports, in any status).", body = QueueCounts),
         crate::routes::openapi::AuthErrors,
         (status = 422, description = "A bad `site`.", body = ErrorBody),
         crate::routes::openapi::DbErrors,
@@ -98,7 +119,7 @@ pub async fn counts(
     }
     let scope = auth.0.sites.as_sql();
     let mut conn = state.pool.acquire().await?;
-    let mut c = db::moderation::StatusCounts::default();
+    let mut c = QueueCounts::default();
     let rows = db::moderation::counts(
         &mut conn,
         site.as_ref().map(SiteId::as_str),
@@ -110,10 +131,11 @@ pub async fn counts(
             "pending" => c.pending = n,
             "approved" => c.approved = n,
             "spam" => c.spam = n,
-            _ => c.rejected = n,
+            "rejected" => c.rejected = n,
+            _ => c.reported = n,
         }
     }
-    Ok(HttpResponse::Ok().json(Counts::from(c)))
+    Ok(HttpResponse::Ok().json(c))
 }
 
 crate::routes::body::query_params! {
@@ -175,6 +197,9 @@ pub async fn show(
     let history = db::audit::history(&mut conn, id).await?;
     let context = db::moderation::contexts(&mut conn, &[row.id]).await?.pop();
     let revisions = db::revisions::of_comments(&mut conn, &[row.id]).await?;
+    let reports = db::reports::summaries(&mut conn, &[row.id])
+        .await?
+        .pop_first();
     let scope = auth.0.sites.as_sql();
     let (by_email, by_ip) =
         db::moderation::author_counts(&mut conn, &row.author_email, row.ip, scope.as_deref())
@@ -183,7 +208,7 @@ pub async fn show(
         .insert_header(with_etag(row.version))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CommentDetail {
-            comment: lens.in_context(row, context),
+            comment: lens.in_context(row, context, reports.map(|(_, r)| r)),
             history,
             revisions,
             author_record: AuthorRecord {

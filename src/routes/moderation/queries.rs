@@ -3,8 +3,8 @@
 //! the queries the routes run.
 
 use crate::db::audit::LogFilter;
-use crate::db::moderation::QueueFilter;
-use crate::domain::cursor::LogCursor;
+use crate::db::moderation::{QueueAfter, QueueFilter, QueueOrder};
+use crate::domain::cursor::{LogCursor, RankedCursor};
 use crate::domain::ids::{CommentId, ModeratorId};
 use crate::domain::limits::{
     LOG_MAX_PAGE, MAX_ACTION_CHARS, MAX_EMAIL_FILTER, MAX_QUERY_CHARS, QUEUE_DEFAULT_PAGE,
@@ -12,7 +12,7 @@ use crate::domain::limits::{
 };
 use crate::domain::{ArticleId, CommentStatus, Cursor};
 use crate::error::{FieldCode, FieldErrors};
-use crate::routes::body::{page_limit, parse_oldest_first, positive_id_text, query_params, schema};
+use crate::routes::body::{page_limit, positive_id_text, query_params, schema};
 use crate::routes::site::named_site;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -36,7 +36,7 @@ fn parse_action(v: &str) -> Result<String, FieldCode> {
 #[derive(Debug, Clone)]
 pub struct QueueQuery {
     pub filter: QueueFilter,
-    pub cursor: Option<Cursor>,
+    pub cursor: Option<QueueAfter>,
     pub limit: i64,
 }
 
@@ -68,10 +68,13 @@ query_params! {
         q: Option<String> = schema::query_text();
         /// Lowest spam score.
         min_score: Option<String> = schema::number();
-        /// `newest` first (default) or `oldest` first; send the same
-        /// `order` with a cursor (a cursor is a position, read onward in
-        /// the order asked).
-        order: Option<String> = schema::order();
+        /// `newest` first (default), `oldest` first, or `reports` (most
+        /// open reader reports first; only reported comments); send the
+        /// same `order` with a cursor (a cursor is a position, read onward
+        /// in the order asked).
+        order: Option<String> = queue_order_schema();
+        /// `true`: only comments with open reader reports.
+        reported: Option<String> = crate::routes::export_query::bool_schema();
         /// `next_cursor` of the previous page.
         cursor: Option<String> = schema::cursor();
         /// Page size, 1-100 (default 50).
@@ -84,6 +87,22 @@ fn queue_status_schema() -> utoipa::openapi::schema::Object {
         .schema_type(utoipa::openapi::schema::Type::String)
         .enum_values(Some(queue_statuses()))
         .build()
+}
+
+fn queue_order_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["newest", "oldest", "reports"]))
+        .build()
+}
+
+fn parse_queue_order(v: &str) -> Result<QueueOrder, FieldCode> {
+    match v.trim() {
+        "newest" => Ok(QueueOrder::Newest),
+        "oldest" => Ok(QueueOrder::Oldest),
+        "reports" => Ok(QueueOrder::Reports),
+        _ => Err(FieldCode::InvalidValue),
+    }
 }
 
 fn email_filter_schema() -> utoipa::openapi::schema::Object {
@@ -148,14 +167,29 @@ impl QueueQuery {
                     None
                 }
             }),
-            oldest_first: p
+            order: p
                 .order
-                .and_then(|v| f.take("order", parse_oldest_first(&v)))
+                .and_then(|v| f.take("order", parse_queue_order(&v)))
+                .unwrap_or_default(),
+            reported: p
+                .reported
+                .and_then(|v| {
+                    f.take(
+                        "reported",
+                        crate::routes::export_query::parse_bool(&v).ok_or(FieldCode::InvalidValue),
+                    )
+                })
                 .unwrap_or(false),
         };
-        let cursor = p
-            .cursor
-            .and_then(|v| f.take("cursor", Cursor::decode(&v).ok_or(FieldCode::InvalidCursor)));
+        let by_reports = filter.order == QueueOrder::Reports;
+        let cursor = p.cursor.and_then(|v| {
+            let after = if by_reports {
+                RankedCursor::decode(&v).map(QueueAfter::Ranked)
+            } else {
+                Cursor::decode(&v).map(QueueAfter::At)
+            };
+            f.take("cursor", after.ok_or(FieldCode::InvalidCursor))
+        });
         let limit = p
             .limit
             .and_then(|v| f.take("limit", page_limit(&v, QUEUE_MAX_PAGE)))
@@ -272,12 +306,40 @@ mod tests {
         let q = QueueQuery::parse(&[]).unwrap();
         assert_eq!(q.filter.status, Some(CommentStatus::Pending));
         assert_eq!(q.limit, 50);
-        assert!(!q.filter.oldest_first);
-        assert!(
+        assert_eq!(q.filter.order, QueueOrder::Newest);
+        assert!(!q.filter.reported);
+        assert_eq!(
             QueueQuery::parse(&[("order", "oldest")])
                 .unwrap()
                 .filter
-                .oldest_first
+                .order,
+            QueueOrder::Oldest
+        );
+        // Most reported first: its cursors carry the report count, and a
+        // time cursor is not one of them.
+        let ranked = QueueQuery::parse(&[("order", "reports"), ("reported", "true")]).unwrap();
+        assert_eq!(ranked.filter.order, QueueOrder::Reports);
+        assert!(ranked.filter.reported);
+        let at = Cursor {
+            created_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            id: 9,
+        };
+        let r = RankedCursor { reports: 4, at }.encode();
+        assert_eq!(
+            QueueQuery::parse(&[("order", "reports"), ("cursor", &r)])
+                .unwrap()
+                .cursor,
+            Some(QueueAfter::Ranked(RankedCursor { reports: 4, at }))
+        );
+        assert_eq!(
+            field_codes(
+                QueueQuery::parse(&[("order", "reports"), ("cursor", &at.encode())]).unwrap_err()
+            ),
+            ["cursor: invalid_cursor"]
+        );
+        assert_eq!(
+            field_codes(QueueQuery::parse(&[("reported", "maybe")]).unwrap_err()),
+            ["reported: invalid_value"]
         );
         let q = QueueQuery::parse(&[
             ("status", "all"),

@@ -6,6 +6,7 @@ pub use crate::db::audit::AuditRow as AuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::{ContextRow, StatusCounts};
 use crate::db::moderators::ModeratorRow;
+use crate::db::reports::ReportSummary;
 use crate::domain::personal_data::{self, PersonalData};
 use crate::domain::timestamps;
 use crate::domain::{CommentStatus, Role, SiteId};
@@ -16,6 +17,7 @@ use crate::usecases::privacy;
 use crate::usecases::settings::Sites;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Everything public plus what moderators need to decide: the public view
@@ -123,6 +125,8 @@ pub struct QueueComment {
     pub article: ArticleRef,
     /// The comment this one answers; `null` for a top-level comment.
     pub parent: Option<ParentExcerpt>,
+    /// Its open reader reports; `null` when it has none.
+    pub reports: Option<ReportSummary>,
 }
 
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
@@ -155,18 +159,29 @@ impl ParentExcerpt {
 impl Lens {
     /// The page's comments with their contexts (`contexts` in any order;
     /// a comment without one shows none).
-    pub fn queue(&self, rows: Vec<CommentRow>, contexts: Vec<ContextRow>) -> Vec<QueueComment> {
+    pub fn queue(
+        &self,
+        rows: Vec<CommentRow>,
+        contexts: Vec<ContextRow>,
+        mut reports: BTreeMap<i64, ReportSummary>,
+    ) -> Vec<QueueComment> {
         let mut by_id: std::collections::HashMap<i64, ContextRow> =
             contexts.into_iter().map(|c| (c.id, c)).collect();
         rows.into_iter()
             .map(|row| {
                 let context = by_id.remove(&row.id);
-                self.in_context(row, context)
+                let reports = reports.remove(&row.id);
+                self.in_context(row, context, reports)
             })
             .collect()
     }
 
-    pub fn in_context(&self, row: CommentRow, context: Option<ContextRow>) -> QueueComment {
+    pub fn in_context(
+        &self,
+        row: CommentRow,
+        context: Option<ContextRow>,
+        reports: Option<ReportSummary>,
+    ) -> QueueComment {
         let (article, parent) = match context {
             Some(mut c) => (
                 ArticleRef {
@@ -181,8 +196,21 @@ impl Lens {
             comment: self.comment(row),
             article,
             parent,
+            reports,
         }
     }
+}
+
+/// `GET /api/v1/moderation/counts`: comments per status, and those with
+/// open reader reports (in any status).
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct QueueCounts {
+    pub pending: i64,
+    pub approved: i64,
+    pub spam: i64,
+    pub rejected: i64,
+    /// Comments with open reader reports, whatever their status.
+    pub reported: i64,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

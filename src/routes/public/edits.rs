@@ -35,7 +35,9 @@ impl Shape for AuthorEditRequest {
     }
 }
 
-fn comment_id(req: &HttpRequest) -> Result<CommentId, ApiError> {
+/// The `{id}` of a public comment route (404 for anything but a positive
+/// integer, like a missing comment).
+pub(crate) fn comment_id(req: &HttpRequest) -> Result<CommentId, ApiError> {
     req.match_info()
         .get("id")
         .and_then(|v| v.parse::<i64>().ok())

@@ -3,4 +3,5 @@
 pub mod comments;
 pub mod edits;
 pub mod form_token;
+pub mod reports;
 pub mod submit_request;
