@@ -34,7 +34,8 @@
       erase: 'Erase this person', eraseWarning: 'Erasing removes the name, email, website, address and browser of every comment by this email, for good. The texts stay, signed "Anonymous". Type the email again to confirm.',
       confirmEmail: 'Email again', eraseNow: 'Erase for good', erasedN: 'Comments anonymized',
       found: 'Comments found', names: 'Names', addresses: 'Addresses', mismatch: 'The two emails differ.',
-      system: 'system', author: 'author',
+      system: 'system', author: 'author', reported: 'Reported', reports: 'Reader reports', networks: 'networks',
+      r_spam: 'spam', r_abuse: 'abuse', r_off_topic: 'off topic', r_misinformation: 'misinformation', r_other: 'other',
     },
     ar: {
       title: 'الإشراف', signIn: 'تسجيل الدخول', email: 'البريد الإلكتروني', password: 'كلمة المرور',
@@ -65,10 +66,13 @@
       erase: 'محو بيانات هذا الشخص', eraseWarning: 'المحو يزيل نهائيًا الاسم والبريد والموقع والعنوان والمتصفح من كل تعليق بهذا البريد. تبقى النصوص بتوقيع «مجهول». اكتب البريد مرة أخرى للتأكيد.',
       confirmEmail: 'البريد مرة أخرى', eraseNow: 'امحُ نهائيًا', erasedN: 'التعليقات المجهّلة',
       found: 'التعليقات الموجودة', names: 'الأسماء', addresses: 'العناوين', mismatch: 'البريدان مختلفان.',
-      system: 'النظام', author: 'الكاتب',
+      system: 'النظام', author: 'الكاتب', reported: 'مُبلَّغ عنها', reports: 'بلاغات القرّاء', networks: 'شبكات',
+      r_spam: 'إزعاج', r_abuse: 'إساءة', r_off_topic: 'خارج الموضوع', r_misinformation: 'معلومات مضلّلة', r_other: 'أخرى',
     },
   };
   const STATUSES = ['pending', 'approved', 'spam', 'rejected'];
+  // The tabs: the statuses, then comments with open reader reports (any status).
+  const TABS = [...STATUSES, 'reported'];
   const ACTIONS = { approve: 'approved', spam: 'spam', reject: 'rejected' };
   const POLL_MS = 15000;
   const UNDO_MS = 6000;
@@ -193,8 +197,11 @@
 
   // --- The queue --------------------------------------------------------------
   function queuePath(cursor) {
-    const q = new URLSearchParams({ status: view.status, limit: '50' });
-    for (const [k, v] of Object.entries(view.filters)) if (v) q.set(k, v);
+    const reported = view.status === 'reported';
+    const q = new URLSearchParams(reported
+      ? { status: 'all', reported: 'true', order: 'reports', limit: '50' }
+      : { status: view.status, limit: '50' });
+    for (const [k, v] of Object.entries(view.filters)) if (v && !(reported && k === 'order')) q.set(k, v);
     if (cursor) q.set('cursor', cursor);
     return `/api/v1/moderation/comments?${q}`;
   }
@@ -229,7 +236,7 @@
     view.counts = res.data;
     const pending = res.data.pending;
     document.title = pending ? `(${fmtNumber(pending)}) majlis` : 'majlis';
-    for (const s of STATUSES) {
+    for (const s of TABS) {
       const el = app.querySelector(`[data-status="${s}"] .count`);
       if (el) el.textContent = fmtNumber(res.data[s] || 0);
     }
@@ -255,7 +262,7 @@
   function renderQueue() {
     applyLang();
     const tabs = h('nav', { class: 'tabs', 'aria-label': t('title') },
-      STATUSES.map((s) => h('button', {
+      TABS.map((s) => h('button', {
         type: 'button', 'data-status': s, 'aria-current': s === view.status ? 'page' : false,
         on: { click: () => { view.status = s; view.lastPending = null; showQueue(); } },
       }, t(s), ' ', h('span', { class: 'count' }, fmtNumber(view.counts[s] || 0)))));
@@ -428,7 +435,9 @@
 
   function card(c, i) {
     const reasons = Array.isArray(c.spam_reasons) ? c.spam_reasons : [];
-    const actions = Object.keys(ACTIONS).filter((a) => ACTIONS[a] !== c.status).map((a) => h('button', {
+    // On the Reported tab every decision resolves the reports, keeping the
+    // status included.
+    const actions = Object.keys(ACTIONS).filter((a) => view.status === 'reported' || ACTIONS[a] !== c.status).map((a) => h('button', {
       type: 'button', 'data-action': a, on: { click: () => decide(c.id, ACTIONS[a]) },
     }, t(a === 'spam' ? 'markSpam' : a)));
     return h('li', {
@@ -457,6 +466,10 @@
         c.parent.status !== 'approved' ? ` (${t(c.parent.status)})` : ''),
       h('span', { class: 'excerpt', dir: 'auto' }, c.parent.excerpt)) : null,
     h('div', { class: 'body', dir: 'auto' }, c.body),
+    c.reports ? h('div', { class: 'reports', 'data-majlis': 'reports' },
+      h('p', {}, `${t('reports')}: ${fmtNumber(c.reports.count)} (${fmtNumber(c.reports.networks)} ${t('networks')}) · `,
+        Object.entries(c.reports.reasons).map(([r, n]) => `${t(`r_${r}`)} ${fmtNumber(n)}`).join(' · ')),
+      c.reports.notes.length ? h('ul', {}, c.reports.notes.map((n) => h('li', { dir: 'auto' }, n))) : null) : null,
     h('details', { class: 'score' },
       h('summary', {}, `${t('score')}: ${fmtNumber(Math.round(c.spam_score * 100) / 100)}`),
       reasons.length
@@ -509,7 +522,8 @@
     if (res.status === 200) {
       const before = c.status;
       const updated = res.data;
-      const stays = updated.status === view.status;
+      // A decision on the Reported tab resolves the reports: it leaves the tab.
+      const stays = view.status === 'reported' ? body !== undefined : updated.status === view.status;
       const index = view.comments.indexOf(c);
       if (stays) view.comments[index] = { ...c, ...updated }; else view.comments.splice(index, 1);
       view.selected.delete(id);
@@ -548,7 +562,7 @@
     if (res.status !== 200) return toast(errorText(res));
     const failed = res.data.results.filter((r) => !r.ok);
     const done = new Set(res.data.results.filter((r) => r.ok).map((r) => r.id));
-    view.comments = view.comments.filter((c) => !(done.has(c.id) && status !== view.status));
+    view.comments = view.comments.filter((c) => !(done.has(c.id) && (status !== view.status || view.status === 'reported')));
     view.selected = new Set(failed.map((r) => r.id));
     renderQueue();
     refreshCounts();
@@ -678,6 +692,7 @@
 
   // --- The audit log --------------------------------------------------------------
   const ACTIONS_SEEN = ['comment.submitted', 'comment.status_changed', 'comment.edited', 'comment.confirmed',
+    'comment.reported', 'comment.reports_resolved',
     'auth.login', 'auth.login_failed', 'auth.logout', 'moderator.created', 'moderator.updated',
     'article.updated', 'settings.changed', 'privacy.exported', 'privacy.erased', 'export.started'];
 

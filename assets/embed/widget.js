@@ -23,6 +23,8 @@
       save: 'Save', cancel: 'Cancel', sending: 'Sending…', closed: 'Comments are closed.',
       failed: 'Could not reach the comments server. Try again.', deleted: 'Your comment was deleted.',
       confirmDelete: 'Delete your comment?', honeypot: 'Leave this field empty',
+      report: 'Report', why: 'Why should moderators look at this comment?', details: 'Details (optional)', send: 'Send report',
+      reasons: { spam: 'Spam or advertising', abuse: 'Abusive or hateful', off_topic: 'Off topic', misinformation: 'False or misleading', other: 'Something else' },
     },
     ar: {
       one: 'تعليق واحد', many: '{n} تعليقات', none: 'لا تعليقات بعد. كن أول من يعلّق.', reply: 'رد',
@@ -35,6 +37,8 @@
       save: 'حفظ', cancel: 'إلغاء', sending: 'جارٍ الإرسال…', closed: 'التعليقات مغلقة.',
       failed: 'تعذّر الوصول إلى خادم التعليقات. حاول مجددًا.', deleted: 'حُذف تعليقك.',
       confirmDelete: 'هل تريد حذف تعليقك؟', honeypot: 'اترك هذا الحقل فارغاً',
+      report: 'إبلاغ', why: 'لماذا ينبغي للمشرفين مراجعة هذا التعليق؟', details: 'تفاصيل (اختياري)', send: 'أرسل البلاغ',
+      reasons: { spam: 'إزعاج أو إعلان', abuse: 'مسيء أو يحض على الكراهية', off_topic: 'خارج الموضوع', misinformation: 'كاذب أو مضلّل', other: 'سبب آخر' },
     },
   }[lang];
   // API field names to the form's (WordPress) names.
@@ -42,6 +46,7 @@
   const MAX_DEPTH = 3;
   const OWN_KEY = 'majlis.own';
   const AUTHOR_KEY = 'majlis.author';
+  const READER_KEY = 'majlis.reader';
   const site = cfg.site || '';
   const articleId = cfg.articleId || '';
   const state = { comments: [], cursor: null, total: 0, order: cfg.order === 'newest' ? 'newest' : 'oldest', token: '', closed: false, parent: null, loads: 0 };
@@ -162,7 +167,8 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
     const actions = h('div', {},
       state.closed ? null : h('button', { type: 'button', class: 'link', 'data-action': 'reply', on: { click: () => replyTo(c) } }, TEXT.reply),
       mine ? h('button', { type: 'button', class: 'link', 'data-action': 'edit', on: { click: () => edit(c, mine) } }, TEXT.edit) : null,
-      mine ? h('button', { type: 'button', class: 'link', 'data-action': 'delete', on: { click: () => remove(c, mine) } }, TEXT.del) : null);
+      mine ? h('button', { type: 'button', class: 'link', 'data-action': 'delete', on: { click: () => remove(c, mine) } }, TEXT.del) : null,
+      c.status === 'approved' && !mine ? h('button', { type: 'button', class: 'link', 'data-action': 'report', on: { click: () => report(c) } }, TEXT.report) : null);
     return h('li', { id: `comment-${c.id}`, 'data-comment-id': c.id, class: mine ? 'own' : null },
       h('article', { 'aria-labelledby': `by-${c.id}` },
         h('header', {}, avatar(c), h('span', { id: `by-${c.id}` }, name),
@@ -318,6 +324,38 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
   }
 
   function say(text) { status.hidden = false; status.textContent = text; }
+
+  // A reader's report: a reason from the API's list and an optional note.
+  // The reader token tells this browser's reports apart without an account.
+  function readerToken() {
+    let t = read(READER_KEY);
+    if (typeof t !== 'string' || t.length < 16) {
+      t = (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}-r`);
+      write(READER_KEY, t);
+    }
+    return t;
+  }
+  function report(c) {
+    const li = shadow.getElementById(`comment-${c.id}`);
+    if (!li || li.querySelector('[data-majlis="report-form"]')) return;
+    const reason = h('select', { name: 'reason', 'aria-label': TEXT.why },
+      Object.entries(TEXT.reasons).map(([v, label]) => h('option', { value: v }, label)));
+    const note = h('textarea', { name: 'note', rows: '2', dir: 'auto', maxlength: '500', 'aria-label': TEXT.details, placeholder: TEXT.details });
+    const error = h('p', { class: 'error', role: 'alert' });
+    const box = h('form', { 'data-majlis': 'report-form' }, h('p', { class: 'meta' }, TEXT.why), reason, note, error,
+      h('div', {}, h('button', { type: 'submit' }, TEXT.send), ' ', h('button', { type: 'button', on: { click: () => box.remove() } }, TEXT.cancel)));
+    box.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const res = await api('POST', `/api/v1/comments/${c.id}/reports`, { reason: reason.value, note: note.value || undefined, reader_token: readerToken() });
+      if (res.status !== 202) {
+        error.textContent = (res.data && res.data.error && res.data.error.message) || TEXT.failed;
+        return;
+      }
+      box.replaceWith(h('p', { class: 'notice', role: 'status', 'data-majlis': 'report-received' }, res.data.message));
+    });
+    li.querySelector('article').append(box);
+    reason.focus();
+  }
 
   // --- drawing -----------------------------------------------------------------
   const shadow = root.attachShadow({ mode: 'open' });

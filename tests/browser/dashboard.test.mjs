@@ -308,6 +308,29 @@ test('queue cards show the article and the comment a reply answers; oldest first
   await ctx.close();
 });
 
+test('the Reported tab lists reported comments with their reasons; a decision resolves them', async () => {
+  const c = await held({ body: 'A published comment readers reported' });
+  assert.equal((await call('PATCH', `/api/v1/moderation/comments/${c.id}`, { status: 'approved' })).status, 200);
+  const r = await call('POST', `/api/v1/comments/${c.id}/reports`, { reason: 'abuse', note: 'Insults another reader' }, null);
+  assert.equal(r.status, 202, JSON.stringify(r.data));
+  const { page, ctx } = await signedIn();
+  const tab = page.locator('[data-status="reported"]');
+  await tab.locator('.count').filter({ hasText: /^[1-9]/ }).waitFor();
+  await tab.click();
+  const card = page.locator(`[data-comment-id="${c.id}"]`);
+  await card.waitFor();
+  const reports = card.locator('[data-majlis="reports"]');
+  assert.match(await reports.textContent(), /Reader reports: 1 .*abuse 1/s);
+  assert.match(await reports.textContent(), /Insults another reader/);
+  // Keeping it (approve, its status already) resolves the reports.
+  await card.locator('[data-action="approve"]').click();
+  await card.waitFor({ state: 'detached' });
+  const now = await statusOf(c.id);
+  assert.equal(now.status, 'approved');
+  assert.equal(now.reports, null);
+  await ctx.close();
+});
+
 test('a comment posted while the queue is open is announced by the poll and shown on request', async () => {
   const { page, ctx } = await signedIn({ clock: true });
   await page.locator('.queue, .empty').first().waitFor();

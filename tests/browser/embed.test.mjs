@@ -245,6 +245,24 @@ test('an edit that publishes a held comment keeps it in the thread', async () =>
   await ctx.close();
 });
 
+test('a reader reports a comment with a reason and a note, and is thanked in the page\'s language', async () => {
+  const article = `embed/report-${Date.now()}`;
+  const c = await approved(article, { body: 'A comment a reader finds misleading' });
+  const { page, ctx } = await sitePage({ article, lang: 'ar' });
+  const item = widget(page).locator(`[data-comment-id="${c.id}"]`);
+  await item.locator('[data-action="report"]').click();
+  const form = item.locator('[data-majlis="report-form"]');
+  await form.locator('select[name="reason"]').selectOption('misinformation');
+  await form.locator('textarea[name="note"]').fill('الرقم في التعليق غير صحيح');
+  await form.locator('button[type="submit"]').click();
+  await item.locator('[data-majlis="report-received"]', { hasText: 'شكرًا لك' }).waitFor();
+  const seen = (await call('GET', `/api/v1/moderation/comments/${c.id}`)).data;
+  assert.deepEqual(seen.reports.reasons, { misinformation: 1 });
+  assert.deepEqual(seen.reports.notes, ['الرقم في التعليق غير صحيح']);
+  assert.equal(seen.status, 'approved', 'one report does not hold a comment');
+  await ctx.close();
+});
+
 test('the no-JavaScript fragment posts and comes back to the article at #comment-<id>', async () => {
   const article = `embed/plain-${Date.now()}`;
   const url = `${BASE}/embed/demo?lang=ar`;
