@@ -393,8 +393,9 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
   function place(all) {
     const seen = new Set();
     const sign = state.order === 'oldest' ? 1 : -1;
+    const at = new Map(all.map((c) => [c.id, Date.parse(c.created_at)]));
     return all.filter((c) => !seen.has(c.id) && seen.add(c.id))
-      .sort((a, b) => sign * (Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id));
+      .sort((a, b) => sign * (at.get(a.id) - at.get(b.id) || a.id - b.id));
   }
 
   async function load(more) {
@@ -405,7 +406,8 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
     })}`);
     if (ticket !== state.loads) return;
     if (res.status !== 200) { render(); return say(TEXT.failed); }
-    state.comments = place(more ? state.comments.concat(res.data.comments) : res.data.comments);
+    // One page arrives in the thread's order; only a merge needs placing.
+    state.comments = more ? place(state.comments.concat(res.data.comments)) : res.data.comments;
     state.cursor = res.data.next_cursor;
     state.total = res.data.total;
     render();

@@ -39,6 +39,14 @@ pub async fn lock_comment(
     .await
 }
 
+/// How many open reports comment `id` has.
+pub async fn open_count(conn: &mut PgConnection, id: i64) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("select open_reports from comments where id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
 /// One new report.
 pub struct NewReport<'a> {
     pub comment_id: i64,

@@ -37,8 +37,8 @@ impl ReportReason {
         }
     }
 
+    /// Exactly one of the names (no trimming: the API's enum is exact).
     pub fn parse(raw: &str) -> Result<ReportReason, FieldCode> {
-        let raw = raw.trim();
         if raw.is_empty() {
             return Err(FieldCode::Required);
         }
@@ -56,7 +56,7 @@ pub const MAX_NOTE_CHARS: usize = 500;
 /// an account (made by the widget, kept in the browser). 16-128 letters,
 /// digits, `-` and `_`.
 pub fn parse_reader_token(raw: &str) -> Result<String, FieldCode> {
-    let t = raw.trim();
+    let t = raw;
     let ok = (16..=128).contains(&t.len())
         && t.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -96,7 +96,7 @@ mod tests {
         }
         assert_eq!(
             ReportReason::parse(" off_topic "),
-            Ok(ReportReason::OffTopic)
+            Err(FieldCode::InvalidValue)
         );
         assert_eq!(ReportReason::parse(""), Err(FieldCode::Required));
         assert_eq!(ReportReason::parse("Abuse"), Err(FieldCode::InvalidValue));

@@ -149,6 +149,16 @@ pub async fn author_change(
             }
             let fingerprint = gathered.fingerprint.clone();
             let (verdict, status) = decide(state, &snap, &candidate, gathered);
+            // Readers' reports held it: an edit does not publish it again
+            // before a moderator has looked.
+            let status = if status == CommentStatus::Approved
+                && old == CommentStatus::Pending
+                && db::reports::open_count(&mut tx, id.0).await? > 0
+            {
+                CommentStatus::Pending
+            } else {
+                status
+            };
             let reasons = serde_json::to_value(&verdict.reasons).map_err(ApiError::internal)?;
             let html = render::body_html(body.as_str());
             db::revisions::insert(&mut tx, id.0, &current.body, None).await?;

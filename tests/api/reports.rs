@@ -427,3 +427,31 @@ async fn one_address_sends_at_most_twenty_reports_an_hour_and_notes_are_erased()
     .unwrap();
     assert_eq!(notes, 0);
 }
+
+#[tokio::test]
+async fn an_authors_edit_does_not_republish_a_comment_reports_held() {
+    let app = app_with(json!({"flood_interval_seconds": 0, "approval_mode": "none"})).await;
+    let resp = app
+        .post_json(&comment("a/edit-held", "Original text"))
+        .await;
+    let v: Value = resp.json().await.unwrap();
+    let (id, token) = (
+        v["id"].as_i64().unwrap(),
+        v["edit_token"].as_str().unwrap().to_owned(),
+    );
+    for (n, ip) in [(1, "198.51.100.1"), (2, "203.0.113.1"), (3, "192.0.2.1")] {
+        report(&app, id, ip, Some(&reader(n)), json!({"reason": "abuse"})).await;
+    }
+    assert_eq!(status_of(&app, id).await.0, "pending");
+    let resp = app
+        .client
+        .patch(app.url(&format!("/api/v1/comments/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"body": "Softened text"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["status"], "pending");
+    assert_eq!(status_of(&app, id).await, ("pending".to_owned(), 3));
+}

@@ -3,7 +3,7 @@
 
 use crate::domain::report::{MAX_NOTE_CHARS, ReportReason, parse_reader_token};
 use crate::domain::text::optional_text;
-use crate::error::{ApiError, ErrorBody, FieldErrors};
+use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
 use crate::i18n::{Lang, Msg};
 use crate::routes::body::{ApiJson, Shape, schema};
 use crate::routes::public::edits::comment_id;
@@ -39,13 +39,13 @@ fn reason_schema() -> utoipa::openapi::schema::Object {
 }
 
 fn note_schema() -> utoipa::openapi::schema::Object {
-    schema::text(None, MAX_NOTE_CHARS)
+    schema::optional_text(None, MAX_NOTE_CHARS)
         .pattern(Some(schema::ONE_LINE))
         .build()
 }
 
 fn token_schema() -> utoipa::openapi::schema::Object {
-    schema::text(Some(16), 128)
+    schema::optional_text(Some(16), 128)
         .pattern(Some("^[A-Za-z0-9_-]+$"))
         .build()
 }
@@ -58,9 +58,19 @@ impl Shape for ReportBody {
             "reason",
             ReportReason::parse(self.reason.as_deref().unwrap_or_default()),
         );
-        let note = f
-            .take("note", optional_text(self.note.as_deref(), MAX_NOTE_CHARS))
-            .flatten();
+        // The length as sent (the schema's `maxLength`), then trimmed.
+        let note = match self.note.as_deref() {
+            Some(n) if n.chars().count() > MAX_NOTE_CHARS => {
+                f.add(
+                    "note",
+                    FieldCode::TooLong {
+                        max: MAX_NOTE_CHARS,
+                    },
+                );
+                None
+            }
+            n => f.take("note", optional_text(n, MAX_NOTE_CHARS)).flatten(),
+        };
         let reader_token = self
             .reader_token
             .and_then(|t| f.take("reader_token", parse_reader_token(&t)));
