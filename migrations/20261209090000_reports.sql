@@ -18,8 +18,11 @@ create table comment_reports (
 );
 create index comment_reports_open_idx on comment_reports (comment_id) where resolved_at is null;
 
--- Open reports per comment (the queue sorts by it), and how many times a
--- moderator approved the comment over reports (then it takes twice as
--- many networks to hold it again). Defaults: no rewrite of the table.
+-- Open reports per comment, the distinct networks they come from (the
+-- queue sorts by it: new browser tokens are free, networks are not), and
+-- how many times a moderator approved the comment over reports (then it
+-- takes twice as many networks to hold it again). Defaults: no rewrite
+-- of the table.
 alter table comments add column open_reports integer not null default 0;
+alter table comments add column open_networks integer not null default 0;
 alter table comments add column reports_overruled integer not null default 0;

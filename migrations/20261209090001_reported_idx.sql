@@ -1,2 +1,2 @@
 -- no-transaction
-create index concurrently comments_reported_idx on comments (open_reports desc, created_at desc, id desc) where open_reports > 0;
+create index concurrently comments_reported_idx on comments (open_networks desc, created_at desc, id desc) where open_reports > 0;

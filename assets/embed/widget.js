@@ -346,7 +346,7 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
       h('div', {}, h('button', { type: 'submit' }, TEXT.send), ' ', h('button', { type: 'button', on: { click: () => box.remove() } }, TEXT.cancel)));
     box.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      const res = await api('POST', `/api/v1/comments/${c.id}/reports`, { reason: reason.value, note: note.value || undefined, reader_token: readerToken() });
+      const res = await api('POST', `/api/v1/comments/${c.id}/reports`, { reason: reason.value, note: note.value.replace(/\t/g, ' ') || undefined, reader_token: readerToken() });
       if (res.status !== 202) {
         error.textContent = (res.data && res.data.error && res.data.error.message) || TEXT.failed;
         return;

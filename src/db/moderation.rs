@@ -38,7 +38,8 @@ pub enum QueueOrder {
     Newest,
     /// The order comments arrived in.
     Oldest,
-    /// Most open reports first (then newest); only reported comments.
+    /// Reports from the most distinct networks first (then newest); only
+    /// reported comments.
     Reports,
 }
 
@@ -49,12 +50,13 @@ pub enum QueueAfter {
     Ranked(RankedCursor),
 }
 
-/// A queued comment with its open report count (the reported order's key).
+/// A queued comment with the distinct networks its open reports come
+/// from (the reported order's key).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Queued {
     #[sqlx(flatten)]
     pub row: CommentRow,
-    pub open_reports: i32,
+    pub open_networks: i32,
 }
 
 /// `%`, `_` and `\` typed by a moderator match themselves.
@@ -85,7 +87,7 @@ pub async fn list_queue(
     limit: i64,
 ) -> Result<Vec<Queued>, sqlx::Error> {
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "select {COLUMNS}, open_reports from comments where true"
+        "select {COLUMNS}, open_networks from comments where true"
     ));
     if f.reported || f.order == QueueOrder::Reports {
         qb.push(" and open_reports > 0");
@@ -125,7 +127,7 @@ pub async fn list_queue(
                 .push(")");
         }
         Some(QueueAfter::Ranked(r)) => {
-            qb.push(" and (open_reports, created_at, id) < (")
+            qb.push(" and (open_networks, created_at, id) < (")
                 .push_bind(r.reports)
                 .push(", ")
                 .push_bind(r.at.created_at)
@@ -136,7 +138,7 @@ pub async fn list_queue(
         None => {}
     }
     if f.order == QueueOrder::Reports {
-        qb.push(" order by open_reports desc, created_at desc, id desc limit ");
+        qb.push(" order by open_networks desc, created_at desc, id desc limit ");
     } else {
         qb.push(format_args!(
             " order by created_at {direction}, id {direction} limit "

@@ -1,7 +1,8 @@
 //! Reader reports (`comment_reports`): one row per reader and comment,
 //! keyed by HMACs (the reader, their network), open until a moderator's
-//! decision resolves them. `comments.open_reports` counts the open ones,
-//! for the queue's filter and order.
+//! decision resolves them. `comments.open_reports` counts the open ones
+//! (the queue's filter), `comments.open_networks` the distinct networks
+//! they come from (its order, and the threshold).
 
 use crate::domain::CommentStatus;
 use crate::domain::report::ReportReason;
@@ -21,7 +22,6 @@ pub struct Reported {
     pub spam_score: f64,
     #[sqlx(json)]
     pub spam_reasons: serde_json::Value,
-    pub open_reports: i32,
     pub reports_overruled: i32,
 }
 
@@ -30,8 +30,7 @@ pub async fn lock_comment(
     id: i64,
 ) -> Result<Option<Reported>, sqlx::Error> {
     sqlx::query_as(
-        "select site_id, article_id, status, spam_score, spam_reasons, open_reports,
-                reports_overruled
+        "select site_id, article_id, status, spam_score, spam_reasons, reports_overruled
          from comments where id = $1 for no key update",
     )
     .bind(id)
@@ -39,9 +38,10 @@ pub async fn lock_comment(
     .await
 }
 
-/// How many open reports comment `id` has.
-pub async fn open_count(conn: &mut PgConnection, id: i64) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar("select open_reports from comments where id = $1")
+/// How many distinct networks comment `id`'s open reports come from (0:
+/// none open).
+pub async fn open_networks(conn: &mut PgConnection, id: i64) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("select open_networks from comments where id = $1")
         .bind(id)
         .fetch_one(conn)
         .await
@@ -80,17 +80,19 @@ pub async fn insert(
     if inserted.is_none() {
         return Ok((false, 0));
     }
-    let networks: i64 = sqlx::query_scalar(
-        "with c as (update comments set open_reports = open_reports + 1 where id = $1)
-         select count(distinct network_key) from comment_reports
-         where comment_id = $1 and resolved_at is null",
+    // The subquery reads the statement's snapshot, which holds the insert
+    // above (an earlier statement of this transaction).
+    let networks: i32 = sqlx::query_scalar(
+        "update comments set open_reports = open_reports + 1,
+                open_networks = (select count(distinct network_key) from comment_reports
+                                 where comment_id = $1 and resolved_at is null)
+         where id = $1
+         returning open_networks",
     )
     .bind(r.comment_id)
     .fetch_one(conn)
     .await?;
-    // The count reads the statement's snapshot, which holds the insert
-    // above (an earlier statement of this transaction).
-    Ok((true, networks))
+    Ok((true, i64::from(networks)))
 }
 
 /// Resolves comment `id`'s open reports with the moderator's `status`;
@@ -107,7 +109,7 @@ pub async fn resolve(
             where comment_id = $1 and resolved_at is null
             returning 1
          )
-         update comments set open_reports = 0,
+         update comments set open_reports = 0, open_networks = 0,
                 reports_overruled = reports_overruled + (case when $2 = 'approved' then 1 else 0 end)
          where id = $1 and open_reports > 0
          returning (select count(*) from r)",

@@ -101,8 +101,9 @@ impl ArticleCursor {
     }
 }
 
-/// The reported queue's cursor (most reported first): the last comment's
-/// open report count, then its time and id.
+/// The reported queue's cursor (reports from the most networks first):
+/// the last comment's count of distinct reporting networks, then its time
+/// and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RankedCursor {
     pub reports: i32,

@@ -79,10 +79,11 @@ pub fn networks_needed(threshold: u32, overruled: i32) -> Option<i64> {
     })
 }
 
-/// Whether the comment's reports, from `networks` distinct networks,
-/// take it out of the thread now: only a published comment moves, once.
-pub fn moves_to_pending(published: bool, networks: i64, threshold: u32, overruled: i32) -> bool {
-    published && networks_needed(threshold, overruled).is_some_and(|n| networks >= n)
+/// Whether a published comment's reports, from `networks` distinct
+/// networks, take it out of the thread now (reports reach only published
+/// comments, so it moves once).
+pub fn moves_to_pending(networks: i64, threshold: u32, overruled: i32) -> bool {
+    networks_needed(threshold, overruled).is_some_and(|n| networks >= n)
 }
 
 #[cfg(test)]
@@ -113,14 +114,12 @@ mod tests {
 
     #[test]
     fn the_threshold_doubles_after_a_moderator_kept_the_comment() {
-        assert!(!moves_to_pending(true, 2, 3, 0));
-        assert!(moves_to_pending(true, 3, 3, 0));
-        assert!(!moves_to_pending(true, 5, 3, 1));
-        assert!(moves_to_pending(true, 6, 3, 2));
-        // Held already: it does not move again.
-        assert!(!moves_to_pending(false, 9, 3, 0));
+        assert!(!moves_to_pending(2, 3, 0));
+        assert!(moves_to_pending(3, 3, 0));
+        assert!(!moves_to_pending(5, 3, 1));
+        assert!(moves_to_pending(6, 3, 2));
         // 0: reports never move a comment.
-        assert!(!moves_to_pending(true, 100, 0, 0));
+        assert!(!moves_to_pending(100, 0, 0));
         assert_eq!(networks_needed(0, 0), None);
     }
 }

@@ -54,9 +54,54 @@ pub fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, Fiel
     Ok(Some(s.to_owned()))
 }
 
+/// Optional free text of a few lines (a moderator's reason, a reader's
+/// note): at most `max` characters as sent, no control characters but
+/// line feeds (refused before trimming, as the schema's pattern does: a
+/// tab or a carriage return is refused, not trimmed away), trimmed, empty
+/// reads as absent.
+pub fn optional_lines(v: Option<&str>, max: usize) -> Result<Option<String>, FieldCode> {
+    let Some(raw) = v else {
+        return Ok(None);
+    };
+    if raw.chars().count() > max {
+        return Err(FieldCode::TooLong { max });
+    }
+    if raw.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(FieldCode::ControlCharacters);
+    }
+    let s = raw.trim();
+    Ok((!s.is_empty()).then(|| s.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_keep_line_feeds_and_refuse_other_controls_before_trimming() {
+        assert_eq!(optional_lines(Some("a\nb"), 10), Ok(Some("a\nb".into())));
+        assert_eq!(optional_lines(Some("  hi \n"), 10), Ok(Some("hi".into())));
+        assert_eq!(optional_lines(Some(" \n "), 10), Ok(None));
+        assert_eq!(optional_lines(None, 10), Ok(None));
+        assert_eq!(
+            optional_lines(Some("\t"), 10),
+            Err(FieldCode::ControlCharacters)
+        );
+        assert_eq!(
+            optional_lines(Some("a\r\nb"), 10),
+            Err(FieldCode::ControlCharacters)
+        );
+        assert_eq!(
+            optional_lines(Some("ok\u{85}"), 10),
+            Err(FieldCode::ControlCharacters)
+        );
+        // The length as sent: white space counts.
+        assert_eq!(
+            optional_lines(Some(&format!("{}x", " ".repeat(10))), 10),
+            Err(FieldCode::TooLong { max: 10 })
+        );
+        assert_eq!(optional_lines(Some("سلام"), 4), Ok(Some("سلام".into())));
+    }
 
     #[test]
     fn invisible_only_text_is_not_visible() {

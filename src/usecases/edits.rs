@@ -14,6 +14,7 @@ use crate::domain::{CommentBody, CommentStatus, SiteId};
 use crate::error::{ApiError, ErrorCode};
 use crate::spam::FormTokenCheck;
 use crate::state::AppState;
+use crate::usecases::reports::with_reported_reason;
 use crate::usecases::submission::{
     Candidate, RequestMeta, comments_closed, decide, gather, window_end,
 };
@@ -107,6 +108,8 @@ pub async fn author_change(
             .await?;
             // The token has done its work: nothing more can be asked with it.
             db::comments::clear_edit_token(&mut tx, id.0).await?;
+            // Nothing is left for moderators to decide about its reports.
+            db::reports::resolve(&mut tx, id.0, CommentStatus::Rejected).await?;
             db::audit::insert(&mut tx, &NewAuditEvent::withdrawn(id, old)).await?;
             // What a moderator's decision taught stays: the text is the
             // same, and withdrawing is not a judgement of it.
@@ -150,16 +153,22 @@ pub async fn author_change(
             let fingerprint = gathered.fingerprint.clone();
             let (verdict, status) = decide(state, &snap, &candidate, gathered);
             // Readers' reports held it: an edit does not publish it again
-            // before a moderator has looked.
-            let status = if status == CommentStatus::Approved
-                && old == CommentStatus::Pending
-                && db::reports::open_count(&mut tx, id.0).await? > 0
-            {
+            // before a moderator has looked, and the reason stays.
+            let mut reasons = verdict.reasons.clone();
+            let held_by = if old == CommentStatus::Pending {
+                db::reports::open_networks(&mut tx, id.0).await?
+            } else {
+                0
+            };
+            if held_by > 0 {
+                with_reported_reason(&mut reasons, i64::from(held_by));
+            }
+            let status = if held_by > 0 && status == CommentStatus::Approved {
                 CommentStatus::Pending
             } else {
                 status
             };
-            let reasons = serde_json::to_value(&verdict.reasons).map_err(ApiError::internal)?;
+            let reasons = serde_json::to_value(&reasons).map_err(ApiError::internal)?;
             let html = render::body_html(body.as_str());
             db::revisions::insert(&mut tx, id.0, &current.body, None).await?;
             let row = db::moderation::apply_update(

@@ -10,6 +10,7 @@ use crate::db::moderation::CommentUpdate;
 use crate::domain::ids::{Actor, CommentId};
 use crate::domain::limits::MAX_REASON_CHARS;
 use crate::domain::site::SiteScope;
+use crate::domain::text::optional_lines;
 use crate::domain::{CommentBody, CommentStatus};
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::render;
@@ -47,21 +48,10 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
-/// An optional free-text reason: trimmed, at most 500 characters, no
-/// control characters but newlines.
+/// An optional free-text reason: at most 500 characters, no control
+/// characters but line feeds, trimmed ([`optional_lines`]).
 pub fn parse_reason(raw: Option<&str>) -> Result<Option<String>, FieldCode> {
-    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    if s.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(FieldCode::ControlCharacters);
-    }
-    if s.chars().count() > MAX_REASON_CHARS {
-        return Err(FieldCode::TooLong {
-            max: MAX_REASON_CHARS,
-        });
-    }
-    Ok(Some(s.to_owned()))
+    optional_lines(raw, MAX_REASON_CHARS)
 }
 
 /// What applying a decision to a comment changes.

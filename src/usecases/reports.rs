@@ -60,19 +60,21 @@ fn keys(secret: &[u8], token: Option<&str>, ip: Option<IpAddr>) -> (String, Stri
     (reader, network)
 }
 
-/// The reason moderators see on a comment that reports took out of the
-/// thread (no points: it is not a spam verdict).
-fn reported_reason(networks: i64) -> Reason {
-    Reason::new(
+/// Puts the reason moderators see on a comment that reports took out of
+/// the thread in `reasons` (once; no points: it is not a spam verdict).
+/// An author's edit of such a comment keeps it too.
+pub fn with_reported_reason(reasons: &mut Vec<Reason>, networks: i64) {
+    reasons.retain(|x| x.rule != "reported");
+    reasons.push(Reason::new(
         "reported",
         0.0,
         format!("reported by readers in {networks} networks"),
-    )
+    ));
 }
 
 /// Records a reader's report on comment `id`: 404 `comment_not_found`
-/// unless it is published (or held by earlier reports, which still count);
-/// 429 after [`REPORTS_PER_WINDOW`] reports from one address in an hour.
+/// unless it is published; 429 after [`REPORTS_PER_WINDOW`] reports from
+/// one address in an hour.
 #[tracing::instrument(skip_all, fields(comment_id = id, outcome))]
 pub async fn report(
     state: &AppState,
@@ -83,14 +85,7 @@ pub async fn report(
     let (reader_key, network_key) = keys(&state.secret, r.reader_token.as_deref(), ip);
     let all_settings = state.settings.all(&state.pool).await?;
     let mut tx = state.pool.begin().await?;
-    let Some(comment) = db::reports::lock_comment(&mut tx, id).await? else {
-        return Err(ErrorCode::CommentNotFound.into());
-    };
-    let reportable = comment.status == CommentStatus::Approved
-        || (comment.status == CommentStatus::Pending && comment.open_reports > 0);
-    if !reportable {
-        return Err(ErrorCode::CommentNotFound.into());
-    }
+    // The address's budget first: a refused report takes no row lock.
     if let Some(ip) = ip {
         let key = rate_limits::key(&state.secret, "report:ip", &throttle_subject(ip));
         if let Take::Refused { retry_after } =
@@ -99,6 +94,13 @@ pub async fn report(
             return Err(ApiError::rate_limited(retry_after));
         }
     }
+    // Only a published comment: one that reports (or anything else) took
+    // out of the thread is not found, so a reporter cannot tell how it
+    // left.
+    let comment = db::reports::lock_comment(&mut tx, id)
+        .await?
+        .filter(|c| c.status == CommentStatus::Approved)
+        .ok_or(ApiError::new(ErrorCode::CommentNotFound))?;
     let (new, networks) = db::reports::insert(
         &mut tx,
         &db::reports::NewReport {
@@ -113,14 +115,12 @@ pub async fn report(
     let threshold = all_settings
         .get(&SiteId::from_stored(comment.site_id.clone()))
         .map_or(0, |s| s.settings.report_threshold);
-    let published = comment.status == CommentStatus::Approved;
     let outcome = if !new {
         Outcome::Repeated
-    } else if moves_to_pending(published, networks, threshold, comment.reports_overruled) {
+    } else if moves_to_pending(networks, threshold, comment.reports_overruled) {
         let mut reasons: Vec<Reason> =
             serde_json::from_value(comment.spam_reasons.clone()).unwrap_or_default();
-        reasons.retain(|x| x.rule != "reported");
-        reasons.push(reported_reason(networks));
+        with_reported_reason(&mut reasons, networks);
         let reasons = serde_json::to_value(&reasons).map_err(ApiError::internal)?;
         db::moderation::apply_update(
             &mut tx,

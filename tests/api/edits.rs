@@ -46,16 +46,6 @@ async fn edit_as(app: &TestApp, id: i64, token: &str, body: Value) -> reqwest::R
         .unwrap()
 }
 
-/// `DELETE /api/v1/comments/{id}` with the edit token.
-async fn withdraw_as(app: &TestApp, id: i64, token: &str) -> reqwest::Response {
-    app.client
-        .delete(app.url(&format!("/api/v1/comments/{id}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn row(app: &TestApp, id: i64) -> (String, String, f64, i32) {
     sqlx::query_as("select status, body, spam_score, version from comments where id = $1")
         .bind(id)
@@ -274,7 +264,7 @@ async fn withdrawing_rejects_the_comment_and_tokens_open_only_their_comment() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
-    let resp = withdraw_as(&app, b_id, &a_token).await;
+    let resp = app.withdraw(b_id, &a_token).await;
     assert_eq!(resp.status(), 404);
     let forged = "A".repeat(43);
     let resp = edit_as(&app, a_id, &forged, json!({"body": "x y"})).await;
@@ -282,7 +272,7 @@ async fn withdrawing_rejects_the_comment_and_tokens_open_only_their_comment() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["code"], "comment_not_found");
 
-    let resp = withdraw_as(&app, a_id, &a_token).await;
+    let resp = app.withdraw(a_id, &a_token).await;
     assert_eq!(resp.status(), 204);
     assert_eq!(row(&app, a_id).await.0, "rejected");
     assert_eq!(row(&app, b_id).await.0, "approved");
@@ -306,7 +296,7 @@ async fn withdrawing_rejects_the_comment_and_tokens_open_only_their_comment() {
             .unwrap();
     assert_eq!(hash, None);
     // Gone for its author too.
-    let resp = withdraw_as(&app, a_id, &a_token).await;
+    let resp = app.withdraw(a_id, &a_token).await;
     assert_eq!(resp.status(), 404);
     let resp = edit_as(&app, a_id, &a_token, json!({"body": "عودة"})).await;
     assert_eq!(resp.status(), 404);
@@ -335,7 +325,7 @@ async fn after_the_window_edits_are_refused_and_form_posts_get_no_token() {
         v["error"]["message"],
         "The time to edit or delete this comment has passed."
     );
-    let resp = withdraw_as(&app, id, &token).await;
+    let resp = app.withdraw(id, &token).await;
     assert_eq!(resp.status(), 403);
     assert_eq!(row(&app, id).await.0, "approved");
 
@@ -457,7 +447,7 @@ async fn edits_are_capped_carry_the_forms_cost_and_stop_at_a_closed_article() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["code"], "comments_closed");
     assert_eq!(row(&app, id).await.1, "قبل الإغلاق");
-    assert_eq!(withdraw_as(&app, id, &token).await.status(), 204);
+    assert_eq!(app.withdraw(id, &token).await.status(), 204);
 }
 
 #[tokio::test]
@@ -471,7 +461,7 @@ async fn a_withdrawal_keeps_what_the_moderators_decision_taught() {
     let (admin, _) = app.login_as("admin").await;
     let resp = moderate(&app, &admin, id, json!({"status": "approved"})).await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(withdraw_as(&app, id, &token).await.status(), 204);
+    assert_eq!(app.withdraw(id, &token).await.status(), 204);
     let trained: Option<String> =
         sqlx::query_scalar("select trained_as from spam_training where comment_id = $1")
             .bind(id)

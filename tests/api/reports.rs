@@ -91,17 +91,30 @@ async fn ten_simultaneous_reports_hold_the_comment_exactly_once() {
     });
     let answers = futures_util::future::join_all(sends).await;
     let mut bodies = Vec::new();
+    let mut gone = 0;
     for resp in answers {
-        assert_eq!(resp.status(), 202);
-        bodies.push(resp.json::<Value>().await.unwrap());
+        match resp.status().as_u16() {
+            202 => bodies.push(resp.json::<Value>().await.unwrap()),
+            404 => {
+                // After the hold the comment is not published: not found,
+                // like any comment that left the thread.
+                let v: Value = resp.json().await.unwrap();
+                assert_eq!(v["error"]["code"], "comment_not_found");
+                gone += 1;
+            }
+            s => panic!("unexpected {s}"),
+        }
     }
-    // Every reader is told the same, whatever their report did.
+    // The reports queue on the comment's row: the first three count (the
+    // third holds it), the seven after find it gone.
+    assert_eq!((bodies.len(), gone), (3, 7));
+    // Every counted reader is told the same, whatever their report did.
     assert!(bodies.iter().all(|b| *b == bodies[0]), "{bodies:?}");
     assert_eq!(
         bodies[0],
         json!({"received": true, "message": "Thank you. Our moderators will review this comment."})
     );
-    assert_eq!(status_of(&app, id).await, ("pending".to_owned(), 10));
+    assert_eq!(status_of(&app, id).await, ("pending".to_owned(), 3));
     assert_eq!(events(&app, id, "comment.reported").await, 1);
     let reasons: Value = sqlx::query_scalar("select spam_reasons from comments where id = $1")
         .bind(id)
@@ -133,7 +146,7 @@ async fn ten_simultaneous_reports_hold_the_comment_exactly_once() {
             .fetch_all(&app.pool)
             .await
             .unwrap();
-    assert_eq!(keys.len(), 10);
+    assert_eq!(keys.len(), 3);
     for (r, n) in keys {
         assert!(
             !r.contains("reader-token") && !n.contains("198.51"),
@@ -218,6 +231,21 @@ async fn only_published_comments_take_reports_and_bad_reports_are_422() {
             "too_long",
         ),
         (
+            json!({"reason": "other", "note": format!("{}x", " ".repeat(500))}),
+            "note",
+            "too_long",
+        ),
+        (
+            json!({"reason": "other", "note": "\t"}),
+            "note",
+            "control_characters",
+        ),
+        (
+            json!({"reason": "other", "note": "first line\r\nsecond"}),
+            "note",
+            "control_characters",
+        ),
+        (
             json!({"reason": "other", "reader_token": "short"}),
             "reader_token",
             "invalid_value",
@@ -229,6 +257,22 @@ async fn only_published_comments_take_reports_and_bad_reports_are_422() {
         assert_eq!(v["error"]["fields"][field][0]["code"], code, "{body}: {v}");
     }
     assert_eq!(status_of(&app, held).await, ("approved".to_owned(), 0));
+    // A note of several lines (the widget's text area) keeps its lines.
+    let resp = report(
+        &app,
+        held,
+        "198.51.100.1",
+        None,
+        json!({"reason": "other", "note": " first line\nsecond line \n"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 202);
+    let note: String = sqlx::query_scalar("select note from comment_reports where comment_id = $1")
+        .bind(held)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(note, "first line\nsecond line");
 }
 
 #[tokio::test]
@@ -290,9 +334,22 @@ async fn moderators_see_reports_and_their_decision_resolves_them() {
         json!({"reason": "misinformation"}),
     )
     .await;
+    // Fresh reader tokens are free, networks are not: four more readers in
+    // the first reader's /24 make five reports from one network.
+    for n in 10..14 {
+        let resp = report(
+            &app,
+            ids[0],
+            &format!("198.51.100.{n}"),
+            Some(&reader(n)),
+            json!({"reason": "off_topic"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 202);
+    }
     // The second is held (two networks), the first is still published.
     assert_eq!(status_of(&app, ids[1]).await.0, "pending");
-    assert_eq!(status_of(&app, ids[0]).await.0, "approved");
+    assert_eq!(status_of(&app, ids[0]).await, ("approved".to_owned(), 5));
     // What its approval taught the learner stays until a moderator decides.
     assert_eq!(trained(ids[1]).await.unwrap(), "ham");
 
@@ -336,6 +393,12 @@ async fn moderators_see_reports_and_their_decision_resolves_them() {
         .await;
     assert_eq!(third["reports"], Value::Null);
 
+    // Ranked by networks: the comment with two reports from two networks
+    // comes before the one with five from one.
+    assert_eq!(
+        rest["comments"][0]["reports"],
+        json!({"count": 5, "networks": 1, "reasons": {"off_topic": 5}, "notes": []})
+    );
     // A moderator keeps the held comment: its reports are resolved, it is
     // back in the thread, and holding it again takes twice as many networks.
     assert_eq!(decide(ids[1], "approved").await.unwrap().status(), 200);
@@ -454,4 +517,31 @@ async fn an_authors_edit_does_not_republish_a_comment_reports_held() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.json::<Value>().await.unwrap()["status"], "pending");
     assert_eq!(status_of(&app, id).await, ("pending".to_owned(), 3));
+    // Moderators still see why it waits.
+    let reasons: Value = sqlx::query_scalar("select spam_reasons from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        reasons
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"] == "reported" && r["detail"] == "reported by readers in 3 networks"),
+        "{reasons}"
+    );
+    // Withdrawn by its author: nothing is left to decide about the
+    // reports, and the Reported queue no longer shows it.
+    let resp = app.withdraw(id, &token).await;
+    assert!(resp.status().is_success(), "{}", resp.status());
+    assert_eq!(status_of(&app, id).await, ("rejected".to_owned(), 0));
+    let open: i64 = sqlx::query_scalar(
+        "select count(*) from comment_reports where comment_id = $1 and resolution = 'rejected'",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(open, 3);
 }

@@ -38,8 +38,8 @@ pub struct QueuePage {
 
 /// The moderation queue.
 ///
-/// Newest first (or `order=oldest`, or `order=reports`: most open reader
-/// reports first, only reported comments), private view with each
+/// Newest first (or `order=oldest`, or `order=reports`: reader reports
+/// from the most distinct networks first, only reported comments), private view with each
 /// comment's article, the start of the comment it answers and its open
 /// reports, keyset pagination. `reported=true` keeps comments with open
 /// reports (in any status: use `status=all` for every one). Empty
@@ -76,7 +76,7 @@ pub async fn queue(
         let at = Cursor::from(&r.row);
         if by_reports {
             RankedCursor {
-                reports: r.open_reports,
+                reports: r.open_networks,
                 at,
             }
             .encode()

@@ -68,10 +68,10 @@ query_params! {
         q: Option<String> = schema::query_text();
         /// Lowest spam score.
         min_score: Option<String> = schema::number();
-        /// `newest` first (default), `oldest` first, or `reports` (most
-        /// open reader reports first; only reported comments); send the
-        /// same `order` with a cursor (a cursor is a position, read onward
-        /// in the order asked).
+        /// `newest` first (default), `oldest` first, or `reports` (open
+        /// reader reports from the most distinct networks first; only
+        /// reported comments); send the same `order` with a cursor (a
+        /// cursor is a position, read onward in the order asked).
         order: Option<String> = queue_order_schema();
         /// `true`: only comments with open reader reports.
         reported: Option<String> = crate::routes::export_query::bool_schema();

@@ -2,8 +2,8 @@
 //! (`usecases::reports`).
 
 use crate::domain::report::{MAX_NOTE_CHARS, ReportReason, parse_reader_token};
-use crate::domain::text::optional_text;
-use crate::error::{ApiError, ErrorBody, FieldCode, FieldErrors};
+use crate::domain::text::optional_lines;
+use crate::error::{ApiError, ErrorBody, FieldErrors};
 use crate::i18n::{Lang, Msg};
 use crate::routes::body::{ApiJson, Shape, schema};
 use crate::routes::public::edits::comment_id;
@@ -20,7 +20,8 @@ pub struct ReportBody {
     /// Why: `spam`, `abuse`, `off_topic`, `misinformation` or `other`.
     #[schema(schema_with = reason_schema, required = true)]
     pub reason: Option<String>,
-    /// What the moderators should know (at most 500 characters).
+    /// What the moderators should know (at most 500 characters; line
+    /// feeds are kept, other control characters refused).
     #[schema(schema_with = note_schema)]
     pub note: Option<String>,
     /// The browser's report token: random, 16-128 letters, digits, `-` or
@@ -40,7 +41,7 @@ fn reason_schema() -> utoipa::openapi::schema::Object {
 
 fn note_schema() -> utoipa::openapi::schema::Object {
     schema::optional_text(None, MAX_NOTE_CHARS)
-        .pattern(Some(schema::ONE_LINE))
+        .pattern(Some(schema::REASON))
         .build()
 }
 
@@ -58,19 +59,9 @@ impl Shape for ReportBody {
             "reason",
             ReportReason::parse(self.reason.as_deref().unwrap_or_default()),
         );
-        // The length as sent (the schema's `maxLength`), then trimmed.
-        let note = match self.note.as_deref() {
-            Some(n) if n.chars().count() > MAX_NOTE_CHARS => {
-                f.add(
-                    "note",
-                    FieldCode::TooLong {
-                        max: MAX_NOTE_CHARS,
-                    },
-                );
-                None
-            }
-            n => f.take("note", optional_text(n, MAX_NOTE_CHARS)).flatten(),
-        };
+        let note = f
+            .take("note", optional_lines(self.note.as_deref(), MAX_NOTE_CHARS))
+            .flatten();
         let reader_token = self
             .reader_token
             .and_then(|t| f.take("reader_token", parse_reader_token(&t)));

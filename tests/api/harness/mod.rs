@@ -368,6 +368,17 @@ impl TestApp {
             .expect("post comment")
     }
 
+    /// `DELETE /api/v1/comments/{id}` with the comment's edit token (its
+    /// author withdraws it).
+    pub async fn withdraw(&self, id: i64, token: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(&format!("/api/v1/comments/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("withdraw comment")
+    }
+
     pub async fn post_form(
         &self,
         pairs: &[(&str, &str)],
