@@ -23,6 +23,7 @@ impl HttpStatus for ErrorCode {
             ErrorCode::Forbidden
             | ErrorCode::CommentsClosed
             | ErrorCode::CsrfRejected
+            | ErrorCode::CommentingSuspended
             | ErrorCode::EditWindowClosed => StatusCode::FORBIDDEN,
             ErrorCode::NotFound
             | ErrorCode::CommentNotFound
@@ -30,6 +31,7 @@ impl HttpStatus for ErrorCode {
             | ErrorCode::ModeratorNotFound
             | ErrorCode::ArticleNotFound
             | ErrorCode::HoldNotFound
+            | ErrorCode::SanctionNotFound
             | ErrorCode::SiteNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::DuplicateComment
@@ -100,6 +102,14 @@ impl ApiError {
         ApiError {
             retry_after: Some(retry_after_secs.max(1)),
             ..ApiError::new(ErrorCode::RateLimited)
+        }
+    }
+
+    /// 403 `commenting_suspended` until `secs` from now (`Retry-After`).
+    pub fn suspended(secs: u64) -> Self {
+        ApiError {
+            retry_after: Some(secs.max(1)),
+            ..ApiError::new(ErrorCode::CommentingSuspended)
         }
     }
 

@@ -123,6 +123,10 @@ fn en(msg: Msg) -> String {
                 "A legal hold covers this person or their comments: lift it before erasing."
             }
             E::HoldNotFound => "There is no active legal hold with this id.",
+            E::SanctionNotFound => "There is no active sanction with this id.",
+            E::CommentingSuspended => {
+                "Your commenting is suspended for now. You can comment again once the suspension ends."
+            }
             E::SiteNotFound => "There is no site with this id.",
             E::SiteExists => "A site with this id exists already.",
             E::CsrfRejected => {
@@ -225,6 +229,8 @@ fn ar(msg: Msg) -> String {
             E::CommentNotFound => "هذا التعليق غير موجود.",
             E::LegalHold => "يشمل حجزٌ قانوني هذا الشخص أو تعليقاته: ارفعه قبل المحو.",
             E::HoldNotFound => "لا يوجد حجز قانوني قائم بهذا المعرّف.",
+            E::SanctionNotFound => "لا توجد عقوبة قائمة بهذا المعرّف.",
+            E::CommentingSuspended => "تعليقك موقوف مؤقتًا. يمكنك التعليق مجددًا عند انتهاء الإيقاف.",
             E::SiteNotFound => "لا يوجد موقع بهذا المعرّف.",
             E::SiteExists => "يوجد موقع بهذا المعرّف بالفعل.",
             E::CsrfRejected => "لم يأتِ هذا الطلب من لوحة الإشراف: أعد تحميل الصفحة وحاول مجددًا.",

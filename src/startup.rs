@@ -225,6 +225,15 @@ impl Application {
                     .into()
             }
         };
+        // Keys the hashes that find a sanctioned email (the privacy
+        // secret: an erasure computes the same hash to forget the address
+        // and keep the sanction).
+        let person_secret: Arc<[u8]> = {
+            let mut conn = pool.acquire().await?;
+            db::secrets::get_or_create(&mut conn, crate::usecases::privacy::SECRET_NAME)
+                .await?
+                .into()
+        };
         let settings = SettingsCache::load(&pool).await?;
         crate::metrics::handle();
         let public_cache = PublicCache::new(config.public_cache_mb);
@@ -237,6 +246,7 @@ impl Application {
                 public_cache,
                 config: Arc::new(config),
                 secret,
+                person_secret,
                 settings,
                 learner: Default::default(),
                 learner_loading: Default::default(),

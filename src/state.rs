@@ -38,6 +38,9 @@ pub struct Shared {
     pub public_cache: PublicCache,
     pub config: Arc<Config>,
     pub secret: Arc<[u8]>,
+    /// The instance's privacy secret (`usecases::privacy::SECRET_NAME`),
+    /// which keys the hashes of sanctioned emails.
+    pub person_secret: Arc<[u8]>,
     pub settings: SettingsCache,
     /// This instance's exact copy of the learner's feature store.
     pub learner: crate::spam::mirror::Mirror,

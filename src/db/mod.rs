@@ -16,6 +16,7 @@ pub mod rate_limits;
 pub mod reports;
 pub mod retention;
 pub mod revisions;
+pub mod sanctions;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;

@@ -26,6 +26,7 @@ use crate::db::comments::{COLUMNS, CommentRow, INSERT_COLUMNS, InsertComment, bi
 use crate::db::rate_limits;
 use crate::db::spam::mirror_row;
 use crate::domain::CommentStatus;
+use crate::domain::sanction::{Active, SanctionKind};
 use crate::spam::learner::{ClassTotals, Evidence, Script, Totals};
 use crate::spam::mirror::{Changes, Position};
 use chrono::{DateTime, Utc};
@@ -74,6 +75,9 @@ pub struct SubmissionContext {
     /// What changed in the learner's store since the copy's position, as
     /// of this statement (`None` when the learner is off).
     pub learner_changes: Option<Changes>,
+    /// The strongest active sanction on the author (their email, its
+    /// domain, their address) on this site.
+    pub sanction: Option<Active>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -104,6 +108,9 @@ struct ContextRow {
     spam: Vec<i32>,
     ham: Vec<i32>,
     revs: Vec<i64>,
+    sanction_id: Option<i64>,
+    sanction_kind: Option<String>,
+    sanction_ends: Option<DateTime<Utc>>,
 }
 
 /// What [`context`] looks up.
@@ -118,6 +125,9 @@ pub struct ContextQuery<'a> {
     /// instance's copy of the learner's store stands (`None` until it is
     /// loaded); `None` when the learner is off.
     pub learner: Option<(Script, Option<&'a Position>)>,
+    /// What a sanction on the author is found by: the email's keyed hash
+    /// and the domains that cover it (`domain::sanction`).
+    pub sanction_keys: &'a [String],
 }
 
 /// Reads the article, the parent, the author's and the text's history, the
@@ -164,6 +174,13 @@ pub async fn context(
             where $6::text is not null
               and written >= pg_snapshot_xmin($6::text::pg_snapshot)
               and not pg_visible_in_snapshot(written, $6::text::pg_snapshot)
+         ), sanction as (
+            select id, kind, expires_at from sanctions
+            where revoked_at is null and (expires_at is null or expires_at > now())
+              and (site_id is null or site_id = $9)
+              and (match_key = any($10) or ($4::inet is not null and network >>= $4))
+            order by case kind when 'suspend' then 0 when 'ban' then 1 else 2 end, id
+            limit 1
          )
          select a.site_id, a.id as article_id, a.url, a.title, a.closed, a.approval_mode, a.comment_version,
                 a.created_at, a.registered_at,
@@ -183,8 +200,10 @@ pub async fn context(
                 s.nspam, s.nham, s.fspam, s.fham,
                 (select generation from spam_learner) as generation,
                 pg_current_snapshot()::text as snapshot,
-                f.buckets, f.spam, f.ham, f.revs
+                f.buckets, f.spam, f.ham, f.revs,
+                x.id as sanction_id, x.kind as sanction_kind, x.expires_at as sanction_ends
          from shards s cross join changed f
+         left join sanction x on true
          left join articles a on a.site_id = $9 and a.id = $1",
     )
     .bind(q.article_id)
@@ -196,6 +215,7 @@ pub async fn context(
     .bind(HISTORY_LIMIT)
     .bind(script)
     .bind(q.site)
+    .bind(q.sanction_keys)
     .fetch_one(conn)
     .await?;
     Ok(row.into_context(q.learner.map(|(s, _)| s)))
@@ -258,6 +278,14 @@ impl ContextRow {
             },
             evidence,
             learner_changes,
+            sanction: match (self.sanction_id, self.sanction_kind) {
+                (Some(id), Some(kind)) => SanctionKind::try_from(kind).ok().map(|kind| Active {
+                    id,
+                    kind,
+                    expires_at: self.sanction_ends,
+                }),
+                _ => None,
+            },
         }
     }
 }

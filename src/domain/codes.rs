@@ -44,6 +44,8 @@ pub enum ErrorCode {
     SiteNotFound,
     SiteExists,
     CsrfRejected,
+    SanctionNotFound,
+    CommentingSuspended,
 }
 
 impl ErrorCode {
@@ -89,6 +91,8 @@ impl ErrorCode {
             ErrorCode::SiteNotFound => "site_not_found",
             ErrorCode::SiteExists => "site_exists",
             ErrorCode::CsrfRejected => "csrf_rejected",
+            ErrorCode::SanctionNotFound => "sanction_not_found",
+            ErrorCode::CommentingSuspended => "commenting_suspended",
         }
     }
 }

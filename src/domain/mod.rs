@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod personal_data;
 pub mod report;
+pub mod sanction;
 pub mod settings;
 pub mod site;
 pub mod status;

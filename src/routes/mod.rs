@@ -39,6 +39,13 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("GET", "/api/v1/moderation/comments/{id}", Role::Moderator),
     ("PATCH", "/api/v1/moderation/comments/{id}", Role::Moderator),
     ("GET", "/api/v1/moderation/log", Role::Moderator),
+    ("GET", "/api/v1/moderation/sanctions", Role::Moderator),
+    ("POST", "/api/v1/moderation/sanctions", Role::Moderator),
+    (
+        "DELETE",
+        "/api/v1/moderation/sanctions/{id}",
+        Role::Moderator,
+    ),
     ("GET", "/api/v1/admin/moderators", Role::Admin),
     ("POST", "/api/v1/admin/moderators", Role::Admin),
     ("PATCH", "/api/v1/admin/moderators/{id}", Role::Admin),
@@ -166,6 +173,17 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
             ],
         ),
         ("/api/v1/moderation/log", vec![on(M::GET, moderation::log)]),
+        (
+            "/api/v1/moderation/sanctions",
+            vec![
+                on(M::GET, moderation::sanctions::list),
+                on(M::POST, moderation::sanctions::create),
+            ],
+        ),
+        (
+            "/api/v1/moderation/sanctions/{id}",
+            vec![on(M::DELETE, moderation::sanctions::revoke)],
+        ),
         (
             "/api/v1/admin/moderators",
             vec![

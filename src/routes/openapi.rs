@@ -63,6 +63,9 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::moderation::show,
         routes::moderation::decide,
         routes::moderation::log,
+        routes::moderation::sanctions::create,
+        routes::moderation::sanctions::list,
+        routes::moderation::sanctions::revoke,
         routes::admin::list_moderators,
         routes::admin::create_moderator,
         routes::admin::update_moderator,
@@ -94,7 +97,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
     tags(
         (name = "public", description = "The website's comment form; no authentication."),
         (name = "auth", description = "Moderator sessions."),
-        (name = "moderation", description = "The queue, decisions and the audit log (moderator or admin)."),
+        (name = "moderation", description = "The queue, decisions, sanctions on commenters and the audit log (moderator or admin)."),
         (name = "admin", description = "Accounts, articles, settings and the spam learner (admin)."),
         (name = "export", description = "Streamed comment export (moderator or admin)."),
         (name = "privacy", description = "One commenter's data: export and erasure (admin)."),

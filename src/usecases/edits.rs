@@ -16,7 +16,7 @@ use crate::spam::FormTokenCheck;
 use crate::state::AppState;
 use crate::usecases::reports::with_reported_reason;
 use crate::usecases::submission::{
-    Candidate, RequestMeta, comments_closed, decide, gather, window_end,
+    Candidate, RequestMeta, comments_closed, decide, gather, refuse_suspended, window_end,
 };
 use crate::{render, spam};
 use chrono::{DateTime, Utc};
@@ -150,6 +150,7 @@ pub async fn author_change(
             {
                 return Err(ErrorCode::DuplicateComment.into());
             }
+            refuse_suspended(&gathered, now)?;
             let fingerprint = gathered.fingerprint.clone();
             let (verdict, status) = decide(state, &snap, &candidate, gathered);
             // Readers' reports held it: an edit does not publish it again

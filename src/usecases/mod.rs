@@ -10,6 +10,7 @@ pub mod moderation;
 pub mod privacy;
 pub mod reports;
 pub mod retention;
+pub mod sanctions;
 pub mod settings;
 pub mod submission;
 pub mod training;

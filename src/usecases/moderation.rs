@@ -3,6 +3,7 @@
 //! one comment inside a caller's transaction, with its audit events and
 //! the learner's training.
 
+use crate::auth::Session;
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
@@ -14,6 +15,7 @@ use crate::domain::text::optional_lines;
 use crate::domain::{CommentBody, CommentStatus};
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::render;
+use crate::state::AppState;
 use sqlx::PgConnection;
 
 /// What a decision's `If-Match` asks for (parsed at the edge:
@@ -174,6 +176,27 @@ pub async fn apply(
     if let Some(status) = d.status {
         resolve_reports(&mut *conn, actor, comment, status, reason).await?;
     }
+    Ok(row)
+}
+
+/// One decision in its own transaction; then this instance's cache and
+/// the metrics hear of it (other instances see the article's version move
+/// when they poll).
+pub async fn apply_committed(
+    state: &AppState,
+    session: &Session,
+    id: CommentId,
+    d: &Decision,
+    if_match: &IfMatch,
+) -> Result<db::comments::CommentRow, ApiError> {
+    let actor = session.actor();
+    let mut tx = state.pool.begin().await?;
+    let row = apply(&mut tx, actor, &session.sites, id, d, if_match).await?;
+    tx.commit().await?;
+    state
+        .public_cache
+        .invalidate(&db::articles::cache_key(&row.site, &row.article_id));
+    crate::metrics::record_decision(actor, d.status.map_or("edit", |s| s.as_str()));
     Ok(row)
 }
 

@@ -118,6 +118,8 @@ pub struct PersonExport {
     pub spam_training: Vec<TrainingRow>,
     /// The texts those comments had before each edit.
     pub revisions: Vec<crate::db::revisions::Revision>,
+    /// Moderators' sanctions on their email (bans, suspensions, holds).
+    pub sanctions: Vec<crate::db::sanctions::Sanction>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -172,6 +174,10 @@ pub async fn export_person(
     let audit_events = db::privacy::audit_events_for(&mut tx, &ids).await?;
     let spam_training = db::privacy::training_of_comments(&mut tx, &ids).await?;
     let revisions = db::revisions::of_comments(&mut tx, &ids).await?;
+    let sanctions = match sanction_key(&mut tx, email).await? {
+        Some(key) => db::sanctions::of_person(&mut tx, &key).await?,
+        None => Vec::new(),
+    };
     tx.commit().await?;
     let comments: Vec<ExportRecord> = rows;
     tracing::info!(comments = comments.len(), "person exported");
@@ -182,7 +188,23 @@ pub async fn export_person(
         audit_events,
         spam_training,
         revisions,
+        sanctions,
     })
+}
+
+/// The keyed hash sanctions on this email are found by (`None`: not an
+/// address a sanction can name).
+async fn sanction_key(
+    conn: &mut PgConnection,
+    email: &SubjectEmail,
+) -> Result<Option<String>, sqlx::Error> {
+    let Some(normal) = crate::domain::sanction::normal_email(email.as_str()) else {
+        return Ok(None);
+    };
+    let secret = db::secrets::get_or_create(conn, SECRET_NAME).await?;
+    Ok(Some(crate::usecases::sanctions::email_key(
+        &secret, &normal,
+    )))
 }
 
 /// What an erasure did.
@@ -198,6 +220,9 @@ pub struct ErasureReport {
     /// Readers' notes in reports on their comments, deleted (a note may
     /// be about the person).
     pub report_notes_erased: u64,
+    /// Sanctions on their email whose address and reason were forgotten
+    /// (the sanction holds, found by a keyed hash).
+    pub sanctions_erased: u64,
     /// An erasure for this email was recorded before (a repeated request).
     pub erased_before: bool,
     /// The `privacy.erased` audit event.
@@ -239,6 +264,10 @@ pub async fn erase_person(
     let untrained = db::privacy::delete_training(&mut tx, &ids).await?;
     let revisions_erased = db::revisions::delete_of(&mut tx, &ids).await?;
     let report_notes_erased = db::reports::erase_notes(&mut tx, &ids).await?;
+    let sanctions_erased = match sanction_key(&mut tx, email).await? {
+        Some(key) => db::sanctions::erase_person(&mut tx, &key).await?,
+        None => 0,
+    };
     db::spam::apply_delta(&mut tx, &delta).await?;
     for (id, status) in &locked {
         if let Ok(status) = status.parse() {
@@ -265,6 +294,7 @@ pub async fn erase_person(
         untrained,
         revisions_erased,
         report_notes_erased,
+        sanctions_erased,
         erased_before,
         audit_event_id,
     })

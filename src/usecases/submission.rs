@@ -3,6 +3,7 @@
 
 use crate::auth::token;
 use crate::db;
+use crate::domain::sanction;
 use crate::domain::{
     ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentStatus, ModerationSettings,
     SiteId, avatar_hash,
@@ -186,6 +187,7 @@ pub(crate) async fn gather(
         )
     });
     let since = features.as_ref().and(state.learner.position());
+    let sanction_keys = crate::usecases::sanctions::match_keys(&state.person_secret, c.email);
     let ctx = db::submissions::context(
         conn,
         &db::submissions::ContextQuery {
@@ -196,6 +198,7 @@ pub(crate) async fn gather(
             ip: c.meta.ip,
             fingerprint: &fingerprint,
             learner: features.as_ref().map(|(_, s)| (*s, since.as_ref())),
+            sanction_keys: &sanction_keys,
         },
     )
     .await?;
@@ -211,8 +214,56 @@ pub(crate) async fn gather(
     })
 }
 
-/// The spam verdict and the status the approval workflow gives it.
+/// 403 `commenting_suspended` (with `Retry-After`) when a suspension
+/// covers the author: checked after the article's own refusals, before
+/// anything is stored.
+pub(crate) fn refuse_suspended(g: &Gathered, now: DateTime<Utc>) -> Result<(), ApiError> {
+    match g
+        .ctx
+        .sanction
+        .map(|s| sanction::effect(s, CommentStatus::Pending))
+    {
+        Some(sanction::Effect::Refuse { until }) => Err(ApiError::suspended(
+            u64::try_from((until - now).num_seconds()).unwrap_or(1),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The spam verdict and the status the approval workflow gives it. An
+/// active sanction decides first: a ban sends the comment to spam without
+/// running the rules or the learner; a hold keeps it from being
+/// published (a suspension was refused before, [`refuse_suspended`]).
 pub(crate) fn decide(
+    state: &AppState,
+    snap: &crate::usecases::settings::Snapshot,
+    c: &Candidate<'_>,
+    g: Gathered,
+) -> (spam::Verdict, CommentStatus) {
+    let sanctioned = g.ctx.sanction;
+    if let Some(s) = sanctioned
+        && s.kind == sanction::SanctionKind::Ban
+    {
+        let verdict = spam::Verdict {
+            score: 0.0,
+            reasons: vec![crate::usecases::sanctions::reason_of(s)],
+        };
+        return (verdict, CommentStatus::Spam);
+    }
+    let (mut verdict, status) = judge(state, snap, c, g);
+    match sanctioned.map(|s| (s, sanction::effect(s, status))) {
+        Some((s, sanction::Effect::Status(held))) => {
+            verdict
+                .reasons
+                .push(crate::usecases::sanctions::reason_of(s));
+            (verdict, held)
+        }
+        _ => (verdict, status),
+    }
+}
+
+/// The spam rules, the learner and the approval workflow.
+fn judge(
     state: &AppState,
     snap: &crate::usecases::settings::Snapshot,
     c: &Candidate<'_>,
@@ -365,6 +416,7 @@ pub async fn submit(
     if ctx.facts.duplicate {
         return Err(ErrorCode::DuplicateComment.into());
     }
+    refuse_suspended(&gathered, now)?;
     let fingerprint = gathered.fingerprint.clone();
     let (verdict, status) = decide(state, &snap, &candidate, gathered);
 

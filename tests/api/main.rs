@@ -25,6 +25,7 @@ mod privacy;
 mod replica;
 mod reports;
 mod retention;
+mod sanctions;
 mod seed;
 mod shapes;
 mod sites;

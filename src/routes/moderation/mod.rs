@@ -4,9 +4,10 @@
 //! is checked.
 
 pub mod queries;
+pub mod sanctions;
 pub mod views;
 
-use crate::auth::{Moderator, Session};
+use crate::auth::Moderator;
 use crate::db;
 use crate::db::moderation::QueueOrder;
 use crate::domain::cursor::{RankedCursor, page_end};
@@ -335,7 +336,7 @@ pub async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let id = comment_id(&req)?;
     let if_match = crate::routes::request::if_match(&req);
-    let row = apply_committed(&state, &auth.0, id, &decision, &if_match).await?;
+    let row = moderation::apply_committed(&state, &auth.0, id, &decision, &if_match).await?;
     let lens = Lens::for_role(&state, auth.0.role).await?;
     Ok(HttpResponse::Ok()
         .insert_header(with_etag(row.version))
@@ -500,31 +501,11 @@ pub async fn bulk(
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let outcome =
-            apply_committed(&state, &auth.0, CommentId(id), &decision, &IfMatch::Any).await;
+            moderation::apply_committed(&state, &auth.0, CommentId(id), &decision, &IfMatch::Any)
+                .await;
         results.push(BulkResult::of(id, outcome, lang));
     }
     Ok(HttpResponse::Ok().json(BulkResponse { results }))
-}
-
-/// One decision in its own transaction; then this instance's cache and
-/// the metrics hear of it (other instances see the article's version move
-/// when they poll).
-async fn apply_committed(
-    state: &AppState,
-    session: &Session,
-    id: CommentId,
-    d: &Decision,
-    if_match: &IfMatch,
-) -> Result<db::comments::CommentRow, ApiError> {
-    let actor = session.actor();
-    let mut tx = state.pool.begin().await?;
-    let row = moderation::apply(&mut tx, actor, &session.sites, id, d, if_match).await?;
-    tx.commit().await?;
-    state
-        .public_cache
-        .invalidate(&db::articles::cache_key(&row.site, &row.article_id));
-    crate::metrics::record_decision(actor, d.status.map_or("edit", |s| s.as_str()));
-    Ok(row)
 }
 
 /// One page of the audit log, newest first.

@@ -83,7 +83,7 @@ impl Shape for SubmitCommentRequest {
         (status = 303, description = "Form posts: back to the article page, `#comment-<id>`.",
             headers(("Location" = String, description = "The page with `#comment-<id>`"))),
         (status = 400, description = "Malformed body (`malformed_body`).", body = ErrorBody),
-        (status = 403, description = "Comments are closed on the article (`comments_closed`).", body = ErrorBody),
+        (status = 403, description = "Comments are closed on the article (`comments_closed`), or a moderator suspended the commenter (`commenting_suspended`, with `Retry-After`: seconds until the suspension ends).", body = ErrorBody),
         (status = 404, description = "The parent is not an approved comment of the article (`parent_not_found`), the article is not registered while `require_known_articles` is on (`article_not_found`), or there is no such site (`site_not_found`).", body = ErrorBody),
         (status = 409, description = "The same text by the same author on the same article (`duplicate_comment`).", body = ErrorBody),
         (status = 413, description = "Body too large (`payload_too_large`).", body = ErrorBody),

@@ -83,7 +83,7 @@ async fn change(
         (status = 200, description = "The comment after the edit.", body = PublicComment),
         crate::routes::openapi::JsonBodyErrors,
         (status = 401, description = "No edit token (`unauthorized`).", body = ErrorBody),
-        (status = 403, description = "The edit window has closed (`edit_window_closed`), or the article no longer takes comments (`comments_closed`).", body = ErrorBody),
+        (status = 403, description = "The edit window has closed (`edit_window_closed`), the article no longer takes comments (`comments_closed`), or a moderator suspended the commenter (`commenting_suspended`, with `Retry-After`).", body = ErrorBody),
         (status = 404, description = "No such comment, not this token's, or withdrawn, rejected or judged spam (`comment_not_found`).", body = ErrorBody),
         (status = 409, description = "The text repeats another comment of the author's on the article (`duplicate_comment`).", body = ErrorBody),
         (status = 422, description = "A missing or bad `body`.", body = ErrorBody),
