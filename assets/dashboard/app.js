@@ -36,6 +36,12 @@
       found: 'Comments found', names: 'Names', addresses: 'Addresses', mismatch: 'The two emails differ.',
       system: 'system', author: 'author', reported: 'Reported', reports: 'Reader reports', networks: 'networks',
       r_spam: 'spam', r_abuse: 'abuse', r_off_topic: 'off topic', r_misinformation: 'misinformation', r_other: 'other',
+      sanctions: 'Sanctions', sanctionAuthor: 'Sanction author', kind: 'Sanction', k_ban: 'Ban (silently to spam)',
+      k_suspend: 'Suspend (refused until it ends)', k_hold: 'Hold for review', targetType: 'Applies to',
+      t_email: 'Email', t_domain: 'Email domain', t_network: 'Address range', target: 'Email, domain or range',
+      expires: 'Ends', never: 'When revoked', revoke: 'Revoke', impose: 'Impose', rejectExisting: 'Also reject their pending and published comments',
+      showAll: 'Revoked and expired too', ended: 'Ended', everySite: 'Every site', fromComment: 'The author of comment',
+      rejectedN: 'Comments rejected', revoked: 'Revoked.',
     },
     ar: {
       title: 'الإشراف', signIn: 'تسجيل الدخول', email: 'البريد الإلكتروني', password: 'كلمة المرور',
@@ -68,6 +74,12 @@
       found: 'التعليقات الموجودة', names: 'الأسماء', addresses: 'العناوين', mismatch: 'البريدان مختلفان.',
       system: 'النظام', author: 'الكاتب', reported: 'مُبلَّغ عنها', reports: 'بلاغات القرّاء', networks: 'شبكات',
       r_spam: 'إزعاج', r_abuse: 'إساءة', r_off_topic: 'خارج الموضوع', r_misinformation: 'معلومات مضلّلة', r_other: 'أخرى',
+      sanctions: 'العقوبات', sanctionAuthor: 'معاقبة الكاتب', kind: 'العقوبة', k_ban: 'حظر (إلى المزعجة بصمت)',
+      k_suspend: 'إيقاف (يُرفض حتى انتهائه)', k_hold: 'احتجاز للمراجعة', targetType: 'تنطبق على',
+      t_email: 'بريد', t_domain: 'نطاق بريد', t_network: 'نطاق عناوين', target: 'البريد أو النطاق أو نطاق العناوين',
+      expires: 'تنتهي', never: 'عند إلغائها', revoke: 'إلغاء', impose: 'فرض العقوبة', rejectExisting: 'ارفض أيضًا تعليقاته المنتظرة والمنشورة',
+      showAll: 'مع الملغاة والمنتهية', ended: 'انتهت', everySite: 'كل المواقع', fromComment: 'كاتب التعليق',
+      rejectedN: 'التعليقات المرفوضة', revoked: 'أُلغيت.',
     },
   };
   const STATUSES = ['pending', 'approved', 'spam', 'rejected'];
@@ -282,7 +294,7 @@
   // Pages: the queue, then the rest; `admin` pages only for admins.
   const PAGES = [
     ['queue', false, () => showQueue()], ['articles', true, () => showArticles()],
-    ['log', false, () => showLog()], ['export', false, () => showExport()],
+    ['log', false, () => showLog()], ['sanctions', false, () => showSanctions()], ['export', false, () => showExport()],
     ['moderators', true, () => showModerators()], ['privacy', true, () => showPrivacy()],
     ['settings', true, () => showSettings()],
   ];
@@ -479,7 +491,11 @@
       h('summary', {}, t('record')), h('p', {}, t('loading'))),
     h('p', { class: 'notice', role: 'status' }),
     h('div', { class: 'actions' }, actions,
-      h('button', { type: 'button', 'data-action': 'edit', on: { click: () => startEdit(c.id) } }, t('edit'))));
+      h('button', { type: 'button', 'data-action': 'edit', on: { click: () => startEdit(c.id) } }, t('edit')),
+      h('button', {
+        type: 'button', class: 'link', 'data-action': 'sanction',
+        on: { click: () => showSanctions({ comment_id: c.id, site: c.site }) },
+      }, t('sanctionAuthor'))));
   }
 
   async function loadRecord(id, el) {
@@ -692,7 +708,7 @@
 
   // --- The audit log --------------------------------------------------------------
   const ACTIONS_SEEN = ['comment.submitted', 'comment.status_changed', 'comment.edited', 'comment.confirmed',
-    'comment.reported', 'comment.reports_resolved',
+    'comment.reported', 'comment.reports_resolved', 'sanction.created', 'sanction.revoked',
     'auth.login', 'auth.login_failed', 'auth.logout', 'moderator.created', 'moderator.updated',
     'article.updated', 'settings.changed', 'privacy.exported', 'privacy.erased', 'export.started'];
 
@@ -733,6 +749,73 @@
         h('thead', {}, h('tr', {}, [t('when'), t('who'), t('action'), t('comment'), t('change'), t('reason')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, rows)) : h('p', { class: 'empty' }, t('empty')),
       view.logCursor ? h('button', { type: 'button', class: 'more', on: { click: () => showLog(filters, true) } }, t('more')) : null);
+  }
+
+  // --- Sanctions: ban, suspend or hold an email, a domain or a range -----------------
+  const KINDS = ['ban', 'suspend', 'hold'];
+  const TARGETS = ['email', 'domain', 'network'];
+
+  // `from`: a comment whose author the form sanctions (its card's button).
+  async function showSanctions(from = null, all = view.sanctionsAll || false, append = false) {
+    view.sanctionsAll = all;
+    const q = new URLSearchParams({ limit: '50' });
+    if (all) q.set('all', 'true');
+    if (append && view.sanctionCursor) q.set('cursor', view.sanctionCursor);
+    const res = await api('GET', `/api/v1/moderation/sanctions?${q}`);
+    if (res.status !== 200) { if (res.status !== 401) toast(errorText(res)); return; }
+    view.sanctions = append ? view.sanctions.concat(res.data.sanctions) : res.data.sanctions;
+    view.sanctionCursor = res.data.next_cursor;
+    const form = h('form', { class: 'settings', 'data-majlis': 'new-sanction', novalidate: true },
+      field('kind', t('kind'), select('kind', KINDS.map((k) => [k, t(`k_${k}`)]), 'ban')),
+      field('target_type', t('targetType'), select('target_type', TARGETS.map((x) => [x, t(`t_${x}`)]), 'email')),
+      from
+        ? field('comment_id', t('fromComment'), h('input', { value: String(from.comment_id), readonly: true, dir: 'ltr' }))
+        : field('target', t('target'), h('input', { autocomplete: 'off', dir: 'ltr' })),
+      field('site', t('site'), h('input', { value: from && from.site ? from.site : '', placeholder: t('everySite'), dir: 'ltr' })),
+      field('reason', t('reason'), h('textarea', { rows: '2', dir: 'auto', maxlength: '500' })),
+      field('expires_at', t('expires'), h('input', { type: 'datetime-local' })),
+      h('label', {}, h('input', { type: 'checkbox', name: 'reject_existing' }), ' ', t('rejectExisting')),
+      h('button', { type: 'submit' }, t('impose')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const data = new FormData(form);
+      const body = { kind: data.get('kind'), target_type: data.get('target_type'), reason: String(data.get('reason') || '') };
+      if (from) body.comment_id = from.comment_id; else body.target = String(data.get('target') || '');
+      const site = String(data.get('site') || '').trim();
+      if (site) body.site = site;
+      const ends = String(data.get('expires_at') || '');
+      // The browser's local time, sent as an instant.
+      if (ends) body.expires_at = new Date(ends).toISOString();
+      if (data.get('reject_existing')) body.reject_existing = true;
+      const r = await api('POST', '/api/v1/moderation/sanctions', body);
+      if (r.status === 201) {
+        await showSanctions(null, all);
+        toast(r.data.rejected.length ? `${t('created')} ${t('rejectedN')}: ${fmtNumber(r.data.rejected.length)}` : t('created'));
+      } else showErrors(form, r);
+    });
+    const toggle = h('label', {}, h('input', {
+      type: 'checkbox', checked: all, 'data-majlis': 'sanctions-all', on: { change: (e) => showSanctions(from, e.target.checked) },
+    }), ' ', t('showAll'));
+    const rows = view.sanctions.map((x) => h('tr', { 'data-sanction-id': x.id },
+      h('td', {}, t(`k_${x.kind}`)),
+      h('td', {}, `${t(`t_${x.target_type}`)}: `, h('span', { dir: 'ltr' }, x.target || '—')),
+      h('td', { dir: 'ltr' }, x.site || t('everySite')),
+      h('td', { dir: 'auto' }, x.reason || ''),
+      h('td', {}, x.expires_at ? h('time', { datetime: x.expires_at }, fmtDate(x.expires_at)) : t('never')),
+      h('td', {}, x.active ? h('button', {
+        type: 'button', 'data-action': 'revoke',
+        on: {
+          click: async () => {
+            const r = await api('DELETE', `/api/v1/moderation/sanctions/${x.id}`);
+            if (r.status === 200) { await showSanctions(from, all); toast(t('revoked')); } else if (r.status !== 401) toast(errorText(r));
+          },
+        },
+      }, t('revoke')) : h('span', { class: 'tag' }, t('ended')))));
+    page('sanctions', form, toggle,
+      rows.length ? h('table', { class: 'grid', 'data-majlis': 'sanctions' },
+        h('thead', {}, h('tr', {}, [t('kind'), t('targetType'), t('site'), t('reason'), t('expires'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, rows)) : h('p', { class: 'empty' }, t('empty')),
+      view.sanctionCursor ? h('button', { type: 'button', class: 'more', on: { click: () => showSanctions(from, all, true) } }, t('more')) : null);
   }
 
   // --- Export: a CSV or NDJSON download with the API's filters ------------------------

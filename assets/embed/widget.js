@@ -47,6 +47,9 @@
   const OWN_KEY = 'majlis.own';
   const AUTHOR_KEY = 'majlis.author';
   const READER_KEY = 'majlis.reader';
+  // The returning-commenter token of the 201, kept only when the reader
+  // asked the browser to remember them (the form's consent box).
+  const COMMENTER_KEY = 'majlis.commenter';
   const site = cfg.site || '';
   const articleId = cfg.articleId || '';
   const state = { comments: [], cursor: null, total: 0, order: cfg.order === 'newest' ? 'newest' : 'oldest', token: '', closed: false, parent: null, loads: 0 };
@@ -122,7 +125,7 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
   }
   function remember(c) {
     const all = own();
-    all[c.id] = { token: c.edit_token, until: c.edit_until, article: articleId, comment: { ...c, edit_token: undefined } };
+    all[c.id] = { token: c.edit_token, until: c.edit_until, article: articleId, comment: { ...c, edit_token: undefined, commenter_token: undefined } };
     write(OWN_KEY, all);
   }
   function forget(id) { const all = own(); delete all[id]; write(OWN_KEY, all); }
@@ -259,17 +262,29 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
     const f = form.elements;
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
-    const res = await api('POST', '/api/v1/comments', {
-      article_id: articleId, site: site || undefined, parent_id: state.parent ? state.parent.id : undefined,
-      author_name: f.author.value, author_email: f.email.value, author_url: f.url.value || undefined,
-      body: f.comment.value, honeypot: f.honeypot.value, form_token: state.token || undefined,
-      article_url: cfg.articleUrl || undefined, article_title: cfg.articleTitle || undefined,
-    });
+    const post = () => {
+      const kept = read(COMMENTER_KEY);
+      return api('POST', '/api/v1/comments', {
+        article_id: articleId, site: site || undefined, parent_id: state.parent ? state.parent.id : undefined,
+        author_name: f.author.value, author_email: f.email.value, author_url: f.url.value || undefined,
+        body: f.comment.value, honeypot: f.honeypot.value, form_token: state.token || undefined,
+        article_url: cfg.articleUrl || undefined, article_title: cfg.articleTitle || undefined,
+        commenter_token: typeof kept === 'string' ? kept : undefined,
+      });
+    };
+    let res = await post();
+    // A kept token the server no longer takes is dropped, not shown.
+    if (res.status === 422 && res.data && res.data.error && res.data.error.fields && res.data.error.fields.commenter_token) {
+      write(COMMENTER_KEY, null);
+      res = await post();
+    }
     button.disabled = false;
     if (res.status !== 201) return showErrors(res);
     showErrors({ data: {} });
     const c = res.data;
-    write(AUTHOR_KEY, f['wp-comment-cookies-consent'].checked ? { author: f.author.value, email: f.email.value, url: f.url.value } : null);
+    const keep = f['wp-comment-cookies-consent'].checked;
+    write(AUTHOR_KEY, keep ? { author: f.author.value, email: f.email.value, url: f.url.value } : null);
+    if (!keep) write(COMMENTER_KEY, null); else if (c.commenter_token) write(COMMENTER_KEY, c.commenter_token);
     if (c.edit_token) remember(c);
     if (c.status === 'approved') { state.comments = place(state.comments.concat(c)); state.total += 1; }
     f.comment.value = '';

@@ -162,6 +162,18 @@ pub async fn fetch_for_author(
         .await
 }
 
+/// The SHA-256 of the returning-commenter token comment `id` carries.
+pub async fn commenter_key(
+    conn: &mut PgConnection,
+    id: i64,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("select commenter_key from comments where id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map(Option::flatten)
+}
+
 /// Forgets comment `id`'s edit token (its author withdrew it).
 pub async fn clear_edit_token(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("update comments set edit_token_hash = null where id = $1")

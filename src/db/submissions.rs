@@ -29,6 +29,7 @@ use crate::domain::CommentStatus;
 use crate::domain::sanction::{Active, SanctionKind};
 use crate::spam::learner::{ClassTotals, Evidence, Script, Totals};
 use crate::spam::mirror::{Changes, Position};
+use crate::spam::workflow::Standing;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use sqlx::types::Json;
@@ -59,6 +60,9 @@ pub struct SubmissionFacts {
     /// Other authors who posted the same text anywhere in the last day
     /// (counted over its latest [`HISTORY_LIMIT`] copies).
     pub same_text_other_authors_24h: i64,
+    /// The author's standing for the approval workflow
+    /// (`spam::workflow::Standing`), among the email's latest comments.
+    pub standing: Standing,
 }
 
 /// Everything a submission's decision reads, in one round trip.
@@ -98,6 +102,9 @@ struct ContextRow {
     duplicate: bool,
     spam_by_ip: i64,
     same_text_other_authors_24h: i64,
+    approved_with_token: i64,
+    recent_decided: i64,
+    recent_removed: i64,
     nspam: i64,
     nham: i64,
     fspam: i64,
@@ -128,6 +135,12 @@ pub struct ContextQuery<'a> {
     /// What a sanction on the author is found by: the email's keyed hash
     /// and the domains that cover it (`domain::sanction`).
     pub sanction_keys: &'a [String],
+    /// The SHA-256 of the returning-commenter token the comment carries:
+    /// only the author's approved comments with the same one count
+    /// towards trust.
+    pub commenter_key: Option<&'a [u8]>,
+    /// How many days back the workflow's distrust looks (0: off).
+    pub distrust_window_days: u32,
 }
 
 /// Reads the article, the parent, the author's and the text's history, the
@@ -147,7 +160,8 @@ pub async fn context(
     };
     let row: ContextRow = sqlx::query_as(
         "with mine as (
-            select site_id, article_id, status, body_fingerprint from comments
+            select site_id, article_id, status, body_fingerprint, created_at, commenter_key
+            from comments
             where lower(author_email) = lower($3)
             order by lower(author_email), created_at desc
             limit $7
@@ -191,6 +205,14 @@ pub async fn context(
                 (select count(*) from mine where status = 'approved') as approved_by_email,
                 (select count(*) from mine where status = 'spam') as spam_by_email,
                 (select count(*) from mine where status = 'rejected') as rejected_by_email,
+                (select count(*) from mine
+                 where status = 'approved' and commenter_key = $11) as approved_with_token,
+                (select count(*) from mine
+                 where status in ('approved', 'rejected', 'spam')
+                   and created_at > now() - make_interval(days => $12)) as recent_decided,
+                (select count(*) from mine
+                 where status in ('rejected', 'spam')
+                   and created_at > now() - make_interval(days => $12)) as recent_removed,
                 exists (select 1 from mine
                         where site_id = $9 and article_id = $1 and body_fingerprint = $5)
                     as duplicate,
@@ -216,9 +238,15 @@ pub async fn context(
     .bind(script)
     .bind(q.site)
     .bind(q.sanction_keys)
+    .bind(q.commenter_key)
+    .bind(i32::try_from(q.distrust_window_days).unwrap_or(i32::MAX))
     .fetch_one(conn)
     .await?;
     Ok(row.into_context(q.learner.map(|(s, _)| s)))
+}
+
+fn count(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl ContextRow {
@@ -275,6 +303,11 @@ impl ContextRow {
                 spam_by_ip: self.spam_by_ip,
                 duplicate: self.duplicate,
                 same_text_other_authors_24h: self.same_text_other_authors_24h,
+                standing: Standing {
+                    approved_with_token: count(self.approved_with_token),
+                    recent_decided: count(self.recent_decided),
+                    recent_removed: count(self.recent_removed),
+                },
             },
             evidence,
             learner_changes,
@@ -361,6 +394,7 @@ pub async fn store(
     article: ArticleWrite<'_>,
     c: &InsertComment<'_>,
     edit_token_hash: Option<&[u8]>,
+    commenter_key: Option<&[u8]>,
 ) -> Result<CommentRow, StoreError> {
     let article_cte = match article {
         ArticleWrite::Keep => "",
@@ -393,8 +427,9 @@ pub async fn store(
          ), allowed as (
             select majlis_refuse_flood((select count(*) from taken) = cardinality($19::text[]))
          ){article_cte}, c as (
-            insert into comments ({INSERT_COLUMNS}, edit_token_hash)
-            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $27 from allowed
+            insert into comments ({INSERT_COLUMNS}, edit_token_hash, commenter_key)
+            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $27, $28
+            from allowed
             returning {COLUMNS}
          ), audit as (
             insert into audit_events (actor, moderator_id, action, comment_id, new_status, reason, details)
@@ -416,6 +451,7 @@ pub async fn store(
         .bind(event.reason.as_deref())
         .bind(Json(&event.details))
         .bind(edit_token_hash)
+        .bind(commenter_key)
         .fetch_one(&mut *conn)
         .await;
     match stored {

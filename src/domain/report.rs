@@ -52,21 +52,6 @@ impl ReportReason {
 /// The longest note a reader may add to a report.
 pub const MAX_NOTE_CHARS: usize = 500;
 
-/// A browser's report token: what tells one reader from another without
-/// an account (made by the widget, kept in the browser). 16-128 letters,
-/// digits, `-` and `_`.
-pub fn parse_reader_token(raw: &str) -> Result<String, FieldCode> {
-    let t = raw;
-    let ok = (16..=128).contains(&t.len())
-        && t.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(t.to_owned())
-    } else {
-        Err(FieldCode::InvalidValue)
-    }
-}
-
 /// How many distinct networks must report a published comment before it
 /// goes back to `pending`: the site's `report_threshold`, doubled once a
 /// moderator has approved the comment over earlier reports (a brigade
@@ -102,14 +87,6 @@ mod tests {
         assert_eq!(ReportReason::parse(""), Err(FieldCode::Required));
         assert_eq!(ReportReason::parse("Abuse"), Err(FieldCode::InvalidValue));
         assert_eq!(ReportReason::parse("hate"), Err(FieldCode::InvalidValue));
-    }
-
-    #[test]
-    fn reader_tokens_are_opaque_but_bounded() {
-        assert!(parse_reader_token("0f8c2b6e-5a1d-4c3b-9e7f-1a2b3c4d5e6f").is_ok());
-        assert!(parse_reader_token("short").is_err());
-        assert!(parse_reader_token(&"a".repeat(129)).is_err());
-        assert!(parse_reader_token("has spaces in it, sixteen+").is_err());
     }
 
     #[test]

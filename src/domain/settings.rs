@@ -86,6 +86,20 @@ pub struct ModerationSettings {
     /// reports. 0: reports only reach moderators.
     #[schema(schema_with = report_threshold_schema)]
     pub report_threshold: u32,
+    /// Publish, whatever the approval mode (unless the spam score holds
+    /// it), the comment of an author with this many approved comments
+    /// that carry the returning-commenter token their browser sends
+    /// (`commenter_token`); `first_time` likewise counts only approved
+    /// comments with the token. 0: no trust.
+    #[schema(schema_with = trust_after_schema)]
+    pub trust_after_approved: u32,
+    /// Hold the comments of an author more than `distrust_share` of whose
+    /// settled comments (approved, rejected or spam) of the last
+    /// `distrust_window_days` days were rejected or spam. 0 days: never.
+    #[schema(schema_with = distrust_window_schema)]
+    pub distrust_window_days: u32,
+    #[schema(schema_with = share_schema)]
+    pub distrust_share: f64,
 }
 
 /// What a public view's `avatar` holds.
@@ -152,6 +166,9 @@ impl Default for ModerationSettings {
             purge_rejected_after_days: 0,
             edit_window_minutes: 15,
             report_threshold: 3,
+            trust_after_approved: 3,
+            distrust_window_days: 7,
+            distrust_share: 0.3,
         }
     }
 }
@@ -171,6 +188,8 @@ pub const MIN_FORM_SECONDS: (u64, u64) = (0, 3600);
 pub const RETENTION_DAYS: (u64, u64) = (0, 36_500);
 pub const EDIT_WINDOW_MINUTES: (u64, u64) = (0, 1440);
 pub const REPORT_THRESHOLD: (u64, u64) = (0, 1000);
+pub const TRUST_AFTER_APPROVED: (u64, u64) = (0, 1000);
+pub const DISTRUST_WINDOW_DAYS: (u64, u64) = (0, 365);
 
 mod schema {
     use super::*;
@@ -212,6 +231,20 @@ mod schema {
     pub fn report_threshold_schema() -> Object {
         whole(REPORT_THRESHOLD)
     }
+    pub fn trust_after_schema() -> Object {
+        whole(TRUST_AFTER_APPROVED)
+    }
+    pub fn distrust_window_schema() -> Object {
+        whole(DISTRUST_WINDOW_DAYS)
+    }
+    /// A share: 0 to 1.
+    pub fn share_schema() -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(0.0))
+            .maximum(Some(1.0))
+            .build()
+    }
     pub fn min_form_schema() -> Object {
         whole(MIN_FORM_SECONDS)
     }
@@ -247,6 +280,15 @@ fn number(v: &Value, min: f64, max: f64) -> Result<f64, FieldCode> {
             min: min as i64,
             max: max as i64,
         });
+    }
+    Ok(n)
+}
+
+/// A share from 0 to 1.
+fn share(v: &Value) -> Result<f64, FieldCode> {
+    let n = v.as_f64().ok_or(FieldCode::InvalidNumber)?;
+    if !(0.0..=1.0).contains(&n) {
+        return Err(FieldCode::OutOfRange { min: 0, max: 1 });
     }
     Ok(n)
 }
@@ -395,6 +437,17 @@ impl ModerationSettings {
                     "report_threshold" => {
                         s.report_threshold =
                             whole(v, REPORT_THRESHOLD).map_err(|c| ("report_threshold", c))?
+                    }
+                    "trust_after_approved" => {
+                        s.trust_after_approved = whole(v, TRUST_AFTER_APPROVED)
+                            .map_err(|c| ("trust_after_approved", c))?
+                    }
+                    "distrust_window_days" => {
+                        s.distrust_window_days = whole(v, DISTRUST_WINDOW_DAYS)
+                            .map_err(|c| ("distrust_window_days", c))?
+                    }
+                    "distrust_share" => {
+                        s.distrust_share = share(v).map_err(|c| ("distrust_share", c))?
                     }
                     "purge_rejected_after_days" => {
                         s.purge_rejected_after_days = whole(v, RETENTION_DAYS)

@@ -73,9 +73,36 @@ pub fn optional_lines(v: Option<&str>, max: usize) -> Result<Option<String>, Fie
     Ok((!s.is_empty()).then(|| s.to_owned()))
 }
 
+/// A token a browser keeps for majlis (a reader's report token, a
+/// returning commenter's token): opaque, 16-128 letters, digits, `-` and
+/// `_`, taken exactly as sent.
+pub fn parse_browser_token(raw: &str) -> Result<String, FieldCode> {
+    let ok = (16..=128).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(FieldCode::InvalidValue)
+    }
+}
+
+/// The schema pattern of [`parse_browser_token`].
+pub const BROWSER_TOKEN_PATTERN: &str = "^[A-Za-z0-9_-]+$";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn browser_tokens_are_opaque_but_bounded() {
+        assert!(parse_browser_token("0f8c2b6e-5a1d-4c3b-9e7f-1a2b3c4d5e6f").is_ok());
+        assert!(parse_browser_token("short").is_err());
+        assert!(parse_browser_token(&"a".repeat(129)).is_err());
+        assert!(parse_browser_token("has spaces in it, sixteen+").is_err());
+        assert!(parse_browser_token("0f8c2b6e5a1d4c3b9e7f\n").is_err());
+    }
 
     #[test]
     fn lines_keep_line_feeds_and_refuse_other_controls_before_trimming() {

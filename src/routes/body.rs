@@ -753,6 +753,13 @@ pub mod schema {
             .build()
     }
 
+    /// A token the browser keeps (`domain::text::parse_browser_token`).
+    pub fn browser_token() -> Object {
+        optional_text(Some(16), 128)
+            .pattern(Some(crate::domain::text::BROWSER_TOKEN_PATTERN))
+            .build()
+    }
+
     /// A site's id as a query parameter or field.
     pub fn site() -> Object {
         text(Some(1), crate::domain::site::MAX_SITE_ID)

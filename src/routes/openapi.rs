@@ -757,6 +757,8 @@ mod tests {
             ("purge_rejected_after_days", s::RETENTION_DAYS),
             ("edit_window_minutes", s::EDIT_WINDOW_MINUTES),
             ("report_threshold", s::REPORT_THRESHOLD),
+            ("trust_after_approved", s::TRUST_AFTER_APPROVED),
+            ("distrust_window_days", s::DISTRUST_WINDOW_DAYS),
         ] {
             assert_eq!(settings[field]["minimum"], min, "{field}");
             assert_eq!(settings[field]["maximum"], max, "{field}");

@@ -46,4 +46,4 @@ pub use facts::{
     AuthorHistory, Facts, Field, FormTokenCheck, Reason, SpamInput, SpamRules, Verdict, WordLists,
 };
 pub use normalize::{Normalized, fingerprint, fingerprint_of, normalize};
-pub use workflow::{Thresholds, initial_status};
+pub use workflow::{Standing, Thresholds, TrustRules, decide_status, initial_status};

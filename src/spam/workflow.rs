@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::facts::Verdict;
+use super::facts::{Reason, Verdict};
 use crate::domain::{ApprovalMode, CommentStatus};
 
 /// Score thresholds from the site settings.
@@ -49,6 +49,81 @@ pub fn initial_status(
         ApprovalMode::FirstTime if !author_has_approved_comment => CommentStatus::Pending,
         ApprovalMode::FirstTime | ApprovalMode::None => CommentStatus::Approved,
     }
+}
+
+/// What the workflow knows of the author, besides the verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// Their approved comments that carry the returning-commenter token
+    /// this comment carries (so typing someone's email earns nothing).
+    pub approved_with_token: u32,
+    /// Their comments of the distrust window that a decision or the
+    /// workflow settled: approved, rejected or spam.
+    pub recent_decided: u32,
+    /// Of those, rejected or spam.
+    pub recent_removed: u32,
+}
+
+/// The site's trust settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrustRules {
+    /// Publish an author with this many approved comments (with their
+    /// token) whatever the mode, unless the score holds it; 0: never.
+    pub trust_after_approved: u32,
+    /// Hold an author whose removed share of recent comments is above
+    /// this.
+    pub distrust_share: f64,
+    /// The window of "recent", in days; 0: no distrust.
+    pub distrust_window_days: u32,
+}
+
+/// The status the workflow gives a comment, and the reason it records
+/// when the author's standing decided it: the score first (spam, then
+/// held), then distrust (an author whose share of rejected and spam
+/// comments in the window is above `distrust_share` is held: `distrusted`),
+/// then trust (an author with `trust_after_approved` approved comments
+/// carrying this comment's token is published in any mode: `trusted`),
+/// then the approval mode, where `first_time` counts only approved
+/// comments with the token too.
+pub fn decide_status(
+    verdict: &Verdict,
+    t: &Thresholds,
+    mode: ApprovalMode,
+    standing: &Standing,
+    rules: &TrustRules,
+) -> (CommentStatus, Option<Reason>) {
+    let by_score = initial_status(verdict, t, ApprovalMode::None, true);
+    if by_score != CommentStatus::Approved {
+        return (by_score, None);
+    }
+    let s = standing;
+    if rules.distrust_window_days > 0
+        && s.recent_decided > 0
+        && f64::from(s.recent_removed) / f64::from(s.recent_decided) > rules.distrust_share
+    {
+        let why = format!(
+            "{} of {} comments in {} days rejected or spam",
+            s.recent_removed, s.recent_decided, rules.distrust_window_days
+        );
+        return (
+            CommentStatus::Pending,
+            Some(Reason::new("distrusted", 0.0, why)),
+        );
+    }
+    if rules.trust_after_approved > 0 && s.approved_with_token >= rules.trust_after_approved {
+        let why = format!(
+            "{} approved comments by this commenter",
+            s.approved_with_token
+        );
+        return (
+            CommentStatus::Approved,
+            Some(Reason::new("trusted", 0.0, why)),
+        );
+    }
+    (
+        initial_status(verdict, t, mode, s.approved_with_token > 0),
+        None,
+    )
 }
 
 /// What held a comment (pending or spam by its score, not by the approval
@@ -181,6 +256,78 @@ mod tests {
             initial_status(&clean, &t, ApprovalMode::None, false),
             CommentStatus::Approved
         );
+    }
+
+    const TRUST: TrustRules = TrustRules {
+        trust_after_approved: 3,
+        distrust_share: 0.3,
+        distrust_window_days: 7,
+    };
+
+    fn standing(approved: u32, decided: u32, removed: u32) -> Standing {
+        Standing {
+            approved_with_token: approved,
+            recent_decided: decided,
+            recent_removed: removed,
+        }
+    }
+
+    #[test]
+    fn trust_publishes_in_any_mode_and_distrust_holds_in_any_mode() {
+        let t = Thresholds::default();
+        let clean = verdict(0.0);
+        for mode in MODES {
+            let (status, why) = decide_status(&clean, &t, mode, &standing(3, 3, 0), &TRUST);
+            assert_eq!(status, CommentStatus::Approved, "{mode:?}");
+            assert_eq!(why.map(|r| r.rule).as_deref(), Some("trusted"));
+            // 2 of 5 removed (0.4 > 0.3): held, trusted or not.
+            let (status, why) = decide_status(&clean, &t, mode, &standing(9, 5, 2), &TRUST);
+            assert_eq!(status, CommentStatus::Pending, "{mode:?}");
+            let why = why.unwrap();
+            assert_eq!(why.rule, "distrusted");
+            assert_eq!(why.detail, "2 of 5 comments in 7 days rejected or spam");
+            assert_eq!(why.score, 0.0);
+        }
+        // At the share exactly: not above it.
+        let (status, _) =
+            decide_status(&clean, &t, ApprovalMode::None, &standing(0, 10, 3), &TRUST);
+        assert_eq!(status, CommentStatus::Approved);
+        // Off: a window of 0 days, a trust of 0.
+        let off = TrustRules {
+            trust_after_approved: 0,
+            distrust_window_days: 0,
+            ..TRUST
+        };
+        assert_eq!(
+            decide_status(&clean, &t, ApprovalMode::None, &standing(0, 4, 4), &off),
+            (CommentStatus::Approved, None)
+        );
+        assert_eq!(
+            decide_status(&clean, &t, ApprovalMode::All, &standing(50, 0, 0), &off),
+            (CommentStatus::Pending, None)
+        );
+    }
+
+    #[test]
+    fn first_time_counts_approved_comments_with_the_token_and_the_score_still_rules() {
+        let t = Thresholds::default();
+        let clean = verdict(0.0);
+        let first = ApprovalMode::FirstTime;
+        assert_eq!(
+            decide_status(&clean, &t, first, &standing(0, 0, 0), &TRUST),
+            (CommentStatus::Pending, None)
+        );
+        assert_eq!(
+            decide_status(&clean, &t, first, &standing(1, 1, 0), &TRUST),
+            (CommentStatus::Approved, None)
+        );
+        // Trust never outweighs the score.
+        for (score, want) in [(5.0, CommentStatus::Pending), (10.0, CommentStatus::Spam)] {
+            assert_eq!(
+                decide_status(&verdict(score), &t, first, &standing(50, 50, 0), &TRUST),
+                (want, None)
+            );
+        }
     }
 
     /// Property: whatever the mode and history, a score at or above the hold

@@ -120,6 +120,8 @@ pub async fn author_change(
             if db::revisions::count_by_author(&mut tx, id.0).await? >= MAX_AUTHOR_EDITS {
                 return Err(ErrorCode::TooManyEdits.into());
             }
+            // Its author's standing is judged with the token it was posted with.
+            let commenter_key = db::comments::commenter_key(&mut tx, id.0).await?;
             let candidate = Candidate {
                 site: &current.site,
                 article_id: &current.article_id,
@@ -135,6 +137,7 @@ pub async fn author_change(
                 form_token: FormTokenCheck::EditToken {
                     posted_points: posted_form_points(&current.spam_reasons),
                 },
+                commenter_key: commenter_key.as_deref(),
             };
             let gathered = gather(state, &snap, &mut tx, &candidate).await?;
             if let Some(a) = &gathered.ctx.article

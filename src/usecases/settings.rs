@@ -54,6 +54,14 @@ impl Snapshot {
             spam: self.settings.spam_threshold,
         }
     }
+
+    pub fn trust_rules(&self) -> crate::spam::TrustRules {
+        crate::spam::TrustRules {
+            trust_after_approved: self.settings.trust_after_approved,
+            distrust_share: self.settings.distrust_share,
+            distrust_window_days: self.settings.distrust_window_days,
+        }
+    }
 }
 
 /// The engine's rules for these settings (pure).

@@ -30,6 +30,8 @@ pub struct NewComment {
     pub article_title: Option<String>,
     pub honeypot_filled: bool,
     pub form_token: Option<String>,
+    /// The returning-commenter token the browser sent, if any.
+    pub commenter_token: Option<String>,
 }
 
 /// What the request itself tells about the submitter (kept for moderators).
@@ -156,6 +158,8 @@ pub(crate) struct Candidate<'a> {
     pub meta: &'a RequestMeta,
     pub honeypot_filled: bool,
     pub form_token: crate::spam::FormTokenCheck,
+    /// The SHA-256 of the comment's returning-commenter token.
+    pub commenter_key: Option<&'a [u8]>,
 }
 
 /// What [`gather`] read and computed for a candidate.
@@ -199,6 +203,8 @@ pub(crate) async fn gather(
             fingerprint: &fingerprint,
             learner: features.as_ref().map(|(_, s)| (*s, since.as_ref())),
             sanction_keys: &sanction_keys,
+            commenter_key: c.commenter_key,
+            distrust_window_days: snap.settings.distrust_window_days,
         },
     )
     .await?;
@@ -302,7 +308,7 @@ fn judge(
         same_text_other_authors_24h: count(facts.same_text_other_authors_24h),
         spam_probability,
     };
-    let verdict = spam::score_normalized(&input, &snap.rules, g.body_text, g.name_text);
+    let mut verdict = spam::score_normalized(&input, &snap.rules, g.body_text, g.name_text);
     let mode = g
         .ctx
         .article
@@ -310,12 +316,14 @@ fn judge(
         .and_then(|a| a.approval_mode.as_deref())
         .and_then(|m| m.parse().ok())
         .unwrap_or(snap.settings.approval_mode);
-    let status = spam::initial_status(
+    let (status, standing) = spam::decide_status(
         &verdict,
         &snap.thresholds(),
         mode,
-        facts.approved_by_email > 0,
+        &facts.standing,
+        &snap.trust_rules(),
     );
+    verdict.reasons.extend(standing);
     (verdict, status)
 }
 
@@ -343,12 +351,15 @@ pub fn window_end(created_at: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
     created_at + Duration::minutes(i64::from(minutes))
 }
 
-/// A stored submission, and the edit token its author gets once.
+/// A stored submission, and the tokens its author gets once.
 pub struct Submitted {
     pub row: db::comments::CommentRow,
     /// `None` when the edit window is off or the client gets none (a form
     /// post).
     pub edit: Option<EditGrant>,
+    /// A new returning-commenter token, when the client keeps tokens and
+    /// sent none.
+    pub commenter_token: Option<SecretString>,
 }
 
 /// Stores a new comment and returns it as saved, in two statements: one
@@ -380,6 +391,14 @@ pub async fn submit(
             .is_ok_and(|u| state.is_site_origin(&snap, &u.origin().ascii_serialization()))
     });
     let article_title = article_url.and(new.article_title.as_deref());
+    // The browser's returning-commenter token, or a new one for a client
+    // that keeps tokens (a script's JSON post).
+    let fresh_commenter = (new.commenter_token.is_none() && edit_token).then(token::generate);
+    let commenter_key = new
+        .commenter_token
+        .as_ref()
+        .map(|t| token::digest(&SecretString::from(t.clone())))
+        .or_else(|| fresh_commenter.as_ref().map(token::digest));
     let candidate = Candidate {
         site,
         article_id: new.article_id.as_str(),
@@ -396,6 +415,7 @@ pub async fn submit(
             &form_token::subject(site, new.article_id.as_str()),
             now.timestamp(),
         ),
+        commenter_key: commenter_key.as_deref(),
     };
     let mut conn = state.pool.acquire().await?;
     let gathered = gather(state, &snap, &mut conn, &candidate).await?;
@@ -447,6 +467,7 @@ pub async fn submit(
             referrer: meta.referrer.as_deref(),
         },
         grant.as_ref().map(|g| g.token_hash.as_slice()),
+        commenter_key.as_deref(),
     )
     .await;
     let row = match stored {
@@ -471,7 +492,11 @@ pub async fn submit(
         .record("comment_id", row.id)
         .record("status", status.as_str())
         .record("score", verdict.score);
-    Ok(Submitted { row, edit: grant })
+    Ok(Submitted {
+        row,
+        edit: grant,
+        commenter_token: fresh_commenter,
+    })
 }
 
 fn count(n: i64) -> u32 {

@@ -33,4 +33,5 @@ mod spam;
 mod submit;
 mod training;
 mod transport;
+mod trust;
 mod upgrades;

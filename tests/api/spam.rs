@@ -75,17 +75,21 @@ async fn a_first_timer_waits_and_a_returning_author_is_published() {
     assert_eq!(first["status"], "pending");
     app.set_status(first["id"].as_i64().unwrap(), "approved")
         .await;
-    let (_, second) = post(
-        &app,
-        &comment("a2", "تعليق ثان: أتفق مع الكاتب في تحليله للوضع"),
-    )
-    .await;
+    // The browser sends back the returning-commenter token it was given.
+    let token = first["commenter_token"].as_str().unwrap().to_owned();
+    let mut c = comment("a2", "تعليق ثان: أتفق مع الكاتب في تحليله للوضع");
+    c["commenter_token"] = json!(token);
+    let (_, second) = post(&app, &c).await;
     assert_eq!(second["status"], "approved");
     // The same person with the email in other letter case is still known.
     let mut c = comment("a3", "Third comment, same reader, different case");
     c["author_email"] = json!("SARA.READER@EXAMPLE.COM");
+    c["commenter_token"] = json!(token);
     let (_, third) = post(&app, &c).await;
     assert_eq!(third["status"], "approved");
+    // Without the token, her email alone is not her record.
+    let (_, fourth) = post(&app, &comment("a4", "Someone else typing her email")).await;
+    assert_eq!(fourth["status"], "pending");
 }
 
 #[tokio::test]

@@ -112,7 +112,7 @@ test('a moderator has no admin pages', async () => {
   for (const name of ['settings', 'articles', 'moderators', 'privacy']) {
     assert.equal(await page.locator(`[data-page="${name}"]`).count(), 0, name);
   }
-  for (const name of ['queue', 'log', 'export']) {
+  for (const name of ['queue', 'log', 'sanctions', 'export']) {
     assert.equal(await page.locator(`[data-page="${name}"]`).count(), 1, name);
   }
   await ctx.close();
@@ -239,7 +239,7 @@ test('axe-core finds no serious or critical violation on any page, in both langu
     assert.doesNotMatch(await page.locator('main').textContent(), /\b(null|undefined)\b/, `${lang} queue`);
     assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], lang);
     // Every other page too.
-    for (const name of ['articles', 'log', 'export', 'moderators', 'privacy', 'settings']) {
+    for (const name of ['articles', 'log', 'sanctions', 'export', 'moderators', 'privacy', 'settings']) {
       await page.locator(`[data-page="${name}"]`).click();
       await page.locator(`[data-page="${name}"][aria-current="page"]`).waitFor();
       await page.locator('main h2').waitFor();
@@ -328,6 +328,36 @@ test('the Reported tab lists reported comments with their reasons; a decision re
   const now = await statusOf(c.id);
   assert.equal(now.status, 'approved');
   assert.equal(now.reports, null);
+  await ctx.close();
+});
+
+test('sanctions: ban a card\'s author and reject their comments, then revoke the ban', async () => {
+  const email = `troll-${Date.now()}@example.com`;
+  const c = await held({ author_email: email, body: 'An insult to another reader' });
+  const { page, ctx } = await signedIn();
+  await page.locator(`[data-comment-id="${c.id}"] [data-action="sanction"]`).click();
+  const form = page.locator('[data-majlis="new-sanction"]');
+  await form.waitFor();
+  // A reason is required: the API's message appears beside the field.
+  await form.locator('button[type="submit"]').click();
+  await form.locator('[data-field-error="reason"]').filter({ hasText: /\S/ }).waitFor();
+  await form.locator('textarea[name="reason"]').fill('Harassment of other readers');
+  await form.locator('input[name="reject_existing"]').check();
+  await form.locator('button[type="submit"]').click();
+  const row = page.locator('[data-majlis="sanctions"] [data-sanction-id]').first();
+  await row.waitFor();
+  const text = await row.textContent();
+  assert.ok(text.includes('Ban') && text.includes(email), text);
+  const sanctionId = await row.getAttribute('data-sanction-id');
+  assert.equal((await statusOf(c.id)).status, 'rejected');
+  // Their next comment is answered as any held one is, and goes to spam.
+  const next = await held({ author_email: email.toUpperCase(), body: 'Another try' });
+  assert.equal(next.status, 'pending');
+  assert.equal((await statusOf(next.id)).status, 'spam');
+  await row.locator('[data-action="revoke"]').click();
+  await page.locator(`[data-sanction-id="${sanctionId}"]`).waitFor({ state: 'detached' });
+  const active = await call('GET', '/api/v1/moderation/sanctions');
+  assert.equal(active.data.sanctions.filter((x) => x.target === email).length, 0);
   await ctx.close();
 });
 

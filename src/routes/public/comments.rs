@@ -146,12 +146,16 @@ pub async fn submit(
         ),
         None => (None, None),
     };
+    let commenter_token = submitted
+        .commenter_token
+        .map(|t| secrecy::ExposeSecret::expose_secret(&t).to_owned());
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/comments/{id}")))
         .json(CreatedComment {
             comment: PublicComment::for_submitter(submitted.row, &avatars),
             edit_token,
             edit_until,
+            commenter_token,
         }))
 }
 
@@ -171,6 +175,14 @@ pub struct CreatedComment {
     #[serde(serialize_with = "crate::domain::timestamps::opt_millis")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub edit_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// A returning-commenter token, given once to a JSON post that sent
+    /// none: keep it in the browser and send it as `commenter_token` with
+    /// this reader's later comments. Only approved comments carrying it
+    /// earn their author trust (`trust_after_approved`, and `first_time`'s
+    /// one approved comment), so typing someone's email earns nothing.
+    /// Absent when the request sent a token, and for form posts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commenter_token: Option<String>,
 }
 
 /// Stores a validated submission.

@@ -1,8 +1,8 @@
 //! Reader reports over HTTP: `POST /api/v1/comments/{id}/reports`
 //! (`usecases::reports`).
 
-use crate::domain::report::{MAX_NOTE_CHARS, ReportReason, parse_reader_token};
-use crate::domain::text::optional_lines;
+use crate::domain::report::{MAX_NOTE_CHARS, ReportReason};
+use crate::domain::text::{optional_lines, parse_browser_token};
 use crate::error::{ApiError, ErrorBody, FieldErrors};
 use crate::i18n::{Lang, Msg};
 use crate::routes::body::{ApiJson, Shape, schema};
@@ -28,7 +28,7 @@ pub struct ReportBody {
     /// `_`, kept by the browser so one reader counts once wherever they
     /// are (the embed widget sends one). Without it the reader is their
     /// address.
-    #[schema(schema_with = token_schema)]
+    #[schema(schema_with = schema::browser_token)]
     pub reader_token: Option<String>,
 }
 
@@ -45,12 +45,6 @@ fn note_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-fn token_schema() -> utoipa::openapi::schema::Object {
-    schema::optional_text(Some(16), 128)
-        .pattern(Some("^[A-Za-z0-9_-]+$"))
-        .build()
-}
-
 impl Shape for ReportBody {
     type Valid = ReportRequest;
     fn validate(self, _: &AppState) -> Result<ReportRequest, FieldErrors> {
@@ -64,7 +58,7 @@ impl Shape for ReportBody {
             .flatten();
         let reader_token = self
             .reader_token
-            .and_then(|t| f.take("reader_token", parse_reader_token(&t)));
+            .and_then(|t| f.take("reader_token", parse_browser_token(&t)));
         f.into_result()?;
         Ok(ReportRequest {
             // `take` gave a value when no error was recorded.

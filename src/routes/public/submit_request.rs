@@ -3,7 +3,7 @@
 //! [`NewComment`].
 
 use crate::domain::limits::MAX_ARTICLE_TITLE;
-use crate::domain::text::optional_text;
+use crate::domain::text::{optional_text, parse_browser_token};
 use crate::domain::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, SiteId};
 use crate::error::{FieldCode, FieldErrors};
 use crate::routes::body::schema;
@@ -78,6 +78,12 @@ pub struct SubmitCommentRequest {
     /// The token from `GET /api/v1/form-token`, proving the form was loaded
     /// earlier by a page of the site.
     pub form_token: Option<String>,
+    /// The returning-commenter token this browser was given with an
+    /// earlier comment (`commenter_token` in that 201): the author's
+    /// approved comments count towards trust only with the token they
+    /// carry.
+    #[schema(schema_with = schema::browser_token)]
+    pub commenter_token: Option<String>,
     /// Form posts only: where to send the reader back to (an allowed
     /// origin), else the Referer.
     pub redirect_to: Option<String>,
@@ -200,6 +206,10 @@ pub fn new_comment(
         "article_title",
         optional_text(req.article_title.as_deref(), MAX_ARTICLE_TITLE),
     );
+    let commenter_token = req
+        .commenter_token
+        .as_deref()
+        .and_then(|t| f.take("commenter_token", parse_browser_token(t)));
     match (
         article_id,
         parent_id,
@@ -236,6 +246,7 @@ pub fn new_comment(
                 .as_deref()
                 .is_some_and(|h| !h.trim().is_empty()),
             form_token: req.form_token.clone(),
+            commenter_token,
         }),
         _ => Err(f),
     }
