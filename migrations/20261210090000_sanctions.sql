@@ -19,6 +19,10 @@ create table sanctions (
     match_key   text,
     network     cidr,
     reason      text constraint sanctions_reason_length check (char_length(reason) <= 500),
+    -- The category of the decisions it makes (its rejections).
+    reason_category text not null default 'other' constraint sanctions_reason_category_check
+                check (reason_category in ('spam', 'abuse', 'hate', 'off_topic', 'misinformation',
+                                           'personal_data', 'legal', 'other')),
     created_by  bigint references moderators (id) on delete set null,
     created_at  timestamptz not null default now(),
     expires_at  timestamptz,

@@ -39,6 +39,7 @@ impl HttpStatus for ErrorCode {
             | ErrorCode::EmailTaken
             | ErrorCode::LastAdmin
             | ErrorCode::LegalHold
+            | ErrorCode::AppealNotPossible
             | ErrorCode::SiteExists => StatusCode::CONFLICT,
             ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -124,6 +124,9 @@ fn en(msg: Msg) -> String {
             }
             E::HoldNotFound => "There is no active legal hold with this id.",
             E::SanctionNotFound => "There is no active sanction with this id.",
+            E::AppealNotPossible => {
+                "Only a rejected comment can be appealed, and only once."
+            }
             E::CommentingSuspended => {
                 "Your commenting is suspended for now. You can comment again once the suspension ends."
             }
@@ -230,6 +233,7 @@ fn ar(msg: Msg) -> String {
             E::LegalHold => "يشمل حجزٌ قانوني هذا الشخص أو تعليقاته: ارفعه قبل المحو.",
             E::HoldNotFound => "لا يوجد حجز قانوني قائم بهذا المعرّف.",
             E::SanctionNotFound => "لا توجد عقوبة قائمة بهذا المعرّف.",
+            E::AppealNotPossible => "لا يُتظلَّم إلا من تعليق مرفوض، ومرة واحدة فقط.",
             E::CommentingSuspended => "تعليقك موقوف مؤقتًا. يمكنك التعليق مجددًا عند انتهاء الإيقاف.",
             E::SiteNotFound => "لا يوجد موقع بهذا المعرّف.",
             E::SiteExists => "يوجد موقع بهذا المعرّف بالفعل.",

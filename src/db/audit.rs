@@ -1,6 +1,7 @@
 //! The audit log: append-only rows, built by named constructors.
 
 use crate::domain::cursor::LogCursor;
+use crate::domain::decision::ReasonCategory;
 use crate::domain::ids::{Actor, CommentId, ModeratorId};
 use crate::domain::timestamps;
 use crate::domain::{CommentStatus, Role};
@@ -18,6 +19,8 @@ pub struct NewAuditEvent {
     pub old_status: Option<CommentStatus>,
     pub new_status: Option<CommentStatus>,
     pub reason: Option<String>,
+    /// Why a decision removes or holds a comment.
+    pub category: Option<ReasonCategory>,
     pub details: serde_json::Value,
 }
 
@@ -32,6 +35,7 @@ impl NewAuditEvent {
             old_status: None,
             new_status: Some(status),
             reason: None,
+            category: None,
             details: serde_json::json!({ "spam_score": score }),
         }
     }
@@ -46,6 +50,7 @@ impl NewAuditEvent {
             old_status: None,
             new_status: None,
             reason: None,
+            category: None,
             details,
         }
     }
@@ -67,6 +72,7 @@ impl NewAuditEvent {
             old_status: Some(old),
             new_status: Some(new),
             reason: None,
+            category: None,
             details: serde_json::json!({ "spam_score": score, "version": version }),
         }
     }
@@ -81,6 +87,7 @@ impl NewAuditEvent {
             old_status: Some(old),
             new_status: Some(CommentStatus::Rejected),
             reason: None,
+            category: None,
             details: serde_json::json!({}),
         }
     }
@@ -131,6 +138,7 @@ impl NewAuditEvent {
             old_status: Some(old),
             new_status: Some(new),
             reason: reason.map(str::to_owned),
+            category: None,
             details,
         }
     }
@@ -324,6 +332,10 @@ pub struct AuditRow {
     pub old_status: Option<String>,
     pub new_status: Option<String>,
     pub reason: Option<String>,
+    /// Why a decision removed or held the comment (`spam`, `abuse`,
+    /// `hate`, `off_topic`, `misinformation`, `personal_data`, `legal`,
+    /// `other`); `null` otherwise.
+    pub reason_category: Option<String>,
     /// Free-form JSON specific to the action.
     #[sqlx(json)]
     #[schema(value_type = Object)]
@@ -332,7 +344,7 @@ pub struct AuditRow {
 
 const ROW_SELECT: &str =
     "select e.id, e.at, e.actor, e.moderator_id, m.display_name as moderator_name,
-        e.action, e.comment_id, e.old_status, e.new_status, e.reason, e.details
+        e.action, e.comment_id, e.old_status, e.new_status, e.reason, e.reason_category, e.details
      from audit_events e left join moderators m on m.id = e.moderator_id";
 
 /// Which events of the log to list; `None` fields do not filter.
@@ -399,8 +411,9 @@ pub async fn history(
 
 pub async fn insert(conn: &mut PgConnection, e: &NewAuditEvent) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "insert into audit_events (actor, moderator_id, action, comment_id, old_status, new_status, reason, details)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+        "insert into audit_events (actor, moderator_id, action, comment_id, old_status, new_status, reason, details,
+                                   reason_category)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
     )
     .bind(e.actor)
     .bind(e.moderator_id)
@@ -410,6 +423,7 @@ pub async fn insert(conn: &mut PgConnection, e: &NewAuditEvent) -> Result<i64, s
     .bind(e.new_status.map(CommentStatus::as_str))
     .bind(e.reason.as_deref())
     .bind(sqlx::types::Json(&e.details))
+    .bind(e.category.map(ReasonCategory::as_str))
     .fetch_one(conn)
     .await
 }
@@ -440,6 +454,7 @@ impl NewAuditEvent {
             old_status: None,
             new_status: None,
             reason: moderator_id.is_none().then(|| "command line".to_owned()),
+            category: None,
             details: serde_json::json!({
                 "email_hmac": email_hmac,
                 "comments": comments,
@@ -462,6 +477,7 @@ impl NewAuditEvent {
             old_status: Some(status),
             new_status: Some(status),
             reason: None,
+            category: None,
             details: serde_json::json!({}),
         }
     }
@@ -480,6 +496,7 @@ impl NewAuditEvent {
             old_status: None,
             new_status: None,
             reason: Some("command line".to_owned()),
+            category: None,
             details,
         }
     }
@@ -494,6 +511,7 @@ impl NewAuditEvent {
             old_status: None,
             new_status: None,
             reason: Some("command line".to_owned()),
+            category: None,
             details,
         }
     }

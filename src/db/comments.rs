@@ -50,6 +50,21 @@ pub struct CommentRow {
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "timestamps::micros")]
     pub updated_at: DateTime<Utc>,
+    /// The category of the latest moderator decision that removed or held
+    /// the comment (`spam`, `abuse`, `hate`, `off_topic`,
+    /// `misinformation`, `personal_data`, `legal`, `other`); `null` after
+    /// an approval or without a decision.
+    #[serde(default)]
+    pub decision_category: Option<String>,
+    /// That decision's free text (erased with the author's data).
+    #[serde(default)]
+    pub decision_reason: Option<String>,
+    /// When the author appealed a rejection (once), and what they said.
+    #[serde(default, serialize_with = "timestamps::opt_micros")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub appealed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub appeal_note: Option<String>,
 }
 
 fn default_site() -> String {
@@ -77,7 +92,8 @@ impl From<&CommentRow> for Cursor {
 
 pub(crate) const COLUMNS: &str =
     "id, site_id, article_id, parent_id, author_name, author_email, author_url, avatar, body, body_html,
-    status, spam_score, spam_reasons, ip, user_agent, referrer, version, created_at, updated_at";
+    status, spam_score, spam_reasons, ip, user_agent, referrer, version, created_at, updated_at,
+    decision_category, decision_reason, appealed_at, appeal_note";
 
 /// What a new comment row holds, validated and decided beforehand.
 #[derive(Debug)]
@@ -160,6 +176,49 @@ pub async fn fetch_for_author(
         .bind(token_hash)
         .fetch_optional(conn)
         .await
+}
+
+/// What a comment's author may read of its decision.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthorView {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub status: CommentStatus,
+    pub decision_category: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub appealed_at: Option<DateTime<Utc>>,
+}
+
+/// Comment `id` as its author sees its decision, if `token_hash` is its
+/// edit token's.
+pub async fn author_view(
+    conn: &mut PgConnection,
+    id: i64,
+    token_hash: &[u8],
+) -> Result<Option<AuthorView>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, status, decision_category, decision_reason, decided_at, appealed_at
+         from comments where id = $1 and edit_token_hash = $2",
+    )
+    .bind(id)
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records the author's appeal of comment `id`.
+pub async fn record_appeal(
+    conn: &mut PgConnection,
+    id: i64,
+    note: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update comments set appealed_at = now(), appeal_note = $2 where id = $1")
+        .bind(id)
+        .bind(note)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The SHA-256 of the returning-commenter token comment `id` carries.

@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod settings;
 pub mod spam;
 pub mod submissions;
+pub mod transparency;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

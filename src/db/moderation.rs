@@ -298,6 +298,27 @@ pub async fn apply_update(
         .await
 }
 
+/// Records a moderator's status decision on the comment: its category
+/// (`None` for an approval) and free text, and when (the statement of
+/// reasons its author may read, and the export).
+pub async fn record_decision(
+    conn: &mut PgConnection,
+    id: i64,
+    category: Option<crate::domain::decision::ReasonCategory>,
+    reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update comments set decision_category = $2, decision_reason = $3, decided_at = now()
+         where id = $1",
+    )
+    .bind(id)
+    .bind(category.map(|c| c.as_str()))
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// An author's comments per status, by email and by IP.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct StatusCounts {

@@ -53,12 +53,37 @@ pub async fn audit_events_for(
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as(
         "select id, at, actor, moderator_id, null::text as moderator_name, action, comment_id,
-                old_status, new_status, reason, details
+                old_status, new_status, reason, reason_category, details
          from audit_events where comment_id = any($1) order by id",
     )
     .bind(comment_ids)
     .fetch_all(conn)
     .await
+}
+
+/// Forgets the free text moderators and the author wrote about these
+/// comments' decisions (the audit events' reasons, the comments' decision
+/// reasons and appeal notes); categories stay. Returns how many texts.
+pub async fn erase_decision_texts(
+    conn: &mut PgConnection,
+    comment_ids: &[i64],
+) -> Result<u64, sqlx::Error> {
+    let events = sqlx::query(
+        "update audit_events set reason = null where comment_id = any($1) and reason is not null",
+    )
+    .bind(comment_ids)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let comments = sqlx::query(
+        "update comments set decision_reason = null, appeal_note = null
+         where id = any($1) and (decision_reason is not null or appeal_note is not null)",
+    )
+    .bind(comment_ids)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(events + comments)
 }
 
 /// The learner's training of these comments (locked when in a transaction

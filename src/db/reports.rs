@@ -47,6 +47,21 @@ pub async fn open_networks(conn: &mut PgConnection, id: i64) -> Result<i32, sqlx
         .await
 }
 
+/// The reason most of comment `id`'s open reports give (ties: the first
+/// in the list's order).
+pub async fn top_reason(conn: &mut PgConnection, id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select reason from comment_reports where comment_id = $1 and resolved_at is null
+         group by reason
+         order by count(*) desc,
+                  array_position(array['spam', 'abuse', 'off_topic', 'misinformation', 'other'], reason)
+         limit 1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// One new report.
 pub struct NewReport<'a> {
     pub comment_id: i64,

@@ -4,6 +4,7 @@
 //! module stores, lists and revokes them, and finds the comments a new
 //! ban covers.
 
+use crate::domain::decision::ReasonCategory;
 use crate::domain::ids::Actor;
 use crate::domain::sanction::SanctionKind;
 use chrono::{DateTime, Utc};
@@ -29,6 +30,9 @@ pub struct Sanction {
     pub target: Option<String>,
     /// Why (free text; erased with the person's data).
     pub reason: Option<String>,
+    /// The category of the rejections it makes (`reject_existing`).
+    #[sqlx(try_from = "String")]
+    pub reason_category: ReasonCategory,
     pub created_by: Option<i64>,
     #[serde(serialize_with = "crate::domain::timestamps::millis")]
     pub created_at: DateTime<Utc>,
@@ -44,7 +48,8 @@ pub struct Sanction {
     pub active: bool,
 }
 
-const COLUMNS: &str = "id, site_id, kind, target_type, target, reason, created_by, created_at,
+const COLUMNS: &str =
+    "id, site_id, kind, target_type, target, reason, reason_category, created_by, created_at,
     expires_at, revoked_at, revoked_by,
     (revoked_at is null and (expires_at is null or expires_at > now())) as active";
 
@@ -58,6 +63,7 @@ pub struct NewSanction<'a> {
     pub match_key: Option<&'a str>,
     pub network: Option<IpNet>,
     pub reason: &'a str,
+    pub reason_category: ReasonCategory,
     pub expires_at: Option<DateTime<Utc>>,
     pub by: Actor,
 }
@@ -65,8 +71,8 @@ pub struct NewSanction<'a> {
 pub async fn insert(conn: &mut PgConnection, s: &NewSanction<'_>) -> Result<Sanction, sqlx::Error> {
     let sql = format!(
         "insert into sanctions (site_id, kind, target_type, target, match_key, network, reason,
-                                expires_at, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                expires_at, created_by, reason_category)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          returning {COLUMNS}"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -79,6 +85,7 @@ pub async fn insert(conn: &mut PgConnection, s: &NewSanction<'_>) -> Result<Sanc
         .bind(s.reason)
         .bind(s.expires_at)
         .bind(s.by.0)
+        .bind(s.reason_category.as_str())
         .fetch_one(conn)
         .await
 }

@@ -395,6 +395,7 @@ pub async fn store(
     c: &InsertComment<'_>,
     edit_token_hash: Option<&[u8]>,
     commenter_key: Option<&[u8]>,
+    category: Option<crate::domain::decision::ReasonCategory>,
 ) -> Result<CommentRow, StoreError> {
     let article_cte = match article {
         ArticleWrite::Keep => "",
@@ -432,8 +433,9 @@ pub async fn store(
             from allowed
             returning {COLUMNS}
          ), audit as (
-            insert into audit_events (actor, moderator_id, action, comment_id, new_status, reason, details)
-            select $22, $23, $24, c.id, c.status, $25, $26 from c
+            insert into audit_events (actor, moderator_id, action, comment_id, new_status, reason, details,
+                                      reason_category)
+            select $22, $23, $24, c.id, c.status, $25, $26, $29 from c
          )
          select * from c",
         take = rate_limits::take_statement("$19::text[]", "$20", "$21"),
@@ -452,6 +454,7 @@ pub async fn store(
         .bind(Json(&event.details))
         .bind(edit_token_hash)
         .bind(commenter_key)
+        .bind(category.map(|c| c.as_str()))
         .fetch_one(&mut *conn)
         .await;
     match stored {

@@ -46,6 +46,7 @@ pub enum ErrorCode {
     CsrfRejected,
     SanctionNotFound,
     CommentingSuspended,
+    AppealNotPossible,
 }
 
 impl ErrorCode {
@@ -93,6 +94,7 @@ impl ErrorCode {
             ErrorCode::CsrfRejected => "csrf_rejected",
             ErrorCode::SanctionNotFound => "sanction_not_found",
             ErrorCode::CommentingSuspended => "commenting_suspended",
+            ErrorCode::AppealNotPossible => "appeal_not_possible",
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod comment;
 pub mod cursor;
+pub mod decision;
 pub mod ids;
 pub mod limits;
 pub mod personal_data;

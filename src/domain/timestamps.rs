@@ -28,6 +28,14 @@ pub fn micros<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error>
     s.serialize_str(&micros_text(t))
 }
 
+/// [`micros`] of an optional time (`null` when unset).
+pub fn opt_micros<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => micros(t, s),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -269,6 +269,7 @@ fn export_event(
         old_status: None,
         new_status: None,
         reason: moderator_id.is_none().then(|| "command line".to_owned()),
+        category: None,
         details,
     }
 }

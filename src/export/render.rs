@@ -11,7 +11,7 @@ use std::borrow::Cow;
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The columns, in order; also the NDJSON keys.
-pub const FIELDS: [&str; 19] = [
+pub const FIELDS: [&str; 23] = [
     "id",
     "site",
     "article_id",
@@ -31,6 +31,10 @@ pub const FIELDS: [&str; 19] = [
     "version",
     "created_at",
     "updated_at",
+    "decision_category",
+    "decision_reason",
+    "appealed_at",
+    "appeal_note",
 ];
 
 /// One exported comment: the stored record itself.
@@ -98,6 +102,10 @@ pub fn csv_rows(out: &mut Vec<u8>, rows: &[CommentRow]) -> Result<(), csv::Error
                 Cow::Owned(r.version.to_string()),
                 Cow::Owned(micros(&r.created_at)),
                 Cow::Owned(micros(&r.updated_at)),
+                opt_text(r.decision_category.as_deref()),
+                opt_text(r.decision_reason.as_deref()),
+                Cow::Owned(r.appealed_at.as_ref().map(micros).unwrap_or_default()),
+                opt_text(r.appeal_note.as_deref()),
             ]
             .iter()
             .map(|c| c.as_bytes()),
@@ -145,6 +153,10 @@ mod tests {
             version: 2,
             created_at: t,
             updated_at: t,
+            decision_category: Some("abuse".into()),
+            decision_reason: Some("=insults".into()),
+            appealed_at: None,
+            appeal_note: None,
         }
     }
 
@@ -179,6 +191,8 @@ mod tests {
         // A negative score is a number, not a formula.
         assert!(rest.contains(",approved,-1.5,"));
         assert!(rest.contains("2026-11-24T09:30:00.123456Z"));
+        // The decision's category and text (defused like any text).
+        assert!(rest.contains(",abuse,'=insults,,"), "{rest}");
         assert!(s.ends_with("\r\n"));
     }
 

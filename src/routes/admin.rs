@@ -846,3 +846,161 @@ pub async fn lift_hold(
     let hold = retention::lift(&state.pool, auth.0.actor(), id).await?;
     Ok(HttpResponse::Ok().json(hold))
 }
+
+crate::routes::body::query_params! {
+    /// `GET /api/v1/admin/transparency`: the query as sent.
+    pub struct TransparencyParams {
+        /// RFC 3339 time or a date (its midnight UTC); default: 365 days
+        /// before `until`.
+        since: Option<String> = crate::routes::export_query::time_schema();
+        /// RFC 3339 time or a date (the end of that day); default: now.
+        until: Option<String> = crate::routes::export_query::time_schema();
+        /// Only this site's comments (default: every site).
+        site: Option<String> = schema::site();
+    }
+}
+
+/// A parsed transparency query.
+pub struct TransparencyQuery {
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    site: Option<SiteId>,
+}
+
+impl Shape for TransparencyParams {
+    type Valid = TransparencyQuery;
+    fn validate(self, _: &AppState) -> Result<TransparencyQuery, FieldErrors> {
+        use crate::routes::export_query::time_bound;
+        let mut f = FieldErrors::default();
+        let q = TransparencyQuery {
+            since: self
+                .since
+                .and_then(|v| f.take("since", time_bound(&v, false))),
+            until: self
+                .until
+                .and_then(|v| f.take("until", time_bound(&v, true))),
+            site: self.site.and_then(|v| f.take("site", SiteId::parse(&v))),
+        };
+        if let (Some(s), Some(u)) = (q.since, q.until)
+            && s >= u
+        {
+            f.add("until", FieldCode::InvalidValue);
+        }
+        if f.is_empty() { Ok(q) } else { Err(f) }
+    }
+}
+
+/// Decisions of one reason category.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CategoryFigures {
+    /// By the approval workflow (spam rules, learner, standing, sanctions,
+    /// readers' reports), with no moderator.
+    pub automatic: i64,
+    /// By a moderator.
+    pub manual: i64,
+}
+
+/// Decisions that removed or held comments, in total.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct DecisionFigures {
+    pub total: i64,
+    pub automatic: i64,
+    pub manual: i64,
+}
+
+/// A transparency report's figures.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TransparencyReport {
+    #[serde(serialize_with = "crate::domain::timestamps::millis")]
+    pub since: chrono::DateTime<chrono::Utc>,
+    #[serde(serialize_with = "crate::domain::timestamps::millis")]
+    pub until: chrono::DateTime<chrono::Utc>,
+    pub site: Option<String>,
+    pub decisions: DecisionFigures,
+    /// Every category of the fixed list, zeros included.
+    pub by_category: std::collections::BTreeMap<String, CategoryFigures>,
+    /// Median seconds from a comment's posting to a moderator's decision
+    /// that removed or held it; `null` without one.
+    pub median_seconds_to_decision: Option<f64>,
+    /// Reader reports received (counted ones: one per reader and comment).
+    pub reports_received: i64,
+    /// Authors' appeals of rejections.
+    pub appeals_received: i64,
+    /// Sanctions imposed on commenters.
+    pub sanctions_imposed: i64,
+}
+
+/// The figures of a transparency report.
+///
+/// What the EU Digital Services Act's transparency reports ask of a
+/// moderation system, counted from the audit log in `[since, until)`:
+/// every decision that removed or held a comment (an audit event with a
+/// `reason_category`: the workflow's spam, holds by score, standing or
+/// sanction, and readers' reports that held a comment are `automatic`; a
+/// moderator's rejection, spam or hold is `manual`), per category; the
+/// median time from a comment to a moderator's decision on it; reader
+/// reports, appeals and sanctions. Holds by the approval mode alone (a
+/// review before publication) and approvals are not decisions against a
+/// comment and are not counted.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/transparency",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(TransparencyParams),
+    responses(
+        (status = 200, description = "The figures.", body = TransparencyReport),
+        crate::routes::openapi::AuthErrors,
+        (status = 422, description = "A bad `since`, `until` or `site`.", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
+    ),
+)]
+pub async fn transparency(
+    Authed(_auth, ApiQuery(q)): Authed<Admin, ApiQuery<TransparencyParams>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::domain::decision::ReasonCategory;
+    let until = q.until.unwrap_or_else(chrono::Utc::now);
+    let since = q
+        .since
+        .unwrap_or_else(|| until - chrono::Duration::days(365));
+    let site = q.site.as_ref().map(SiteId::as_str);
+    let mut conn = state.pool.acquire().await?;
+    let rows = db::transparency::by_category(&mut conn, since, until, site).await?;
+    let totals = db::transparency::totals(&mut conn, since, until, site).await?;
+    let mut by_category: std::collections::BTreeMap<String, CategoryFigures> = ReasonCategory::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.as_str().to_owned(),
+                CategoryFigures {
+                    automatic: 0,
+                    manual: 0,
+                },
+            )
+        })
+        .collect();
+    for r in rows {
+        if let Some(f) = by_category.get_mut(&r.category) {
+            f.automatic += r.automatic;
+            f.manual += r.manual;
+        }
+    }
+    let automatic = by_category.values().map(|f| f.automatic).sum();
+    let manual = by_category.values().map(|f| f.manual).sum();
+    Ok(HttpResponse::Ok().json(TransparencyReport {
+        since,
+        until,
+        site: site.map(str::to_owned),
+        decisions: DecisionFigures {
+            total: automatic + manual,
+            automatic,
+            manual,
+        },
+        by_category,
+        median_seconds_to_decision: totals.median_seconds,
+        reports_received: totals.reports_received,
+        appeals_received: totals.appeals_received,
+        sanctions_imposed: totals.sanctions_imposed,
+    }))
+}

@@ -47,7 +47,7 @@ fn status_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-fn time_schema() -> utoipa::openapi::schema::Object {
+pub(crate) fn time_schema() -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
         .max_length(Some(40))
@@ -83,7 +83,7 @@ fn format_schema() -> utoipa::openapi::schema::Object {
 
 /// A time bound in years 1-9999 (the end of 9999 for an exclusive
 /// `until`), so the database always holds it; else `InvalidValue`.
-fn time_bound(raw: &str, is_until: bool) -> Result<DateTime<Utc>, FieldCode> {
+pub(crate) fn time_bound(raw: &str, is_until: bool) -> Result<DateTime<Utc>, FieldCode> {
     use crate::domain::cursor::{MAX_MICROS, MIN_MICROS};
     let max = if is_until { MAX_MICROS + 1 } else { MAX_MICROS };
     parse_time_bound(raw, is_until)

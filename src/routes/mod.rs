@@ -66,6 +66,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("GET", "/api/v1/admin/legal-holds", Role::Admin),
     ("POST", "/api/v1/admin/legal-holds", Role::Admin),
     ("DELETE", "/api/v1/admin/legal-holds/{id}", Role::Admin),
+    ("GET", "/api/v1/admin/transparency", Role::Admin),
     ("GET", "/api/v1/export/comments", Role::Moderator),
     ("GET", "/api/v1/privacy/export", Role::Admin),
     ("POST", "/api/v1/privacy/erase", Role::Admin),
@@ -138,6 +139,14 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         (
             "/api/v1/comments/{id}/reports",
             vec![on(M::POST, public::reports::create)],
+        ),
+        (
+            "/api/v1/comments/{id}/decision",
+            vec![on(M::GET, public::appeals::decision)],
+        ),
+        (
+            "/api/v1/comments/{id}/appeal",
+            vec![on(M::POST, public::appeals::appeal)],
         ),
         (
             "/api/v1/articles/{article_id:.+}/comments",
@@ -241,6 +250,10 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         (
             "/api/v1/admin/legal-holds/{id}",
             vec![on(M::DELETE, admin::lift_hold)],
+        ),
+        (
+            "/api/v1/admin/transparency",
+            vec![on(M::GET, admin::transparency)],
         ),
         (
             "/api/v1/export/comments",

@@ -126,6 +126,33 @@ pub fn decide_status(
     )
 }
 
+/// The category of the workflow's own decision, when it removed or held
+/// the comment (the audit log's `reason_category` on `comment.submitted`,
+/// which the transparency report counts as automatic): `spam` for spam or
+/// a hold by the score, `other` for a hold by the author's standing or a
+/// sanction; `None` when it published the comment or only the approval
+/// mode held it (a review, not a restriction).
+pub fn automatic_category(
+    verdict: &Verdict,
+    status: CommentStatus,
+    t: &Thresholds,
+) -> Option<crate::domain::decision::ReasonCategory> {
+    use crate::domain::decision::ReasonCategory;
+    match status {
+        CommentStatus::Spam => Some(ReasonCategory::Spam),
+        CommentStatus::Pending if verdict.score >= t.hold => Some(ReasonCategory::Spam),
+        CommentStatus::Pending
+            if verdict
+                .reasons
+                .iter()
+                .any(|r| r.rule == "distrusted" || r.rule == "sanction") =>
+        {
+            Some(ReasonCategory::Other)
+        }
+        _ => None,
+    }
+}
+
 /// What held a comment (pending or spam by its score, not by the approval
 /// mode): `rules` alone, the `learner` (the rules alone would have let it
 /// through), or `rules_and_learner` (either would have held it). `None`:
@@ -270,6 +297,37 @@ mod tests {
             recent_decided: decided,
             recent_removed: removed,
         }
+    }
+
+    #[test]
+    fn the_workflow_names_a_category_only_when_it_restricts() {
+        use crate::domain::decision::ReasonCategory as C;
+        let t = Thresholds::default();
+        assert_eq!(
+            automatic_category(&verdict(12.0), CommentStatus::Spam, &t),
+            Some(C::Spam)
+        );
+        assert_eq!(
+            automatic_category(&verdict(6.0), CommentStatus::Pending, &t),
+            Some(C::Spam)
+        );
+        // Held by the approval mode alone: a review, not a restriction.
+        assert_eq!(
+            automatic_category(&verdict(0.0), CommentStatus::Pending, &t),
+            None
+        );
+        assert_eq!(
+            automatic_category(&verdict(0.0), CommentStatus::Approved, &t),
+            None
+        );
+        let mut distrusted = verdict(0.0);
+        distrusted
+            .reasons
+            .push(Reason::new("distrusted", 0.0, "2 of 3"));
+        assert_eq!(
+            automatic_category(&distrusted, CommentStatus::Pending, &t),
+            Some(C::Other)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `spam`, `render`, ...) and storage (`db`), never the routes.
 
 pub mod accounts;
+pub mod appeals;
 pub mod articles;
 pub mod edits;
 pub mod moderation;

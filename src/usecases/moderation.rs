@@ -8,6 +8,7 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::moderation::CommentUpdate;
+use crate::domain::decision::ReasonCategory;
 use crate::domain::ids::{Actor, CommentId};
 use crate::domain::limits::MAX_REASON_CHARS;
 use crate::domain::site::SiteScope;
@@ -48,6 +49,9 @@ pub struct Decision {
     pub status: Option<CommentStatus>,
     pub body: Option<CommentBody>,
     pub reason: Option<String>,
+    /// Why it removes or holds the comment (`None` for an approval or an
+    /// edit alone).
+    pub category: Option<ReasonCategory>,
 }
 
 /// An optional free-text reason: at most 500 characters, no control
@@ -148,6 +152,10 @@ pub async fn apply(
         // The text as it was, for moderators and the author's privacy export.
         db::revisions::insert(&mut *conn, id, &current.body, Some(actor)).await?;
     }
+    if change.status_changed {
+        // Before the update, whose answer then holds it.
+        db::moderation::record_decision(&mut *conn, id, d.category, reason).await?;
+    }
     let row = db::moderation::apply_update(
         &mut *conn,
         id,
@@ -166,7 +174,10 @@ pub async fn apply(
     let taught =
         crate::usecases::training::apply_decision(&mut *conn, id, d.status, change.edited).await?;
     if change.status_changed {
-        let e = NewAuditEvent::status_changed(actor, comment, old, change.new_status, reason);
+        let e = NewAuditEvent {
+            category: d.category,
+            ..NewAuditEvent::status_changed(actor, comment, old, change.new_status, reason)
+        };
         db::audit::insert(&mut *conn, &e).await?;
     } else if taught && d.status.is_some() {
         // An edit that also confirmed the status, which taught the learner.
@@ -238,6 +249,7 @@ mod tests {
             status,
             body: b,
             reason: None,
+            category: None,
         };
         let same = plan(
             CommentStatus::Pending,

@@ -220,6 +220,9 @@ pub struct ErasureReport {
     /// Readers' notes in reports on their comments, deleted (a note may
     /// be about the person).
     pub report_notes_erased: u64,
+    /// Free texts about their comments' decisions forgotten: moderators'
+    /// reasons in the audit log and on the comments, appeal notes.
+    pub decision_texts_erased: u64,
     /// Sanctions on their email whose address and reason were forgotten
     /// (the sanction holds, found by a keyed hash).
     pub sanctions_erased: u64,
@@ -264,6 +267,7 @@ pub async fn erase_person(
     let untrained = db::privacy::delete_training(&mut tx, &ids).await?;
     let revisions_erased = db::revisions::delete_of(&mut tx, &ids).await?;
     let report_notes_erased = db::reports::erase_notes(&mut tx, &ids).await?;
+    let decision_texts_erased = db::privacy::erase_decision_texts(&mut tx, &ids).await?;
     let sanctions_erased = match sanction_key(&mut tx, email).await? {
         Some(key) => db::sanctions::erase_person(&mut tx, &key).await?,
         None => 0,
@@ -294,6 +298,7 @@ pub async fn erase_person(
         untrained,
         revisions_erased,
         report_notes_erased,
+        decision_texts_erased,
         sanctions_erased,
         erased_before,
         audit_event_id,

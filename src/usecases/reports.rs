@@ -10,6 +10,7 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::moderation::CommentUpdate;
 use crate::db::rate_limits::{self, Take};
+use crate::domain::decision::ReasonCategory;
 use crate::domain::report::{ReportReason, moves_to_pending};
 use crate::domain::{CommentStatus, SiteId};
 use crate::error::{ApiError, ErrorCode};
@@ -115,6 +116,19 @@ pub async fn report(
     let threshold = all_settings
         .get(&SiteId::from_stored(comment.site_id.clone()))
         .map_or(0, |s| s.settings.report_threshold);
+    if new {
+        // A reader acted: the log says so (the reason only; who they are
+        // is not known, and their note stays with the report).
+        let event = NewAuditEvent {
+            actor: "reader",
+            comment_id: Some(id),
+            ..NewAuditEvent::system(
+                "comment.report_received",
+                json!({ "reason": r.reason.as_str() }),
+            )
+        };
+        db::audit::insert(&mut tx, &event).await?;
+    }
     let outcome = if !new {
         Outcome::Repeated
     } else if moves_to_pending(networks, threshold, comment.reports_overruled) {
@@ -135,10 +149,15 @@ pub async fn report(
         .await?;
         // What its approval taught the learner stays until a moderator
         // decides (a report is not a verdict on the text).
+        let category = db::reports::top_reason(&mut tx, id)
+            .await?
+            .and_then(|r| ReportReason::parse(&r).ok())
+            .map(ReasonCategory::of_report);
         let event = NewAuditEvent {
             comment_id: Some(id),
             old_status: Some(CommentStatus::Approved),
             new_status: Some(CommentStatus::Pending),
+            category,
             ..NewAuditEvent::system(
                 "comment.reported",
                 json!({ "networks": networks, "threshold": threshold }),

@@ -10,6 +10,7 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::sanctions::{Covered, NewSanction, Sanction};
+use crate::domain::decision::ReasonCategory;
 use crate::domain::ids::CommentId;
 use crate::domain::sanction::{
     Active, SanctionKind, Target, ascii_domain, covering_domains, normal_email,
@@ -73,6 +74,7 @@ pub struct NewSanctionRequest {
     /// `None`: every site.
     pub site: Option<SiteId>,
     pub reason: String,
+    pub reason_category: ReasonCategory,
     pub expires_at: Option<DateTime<Utc>>,
     /// Reject the target's pending and published comments too.
     pub reject_existing: bool,
@@ -153,6 +155,7 @@ pub async fn create(
             match_key: match_key.as_deref(),
             network,
             reason: &r.reason,
+            reason_category: r.reason_category,
             expires_at: r.expires_at,
             by: session.actor(),
         },
@@ -194,6 +197,7 @@ pub async fn create(
         status: Some(CommentStatus::Rejected),
         body: None,
         reason: Some(format!("sanction #{}", sanction.id)),
+        category: Some(sanction.reason_category),
     };
     let mut rejected = Vec::with_capacity(covered.len());
     for id in covered {

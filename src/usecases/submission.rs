@@ -468,6 +468,7 @@ pub async fn submit(
         },
         grant.as_ref().map(|g| g.token_hash.as_slice()),
         commenter_key.as_deref(),
+        spam::workflow::automatic_category(&verdict, status, &snap.thresholds()),
     )
     .await;
     let row = match stored {

@@ -10,6 +10,7 @@ mod caching;
 mod constraints;
 mod dashboard;
 mod data_routes;
+mod decisions;
 mod edits;
 mod embed;
 mod export;

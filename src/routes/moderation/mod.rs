@@ -11,6 +11,7 @@ use crate::auth::Moderator;
 use crate::db;
 use crate::db::moderation::QueueOrder;
 use crate::domain::cursor::{RankedCursor, page_end};
+use crate::domain::decision::{ReasonCategory, category_for};
 use crate::domain::ids::CommentId;
 use crate::domain::{CommentBody, Cursor, SiteId};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
@@ -238,10 +239,11 @@ fn parse_decision(
     status: Option<String>,
     body: Option<String>,
     reason: Option<String>,
+    category: Option<String>,
     max_body_chars: usize,
     f: &mut FieldErrors,
 ) -> Option<Decision> {
-    let status = status.and_then(|s| {
+    let status: Option<crate::domain::CommentStatus> = status.and_then(|s| {
         f.take(
             "status",
             s.trim().parse().map_err(|()| FieldCode::InvalidValue),
@@ -249,10 +251,23 @@ fn parse_decision(
     });
     let text = body.and_then(|b| f.take("body", CommentBody::parse(&b, max_body_chars)));
     let reason = f.take("reason", moderation::parse_reason(reason.as_deref()))?;
+    let chosen = category.and_then(|c| f.take("reason_category", ReasonCategory::parse(&c)));
+    // Only a status change to a removal or a hold carries a category.
+    let category = match status {
+        Some(st) => f
+            .take("reason_category", category_for(st, chosen))
+            .flatten(),
+        None if chosen.is_some() => {
+            f.add("reason_category", FieldCode::InvalidValue);
+            None
+        }
+        None => None,
+    };
     Some(Decision {
         status,
         body: text,
         reason,
+        category,
     })
 }
 
@@ -268,9 +283,23 @@ pub struct DecisionRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schema::edited_body)]
     pub body: Option<Option<String>>,
-    /// Recorded in the audit log (at most 500 characters).
+    /// Recorded in the audit log (at most 500 characters); shown to the
+    /// author in the statement of reasons; erased with their data.
     #[schema(schema_with = schema::reason)]
     pub reason: Option<String>,
+    /// Why a comment is removed or held, from a fixed list (`spam`,
+    /// `abuse`, `hate`, `off_topic`, `misinformation`, `personal_data`,
+    /// `legal`, `other`); only with a `status` other than `approved`.
+    /// Absent: `spam` for spam, else `other`.
+    #[schema(schema_with = reason_category_schema)]
+    pub reason_category: Option<String>,
+}
+
+pub(crate) fn reason_category_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(ReasonCategory::ALL.map(ReasonCategory::as_str)))
+        .build()
 }
 
 impl Shape for DecisionRequest {
@@ -287,6 +316,7 @@ impl Shape for DecisionRequest {
             status,
             body,
             self.reason,
+            self.reason_category,
             state.config.max_body_chars,
             &mut f,
         );
@@ -403,6 +433,10 @@ pub struct BulkRequest {
     /// Recorded in the audit log (at most 500 characters).
     #[schema(schema_with = schema::reason)]
     pub reason: Option<String>,
+    /// As in a single decision: `spam`, `abuse`, `hate`, `off_topic`,
+    /// `misinformation`, `personal_data`, `legal` or `other`.
+    #[schema(schema_with = reason_category_schema)]
+    pub reason_category: Option<String>,
     /// Refused: edits go one comment at a time.
     #[serde(default)]
     #[schema(ignore)]
@@ -447,6 +481,7 @@ impl Shape for BulkRequest {
             self.status,
             None,
             self.reason,
+            self.reason_category,
             state.config.max_body_chars,
             &mut f,
         );

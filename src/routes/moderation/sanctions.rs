@@ -5,6 +5,7 @@ use crate::auth::Moderator;
 use crate::db;
 use crate::db::sanctions::Sanction;
 use crate::domain::cursor::{LogCursor, page_end};
+use crate::domain::decision::ReasonCategory;
 use crate::domain::ids::CommentId;
 use crate::domain::limits::{LOG_MAX_PAGE, QUEUE_DEFAULT_PAGE};
 use crate::domain::personal_data::{mask_email, mask_ip};
@@ -54,6 +55,10 @@ pub struct NewSanctionBody {
     /// person's data).
     #[schema(schema_with = schema::required_reason, required = true)]
     pub reason: Option<String>,
+    /// The category of the rejections it makes (`reject_existing`): one
+    /// of the decision categories; absent: `other`.
+    #[schema(schema_with = crate::routes::moderation::reason_category_schema)]
+    pub reason_category: Option<String>,
     /// When it ends by itself (RFC 3339, in the future); absent or `null`:
     /// when revoked. A suspension needs one.
     #[serde(default, deserialize_with = "present")]
@@ -170,6 +175,10 @@ impl Shape for NewSanctionBody {
             "reason",
             parse_reason(self.reason.as_deref()).and_then(|r| r.ok_or(FieldCode::Required)),
         );
+        let reason_category = self
+            .reason_category
+            .and_then(|c| f.take("reason_category", ReasonCategory::parse(&c)))
+            .unwrap_or(ReasonCategory::Other);
         let expires_at = self
             .expires_at
             .flatten()
@@ -191,6 +200,7 @@ impl Shape for NewSanctionBody {
                 source,
                 site,
                 reason,
+                reason_category,
                 expires_at,
                 reject_existing: self.reject_existing.unwrap_or(false),
             }),

@@ -39,6 +39,22 @@ pub struct PrivateComment {
     pub version: i32,
     #[serde(serialize_with = "timestamps::millis")]
     pub updated_at: DateTime<Utc>,
+    /// The category of the latest moderator decision that removed or held
+    /// it; `null` after an approval or without one.
+    pub decision_category: Option<String>,
+    /// That decision's free text.
+    pub decision_reason: Option<String>,
+    /// The author's appeal of a rejection: `{"at", "note"}`; `null`
+    /// without one.
+    pub appeal: Option<Appeal>,
+}
+
+/// An author's request for a review.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Appeal {
+    #[serde(serialize_with = "timestamps::millis")]
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
 }
 
 /// How one account's answers show comments, from the current settings:
@@ -96,6 +112,12 @@ impl Lens {
             _ => serde_json::Value::Array(Vec::new()),
         };
         let (spam_score, version, updated_at) = (row.spam_score, row.version, row.updated_at);
+        let decision_category = row.decision_category.take();
+        let decision_reason = row.decision_reason.take();
+        let appeal = row.appealed_at.map(|at| Appeal {
+            at,
+            note: row.appeal_note.take(),
+        });
         let avatars = self.avatars(&row.site);
         let comment = PublicComment::from_row(row, &avatars);
         PrivateComment {
@@ -108,6 +130,9 @@ impl Lens {
             spam_reasons,
             version,
             updated_at,
+            decision_category,
+            decision_reason,
+            appeal,
         }
     }
 }

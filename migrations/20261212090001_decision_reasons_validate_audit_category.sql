@@ -1,0 +1,2 @@
+-- Validated on its own (a scan that blocks no writes).
+alter table audit_events validate constraint audit_events_reason_category_check;
