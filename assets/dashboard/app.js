@@ -41,7 +41,10 @@
       t_email: 'Email', t_domain: 'Email domain', t_network: 'Address range', target: 'Email, domain or range',
       expires: 'Ends', never: 'When revoked', revoke: 'Revoke', impose: 'Impose', rejectExisting: 'Also reject their pending and published comments',
       showAll: 'Revoked and expired too', ended: 'Ended', everySite: 'Every site', fromComment: 'The author of comment',
-      rejectedN: 'Comments rejected', revoked: 'Revoked.',
+      rejectedN: 'Comments rejected', revoked: 'Revoked.', reader: 'reader',
+      category: 'Reason category', defaultCategory: 'Category (default)', appeal: 'The author appeals',
+      c_spam: 'Spam', c_abuse: 'Abuse or harassment', c_hate: 'Hate speech', c_off_topic: 'Off topic',
+      c_misinformation: 'Misinformation', c_personal_data: 'Personal data of others', c_legal: 'Unlawful or legal order', c_other: 'Other',
     },
     ar: {
       title: 'الإشراف', signIn: 'تسجيل الدخول', email: 'البريد الإلكتروني', password: 'كلمة المرور',
@@ -79,13 +82,18 @@
       t_email: 'بريد', t_domain: 'نطاق بريد', t_network: 'نطاق عناوين', target: 'البريد أو النطاق أو نطاق العناوين',
       expires: 'تنتهي', never: 'عند إلغائها', revoke: 'إلغاء', impose: 'فرض العقوبة', rejectExisting: 'ارفض أيضًا تعليقاته المنتظرة والمنشورة',
       showAll: 'مع الملغاة والمنتهية', ended: 'انتهت', everySite: 'كل المواقع', fromComment: 'كاتب التعليق',
-      rejectedN: 'التعليقات المرفوضة', revoked: 'أُلغيت.',
+      rejectedN: 'التعليقات المرفوضة', revoked: 'أُلغيت.', reader: 'قارئ',
+      category: 'فئة السبب', defaultCategory: 'الفئة (تلقائية)', appeal: 'يتظلّم الكاتب',
+      c_spam: 'محتوى مزعج', c_abuse: 'إساءة أو مضايقة', c_hate: 'خطاب كراهية', c_off_topic: 'خارج الموضوع',
+      c_misinformation: 'معلومات مضلّلة', c_personal_data: 'بيانات شخصية للغير', c_legal: 'مخالف للقانون أو أمر قانوني', c_other: 'سبب آخر',
     },
   };
   const STATUSES = ['pending', 'approved', 'spam', 'rejected'];
   // The tabs: the statuses, then comments with open reader reports (any status).
   const TABS = [...STATUSES, 'reported'];
   const ACTIONS = { approve: 'approved', spam: 'spam', reject: 'rejected' };
+  // Why a comment is removed or held (the API's fixed list).
+  const CATEGORIES = ['spam', 'abuse', 'hate', 'off_topic', 'misinformation', 'personal_data', 'legal', 'other'];
   const POLL_MS = 15000;
   const UNDO_MS = 6000;
 
@@ -489,8 +497,16 @@
         : h('p', {}, t('noReasons'))),
     h('details', { class: 'record', on: { toggle: (ev) => { if (ev.target.open) loadRecord(c.id, ev.target); } } },
       h('summary', {}, t('record')), h('p', {}, t('loading'))),
+    c.appeal ? h('div', { class: 'reports', 'data-majlis': 'appeal' },
+      h('p', {}, `${t('appeal')} (${fmtDate(c.appeal.at)})`),
+      c.appeal.note ? h('p', { dir: 'auto' }, c.appeal.note) : null) : null,
+    c.decision_category && c.status !== 'approved'
+      ? h('p', { class: 'muted' }, `${t('category')}: ${t(`c_${c.decision_category}`)}`, c.decision_reason ? h('span', { dir: 'auto' }, ` · ${c.decision_reason}`) : null)
+      : null,
     h('p', { class: 'notice', role: 'status' }),
     h('div', { class: 'actions' }, actions,
+      h('select', { name: 'reason_category', 'data-majlis': 'category', 'aria-label': `${t('category')} #${c.id}` },
+        h('option', { value: '' }, t('defaultCategory')), CATEGORIES.map((x) => h('option', { value: x }, t(`c_${x}`)))),
       h('button', { type: 'button', 'data-action': 'edit', on: { click: () => startEdit(c.id) } }, t('edit')),
       h('button', {
         type: 'button', class: 'link', 'data-action': 'sanction',
@@ -534,6 +550,9 @@
     const c = view.comments.find((x) => x.id === id);
     if (!c) return;
     const patch = body === undefined ? { status } : { body };
+    // The card's category goes with a removal or a hold.
+    const chosen = cardEl(id) && cardEl(id).querySelector('[data-majlis="category"]');
+    if (body === undefined && status !== 'approved' && chosen && chosen.value) patch.reason_category = chosen.value;
     const res = await api('PATCH', `/api/v1/moderation/comments/${id}`, patch, { ifMatch: `"${c.version}"` });
     if (res.status === 200) {
       const before = c.status;
@@ -708,7 +727,8 @@
 
   // --- The audit log --------------------------------------------------------------
   const ACTIONS_SEEN = ['comment.submitted', 'comment.status_changed', 'comment.edited', 'comment.confirmed',
-    'comment.reported', 'comment.reports_resolved', 'sanction.created', 'sanction.revoked',
+    'comment.reported', 'comment.reports_resolved', 'comment.report_received', 'comment.appealed',
+    'sanction.created', 'sanction.revoked',
     'auth.login', 'auth.login_failed', 'auth.logout', 'moderator.created', 'moderator.updated',
     'article.updated', 'settings.changed', 'privacy.exported', 'privacy.erased', 'export.started'];
 
@@ -743,7 +763,7 @@
         type: 'button', class: 'link', on: { click: () => showLog({ comment_id: String(e.comment_id) }) },
       }, `#${fmtNumber(e.comment_id)}`) : ''),
       h('td', {}, e.old_status || e.new_status ? `${e.old_status ? t(e.old_status) : '—'} → ${e.new_status ? t(e.new_status) : '—'}` : ''),
-      h('td', { dir: 'auto' }, e.reason || '')));
+      h('td', { dir: 'auto' }, [e.reason_category ? t(`c_${e.reason_category}`) : '', e.reason || ''].filter(Boolean).join(' · '))));
     page('log', form,
       rows.length ? h('table', { class: 'grid', 'data-majlis': 'log' },
         h('thead', {}, h('tr', {}, [t('when'), t('who'), t('action'), t('comment'), t('change'), t('reason')].map((x) => h('th', { scope: 'col' }, x)))),
@@ -773,13 +793,17 @@
         : field('target', t('target'), h('input', { autocomplete: 'off', dir: 'ltr' })),
       field('site', t('site'), h('input', { value: from && from.site ? from.site : '', placeholder: t('everySite'), dir: 'ltr' })),
       field('reason', t('reason'), h('textarea', { rows: '2', dir: 'auto', maxlength: '500' })),
+      field('reason_category', t('category'), select('reason_category', CATEGORIES.map((x) => [x, t(`c_${x}`)]), 'other')),
       field('expires_at', t('expires'), h('input', { type: 'datetime-local' })),
       h('label', {}, h('input', { type: 'checkbox', name: 'reject_existing' }), ' ', t('rejectExisting')),
       h('button', { type: 'submit' }, t('impose')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const data = new FormData(form);
-      const body = { kind: data.get('kind'), target_type: data.get('target_type'), reason: String(data.get('reason') || '') };
+      const body = {
+        kind: data.get('kind'), target_type: data.get('target_type'), reason: String(data.get('reason') || ''),
+        reason_category: data.get('reason_category'),
+      };
       if (from) body.comment_id = from.comment_id; else body.target = String(data.get('target') || '');
       const site = String(data.get('site') || '').trim();
       if (site) body.site = site;

@@ -107,6 +107,23 @@ test('approve, spam and reject from the queue reach the API', async () => {
   await ctx.close();
 });
 
+test('a rejection carries the category chosen on its card, and the log shows it', async () => {
+  const c = await held({ body: 'A remark aimed at a group of readers' });
+  const { page, ctx } = await signedIn();
+  const card = page.locator(`[data-comment-id="${c.id}"]`);
+  await card.locator('[data-majlis="category"]').selectOption('hate');
+  await card.locator('[data-action="reject"]').click();
+  await card.waitFor({ state: 'detached' });
+  const now = await statusOf(c.id);
+  assert.equal(now.status, 'rejected');
+  assert.equal(now.decision_category, 'hate');
+  await page.locator('[data-page="log"]').click();
+  const row = page.locator('[data-majlis="log"] tr', { hasText: 'comment.status_changed' }).first();
+  await row.waitFor();
+  assert.match(await row.textContent(), /Hate speech/);
+  await ctx.close();
+});
+
 test('a moderator has no admin pages', async () => {
   const { page, ctx } = await signedIn({ email: 'moderator@news.example' });
   for (const name of ['settings', 'articles', 'moderators', 'privacy']) {
