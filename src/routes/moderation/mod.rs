@@ -295,10 +295,16 @@ pub struct DecisionRequest {
     pub reason_category: Option<String>,
 }
 
+/// A reason category, or `null` (the default).
 pub(crate) fn reason_category_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let values = ReasonCategory::ALL
+        .map(|c| serde_json::Value::from(c.as_str()))
+        .into_iter()
+        .chain([serde_json::Value::Null]);
     utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(ReasonCategory::ALL.map(ReasonCategory::as_str)))
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values))
         .build()
 }
 
