@@ -39,19 +39,23 @@ pub fn has_visible(s: &str) -> bool {
         .any(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(c))
 }
 
-/// Optional one-line text: trimmed, empty reads as absent, at most `max`
-/// characters, no control characters.
+/// Optional one-line text: at most `max` characters and no control
+/// characters as sent (both checked before trimming, as the schema's
+/// `maxLength` and pattern are: a trailing carriage return is refused, not
+/// trimmed away), trimmed, empty reads as absent.
 pub fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, FieldCode> {
-    let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(raw) = v else {
         return Ok(None);
     };
-    if s.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err(FieldCode::ControlCharacters);
     }
-    if s.chars().count() > max {
+    // The length as sent, as the schema's `maxLength` counts it.
+    if raw.chars().count() > max {
         return Err(FieldCode::TooLong { max });
     }
-    Ok(Some(s.to_owned()))
+    let s = raw.trim();
+    Ok((!s.is_empty()).then(|| s.to_owned()))
 }
 
 /// Optional free text of a few lines (a moderator's reason, a reader's
@@ -128,6 +132,25 @@ mod tests {
             Err(FieldCode::TooLong { max: 10 })
         );
         assert_eq!(optional_lines(Some("سلام"), 4), Ok(Some("سلام".into())));
+    }
+
+    #[test]
+    fn one_line_text_refuses_controls_and_counts_length_before_trimming() {
+        assert_eq!(optional_text(Some(" News "), 10), Ok(Some("News".into())));
+        assert_eq!(optional_text(Some("   "), 10), Ok(None));
+        assert_eq!(optional_text(None, 10), Ok(None));
+        for sent in ["News\r", "News\n", "\tNews", "a\u{85}"] {
+            assert_eq!(
+                optional_text(Some(sent), 10),
+                Err(FieldCode::ControlCharacters),
+                "{sent:?}"
+            );
+        }
+        assert_eq!(
+            optional_text(Some(&format!("{}x", " ".repeat(10))), 10),
+            Err(FieldCode::TooLong { max: 10 })
+        );
+        assert_eq!(optional_text(Some("أخبار"), 5), Ok(Some("أخبار".into())));
     }
 
     #[test]

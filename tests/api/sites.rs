@@ -533,6 +533,22 @@ async fn settings_belong_to_their_site_but_the_account_rules_to_all() {
     let renamed: Value = resp.json().await.unwrap();
     assert_eq!(renamed["name"], "The English edition");
     assert_eq!(renamed["allowed_origins"], json!([EN_ORIGIN]));
+    // A control character is refused as sent, not trimmed away (the
+    // schema's pattern says so), and the name stays as it was.
+    let (status, body) = error_code(
+        app.authed(Method::PATCH, "/api/v1/admin/sites/en", &admin)
+            .json(&json!({"name": "Renamed\r"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["fields"]["name"][0]["code"].as_str()),
+        (422, Some("control_characters"))
+    );
+    let sites = app.read("/api/v1/admin/sites", &admin).await;
+    assert_eq!(sites["sites"][1]["name"], "The English edition");
     let log = app
         .read("/api/v1/moderation/log?action=site.created", &admin)
         .await;
