@@ -14,6 +14,8 @@
 //! - `majlis_decisions_total{moderator_id,decision}` (per hour:
 //!   `increase(...[1h])`);
 //! - `majlis_comments_purged_total{status}` (retention);
+//! - `majlis_network_data_cleared_total` (comments whose IP address, user
+//!   agent and referrer the retention job cleared);
 //! - `majlis_refused_total{reason}` (limits at the HTTP edge);
 //! - `majlis_db_pool_connections{state="busy"|"idle"}` and
 //!   `majlis_db_errors_total{kind}`.
@@ -86,6 +88,10 @@ pub fn record_decision(by: crate::domain::ids::Actor, decision: &'static str) {
 /// Comments a retention run deleted (each leaving a tombstone).
 pub fn record_purged(status: &'static str, n: usize) {
     metrics::counter!("majlis_comments_purged_total", "status" => status).increment(n as u64);
+}
+
+pub fn record_network_data_cleared(n: u64) {
+    metrics::counter!("majlis_network_data_cleared_total").increment(n);
 }
 
 pub fn set_pool(size: u32, idle: usize) {

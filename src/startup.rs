@@ -328,7 +328,8 @@ impl Application {
 
 /// Every few minutes: purges expired rate-limit counters (every instance
 /// may; the delete is idempotent) and runs retention (old spam and
-/// rejected comments, as the settings say; one instance at a time).
+/// rejected comments, and old comments' network data, as the settings
+/// say; one instance at a time).
 fn spawn_housekeeping(state: Arc<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
@@ -341,6 +342,9 @@ fn spawn_housekeeping(state: Arc<AppState>) {
             }
             if let Err(e) = crate::usecases::retention::purge_sites(&state).await {
                 tracing::warn!(error = %e, "retention failed");
+            }
+            if let Err(e) = crate::usecases::retention::clear_network_data_sites(&state).await {
+                tracing::warn!(error = %e, "clearing network data failed");
             }
         }
     });

@@ -14,10 +14,64 @@ const PURGE_LOCK: i64 = 0x6d61_6a6c_6973_0001;
 /// Takes the purge lock for the current transaction; `false` when another
 /// instance holds it.
 pub async fn try_purge_lock(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    try_xact_lock(conn, PURGE_LOCK).await
+}
+
+async fn try_xact_lock(conn: &mut PgConnection, key: i64) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("select pg_try_advisory_xact_lock($1)")
-        .bind(PURGE_LOCK)
+        .bind(key)
         .fetch_one(conn)
         .await
+}
+
+/// The lock that keeps one instance clearing network data at a time.
+const NETWORK_DATA_LOCK: i64 = 0x6d61_6a6c_6973_0002;
+
+/// Clears the IP address, user agent and referrer of at most `limit` of
+/// `site`'s comments written more than `days` days ago (oldest first),
+/// except those under a legal hold (the comment's or its author's);
+/// `updated_at` stays (the migration's `majlis.network_data_retention`).
+/// `None` when another instance holds the lock; else how many were
+/// cleared. Runs in the caller's transaction.
+pub async fn clear_network_data(
+    conn: &mut PgConnection,
+    site: &str,
+    days: u32,
+    limit: i64,
+) -> Result<Option<u64>, sqlx::Error> {
+    if !try_xact_lock(&mut *conn, NETWORK_DATA_LOCK).await? {
+        return Ok(None);
+    }
+    sqlx::query("select set_config('majlis.network_data_retention', 'on', true)")
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query(
+        "with kept as (
+             select c.id from comments c
+             where c.site_id = $1
+               and c.created_at < now() - make_interval(days => $2)
+               and (c.ip is not null or c.user_agent is not null or c.referrer is not null)
+               and not exists (select 1 from legal_holds h
+                               where h.lifted_at is null and h.comment_id = c.id)
+               and not exists (select 1 from legal_holds h
+                               where h.lifted_at is null
+                                 and h.author_email = lower(c.author_email))
+             order by c.created_at
+             limit $3
+             for update skip locked
+         )
+         update comments c set ip = null, user_agent = null, referrer = null
+         from kept where c.id = kept.id",
+    )
+    .bind(site)
+    .bind(i32::try_from(days).unwrap_or(i32::MAX))
+    .bind(limit)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("select set_config('majlis.network_data_retention', 'off', true)")
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(done.rows_affected()))
 }
 
 /// Deletes at most `limit` comments with `status` created more than `days`

@@ -76,6 +76,10 @@ pub struct ModerationSettings {
     /// The same for rejected comments (0 = keep them).
     #[schema(schema_with = retention_schema)]
     pub purge_rejected_after_days: u32,
+    /// Clear a comment's IP address, user agent and referrer this many
+    /// days after it was written (0 = keep them). Legal holds exempt.
+    #[schema(schema_with = retention_schema)]
+    pub ip_retention_days: u32,
     /// How long after posting a commenter may edit or withdraw their
     /// comment with the `edit_token` of the 201 (0: never).
     #[schema(schema_with = edit_window_schema)]
@@ -164,6 +168,7 @@ impl Default for ModerationSettings {
             avatar: AvatarMode::Keyed,
             purge_spam_after_days: 0,
             purge_rejected_after_days: 0,
+            ip_retention_days: 30,
             edit_window_minutes: 15,
             report_threshold: 3,
             trust_after_approved: 3,
@@ -448,6 +453,10 @@ impl ModerationSettings {
                     }
                     "distrust_share" => {
                         s.distrust_share = share(v).map_err(|c| ("distrust_share", c))?
+                    }
+                    "ip_retention_days" => {
+                        s.ip_retention_days =
+                            whole(v, RETENTION_DAYS).map_err(|c| ("ip_retention_days", c))?
                     }
                     "purge_rejected_after_days" => {
                         s.purge_rejected_after_days = whole(v, RETENTION_DAYS)

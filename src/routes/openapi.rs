@@ -758,6 +758,7 @@ mod tests {
             ("min_form_seconds", s::MIN_FORM_SECONDS),
             ("purge_spam_after_days", s::RETENTION_DAYS),
             ("purge_rejected_after_days", s::RETENTION_DAYS),
+            ("ip_retention_days", s::RETENTION_DAYS),
             ("edit_window_minutes", s::EDIT_WINDOW_MINUTES),
             ("report_threshold", s::REPORT_THRESHOLD),
             ("trust_after_approved", s::TRUST_AFTER_APPROVED),

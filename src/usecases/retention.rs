@@ -113,6 +113,90 @@ pub async fn purge(
     Ok(done)
 }
 
+/// Comments per transaction when clearing network data (an update, lighter
+/// than a purge's delete), and transactions per site in one run.
+const CLEAR_BATCH: i64 = 2_000;
+
+/// What one run of the network-data job cleared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleared {
+    /// Comments cleared per site (sites with none are left out).
+    pub sites: Vec<(SiteId, u64)>,
+    /// Another instance was clearing: this one stopped.
+    pub busy: bool,
+}
+
+impl Cleared {
+    pub fn total(&self) -> u64 {
+        self.sites.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Keeping less, for every site under its own `ip_retention_days` (the
+/// housekeeping task's every few minutes).
+pub async fn clear_network_data_sites(state: &crate::state::AppState) -> Result<Cleared, ApiError> {
+    let all = state.settings.all(&state.pool).await?;
+    let sites: Vec<(SiteId, u32)> = all
+        .iter()
+        .map(|(site, snap)| (site.clone(), snap.settings.ip_retention_days))
+        .collect();
+    Ok(clear_network_data(&state.pool, &sites).await?)
+}
+
+/// Keeping less: clears the IP address, user agent and referrer of each
+/// site's comments older than its days (0: kept), legal holds exempt; one
+/// instance at a time (a transaction-scoped advisory lock per batch). A
+/// run that cleared anything records one `comments.network_data_cleared`
+/// audit event with its counts per site.
+pub async fn clear_network_data(
+    pool: &PgPool,
+    sites: &[(SiteId, u32)],
+) -> Result<Cleared, sqlx::Error> {
+    let mut done = Cleared::default();
+    let mut details = serde_json::Map::new();
+    for (site, days) in sites.iter().filter(|(_, days)| *days > 0) {
+        let mut cleared = 0u64;
+        for _ in 0..MOST_BATCHES {
+            let mut tx = pool.begin().await?;
+            let n = db::retention::clear_network_data(&mut tx, site.as_str(), *days, CLEAR_BATCH)
+                .await?;
+            tx.commit().await?;
+            let Some(n) = n else {
+                done.busy = true;
+                break;
+            };
+            cleared += n;
+            if n < CLEAR_BATCH as u64 {
+                break;
+            }
+        }
+        if cleared > 0 {
+            done.sites.push((site.clone(), cleared));
+            details.insert(
+                site.as_str().to_owned(),
+                json!({"count": cleared, "older_than_days": days}),
+            );
+        }
+        if done.busy {
+            break;
+        }
+    }
+    if done.total() > 0 {
+        let event = NewAuditEvent::system(
+            "comments.network_data_cleared",
+            json!({"count": done.total(), "sites": details}),
+        );
+        let mut conn = pool.acquire().await?;
+        db::audit::insert(&mut conn, &event).await?;
+        crate::metrics::record_network_data_cleared(done.total());
+        tracing::info!(
+            comments = done.total(),
+            "network data of old comments cleared"
+        );
+    }
+    Ok(done)
+}
+
 /// A validated request to place a hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewHold {

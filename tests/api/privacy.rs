@@ -42,6 +42,7 @@ struct Row {
     no_ip: bool,
     no_agent: bool,
     no_referrer: bool,
+    no_commenter_key: bool,
     body: String,
     parent_id: Option<i64>,
 }
@@ -116,6 +117,12 @@ async fn erasure_anonymizes_keeps_text_and_threads_and_untrains_the_classifier()
     };
     let before = token_total(&app).await;
     assert!(before > 0);
+    let keyed: i64 =
+        sqlx::query_scalar("select count(*) from comments where commenter_key is not null")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(keyed > 0, "JSON posts carry a returning-commenter token");
 
     let mut conn = app.pool.acquire().await.unwrap();
     let report = privacy::erase_person(
@@ -133,7 +140,8 @@ async fn erasure_anonymizes_keeps_text_and_threads_and_untrains_the_classifier()
 
     let rows: Vec<Row> = sqlx::query_as(
         "select id, author_name, author_email, author_url, avatar, ip is null as no_ip,
-                user_agent is null as no_agent, referrer is null as no_referrer, body, parent_id
+                user_agent is null as no_agent, referrer is null as no_referrer,
+                commenter_key is null as no_commenter_key, body, parent_id
          from comments order by id",
     )
     .fetch_all(&app.pool)
@@ -147,6 +155,9 @@ async fn erasure_anonymizes_keeps_text_and_threads_and_untrains_the_classifier()
         (None, None)
     );
     assert!(erased.no_ip && erased.no_agent && erased.no_referrer);
+    // The returning-commenter token's hash goes too: nothing links the
+    // erased comments to each other or to the browser any more.
+    assert!(erased.no_commenter_key);
     assert_eq!(erased.body, "تحليل ممتاز للأحداث", "the text stays");
     let other = rows.iter().find(|r| r.id == reply_id).unwrap();
     assert_eq!(other.parent_id, Some(top), "the thread stays");

@@ -5,7 +5,7 @@
 use crate::harness::{SeedComment, TestApp};
 use majlis::domain::ModerationSettings;
 use majlis::domain::SiteId;
-use majlis::usecases::retention::{Purged, purge};
+use majlis::usecases::retention::{Purged, clear_network_data, purge};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -312,4 +312,130 @@ async fn a_legal_hold_stops_erasure_until_it_is_lifted() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 422);
+}
+
+/// The address, user agent and referrer of a comment, and when it last
+/// changed.
+async fn network_data(
+    app: &TestApp,
+    id: i64,
+) -> (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    chrono::DateTime<chrono::Utc>,
+) {
+    sqlx::query_as("select host(ip), user_agent, referrer, updated_at from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn old_comments_lose_their_address_user_agent_and_referrer_unless_held() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.login_as("admin").await;
+    // Thirty days by default; a PATCH changes it within 0-36,500.
+    let settings = app.read("/api/v1/admin/settings", &admin).await;
+    assert_eq!(settings["ip_retention_days"], 30, "{settings}");
+    let resp = app
+        .authed(Method::PATCH, "/api/v1/admin/settings", &admin)
+        .json(&json!({"ip_retention_days": -1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+
+    let old = seed(&app, "approved", "reader@example.com", 45).await;
+    let old_spam = seed(&app, "spam", "bot@example.com", 31).await;
+    let recent = seed(&app, "approved", "reader@example.com", 20).await;
+    let held_comment = seed(&app, "approved", "other@example.com", 60).await;
+    let held_author = seed(&app, "approved", "Witness@Example.com", 60).await;
+    sqlx::query(
+        "update comments set user_agent = 'Mozilla/5.0 (X11; Linux x86_64)',
+             referrer = 'https://news.example/2026/12/retention',
+             updated_at = now() - interval '7 days'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    hold(
+        &app,
+        &admin,
+        json!({"comment_id": held_comment, "reason": "case 18/2026"}),
+    )
+    .await;
+    hold(
+        &app,
+        &admin,
+        json!({"author_email": "witness@example.com", "reason": "court order"}),
+    )
+    .await;
+    let before = network_data(&app, old).await;
+    assert_eq!(before.0.as_deref(), Some("203.0.113.7"));
+
+    let sites = [(SiteId::default_site(), 30)];
+    let done = clear_network_data(&app.pool, &sites).await.unwrap();
+    assert_eq!(done.sites, vec![(SiteId::default_site(), 2)]);
+    assert!(!done.busy);
+    for (id, cleared) in [
+        (old, true),
+        (old_spam, true),
+        (recent, false),
+        (held_comment, false),
+        (held_author, false),
+    ] {
+        let (ip, agent, referrer, _) = network_data(&app, id).await;
+        assert_eq!(
+            (ip.is_none(), agent.is_none(), referrer.is_none()),
+            (cleared, cleared, cleared),
+            "comment {id}"
+        );
+    }
+    // Clearing is not a change of the comment: its text, status and
+    // last change stay.
+    let after = network_data(&app, old).await;
+    assert_eq!(after.3, before.3);
+    let old_view = app
+        .read(&format!("/api/v1/moderation/comments/{old}"), &admin)
+        .await;
+    assert_eq!(old_view["status"], "approved");
+    assert!(old_view["ip"].is_null(), "{old_view}");
+
+    // One audit event for the run, with its counts and no addresses.
+    let log = app
+        .read(
+            "/api/v1/moderation/log?action=comments.network_data_cleared",
+            &admin,
+        )
+        .await;
+    let events = log["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{log}");
+    assert_eq!(events[0]["details"]["count"], 2);
+    assert_eq!(events[0]["details"]["sites"]["default"]["count"], 2);
+    assert_eq!(
+        events[0]["details"]["sites"]["default"]["older_than_days"],
+        30
+    );
+    assert!(!log.to_string().contains("203.0.113"));
+
+    // A second run finds nothing and records nothing; 0 days keeps all.
+    let again = clear_network_data(&app.pool, &sites).await.unwrap();
+    assert_eq!(again.total(), 0);
+    let keep = clear_network_data(&app.pool, &[(SiteId::default_site(), 0)])
+        .await
+        .unwrap();
+    assert_eq!(keep.total(), 0);
+    assert_eq!(
+        network_data(&app, recent).await.0.as_deref(),
+        Some("203.0.113.7")
+    );
+    let log = app
+        .read(
+            "/api/v1/moderation/log?action=comments.network_data_cleared",
+            &admin,
+        )
+        .await;
+    assert_eq!(log["events"].as_array().unwrap().len(), 1);
 }
