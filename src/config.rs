@@ -173,6 +173,12 @@ pub struct Config {
     #[arg(long, env = "MAJLIS_EMBED_DEMO", value_name = "MAJLIS_EMBED_DEMO",
           default_value = "on", value_parser = on_off)]
     pub embed_demo: bool,
+    /// Let webhooks reach private, loopback and link-local addresses (a
+    /// receiver on the same host or network). Off: such URLs are refused
+    /// when a webhook is saved and such addresses when one is delivered.
+    #[arg(long, env = "MAJLIS_WEBHOOKS_ALLOW_PRIVATE", value_name = "MAJLIS_WEBHOOKS_ALLOW_PRIVATE",
+          default_value = "off", value_parser = on_off)]
+    pub webhooks_allow_private: bool,
 }
 
 impl fmt::Debug for Config {
@@ -213,6 +219,7 @@ impl fmt::Debug for Config {
                 &self.public_url.as_ref().map(url::Url::as_str),
             )
             .field("embed_demo", &self.embed_demo)
+            .field("webhooks_allow_private", &self.webhooks_allow_private)
             .finish()
     }
 }

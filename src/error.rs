@@ -32,6 +32,8 @@ impl HttpStatus for ErrorCode {
             | ErrorCode::ArticleNotFound
             | ErrorCode::HoldNotFound
             | ErrorCode::SanctionNotFound
+            | ErrorCode::WebhookNotFound
+            | ErrorCode::DeliveryNotFound
             | ErrorCode::SiteNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::DuplicateComment

@@ -124,6 +124,8 @@ fn en(msg: Msg) -> String {
             }
             E::HoldNotFound => "There is no active legal hold with this id.",
             E::SanctionNotFound => "There is no active sanction with this id.",
+            E::WebhookNotFound => "There is no webhook with this id.",
+            E::DeliveryNotFound => "This webhook has no delivery with this id.",
             E::AppealNotPossible => {
                 "Only a rejected comment can be appealed, and only once."
             }
@@ -207,6 +209,10 @@ fn en(msg: Msg) -> String {
             F::InstanceWide => {
                 "This setting holds for every site: change it on the default site.".to_owned()
             }
+            F::PrivateAddress => {
+                "This address is private, loopback or link-local: webhooks go to public addresses only."
+                    .to_owned()
+            }
         },
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
@@ -233,6 +239,8 @@ fn ar(msg: Msg) -> String {
             E::LegalHold => "يشمل حجزٌ قانوني هذا الشخص أو تعليقاته: ارفعه قبل المحو.",
             E::HoldNotFound => "لا يوجد حجز قانوني قائم بهذا المعرّف.",
             E::SanctionNotFound => "لا توجد عقوبة قائمة بهذا المعرّف.",
+            E::WebhookNotFound => "لا يوجد خطاف ويب بهذا المعرّف.",
+            E::DeliveryNotFound => "لا توجد عملية تسليم بهذا المعرّف لهذا الخطاف.",
             E::AppealNotPossible => "لا يُتظلَّم إلا من تعليق مرفوض، ومرة واحدة فقط.",
             E::CommentingSuspended => "تعليقك موقوف مؤقتًا. يمكنك التعليق مجددًا عند انتهاء الإيقاف.",
             E::SiteNotFound => "لا يوجد موقع بهذا المعرّف.",
@@ -297,6 +305,9 @@ fn ar(msg: Msg) -> String {
             F::InstanceWide => {
                 "يسري هذا الإعداد على كل المواقع: غيّره في الموقع الافتراضي.".to_owned()
             }
+            F::PrivateAddress => {
+                "هذا العنوان خاص أو محلي: لا تُرسل خطافات الويب إلا إلى عناوين عامة.".to_owned()
+            }
         },
         Msg::Anonymous => "مجهول".to_owned(),
         Msg::GoBack => "العودة إلى النموذج".to_owned(),
@@ -347,6 +358,7 @@ mod tests {
             FieldCode::InvalidSite,
             FieldCode::OriginTaken,
             FieldCode::InstanceWide,
+            FieldCode::PrivateAddress,
             FieldCode::ControlCharacters,
             FieldCode::InvalidCursor,
         ] {

@@ -14,6 +14,9 @@
 //! - `majlis_decisions_total{moderator_id,decision}` (per hour:
 //!   `increase(...[1h])`);
 //! - `majlis_comments_purged_total{status}` (retention);
+//! - `majlis_webhook_deliveries_total{result}` (`delivered`, `retry`,
+//!   `failed`) and `majlis_webhook_outbox_lag_seconds` (how long the
+//!   oldest due delivery has waited; set by each instance's worker);
 //! - `majlis_network_data_cleared_total` (comments whose IP address, user
 //!   agent and referrer the retention job cleared);
 //! - `majlis_refused_total{reason}` (limits at the HTTP edge);
@@ -88,6 +91,14 @@ pub fn record_decision(by: crate::domain::ids::Actor, decision: &'static str) {
 /// Comments a retention run deleted (each leaving a tombstone).
 pub fn record_purged(status: &'static str, n: usize) {
     metrics::counter!("majlis_comments_purged_total", "status" => status).increment(n as u64);
+}
+
+pub fn record_webhook_delivery(result: &'static str) {
+    metrics::counter!("majlis_webhook_deliveries_total", "result" => result).increment(1);
+}
+
+pub fn set_webhook_lag(seconds: f64) {
+    metrics::gauge!("majlis_webhook_outbox_lag_seconds").set(seconds);
 }
 
 pub fn record_network_data_cleared(n: u64) {

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod spam;
 pub mod submissions;
 pub mod transparency;
+pub mod webhooks;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -45,6 +45,8 @@ pub enum ErrorCode {
     SiteExists,
     CsrfRejected,
     SanctionNotFound,
+    WebhookNotFound,
+    DeliveryNotFound,
     CommentingSuspended,
     AppealNotPossible,
 }
@@ -93,6 +95,8 @@ impl ErrorCode {
             ErrorCode::SiteExists => "site_exists",
             ErrorCode::CsrfRejected => "csrf_rejected",
             ErrorCode::SanctionNotFound => "sanction_not_found",
+            ErrorCode::WebhookNotFound => "webhook_not_found",
+            ErrorCode::DeliveryNotFound => "delivery_not_found",
             ErrorCode::CommentingSuspended => "commenting_suspended",
             ErrorCode::AppealNotPossible => "appeal_not_possible",
         }
@@ -144,6 +148,9 @@ pub enum FieldCode {
     /// A setting that holds for every site, changed on another than
     /// `default`.
     InstanceWide,
+    /// A webhook URL whose host is a private, loopback or link-local
+    /// address (or a name for one, such as `localhost`).
+    PrivateAddress,
 }
 
 impl FieldCode {
@@ -172,6 +179,7 @@ impl FieldCode {
             FieldCode::InvalidSite => "invalid_site",
             FieldCode::OriginTaken => "origin_taken",
             FieldCode::InstanceWide => "instance_wide",
+            FieldCode::PrivateAddress => "private_address",
         }
     }
 }

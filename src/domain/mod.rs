@@ -14,6 +14,7 @@ pub mod site;
 pub mod status;
 pub mod text;
 pub mod timestamps;
+pub mod webhook;
 
 pub use comment::{ArticleId, AuthorEmail, AuthorName, AuthorUrl, CommentBody, avatar_hash};
 pub use cursor::Cursor;

@@ -18,7 +18,7 @@ pub mod public;
 pub mod request;
 pub mod site;
 pub mod sites;
-pub mod views;
+pub mod webhooks;
 
 use crate::domain::Role;
 use crate::error::{ApiError, ErrorCode};
@@ -57,6 +57,16 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ),
     ("PUT", "/api/v1/admin/articles/{article_id:.+}", Role::Admin),
     ("GET", "/api/v1/admin/settings", Role::Admin),
+    ("GET", "/api/v1/admin/webhooks", Role::Admin),
+    ("POST", "/api/v1/admin/webhooks", Role::Admin),
+    ("GET", "/api/v1/admin/webhooks/{id}", Role::Admin),
+    ("PATCH", "/api/v1/admin/webhooks/{id}", Role::Admin),
+    ("DELETE", "/api/v1/admin/webhooks/{id}", Role::Admin),
+    (
+        "POST",
+        "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        Role::Admin,
+    ),
     ("PATCH", "/api/v1/admin/settings", Role::Admin),
     ("GET", "/api/v1/admin/spam/learner", Role::Admin),
     ("DELETE", "/api/v1/admin/spam/learner", Role::Admin),
@@ -250,6 +260,22 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         (
             "/api/v1/admin/legal-holds/{id}",
             vec![on(M::DELETE, admin::lift_hold)],
+        ),
+        (
+            "/api/v1/admin/webhooks",
+            vec![on(M::GET, webhooks::list), on(M::POST, webhooks::create)],
+        ),
+        (
+            "/api/v1/admin/webhooks/{id}",
+            vec![
+                on(M::GET, webhooks::get),
+                on(M::PATCH, webhooks::update),
+                on(M::DELETE, webhooks::delete),
+            ],
+        ),
+        (
+            "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            vec![on(M::POST, webhooks::redeliver)],
         ),
         (
             "/api/v1/admin/transparency",

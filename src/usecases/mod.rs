@@ -15,3 +15,5 @@ pub mod sanctions;
 pub mod settings;
 pub mod submission;
 pub mod training;
+pub mod views;
+pub mod webhooks;

@@ -36,3 +36,4 @@ mod training;
 mod transport;
 mod trust;
 mod upgrades;
+mod webhooks;

@@ -12,9 +12,9 @@ use crate::routes::body::{
 };
 use crate::routes::request::{self, BodyKind, header_string, wants_json};
 use crate::routes::site::{chosen_by_page, named_site, public_site};
-use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::state::AppState;
 use crate::usecases::submission::{self, NewComment, RequestMeta};
+use crate::usecases::views::{AvatarPolicy, PublicComment};
 use actix_web::HttpMessage;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -8,10 +8,10 @@ use crate::domain::ids::CommentId;
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldErrors};
 use crate::routes::body::{ApiJson, Shape, one_field, schema};
 use crate::routes::request::{self, header_string};
-use crate::routes::views::{AvatarPolicy, PublicComment};
 use crate::state::AppState;
 use crate::usecases::edits::{self, AuthorChange};
 use crate::usecases::submission::RequestMeta;
+use crate::usecases::views::{AvatarPolicy, PublicComment};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 

@@ -270,6 +270,8 @@ pub fn test_config() -> Config {
         // `transport.rs`, which sets them.
         max_connections_per_client: 0,
         max_requests_per_client: 0,
+        // Test receivers listen on 127.0.0.1.
+        webhooks_allow_private: true,
         ..Config::default()
     }
 }

@@ -1,4 +1,4 @@
-//! What the API shows of a comment.
+//! What the API and webhooks show of a comment.
 
 use crate::db::comments::CommentRow;
 use crate::domain::comment::{avatar_hash, avatar_key, avatar_keyed};

@@ -1,0 +1,474 @@
+//! Webhooks: admins register endpoints (audited), and every instance
+//! runs a worker that sends the deliveries the outbox holds (queued by
+//! the database in the transaction of each change), signed the Standard
+//! Webhooks way, retried with exponential back-off and jitter for a day.
+//! Outbound requests reach only public addresses (checked on every
+//! resolution; redirects are not followed) unless configuration allows
+//! private ones.
+
+use crate::db;
+use crate::db::audit::NewAuditEvent;
+use crate::db::webhooks::{Claimed, Delivery, Outcome, Webhook, WebhookFields};
+use crate::domain::ids::Actor;
+use crate::domain::webhook::{self, Include};
+use crate::domain::{CommentStatus, SiteId};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use crate::usecases::views::{AvatarPolicy, PublicComment};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Deliveries a worker sends at once (and takes per claim).
+const BATCH: i64 = 8;
+/// How often an idle worker looks for due deliveries.
+const POLL: Duration = Duration::from_secs(1);
+/// The recent deliveries a webhook's view lists.
+pub const RECENT: i64 = 50;
+/// Longest error text kept on a delivery.
+const MAX_ERROR: usize = 300;
+
+/// A validated webhook (new, or a PATCH merged into the current one).
+#[derive(Debug, Clone)]
+pub struct WebhookSpec {
+    pub url: String,
+    pub events: Vec<String>,
+    pub site: Option<SiteId>,
+    pub include: Include,
+    pub active: bool,
+    /// A secret the admin gave (`whsec_...`); `None`: generate one (new)
+    /// or keep it (update).
+    pub secret: Option<String>,
+}
+
+impl WebhookSpec {
+    fn fields(&self) -> WebhookFields<'_> {
+        WebhookFields {
+            url: &self.url,
+            events: &self.events,
+            site: self.site.as_ref().map(SiteId::as_str),
+            include: self.include,
+            active: self.active,
+        }
+    }
+}
+
+/// A new webhook and, this once, its secret.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedWebhook {
+    #[serde(flatten)]
+    pub webhook: Webhook,
+    /// `whsec_` and the base64 key that signs every delivery. Shown only
+    /// here: keep it.
+    pub secret: String,
+}
+
+async fn check_site(state: &AppState, site: Option<&SiteId>) -> Result<(), ApiError> {
+    if let Some(site) = site {
+        let all = state.settings.all(&state.pool).await?;
+        if !all.contains_key(site) {
+            return Err(ErrorCode::SiteNotFound.into());
+        }
+    }
+    Ok(())
+}
+
+/// Registers a webhook (audited as `webhook.created`, with its id and
+/// events, never its URL or secret).
+pub async fn create(
+    state: &AppState,
+    by: Actor,
+    spec: WebhookSpec,
+) -> Result<CreatedWebhook, ApiError> {
+    check_site(state, spec.site.as_ref()).await?;
+    let secret = match &spec.secret {
+        Some(s) => s.clone(),
+        None => webhook::new_secret(&rand::random::<[u8; 32]>()),
+    };
+    let mut tx = state.pool.begin().await?;
+    let hook = db::webhooks::create(&mut tx, &spec.fields(), &secret, by.0).await?;
+    let event = NewAuditEvent::by_moderator(
+        by,
+        "webhook.created",
+        json!({"webhook_id": hook.id, "events": hook.events, "include": hook.include}),
+    );
+    db::audit::insert(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(CreatedWebhook {
+        webhook: hook,
+        secret,
+    })
+}
+
+/// The current webhook, for a PATCH to merge into.
+pub async fn current(state: &AppState, id: i64) -> Result<Webhook, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    db::webhooks::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| ErrorCode::WebhookNotFound.into())
+}
+
+/// Replaces a webhook's fields (audited as `webhook.updated`, naming the
+/// fields, never the URL or secret).
+pub async fn update(
+    state: &AppState,
+    by: Actor,
+    id: i64,
+    spec: WebhookSpec,
+    changed: Vec<&'static str>,
+) -> Result<Webhook, ApiError> {
+    check_site(state, spec.site.as_ref()).await?;
+    let mut tx = state.pool.begin().await?;
+    let hook = db::webhooks::update(&mut tx, id, &spec.fields(), spec.secret.as_deref())
+        .await?
+        .ok_or(ApiError::new(ErrorCode::WebhookNotFound))?;
+    let event = NewAuditEvent::by_moderator(
+        by,
+        "webhook.updated",
+        json!({"webhook_id": id, "fields": changed}),
+    );
+    db::audit::insert(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(hook)
+}
+
+/// Deletes a webhook and its deliveries (audited as `webhook.deleted`).
+pub async fn delete(state: &AppState, by: Actor, id: i64) -> Result<(), ApiError> {
+    let mut tx = state.pool.begin().await?;
+    if !db::webhooks::delete(&mut tx, id).await? {
+        return Err(ErrorCode::WebhookNotFound.into());
+    }
+    let event = NewAuditEvent::by_moderator(by, "webhook.deleted", json!({"webhook_id": id}));
+    db::audit::insert(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A webhook with its latest deliveries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookDetail {
+    #[serde(flatten)]
+    pub webhook: Webhook,
+    /// The latest deliveries (at most 50), newest first.
+    pub deliveries: Vec<Delivery>,
+}
+
+pub async fn detail(state: &AppState, id: i64) -> Result<WebhookDetail, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    let webhook = db::webhooks::get(&mut conn, id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::WebhookNotFound))?;
+    let deliveries = db::webhooks::deliveries(&mut conn, id, RECENT).await?;
+    Ok(WebhookDetail {
+        webhook,
+        deliveries,
+    })
+}
+
+/// Sends a delivery again, now (audited as `webhook.redelivered`).
+pub async fn redeliver(
+    state: &AppState,
+    by: Actor,
+    webhook_id: i64,
+    delivery_id: i64,
+) -> Result<Delivery, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    if db::webhooks::get(&mut tx, webhook_id).await?.is_none() {
+        return Err(ErrorCode::WebhookNotFound.into());
+    }
+    let delivery = db::webhooks::redeliver(&mut tx, webhook_id, delivery_id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::DeliveryNotFound))?;
+    let event = NewAuditEvent::by_moderator(
+        by,
+        "webhook.redelivered",
+        json!({"webhook_id": webhook_id, "delivery_id": delivery_id}),
+    );
+    db::audit::insert(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(delivery)
+}
+
+/// What a delivery's body holds: the Standard Webhooks envelope.
+#[derive(Debug, Serialize)]
+struct Payload<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    /// When the change happened.
+    timestamp: String,
+    data: PayloadData,
+}
+
+#[derive(Debug, Serialize)]
+struct PayloadData {
+    site: String,
+    /// The comment's status the event left it in.
+    status: Option<String>,
+    /// The status before (`comment.status_changed`, `comment.edited`).
+    previous_status: Option<String>,
+    /// The comment as it is when the delivery is sent; `null` when it was
+    /// deleted since (a retention purge).
+    comment: Option<PayloadComment>,
+}
+
+#[derive(Debug, Serialize)]
+struct PayloadComment {
+    #[serde(flatten)]
+    public: PublicComment,
+    spam_score: f64,
+    spam_reasons: serde_json::Value,
+    version: i32,
+    #[serde(serialize_with = "crate::domain::timestamps::millis")]
+    updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_agent: Option<String>,
+}
+
+/// The body of one delivery.
+async fn payload(state: &AppState, d: &Claimed) -> Result<Vec<u8>, ApiError> {
+    let site = SiteId::from_stored(d.site_id.clone());
+    let mut conn = state.pool.acquire().await?;
+    let row = db::moderation::fetch(
+        &mut conn,
+        crate::domain::ids::CommentId(d.comment_id),
+        db::Lock::None,
+    )
+    .await?;
+    drop(conn);
+    let comment = match row {
+        None => None,
+        Some(row) => {
+            let avatars = AvatarPolicy::current(state, &site).await?;
+            let author_email =
+                (d.include_email && !row.author_email.is_empty()).then(|| row.author_email.clone());
+            let ip = row.ip.filter(|_| d.include_ip).map(|ip| ip.to_string());
+            let user_agent = row.user_agent.clone().filter(|_| d.include_user_agent);
+            let (spam_score, spam_reasons, version, updated_at) = (
+                row.spam_score,
+                row.spam_reasons.clone(),
+                row.version,
+                row.updated_at,
+            );
+            let status: CommentStatus = row.status;
+            let mut public = PublicComment::from_row(row, &avatars);
+            public.status = status;
+            Some(PayloadComment {
+                public,
+                spam_score,
+                spam_reasons,
+                version,
+                updated_at,
+                author_email,
+                ip,
+                user_agent,
+            })
+        }
+    };
+    let body = Payload {
+        kind: &d.event,
+        timestamp: d.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        data: PayloadData {
+            site: d.site_id.clone(),
+            status: d.new_status.clone(),
+            previous_status: d.old_status.clone(),
+            comment,
+        },
+    };
+    serde_json::to_vec(&body).map_err(|_| ApiError::new(ErrorCode::Internal))
+}
+
+/// Resolves names to public addresses only (unless private ones are
+/// allowed): every connection a delivery makes goes through here, so a
+/// name cannot resolve to an inner address later (DNS rebinding).
+struct PublicResolver {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| allow_private || webhook::is_public(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err("the name resolves to no public address".into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// The client every delivery of this instance uses: public addresses
+/// only, no redirects, no proxy from the environment (a proxy would
+/// resolve names where the check cannot see), 10 s per attempt.
+pub fn http_client(allow_private: bool) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(PublicResolver { allow_private }))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(webhook::TIMEOUT)
+        .connect_timeout(webhook::TIMEOUT)
+        .user_agent(concat!("majlis/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+fn short(mut s: String) -> String {
+    if let Some((i, _)) = s.char_indices().nth(MAX_ERROR) {
+        s.truncate(i);
+    }
+    s
+}
+
+/// One attempt at one delivery.
+async fn attempt(state: &AppState, client: &reqwest::Client, d: &Claimed) -> Outcome {
+    let give_up_or_retry = |status: Option<i32>, error: String| {
+        let wait = webhook::backoff(d.attempts, 0.75 + rand::random::<f64>() * 0.5);
+        let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+        if next > d.retry_until {
+            Outcome::Failed { status, error }
+        } else {
+            Outcome::Retry {
+                status,
+                error,
+                next,
+            }
+        }
+    };
+    if !d.active {
+        return Outcome::Failed {
+            status: None,
+            error: "the webhook is turned off".to_owned(),
+        };
+    }
+    let allow_private = state.config.webhooks_allow_private;
+    let url = match webhook::parse_url(&d.url, allow_private) {
+        Ok(u) => u,
+        Err(_) => {
+            return Outcome::Failed {
+                status: None,
+                error: "the URL is not allowed (a private address?)".to_owned(),
+            };
+        }
+    };
+    let body = match payload(state, d).await {
+        Ok(b) => b,
+        Err(_) => return give_up_or_retry(None, "the comment could not be read".to_owned()),
+    };
+    let msg_id = webhook::message_id(d.audit_event_id);
+    let now = Utc::now().timestamp();
+    let Some(signature) = webhook::signature(&d.secret, &msg_id, now, &body) else {
+        return Outcome::Failed {
+            status: None,
+            error: "the webhook's secret is not usable".to_owned(),
+        };
+    };
+    let sent = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &msg_id)
+        .header("webhook-timestamp", now.to_string())
+        .header("webhook-signature", signature)
+        .header("x-majlis-event", &d.event)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(resp) if resp.status().is_success() => Outcome::Delivered {
+            status: i32::from(resp.status().as_u16()),
+        },
+        Ok(resp) => {
+            let status = resp.status();
+            let error = if status.is_redirection() {
+                format!("HTTP {status} (redirects are not followed)")
+            } else {
+                format!("HTTP {status}")
+            };
+            give_up_or_retry(Some(i32::from(status.as_u16())), error)
+        }
+        Err(e) => {
+            // reqwest's message names the URL, which may hold a token.
+            let e = e.without_url();
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            give_up_or_retry(None, short(text))
+        }
+    }
+}
+
+/// Takes due deliveries (at most one batch) and sends them at once;
+/// returns how many it took.
+pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, ApiError> {
+    let taken = {
+        let mut conn = state.pool.acquire().await?;
+        let lag = db::webhooks::lag_seconds(&mut conn).await?;
+        crate::metrics::set_webhook_lag(lag);
+        db::webhooks::claim(&mut conn, BATCH).await?
+    };
+    let outcomes =
+        futures_util::future::join_all(taken.iter().map(|d| attempt(state, client, d))).await;
+    let mut conn = state.pool.acquire().await?;
+    for (d, outcome) in taken.iter().zip(&outcomes) {
+        db::webhooks::record(&mut conn, d.id, outcome).await?;
+        let result = match outcome {
+            Outcome::Delivered { .. } => "delivered",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Failed { .. } => "failed",
+        };
+        crate::metrics::record_webhook_delivery(result);
+        if let Outcome::Failed { error, .. } = outcome {
+            tracing::warn!(
+                delivery_id = d.id,
+                webhook_id = d.webhook_id,
+                attempts = d.attempts,
+                error = %error,
+                "webhook delivery failed for good"
+            );
+        }
+    }
+    Ok(taken.len())
+}
+
+/// Every instance's delivery worker: looks every second, and at once
+/// again while it finds full batches.
+pub fn spawn_worker(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let client = match http_client(state.config.webhooks_allow_private) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "webhooks: no HTTP client; nothing will be delivered");
+                return;
+            }
+        };
+        let mut tick = tokio::time::interval(POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            loop {
+                match deliver_due(&state, &client).await {
+                    Ok(n) if n as i64 == BATCH => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhooks: delivering failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
