@@ -176,7 +176,7 @@ pub struct Config {
     /// Let webhooks reach private, loopback and link-local addresses (a
     /// receiver on the same host or network). Off: such URLs are refused
     /// when a webhook is saved and such addresses when one is delivered.
-    #[arg(long, env = "MAJLIS_WEBHOOKS_ALLOW_PRIVATE", value_name = "MAJLIS_WEBHOOKS_ALLOW_PRIVATE",
+    #[arg(long, env = "MAJLIS_WEBHOOK_ALLOW_PRIVATE", value_name = "MAJLIS_WEBHOOK_ALLOW_PRIVATE",
           default_value = "off", value_parser = on_off)]
     pub webhooks_allow_private: bool,
 }

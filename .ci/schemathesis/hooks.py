@@ -11,7 +11,7 @@
   Malformed ones stay as generated (the negative tests need them).
 - A webhook's URL that the schema allows and that names an http(s) host
   becomes `http://127.0.0.1:1/hook` (the server runs with
-  MAJLIS_WEBHOOKS_ALLOW_PRIVATE=on): deliveries fail at once on this
+  MAJLIS_WEBHOOK_ALLOW_PRIVATE=on): deliveries fail at once on this
   machine instead of reaching whatever host Schemathesis made up. URLs
   the schema refuses stay as generated.
 """

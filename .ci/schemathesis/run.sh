@@ -37,7 +37,7 @@ export RUST_LOG="${RUST_LOG:-warn}"
 export MAJLIS_ALLOWED_ORIGINS="https://news.example" MAJLIS_TRUSTED_PROXIES="127.0.0.1"
 # Webhook URLs are rewritten to a closed local port (hooks.py), which the
 # server must accept.
-export MAJLIS_WEBHOOKS_ALLOW_PRIVATE=on
+export MAJLIS_WEBHOOK_ALLOW_PRIVATE=on
 cleanup() {
     [ -n "${MAJLIS_PID:-}" ] && { kill -TERM "$MAJLIS_PID" 2>/dev/null || true; wait "$MAJLIS_PID" 2>/dev/null || true; }
     rm -rf "$work"

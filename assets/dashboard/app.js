@@ -45,6 +45,13 @@
       category: 'Reason category', defaultCategory: 'Category (default)', appeal: 'The author appeals',
       c_spam: 'Spam', c_abuse: 'Abuse or harassment', c_hate: 'Hate speech', c_off_topic: 'Off topic',
       c_misinformation: 'Misinformation', c_personal_data: 'Personal data of others', c_legal: 'Unlawful or legal order', c_other: 'Other',
+      webhooks: 'Webhooks', url: 'URL', events: 'Events', include: 'Personal data sent', i_email: 'Email', i_ip: 'IP address',
+      i_user_agent: 'Browser', addWebhook: 'Add webhook', secretOnce: 'Signing secret (shown once, keep it):',
+      deliveries: 'Deliveries', attempts: 'Attempts', answer: 'Answer', redeliver: 'Send again', queued: 'Queued.',
+      d_pending: 'pending', d_delivered: 'delivered', d_failed: 'failed', turnOff: 'Turn off', turnOn: 'Turn on', remove: 'Delete',
+      removed: 'Deleted.', on_: 'on', off_: 'off',
+      'e_comment.created': 'new comment', 'e_comment.status_changed': 'status changed', 'e_comment.edited': 'edited',
+      'e_comment.erased': 'erased',
     },
     ar: {
       title: 'الإشراف', signIn: 'تسجيل الدخول', email: 'البريد الإلكتروني', password: 'كلمة المرور',
@@ -86,6 +93,13 @@
       category: 'فئة السبب', defaultCategory: 'الفئة (تلقائية)', appeal: 'يتظلّم الكاتب',
       c_spam: 'محتوى مزعج', c_abuse: 'إساءة أو مضايقة', c_hate: 'خطاب كراهية', c_off_topic: 'خارج الموضوع',
       c_misinformation: 'معلومات مضلّلة', c_personal_data: 'بيانات شخصية للغير', c_legal: 'مخالف للقانون أو أمر قانوني', c_other: 'سبب آخر',
+      webhooks: 'خطافات الويب', url: 'العنوان', events: 'الأحداث', include: 'البيانات الشخصية المرسلة', i_email: 'البريد', i_ip: 'عنوان IP',
+      i_user_agent: 'المتصفح', addWebhook: 'إضافة خطاف', secretOnce: 'سر التوقيع (يظهر مرة واحدة، احفظه):',
+      deliveries: 'عمليات التسليم', attempts: 'المحاولات', answer: 'الرد', redeliver: 'أعد الإرسال', queued: 'أُدرج في الطابور.',
+      d_pending: 'منتظر', d_delivered: 'سُلِّم', d_failed: 'فشل', turnOff: 'إيقاف', turnOn: 'تشغيل', remove: 'حذف',
+      removed: 'حُذف.', on_: 'يعمل', off_: 'متوقف',
+      'e_comment.created': 'تعليق جديد', 'e_comment.status_changed': 'تغيّر الحالة', 'e_comment.edited': 'تعديل',
+      'e_comment.erased': 'محو',
     },
   };
   const STATUSES = ['pending', 'approved', 'spam', 'rejected'];
@@ -304,7 +318,7 @@
     ['queue', false, () => showQueue()], ['articles', true, () => showArticles()],
     ['log', false, () => showLog()], ['sanctions', false, () => showSanctions()], ['export', false, () => showExport()],
     ['moderators', true, () => showModerators()], ['privacy', true, () => showPrivacy()],
-    ['settings', true, () => showSettings()],
+    ['settings', true, () => showSettings()], ['webhooks', true, () => showWebhooks()],
   ];
 
   function topBar() {
@@ -840,6 +854,81 @@
         h('thead', {}, h('tr', {}, [t('kind'), t('targetType'), t('site'), t('reason'), t('expires'), ''].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, rows)) : h('p', { class: 'empty' }, t('empty')),
       view.sanctionCursor ? h('button', { type: 'button', class: 'more', on: { click: () => showSanctions(from, all, true) } }, t('more')) : null);
+  }
+
+  // --- Webhooks (admins): endpoints, their secret once, their deliveries -------------
+  const EVENTS = ['comment.created', 'comment.status_changed', 'comment.edited', 'comment.erased'];
+  const PERSONAL = ['email', 'ip', 'user_agent'];
+
+  function checkboxes(name, values, label, checked) {
+    return h('fieldset', { class: 'setting', 'data-majlis': name },
+      h('legend', {}, label),
+      values.map((v) => h('label', {}, h('input', { type: 'checkbox', name, value: v, checked: checked.includes(v) }), ' ', t(`${name === 'events' ? 'e_' : 'i_'}${v}`))),
+      h('p', { class: 'error field-error', 'data-field-error': name, role: 'alert' }));
+  }
+
+  // `open`: the webhook whose deliveries show; `secret`: the one just made.
+  async function showWebhooks(open = null, secret = null) {
+    const res = await api('GET', '/api/v1/admin/webhooks');
+    if (res.status !== 200) { if (res.status !== 401) toast(errorText(res)); return; }
+    const form = h('form', { class: 'settings', 'data-majlis': 'new-webhook', novalidate: true },
+      field('url', t('url'), h('input', { type: 'url', autocomplete: 'off', dir: 'ltr', placeholder: 'https://' })),
+      checkboxes('events', EVENTS, t('events'), ['comment.created']),
+      checkboxes('include', PERSONAL, t('include'), []),
+      field('site', t('site'), h('input', { placeholder: t('everySite'), dir: 'ltr' })),
+      h('button', { type: 'submit' }, t('addWebhook')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const data = new FormData(form);
+      const body = { url: String(data.get('url') || ''), events: data.getAll('events'), include: data.getAll('include') };
+      const site = String(data.get('site') || '').trim();
+      if (site) body.site = site;
+      const r = await api('POST', '/api/v1/admin/webhooks', body);
+      if (r.status === 201) { await showWebhooks(r.data.id, r.data.secret); toast(t('created')); } else showErrors(form, r);
+    });
+    const act = (label, action, run) => h('button', { type: 'button', 'data-action': action, on: { click: run } }, label);
+    const rows = res.data.map((w) => h('tr', { 'data-webhook-id': w.id },
+      h('td', { dir: 'ltr' }, w.url),
+      h('td', {}, w.events.map((e) => t(`e_${e}`)).join('، ')),
+      h('td', { dir: 'ltr' }, w.site || t('everySite')),
+      h('td', {}, w.active ? t('on_') : t('off_')),
+      h('td', {},
+        act(t('deliveries'), 'deliveries', () => showWebhooks(w.id)),
+        act(w.active ? t('turnOff') : t('turnOn'), 'toggle', async () => {
+          const r = await api('PATCH', `/api/v1/admin/webhooks/${w.id}`, { active: !w.active });
+          if (r.status === 200) await showWebhooks(open); else if (r.status !== 401) toast(errorText(r));
+        }),
+        act(t('remove'), 'delete', async () => {
+          const r = await api('DELETE', `/api/v1/admin/webhooks/${w.id}`);
+          if (r.status === 204) { await showWebhooks(); toast(t('removed')); } else if (r.status !== 401) toast(errorText(r));
+        }))));
+    let detail = null;
+    if (open) {
+      const d = await api('GET', `/api/v1/admin/webhooks/${open}`);
+      if (d.status === 200) {
+        const items = d.data.deliveries.map((x) => h('tr', { 'data-delivery-id': x.id, 'data-delivery-status': x.status },
+          h('td', {}, h('time', { datetime: x.created_at }, fmtDate(x.created_at))),
+          h('td', {}, t(`e_${x.event}`), ' #', String(x.comment_id)),
+          h('td', {}, t(`d_${x.status}`)),
+          h('td', {}, fmtNumber(x.attempts)),
+          h('td', { dir: 'ltr' }, x.response_status ? String(x.response_status) : (x.last_error || '—')),
+          h('td', {}, act(t('redeliver'), 'redeliver', async () => {
+            const r = await api('POST', `/api/v1/admin/webhooks/${open}/deliveries/${x.id}/redeliver`);
+            if (r.status === 202) { toast(t('queued')); await showWebhooks(open); } else if (r.status !== 401) toast(errorText(r));
+          }))));
+        detail = h('section', { 'data-majlis': 'deliveries' }, h('h3', {}, `${t('deliveries')}: `, h('span', { dir: 'ltr' }, d.data.url)),
+          items.length ? h('table', { class: 'grid' },
+            h('thead', {}, h('tr', {}, [t('when'), t('events'), t('status'), t('attempts'), t('answer'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+            h('tbody', {}, items)) : h('p', { class: 'empty' }, t('empty')));
+      }
+    }
+    page('webhooks',
+      secret ? h('p', { class: 'notice', 'data-majlis': 'webhook-secret' }, t('secretOnce'), ' ', h('code', { dir: 'ltr' }, secret)) : null,
+      form,
+      rows.length ? h('table', { class: 'grid', 'data-majlis': 'webhooks' },
+        h('thead', {}, h('tr', {}, [t('url'), t('events'), t('site'), t('status'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, rows)) : h('p', { class: 'empty' }, t('empty')),
+      detail);
   }
 
   // --- Export: a CSV or NDJSON download with the API's filters ------------------------

@@ -42,7 +42,7 @@ fn url_schema() -> utoipa::openapi::schema::Object {
         .description(Some(
             "An http or https URL without user name or password, whose host is not a \
              private, loopback or link-local address (unless the instance allows them: \
-             MAJLIS_WEBHOOKS_ALLOW_PRIVATE).",
+             MAJLIS_WEBHOOK_ALLOW_PRIVATE).",
         ))
         .build()
 }

@@ -256,7 +256,7 @@ test('axe-core finds no serious or critical violation on any page, in both langu
     assert.doesNotMatch(await page.locator('main').textContent(), /\b(null|undefined)\b/, `${lang} queue`);
     assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], lang);
     // Every other page too.
-    for (const name of ['articles', 'log', 'sanctions', 'export', 'moderators', 'privacy', 'settings']) {
+    for (const name of ['articles', 'log', 'sanctions', 'export', 'moderators', 'privacy', 'settings', 'webhooks']) {
       await page.locator(`[data-page="${name}"]`).click();
       await page.locator(`[data-page="${name}"][aria-current="page"]`).waitFor();
       await page.locator('main h2').waitFor();
@@ -375,6 +375,45 @@ test('sanctions: ban a card\'s author and reject their comments, then revoke the
   await page.locator(`[data-sanction-id="${sanctionId}"]`).waitFor({ state: 'detached' });
   const active = await call('GET', '/api/v1/moderation/sanctions');
   assert.equal(active.data.sanctions.filter((x) => x.target === email).length, 0);
+  await ctx.close();
+});
+
+test('webhooks: an admin adds one, sees its secret once and its deliveries, then deletes it', async () => {
+  const { page, ctx } = await signedIn();
+  await page.locator('[data-page="webhooks"]').click();
+  const form = page.locator('[data-majlis="new-webhook"]');
+  await form.waitFor();
+  // No URL: the API's message appears beside the field.
+  await form.locator('button[type="submit"]').click();
+  await form.locator('[data-field-error="url"]').filter({ hasText: /\S/ }).waitFor();
+  // `.invalid` never resolves: the deliveries fail here and everywhere.
+  await form.locator('input[name="url"]').fill('https://hooks.invalid/majlis');
+  await form.locator('input[name="include"][value="email"]').check();
+  await form.locator('button[type="submit"]').click();
+  const secret = page.locator('[data-majlis="webhook-secret"] code');
+  await secret.waitFor();
+  assert.match(await secret.textContent(), /^whsec_[A-Za-z0-9+/]+=*$/);
+  const row = page.locator('[data-majlis="webhooks"] [data-webhook-id]').first();
+  const id = await row.getAttribute('data-webhook-id');
+  const listed = await call('GET', '/api/v1/admin/webhooks');
+  const hook = listed.data.find((w) => String(w.id) === id);
+  assert.deepEqual([hook.url, hook.events, hook.include], ['https://hooks.invalid/majlis', ['comment.created'], ['email']]);
+  // A new comment is queued for it, and its failed attempt is shown.
+  const c = await held({ body: 'Waiting for the newsroom bot' });
+  let delivery;
+  for (let i = 0; i < 40 && !delivery; i += 1) {
+    await row.locator('[data-action="deliveries"]').click();
+    const shown = page.locator(`[data-majlis="deliveries"] [data-delivery-id]`).first();
+    if (await shown.count() && (await shown.textContent()).includes(`#${c.id}`)) delivery = shown;
+    else await page.waitForTimeout(250);
+  }
+  assert.ok(delivery, 'the delivery is listed');
+  await row.locator('[data-action="toggle"]').click();
+  await page.locator(`[data-webhook-id="${id}"] [data-action="toggle"]`).filter({ hasText: 'Turn on' }).waitFor();
+  assert.equal((await call('GET', `/api/v1/admin/webhooks/${id}`)).data.active, false);
+  await page.locator(`[data-webhook-id="${id}"] [data-action="delete"]`).click();
+  await page.locator(`[data-webhook-id="${id}"]`).waitFor({ state: 'detached' });
+  assert.equal((await call('GET', `/api/v1/admin/webhooks/${id}`)).status, 404);
   await ctx.close();
 });
 
