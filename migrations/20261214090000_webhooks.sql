@@ -53,7 +53,7 @@ create table webhook_deliveries (
     last_attempt_at  timestamptz,
     response_status  integer,
     last_error       text,
-    delivered_at     timestamptz,
+    sent_at          timestamptz,
     created_at       timestamptz not null default now()
 );
 

@@ -19,6 +19,8 @@
 #   BENCH_NOTE       a line printed above the table (e.g. "smoke run on a busy machine")
 #   BENCH_PG_SHARED_BUFFERS (256MB)                  BENCH_PERF=1    perf record of submissions
 #   BENCH_KEEP=1     keep the temporary directory (logs, data; the cluster is still stopped)
+#   BENCH_WEBHOOK=1  one active comment.created webhook, delivered to a local receiver
+#                    (bench/load/webhook_sink.py) by majlis's own workers during the run
 #   BENCH_PROFILE=1  profile the submissions and the mixed run at every connection count
 #                    (bench/load/profile.sh: pg_stat_statements, wait events and lock waits
 #                    of majlis's connections, WAL flushes; with BENCH_PERF=1 also perf of
@@ -212,6 +214,17 @@ LOGIN=$(curl -fs -X POST "http://127.0.0.1:$P1/api/v1/auth/login" -H 'Content-Ty
 TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$LOGIN")
 [[ -n $TOKEN ]] || die "no token in the login answer"
 SETTINGS='{"approval_mode":"none","flood_max_comments":10000}'
+if [[ ${BENCH_WEBHOOK:-0} == 1 ]]; then
+    SINK_PORT=$(free_port)
+    python3 "$LOAD/webhook_sink.py" "$SINK_PORT" >"$TMP/sink.count" 2>"$TMP/sink.log" &
+    BG_PIDS+=("$!")
+    sleep 0.5
+    curl -fs -o /dev/null -X POST "http://127.0.0.1:$P1/api/v1/admin/webhooks" -H 'Content-Type: application/json' \
+        -H "Authorization: Bearer $TOKEN" \
+        -d "{\"url\":\"http://127.0.0.1:$SINK_PORT/hook\",\"events\":[\"comment.created\"]}" ||
+        die "creating the webhook failed (is MAJLIS_WEBHOOK_ALLOW_PRIVATE on?)"
+    say "webhook: comment.created to a local receiver on port $SINK_PORT"
+fi
 curl -fs -o /dev/null -X PATCH "http://127.0.0.1:$P1/api/v1/admin/settings" -H 'Content-Type: application/json' \
     -H "Authorization: Bearer $TOKEN" -d "$SETTINGS" || die "PATCH /api/v1/admin/settings failed"
 EFFECTIVE=$(curl -fs "http://127.0.0.1:$P1/api/v1/admin/settings" -H "Authorization: Bearer $TOKEN" |
@@ -456,6 +469,17 @@ done
 STORED=$(psql_db -d majlis -At -c "select count(*) from comments where author_email like 'bench-%@example.org'")
 STATUS_MIX=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by n desc)
     from (select status, count(*) as n from comments where author_email like 'bench-%@example.org' group by status) s")
+WEBHOOK_NOTE=
+if [[ ${BENCH_WEBHOOK:-0} == 1 ]]; then
+    # What the workers had delivered when the last point ended, and after
+    # five more seconds to drain.
+    DELIVERIES=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by status)
+        from (select status, count(*) as n from webhook_deliveries group by status) s")
+    sleep 5
+    DRAINED=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by status)
+        from (select status, count(*) as n from webhook_deliveries group by status) s")
+    WEBHOOK_NOTE=" Webhook deliveries (one active \`comment.created\` webhook, local receiver): at the end ${DELIVERIES:-none}; five seconds later ${DRAINED:-none}."
+fi
 # (without the terminal colours of the human log format)
 SERVER_ERRORS=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP"/majlis-*.log | grep -c 'ERROR' || true)
 ERROR_CODES=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP"/majlis-*.log | grep 'ERROR' | grep -o 'error\.code=[a-z_]*' | sort | uniq -c |
@@ -496,7 +520,7 @@ FAULTS_SECTION=$(sed -n '/^## Fault tests$/,$p' "$RESULTS" 2>/dev/null || true)
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "CPU is in cores (user + system time over the wall time of the point; 2 cores is the whole machine). Peak RSS is sampled from /proc every 0.2 s during the point; the high-water mark of each process over the whole run (VmHWM): ${HWM[*]} MiB. Submissions answered 201: $ANSWERED_201; comments of the benchmark's submissions in the table at the end: $STORED (may be more, never fewer: wrk drops the requests in flight when a point ends), by status: ${STATUS_MIX:-none}.${LOST_NOTE:-} ERROR lines in the majlis logs: $SERVER_ERRORS${ERROR_CODES:+ ($ERROR_CODES)}."
+    echo "CPU is in cores (user + system time over the wall time of the point; 2 cores is the whole machine). Peak RSS is sampled from /proc every 0.2 s during the point; the high-water mark of each process over the whole run (VmHWM): ${HWM[*]} MiB. Submissions answered 201: $ANSWERED_201; comments of the benchmark's submissions in the table at the end: $STORED (may be more, never fewer: wrk drops the requests in flight when a point ends), by status: ${STATUS_MIX:-none}.${LOST_NOTE:-}${WEBHOOK_NOTE} ERROR lines in the majlis logs: $SERVER_ERRORS${ERROR_CODES:+ ($ERROR_CODES)}."
     if [[ -s $TMP/perf-top.txt ]]; then
         echo
         echo "perf, majlis during the submissions at ${CONNS##* } connections (self time, top frames):"

@@ -11,6 +11,7 @@ pub mod export;
 pub mod import;
 pub mod moderation;
 pub mod moderators;
+pub mod outbox;
 pub mod privacy;
 pub mod rate_limits;
 pub mod reports;

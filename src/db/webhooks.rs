@@ -152,7 +152,8 @@ pub struct Delivery {
 
 const DELIVERY_COLUMNS: &str = "id, webhook_id, 'msg_' || audit_event_id as message_id, event,
     comment_id, status, attempts, response_status, last_error, created_at, last_attempt_at,
-    case when status = 'pending' then next_attempt_at end as next_attempt_at, delivered_at";
+    case when status = 'pending' then next_attempt_at end as next_attempt_at,
+    sent_at as delivered_at";
 
 /// A webhook's latest deliveries, newest first.
 pub async fn deliveries(
@@ -180,7 +181,7 @@ pub async fn redeliver(
 ) -> Result<Option<Delivery>, sqlx::Error> {
     let sql = format!(
         "update webhook_deliveries set status = 'pending', next_attempt_at = now(),
-             retry_until = now() + interval '24 hours', delivered_at = null
+             retry_until = now() + interval '24 hours', sent_at = null
          where id = $1 and webhook_id = $2 returning {DELIVERY_COLUMNS}"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -213,92 +214,26 @@ pub struct Claimed {
     pub new_status: Option<String>,
 }
 
-/// Takes at most `limit` due deliveries for this worker: each gets one
-/// more attempt and a lease (its next attempt a minute ahead), so no
-/// other worker takes it while this one sends it. Deliveries other
-/// workers hold are skipped, not waited for.
+/// Takes at most `limit` due deliveries for this worker
+/// (`db::outbox::take`: one more attempt, a lease), with what sending them
+/// needs.
 pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+    let taken = super::outbox::take(&mut *conn, super::outbox::Queue::Webhooks, limit).await?;
+    if taken.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = taken.iter().map(|t| t.id).collect();
     sqlx::query_as(
-        "with due as (
-             select id from webhook_deliveries
-             where status = 'pending' and next_attempt_at <= now()
-             order by next_attempt_at
-             limit $1
-             for update skip locked
-         ), taken as (
-             update webhook_deliveries d
-             set attempts = d.attempts + 1, next_attempt_at = now() + interval '60 seconds',
-                 last_attempt_at = now()
-             from due where d.id = due.id
-             returning d.*
-         )
-         select t.id, t.webhook_id, t.audit_event_id, t.event, t.comment_id, t.site_id,
-                t.attempts, t.retry_until, w.url, w.secret, w.include_email, w.include_ip,
+        "select d.id, d.webhook_id, d.audit_event_id, d.event, d.comment_id, d.site_id,
+                d.attempts, d.retry_until, w.url, w.secret, w.include_email, w.include_ip,
                 w.include_user_agent, w.active, e.at, e.old_status, e.new_status
-         from taken t
-         join webhooks w on w.id = t.webhook_id
-         join audit_events e on e.id = t.audit_event_id
-         order by t.id",
+         from webhook_deliveries d
+         join webhooks w on w.id = d.webhook_id
+         join audit_events e on e.id = d.audit_event_id
+         where d.id = any($1)
+         order by d.id",
     )
-    .bind(limit)
+    .bind(&ids)
     .fetch_all(conn)
-    .await
-}
-
-/// How an attempt went.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Delivered {
-        status: i32,
-    },
-    /// Try again at `next`; `status` when the receiver answered.
-    Retry {
-        status: Option<i32>,
-        error: String,
-        next: DateTime<Utc>,
-    },
-    /// Given up (a day of retries, or the webhook was turned off).
-    Failed {
-        status: Option<i32>,
-        error: String,
-    },
-}
-
-pub async fn record(conn: &mut PgConnection, id: i64, o: &Outcome) -> Result<(), sqlx::Error> {
-    let (status, code, error, next): (&str, Option<i32>, Option<&str>, Option<DateTime<Utc>>) =
-        match o {
-            Outcome::Delivered { status } => ("delivered", Some(*status), None, None),
-            Outcome::Retry {
-                status,
-                error,
-                next,
-            } => ("pending", *status, Some(error.as_str()), Some(*next)),
-            Outcome::Failed { status, error } => ("failed", *status, Some(error.as_str()), None),
-        };
-    sqlx::query(
-        "update webhook_deliveries
-         set status = $2, response_status = $3, last_error = $4,
-             next_attempt_at = coalesce($5, next_attempt_at),
-             delivered_at = case when $2 = 'delivered' then now() end
-         where id = $1",
-    )
-    .bind(id)
-    .bind(status)
-    .bind(code)
-    .bind(error)
-    .bind(next)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Seconds the oldest due delivery has waited past its due time (0 when
-/// none is due): the outbox's lag.
-pub async fn lag_seconds(conn: &mut PgConnection) -> Result<f64, sqlx::Error> {
-    sqlx::query_scalar(
-        "select coalesce(extract(epoch from now() - min(next_attempt_at))::float8, 0)
-         from webhook_deliveries where status = 'pending' and next_attempt_at <= now()",
-    )
-    .fetch_one(conn)
     .await
 }

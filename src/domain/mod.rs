@@ -23,5 +23,6 @@ pub use settings::ModerationSettings;
 pub use site::SiteId;
 pub use status::{ApprovalMode, CommentStatus};
 pub mod moderator;
+pub mod outbox;
 
 pub use moderator::{DisplayName, ModeratorEmail, Role};

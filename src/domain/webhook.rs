@@ -28,8 +28,6 @@ const KEY_BYTES: std::ops::RangeInclusive<usize> = 24..=64;
 const SECRET_PREFIX: &str = "whsec_";
 /// How long an attempt may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a failed delivery is retried after its event.
-pub const RETRY_FOR: Duration = Duration::from_secs(24 * 3600);
 
 /// A webhook's events: at least one, each from [`EVENTS`], without
 /// repeats (kept in [`EVENTS`]'s order).
@@ -199,14 +197,6 @@ pub fn message_id(audit_event_id: i64) -> String {
     format!("msg_{audit_event_id}")
 }
 
-/// The wait before attempt `attempts + 1`, after `attempts` failed ones:
-/// 5 s doubling up to two hours, times `jitter` (0.75-1.25, drawn by the
-/// caller).
-pub fn backoff(attempts: i32, jitter: f64) -> Duration {
-    let base = 5.0 * 2f64.powi(attempts.clamp(1, 20) - 1);
-    Duration::from_secs_f64(base.min(7200.0) * jitter.clamp(0.75, 1.25))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,13 +287,5 @@ mod tests {
         let made = new_secret(&[7; 32]);
         assert_eq!(parse_secret(&made), Ok(made.clone()));
         assert_eq!(secret_key(&made), Some(vec![7; 32]));
-    }
-
-    #[test]
-    fn retries_back_off_from_five_seconds_to_two_hours() {
-        assert_eq!(backoff(1, 1.0), Duration::from_secs(5));
-        assert_eq!(backoff(2, 1.0), Duration::from_secs(10));
-        assert_eq!(backoff(30, 1.0), Duration::from_secs(7200));
-        assert_eq!(backoff(1, 0.5), Duration::from_secs_f64(3.75));
     }
 }

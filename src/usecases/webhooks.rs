@@ -8,8 +8,10 @@
 
 use crate::db;
 use crate::db::audit::NewAuditEvent;
-use crate::db::webhooks::{Claimed, Delivery, Outcome, Webhook, WebhookFields};
+use crate::db::outbox::Queue;
+use crate::db::webhooks::{Claimed, Delivery, Webhook, WebhookFields};
 use crate::domain::ids::Actor;
+use crate::domain::outbox::{Outcome, after_failure};
 use crate::domain::webhook::{self, Include};
 use crate::domain::{CommentStatus, SiteId};
 use crate::error::{ApiError, ErrorCode};
@@ -333,17 +335,8 @@ fn short(mut s: String) -> String {
 /// One attempt at one delivery.
 async fn attempt(state: &AppState, client: &reqwest::Client, d: &Claimed) -> Outcome {
     let give_up_or_retry = |status: Option<i32>, error: String| {
-        let wait = webhook::backoff(d.attempts, 0.75 + rand::random::<f64>() * 0.5);
-        let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-        if next > d.retry_until {
-            Outcome::Failed { status, error }
-        } else {
-            Outcome::Retry {
-                status,
-                error,
-                next,
-            }
-        }
+        let jitter = 0.75 + rand::random::<f64>() * 0.5;
+        after_failure(d.attempts, d.retry_until, Utc::now(), jitter, status, error)
     };
     if !d.active {
         return Outcome::Failed {
@@ -384,8 +377,8 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: &Claimed) -> Out
         .send()
         .await;
     match sent {
-        Ok(resp) if resp.status().is_success() => Outcome::Delivered {
-            status: i32::from(resp.status().as_u16()),
+        Ok(resp) if resp.status().is_success() => Outcome::Sent {
+            status: Some(i32::from(resp.status().as_u16())),
         },
         Ok(resp) => {
             let status = resp.status();
@@ -416,7 +409,7 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: &Claimed) -> Out
 pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, ApiError> {
     let taken = {
         let mut conn = state.pool.acquire().await?;
-        let lag = db::webhooks::lag_seconds(&mut conn).await?;
+        let lag = db::outbox::lag_seconds(&mut conn, Queue::Webhooks).await?;
         crate::metrics::set_webhook_lag(lag);
         db::webhooks::claim(&mut conn, BATCH).await?
     };
@@ -424,13 +417,8 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         futures_util::future::join_all(taken.iter().map(|d| attempt(state, client, d))).await;
     let mut conn = state.pool.acquire().await?;
     for (d, outcome) in taken.iter().zip(&outcomes) {
-        db::webhooks::record(&mut conn, d.id, outcome).await?;
-        let result = match outcome {
-            Outcome::Delivered { .. } => "delivered",
-            Outcome::Retry { .. } => "retry",
-            Outcome::Failed { .. } => "failed",
-        };
-        crate::metrics::record_webhook_delivery(result);
+        db::outbox::record(&mut conn, Queue::Webhooks, d.id, outcome).await?;
+        crate::metrics::record_webhook_delivery(outcome.label());
         if let Outcome::Failed { error, .. } = outcome {
             tracing::warn!(
                 delivery_id = d.id,
