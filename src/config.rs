@@ -179,6 +179,16 @@ pub struct Config {
     #[arg(long, env = "MAJLIS_WEBHOOK_ALLOW_PRIVATE", value_name = "MAJLIS_WEBHOOK_ALLOW_PRIVATE",
           default_value = "off", value_parser = on_off)]
     pub webhooks_allow_private: bool,
+    /// The SMTP server mail goes through: `smtps://user:pass@host` (TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), or
+    /// `smtp://host:port` (plain, a relay on the same network). Unset: no
+    /// mail (needs MAJLIS_MAIL_FROM and MAJLIS_PUBLIC_URL).
+    #[arg(long, env = "MAJLIS_SMTP_URL", value_name = "MAJLIS_SMTP_URL",
+          value_parser = secret, hide_env_values = true)]
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every mail: `Comments <comments@news.example>`.
+    #[arg(long, env = "MAJLIS_MAIL_FROM", value_name = "MAJLIS_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -220,6 +230,8 @@ impl fmt::Debug for Config {
             )
             .field("embed_demo", &self.embed_demo)
             .field("webhooks_allow_private", &self.webhooks_allow_private)
+            .field("smtp_url", &redacted(&self.smtp_url))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -302,6 +314,28 @@ impl Config {
                 variable: "DATABASE_READ_URL",
                 problem: "needs DATABASE_URL (the primary) as well".into(),
             });
+        }
+        if let Some(url) = &self.smtp_url
+            && !["smtp://", "smtps://"]
+                .iter()
+                .any(|p| url.expose_secret().starts_with(p))
+        {
+            return fail("MAJLIS_SMTP_URL", "must start with smtp:// or smtps://");
+        }
+        if self.smtp_url.is_some() {
+            let from = self.mail_from.as_deref().unwrap_or_default();
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                return fail(
+                    "MAJLIS_MAIL_FROM",
+                    "must be a sender such as `Comments <comments@news.example>` when MAJLIS_SMTP_URL is set",
+                );
+            }
+            if self.public_url.is_none() {
+                return fail(
+                    "MAJLIS_PUBLIC_URL",
+                    "is needed with MAJLIS_SMTP_URL: mails link to the dashboard, the article and an unsubscribe page",
+                );
+            }
         }
         if self.session_max_hours < self.session_idle_hours {
             return Err(ConfigError {

@@ -42,6 +42,7 @@ impl HttpStatus for ErrorCode {
             | ErrorCode::LastAdmin
             | ErrorCode::LegalHold
             | ErrorCode::AppealNotPossible
+            | ErrorCode::MailNotConfigured
             | ErrorCode::SiteExists => StatusCode::CONFLICT,
             ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -126,6 +126,7 @@ fn en(msg: Msg) -> String {
             E::SanctionNotFound => "There is no active sanction with this id.",
             E::WebhookNotFound => "There is no webhook with this id.",
             E::DeliveryNotFound => "This webhook has no delivery with this id.",
+            E::MailNotConfigured => "This server sends no mail (MAJLIS_SMTP_URL is not set).",
             E::AppealNotPossible => {
                 "Only a rejected comment can be appealed, and only once."
             }
@@ -241,6 +242,7 @@ fn ar(msg: Msg) -> String {
             E::SanctionNotFound => "لا توجد عقوبة قائمة بهذا المعرّف.",
             E::WebhookNotFound => "لا يوجد خطاف ويب بهذا المعرّف.",
             E::DeliveryNotFound => "لا توجد عملية تسليم بهذا المعرّف لهذا الخطاف.",
+            E::MailNotConfigured => "لا يرسل هذا الخادم بريدًا (لم يُضبط MAJLIS_SMTP_URL).",
             E::AppealNotPossible => "لا يُتظلَّم إلا من تعليق مرفوض، ومرة واحدة فقط.",
             E::CommentingSuspended => "تعليقك موقوف مؤقتًا. يمكنك التعليق مجددًا عند انتهاء الإيقاف.",
             E::SiteNotFound => "لا يوجد موقع بهذا المعرّف.",

@@ -17,6 +17,8 @@
 //! - `majlis_webhook_deliveries_total{result}` (`delivered`, `retry`,
 //!   `failed`) and `majlis_webhook_outbox_lag_seconds` (how long the
 //!   oldest due delivery has waited; set by each instance's worker);
+//! - `majlis_mails_total{result}` (`delivered`: the SMTP server took it,
+//!   `retry`, `failed`, `skipped`) and `majlis_mail_outbox_lag_seconds`;
 //! - `majlis_network_data_cleared_total` (comments whose IP address, user
 //!   agent and referrer the retention job cleared);
 //! - `majlis_refused_total{reason}` (limits at the HTTP edge);
@@ -99,6 +101,14 @@ pub fn record_webhook_delivery(result: &'static str) {
 
 pub fn set_webhook_lag(seconds: f64) {
     metrics::gauge!("majlis_webhook_outbox_lag_seconds").set(seconds);
+}
+
+pub fn record_mail(result: &'static str) {
+    metrics::counter!("majlis_mails_total", "result" => result).increment(1);
+}
+
+pub fn set_mail_lag(seconds: f64) {
+    metrics::gauge!("majlis_mail_outbox_lag_seconds").set(seconds);
 }
 
 pub fn record_network_data_cleared(n: u64) {

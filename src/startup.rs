@@ -255,6 +255,7 @@ impl Application {
         });
         spawn_housekeeping(state.clone().into_inner());
         crate::usecases::webhooks::spawn_worker(state.clone().into_inner());
+        crate::usecases::mail::spawn_worker(state.clone().into_inner());
         let warming = state.clone().into_inner();
         tokio::spawn(async move {
             if let Err(e) = crate::usecases::submission::warm_learner(&warming).await {

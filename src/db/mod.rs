@@ -9,6 +9,7 @@ pub mod audit;
 pub mod comments;
 pub mod export;
 pub mod import;
+pub mod mail;
 pub mod moderation;
 pub mod moderators;
 pub mod outbox;

@@ -86,6 +86,7 @@ pub async fn record(
                 next,
             } => ("pending", *status, Some(error.as_str()), Some(*next)),
             Outcome::Failed { status, error } => ("failed", *status, Some(error.as_str()), None),
+            Outcome::Skipped { reason } => ("skipped", None, Some(reason.as_str()), None),
         };
     let table = queue.table();
     let sql = format!(

@@ -382,6 +382,19 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// What a submission stores beside the comment's own columns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreExtras<'a> {
+    /// The hash of the edit token the 201 carries.
+    pub edit_token_hash: Option<&'a [u8]>,
+    /// The hash of the returning-commenter token.
+    pub commenter_key: Option<&'a [u8]>,
+    /// The workflow's reason category, when it held the comment.
+    pub category: Option<crate::domain::decision::ReasonCategory>,
+    /// The reader asked for mail, in this language.
+    pub notify_lang: Option<&'a str>,
+}
+
 /// Stores a decided comment in one statement (see the module's comment):
 /// takes the flood counters, writes the article as `article` says,
 /// inserts the comment and its `comment.submitted` audit event. Returns
@@ -393,10 +406,14 @@ pub async fn store(
     flood: &FloodTakes,
     article: ArticleWrite<'_>,
     c: &InsertComment<'_>,
-    edit_token_hash: Option<&[u8]>,
-    commenter_key: Option<&[u8]>,
-    category: Option<crate::domain::decision::ReasonCategory>,
+    extra: &StoreExtras<'_>,
 ) -> Result<CommentRow, StoreError> {
+    let StoreExtras {
+        edit_token_hash,
+        commenter_key,
+        category,
+        notify_lang,
+    } = *extra;
     let article_cte = match article {
         ArticleWrite::Keep => "",
         // A new article takes its first version from the sequence (the
@@ -428,8 +445,8 @@ pub async fn store(
          ), allowed as (
             select majlis_refuse_flood((select count(*) from taken) = cardinality($19::text[]))
          ){article_cte}, c as (
-            insert into comments ({INSERT_COLUMNS}, edit_token_hash, commenter_key)
-            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $27, $28
+            insert into comments ({INSERT_COLUMNS}, edit_token_hash, commenter_key, notify_lang)
+            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $27, $28, $30
             from allowed
             returning {COLUMNS}
          ), audit as (
@@ -455,6 +472,7 @@ pub async fn store(
         .bind(edit_token_hash)
         .bind(commenter_key)
         .bind(category.map(|c| c.as_str()))
+        .bind(notify_lang)
         .fetch_one(&mut *conn)
         .await;
     match stored {

@@ -47,6 +47,7 @@ pub enum ErrorCode {
     SanctionNotFound,
     WebhookNotFound,
     DeliveryNotFound,
+    MailNotConfigured,
     CommentingSuspended,
     AppealNotPossible,
 }
@@ -97,6 +98,7 @@ impl ErrorCode {
             ErrorCode::SanctionNotFound => "sanction_not_found",
             ErrorCode::WebhookNotFound => "webhook_not_found",
             ErrorCode::DeliveryNotFound => "delivery_not_found",
+            ErrorCode::MailNotConfigured => "mail_not_configured",
             ErrorCode::CommentingSuspended => "commenting_suspended",
             ErrorCode::AppealNotPossible => "appeal_not_possible",
         }

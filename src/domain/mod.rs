@@ -23,6 +23,7 @@ pub use settings::ModerationSettings;
 pub use site::SiteId;
 pub use status::{ApprovalMode, CommentStatus};
 pub mod moderator;
+pub mod notify;
 pub mod outbox;
 
 pub use moderator::{DisplayName, ModeratorEmail, Role};

@@ -22,6 +22,8 @@ pub enum Outcome {
     },
     /// Given up.
     Failed { status: Option<i32>, error: String },
+    /// Not sent: no longer wanted (mail only).
+    Skipped { reason: String },
 }
 
 impl Outcome {
@@ -31,6 +33,7 @@ impl Outcome {
             Outcome::Sent { .. } => "delivered",
             Outcome::Retry { .. } => "retry",
             Outcome::Failed { .. } => "failed",
+            Outcome::Skipped { .. } => "skipped",
         }
     }
 }

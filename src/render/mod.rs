@@ -126,4 +126,5 @@ mod tests {
         assert_eq!(html, format!("<p dir=\"auto\">{body}</p>"));
     }
 }
+pub mod mail;
 pub mod thread;

@@ -12,6 +12,7 @@ pub mod export_query;
 pub mod guard;
 pub mod metrics;
 pub mod moderation;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod public;
@@ -40,6 +41,8 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
     ("PATCH", "/api/v1/moderation/comments/{id}", Role::Moderator),
     ("GET", "/api/v1/moderation/log", Role::Moderator),
     ("GET", "/api/v1/moderation/sanctions", Role::Moderator),
+    ("GET", "/api/v1/moderation/notifications", Role::Moderator),
+    ("PUT", "/api/v1/moderation/notifications", Role::Moderator),
     ("POST", "/api/v1/moderation/sanctions", Role::Moderator),
     (
         "DELETE",
@@ -260,6 +263,20 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         (
             "/api/v1/admin/legal-holds/{id}",
             vec![on(M::DELETE, admin::lift_hold)],
+        ),
+        (
+            "/api/v1/moderation/notifications",
+            vec![
+                on(M::GET, notifications::get),
+                on(M::PUT, notifications::set),
+            ],
+        ),
+        (
+            "/api/v1/notifications/unsubscribe",
+            vec![
+                on(M::GET, notifications::unsubscribe_page),
+                on(M::POST, notifications::unsubscribe),
+            ],
         ),
         (
             "/api/v1/admin/webhooks",

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod appeals;
 pub mod articles;
 pub mod edits;
+pub mod mail;
 pub mod moderation;
 pub mod privacy;
 pub mod reports;

@@ -32,6 +32,9 @@ pub struct NewComment {
     pub form_token: Option<String>,
     /// The returning-commenter token the browser sent, if any.
     pub commenter_token: Option<String>,
+    /// The reader asked for mail (their comment published, replies), in
+    /// this language; `None` also when this instance sends no mail.
+    pub notify: Option<crate::i18n::Lang>,
 }
 
 /// What the request itself tells about the submitter (kept for moderators).
@@ -466,9 +469,12 @@ pub async fn submit(
             user_agent: meta.user_agent.as_deref(),
             referrer: meta.referrer.as_deref(),
         },
-        grant.as_ref().map(|g| g.token_hash.as_slice()),
-        commenter_key.as_deref(),
-        spam::workflow::automatic_category(&verdict, status, &snap.thresholds()),
+        &db::submissions::StoreExtras {
+            edit_token_hash: grant.as_ref().map(|g| g.token_hash.as_slice()),
+            commenter_key: commenter_key.as_deref(),
+            category: spam::workflow::automatic_category(&verdict, status, &snap.thresholds()),
+            notify_lang: new.notify.map(crate::i18n::Lang::as_str),
+        },
     )
     .await;
     let row = match stored {

@@ -17,6 +17,7 @@ mod export;
 mod harness;
 mod import;
 mod listing;
+mod mail;
 mod masking;
 mod moderation;
 mod observability;

@@ -27,6 +27,8 @@ use std::time::Instant;
 /// back to.
 pub struct Submission {
     pub comment: NewComment,
+    /// The reader ticked "notify me".
+    pub notify_replies: bool,
     pub site: Option<SiteId>,
     pub redirect_to: Option<String>,
 }
@@ -41,6 +43,10 @@ impl Shape for SubmitCommentRequest {
         match (comment, site) {
             (Ok(comment), Ok(site)) => Ok(Submission {
                 comment,
+                notify_replies: self
+                    .notify_replies
+                    .as_ref()
+                    .is_some_and(|f| f.parse() == Ok(true)),
                 site,
                 redirect_to: self.redirect_to,
             }),
@@ -111,8 +117,18 @@ pub async fn submit(
     let edit_token = input.kind == BodyKind::Json;
     let created = match input.value {
         Ok(submission) => {
+            let notify =
+                (submission.notify_replies && state.config.smtp_url.is_some()).then(|| {
+                    crate::i18n::Lang::negotiate(
+                        req.headers()
+                            .get(header::ACCEPT_LANGUAGE)
+                            .and_then(|v| v.to_str().ok()),
+                        state.config.default_lang,
+                    )
+                });
             let comment = NewComment {
                 site: site.clone(),
+                notify,
                 ..submission.comment
             };
             create(&req, &state, &comment, referrer.clone(), edit_token).await

@@ -92,6 +92,50 @@ pub struct SubmitCommentRequest {
     /// `default`.
     #[schema(schema_with = schema::site)]
     pub site: Option<String>,
+    /// Mail me when my comment is published and when someone replies
+    /// (in the request's language: `Accept-Language`); a form checkbox
+    /// sends `on`. Ignored when the instance sends no mail.
+    #[schema(schema_with = flag_schema)]
+    pub notify_replies: Option<Flag>,
+}
+
+/// A yes or no: JSON `true`/`false`, or a form's `on`/`1`/`true`/`yes`
+/// (and `off`/`0`/`false`/`no`/empty).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Flag {
+    Bool(bool),
+    Str(String),
+}
+
+impl Flag {
+    pub fn parse(&self) -> Result<bool, FieldCode> {
+        match self {
+            Flag::Bool(b) => Ok(*b),
+            Flag::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "on" | "1" | "true" | "yes" => Ok(true),
+                "" | "off" | "0" | "false" | "no" => Ok(false),
+                _ => Err(FieldCode::InvalidValue),
+            },
+        }
+    }
+}
+
+fn flag_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Boolean),
+        )
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .enum_values(Some([
+                    "on", "off", "1", "0", "true", "false", "yes", "no", "",
+                ])),
+        )
+        .build()
+        .into()
 }
 
 fn article_id_schema() -> utoipa::openapi::schema::Schema {
@@ -210,6 +254,11 @@ pub fn new_comment(
         .commenter_token
         .as_deref()
         .and_then(|t| f.take("commenter_token", parse_browser_token(t)));
+    // Whether the reader wants mail is the route's to settle (it knows
+    // the language and whether mail is on): here only checked.
+    if let Some(flag) = &req.notify_replies {
+        f.take("notify_replies", flag.parse());
+    }
     match (
         article_id,
         parent_id,
@@ -247,6 +296,7 @@ pub fn new_comment(
                 .is_some_and(|h| !h.trim().is_empty()),
             form_token: req.form_token.clone(),
             commenter_token,
+            notify: None,
         }),
         _ => Err(f),
     }
