@@ -211,14 +211,7 @@ fn page(lang: Lang, title: &str, inner: &str) -> HttpResponse {
         .body(html)
 }
 
-fn lang_of(req: &HttpRequest, state: &AppState) -> Lang {
-    Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-        state.config.default_lang,
-    )
-}
+use crate::routes::request::lang_of;
 
 /// The page an unsubscribe link opens: a button that stops the mail (a
 /// link scanner's visit changes nothing).

@@ -154,6 +154,17 @@ pub fn parse_pairs(raw: &[u8]) -> Option<Vec<(String, String)>> {
 }
 
 /// Whether the client asked for JSON explicitly.
+/// The language the client asks for (`Accept-Language`), else the
+/// instance's default.
+pub fn lang_of(req: &HttpRequest, state: &AppState) -> crate::i18n::Lang {
+    crate::i18n::Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+        state.config.default_lang,
+    )
+}
+
 pub fn wants_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)

@@ -6,7 +6,6 @@
 use crate::auth::bearer_token;
 use crate::domain::text::optional_lines;
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldErrors};
-use crate::i18n::Lang;
 use crate::routes::body::{ApiJson, Shape, one_field, schema};
 use crate::routes::public::edits::comment_id;
 use crate::state::AppState;
@@ -17,14 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 /// The longest note an appeal may carry.
 pub const MAX_APPEAL_NOTE: usize = 500;
 
-fn lang_of(req: &HttpRequest, state: &AppState) -> Lang {
-    Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-        state.config.default_lang,
-    )
-}
+use crate::routes::request::lang_of;
 
 /// The decision on your comment (its author, with its edit token).
 ///

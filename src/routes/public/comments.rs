@@ -117,15 +117,8 @@ pub async fn submit(
     let edit_token = input.kind == BodyKind::Json;
     let created = match input.value {
         Ok(submission) => {
-            let notify =
-                (submission.notify_replies && state.config.smtp_url.is_some()).then(|| {
-                    crate::i18n::Lang::negotiate(
-                        req.headers()
-                            .get(header::ACCEPT_LANGUAGE)
-                            .and_then(|v| v.to_str().ok()),
-                        state.config.default_lang,
-                    )
-                });
+            let notify = (submission.notify_replies && state.config.smtp_url.is_some())
+                .then(|| crate::routes::request::lang_of(&req, &state));
             let comment = NewComment {
                 site: site.clone(),
                 notify,

@@ -4,7 +4,7 @@
 use crate::domain::report::{MAX_NOTE_CHARS, ReportReason};
 use crate::domain::text::{optional_lines, parse_browser_token};
 use crate::error::{ApiError, ErrorBody, FieldErrors};
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Msg;
 use crate::routes::body::{ApiJson, Shape, schema};
 use crate::routes::public::edits::comment_id;
 use crate::routes::request;
@@ -111,12 +111,7 @@ pub async fn create(
     let id = comment_id(&req)?;
     let ip = request::client_ip(&req, &state);
     reports::report(&state, id.0, &report, ip).await?;
-    let lang = Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-        state.config.default_lang,
-    );
+    let lang = request::lang_of(&req, &state);
     Ok(HttpResponse::Accepted()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(ReportReceived {
