@@ -18,6 +18,7 @@
       note: 'Your email address will not be published. Required fields are marked *',
       author: 'Name', email: 'Email', url: 'Website', comment: 'Comment', post: 'Post Comment',
       consent: 'Save my name, email, and website in this browser for the next time I comment.',
+      notify: 'Email me when my comment is published and when someone replies.',
       pending: 'Your comment is awaiting moderation. Only you can see it.', more: 'More comments',
       oldest: 'Oldest first', newest: 'Newest first', order: 'Order', edit: 'Edit', del: 'Delete',
       save: 'Save', cancel: 'Cancel', sending: 'Sending…', closed: 'Comments are closed.',
@@ -32,6 +33,7 @@
       note: 'لن يتم نشر عنوان بريدك الإلكتروني. الحقول الإلزامية مشار إليها بـ *',
       author: 'الاسم', email: 'البريد الإلكتروني', url: 'الموقع الإلكتروني', comment: 'التعليق', post: 'إرسال التعليق',
       consent: 'احفظ اسمي، بريدي الإلكتروني، والموقع الإلكتروني في هذا المتصفح لاستخدامها المرة المقبلة في تعليقي.',
+      notify: 'راسلني بالبريد عند نشر تعليقي وعند الرد عليه.',
       pending: 'تعليقك بانتظار المراجعة. لا يراه غيرك.', more: 'مزيد من التعليقات',
       oldest: 'الأقدم أولًا', newest: 'الأحدث أولًا', order: 'الترتيب', edit: 'تعديل', del: 'حذف',
       save: 'حفظ', cancel: 'إلغاء', sending: 'جارٍ الإرسال…', closed: 'التعليقات مغلقة.',
@@ -236,7 +238,16 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
       form.elements[name].setAttribute('aria-describedby', `majlis-${name}-error`);
     }
     form.addEventListener('submit', submit);
+    offerNotify();
     return form;
+  }
+
+  // "Email me about replies", only when the server sends mail (the form
+  // token says so), after the consent box.
+  function offerNotify() {
+    if (!form || !state.notifications || form.elements.notify_replies) return;
+    const consent = form.elements['wp-comment-cookies-consent'].closest('label');
+    consent.after(h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'notify_replies' }), TEXT.notify));
   }
 
   function showErrors(res) {
@@ -270,6 +281,7 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
         body: f.comment.value, honeypot: f.honeypot.value, form_token: state.token || undefined,
         article_url: cfg.articleUrl || undefined, article_title: cfg.articleTitle || undefined,
         commenter_token: typeof kept === 'string' ? kept : undefined,
+        notify_replies: f.notify_replies && f.notify_replies.checked ? true : undefined,
       });
     };
     let res = await post();
@@ -432,7 +444,11 @@ border-radius:var(--majlis-radius);padding:.45rem;width:100%}.check{display:flex
 
   async function start() {
     const [, token] = await Promise.all([load(false), api('GET', `/api/v1/form-token?${q({ article_id: articleId, site })}`)]);
-    if (token.status === 200) state.token = token.data.token;
+    if (token.status === 200) {
+      state.token = token.data.token;
+      state.notifications = token.data.notifications === true;
+      offerNotify();
+    }
     else if (token.status === 403) { state.closed = true; render(); }
   }
   start();

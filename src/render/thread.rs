@@ -51,6 +51,8 @@ pub struct ThreadPage<'a> {
     pub reply_to: Option<i64>,
     /// The reply links' base (`?reply_to=` is appended).
     pub reply_href: &'a str,
+    /// The server sends mail: offer "email me about replies".
+    pub notifications: bool,
 }
 
 /// The comments in display order with their depth (0 for top level) and
@@ -103,6 +105,7 @@ struct Text {
     more: &'static str,
     cancel_reply: &'static str,
     honeypot: &'static str,
+    notify: &'static str,
 }
 
 fn text(lang: Lang) -> &'static Text {
@@ -124,6 +127,7 @@ fn text(lang: Lang) -> &'static Text {
             more: "More comments",
             cancel_reply: "Cancel reply",
             honeypot: "Leave this field empty",
+            notify: "Email me when my comment is published and when someone replies.",
         },
         Lang::Ar => &Text {
             count_one: "تعليق واحد",
@@ -142,6 +146,7 @@ fn text(lang: Lang) -> &'static Text {
             more: "مزيد من التعليقات",
             cancel_reply: "إلغاء الرد",
             honeypot: "اترك هذا الحقل فارغاً",
+            notify: "راسلني بالبريد عند نشر تعليقي وعند الرد عليه.",
         },
     }
 }
@@ -347,9 +352,20 @@ fn form_html(out: &mut String, p: &ThreadPage<'_>, t: &Text) {
         out,
         "<p><label for=\"majlis-comment\">{} <span aria-hidden=\"true\">*</span></label> \
          <textarea id=\"majlis-comment\" name=\"comment\" rows=\"6\" required></textarea></p>\
-         <p hidden><label>{} <input name=\"honeypot\" tabindex=\"-1\" autocomplete=\"off\"></label></p>\
-         <p><button type=\"submit\">{}</button></p></form>",
-        t.comment, t.honeypot, t.post
+         <p hidden><label>{} <input name=\"honeypot\" tabindex=\"-1\" autocomplete=\"off\"></label></p>",
+        t.comment, t.honeypot
+    );
+    if p.notifications {
+        let _ = write!(
+            out,
+            "<p><label><input type=\"checkbox\" name=\"notify_replies\" value=\"on\"> {}</label></p>",
+            t.notify
+        );
+    }
+    let _ = write!(
+        out,
+        "<p><button type=\"submit\">{}</button></p></form>",
+        t.post
     );
 }
 
@@ -381,6 +397,7 @@ mod tests {
             form_action: "/api/v1/comments",
             reply_to: None,
             reply_href: "?",
+            notifications: false,
         }
     }
 

@@ -285,6 +285,7 @@ pub async fn fragment(
     let in_site = site.clone();
     let (cursor, reply_to) = (q.cursor, q.reply_to);
     let close_after_days = snap.settings.close_after_days;
+    let notifications = state.config.smtp_url.is_some();
     let mut resp = cached_read(
         &req,
         &state,
@@ -340,6 +341,7 @@ pub async fn fragment(
                 form_action: &form_action,
                 reply_to,
                 reply_href: &base_query,
+                notifications,
             });
             Ok(html.into_bytes())
         },

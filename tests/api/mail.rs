@@ -403,6 +403,23 @@ async fn readers_hear_when_published_and_replied_to_in_their_language() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(sink.mails().len(), 2);
 
+    // The forms offer it: the widget learns it from the form token, the
+    // server-rendered form shows the box.
+    let token: Value = app
+        .get("/api/v1/form-token?article_id=2026/12/replies")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["notifications"], true);
+    let fragment = app
+        .get("/embed/articles/2026/12/replies")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(fragment.contains("name=\"notify_replies\""), "{fragment}");
+
     // A form's checkbox counts too, in Arabic by default.
     let resp = app
         .client
@@ -512,6 +529,20 @@ async fn without_an_smtp_server_nobody_can_ask_for_mail() {
         .await
         .unwrap();
     assert_eq!(lang, None);
+    let token: Value = app
+        .get("/api/v1/form-token?article_id=2026/12/nomail")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["notifications"], false);
+    let fragment = app
+        .get("/embed/articles/2026/12/nomail")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!fragment.contains("notify_replies"));
     let resp = app
         .client
         .post(app.url("/api/v1/notifications/unsubscribe?token=c1.AAAAAAAAAAAAAAAAAAAAAA"))

@@ -16,6 +16,8 @@ pub struct FormToken {
     pub token: String,
     #[schema(format = DateTime)]
     pub expires_at: String,
+    /// This server sends mail: the form may offer `notify_replies`.
+    pub notifications: bool,
 }
 
 query_params! {
@@ -81,5 +83,9 @@ pub async fn issue(
         .ok_or_else(|| ApiError::field("article_id", FieldCode::InvalidValue))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(FormToken { token, expires_at }))
+        .json(FormToken {
+            token,
+            expires_at,
+            notifications: state.config.smtp_url.is_some(),
+        }))
 }
