@@ -52,6 +52,9 @@
       removed: 'Deleted.', on_: 'on', off_: 'off',
       'e_comment.created': 'new comment', 'e_comment.status_changed': 'status changed', 'e_comment.edited': 'edited',
       'e_comment.erased': 'erased',
+      mail: 'My mail', notify: 'Mail me', n_off: 'Never', n_each: 'For each comment that waits', n_digest: 'A digest of what waits',
+      digestMinutes: 'Digest every (minutes)', mailLang: 'Language', mailOff: 'This server sends no mail (MAJLIS_SMTP_URL is not set).',
+      lang_ar: 'العربية', lang_en: 'English',
     },
     ar: {
       title: 'الإشراف', signIn: 'تسجيل الدخول', email: 'البريد الإلكتروني', password: 'كلمة المرور',
@@ -100,6 +103,9 @@
       removed: 'حُذف.', on_: 'يعمل', off_: 'متوقف',
       'e_comment.created': 'تعليق جديد', 'e_comment.status_changed': 'تغيّر الحالة', 'e_comment.edited': 'تعديل',
       'e_comment.erased': 'محو',
+      mail: 'بريدي', notify: 'راسلني', n_off: 'أبدًا', n_each: 'عند كل تعليق ينتظر', n_digest: 'ملخص بما ينتظر',
+      digestMinutes: 'الملخص كل (دقيقة)', mailLang: 'اللغة', mailOff: 'لا يرسل هذا الخادم بريدًا (لم يُضبط MAJLIS_SMTP_URL).',
+      lang_ar: 'العربية', lang_en: 'English',
     },
   };
   const STATUSES = ['pending', 'approved', 'spam', 'rejected'];
@@ -318,7 +324,7 @@
     ['queue', false, () => showQueue()], ['articles', true, () => showArticles()],
     ['log', false, () => showLog()], ['sanctions', false, () => showSanctions()], ['export', false, () => showExport()],
     ['moderators', true, () => showModerators()], ['privacy', true, () => showPrivacy()],
-    ['settings', true, () => showSettings()], ['webhooks', true, () => showWebhooks()],
+    ['settings', true, () => showSettings()], ['webhooks', true, () => showWebhooks()], ['mail', false, () => showMail()],
   ];
 
   function topBar() {
@@ -929,6 +935,28 @@
         h('thead', {}, h('tr', {}, [t('url'), t('events'), t('site'), t('status'), ''].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, rows)) : h('p', { class: 'empty' }, t('empty')),
       detail);
+  }
+
+  // --- My mail: a moderator's own notifications ---------------------------------------
+  async function showMail() {
+    const res = await api('GET', '/api/v1/moderation/notifications');
+    if (res.status !== 200) { if (res.status !== 401) toast(errorText(res)); return; }
+    const n = res.data;
+    const form = h('form', { class: 'settings', 'data-majlis': 'notifications', novalidate: true },
+      field('notify', t('notify'), select('notify', ['off', 'each', 'digest'].map((x) => [x, t(`n_${x}`)]), n.notify)),
+      field('digest_minutes', t('digestMinutes'), h('input', { type: 'number', min: '5', max: '1440', value: String(n.digest_minutes), dir: 'ltr' })),
+      field('lang', t('mailLang'), select('lang', [['ar', t('lang_ar')], ['en', t('lang_en')]], n.lang)),
+      h('button', { type: 'submit' }, t('save')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const data = new FormData(form);
+      const body = { notify: data.get('notify'), lang: data.get('lang') };
+      const minutes = Number(data.get('digest_minutes'));
+      if (Number.isFinite(minutes) && String(data.get('digest_minutes')).trim() !== '') body.digest_minutes = minutes;
+      const r = await api('PUT', '/api/v1/moderation/notifications', body);
+      if (r.status === 200) toast(t('saved')); else showErrors(form, r);
+    });
+    page('mail', n.mail_enabled ? null : h('p', { class: 'notice', 'data-majlis': 'mail-off' }, t('mailOff')), form);
   }
 
   // --- Export: a CSV or NDJSON download with the API's filters ------------------------

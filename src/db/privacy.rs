@@ -123,7 +123,7 @@ pub async fn anonymize(
         "update comments
          set author_name = $2, author_email = '', author_url = null, avatar = null,
              ip = null, user_agent = null, referrer = null, edit_token_hash = null,
-             commenter_key = null,
+             commenter_key = null, notify_lang = null,
              version = version + 1
          where id = any($1)",
     )

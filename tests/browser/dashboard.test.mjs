@@ -256,7 +256,7 @@ test('axe-core finds no serious or critical violation on any page, in both langu
     assert.doesNotMatch(await page.locator('main').textContent(), /\b(null|undefined)\b/, `${lang} queue`);
     assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target})`), [], lang);
     // Every other page too.
-    for (const name of ['articles', 'log', 'sanctions', 'export', 'moderators', 'privacy', 'settings', 'webhooks']) {
+    for (const name of ['articles', 'log', 'sanctions', 'export', 'moderators', 'privacy', 'settings', 'webhooks', 'mail']) {
       await page.locator(`[data-page="${name}"]`).click();
       await page.locator(`[data-page="${name}"][aria-current="page"]`).waitFor();
       await page.locator('main h2').waitFor();
@@ -414,6 +414,26 @@ test('webhooks: an admin adds one, sees its secret once and its deliveries, then
   await page.locator(`[data-webhook-id="${id}"] [data-action="delete"]`).click();
   await page.locator(`[data-webhook-id="${id}"]`).waitFor({ state: 'detached' });
   assert.equal((await call('GET', `/api/v1/admin/webhooks/${id}`)).status, 404);
+  await ctx.close();
+});
+
+test('my mail: a moderator sees that this server sends none, and saves the digest settings', async () => {
+  const { page, ctx } = await signedIn();
+  await page.locator('[data-page="mail"]').click();
+  const form = page.locator('[data-majlis="notifications"]');
+  await form.waitFor();
+  // The browser tests' server has no SMTP server.
+  await page.locator('[data-majlis="mail-off"]').waitFor();
+  await form.locator('select[name="notify"]').selectOption('each');
+  await form.locator('button[type="submit"]').click();
+  await page.locator('.toasts').filter({ hasText: 'MAJLIS_SMTP_URL' }).waitFor();
+  await form.locator('select[name="notify"]').selectOption('off');
+  await form.locator('input[name="digest_minutes"]').fill('30');
+  await form.locator('select[name="lang"]').selectOption('en');
+  await form.locator('button[type="submit"]').click();
+  await page.locator('.toasts').filter({ hasText: 'Saved.' }).waitFor();
+  const mine = await call('GET', '/api/v1/moderation/notifications');
+  assert.deepEqual([mine.data.notify, mine.data.digest_minutes, mine.data.lang], ['off', 30, 'en']);
   await ctx.close();
 });
 
