@@ -19,8 +19,10 @@
 #   BENCH_NOTE       a line printed above the table (e.g. "smoke run on a busy machine")
 #   BENCH_PG_SHARED_BUFFERS (256MB)                  BENCH_PERF=1    perf record of submissions
 #   BENCH_KEEP=1     keep the temporary directory (logs, data; the cluster is still stopped)
-#   BENCH_WEBHOOK=1  one active comment.created webhook, delivered to a local receiver
-#                    (bench/load/webhook_sink.py) by majlis's own workers during the run
+#   BENCH_OUTBOX=1   one active comment.created webhook, delivered to a local receiver
+#                    (bench/load/webhook_sink.py), and the admin subscribed to a mail
+#                    digest every 5 minutes through a local SMTP receiver
+#                    (bench/load/smtp_sink.py), both by majlis's own workers during the run
 #   BENCH_PROFILE=1  profile the submissions and the mixed run at every connection count
 #                    (bench/load/profile.sh: pg_stat_statements, wait events and lock waits
 #                    of majlis's connections, WAL flushes; with BENCH_PERF=1 also perf of
@@ -202,6 +204,19 @@ start_majlis() {
     die "majlis $name not ready after 30 s"
 }
 
+if [[ ${BENCH_OUTBOX:-0} == 1 ]]; then
+    # The receivers run beside majlis; it may reach them on 127.0.0.1.
+    SINK_PORT=$(free_port)
+    python3 "$LOAD/webhook_sink.py" "$SINK_PORT" >"$TMP/sink.count" 2>"$TMP/sink.log" &
+    BG_PIDS+=("$!")
+    SMTP_PORT=$(free_port)
+    python3 "$LOAD/smtp_sink.py" "$SMTP_PORT" >"$TMP/smtp.count" 2>"$TMP/smtp.log" &
+    BG_PIDS+=("$!")
+    export MAJLIS_WEBHOOK_ALLOW_PRIVATE=on MAJLIS_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
+        MAJLIS_MAIL_FROM="Bench <bench@example.org>" MAJLIS_PUBLIC_URL="http://127.0.0.1"
+    sleep 0.5
+fi
+
 ADMIN_EMAIL=bench-admin@example.org
 ADMIN_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 MAJLIS_PASSWORD="$ADMIN_PASSWORD" "$MAJLIS" moderator create --email "$ADMIN_EMAIL" --role admin \
@@ -214,16 +229,15 @@ LOGIN=$(curl -fs -X POST "http://127.0.0.1:$P1/api/v1/auth/login" -H 'Content-Ty
 TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$LOGIN")
 [[ -n $TOKEN ]] || die "no token in the login answer"
 SETTINGS='{"approval_mode":"none","flood_max_comments":10000}'
-if [[ ${BENCH_WEBHOOK:-0} == 1 ]]; then
-    SINK_PORT=$(free_port)
-    python3 "$LOAD/webhook_sink.py" "$SINK_PORT" >"$TMP/sink.count" 2>"$TMP/sink.log" &
-    BG_PIDS+=("$!")
-    sleep 0.5
+if [[ ${BENCH_OUTBOX:-0} == 1 ]]; then
     curl -fs -o /dev/null -X POST "http://127.0.0.1:$P1/api/v1/admin/webhooks" -H 'Content-Type: application/json' \
         -H "Authorization: Bearer $TOKEN" \
         -d "{\"url\":\"http://127.0.0.1:$SINK_PORT/hook\",\"events\":[\"comment.created\"]}" ||
-        die "creating the webhook failed (is MAJLIS_WEBHOOK_ALLOW_PRIVATE on?)"
-    say "webhook: comment.created to a local receiver on port $SINK_PORT"
+        die "creating the webhook failed"
+    curl -fs -o /dev/null -X PUT "http://127.0.0.1:$P1/api/v1/moderation/notifications" -H 'Content-Type: application/json' \
+        -H "Authorization: Bearer $TOKEN" -d '{"notify":"digest","digest_minutes":5}' ||
+        die "subscribing the admin to the digest failed"
+    say "outbox: a comment.created webhook to port $SINK_PORT, a mail digest through port $SMTP_PORT"
 fi
 curl -fs -o /dev/null -X PATCH "http://127.0.0.1:$P1/api/v1/admin/settings" -H 'Content-Type: application/json' \
     -H "Authorization: Bearer $TOKEN" -d "$SETTINGS" || die "PATCH /api/v1/admin/settings failed"
@@ -470,7 +484,7 @@ STORED=$(psql_db -d majlis -At -c "select count(*) from comments where author_em
 STATUS_MIX=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by n desc)
     from (select status, count(*) as n from comments where author_email like 'bench-%@example.org' group by status) s")
 WEBHOOK_NOTE=
-if [[ ${BENCH_WEBHOOK:-0} == 1 ]]; then
+if [[ ${BENCH_OUTBOX:-0} == 1 ]]; then
     # What the workers had delivered when the last point ended, and after
     # five more seconds to drain.
     DELIVERIES=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by status)
@@ -478,7 +492,9 @@ if [[ ${BENCH_WEBHOOK:-0} == 1 ]]; then
     sleep 5
     DRAINED=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by status)
         from (select status, count(*) as n from webhook_deliveries group by status) s")
-    WEBHOOK_NOTE=" Webhook deliveries (one active \`comment.created\` webhook, local receiver): at the end ${DELIVERIES:-none}; five seconds later ${DRAINED:-none}."
+    MAILS=$(psql_db -d majlis -At -c "select string_agg(kind || ' ' || status || ' ' || n, ', ')
+        from (select kind, status, count(*) as n from mail_outbox group by kind, status) s")
+    WEBHOOK_NOTE=" Outbox (one active \`comment.created\` webhook and one digest subscriber, local receivers): webhook deliveries at the end ${DELIVERIES:-none}, five seconds later ${DRAINED:-none}; mails ${MAILS:-none}."
 fi
 # (without the terminal colours of the human log format)
 SERVER_ERRORS=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP"/majlis-*.log | grep -c 'ERROR' || true)

@@ -31,15 +31,31 @@ fn notify_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-fn lang_schema() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["ar", "en"]))
-        .build()
+fn nullable(mut o: utoipa::openapi::schema::Object) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let mut types = vec![Type::Null];
+    if let SchemaType::Type(t) = o.schema_type {
+        types.push(t);
+    }
+    o.schema_type = SchemaType::from_iter(types);
+    o
 }
 
+/// `null` reads as absent.
+fn lang_schema() -> utoipa::openapi::schema::Object {
+    let mut o = utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["ar", "en"]))
+        .build();
+    if let Some(values) = o.enum_values.as_mut() {
+        values.push(serde_json::Value::Null);
+    }
+    nullable(o)
+}
+
+/// `null` reads as absent.
 fn digest_schema() -> utoipa::openapi::schema::Object {
-    schema::integer(DIGEST_MINUTES.0, Some(DIGEST_MINUTES.1)).build()
+    nullable(schema::integer(DIGEST_MINUTES.0, Some(DIGEST_MINUTES.1)).build())
 }
 
 /// `PUT /api/v1/moderation/notifications`.
@@ -52,7 +68,7 @@ pub struct NotificationsRequest {
     pub notify: Option<String>,
     /// Minutes between digests, 5-1440; absent: unchanged (60 at first).
     #[schema(schema_with = digest_schema)]
-    pub digest_minutes: Option<i64>,
+    pub digest_minutes: Option<f64>,
     /// The mails' language; absent: unchanged (Arabic at first).
     #[schema(schema_with = lang_schema)]
     pub lang: Option<String>,
@@ -77,12 +93,13 @@ impl Shape for NotificationsRequest {
             Some(n) => f.take("notify", NotifyMode::parse(n)),
         };
         let (min, max) = DIGEST_MINUTES;
+        // A whole number (`30.0` is one, as JSON Schema says).
         let digest_minutes = self.digest_minutes.and_then(|m| {
             f.take(
                 "digest_minutes",
-                i32::try_from(m)
-                    .ok()
-                    .filter(|_| (min..=max).contains(&m))
+                Some(m)
+                    .filter(|m| m.fract() == 0.0 && (min as f64..=max as f64).contains(m))
+                    .map(|m| m as i32)
                     .ok_or(FieldCode::OutOfRange { min, max }),
             )
         });
@@ -177,16 +194,38 @@ query_params! {
     /// `/api/v1/notifications/unsubscribe?token=`.
     pub struct UnsubscribeParams {
         /// The token of the mail's link.
-        token: Option<String> = schema::text(Some(1), 200).pattern(Some(schema::ONE_LINE)).build(), required;
+        token: Option<String> = schema::text(Some(24), 50).pattern(Some(TOKEN)).build(), required;
     }
+}
+
+/// An unsubscribe token: `c` (a reader) or `m` (a moderator), an id, a
+/// dot, 22 characters of base64url.
+const TOKEN: &str = r"^[cm][0-9]{1,19}\.[A-Za-z0-9_-]{22}$";
+
+fn token_shape(t: &str) -> bool {
+    let Some((who, sig)) = t.split_once('.') else {
+        return false;
+    };
+    let mut chars = who.chars();
+    matches!(chars.next(), Some('c' | 'm'))
+        && (1..=19).contains(&chars.as_str().len())
+        && chars.as_str().bytes().all(|b| b.is_ascii_digit())
+        && sig.len() == 22
+        && sig
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 impl Shape for UnsubscribeParams {
     type Valid = String;
     fn validate(self, _: &AppState) -> Result<String, FieldErrors> {
         let mut f = FieldErrors::default();
-        match self.token.filter(|t| !t.is_empty() && t.len() <= 200) {
-            Some(t) => Ok(t),
+        match self.token {
+            Some(t) if token_shape(&t) => Ok(t),
+            Some(_) => {
+                f.add("token", FieldCode::InvalidValue);
+                Err(f)
+            }
             None => {
                 f.add("token", FieldCode::Required);
                 Err(f)

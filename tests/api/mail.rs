@@ -337,6 +337,33 @@ async fn a_moderator_gets_a_mail_per_held_comment_until_one_click_stops_it() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 422);
+    // A whole number may be written 30.0; `null` leaves a field as it is.
+    let resp = app
+        .authed(Method::PUT, "/api/v1/moderation/notifications", &moderator)
+        .json(&json!({"notify": "digest", "digest_minutes": 30.0, "lang": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let saved: Value = resp.json().await.unwrap();
+    assert_eq!(
+        (saved["digest_minutes"].as_i64(), saved["lang"].as_str()),
+        (Some(30), Some("ar"))
+    );
+    // A token of the wrong shape is a 422 on the page and on the post.
+    let resp = app
+        .get("/api/v1/notifications/unsubscribe?token=%C3%97%0A")
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert_eq!(
+        one_click(
+            &app,
+            "http://comments.example/api/v1/notifications/unsubscribe?token=x"
+        )
+        .await
+        .status(),
+        422
+    );
 }
 
 #[tokio::test]
