@@ -52,6 +52,10 @@ pub struct Decision {
     /// Why it removes or holds the comment (`None` for an approval or an
     /// edit alone).
     pub category: Option<ReasonCategory>,
+    /// The free text goes on the comment too, where its author reads it
+    /// (the statement of reasons). A sanction's rejections keep theirs in
+    /// the audit log only: a silent ban must not name itself.
+    pub tell_author: bool,
 }
 
 /// An optional free-text reason: at most 500 characters, no control
@@ -154,7 +158,8 @@ pub async fn apply(
     }
     if change.status_changed {
         // Before the update, whose answer then holds it.
-        db::moderation::record_decision(&mut *conn, id, d.category, reason).await?;
+        let told = reason.filter(|_| d.tell_author);
+        db::moderation::record_decision(&mut *conn, id, d.category, told).await?;
     }
     let row = db::moderation::apply_update(
         &mut *conn,
@@ -250,6 +255,7 @@ mod tests {
             body: b,
             reason: None,
             category: None,
+            tell_author: true,
         };
         let same = plan(
             CommentStatus::Pending,

@@ -198,6 +198,7 @@ pub async fn create(
         body: None,
         reason: Some(format!("sanction #{}", sanction.id)),
         category: Some(sanction.reason_category),
+        tell_author: false,
     };
     let mut rejected = Vec::with_capacity(covered.len());
     for id in covered {

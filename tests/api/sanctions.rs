@@ -308,6 +308,15 @@ async fn ban_and_reject_decides_each_comment_and_revoking_lets_new_ones_through(
             (actor.as_str(), reason),
             ("moderator", format!("sanction #{sid}"))
         );
+        // What the author may read (the statement of reasons) has the
+        // category, never the sanction's note: a ban does not name itself.
+        let (category, told): (Option<String>, Option<String>) =
+            sqlx::query_as("select decision_category, decision_reason from comments where id = $1")
+                .bind(id)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        assert_eq!((category.as_deref(), told), (Some("other"), None));
     }
     assert_eq!(stored(&app, ids[2]).await.0, "spam");
     assert_eq!(stored(&app, bystander).await.0, "approved");

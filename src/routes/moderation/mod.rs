@@ -268,6 +268,7 @@ fn parse_decision(
         body: text,
         reason,
         category,
+        tell_author: true,
     })
 }
 
