@@ -31,7 +31,11 @@ create trigger webhooks_updated_at before update on webhooks
 
 create table webhook_deliveries (
     id               bigint generated always as identity primary key,
-    webhook_id       bigint not null references webhooks (id) on delete cascade,
+    -- No foreign key: every queued delivery would take a key-share lock
+    -- on its webhook's row, and concurrent submissions sharing one row
+    -- lock turn into multixacts that serialize them. Deleting a webhook
+    -- deletes its deliveries (`db::webhooks::delete`).
+    webhook_id       bigint not null,
     -- The audit event that made it (the message id receivers see is
     -- `msg_` + this id, the same on every retry and every webhook).
     audit_event_id   bigint not null,

@@ -25,7 +25,9 @@ create table mail_outbox (
     kind             text not null
                      constraint mail_outbox_kind_check
                      check (kind in ('held', 'digest', 'approved', 'reply')),
-    moderator_id     bigint references moderators (id) on delete cascade,
+    -- No foreign key (as for webhook deliveries: no shared row lock per
+    -- queued mail); a mail whose account is gone is skipped.
+    moderator_id     bigint,
     -- held, approved: the comment; reply: the reply.
     comment_id       bigint,
     -- reply: the reader's comment it answers.

@@ -108,14 +108,22 @@ pub async fn list(conn: &mut PgConnection) -> Result<Vec<Webhook>, sqlx::Error> 
         .await
 }
 
-/// Deletes a webhook and its deliveries; `false` when there was none.
+/// Deletes a webhook and its deliveries (no foreign key does it: see
+/// the migration); `false` when there was none.
 pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query("delete from webhooks where id = $1")
+    let gone = sqlx::query("delete from webhooks where id = $1")
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?
         .rows_affected()
-        == 1)
+        == 1;
+    if gone {
+        sqlx::query("delete from webhook_deliveries where webhook_id = $1")
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(gone)
 }
 
 /// One delivery as admins see it.

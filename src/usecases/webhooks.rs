@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Deliveries a worker sends at once (and takes per claim).
-const BATCH: i64 = 8;
+const BATCH: i64 = 32;
 /// How often an idle worker looks for due deliveries.
 const POLL: Duration = Duration::from_secs(1);
 /// The recent deliveries a webhook's view lists.

@@ -276,6 +276,11 @@ async fn each_change_reaches_the_webhook_signed_with_what_it_asked_for() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 204);
+    let left: i64 = sqlx::query_scalar("select count(*) from webhook_deliveries")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "its deliveries go with it");
     let resp = app
         .authed(Method::GET, &format!("/api/v1/admin/webhooks/{id}"), &admin)
         .send()
