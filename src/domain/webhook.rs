@@ -85,15 +85,17 @@ impl Include {
 /// not a private, loopback or link-local address (nor `localhost`).
 /// Names are checked again after each resolution, at delivery.
 pub fn parse_url(raw: &str, allow_private: bool) -> Result<url::Url, FieldCode> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err(FieldCode::Required);
+    // As sent, as the schema's pattern and `maxLength` judge it: a
+    // trailing line feed is refused, not trimmed away.
+    if raw.chars().any(char::is_control) {
+        return Err(FieldCode::ControlCharacters);
     }
     if raw.chars().count() > MAX_URL {
         return Err(FieldCode::TooLong { max: MAX_URL });
     }
-    if raw.chars().any(char::is_control) {
-        return Err(FieldCode::ControlCharacters);
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(FieldCode::Required);
     }
     let url = url::Url::parse(raw).map_err(|_| FieldCode::InvalidUrl)?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -161,7 +163,7 @@ fn is_public_v6(a: Ipv6Addr) -> bool {
 
 /// A secret as given: `whsec_` and the base64 of a 24-64 byte key.
 pub fn parse_secret(raw: &str) -> Result<String, FieldCode> {
-    let raw = raw.trim();
+    // As sent: the schema's pattern allows no white space around it.
     secret_key(raw).ok_or(FieldCode::InvalidValue)?;
     Ok(raw.to_owned())
 }
@@ -242,6 +244,14 @@ mod tests {
             ("http://[fe80::1]/", FieldCode::PrivateAddress),
             ("http://0x7f000001/", FieldCode::PrivateAddress),
             ("not a url", FieldCode::InvalidUrl),
+            (
+                "https://hooks.example.com/x\r",
+                FieldCode::ControlCharacters,
+            ),
+            (
+                "https://hooks.example.com/x\n",
+                FieldCode::ControlCharacters,
+            ),
             ("", FieldCode::Required),
         ] {
             assert_eq!(parse_url(raw, false).map(|_| ()), Err(code), "{raw}");
@@ -284,6 +294,7 @@ mod tests {
         );
         assert!(signature("whsec_c2hvcnQ=", "msg_1", 1, b"{}").is_none());
         assert!(parse_secret("no prefix").is_err());
+        assert!(parse_secret(&format!("{}\n", new_secret(&[7; 32]))).is_err());
         let made = new_secret(&[7; 32]);
         assert_eq!(parse_secret(&made), Ok(made.clone()));
         assert_eq!(secret_key(&made), Some(vec![7; 32]));
