@@ -292,7 +292,14 @@ impl TestApp {
     /// Flood control is off unless a test turns it on (every test client
     /// posts from 127.0.0.1).
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        TestApp::spawn_full(adjust, serde_json::json!({"flood_interval_seconds": 0})).await
+        // Retention of network data off: the housekeeping task's first run
+        // would otherwise clear the addresses of old imported or seeded
+        // comments while a test reads them (`retention.rs` runs it itself).
+        TestApp::spawn_full(
+            adjust,
+            serde_json::json!({"flood_interval_seconds": 0, "ip_retention_days": 0}),
+        )
+        .await
     }
 
     /// Like `spawn_with`, with the site settings stored before start.
