@@ -1,6 +1,10 @@
 //! Which address a request came from. `X-Forwarded-For` is believed only
 //! when the socket peer is a configured trusted proxy; then the right-most
-//! address that is not itself a trusted proxy is the client.
+//! address that is not itself a trusted proxy is the client. Addresses
+//! are canonical: an IPv4-mapped IPv6 address (`::ffff:192.0.2.7`, what a
+//! dual-stack socket reports for an IPv4 client) is its IPv4 address, so
+//! that rate limits, reports, sanctions and stored comments all see one
+//! client as one address.
 
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -10,7 +14,7 @@ pub fn client_ip(
     forwarded_for: Option<&str>,
     trusted: &[IpNet],
 ) -> Option<IpAddr> {
-    let peer = peer?;
+    let peer = peer?.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return Some(peer);
@@ -78,14 +82,11 @@ pub fn report_network(ip: IpAddr) -> String {
 
 fn parse_hop(s: &str) -> Option<IpAddr> {
     let s = s.trim();
-    if let Ok(ip) = s.parse::<IpAddr>() {
-        return Some(ip);
-    }
-    // "[v6]:port" or "v4:port"
-    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
-        return Some(sa.ip());
-    }
-    None
+    s.parse::<IpAddr>()
+        .ok()
+        // "[v6]:port" or "v4:port"
+        .or_else(|| s.parse::<std::net::SocketAddr>().ok().map(|sa| sa.ip()))
+        .map(|ip| ip.to_canonical())
 }
 
 #[cfg(test)]
@@ -144,6 +145,32 @@ mod tests {
         assert_eq!(subject("203.0.113.9"), "203.0.113.9");
         assert_ne!(subject("203.0.113.9"), subject("203.0.113.10"));
         assert_eq!(subject("::ffff:203.0.113.9"), "203.0.113.9");
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_their_ipv4_address() {
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(client_ip(Some(mapped), None, &[]), Some(v4));
+        // A mapped proxy is trusted as its IPv4 address; a mapped hop is
+        // the IPv4 client.
+        let proxy: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(
+            client_ip(
+                Some(proxy),
+                Some("::ffff:192.0.2.7"),
+                &nets(&["10.0.0.0/8"])
+            ),
+            Some(v4)
+        );
+        assert_eq!(
+            client_ip(
+                Some(proxy),
+                Some("[::ffff:192.0.2.7]:443"),
+                &nets(&["10.0.0.0/8"])
+            ),
+            Some(v4)
+        );
     }
 
     #[test]

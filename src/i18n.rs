@@ -214,6 +214,10 @@ fn en(msg: Msg) -> String {
                 "This address is private, loopback or link-local: webhooks go to public addresses only."
                     .to_owned()
             }
+            F::PublicSuffix => {
+                "This is a public suffix shared by countless unrelated domains: name one domain."
+                    .to_owned()
+            }
         },
         Msg::Anonymous => "Anonymous".to_owned(),
         Msg::GoBack => "Go back to the form".to_owned(),
@@ -310,6 +314,9 @@ fn ar(msg: Msg) -> String {
             F::PrivateAddress => {
                 "هذا العنوان خاص أو محلي: لا تُرسل خطافات الويب إلا إلى عناوين عامة.".to_owned()
             }
+            F::PublicSuffix => {
+                "هذه لاحقة عامة تشترك فيها نطاقات لا حصر لها: اذكر نطاقًا واحدًا.".to_owned()
+            }
         },
         Msg::Anonymous => "مجهول".to_owned(),
         Msg::GoBack => "العودة إلى النموذج".to_owned(),
@@ -361,6 +368,7 @@ mod tests {
             FieldCode::OriginTaken,
             FieldCode::InstanceWide,
             FieldCode::PrivateAddress,
+            FieldCode::PublicSuffix,
             FieldCode::ControlCharacters,
             FieldCode::InvalidCursor,
         ] {

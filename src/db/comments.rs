@@ -233,9 +233,10 @@ pub async fn commenter_key(
         .map(Option::flatten)
 }
 
-/// Forgets comment `id`'s edit token (its author withdrew it).
-pub async fn clear_edit_token(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("update comments set edit_token_hash = null where id = $1")
+/// Marks a comment withdrawn by its author and forgets its edit token:
+/// nothing more can be asked with it.
+pub async fn mark_withdrawn(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("update comments set edit_token_hash = null, withdrawn_at = now() where id = $1")
         .bind(id)
         .execute(conn)
         .await?;

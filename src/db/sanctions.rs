@@ -149,37 +149,63 @@ pub enum Covered<'a> {
     Network(IpNet),
 }
 
-/// The ids of the published and pending comments a sanction covers, on
-/// `site` (`None`: every site), ascending (the lock order of decisions).
+/// The published and pending comments a sanction covers within `sites`
+/// (`None`: every site): the first `limit` ids, ascending (the lock order
+/// of decisions), and how many there are in all.
 pub async fn covered_comments(
     conn: &mut PgConnection,
     covered: &Covered<'_>,
-    site: Option<&str>,
-) -> Result<Vec<i64>, sqlx::Error> {
+    sites: Option<&[String]>,
+    limit: i64,
+) -> Result<(Vec<i64>, i64), sqlx::Error> {
     let (emails, domains, network): (Option<&[String]>, Option<&[String]>, Option<IpNet>) =
         match covered {
             Covered::Emails(e) => (Some(e), None, None),
             Covered::Domains(d) => (None, Some(d), None),
             Covered::Network(n) => (None, None, Some(*n)),
         };
-    sqlx::query_scalar(
-        "select id from comments
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "select id, count(*) over () from comments
          where status in ('pending', 'approved')
-           and ($1::text is null or site_id = $1)
+           and ($1::text[] is null or site_id = any($1))
            and ($2::text[] is null or lower(author_email) = any($2))
            and ($3::text[] is null or exists (
                  select 1 from unnest($3::text[]) d
                  where lower(split_part(author_email, '@', 2)) = d
                     or lower(split_part(author_email, '@', 2)) like '%.' || d))
            and ($4::inet is null or ip <<= $4)
-         order by id",
+         order by id
+         limit $5",
     )
-    .bind(site)
+    .bind(sites)
     .bind(emails)
     .bind(domains)
     .bind(network)
+    .bind(limit)
     .fetch_all(conn)
-    .await
+    .await?;
+    let total = rows.first().map_or(0, |r| r.1);
+    Ok((rows.into_iter().map(|r| r.0).collect(), total))
+}
+
+/// An active sanction the account may act on (`sites`: `None` any;
+/// otherwise a sanction on one of them; one on every site only for
+/// accounts that see every site).
+pub async fn find_active(
+    conn: &mut PgConnection,
+    id: i64,
+    sites: Option<&[String]>,
+) -> Result<Option<Sanction>, sqlx::Error> {
+    let sql = format!(
+        "select {COLUMNS} from sanctions
+         where id = $1 and revoked_at is null and (expires_at is null or expires_at > now())
+           and ($2::text[] is null or site_id = any($2))"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(sites)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Forgets what a sanction on this email says about the person (the

@@ -40,7 +40,7 @@ use std::net::IpAddr;
 /// "was this address caught spamming": the latest few hundred answer that
 /// as well as the whole history, and a shared address or a prolific
 /// commenter costs a bounded index range, not a scan of years.
-pub const HISTORY_LIMIT: i64 = 500;
+pub const HISTORY_LIMIT: i64 = crate::domain::limits::AUTHOR_HISTORY as i64;
 
 /// The SQLSTATE `majlis_refuse_flood` raises (see the migration).
 pub const FLOOD_REFUSED: &str = "MJ429";
@@ -49,7 +49,6 @@ pub const FLOOD_REFUSED: &str = "MJ429";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubmissionFacts {
     /// Among the email's latest [`HISTORY_LIMIT`] comments.
-    pub approved_by_email: i64,
     pub spam_by_email: i64,
     pub rejected_by_email: i64,
     /// Among the address's latest [`HISTORY_LIMIT`] comments.
@@ -96,7 +95,6 @@ struct ContextRow {
     created_at: Option<DateTime<Utc>>,
     registered_at: Option<DateTime<Utc>>,
     parent_ok: bool,
-    approved_by_email: i64,
     spam_by_email: i64,
     rejected_by_email: i64,
     duplicate: bool,
@@ -160,7 +158,8 @@ pub async fn context(
     };
     let row: ContextRow = sqlx::query_as(
         "with mine as (
-            select site_id, article_id, status, body_fingerprint, created_at, commenter_key
+            select site_id, article_id, status, body_fingerprint, created_at, commenter_key,
+                   withdrawn_at
             from comments
             where lower(author_email) = lower($3)
             order by lower(author_email), created_at desc
@@ -202,16 +201,15 @@ pub async fn context(
                     select 1 from comments p
                     where p.id = $2 and p.site_id = $9 and p.article_id = $1
                       and p.status = 'approved')) as parent_ok,
-                (select count(*) from mine where status = 'approved') as approved_by_email,
                 (select count(*) from mine where status = 'spam') as spam_by_email,
                 (select count(*) from mine where status = 'rejected') as rejected_by_email,
                 (select count(*) from mine
                  where status = 'approved' and commenter_key = $11) as approved_with_token,
                 (select count(*) from mine
-                 where status in ('approved', 'rejected', 'spam')
+                 where status in ('approved', 'rejected', 'spam') and withdrawn_at is null
                    and created_at > now() - make_interval(days => $12)) as recent_decided,
                 (select count(*) from mine
-                 where status in ('rejected', 'spam')
+                 where status in ('rejected', 'spam') and withdrawn_at is null
                    and created_at > now() - make_interval(days => $12)) as recent_removed,
                 exists (select 1 from mine
                         where site_id = $9 and article_id = $1 and body_fingerprint = $5)
@@ -297,7 +295,6 @@ impl ContextRow {
             article,
             parent_ok: self.parent_ok,
             facts: SubmissionFacts {
-                approved_by_email: self.approved_by_email,
                 spam_by_email: self.spam_by_email,
                 rejected_by_email: self.rejected_by_email,
                 spam_by_ip: self.spam_by_ip,

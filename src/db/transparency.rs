@@ -3,6 +3,8 @@
 //! comment (events with a `reason_category`), automatic (`system`) or by a
 //! moderator, per category; the median time from a comment to a
 //! moderator's decision on it; reports received, appeals and sanctions.
+//! A comment purged by the retention job keeps its decisions in the report:
+//! its tombstone answers for its site and its creation time.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -36,10 +38,11 @@ pub async fn by_category(
                 count(*) filter (where e.actor = 'system') as automatic,
                 count(*) filter (where e.actor = 'moderator') as manual
          from audit_events e
-         join comments c on c.id = e.comment_id
+         left join comments c on c.id = e.comment_id
+         left join comment_tombstones t on t.id = e.comment_id
          where e.reason_category is not null
            and e.at >= $1 and e.at < $2
-           and ($3::text is null or c.site_id = $3)
+           and ($3::text is null or coalesce(c.site_id, t.site_id) = $3)
          group by e.reason_category",
     )
     .bind(since)
@@ -57,17 +60,20 @@ pub async fn totals(
 ) -> Result<Totals, sqlx::Error> {
     sqlx::query_as(
         "with events as (
-            select e.* from audit_events e
+            select e.*, coalesce(c.created_at, t.created_at) as comment_created_at
+            from audit_events e
             left join comments c on c.id = e.comment_id
+            left join comment_tombstones t on t.id = e.comment_id
             where e.at >= $1 and e.at < $2
-              and ($3::text is null or c.site_id = $3
+              and ($3::text is null or coalesce(c.site_id, t.site_id) = $3
                    or (e.comment_id is null and e.details->>'site' = $3))
          )
          select
             (select percentile_cont(0.5) within group (
-                        order by extract(epoch from (e.at - c.created_at)))
-             from events e join comments c on c.id = e.comment_id
-             where e.actor = 'moderator' and e.reason_category is not null)::float8
+                        order by extract(epoch from (e.at - e.comment_created_at)))
+             from events e
+             where e.actor = 'moderator' and e.reason_category is not null
+               and e.comment_created_at is not null)::float8
                 as median_seconds,
             (select count(*) from events where action = 'comment.report_received')
                 as reports_received,

@@ -153,6 +153,9 @@ pub enum FieldCode {
     /// A webhook URL whose host is a private, loopback or link-local
     /// address (or a name for one, such as `localhost`).
     PrivateAddress,
+    /// A domain sanction on a public suffix (`com`, `co.uk`, `com.sa`):
+    /// it would cover every address under it.
+    PublicSuffix,
 }
 
 impl FieldCode {
@@ -182,6 +185,7 @@ impl FieldCode {
             FieldCode::OriginTaken => "origin_taken",
             FieldCode::InstanceWide => "instance_wide",
             FieldCode::PrivateAddress => "private_address",
+            FieldCode::PublicSuffix => "public_suffix",
         }
     }
 }

@@ -24,3 +24,8 @@ pub const PUBLIC_DEFAULT_PAGE: i64 = 50;
 pub const PUBLIC_MAX_PAGE: i64 = 100;
 /// Longest article title a submission or an admin may give.
 pub const MAX_ARTICLE_TITLE: usize = 300;
+
+/// How many of an author's (or an address's) latest comments the
+/// submission path reads to judge their record: a bounded index range,
+/// not a scan of years. Settings that count approvals stop there.
+pub const AUTHOR_HISTORY: u32 = 500;

@@ -106,9 +106,13 @@ impl Target {
                 .and_then(|e| normal_email(e.as_str()))
                 .map(Target::Email)
                 .ok_or(FieldCode::InvalidEmail),
-            "domain" => ascii_domain(raw)
-                .map(Target::Domain)
-                .ok_or(FieldCode::InvalidValue),
+            "domain" => {
+                let d = ascii_domain(raw).ok_or(FieldCode::InvalidValue)?;
+                if is_public_suffix(&d) {
+                    return Err(FieldCode::PublicSuffix);
+                }
+                Ok(Target::Domain(d))
+            }
             "network" => parse_network(raw)
                 .map(Target::Network)
                 .ok_or(FieldCode::InvalidValue),
@@ -133,6 +137,15 @@ pub fn parse_network(raw: &str) -> Option<IpNet> {
         .parse::<IpNet>()
         .ok()
         .or_else(|| raw.parse::<std::net::IpAddr>().ok().map(IpNet::from))?;
+    // Client addresses are stored canonical (`client_ip`): a range of
+    // IPv4-mapped IPv6 addresses is the IPv4 range it maps.
+    let net = match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => IpNet::V4(ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).ok()?),
+            None => net,
+        },
+        _ => net,
+    };
     let min = match net {
         IpNet::V4(_) => 8,
         IpNet::V6(_) => 16,
@@ -175,6 +188,16 @@ pub fn normal_email(email: &str) -> Option<String> {
         local.to_lowercase(),
         ascii_domain(domain)?
     ))
+}
+
+/// Whether `ascii` (lowercase ASCII) is itself a public suffix of the
+/// ICANN section of the Public Suffix List (`com`, `co.uk`, `com.sa`), under
+/// which anyone registers domains: a ban on it would ban a country.
+/// Private-section suffixes (hosting providers' shared domains) may be
+/// banned on purpose.
+pub fn is_public_suffix(ascii: &str) -> bool {
+    psl::suffix(ascii.as_bytes())
+        .is_some_and(|s| s.as_bytes() == ascii.as_bytes() && s.typ() == Some(psl::Type::Icann))
 }
 
 /// The domains a sanction on which covers an address at `ascii_domain`:
@@ -298,6 +321,32 @@ mod tests {
     }
 
     #[test]
+    fn a_public_suffix_cannot_be_banned_but_a_domain_under_it_can() {
+        for suffix in ["co.uk", "com.sa", "gov.eg", "ac.jp"] {
+            assert_eq!(
+                Target::parse("domain", suffix),
+                Err(FieldCode::PublicSuffix),
+                "{suffix}"
+            );
+        }
+        // A single label (a top-level domain) is refused before.
+        assert_eq!(
+            Target::parse("domain", "امارات"),
+            Err(FieldCode::InvalidValue)
+        );
+        assert_eq!(
+            Target::parse("domain", "Com.SA."),
+            Err(FieldCode::PublicSuffix)
+        );
+        for domain in ["spam.co.uk", "example.com.sa", "example.com"] {
+            assert!(Target::parse("domain", domain).is_ok(), "{domain}");
+        }
+        // A hosting provider's shared domain (the list's private section)
+        // may be banned on purpose.
+        assert!(Target::parse("domain", "blogspot.com").is_ok());
+    }
+
+    #[test]
     fn ranges_are_stored_as_networks_and_not_too_wide() {
         assert_eq!(
             parse_network("192.0.2.77/24")
@@ -315,6 +364,20 @@ mod tests {
                 .as_deref(),
             Some("2001:db8:1::/48")
         );
+        // IPv4-mapped IPv6: the IPv4 range, as client addresses are kept.
+        assert_eq!(
+            parse_network("::ffff:192.0.2.77/120")
+                .map(|n| n.to_string())
+                .as_deref(),
+            Some("192.0.2.0/24")
+        );
+        assert_eq!(
+            parse_network("::ffff:192.0.2.7")
+                .map(|n| n.to_string())
+                .as_deref(),
+            Some("192.0.2.7/32")
+        );
+        assert_eq!(parse_network("::ffff:10.0.0.0/100"), None);
         assert_eq!(parse_network("10.0.0.0/7"), None);
         assert_eq!(parse_network("2001::/15"), None);
         assert_eq!(parse_network("192.0.2.0/33"), None);

@@ -193,7 +193,9 @@ pub const MIN_FORM_SECONDS: (u64, u64) = (0, 3600);
 pub const RETENTION_DAYS: (u64, u64) = (0, 36_500);
 pub const EDIT_WINDOW_MINUTES: (u64, u64) = (0, 1440);
 pub const REPORT_THRESHOLD: (u64, u64) = (0, 1000);
-pub const TRUST_AFTER_APPROVED: (u64, u64) = (0, 1000);
+/// At most the approvals the submission path counts (beyond, trust could
+/// never be reached).
+pub const TRUST_AFTER_APPROVED: (u64, u64) = (0, super::limits::AUTHOR_HISTORY as u64);
 pub const DISTRUST_WINDOW_DAYS: (u64, u64) = (0, 365);
 
 mod schema {
@@ -604,6 +606,21 @@ mod tests {
         assert!(e.get("blocked_domains").is_some());
         assert!(e.get("allowed_origins").is_some());
         assert_eq!(e.get("colour"), Some(&[FieldCode::UnknownField][..]));
+        // Trust counts approvals among the history the submission path
+        // reads: a threshold beyond it could never be met.
+        let e = s
+            .patched(&json!({"trust_after_approved": 501}))
+            .unwrap_err();
+        assert_eq!(
+            e.get("trust_after_approved"),
+            Some(&[FieldCode::OutOfRange { min: 0, max: 500 }][..])
+        );
+        assert_eq!(
+            s.patched(&json!({"trust_after_approved": 500}))
+                .unwrap()
+                .trust_after_approved,
+            500
+        );
     }
 
     #[test]

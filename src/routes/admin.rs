@@ -281,11 +281,7 @@ pub async fn update_moderator(
     Authed(auth, ApiJson(patch)): Authed<Admin, ApiJson<ModeratorPatch>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = req
-        .match_info()
-        .get("id")
-        .and_then(|s| s.parse::<i64>().ok())
-        .ok_or(ApiError::new(ErrorCode::ModeratorNotFound))?;
+    let id = crate::routes::body::path_id(&req, "id", ErrorCode::ModeratorNotFound)?;
     let session = auth.0;
     let row = accounts::update(
         &state.pool,
@@ -837,12 +833,7 @@ pub async fn lift_hold(
     auth: Admin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = req
-        .match_info()
-        .get("id")
-        .and_then(|s| s.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .ok_or(ApiError::new(ErrorCode::HoldNotFound))?;
+    let id = crate::routes::body::path_id(&req, "id", ErrorCode::HoldNotFound)?;
     let hold = retention::lift(&state.pool, auth.0.actor(), id).await?;
     Ok(HttpResponse::Ok().json(hold))
 }

@@ -550,6 +550,16 @@ pub fn positive_id_text(s: &str) -> Result<i64, FieldCode> {
     at_least_one(whole_text(s)?)
 }
 
+/// The positive id in the path segment `name`, or the not-found error
+/// `missing` (a resource that cannot exist is not found, as one that does
+/// not).
+pub fn path_id(req: &HttpRequest, name: &str, missing: ErrorCode) -> Result<i64, ApiError> {
+    req.match_info()
+        .get(name)
+        .and_then(|s| positive_id_text(s).ok())
+        .ok_or(ApiError::new(missing))
+}
+
 /// A page size from query text: `1..=max`.
 pub fn page_limit(s: &str, max: i64) -> Result<i64, FieldCode> {
     match whole_text(s)? {

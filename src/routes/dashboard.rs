@@ -125,7 +125,7 @@ fn over_https(req: &HttpRequest, state: &AppState) -> bool {
             .config
             .trusted_proxies
             .iter()
-            .any(|n| n.contains(&p.ip()))
+            .any(|n| n.contains(&p.ip().to_canonical()))
     });
     from_proxy
         && req

@@ -138,7 +138,7 @@ impl EdgeGuards {
             let Ok(peer) = stream.peer_addr() else {
                 return;
             };
-            if guards.is_trusted_proxy(peer.ip()) {
+            if guards.is_trusted_proxy(peer.ip().to_canonical()) {
                 return;
             }
             match guards

@@ -49,6 +49,11 @@ pub const PROTECTED_ROUTES: &[(&str, &str, Role)] = &[
         "/api/v1/moderation/sanctions/{id}",
         Role::Moderator,
     ),
+    (
+        "POST",
+        "/api/v1/moderation/sanctions/{id}/reject-existing",
+        Role::Moderator,
+    ),
     ("GET", "/api/v1/admin/moderators", Role::Admin),
     ("POST", "/api/v1/admin/moderators", Role::Admin),
     ("PATCH", "/api/v1/admin/moderators/{id}", Role::Admin),
@@ -205,6 +210,10 @@ fn table() -> Vec<(&'static str, Vec<Endpoint>)> {
         (
             "/api/v1/moderation/sanctions/{id}",
             vec![on(M::DELETE, moderation::sanctions::revoke)],
+        ),
+        (
+            "/api/v1/moderation/sanctions/{id}/reject-existing",
+            vec![on(M::POST, moderation::sanctions::reject_existing)],
         ),
         (
             "/api/v1/admin/moderators",

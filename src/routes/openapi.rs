@@ -68,6 +68,7 @@ const DESCRIPTION: &str = r#"Comment moderation backend: the website's comment f
         routes::moderation::sanctions::create,
         routes::moderation::sanctions::list,
         routes::moderation::sanctions::revoke,
+        routes::moderation::sanctions::reject_existing,
         routes::admin::list_moderators,
         routes::admin::create_moderator,
         routes::admin::update_moderator,

@@ -8,6 +8,7 @@ use crate::db::webhooks::{Delivery, Webhook};
 use crate::domain::SiteId;
 use crate::domain::webhook::{self, EVENTS, Include, PERSONAL_FIELDS};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
+use crate::routes::body::path_id;
 use crate::routes::body::{ApiJson, Authed, Shape, present, schema};
 use crate::state::AppState;
 use crate::usecases::webhooks::{self, CreatedWebhook, WebhookDetail, WebhookSpec};
@@ -257,14 +258,6 @@ impl Shape for WebhookPatchBody {
         }
         if f.is_empty() { Ok(patch) } else { Err(f) }
     }
-}
-
-fn path_id(req: &HttpRequest, name: &str, missing: ErrorCode) -> Result<i64, ApiError> {
-    req.match_info()
-        .get(name)
-        .and_then(|s| s.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .ok_or(ApiError::new(missing))
 }
 
 /// Register a webhook.

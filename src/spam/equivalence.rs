@@ -469,7 +469,7 @@ fn outputs() -> [Vec<String>; 9] {
                 },
             },
             history: AuthorHistory {
-                approved_by_email: (i % 4) as u32,
+                approved_with_token: (i % 4) as u32,
                 spam_by_email: (i % 11 == 0) as u32,
                 spam_by_ip: (i % 13 == 0) as u32,
                 rejected_by_email: 0,

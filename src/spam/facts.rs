@@ -53,10 +53,14 @@ pub enum FormTokenCheck {
     EditToken { posted_points: f64 },
 }
 
-/// The author's record, looked up by e-mail and by IP.
+/// The author's record, looked up by e-mail and by IP. Approvals count
+/// only with the returning-commenter token the browser received when one
+/// of that author's comments was approved: typing a regular's email earns
+/// nobody their standing. Spam and rejections count by email alone (a
+/// spammer gains nothing by claiming an address with a bad record).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorHistory {
-    pub approved_by_email: u32,
+    pub approved_with_token: u32,
     pub spam_by_email: u32,
     pub spam_by_ip: u32,
     pub rejected_by_email: u32,

@@ -576,17 +576,23 @@ pub fn foreign_script(f: &Facts, r: &SpamRules) -> Option<Reason> {
     ))
 }
 
-/// The author's record: approved comments lower the score, earlier spam
-/// (by e-mail, less by IP, which may be shared) raises it.
+/// The author's record: approved comments (of this email, posted from a
+/// browser holding the author's returning-commenter token) lower the
+/// score, earlier spam (by e-mail, less by IP, which may be shared)
+/// raises it.
 pub fn author_history(f: &Facts, _r: &SpamRules) -> Vec<Reason> {
     let h = f.input.history;
     let mut out = Vec::new();
-    if h.approved_by_email > 0 {
-        let points = if h.approved_by_email >= 3 { -3.0 } else { -2.0 };
+    if h.approved_with_token > 0 {
+        let points = if h.approved_with_token >= 3 {
+            -3.0
+        } else {
+            -2.0
+        };
         out.push(Reason::new(
             "author_approved",
             points,
-            format!("{} earlier approved comment(s)", h.approved_by_email),
+            format!("{} earlier approved comment(s)", h.approved_with_token),
         ));
     }
     if h.spam_by_email > 0 {
@@ -1081,7 +1087,7 @@ mod tests {
     fn author_record_lowers_and_raises() {
         let r = SpamRules::default();
         let mut i = input("hello");
-        i.history.approved_by_email = 4;
+        i.history.approved_with_token = 4;
         let f = Facts::new(&i, &r);
         assert_eq!(author_history(&f, &r)[0].score, -3.0);
         i.history = AuthorHistory {

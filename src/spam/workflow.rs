@@ -430,14 +430,14 @@ mod tests {
         let histories = [
             AuthorHistory::default(),
             AuthorHistory {
-                approved_by_email: 5,
+                approved_with_token: 5,
                 ..AuthorHistory::default()
             },
             AuthorHistory {
                 spam_by_email: 2,
                 spam_by_ip: 3,
                 rejected_by_email: 1,
-                approved_by_email: 0,
+                approved_with_token: 0,
             },
         ];
         for body in BODIES {

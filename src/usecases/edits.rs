@@ -106,8 +106,9 @@ pub async fn author_change(
                 },
             )
             .await?;
-            // The token has done its work: nothing more can be asked with it.
-            db::comments::clear_edit_token(&mut tx, id.0).await?;
+            // The token has done its work; the distrust rule will know that
+            // nobody judged this comment.
+            db::comments::mark_withdrawn(&mut tx, id.0).await?;
             // Nothing is left for moderators to decide about its reports.
             db::reports::resolve(&mut tx, id.0, CommentStatus::Rejected).await?;
             db::audit::insert(&mut tx, &NewAuditEvent::withdrawn(id, old)).await?;

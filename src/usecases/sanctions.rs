@@ -1,9 +1,10 @@
 //! Sanctions on commenters: moderators ban, suspend or hold an email, a
 //! domain or an address range (`domain::sanction`), audited; the
 //! submission workflow applies the strongest active one before the spam
-//! rules (`usecases::submission::decide`). A ban can also reject the
+//! rules (`usecases::submission::decide`). A sanction can also reject the
 //! person's pending and published comments, each as its own audited
-//! decision.
+//! decision, at most [`MAX_BULK_IDS`] per request (as a bulk decision):
+//! the rest wait for `POST /api/v1/moderation/sanctions/{id}/reject-existing`.
 
 use crate::auth::Session;
 use crate::db;
@@ -12,6 +13,7 @@ use crate::db::comments::CommentRow;
 use crate::db::sanctions::{Covered, NewSanction, Sanction};
 use crate::domain::decision::ReasonCategory;
 use crate::domain::ids::CommentId;
+use crate::domain::limits::MAX_BULK_IDS;
 use crate::domain::sanction::{
     Active, SanctionKind, Target, ascii_domain, covering_domains, normal_email,
 };
@@ -80,10 +82,19 @@ pub struct NewSanctionRequest {
     pub reject_existing: bool,
 }
 
-/// A new sanction, and the comments it rejected.
+/// A new sanction, and what it rejected.
 pub struct Created {
     pub sanction: Sanction,
+    pub rejection: Rejection,
+}
+
+/// What one "reject their existing comments" request did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rejection {
+    /// The comments it rejected, ascending.
     pub rejected: Vec<i64>,
+    /// Comments the sanction still covers, left for the next request.
+    pub remaining: i64,
 }
 
 /// The target of a comment's author, as a sanction stores it.
@@ -161,19 +172,6 @@ pub async fn create(
         },
     )
     .await?;
-    let covered = if r.reject_existing {
-        let forms = stored_forms(&target);
-        let covered = match &target {
-            Target::Email(_) => Covered::Emails(&forms),
-            Target::Domain(_) => Covered::Domains(&forms),
-            Target::Network(n) => Covered::Network(*n),
-        };
-        // A limited account names a site (checked above).
-        let site = r.site.as_ref().map(SiteId::as_str);
-        db::sanctions::covered_comments(&mut tx, &covered, site).await?
-    } else {
-        Vec::new()
-    };
     let event = NewAuditEvent::by_moderator(
         session.actor(),
         "sanction.created",
@@ -184,15 +182,78 @@ pub async fn create(
             "site": sanction.site,
             "expires_at": sanction.expires_at,
             "reject_existing": r.reject_existing,
-            "comments_covered": covered.len(),
         }),
     );
     // The reason stays on the sanction (erased with the person's data),
     // not in the log.
     db::audit::insert(&mut tx, &event).await?;
     tx.commit().await?;
-    // Each rejection is a decision of its own, in its own transaction (a
-    // comment changed meanwhile is decided as it is then).
+    // After the commit, so that a comment posted meanwhile is either found
+    // here or already judged under the sanction.
+    let rejection = if r.reject_existing {
+        reject_covered(state, session, &sanction, &target).await?
+    } else {
+        Rejection::default()
+    };
+    Ok(Created {
+        sanction,
+        rejection,
+    })
+}
+
+/// Rejects up to [`MAX_BULK_IDS`] more of the comments an active sanction
+/// covers (`POST /api/v1/moderation/sanctions/{id}/reject-existing`): 404
+/// `sanction_not_found` unless it is active and the account may act on
+/// its site.
+pub async fn reject_existing(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+) -> Result<(Sanction, Rejection), ApiError> {
+    let sites = session.sites.as_sql();
+    let mut conn = state.pool.acquire().await?;
+    let sanction = db::sanctions::find_active(&mut conn, id, sites.as_deref())
+        .await?
+        .ok_or(ApiError::new(ErrorCode::SanctionNotFound))?;
+    drop(conn);
+    // Erased with the person's data: so were their comments.
+    let Some(target) = sanction
+        .target
+        .as_deref()
+        .and_then(|t| Target::parse(&sanction.target_type, t).ok())
+    else {
+        return Ok((sanction, Rejection::default()));
+    };
+    let rejection = reject_covered(state, session, &sanction, &target).await?;
+    Ok((sanction, rejection))
+}
+
+/// Rejects the first [`MAX_BULK_IDS`] comments `target` covers within the
+/// sanction's site (or the sites the account may see), each a decision in
+/// its own transaction, audited like a moderator's (a comment changed
+/// meanwhile is decided as it is then; one gone is skipped). A failure
+/// stops the run: what was rejected stays rejected and is reported.
+async fn reject_covered(
+    state: &AppState,
+    session: &Session,
+    sanction: &Sanction,
+    target: &Target,
+) -> Result<Rejection, ApiError> {
+    let forms = stored_forms(target);
+    let covered = match target {
+        Target::Email(_) => Covered::Emails(&forms),
+        Target::Domain(_) => Covered::Domains(&forms),
+        Target::Network(n) => Covered::Network(*n),
+    };
+    let sites = match &sanction.site {
+        Some(site) => Some(vec![site.clone()]),
+        None => session.sites.as_sql(),
+    };
+    let limit = i64::try_from(MAX_BULK_IDS).unwrap_or(i64::MAX);
+    let mut conn = state.pool.acquire().await?;
+    let (ids, total) =
+        db::sanctions::covered_comments(&mut conn, &covered, sites.as_deref(), limit).await?;
+    drop(conn);
     let decision = crate::usecases::moderation::Decision {
         status: Some(CommentStatus::Rejected),
         body: None,
@@ -200,8 +261,9 @@ pub async fn create(
         category: Some(sanction.reason_category),
         tell_author: false,
     };
-    let mut rejected = Vec::with_capacity(covered.len());
-    for id in covered {
+    let mut rejected = Vec::with_capacity(ids.len());
+    let mut looked_at = 0i64;
+    for id in ids {
         match crate::usecases::moderation::apply_committed(
             state,
             session,
@@ -214,10 +276,17 @@ pub async fn create(
             Ok(_) => rejected.push(id),
             // Gone or out of scope since: nothing to reject.
             Err(e) if e.code == ErrorCode::CommentNotFound => {}
-            Err(e) => return Err(e),
+            Err(e) => {
+                tracing::warn!(sanction_id = sanction.id, code = ?e.code, "rejecting a covered comment failed; stopping");
+                break;
+            }
         }
+        looked_at += 1;
     }
-    Ok(Created { sanction, rejected })
+    Ok(Rejection {
+        rejected,
+        remaining: (total - looked_at).max(0),
+    })
 }
 
 /// The forms an email or a domain may be stored in on comments (as

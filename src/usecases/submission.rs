@@ -232,11 +232,18 @@ pub(crate) fn refuse_suspended(g: &Gathered, now: DateTime<Utc>) -> Result<(), A
         .sanction
         .map(|s| sanction::effect(s, CommentStatus::Pending))
     {
-        Some(sanction::Effect::Refuse { until }) => Err(ApiError::suspended(
-            u64::try_from((until - now).num_seconds()).unwrap_or(1),
-        )),
+        Some(sanction::Effect::Refuse { until }) => {
+            Err(ApiError::suspended(seconds_until(until, now)))
+        }
         _ => Ok(()),
     }
+}
+
+/// Whole seconds from `now` until `until`, rounded up: a client that waits
+/// `Retry-After` seconds is never back a fraction too early.
+fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    let ms = (until - now).num_milliseconds();
+    u64::try_from(ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) > 0)).unwrap_or(1)
 }
 
 /// The spam verdict and the status the approval workflow gives it. An
@@ -303,7 +310,7 @@ fn judge(
         honeypot_filled: c.honeypot_filled,
         form_token: c.form_token,
         history: spam::AuthorHistory {
-            approved_by_email: count(facts.approved_by_email),
+            approved_with_token: facts.standing.approved_with_token,
             spam_by_email: count(facts.spam_by_email),
             spam_by_ip: count(facts.spam_by_ip),
             rejected_by_email: count(facts.rejected_by_email),
@@ -513,6 +520,18 @@ fn count(n: i64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_the_next_whole_second() {
+        let now = Utc::now();
+        let ms = chrono::Duration::milliseconds;
+        assert_eq!(seconds_until(now + ms(59_001), now), 60);
+        assert_eq!(seconds_until(now + ms(60_000), now), 60);
+        assert_eq!(seconds_until(now + ms(400), now), 1);
+        // Already over (a race with the clock): the error still says 1.
+        assert_eq!(seconds_until(now - ms(5), now), 0);
+        assert_eq!(ApiError::suspended(0).retry_after, Some(1));
+    }
 
     #[test]
     fn grants_carry_a_fresh_token_and_its_hash() {

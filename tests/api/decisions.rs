@@ -429,3 +429,58 @@ async fn the_transparency_report_counts_what_the_audit_log_holds() {
         .await;
     assert!(refused.is_err());
 }
+
+#[tokio::test]
+async fn decisions_on_purged_comments_stay_in_the_transparency_report() {
+    use majlis::domain::settings::ModerationSettings;
+    use majlis::domain::site::SiteId;
+    use majlis::usecases::retention::purge;
+
+    let app = app().await;
+    let (admin, _) = app.login_as("admin").await;
+    let (id, _) = published(&app, "An insult that will be purged", "p@example.com").await;
+    let resp = decide(
+        &app,
+        &admin,
+        id,
+        json!({"status": "rejected", "reason_category": "abuse"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    sqlx::query("update comments set created_at = now() - interval '70 days' where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let path = "/api/v1/admin/transparency?site=default";
+    let before = app.read(path, &admin).await;
+    assert_eq!(
+        before["by_category"]["abuse"],
+        json!({"automatic": 0, "manual": 1}),
+        "{before}"
+    );
+    assert!(before["median_seconds_to_decision"].as_f64().unwrap() > 69.0 * 86_400.0);
+
+    let settings = ModerationSettings {
+        purge_rejected_after_days: 60,
+        ..ModerationSettings::default()
+    };
+    let done = purge(&app.pool, &SiteId::default_site(), &settings)
+        .await
+        .unwrap();
+    assert_eq!(done.rejected, 1);
+    let gone: i64 = sqlx::query_scalar("select count(*) from comments where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(gone, 0, "the comment was purged");
+
+    let after = app.read(path, &admin).await;
+    assert_eq!(after["decisions"], before["decisions"], "{after}");
+    assert_eq!(after["by_category"], before["by_category"]);
+    assert_eq!(
+        after["median_seconds_to_decision"],
+        before["median_seconds_to_decision"]
+    );
+}

@@ -291,6 +291,7 @@ async fn ban_and_reject_decides_each_comment_and_revoking_lets_new_ones_through(
     assert_eq!(resp.status(), 201);
     let created: Value = resp.json().await.unwrap();
     assert_eq!(created["rejected"], json!([ids[0], ids[1]]));
+    assert_eq!(created["remaining"], 0);
     assert_eq!(created["sanction"]["target"], "troll@example.com");
     assert_eq!(created["sanction"]["created_by"], moderator_id);
     let sid = created["sanction"]["id"].as_i64().unwrap();
@@ -499,4 +500,154 @@ async fn masked_moderators_see_masked_targets_and_bad_requests_are_422() {
         .await
         .unwrap();
     assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn rejecting_existing_comments_goes_500_at_a_time_and_finishes_on_request() {
+    let app = app_with(json!({"flood_interval_seconds": 0, "approval_mode": "none"})).await;
+    let (moderator, _) = app.login_as("moderator").await;
+    // 503 published comments from one range, seeded in one statement.
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("set local statement_timeout = 0")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into articles (site_id, id) values ('default', 'a/flood') on conflict do nothing",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into comments (article_id, author_name, author_email, avatar, body, body_html,
+                               body_fingerprint, status, ip)
+         select 'a/flood', 'bot ' || g, 'bot' || g || '@example.org', md5(g::text),
+                'same old ' || g, '<p>same old ' || g || '</p>', md5('f' || g), 'approved',
+                ('203.0.113.' || (g % 250))::inet
+         from generate_series(1, 503) g",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let resp = sanction(
+        &app,
+        &moderator,
+        json!({"kind": "ban", "target_type": "network", "target": "203.0.113.0/24",
+               "reason": "botnet", "reason_category": "spam", "reject_existing": true}),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    let created: Value = resp.json().await.unwrap();
+    assert_eq!(created["rejected"].as_array().unwrap().len(), 500);
+    assert_eq!(created["remaining"], 3);
+    let sid = created["sanction"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/moderation/sanctions/{sid}/reject-existing");
+    let more: Value = app
+        .authed(Method::POST, &path, &moderator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(more["rejected"].as_array().unwrap().len(), 3, "{more}");
+    assert_eq!(more["remaining"], 0);
+    let left: i64 = sqlx::query_scalar(
+        "select count(*) from comments where article_id = 'a/flood' and status <> 'rejected'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events
+         where action = 'comment.status_changed' and reason = $1 and reason_category = 'spam'",
+    )
+    .bind(format!("sanction #{sid}"))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 503);
+    // Nothing left: an empty answer. Revoked, or not a number: 404.
+    let again: Value = app
+        .authed(Method::POST, &path, &moderator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again, json!({"rejected": [], "remaining": 0}));
+    let revoke = format!("/api/v1/moderation/sanctions/{sid}");
+    let resp = app
+        .authed(Method::DELETE, &revoke, &moderator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    for path in [
+        path.as_str(),
+        "/api/v1/moderation/sanctions/abc/reject-existing",
+    ] {
+        let resp = app
+            .authed(Method::POST, path, &moderator)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{path}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "sanction_not_found");
+    }
+}
+
+#[tokio::test]
+async fn an_account_limited_to_sites_sees_sanctions_on_every_site_masked() {
+    let app = app_with(json!({"flood_interval_seconds": 0})).await;
+    let (admin, _) = app.login_as("admin").await;
+    let (limited, limited_id) = app.login_as("moderator").await;
+    sqlx::query("update moderators set sites = '{default}' where id = $1")
+        .bind(limited_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    for body in [
+        json!({"kind": "ban", "target_type": "email", "target": "elsewhere@example.com",
+               "reason": "threats on the other edition"}),
+        json!({"kind": "hold", "target_type": "email", "target": "here@example.com",
+               "reason": "links", "site": "default"}),
+    ] {
+        assert_eq!(sanction(&app, &admin, body).await.status(), 201);
+    }
+    let seen = app.read("/api/v1/moderation/sanctions", &limited).await;
+    let list = seen["sanctions"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{seen}");
+    let every = list.iter().find(|s| s["site"].is_null()).unwrap();
+    assert_eq!(every["target"], "e***@example.com");
+    assert_eq!(every["reason"], Value::Null);
+    let own = list.iter().find(|s| s["site"] == "default").unwrap();
+    assert_eq!(own["target"], "here@example.com");
+    assert_eq!(own["reason"], "links");
+    // An admin sees both in full. The limited account acts only on
+    // sanctions of its own sites.
+    let full = app.read("/api/v1/moderation/sanctions", &admin).await;
+    assert!(
+        full["sanctions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["target"] == "elsewhere@example.com"
+                && s["reason"] == "threats on the other edition")
+    );
+    let sid = every["id"].as_i64().unwrap();
+    let resp = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/moderation/sanctions/{sid}/reject-existing"),
+            &limited,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
 }

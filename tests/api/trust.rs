@@ -69,9 +69,18 @@ async fn typing_someone_elses_email_earns_none_of_their_trust() {
     let back = post(&app, "Layla@Example.com", Some(&token), "Back again").await;
     assert_eq!(back["status"], "approved");
     assert!(back.get("commenter_token").is_none(), "{back}");
+    let rules = |r: Vec<(String, String)>| r.into_iter().map(|(rule, _)| rule).collect::<Vec<_>>();
+    assert!(
+        rules(reasons(&app, &back["id"]).await).contains(&"author_approved".to_owned()),
+        "her record lowers her score"
+    );
     // Someone typing her email, without her token or with their own: held.
     let impostor = post(&app, "layla@example.com", None, "Pretending to be Layla").await;
     assert_eq!(impostor["status"], "pending");
+    assert!(
+        !rules(reasons(&app, &impostor["id"]).await).contains(&"author_approved".to_owned()),
+        "her record does not lower an impostor's spam score"
+    );
     let own = impostor["commenter_token"].as_str().unwrap().to_owned();
     assert_ne!(own, token);
     let again = post(&app, "layla@example.com", Some(&own), "Still pretending").await;
@@ -184,6 +193,27 @@ async fn recent_rejections_hold_an_author_until_they_age_out_of_the_window() {
         .unwrap();
     let back = post(&app, "sami@example.com", None, "A fifth remark").await;
     assert_eq!(back["status"], "approved");
+    // Withdrawing one's own comments is nobody's judgement: two withdrawn
+    // of five recent comments hold nobody.
+    for c in [&held, &back] {
+        let token = c["edit_token"].as_str().unwrap();
+        let resp = app.withdraw(c["id"].as_i64().unwrap(), token).await;
+        assert_eq!(resp.status(), 204);
+    }
+    let after = post(&app, "sami@example.com", None, "A sixth remark").await;
+    assert_eq!(
+        after["status"],
+        "approved",
+        "{:?}",
+        reasons(&app, &after["id"]).await
+    );
+    let withdrawn: i64 = sqlx::query_scalar(
+        "select count(*) from comments where withdrawn_at is not null and status = 'rejected'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(withdrawn, 2);
     // Bad settings are refused by name.
     let resp = app
         .authed(Method::PATCH, "/api/v1/admin/settings", &admin)

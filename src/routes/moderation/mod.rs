@@ -157,12 +157,7 @@ impl crate::routes::body::Shape for CountParams {
 
 /// The `{id}` path segment; anything but a positive integer is not found.
 fn comment_id(req: &HttpRequest) -> Result<CommentId, ApiError> {
-    req.match_info()
-        .get("id")
-        .and_then(|s| s.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .map(CommentId)
-        .ok_or_else(|| ErrorCode::CommentNotFound.into())
+    crate::routes::public::edits::comment_id(req)
 }
 
 fn with_etag(version: i32) -> (header::HeaderName, String) {
@@ -437,7 +432,9 @@ pub struct BulkRequest {
     pub ids: Option<Vec<serde_json::Value>>,
     #[schema(value_type = crate::domain::CommentStatus, required = true)]
     pub status: Option<String>,
-    /// Recorded in the audit log (at most 500 characters).
+    /// Recorded in the audit log (at most 500 characters); shown to each
+    /// author in the statement of reasons, as in a single decision;
+    /// erased with their data.
     #[schema(schema_with = schema::reason)]
     pub reason: Option<String>,
     /// As in a single decision: `spam`, `abuse`, `hate`, `off_topic`,

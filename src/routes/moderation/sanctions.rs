@@ -1,5 +1,7 @@
-//! Sanctions over HTTP: `POST`, `GET /api/v1/moderation/sanctions` and
-//! `DELETE /api/v1/moderation/sanctions/{id}` (`usecases::sanctions`).
+//! Sanctions over HTTP: `POST`, `GET /api/v1/moderation/sanctions`,
+//! `DELETE /api/v1/moderation/sanctions/{id}` and `POST
+//! /api/v1/moderation/sanctions/{id}/reject-existing`
+//! (`usecases::sanctions`).
 
 use crate::auth::Moderator;
 use crate::db;
@@ -12,9 +14,9 @@ use crate::domain::personal_data::{mask_email, mask_ip};
 use crate::domain::sanction::{SanctionKind, Target};
 use crate::domain::{SiteId, cursor::in_storable_range};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
+use crate::routes::body::path_id;
 use crate::routes::body::{
-    ApiJson, ApiQuery, Authed, Shape, not_null, page_limit, positive_id_text, present,
-    query_params, schema,
+    ApiJson, ApiQuery, Authed, Shape, not_null, page_limit, present, query_params, schema,
 };
 use crate::routes::moderation::views::Lens;
 use crate::state::AppState;
@@ -33,7 +35,8 @@ pub struct NewSanctionBody {
     #[schema(schema_with = kind_schema, required = true)]
     pub kind: Option<String>,
     /// `email` (one address), `domain` (an email domain and its
-    /// subdomains) or `network` (an address range, IPv4 /8 or narrower,
+    /// subdomains; not a public suffix such as `co.uk`: 422
+    /// `public_suffix`) or `network` (an address range, IPv4 /8 or narrower,
     /// IPv6 /16 or narrower).
     #[schema(schema_with = target_type_schema, required = true)]
     pub target_type: Option<String>,
@@ -210,9 +213,15 @@ impl Shape for NewSanctionBody {
 }
 
 /// A sanction as this account may see it: emails and addresses masked
-/// for accounts that see personal data masked.
-fn shown(lens: &Lens, mut s: Sanction) -> Sanction {
-    if lens.masks_personal_data() {
+/// for accounts that see personal data masked; a sanction on every site,
+/// seen by an account limited to some sites, masked too and without its
+/// reason (the person may never have commented on those sites).
+fn shown(lens: &Lens, session: &crate::auth::Session, mut s: Sanction) -> Sanction {
+    let foreign = s.site.is_none() && session.sites.as_sql().is_some();
+    if foreign {
+        s.reason = None;
+    }
+    if foreign || lens.masks_personal_data() {
         s.target = s.target.map(|t| match s.target_type.as_str() {
             "email" => mask_email(&t),
             "network" => match t.parse::<ipnet::IpNet>() {
@@ -229,8 +238,22 @@ fn shown(lens: &Lens, mut s: Sanction) -> Sanction {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SanctionCreated {
     pub sanction: Sanction,
-    /// The comments it rejected (`reject_existing`), ascending.
+    /// The comments it rejected (`reject_existing`), ascending: at most
+    /// 500 per request.
     pub rejected: Vec<i64>,
+    /// Pending and published comments it still covers: `POST
+    /// /api/v1/moderation/sanctions/{id}/reject-existing` rejects the
+    /// next 500. 0 without `reject_existing`.
+    pub remaining: i64,
+}
+
+/// What a `reject-existing` request did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SanctionRejection {
+    /// The comments it rejected, ascending: at most 500.
+    pub rejected: Vec<i64>,
+    /// Pending and published comments the sanction still covers.
+    pub remaining: i64,
 }
 
 /// Sanction a commenter.
@@ -269,8 +292,9 @@ pub async fn create(
     let created = sanctions::create(&state, &auth.0, new).await?;
     let lens = Lens::for_role(&state, auth.0.role).await?;
     Ok(HttpResponse::Created().json(SanctionCreated {
-        sanction: shown(&lens, created.sanction),
-        rejected: created.rejected,
+        sanction: shown(&lens, &auth.0, created.sanction),
+        rejected: created.rejection.rejected,
+        remaining: created.rejection.remaining,
     }))
 }
 
@@ -360,7 +384,7 @@ pub async fn list(
         db::sanctions::list(&mut conn, q.all, sites.as_deref(), q.before, q.limit + 1).await?;
     let next_cursor = page_end(&mut rows, q.limit).map(|r| LogCursor(r.id).encode());
     Ok(HttpResponse::Ok().json(SanctionPage {
-        sanctions: rows.into_iter().map(|s| shown(&lens, s)).collect(),
+        sanctions: rows.into_iter().map(|s| shown(&lens, &auth.0, s)).collect(),
         next_cursor,
     }))
 }
@@ -389,12 +413,43 @@ pub async fn revoke(
     auth: Moderator,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = req
-        .match_info()
-        .get("id")
-        .and_then(|s| positive_id_text(s).ok())
-        .ok_or(ApiError::new(ErrorCode::SanctionNotFound))?;
+    let id = path_id(&req, "id", ErrorCode::SanctionNotFound)?;
     let s = sanctions::revoke(&state, &auth.0, id).await?;
     let lens = Lens::for_role(&state, auth.0.role).await?;
-    Ok(HttpResponse::Ok().json(shown(&lens, s)))
+    Ok(HttpResponse::Ok().json(shown(&lens, &auth.0, s)))
+}
+
+/// Reject more of a sanction's existing comments.
+///
+/// Rejects the next 500 pending and published comments an active
+/// sanction covers (oldest first), each a decision of its own, audited as
+/// a moderator's with the sanction's category: for a sanction whose
+/// `reject_existing` left some (`remaining` above 0). Repeat until
+/// `remaining` is 0.
+#[utoipa::path(
+    post,
+    operation_id = "reject_sanction_existing",
+    path = "/api/v1/moderation/sanctions/{id}/reject-existing",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The sanction's id.", minimum = 1)),
+    responses(
+        (status = 200, description = "The comments rejected, and how many are left.", body = SanctionRejection),
+        crate::routes::openapi::AuthErrors,
+        (status = 404, description = "No active sanction with this id that the account may act on (`sanction_not_found`).", body = ErrorBody),
+        crate::routes::openapi::DbErrors,
+    ),
+)]
+#[tracing::instrument(skip_all, fields(moderator_id = auth.0.moderator_id))]
+pub async fn reject_existing(
+    req: HttpRequest,
+    auth: Moderator,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&req, "id", ErrorCode::SanctionNotFound)?;
+    let (_, r) = sanctions::reject_existing(&state, &auth.0, id).await?;
+    Ok(HttpResponse::Ok().json(SanctionRejection {
+        rejected: r.rejected,
+        remaining: r.remaining,
+    }))
 }

@@ -38,12 +38,7 @@ impl Shape for AuthorEditRequest {
 /// The `{id}` of a public comment route (404 for anything but a positive
 /// integer, like a missing comment).
 pub(crate) fn comment_id(req: &HttpRequest) -> Result<CommentId, ApiError> {
-    req.match_info()
-        .get("id")
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .map(CommentId)
-        .ok_or(ApiError::new(ErrorCode::CommentNotFound))
+    crate::routes::body::path_id(req, "id", ErrorCode::CommentNotFound).map(CommentId)
 }
 
 /// The change, made with the edit token the request carries (401
