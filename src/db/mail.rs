@@ -136,24 +136,22 @@ pub struct MailJob {
     pub moderator_sites: Option<Vec<String>>,
 }
 
-/// Takes at most `limit` due mails (`db::outbox::take`).
+/// Takes at most `limit` due mails (`db::outbox::take_sql`), in one
+/// statement.
 pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<MailJob>, sqlx::Error> {
-    let taken = super::outbox::take(&mut *conn, super::outbox::Queue::Mail, limit).await?;
-    if taken.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = taken.iter().map(|t| t.id).collect();
-    sqlx::query_as(
+    let sql = super::outbox::take_sql(
+        super::outbox::Queue::Mail,
         "select o.id, o.kind, o.attempts, o.retry_until, o.comment_id, o.parent_id,
                 o.moderator_id, m.email as moderator_email, m.notify as moderator_notify,
                 m.notify_lang as moderator_lang, m.disabled as moderator_disabled,
                 m.sites as moderator_sites
-         from mail_outbox o left join moderators m on m.id = o.moderator_id
-         where o.id = any($1) order by o.id",
-    )
-    .bind(&ids)
-    .fetch_all(conn)
-    .await
+         from taken o left join moderators m on m.id = o.moderator_id
+         order by o.id",
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
 const MAIL_COMMENT: &str = "select c.id, c.author_name, c.author_email, c.body, c.article_id,

@@ -247,6 +247,18 @@ pub async fn fetch(
         .await
 }
 
+/// The comments with these ids that exist, unlocked, in no order.
+pub async fn fetch_many(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<Vec<CommentRow>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from comments where id = any($1)");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(ids)
+        .fetch_all(conn)
+        .await
+}
+
 /// A new status and/or body (with its HTML and fingerprint); bumps the
 /// version, and the article's `comment_version` when `public` (the change
 /// is one the public reads: a pending comment sent to spam is not).

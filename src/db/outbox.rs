@@ -30,78 +30,85 @@ impl Queue {
     }
 }
 
-/// A row a worker took: one more attempt is being made.
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
-pub struct Taken {
-    pub id: i64,
-    pub attempts: i32,
-    pub retry_until: DateTime<Utc>,
-}
-
-/// Takes at most `limit` due rows: each gets one more attempt and a lease
+/// The statement that takes at most `$1` due rows of `queue` and then runs
+/// `select`, which reads the taken rows as `taken` (all their columns,
+/// after the update). Each taken row gets one more attempt and a lease
 /// (its next attempt a minute ahead, longer than an attempt may take), so
 /// no other worker takes it meanwhile; rows other workers hold are
-/// skipped, not waited for.
-pub async fn take(
-    conn: &mut PgConnection,
-    queue: Queue,
-    limit: i64,
-) -> Result<Vec<Taken>, sqlx::Error> {
+/// skipped, not waited for. One round trip for the whole batch.
+pub fn take_sql(queue: Queue, select: &str) -> String {
     let table = queue.table();
-    let sql = format!(
+    format!(
         "with due as (
              select id from {table}
              where status = 'pending' and next_attempt_at <= now()
              order by next_attempt_at
              limit $1
              for update skip locked
+         ), taken as (
+             update {table} t
+             set attempts = t.attempts + 1, next_attempt_at = now() + interval '60 seconds',
+                 last_attempt_at = now()
+             from due where t.id = due.id
+             returning t.*
          )
-         update {table} t
-         set attempts = t.attempts + 1, next_attempt_at = now() + interval '60 seconds',
-             last_attempt_at = now()
-         from due where t.id = due.id
-         returning t.id, t.attempts, t.retry_until"
-    );
-    let mut rows: Vec<Taken> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
-    rows.sort_by_key(|r| r.id);
-    Ok(rows)
+         {select}"
+    )
 }
 
-/// Records how the attempt at row `id` went.
+/// Records how the attempts at a batch of rows went, in one statement.
 pub async fn record(
     conn: &mut PgConnection,
     queue: Queue,
-    id: i64,
-    o: &Outcome,
+    outcomes: &[(i64, &Outcome)],
 ) -> Result<(), sqlx::Error> {
-    let (status, code, error, next): (&str, Option<i32>, Option<&str>, Option<DateTime<Utc>>) =
-        match o {
-            Outcome::Sent { status } => (queue.done(), *status, None, None),
-            Outcome::Retry {
-                status,
-                error,
-                next,
-            } => ("pending", *status, Some(error.as_str()), Some(*next)),
-            Outcome::Failed { status, error } => ("failed", *status, Some(error.as_str()), None),
-            Outcome::Skipped { reason } => ("skipped", None, Some(reason.as_str()), None),
-        };
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let n = outcomes.len();
+    let (mut ids, mut statuses, mut codes, mut errors, mut nexts) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (id, o) in outcomes {
+        let (status, code, error, next): (&str, Option<i32>, Option<&str>, Option<DateTime<Utc>>) =
+            match o {
+                Outcome::Sent { status } => (queue.done(), *status, None, None),
+                Outcome::Retry {
+                    status,
+                    error,
+                    next,
+                } => ("pending", *status, Some(error.as_str()), Some(*next)),
+                Outcome::Failed { status, error } => {
+                    ("failed", *status, Some(error.as_str()), None)
+                }
+                Outcome::Skipped { reason } => ("skipped", None, Some(reason.as_str()), None),
+            };
+        ids.push(*id);
+        statuses.push(status);
+        codes.push(code);
+        errors.push(error);
+        nexts.push(next);
+    }
     let table = queue.table();
     let sql = format!(
-        "update {table}
-         set status = $2, response_status = $3, last_error = $4,
-             next_attempt_at = coalesce($5, next_attempt_at),
-             sent_at = case when $2 = $6 then now() end
-         where id = $1"
+        "update {table} t
+         set status = o.status, response_status = o.code, last_error = o.error,
+             next_attempt_at = coalesce(o.next, t.next_attempt_at),
+             sent_at = case when o.status = $6 then now() end
+         from unnest($1::bigint[], $2::text[], $3::int4[], $4::text[], $5::timestamptz[])
+              as o(id, status, code, error, next)
+         where t.id = o.id"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(status)
-        .bind(code)
-        .bind(error)
-        .bind(next)
+        .bind(&ids)
+        .bind(&statuses)
+        .bind(&codes)
+        .bind(&errors)
+        .bind(&nexts)
         .bind(queue.done())
         .execute(conn)
         .await?;

@@ -223,25 +223,21 @@ pub struct Claimed {
 }
 
 /// Takes at most `limit` due deliveries for this worker
-/// (`db::outbox::take`: one more attempt, a lease), with what sending them
-/// needs.
+/// (`db::outbox::take_sql`: one more attempt, a lease), with what sending
+/// them needs, in one statement.
 pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
-    let taken = super::outbox::take(&mut *conn, super::outbox::Queue::Webhooks, limit).await?;
-    if taken.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = taken.iter().map(|t| t.id).collect();
-    sqlx::query_as(
+    let sql = super::outbox::take_sql(
+        super::outbox::Queue::Webhooks,
         "select d.id, d.webhook_id, d.audit_event_id, d.event, d.comment_id, d.site_id,
                 d.attempts, d.retry_until, w.url, w.secret, w.include_email, w.include_ip,
                 w.include_user_agent, w.active, e.at, e.old_status, e.new_status
-         from webhook_deliveries d
+         from taken d
          join webhooks w on w.id = d.webhook_id
          join audit_events e on e.id = d.audit_event_id
-         where d.id = any($1)
          order by d.id",
-    )
-    .bind(&ids)
-    .fetch_all(conn)
-    .await
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }

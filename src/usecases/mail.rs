@@ -408,9 +408,10 @@ pub async fn send_due(state: &AppState, mailer: &Mailer) -> Result<usize, ApiErr
     };
     let outcomes =
         futures_util::future::join_all(jobs.iter().map(|j| attempt(state, mailer, j))).await;
+    let recorded: Vec<(i64, &Outcome)> = jobs.iter().map(|j| j.id).zip(&outcomes).collect();
     let mut conn = state.pool.acquire().await?;
+    db::outbox::record(&mut conn, Queue::Mail, &recorded).await?;
     for (job, outcome) in jobs.iter().zip(&outcomes) {
-        db::outbox::record(&mut conn, Queue::Mail, job.id, outcome).await?;
         crate::metrics::record_mail(outcome.label());
         if let Outcome::Failed { error, .. } = outcome {
             tracing::warn!(mail_id = job.id, kind = %job.kind, attempts = job.attempts, error = %error, "mail failed for good");
