@@ -68,9 +68,8 @@ pub async fn clear_network_data(
     .bind(limit)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("select set_config('majlis.network_data_retention', 'off', true)")
-        .execute(&mut *conn)
-        .await?;
+    // The setting lasts until the transaction ends, which the caller
+    // commits now: nothing else it writes is a comment.
     Ok(Some(done.rows_affected()))
 }
 
