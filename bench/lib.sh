@@ -97,7 +97,8 @@ stop_cluster_at() {
 # Used by the browser tests, the dashboard benchmark and the Schemathesis run.
 serve_embedded() {
     local bin=$1 dir=$2 port
-    port=$(free_port)
+    # MAJLIS_PORT: a port chosen beforehand (to name MAJLIS_PUBLIC_URL).
+    port=${MAJLIS_PORT:-$(free_port)}
     MAJLIS_BASE="http://127.0.0.1:$port"
     MAJLIS_DATA_DIR="$dir/data" MAJLIS_ADDR="127.0.0.1:$port" DATABASE_URL= DATABASE_READ_URL= \
         "$bin" serve >"$dir/server.log" 2>&1 &

@@ -208,6 +208,7 @@ if [[ ${BENCH_OUTBOX:-0} == 1 ]]; then
     # The receivers run beside majlis; it may reach them on 127.0.0.1.
     SINK_PORT=$(free_port)
     python3 "$LOAD/webhook_sink.py" "$SINK_PORT" >"$TMP/sink.count" 2>"$TMP/sink.log" &
+    SINK_PID=$!
     BG_PIDS+=("$!")
     SMTP_PORT=$(free_port)
     python3 "$LOAD/smtp_sink.py" "$SMTP_PORT" >"$TMP/smtp.count" 2>"$TMP/smtp.log" &
@@ -294,6 +295,7 @@ BG_PIDS+=("$!")
 rss_mib() { awk '{printf "%.1f", $1 / 1024}' "$TMP/rss.$1" 2>/dev/null || echo "?"; }
 
 ROWS=()
+SINK_CPU=()
 POINT=0
 ANSWERED_201=0
 declare -A CEILING_A CEILING_B
@@ -352,9 +354,23 @@ statuses() {
 
 # http_point NAME SCRIPT CONNS PORT... [--probe]: one wrk per port (the
 # connections split evenly), optionally a listing probe on the first port.
+# With BENCH_OUTBOX=1: waits (up to 3 minutes) until the webhook worker has
+# sent every delivery queued so far, so that a point never pays for the
+# backlog of the one before (the ceilings' pgbench rows fire the trigger too).
+outbox_drain() {
+    local n
+    for _ in $(seq 1 360); do
+        n=$(psql_db -d majlis -At -c "select count(*) from webhook_deliveries where status = 'pending'")
+        [[ $n == 0 ]] && return 0
+        sleep 0.5
+    done
+    say "  (outbox: $n deliveries still pending after 3 minutes)"
+}
+
 http_point() {
     local name=$1 script=$2 c=$3
     shift 3
+    [[ ${BENCH_OUTBOX:-0} == 1 ]] && outbox_drain
     local probe=0 ports=() a b s
     for a in "$@"; do
         if [[ $a == --probe ]]; then probe=1; else ports+=("$a"); fi
@@ -366,6 +382,8 @@ http_point() {
     local m0=() p0 t0 i pids=() p
     for p in "${MAJLIS_PIDS[@]}"; do m0+=("$(cpu_ticks "$p")"); done
     p0=$(pg_ticks)
+    local k0=0 k1
+    [[ -n ${SINK_PID:-} ]] && k0=$(cpu_ticks "$SINK_PID")
     t0=$(date +%s.%N)
     POINT=$((POINT + 1))
     # goes into emails and names: letters and digits only
@@ -400,6 +418,12 @@ http_point() {
         mcpu+=("$(awk -v t="$(($(cpu_ticks "${MAJLIS_PIDS[$i]}") - m0[i]))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')")
     done
     pcpu=$(awk -v t="$(($(pg_ticks) - p0))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')
+    local sink_note=""
+    if [[ -n ${SINK_PID:-} ]]; then
+        k1=$(awk -v t="$(($(cpu_ticks "$SINK_PID") - k0))" -v s="$secs" -v k="$CLK_TCK" 'BEGIN { printf "%.2f", t / k / s }')
+        sink_note=", webhook receiver CPU $k1"
+        SINK_CPU+=("$name c=$c: $k1")
+    fi
 
     local req=0 rps=0 p50s=() p99s=() ok=0 bad=0 codes=() errs=0 f
     for i in "${!ports[@]}"; do
@@ -439,7 +463,7 @@ http_point() {
     local p50j="${p50s[*]}" p99j="${p99s[*]}" rssj="${rss[*]}" mcpuj="${mcpu[*]}"
     IFS=$IFS_old
     ROWS+=("| $name$extra | $c | $rps_int | $p50j | $p99j | $errs / $bad${codes[*]:+ (${codes[*]})} | $ratio_b | $ratio_a | $mcpuj | $pcpu | $rssj |")
-    say "  $name c=$c: $rps_int req/s, p50 $p50j ms, p99 $p99j ms, socket errors $errs, non-2xx $bad${codes[*]:+ (${codes[*]})}, majlis CPU $mcpuj, postgres CPU $pcpu, peak RSS $rssj MiB"
+    say "  $name c=$c: $rps_int req/s, p50 $p50j ms, p99 $p99j ms, socket errors $errs, non-2xx $bad${codes[*]:+ (${codes[*]})}, majlis CPU $mcpuj, postgres CPU $pcpu$sink_note, peak RSS $rssj MiB"
     if [[ $probe -eq 1 ]]; then
         f="$TMP/wrk.probe"
         grep -q '^RESULT ' "$f" || die "no RESULT from the listing probe: $(tail -n 5 "$f")"
@@ -494,7 +518,7 @@ if [[ ${BENCH_OUTBOX:-0} == 1 ]]; then
         from (select status, count(*) as n from webhook_deliveries group by status) s")
     MAILS=$(psql_db -d majlis -At -c "select string_agg(kind || ' ' || status || ' ' || n, ', ')
         from (select kind, status, count(*) as n from mail_outbox group by kind, status) s")
-    WEBHOOK_NOTE=" Outbox (one active \`comment.created\` webhook and one digest subscriber, local receivers): webhook deliveries at the end ${DELIVERIES:-none}, five seconds later ${DRAINED:-none}; mails ${MAILS:-none}."
+    WEBHOOK_NOTE=" Outbox (one active \`comment.created\` webhook and one digest subscriber, local receivers; before each point the worker had sent every queued delivery): webhook deliveries at the end ${DELIVERIES:-none}, five seconds later ${DRAINED:-none}; mails ${MAILS:-none}; the webhook receiver's own CPU (cores, not majlis's): $(IFS=';'; echo "${SINK_CPU[*]}")."
 fi
 # (without the terminal colours of the human log format)
 SERVER_ERRORS=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP"/majlis-*.log | grep -c 'ERROR' || true)

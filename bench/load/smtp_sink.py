@@ -1,17 +1,24 @@
-"""An SMTP receiver for the load benchmark (BENCH_OUTBOX=1): accepts every
-mail and prints how many when stopped."""
+"""An SMTP receiver for the load benchmark (BENCH_OUTBOX=1) and the browser
+tests: accepts every mail and prints how many when stopped; given a
+directory as its second argument, also writes each mail there as
+<n>.eml (the message as sent, dot-stuffing undone).
+
+    python3 smtp_sink.py PORT [DIR]"""
 
 import asyncio
+import os
 import signal
 import sys
 
 received = 0
+maildir = sys.argv[2] if len(sys.argv) > 2 else None
 
 
 async def session(reader, writer):
     global received
     writer.write(b"220 sink ESMTP\r\n")
     in_data = False
+    lines = []
     while True:
         line = await reader.readline()
         if not line:
@@ -20,7 +27,15 @@ async def session(reader, writer):
             if line in (b".\r\n", b".\n"):
                 in_data = False
                 received += 1
+                if maildir:
+                    tmp = os.path.join(maildir, f".{received}.tmp")
+                    with open(tmp, "wb") as f:
+                        f.write(b"".join(lines))
+                    os.rename(tmp, os.path.join(maildir, f"{received}.eml"))
+                lines = []
                 writer.write(b"250 queued\r\n")
+            else:
+                lines.append(line[1:] if line.startswith(b"..") else line)
             continue
         cmd = line.strip().upper()
         if cmd == b"DATA":

@@ -136,12 +136,13 @@ pub struct MailJob {
     pub moderator_sites: Option<Vec<String>>,
 }
 
-/// Takes at most `limit` due mails (`db::outbox::take_sql`), in one
-/// statement.
+/// Takes at most `limit` due mails, locked until the transaction ends
+/// (`db::outbox::take_sql`); `attempts` is the number of the attempt about
+/// to be made.
 pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<MailJob>, sqlx::Error> {
     let sql = super::outbox::take_sql(
         super::outbox::Queue::Mail,
-        "select o.id, o.kind, o.attempts, o.retry_until, o.comment_id, o.parent_id,
+        "select o.id, o.kind, o.attempt as attempts, o.retry_until, o.comment_id, o.parent_id,
                 o.moderator_id, m.email as moderator_email, m.notify as moderator_notify,
                 m.notify_lang as moderator_lang, m.disabled as moderator_disabled,
                 m.sites as moderator_sites

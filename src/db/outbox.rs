@@ -1,6 +1,11 @@
 //! The outbox tables' common moves (webhook deliveries and mails): take
-//! due rows for this worker with `for update skip locked` and a lease,
-//! and record how an attempt went.
+//! due rows for this worker with `for update skip locked`, and record how
+//! the attempts went, in the same transaction. The transaction stays open
+//! while the batch is sent (bounded by the workers' timeouts, well inside
+//! the connections' `idle_in_transaction_session_timeout`): its row locks
+//! keep every other worker off those rows, and each row is written once
+//! per attempt. If the worker dies, the transaction ends and the rows are
+//! due again (delivery is at least once).
 
 use crate::domain::outbox::Outcome;
 use chrono::{DateTime, Utc};
@@ -31,32 +36,26 @@ impl Queue {
 }
 
 /// The statement that takes at most `$1` due rows of `queue` and then runs
-/// `select`, which reads the taken rows as `taken` (all their columns,
-/// after the update). Each taken row gets one more attempt and a lease
-/// (its next attempt a minute ahead, longer than an attempt may take), so
-/// no other worker takes it meanwhile; rows other workers hold are
-/// skipped, not waited for. One round trip for the whole batch.
+/// `select`, which reads them as `taken` (their columns, and `attempt`:
+/// the number of the attempt about to be made). Rows other workers hold
+/// are skipped, not waited for. One round trip for the whole batch; the
+/// locks last until the caller's transaction ends.
 pub fn take_sql(queue: Queue, select: &str) -> String {
     let table = queue.table();
     format!(
-        "with due as (
-             select id from {table}
-             where status = 'pending' and next_attempt_at <= now()
-             order by next_attempt_at
+        "with taken as (
+             select t.*, t.attempts + 1 as attempt from {table} t
+             where t.status = 'pending' and t.next_attempt_at <= now()
+             order by t.next_attempt_at
              limit $1
              for update skip locked
-         ), taken as (
-             update {table} t
-             set attempts = t.attempts + 1, next_attempt_at = now() + interval '60 seconds',
-                 last_attempt_at = now()
-             from due where t.id = due.id
-             returning t.*
          )
          {select}"
     )
 }
 
-/// Records how the attempts at a batch of rows went, in one statement.
+/// Records how the attempts at a batch of rows went, in one statement, in
+/// the transaction that took them.
 pub async fn record(
     conn: &mut PgConnection,
     queue: Queue,
@@ -97,6 +96,7 @@ pub async fn record(
     let sql = format!(
         "update {table} t
          set status = o.status, response_status = o.code, last_error = o.error,
+             attempts = t.attempts + 1, last_attempt_at = now(),
              next_attempt_at = coalesce(o.next, t.next_attempt_at),
              sent_at = case when o.status = $6 then now() end
          from unnest($1::bigint[], $2::text[], $3::int4[], $4::text[], $5::timestamptz[])

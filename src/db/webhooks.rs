@@ -92,8 +92,15 @@ pub async fn update(
         .await
 }
 
-pub async fn get(conn: &mut PgConnection, id: i64) -> Result<Option<Webhook>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from webhooks where id = $1");
+pub async fn get(
+    conn: &mut PgConnection,
+    id: i64,
+    lock: super::Lock,
+) -> Result<Option<Webhook>, sqlx::Error> {
+    let sql = match lock {
+        super::Lock::None => format!("select {COLUMNS} from webhooks where id = $1"),
+        super::Lock::Row => format!("select {COLUMNS} from webhooks where id = $1 for update"),
+    };
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)
@@ -222,14 +229,14 @@ pub struct Claimed {
     pub new_status: Option<String>,
 }
 
-/// Takes at most `limit` due deliveries for this worker
-/// (`db::outbox::take_sql`: one more attempt, a lease), with what sending
-/// them needs, in one statement.
+/// Takes at most `limit` due deliveries for this worker, locked until the
+/// transaction ends (`db::outbox::take_sql`), with what sending them
+/// needs; `attempts` is the number of the attempt about to be made.
 pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
     let sql = super::outbox::take_sql(
         super::outbox::Queue::Webhooks,
         "select d.id, d.webhook_id, d.audit_event_id, d.event, d.comment_id, d.site_id,
-                d.attempts, d.retry_until, w.url, w.secret, w.include_email, w.include_ip,
+                d.attempt as attempts, d.retry_until, w.url, w.secret, w.include_email, w.include_ip,
                 w.include_user_agent, w.active, e.at, e.old_status, e.new_status
          from taken d
          join webhooks w on w.id = d.webhook_id

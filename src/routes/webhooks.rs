@@ -11,7 +11,7 @@ use crate::error::{ApiError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::routes::body::path_id;
 use crate::routes::body::{ApiJson, Authed, Shape, present, schema};
 use crate::state::AppState;
-use crate::usecases::webhooks::{self, CreatedWebhook, WebhookDetail, WebhookSpec};
+use crate::usecases::webhooks::{self, CreatedWebhook, WebhookDetail, WebhookPatch, WebhookSpec};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 fn events_schema() -> utoipa::openapi::schema::Array {
@@ -188,48 +188,6 @@ pub struct WebhookPatchBody {
     pub active: Option<bool>,
 }
 
-/// A validated PATCH: each field, if sent.
-pub struct WebhookPatch {
-    url: Option<String>,
-    events: Option<Vec<String>>,
-    secret: Option<String>,
-    site: Option<Option<SiteId>>,
-    include: Option<Include>,
-    active: Option<bool>,
-}
-
-impl WebhookPatch {
-    fn changed(&self) -> Vec<&'static str> {
-        [
-            (self.url.is_some(), "url"),
-            (self.events.is_some(), "events"),
-            (self.secret.is_some(), "secret"),
-            (self.site.is_some(), "site"),
-            (self.include.is_some(), "include"),
-            (self.active.is_some(), "active"),
-        ]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, name)| name)
-        .collect()
-    }
-
-    fn onto(self, current: Webhook) -> WebhookSpec {
-        WebhookSpec {
-            url: self.url.unwrap_or(current.url),
-            events: self.events.unwrap_or(current.events),
-            site: self
-                .site
-                .unwrap_or_else(|| current.site.map(SiteId::from_stored)),
-            include: self
-                .include
-                .unwrap_or_else(|| Include::parse(&current.include).unwrap_or_default()),
-            active: self.active.unwrap_or(current.active),
-            secret: self.secret,
-        }
-    }
-}
-
 impl Shape for WebhookPatchBody {
     type Valid = WebhookPatch;
     fn validate(self, state: &AppState) -> Result<WebhookPatch, FieldErrors> {
@@ -370,10 +328,7 @@ pub async fn update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&req, "id", ErrorCode::WebhookNotFound)?;
-    let current = webhooks::current(&state, id).await?;
-    let changed = patch.changed();
-    let spec = patch.onto(current);
-    let hook = webhooks::update(&state, auth.0.actor(), id, spec, changed).await?;
+    let hook = webhooks::update(&state, auth.0.actor(), id, patch).await?;
     Ok(HttpResponse::Ok().json(hook))
 }
 

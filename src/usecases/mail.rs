@@ -24,6 +24,9 @@ use std::time::Duration;
 
 /// Mails a worker sends per round.
 const BATCH: i64 = 8;
+/// The most one mail may take, SMTP session included: well inside the
+/// 60 s a transaction may stay idle (`db::SESSION_SETTINGS`).
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// How often an idle worker looks for due mails.
 const POLL: Duration = Duration::from_secs(1);
 /// How often it checks whether digests are due.
@@ -400,17 +403,35 @@ async fn attempt(state: &AppState, mailer: &Mailer, job: &MailJob) -> Outcome {
 
 /// Sends due mails (one batch); returns how many it took.
 pub async fn send_due(state: &AppState, mailer: &Mailer) -> Result<usize, ApiError> {
-    let jobs = {
-        let mut conn = state.pool.acquire().await?;
-        let lag = db::outbox::lag_seconds(&mut conn, Queue::Mail).await?;
-        crate::metrics::set_mail_lag(lag);
-        db::mail::claim(&mut conn, BATCH).await?
-    };
-    let outcomes =
-        futures_util::future::join_all(jobs.iter().map(|j| attempt(state, mailer, j))).await;
+    // The batch stays locked by this transaction while it is sent
+    // (`db::outbox`); each mail has at most SEND_TIMEOUT.
+    let mut tx = state.pool.begin().await?;
+    let lag = db::outbox::lag_seconds(&mut tx, Queue::Mail).await?;
+    crate::metrics::set_mail_lag(lag);
+    let jobs = db::mail::claim(&mut tx, BATCH).await?;
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let outcomes = futures_util::future::join_all(jobs.iter().map(|j| async move {
+        match tokio::time::timeout(SEND_TIMEOUT, attempt(state, mailer, j)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                let jitter = 0.75 + rand::random::<f64>() * 0.5;
+                after_failure(
+                    j.attempts,
+                    j.retry_until,
+                    Utc::now(),
+                    jitter,
+                    None,
+                    "SMTP: timed out".to_owned(),
+                )
+            }
+        }
+    }))
+    .await;
     let recorded: Vec<(i64, &Outcome)> = jobs.iter().map(|j| j.id).zip(&outcomes).collect();
-    let mut conn = state.pool.acquire().await?;
-    db::outbox::record(&mut conn, Queue::Mail, &recorded).await?;
+    db::outbox::record(&mut tx, Queue::Mail, &recorded).await?;
+    tx.commit().await?;
     for (job, outcome) in jobs.iter().zip(&outcomes) {
         crate::metrics::record_mail(outcome.label());
         if let Outcome::Failed { error, .. } = outcome {

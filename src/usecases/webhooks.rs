@@ -30,7 +30,8 @@ use std::time::Duration;
 /// Deliveries a worker takes per claim.
 const BATCH: i64 = 64;
 /// Deliveries of a batch in flight at once: a batch takes at most two
-/// rounds of the 10 s timeout, well inside its one-minute lease.
+/// rounds of the 10 s timeout, well inside the 60 s a transaction may
+/// stay idle (`db::SESSION_SETTINGS`).
 const CONCURRENCY: usize = 32;
 /// How often an idle worker looks for due deliveries.
 const POLL: Duration = Duration::from_secs(1);
@@ -111,25 +112,67 @@ pub async fn create(
     })
 }
 
-/// The current webhook, for a PATCH to merge into.
-pub async fn current(state: &AppState, id: i64) -> Result<Webhook, ApiError> {
-    let mut conn = state.pool.acquire().await?;
-    db::webhooks::get(&mut conn, id)
-        .await?
-        .ok_or_else(|| ErrorCode::WebhookNotFound.into())
+/// A validated PATCH: each field, if sent.
+pub struct WebhookPatch {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub secret: Option<String>,
+    pub site: Option<Option<SiteId>>,
+    pub include: Option<Include>,
+    pub active: Option<bool>,
 }
 
-/// Replaces a webhook's fields (audited as `webhook.updated`, naming the
-/// fields, never the URL or secret).
+impl WebhookPatch {
+    pub fn changed(&self) -> Vec<&'static str> {
+        [
+            (self.url.is_some(), "url"),
+            (self.events.is_some(), "events"),
+            (self.secret.is_some(), "secret"),
+            (self.site.is_some(), "site"),
+            (self.include.is_some(), "include"),
+            (self.active.is_some(), "active"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name)
+        .collect()
+    }
+
+    fn onto(self, current: Webhook) -> WebhookSpec {
+        WebhookSpec {
+            url: self.url.unwrap_or(current.url),
+            events: self.events.unwrap_or(current.events),
+            site: self
+                .site
+                .unwrap_or_else(|| current.site.map(SiteId::from_stored)),
+            include: self
+                .include
+                .unwrap_or_else(|| Include::parse(&current.include).unwrap_or_default()),
+            active: self.active.unwrap_or(current.active),
+            secret: self.secret,
+        }
+    }
+}
+
+/// Applies a PATCH to a webhook: read (locked) and written in one
+/// transaction, so two concurrent PATCHes of different fields both hold
+/// (audited as `webhook.updated`, naming the fields, never the URL or
+/// secret).
 pub async fn update(
     state: &AppState,
     by: Actor,
     id: i64,
-    spec: WebhookSpec,
-    changed: Vec<&'static str>,
+    patch: WebhookPatch,
 ) -> Result<Webhook, ApiError> {
-    check_site(state, spec.site.as_ref()).await?;
+    if let Some(site) = &patch.site {
+        check_site(state, site.as_ref()).await?;
+    }
+    let changed = patch.changed();
     let mut tx = state.pool.begin().await?;
+    let current = db::webhooks::get(&mut tx, id, db::Lock::Row)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::WebhookNotFound))?;
+    let spec = patch.onto(current);
     let hook = db::webhooks::update(&mut tx, id, &spec.fields(), spec.secret.as_deref())
         .await?
         .ok_or(ApiError::new(ErrorCode::WebhookNotFound))?;
@@ -166,7 +209,7 @@ pub struct WebhookDetail {
 
 pub async fn detail(state: &AppState, id: i64) -> Result<WebhookDetail, ApiError> {
     let mut conn = state.pool.acquire().await?;
-    let webhook = db::webhooks::get(&mut conn, id)
+    let webhook = db::webhooks::get(&mut conn, id, db::Lock::None)
         .await?
         .ok_or(ApiError::new(ErrorCode::WebhookNotFound))?;
     let deliveries = db::webhooks::deliveries(&mut conn, id, RECENT).await?;
@@ -184,7 +227,10 @@ pub async fn redeliver(
     delivery_id: i64,
 ) -> Result<Delivery, ApiError> {
     let mut tx = state.pool.begin().await?;
-    if db::webhooks::get(&mut tx, webhook_id).await?.is_none() {
+    if db::webhooks::get(&mut tx, webhook_id, db::Lock::None)
+        .await?
+        .is_none()
+    {
         return Err(ErrorCode::WebhookNotFound.into());
     }
     let delivery = db::webhooks::redeliver(&mut tx, webhook_id, delivery_id)
@@ -396,29 +442,28 @@ async fn attempt(
     }
 }
 
-/// Takes due deliveries (at most one batch), reads their comments and
-/// their sites' avatar policies once for the batch, sends them (at most
-/// [`CONCURRENCY`] at a time) and records the outcomes in one statement:
-/// four round trips a batch, whatever its size. Returns how many it took.
+/// Takes due deliveries (at most one batch, locked by this worker's
+/// transaction), reads their comments and their sites' avatar policies
+/// once for the batch, sends them (at most [`CONCURRENCY`] at a time,
+/// each within the 10 s timeout) and records the outcomes in one
+/// statement before the commit: five round trips a batch, whatever its
+/// size, and one write per delivery. Returns how many it took.
 pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, ApiError> {
-    let (taken, comments) = {
-        let mut conn = state.pool.acquire().await?;
-        let lag = db::outbox::lag_seconds(&mut conn, Queue::Webhooks).await?;
-        crate::metrics::set_webhook_lag(lag);
-        let taken = db::webhooks::claim(&mut conn, BATCH).await?;
-        if taken.is_empty() {
-            return Ok(0);
-        }
-        let mut ids: Vec<i64> = taken.iter().map(|d| d.comment_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let comments: HashMap<i64, CommentRow> = db::moderation::fetch_many(&mut conn, &ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-        (taken, comments)
-    };
+    let mut tx = state.pool.begin().await?;
+    let lag = db::outbox::lag_seconds(&mut tx, Queue::Webhooks).await?;
+    crate::metrics::set_webhook_lag(lag);
+    let taken = db::webhooks::claim(&mut tx, BATCH).await?;
+    if taken.is_empty() {
+        return Ok(0);
+    }
+    let mut ids: Vec<i64> = taken.iter().map(|d| d.comment_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let comments: HashMap<i64, CommentRow> = db::moderation::fetch_many(&mut tx, &ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     let mut avatars: HashMap<&str, AvatarPolicy> = HashMap::new();
     for d in &taken {
         if !avatars.contains_key(d.site_id.as_str()) {
@@ -452,8 +497,8 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         .collect()
         .await;
     let recorded: Vec<(i64, &Outcome)> = taken.iter().map(|d| d.id).zip(&outcomes).collect();
-    let mut conn = state.pool.acquire().await?;
-    db::outbox::record(&mut conn, Queue::Webhooks, &recorded).await?;
+    db::outbox::record(&mut tx, Queue::Webhooks, &recorded).await?;
+    tx.commit().await?;
     for (d, outcome) in taken.iter().zip(&outcomes) {
         crate::metrics::record_webhook_delivery(outcome.label());
         if let Outcome::Failed { error, .. } = outcome {

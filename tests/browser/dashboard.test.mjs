@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { BASE, PASSWORD, call as api, launch, login } from './lib.mjs';
+import { BASE, PASSWORD, call as api, launch, login, mailMatching } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const ADMIN = 'admin@news.example';
@@ -417,22 +417,31 @@ test('webhooks: an admin adds one, sees its secret once and its deliveries, then
   await ctx.close();
 });
 
-test('my mail: a moderator sees that this server sends none, and saves the digest settings', async () => {
-  const { page, ctx } = await signedIn();
+test('my mail: a moderator asks for a mail per held comment, gets one, and saves the digest settings', async () => {
+  const { page, ctx } = await signedIn({ email: 'moderator@news.example' });
   await page.locator('[data-page="mail"]').click();
   const form = page.locator('[data-majlis="notifications"]');
   await form.waitFor();
-  // The browser tests' server has no SMTP server.
-  await page.locator('[data-majlis="mail-off"]').waitFor();
+  // run.sh gives the server an SMTP receiver.
+  assert.equal(await page.locator('[data-majlis="mail-off"]').count(), 0);
   await form.locator('select[name="notify"]').selectOption('each');
+  await form.locator('select[name="lang"]').selectOption('en');
   await form.locator('button[type="submit"]').click();
-  await page.locator('.toasts').filter({ hasText: 'MAJLIS_SMTP_URL' }).waitFor();
+  await page.locator('.toasts').filter({ hasText: 'Saved.' }).waitFor();
+  const article = `dash/mail-${Date.now()}`;
+  const posted = await call('POST', '/api/v1/comments', {
+    article_id: article, author_name: 'Nadia', author_email: 'nadia@example.com', body: 'Please correct the date.',
+  }, null);
+  assert.equal(posted.data.status, 'pending');
+  const mail = await mailMatching((m) => m.includes(article) && /^To: .*moderator@news\.example/m.test(m));
+  assert.match(mail, /^Subject: A comment waits for review/m);
+  assert.match(mail, /^List-Unsubscribe: /m);
   await form.locator('select[name="notify"]').selectOption('off');
   await form.locator('input[name="digest_minutes"]').fill('30');
   await form.locator('select[name="lang"]').selectOption('en');
   await form.locator('button[type="submit"]').click();
   await page.locator('.toasts').filter({ hasText: 'Saved.' }).waitFor();
-  const mine = await call('GET', '/api/v1/moderation/notifications');
+  const mine = await call('GET', '/api/v1/moderation/notifications', undefined, await login('moderator@news.example'));
   assert.deepEqual([mine.data.notify, mine.data.digest_minutes, mine.data.lang], ['off', 30, 'en']);
   await ctx.close();
 });

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import { BASE, call as api, launch, login } from './lib.mjs';
+import { BASE, call as api, launch, login, mailMatching, mailSubject } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 // A news site on another origin; Playwright serves its pages.
@@ -125,6 +125,37 @@ test('posting a held comment shows it in place, marked pending, only to its auth
   assert.equal(await widget(stranger).locator('[data-comment-id]').count(), 0);
   assert.equal(await widget(stranger).locator('[name="author"]').inputValue(), '');
   await other.close();
+  await ctx.close();
+  await settings({ approval_mode: 'none' });
+});
+
+test('a reader asks to be told by mail, and hears in Arabic when the comment is published', async () => {
+  await settings({ approval_mode: 'all' });
+  const article = `embed/notify-${Date.now()}`;
+  const { page, ctx } = await sitePage({ article, lang: 'ar' });
+  const form = widget(page).locator('form[data-majlis="comment-form"]');
+  await form.waitFor();
+  // The server sends mail (run.sh), so the form offers it, after the consent line.
+  const box = form.locator('[name="notify_replies"]');
+  await box.waitFor();
+  assert.match(await box.locator('xpath=..').textContent(), /راسلني بالبريد/);
+  await form.locator('[name="author"]').fill('سلمى');
+  await form.locator('[name="email"]').fill('salma@example.com');
+  await form.locator('[name="comment"]').fill('هل ستنشرون الأرقام كاملة؟');
+  await box.check();
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'POST' && r.url() === `${BASE}/api/v1/comments`),
+    form.locator('button[type="submit"]').click(),
+  ]);
+  assert.equal(request.postDataJSON().notify_replies, true);
+  const notice = widget(page).locator('[data-majlis="pending-notice"]');
+  await notice.waitFor();
+  const id = await notice.evaluate((n) => n.closest('[data-comment-id]').dataset.commentId);
+  assert.equal((await call('PATCH', `/api/v1/moderation/comments/${id}`, { status: 'approved' })).status, 200);
+  const mail = await mailMatching((m) => /^To: .*salma@example\.com/m.test(m));
+  assert.match(mailSubject(mail), /^نُشر تعليقك على «/);
+  assert.ok(mailSubject(mail).includes(article), mailSubject(mail));
+  assert.match(mail, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
   await ctx.close();
   await settings({ approval_mode: 'none' });
 });

@@ -26,9 +26,19 @@ chmod 755 "$work"
 export RUST_LOG="${RUST_LOG:-warn}" MAJLIS_DEFAULT_LANG=ar
 cleanup() {
     [ -n "${MAJLIS_PID:-}" ] && { kill -TERM "$MAJLIS_PID" 2>/dev/null || true; wait "$MAJLIS_PID" 2>/dev/null || true; }
+    [ -n "${SINK_PID:-}" ] && { kill -TERM "$SINK_PID" 2>/dev/null || true; wait "$SINK_PID" 2>/dev/null || true; }
     rm -rf "$work"
 }
 trap cleanup EXIT
+# An SMTP receiver that keeps each mail as a file: majlis sends mail, and
+# the tests read what it sent.
+mkdir -p "$work/mail"
+smtp_port=$(free_port)
+python3 "$root/bench/load/smtp_sink.py" "$smtp_port" "$work/mail" >/dev/null 2>"$work/smtp.log" &
+SINK_PID=$!
+MAJLIS_PORT=$(free_port)
+export MAJLIS_SMTP_URL="smtp://127.0.0.1:$smtp_port" MAJLIS_MAIL_FROM="Newsroom <comments@news.example>" \
+    MAJLIS_PUBLIC_URL="http://127.0.0.1:$MAJLIS_PORT" MAJLIS_BT_MAILDIR="$work/mail"
 serve_embedded "$bin" "$work"
 base="$MAJLIS_BASE"
 password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
