@@ -134,6 +134,8 @@ pub struct MailJob {
     pub moderator_lang: Option<String>,
     pub moderator_disabled: Option<bool>,
     pub moderator_sites: Option<Vec<String>>,
+    /// Seconds since it fell due.
+    pub waited: f64,
 }
 
 /// Takes at most `limit` due mails, locked until the transaction ends
@@ -145,7 +147,7 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<MailJob>, 
         "select o.id, o.kind, o.attempt as attempts, o.retry_until, o.comment_id, o.parent_id,
                 o.moderator_id, m.email as moderator_email, m.notify as moderator_notify,
                 m.notify_lang as moderator_lang, m.disabled as moderator_disabled,
-                m.sites as moderator_sites
+                m.sites as moderator_sites, o.waited
          from taken o left join moderators m on m.id = o.moderator_id
          order by o.id",
     );

@@ -36,15 +36,18 @@ impl Queue {
 }
 
 /// The statement that takes at most `$1` due rows of `queue` and then runs
-/// `select`, which reads them as `taken` (their columns, and `attempt`:
-/// the number of the attempt about to be made). Rows other workers hold
+/// `select`, which reads them as `taken` (their columns, `attempt`: the
+/// number of the attempt about to be made, and `waited`: seconds since the
+/// row fell due, whose largest is the queue's lag). Rows other workers hold
 /// are skipped, not waited for. One round trip for the whole batch; the
 /// locks last until the caller's transaction ends.
 pub fn take_sql(queue: Queue, select: &str) -> String {
     let table = queue.table();
     format!(
         "with taken as (
-             select t.*, t.attempts + 1 as attempt from {table} t
+             select t.*, t.attempts + 1 as attempt,
+                    extract(epoch from now() - t.next_attempt_at)::float8 as waited
+             from {table} t
              where t.status = 'pending' and t.next_attempt_at <= now()
              order by t.next_attempt_at
              limit $1
@@ -113,17 +116,4 @@ pub async fn record(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Seconds the oldest due row has waited past its due time (0 when none
-/// is due): the queue's lag.
-pub async fn lag_seconds(conn: &mut PgConnection, queue: Queue) -> Result<f64, sqlx::Error> {
-    let table = queue.table();
-    let sql = format!(
-        "select coalesce(extract(epoch from now() - min(next_attempt_at))::float8, 0)
-         from {table} where status = 'pending' and next_attempt_at <= now()"
-    );
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .fetch_one(conn)
-        .await
 }

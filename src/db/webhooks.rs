@@ -227,6 +227,8 @@ pub struct Claimed {
     pub at: DateTime<Utc>,
     pub old_status: Option<String>,
     pub new_status: Option<String>,
+    /// Seconds since it fell due.
+    pub waited: f64,
 }
 
 /// Takes at most `limit` due deliveries for this worker, locked until the
@@ -237,7 +239,7 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>, 
         super::outbox::Queue::Webhooks,
         "select d.id, d.webhook_id, d.audit_event_id, d.event, d.comment_id, d.site_id,
                 d.attempt as attempts, d.retry_until, w.url, w.secret, w.include_email, w.include_ip,
-                w.include_user_agent, w.active, e.at, e.old_status, e.new_status
+                w.include_user_agent, w.active, e.at, e.old_status, e.new_status, d.waited
          from taken d
          join webhooks w on w.id = d.webhook_id
          join audit_events e on e.id = d.audit_event_id

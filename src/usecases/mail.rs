@@ -406,9 +406,8 @@ pub async fn send_due(state: &AppState, mailer: &Mailer) -> Result<usize, ApiErr
     // The batch stays locked by this transaction while it is sent
     // (`db::outbox`); each mail has at most SEND_TIMEOUT.
     let mut tx = state.pool.begin().await?;
-    let lag = db::outbox::lag_seconds(&mut tx, Queue::Mail).await?;
-    crate::metrics::set_mail_lag(lag);
     let jobs = db::mail::claim(&mut tx, BATCH).await?;
+    crate::metrics::set_mail_lag(jobs.iter().map(|j| j.waited).fold(0.0, f64::max));
     if jobs.is_empty() {
         return Ok(0);
     }
