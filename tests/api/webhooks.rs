@@ -388,6 +388,20 @@ async fn a_delivery_is_retried_until_the_receiver_is_back_and_can_be_sent_again(
     assert_eq!(resp.status(), 404);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "delivery_not_found");
+
+    // The metrics count deliveries by result and show the queue's lag
+    // (the metrics of all the tests in this process add up: at least).
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in {text}"))
+    };
+    assert!(value(r#"majlis_webhook_deliveries_total{result="delivered"}"#) >= 2.0);
+    assert!(value(r#"majlis_webhook_deliveries_total{result="retry"}"#) >= 1.0);
+    assert!(value("majlis_webhook_outbox_lag_seconds") >= 0.0);
 }
 
 #[tokio::test]
