@@ -79,6 +79,15 @@ enum Command {
         /// what a site's setting costs.
         #[arg(long)]
         max_links: Option<u32>,
+        /// Score with this hold threshold instead of the default, to see
+        /// what a site's `hold_threshold` trades.
+        #[arg(long)]
+        hold_threshold: Option<f64>,
+        /// Points per unit of log-odds of the learner's probability
+        /// instead of the built-in scale (a tuning knob; measure on a
+        /// development split only).
+        #[arg(long)]
+        learner_scale: Option<f64>,
     },
     /// Teach the spam learner again every comment whose current status
     /// (approved or spam) a moderator set or confirmed, as the audit log
@@ -197,6 +206,8 @@ async fn main() -> ExitCode {
             json,
             obfuscate,
             max_links,
+            hold_threshold,
+            learner_scale,
         } => spam_eval(
             &corpus,
             pool.as_deref(),
@@ -207,6 +218,8 @@ async fn main() -> ExitCode {
                 json,
                 obfuscate,
                 max_links,
+                hold_threshold,
+                learner_scale,
             },
         ),
         Command::SpamRetrain { batch } => commands::spam_retrain(&config, batch).await,
@@ -346,6 +359,8 @@ struct SpamEvalOptions<'a> {
     json: bool,
     obfuscate: bool,
     max_links: Option<u32>,
+    hold_threshold: Option<f64>,
+    learner_scale: Option<f64>,
 }
 
 fn spam_eval(
@@ -366,6 +381,12 @@ fn spam_eval(
     };
     if let Some(n) = o.max_links {
         opts.rules.max_links = n;
+    }
+    if let Some(h) = o.hold_threshold {
+        opts.thresholds.hold = h;
+    }
+    if let Some(k) = o.learner_scale {
+        opts.rules.learner_points_per_logit = k;
     }
     let custom;
     if o.no_prior {

@@ -132,6 +132,9 @@ pub struct SpamRules {
     pub phone_score: f64,
     /// Points for text mostly in a script the site does not expect.
     pub foreign_script_score: f64,
+    /// Points per unit of log-odds of the learner's probability (see
+    /// `rules::learner`).
+    pub learner_points_per_logit: f64,
     /// Held words, blocked words and blocked domains, normalised once.
     pub lists: WordLists,
 }
@@ -239,6 +242,7 @@ impl Default for SpamRules {
             disposable_score: 3.0,
             phone_score: 4.0,
             foreign_script_score: 6.0,
+            learner_points_per_logit: super::rules::LEARNER_POINTS_PER_LOGIT,
             lists: WordLists::default(),
         }
     }

@@ -623,17 +623,18 @@ pub fn author_history(f: &Facts, _r: &SpamRules) -> Vec<Reason> {
 }
 
 /// The learner's calibrated probability (see [`super::learner`]), as points
-/// on the log-odds scale: [`LEARNER_POINTS_PER_LOGIT`] per unit, from
-/// [`LEARNER_MIN_POINTS`] to [`LEARNER_MAX_POINTS`]. Nothing between 0.2 and
-/// 0.8: an unsure learner leaves the decision to the rules.
-pub fn learner(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+/// on the log-odds scale: `learner_points_per_logit` per unit (default
+/// [`LEARNER_POINTS_PER_LOGIT`]), from [`LEARNER_MIN_POINTS`] to
+/// [`LEARNER_MAX_POINTS`]. Nothing between 0.2 and 0.8: an unsure learner
+/// leaves the decision to the rules.
+pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
     let p = f.input.spam_probability?;
     if !p.is_finite() || (0.2..=0.8).contains(&p) {
         return None;
     }
     let p = p.clamp(1e-9, 1.0 - 1e-9);
     let logit = (p / (1.0 - p)).ln();
-    let points = (LEARNER_POINTS_PER_LOGIT * logit).clamp(LEARNER_MIN_POINTS, LEARNER_MAX_POINTS);
+    let points = (r.learner_points_per_logit * logit).clamp(LEARNER_MIN_POINTS, LEARNER_MAX_POINTS);
     Some(Reason::new(
         "learner",
         points,
