@@ -221,6 +221,10 @@ impl WordLists {
     }
 }
 
+/// Points per unit of log-odds of the learner's probability, by default
+/// (`rules::learner`).
+pub const LEARNER_POINTS_PER_LOGIT: f64 = 3.0;
+
 impl Default for SpamRules {
     fn default() -> Self {
         SpamRules {
@@ -242,7 +246,7 @@ impl Default for SpamRules {
             disposable_score: 3.0,
             phone_score: 4.0,
             foreign_script_score: 6.0,
-            learner_points_per_logit: super::rules::LEARNER_POINTS_PER_LOGIT,
+            learner_points_per_logit: LEARNER_POINTS_PER_LOGIT,
             lists: WordLists::default(),
         }
     }

@@ -642,8 +642,7 @@ pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
     ))
 }
 
-/// Points per unit of log-odds of the learner's probability.
-pub const LEARNER_POINTS_PER_LOGIT: f64 = 3.0;
+pub use super::facts::LEARNER_POINTS_PER_LOGIT;
 /// The learner alone can lower a score this much ...
 pub const LEARNER_MIN_POINTS: f64 = -3.0;
 /// ... and raise it this much.
