@@ -446,8 +446,9 @@ async fn attempt(
 /// transaction), reads their comments and their sites' avatar policies
 /// once for the batch, sends them (at most [`CONCURRENCY`] at a time,
 /// each within the 10 s timeout) and records the outcomes in one
-/// statement before the commit: four round trips a batch, whatever its
-/// size, and one write per delivery. Returns how many it took.
+/// statement before the commit: three statements a batch (and the
+/// transaction's begin and commit), whatever its size, and one write per
+/// delivery. Returns how many it took.
 pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, ApiError> {
     let mut tx = state.pool.begin().await?;
     let taken = db::webhooks::claim(&mut tx, BATCH).await?;
