@@ -120,6 +120,18 @@ impl Target {
         }
     }
 
+    /// A target as a sanction stored it ([`Target::display`]): trusted,
+    /// so the rules for new targets (a public suffix, say) are not asked
+    /// again of old ones.
+    pub fn stored(kind: &str, raw: &str) -> Option<Target> {
+        match kind {
+            "email" => Some(Target::Email(raw.to_owned())),
+            "domain" => Some(Target::Domain(raw.to_owned())),
+            "network" => raw.parse().ok().map(Target::Network),
+            _ => None,
+        }
+    }
+
     /// The target as moderators see it and as it is stored.
     pub fn display(&self) -> String {
         match self {
@@ -318,6 +330,25 @@ mod tests {
         );
         assert_eq!(covering_domains("example.com"), ["example.com"]);
         assert!(covering_domains("localhost").is_empty());
+    }
+
+    #[test]
+    fn a_stored_target_reads_back_as_itself_even_where_new_rules_refuse_it() {
+        for t in [
+            Target::parse("email", "Sara@Exämple.com").unwrap(),
+            Target::parse("domain", "spam.example").unwrap(),
+            Target::parse("network", "192.0.2.7/24").unwrap(),
+            Target::parse("network", "2001:db8::/48").unwrap(),
+        ] {
+            assert_eq!(Target::stored(t.type_str(), &t.display()), Some(t.clone()));
+        }
+        // A domain sanction made before public suffixes were refused.
+        assert_eq!(
+            Target::stored("domain", "co.uk"),
+            Some(Target::Domain("co.uk".into()))
+        );
+        assert_eq!(Target::stored("network", "not a range"), None);
+        assert_eq!(Target::stored("person", "x"), None);
     }
 
     #[test]

@@ -770,6 +770,21 @@ pub mod schema {
             .build()
     }
 
+    /// `o`, or `null` (which the field reads as absent or as "none").
+    pub fn nullable(mut o: Object) -> Object {
+        let mut types = vec![Type::Null];
+        if let SchemaType::Type(t) = o.schema_type {
+            types.push(t);
+        }
+        o.schema_type = SchemaType::from_iter(types);
+        o
+    }
+
+    /// A site's id, or `null`.
+    pub fn nullable_site() -> Object {
+        nullable(site())
+    }
+
     /// A site's id as a query parameter or field.
     pub fn site() -> Object {
         text(Some(1), crate::domain::site::MAX_SITE_ID)

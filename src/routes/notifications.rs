@@ -31,16 +31,6 @@ fn notify_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-fn nullable(mut o: utoipa::openapi::schema::Object) -> utoipa::openapi::schema::Object {
-    use utoipa::openapi::schema::{SchemaType, Type};
-    let mut types = vec![Type::Null];
-    if let SchemaType::Type(t) = o.schema_type {
-        types.push(t);
-    }
-    o.schema_type = SchemaType::from_iter(types);
-    o
-}
-
 /// `null` reads as absent.
 fn lang_schema() -> utoipa::openapi::schema::Object {
     let mut o = utoipa::openapi::schema::ObjectBuilder::new()
@@ -50,12 +40,12 @@ fn lang_schema() -> utoipa::openapi::schema::Object {
     if let Some(values) = o.enum_values.as_mut() {
         values.push(serde_json::Value::Null);
     }
-    nullable(o)
+    schema::nullable(o)
 }
 
 /// `null` reads as absent.
 fn digest_schema() -> utoipa::openapi::schema::Object {
-    nullable(schema::integer(DIGEST_MINUTES.0, Some(DIGEST_MINUTES.1)).build())
+    schema::nullable(schema::integer(DIGEST_MINUTES.0, Some(DIGEST_MINUTES.1)).build())
 }
 
 /// `PUT /api/v1/moderation/notifications`.

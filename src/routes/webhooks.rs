@@ -61,13 +61,6 @@ fn secret_schema() -> utoipa::openapi::schema::Object {
     s
 }
 
-fn nullable_site() -> utoipa::openapi::schema::Object {
-    use utoipa::openapi::schema::{SchemaType, Type};
-    let mut s = schema::site();
-    s.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
-    s
-}
-
 /// `POST /api/v1/admin/webhooks`.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewWebhookBody {
@@ -83,7 +76,7 @@ pub struct NewWebhookBody {
     pub secret: Option<Option<String>>,
     /// Only this site's comments; absent or `null`: every site.
     #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = nullable_site)]
+    #[schema(schema_with = schema::nullable_site)]
     pub site: Option<Option<String>>,
     /// Personal fields to send with each comment (`email`, `ip`,
     /// `user_agent`); absent: none.
@@ -180,7 +173,7 @@ pub struct WebhookPatchBody {
     pub secret: Option<Option<String>>,
     /// `null`: every site.
     #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = nullable_site)]
+    #[schema(schema_with = schema::nullable_site)]
     pub site: Option<Option<String>>,
     #[schema(schema_with = include_schema)]
     pub include: Option<Vec<String>>,

@@ -24,9 +24,9 @@ use std::time::Duration;
 
 /// Mails a worker sends per round.
 const BATCH: i64 = 8;
-/// The most one mail may take, SMTP session included: well inside the
-/// 60 s a transaction may stay idle (`db::SESSION_SETTINGS`).
-const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The most one mail's SMTP session may take: well inside the 60 s a
+/// transaction may stay idle (`db::SESSION_SETTINGS`).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often an idle worker looks for due mails.
 const POLL: Duration = Duration::from_secs(1);
 /// How often it checks whether digests are due.
@@ -385,11 +385,14 @@ async fn attempt(state: &AppState, mailer: &Mailer, job: &MailJob) -> Outcome {
             };
         }
     };
-    match mailer.transport.send(message).await {
-        Ok(resp) => Outcome::Sent {
+    // The batch's rows stay locked while it is sent (`send_due`): one mail
+    // may not hold them longer than SEND_TIMEOUT.
+    match tokio::time::timeout(SEND_TIMEOUT, mailer.transport.send(message)).await {
+        Err(_) => failed(None, "SMTP: timed out".to_owned()),
+        Ok(Ok(resp)) => Outcome::Sent {
             status: Some(i32::from(u16::from(resp.code()))),
         },
-        Err(e) => {
+        Ok(Err(e)) => {
             let status = e.status().map(|c| i32::from(u16::from(c)));
             let error = format!("SMTP: {}", kind_of(&e));
             if e.is_permanent() {
@@ -411,23 +414,8 @@ pub async fn send_due(state: &AppState, mailer: &Mailer) -> Result<usize, ApiErr
     if jobs.is_empty() {
         return Ok(0);
     }
-    let outcomes = futures_util::future::join_all(jobs.iter().map(|j| async move {
-        match tokio::time::timeout(SEND_TIMEOUT, attempt(state, mailer, j)).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                let jitter = 0.75 + rand::random::<f64>() * 0.5;
-                after_failure(
-                    j.attempts,
-                    j.retry_until,
-                    Utc::now(),
-                    jitter,
-                    None,
-                    "SMTP: timed out".to_owned(),
-                )
-            }
-        }
-    }))
-    .await;
+    let outcomes =
+        futures_util::future::join_all(jobs.iter().map(|j| attempt(state, mailer, j))).await;
     let recorded: Vec<(i64, &Outcome)> = jobs.iter().map(|j| j.id).zip(&outcomes).collect();
     db::outbox::record(&mut tx, Queue::Mail, &recorded).await?;
     tx.commit().await?;

@@ -89,11 +89,14 @@ pub struct Created {
 }
 
 /// What one "reject their existing comments" request did.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = SanctionRejection)]
 pub struct Rejection {
-    /// The comments it rejected, ascending.
+    /// The comments it rejected, ascending: at most 500 per request.
     pub rejected: Vec<i64>,
-    /// Comments the sanction still covers, left for the next request.
+    /// Pending and published comments the sanction still covers: `POST
+    /// /api/v1/moderation/sanctions/{id}/reject-existing` rejects the next
+    /// 500. 0 when nothing was asked.
     pub remaining: i64,
 }
 
@@ -209,7 +212,7 @@ pub async fn reject_existing(
     state: &AppState,
     session: &Session,
     id: i64,
-) -> Result<(Sanction, Rejection), ApiError> {
+) -> Result<Rejection, ApiError> {
     let sites = session.sites.as_sql();
     let mut conn = state.pool.acquire().await?;
     let sanction = db::sanctions::find_active(&mut conn, id, sites.as_deref())
@@ -220,12 +223,11 @@ pub async fn reject_existing(
     let Some(target) = sanction
         .target
         .as_deref()
-        .and_then(|t| Target::parse(&sanction.target_type, t).ok())
+        .and_then(|t| Target::stored(&sanction.target_type, t))
     else {
-        return Ok((sanction, Rejection::default()));
+        return Ok(Rejection::default());
     };
-    let rejection = reject_covered(state, session, &sanction, &target).await?;
-    Ok((sanction, rejection))
+    reject_covered(state, session, &sanction, &target).await
 }
 
 /// Rejects the first [`MAX_BULK_IDS`] comments `target` covers within the

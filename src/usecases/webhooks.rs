@@ -285,10 +285,10 @@ struct PayloadComment {
     user_agent: Option<String>,
 }
 
-/// The body of one delivery: `row` is its comment as read for the batch
-/// (`None`: deleted since), `avatars` its site's avatar policy.
-fn payload(d: &Claimed, row: Option<&CommentRow>, avatars: &AvatarPolicy) -> Option<Vec<u8>> {
-    let comment = row.map(|row| {
+/// The body of one delivery: its comment as read for the batch, with its
+/// site's avatar policy (`None`: deleted since).
+fn payload(d: &Claimed, found: Option<(&CommentRow, &AvatarPolicy)>) -> Option<Vec<u8>> {
+    let comment = found.map(|(row, avatars)| {
         let author_email =
             (d.include_email && !row.author_email.is_empty()).then(|| row.author_email.clone());
         let ip = row.ip.filter(|_| d.include_ip).map(|ip| ip.to_string());
@@ -465,26 +465,21 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
+    // Each site's avatar policy once (the settings are cached).
     let mut avatars: HashMap<&str, AvatarPolicy> = HashMap::new();
-    for d in &taken {
-        if !avatars.contains_key(d.site_id.as_str()) {
-            let site = SiteId::from_stored(d.site_id.clone());
-            // A site deleted since: its comments went with it.
-            let policy = match AvatarPolicy::current(state, &site).await {
-                Ok(p) => p,
-                Err(e) if e.code == ErrorCode::SiteNotFound => {
-                    AvatarPolicy::new(Default::default(), &state.secret)
-                }
-                Err(e) => return Err(e),
-            };
-            avatars.insert(d.site_id.as_str(), policy);
+    for c in comments.values() {
+        if !avatars.contains_key(c.site.as_str()) {
+            let site = SiteId::from_stored(c.site.clone());
+            avatars.insert(&c.site, AvatarPolicy::current(state, &site).await?);
         }
     }
     let bodies: Vec<Option<Vec<u8>>> = taken
         .iter()
         .map(|d| {
-            let policy = avatars.get(d.site_id.as_str())?;
-            payload(d, comments.get(&d.comment_id), policy)
+            let found = comments
+                .get(&d.comment_id)
+                .and_then(|c| Some((c, avatars.get(c.site.as_str())?)));
+            payload(d, found)
         })
         .collect();
     // Futures do nothing until polled: `buffered` runs CONCURRENCY at once.

@@ -52,7 +52,7 @@ pub struct NewSanctionBody {
     /// Only this site; absent or `null`: every site (accounts limited to
     /// sites must name one).
     #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = nullable_site)]
+    #[schema(schema_with = schema::nullable_site)]
     pub site: Option<Option<String>>,
     /// Why: at most 500 characters (kept on the sanction, erased with the
     /// person's data).
@@ -93,13 +93,6 @@ fn target_schema() -> utoipa::openapi::schema::Object {
     schema::optional_text(Some(1), 320)
         .pattern(Some(schema::ONE_LINE))
         .build()
-}
-
-fn nullable_site() -> utoipa::openapi::schema::Object {
-    use utoipa::openapi::schema::{SchemaType, Type};
-    let mut s = schema::site();
-    s.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
-    s
 }
 
 fn expires_schema() -> utoipa::openapi::schema::Object {
@@ -238,22 +231,9 @@ fn shown(lens: &Lens, session: &crate::auth::Session, mut s: Sanction) -> Sancti
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SanctionCreated {
     pub sanction: Sanction,
-    /// The comments it rejected (`reject_existing`), ascending: at most
-    /// 500 per request.
-    pub rejected: Vec<i64>,
-    /// Pending and published comments it still covers: `POST
-    /// /api/v1/moderation/sanctions/{id}/reject-existing` rejects the
-    /// next 500. 0 without `reject_existing`.
-    pub remaining: i64,
-}
-
-/// What a `reject-existing` request did.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SanctionRejection {
-    /// The comments it rejected, ascending: at most 500.
-    pub rejected: Vec<i64>,
-    /// Pending and published comments the sanction still covers.
-    pub remaining: i64,
+    /// What `reject_existing` did (nothing without it).
+    #[serde(flatten)]
+    pub rejection: sanctions::Rejection,
 }
 
 /// Sanction a commenter.
@@ -293,8 +273,7 @@ pub async fn create(
     let lens = Lens::for_role(&state, auth.0.role).await?;
     Ok(HttpResponse::Created().json(SanctionCreated {
         sanction: shown(&lens, &auth.0, created.sanction),
-        rejected: created.rejection.rejected,
-        remaining: created.rejection.remaining,
+        rejection: created.rejection,
     }))
 }
 
@@ -434,7 +413,7 @@ pub async fn revoke(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The sanction's id.", minimum = 1)),
     responses(
-        (status = 200, description = "The comments rejected, and how many are left.", body = SanctionRejection),
+        (status = 200, description = "The comments rejected, and how many are left.", body = sanctions::Rejection),
         crate::routes::openapi::AuthErrors,
         (status = 404, description = "No active sanction with this id that the account may act on (`sanction_not_found`).", body = ErrorBody),
         crate::routes::openapi::DbErrors,
@@ -447,9 +426,5 @@ pub async fn reject_existing(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&req, "id", ErrorCode::SanctionNotFound)?;
-    let (_, r) = sanctions::reject_existing(&state, &auth.0, id).await?;
-    Ok(HttpResponse::Ok().json(SanctionRejection {
-        rejected: r.rejected,
-        remaining: r.remaining,
-    }))
+    Ok(HttpResponse::Ok().json(sanctions::reject_existing(&state, &auth.0, id).await?))
 }
