@@ -106,28 +106,16 @@ async fn origins_added_in_settings_are_allowed_for_cors_and_redirects() {
 }
 
 async fn seed_many(app: &TestApp, n: i64) {
-    sqlx::query("insert into articles (id) values ('bulk') on conflict do nothing")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    // A bulk seed, not a request: the pool's statement timeout (which
-    // guards requests) does not apply, so a busy machine cannot fail it.
-    let mut tx = app.pool.begin().await.unwrap();
-    sqlx::query("set local statement_timeout = 0")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query(
-        "insert into comments (article_id, author_name, author_email, avatar, body, body_html, body_fingerprint, status)
-         select 'bulk', 'قارئ ' || g, 'r' || g || '@example.org', md5(g::text),
-                'تعليق ' || g, '<p>تعليق ' || g || '</p>', md5('f' || g), 'approved'
-         from generate_series(1, $1) g",
-    )
-    .bind(n)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    app.seed_sql(&[
+        "insert into articles (id) values ('bulk') on conflict do nothing",
+        &format!(
+            "insert into comments (article_id, author_name, author_email, avatar, body, body_html, body_fingerprint, status)
+             select 'bulk', 'قارئ ' || g, 'r' || g || '@example.org', md5(g::text),
+                    'تعليق ' || g, '<p>تعليق ' || g || '</p>', md5('f' || g), 'approved'
+             from generate_series(1, {n}) g"
+        ),
+    ])
+    .await;
 }
 
 #[tokio::test]

@@ -507,29 +507,16 @@ async fn rejecting_existing_comments_goes_500_at_a_time_and_finishes_on_request(
     let app = app_with(json!({"flood_interval_seconds": 0, "approval_mode": "none"})).await;
     let (moderator, _) = app.login_as("moderator").await;
     // 503 published comments from one range, seeded in one statement.
-    let mut tx = app.pool.begin().await.unwrap();
-    sqlx::query("set local statement_timeout = 0")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query(
+    app.seed_sql(&[
         "insert into articles (site_id, id) values ('default', 'a/flood') on conflict do nothing",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
         "insert into comments (article_id, author_name, author_email, avatar, body, body_html,
                                body_fingerprint, status, ip)
          select 'a/flood', 'bot ' || g, 'bot' || g || '@example.org', md5(g::text),
                 'same old ' || g, '<p>same old ' || g || '</p>', md5('f' || g), 'approved',
                 ('203.0.113.' || (g % 250))::inet
          from generate_series(1, 503) g",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    ])
+    .await;
     let resp = sanction(
         &app,
         &moderator,

@@ -379,6 +379,24 @@ impl TestApp {
 
     /// `DELETE /api/v1/comments/{id}` with the comment's edit token (its
     /// author withdraws it).
+    /// Runs `statements` in one transaction without the pool's statement
+    /// timeout: a bulk seed, not a request, so a busy machine cannot fail
+    /// it.
+    pub async fn seed_sql(&self, statements: &[&str]) {
+        let mut tx = self.pool.begin().await.expect("begin");
+        sqlx::query("set local statement_timeout = 0")
+            .execute(&mut *tx)
+            .await
+            .expect("no timeout");
+        for sql in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(&mut *tx)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        tx.commit().await.expect("commit");
+    }
+
     pub async fn withdraw(&self, id: i64, token: &str) -> reqwest::Response {
         self.client
             .delete(self.url(&format!("/api/v1/comments/{id}")))
