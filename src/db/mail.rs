@@ -150,6 +150,7 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<MailJob>, 
                 m.sites as moderator_sites, o.waited
          from taken o left join moderators m on m.id = o.moderator_id
          order by o.id",
+        true,
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(limit)

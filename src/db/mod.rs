@@ -41,6 +41,16 @@ pub enum Lock {
     Row,
 }
 
+/// Takes the advisory lock `key` for the current transaction (so it works
+/// behind a pooler and never outlives a crash); `false` when another
+/// session holds it. The jobs that run on one instance at a time use it.
+pub async fn try_xact_lock(conn: &mut sqlx::PgConnection, key: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select pg_try_advisory_xact_lock($1)")
+        .bind(key)
+        .fetch_one(conn)
+        .await
+}
+
 /// The schema's migrations. A database may hold migrations this build does
 /// not know (a newer release applied them during a rolling deploy: they
 /// only add, see `migrations/README.md`), so those are not an error.

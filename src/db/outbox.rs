@@ -1,11 +1,13 @@
 //! The outbox tables' common moves (webhook deliveries and mails): take
-//! due rows for this worker with `for update skip locked`, and record how
-//! the attempts went, in the same transaction. The transaction stays open
-//! while the batch is sent (bounded by the workers' timeouts, well inside
-//! the connections' `idle_in_transaction_session_timeout`): its row locks
-//! keep every other worker off those rows, and each row is written once
-//! per attempt. If the worker dies, the transaction ends and the rows are
-//! due again (delivery is at least once).
+//! due rows, and record how the attempts went, in the same transaction.
+//! The transaction stays open while the batch is sent (bounded by the
+//! workers' timeouts, well inside the connections'
+//! `idle_in_transaction_session_timeout`), so each row is written once per
+//! attempt. Mail workers in every instance take rows with `for update skip
+//! locked` (the row locks keep other workers off them); the webhook worker
+//! holds a lock of its own and takes them unlocked. If a worker dies, the
+//! transaction ends and the rows are due again (delivery is at least
+//! once).
 
 use crate::domain::outbox::Outcome;
 use chrono::{DateTime, Utc};
@@ -38,11 +40,17 @@ impl Queue {
 /// The statement that takes at most `$1` due rows of `queue` and then runs
 /// `select`, which reads them as `taken` (their columns, `attempt`: the
 /// number of the attempt about to be made, and `waited`: seconds since the
-/// row fell due, whose largest is the queue's lag). Rows other workers hold
-/// are skipped, not waited for. One round trip for the whole batch; the
-/// locks last until the caller's transaction ends.
-pub fn take_sql(queue: Queue, select: &str) -> String {
+/// row fell due, whose largest is the queue's lag). With `skip_locked`,
+/// the rows are locked until the caller's transaction ends and rows other
+/// workers hold are skipped, not waited for; without, the caller keeps
+/// other workers away by other means. One round trip for the whole batch.
+pub fn take_sql(queue: Queue, select: &str, skip_locked: bool) -> String {
     let table = queue.table();
+    let lock = if skip_locked {
+        "for update skip locked"
+    } else {
+        ""
+    };
     format!(
         "with taken as (
              select t.*, t.attempts + 1 as attempt,
@@ -51,10 +59,41 @@ pub fn take_sql(queue: Queue, select: &str) -> String {
              where t.status = 'pending' and t.next_attempt_at <= now()
              order by t.next_attempt_at
              limit $1
-             for update skip locked
+             {lock}
          )
          {select}"
     )
+}
+
+/// What an outcome writes on its row.
+pub struct Columns<'a> {
+    pub status: &'static str,
+    /// The receiver's answer (an HTTP status or an SMTP code).
+    pub code: Option<i32>,
+    pub error: Option<&'a str>,
+    /// When to try again (a retry).
+    pub next: Option<DateTime<Utc>>,
+}
+
+impl<'a> Columns<'a> {
+    pub fn of(queue: Queue, o: &'a Outcome) -> Columns<'a> {
+        let (status, code, error, next) = match o {
+            Outcome::Sent { status } => (queue.done(), *status, None, None),
+            Outcome::Retry {
+                status,
+                error,
+                next,
+            } => ("pending", *status, Some(error.as_str()), Some(*next)),
+            Outcome::Failed { status, error } => ("failed", *status, Some(error.as_str()), None),
+            Outcome::Skipped { reason } => ("skipped", None, Some(reason.as_str()), None),
+        };
+        Columns {
+            status,
+            code,
+            error,
+            next,
+        }
+    }
 }
 
 /// Records how the attempts at a batch of rows went, in one statement, in
@@ -76,19 +115,12 @@ pub async fn record(
         Vec::with_capacity(n),
     );
     for (id, o) in outcomes {
-        let (status, code, error, next): (&str, Option<i32>, Option<&str>, Option<DateTime<Utc>>) =
-            match o {
-                Outcome::Sent { status } => (queue.done(), *status, None, None),
-                Outcome::Retry {
-                    status,
-                    error,
-                    next,
-                } => ("pending", *status, Some(error.as_str()), Some(*next)),
-                Outcome::Failed { status, error } => {
-                    ("failed", *status, Some(error.as_str()), None)
-                }
-                Outcome::Skipped { reason } => ("skipped", None, Some(reason.as_str()), None),
-            };
+        let Columns {
+            status,
+            code,
+            error,
+            next,
+        } = Columns::of(queue, o);
         ids.push(*id);
         statuses.push(status);
         codes.push(code);

@@ -14,14 +14,7 @@ const PURGE_LOCK: i64 = 0x6d61_6a6c_6973_0001;
 /// Takes the purge lock for the current transaction; `false` when another
 /// instance holds it.
 pub async fn try_purge_lock(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
-    try_xact_lock(conn, PURGE_LOCK).await
-}
-
-async fn try_xact_lock(conn: &mut PgConnection, key: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select pg_try_advisory_xact_lock($1)")
-        .bind(key)
-        .fetch_one(conn)
-        .await
+    super::try_xact_lock(conn, PURGE_LOCK).await
 }
 
 /// The lock that keeps one instance clearing network data at a time.
@@ -39,7 +32,7 @@ pub async fn clear_network_data(
     days: u32,
     limit: i64,
 ) -> Result<Option<u64>, sqlx::Error> {
-    if !try_xact_lock(&mut *conn, NETWORK_DATA_LOCK).await? {
+    if !super::try_xact_lock(&mut *conn, NETWORK_DATA_LOCK).await? {
         return Ok(None);
     }
     sqlx::query("select set_config('majlis.network_data_retention', 'on', true)")

@@ -1,7 +1,8 @@
-//! Webhooks and their deliveries (the outbox). Deliveries are queued by
-//! the `audit_events` trigger of the migration, in the transaction of the
-//! change; workers take due ones with `for update skip locked` and a
-//! lease.
+//! Webhooks and their deliveries. The events are the comment events of
+//! the audit log (written in the transaction of each change); the worker
+//! that holds the sender lock reads those after its cursor, and records a
+//! delivery row once its first attempt is made (with a next attempt when
+//! it failed). Retries are taken from those rows.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -206,15 +207,28 @@ pub async fn redeliver(
         .await
 }
 
-/// A delivery a worker took, with what sending it needs.
+/// The lock that keeps one worker (of any instance) sending webhooks at a
+/// time: it reads the audit log after the cursor and takes due retries
+/// without row locks (`db::outbox::take_sql`).
+const SENDER_LOCK: i64 = 0x6d61_6a6c_6973_0003;
+
+/// Takes the sender lock for the current transaction; `false` when another
+/// instance's worker holds it.
+pub async fn try_sender_lock(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    super::try_xact_lock(conn, SENDER_LOCK).await
+}
+
+/// A delivery to make now: a new event's first attempt (`id` `None`: its
+/// row is written once the attempt is made) or a due retry.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Claimed {
-    pub id: i64,
+pub struct Due {
+    pub id: Option<i64>,
     pub webhook_id: i64,
     pub audit_event_id: i64,
     pub event: String,
     pub comment_id: i64,
     pub site_id: String,
+    /// The number of the attempt about to be made.
     pub attempts: i32,
     pub retry_until: DateTime<Utc>,
     pub url: String,
@@ -231,10 +245,9 @@ pub struct Claimed {
     pub waited: f64,
 }
 
-/// Takes at most `limit` due deliveries for this worker, locked until the
-/// transaction ends (`db::outbox::take_sql`), with what sending them
-/// needs; `attempts` is the number of the attempt about to be made.
-pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+/// Takes at most `limit` due retries (`db::outbox::take_sql`, unlocked:
+/// the caller holds the sender lock), with what sending them needs.
+pub async fn due_retries(conn: &mut PgConnection, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
     let sql = super::outbox::take_sql(
         super::outbox::Queue::Webhooks,
         "select d.id, d.webhook_id, d.audit_event_id, d.event, d.comment_id, d.site_id,
@@ -244,9 +257,158 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>, 
          join webhooks w on w.id = d.webhook_id
          join audit_events e on e.id = d.audit_event_id
          order by d.id",
+        false,
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(limit)
         .fetch_all(conn)
         .await
+}
+
+/// An active webhook, with what sending to it needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Hook {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub events: Vec<String>,
+    pub site_id: Option<String>,
+    pub include_email: bool,
+    pub include_ip: bool,
+    pub include_user_agent: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every active webhook (an installation has a handful).
+pub async fn active(conn: &mut PgConnection) -> Result<Vec<Hook>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, url, secret, events, site_id, include_email, include_ip,
+                include_user_agent, created_at
+         from webhooks where active order by id limit 1000",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// A comment event of the audit log.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LogEvent {
+    pub id: i64,
+    /// The transaction that wrote it (an `xid8`, as text).
+    pub xact: String,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub comment_id: i64,
+    pub old_status: Option<String>,
+    pub new_status: Option<String>,
+}
+
+/// The next (at most `limit`) comment events after the cursor, in the
+/// order of their transactions, from transactions that have all ended
+/// (below the oldest one still running: none can appear behind the
+/// cursor later). The migration `20261217090000_webhook_log.sql` says
+/// why.
+pub async fn log_events(conn: &mut PgConnection, limit: i64) -> Result<Vec<LogEvent>, sqlx::Error> {
+    sqlx::query_as(
+        "select e.id, e.xact::text as xact, e.at, e.action, e.comment_id, e.old_status,
+                e.new_status
+         from webhook_log_cursor k
+         cross join lateral (
+             select a.id, a.xact, a.at, a.action, a.comment_id, a.old_status, a.new_status
+             from audit_events a
+             where a.xact is not null and a.comment_id is not null
+               and (a.xact, a.id) > (k.xact, k.event_id)
+               and a.xact < (select pg_snapshot_xmin(pg_current_snapshot()))
+             order by a.xact, a.id
+             limit $1
+         ) e
+         order by e.xact, e.id",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Moves the cursor past `event` (consumed).
+pub async fn advance_log(conn: &mut PgConnection, event: &LogEvent) -> Result<(), sqlx::Error> {
+    sqlx::query("update webhook_log_cursor set xact = $1::text::xid8, event_id = $2")
+        .bind(&event.xact)
+        .bind(event.id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves the cursor past every event of the transactions that have ended
+/// (with no active webhook, nothing is sent for them). Writes only when
+/// the cursor moves.
+pub async fn skip_log(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update webhook_log_cursor k set xact = h.xmin, event_id = 0
+         from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) h
+         where (k.xact, k.event_id) < (h.xmin, 0::bigint)",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records first attempts: one row per delivery, with its outcome, in
+/// one statement (none for a webhook deleted meanwhile).
+pub async fn insert_attempted(
+    conn: &mut PgConnection,
+    attempted: &[(&Due, &crate::domain::outbox::Outcome)],
+) -> Result<(), sqlx::Error> {
+    if attempted.is_empty() {
+        return Ok(());
+    }
+    let n = attempted.len();
+    let mut hooks = Vec::with_capacity(n);
+    let mut events = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut comments = Vec::with_capacity(n);
+    let mut sites = Vec::with_capacity(n);
+    let mut until = Vec::with_capacity(n);
+    let mut statuses = Vec::with_capacity(n);
+    let mut codes = Vec::with_capacity(n);
+    let mut errors = Vec::with_capacity(n);
+    let mut nexts = Vec::with_capacity(n);
+    for (d, o) in attempted {
+        let c = super::outbox::Columns::of(super::outbox::Queue::Webhooks, o);
+        hooks.push(d.webhook_id);
+        events.push(d.audit_event_id);
+        kinds.push(d.event.as_str());
+        comments.push(d.comment_id);
+        sites.push(d.site_id.as_str());
+        until.push(d.retry_until);
+        statuses.push(c.status);
+        codes.push(c.code);
+        errors.push(c.error);
+        nexts.push(c.next);
+    }
+    sqlx::query(
+        "insert into webhook_deliveries (webhook_id, audit_event_id, event, comment_id, site_id,
+             retry_until, status, response_status, last_error, next_attempt_at, attempts,
+             last_attempt_at, sent_at)
+         select o.hook, o.event_id, o.kind, o.comment_id, o.site, o.until, o.status, o.code,
+                o.error, coalesce(o.next, now()), 1, now(),
+                case when o.status = 'delivered' then now() end
+         from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[],
+                     $6::timestamptz[], $7::text[], $8::int4[], $9::text[], $10::timestamptz[])
+              as o(hook, event_id, kind, comment_id, site, until, status, code, error, next)
+         where exists (select 1 from webhooks w where w.id = o.hook)",
+    )
+    .bind(&hooks)
+    .bind(&events)
+    .bind(&kinds)
+    .bind(&comments)
+    .bind(&sites)
+    .bind(&until)
+    .bind(&statuses)
+    .bind(&codes)
+    .bind(&errors)
+    .bind(&nexts)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

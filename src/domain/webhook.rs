@@ -199,6 +199,35 @@ pub fn message_id(audit_event_id: i64) -> String {
     format!("msg_{audit_event_id}")
 }
 
+/// The webhook event an audit event of a comment is, if any: its
+/// submission, an edit, an erasure, or any other move to a different
+/// status (a decision, a withdrawal, reports holding it).
+pub fn event_of(action: &str, old: Option<&str>, new: Option<&str>) -> Option<&'static str> {
+    match action {
+        "comment.submitted" => Some("comment.created"),
+        "comment.edited" => Some("comment.edited"),
+        "comment.erased" => Some("comment.erased"),
+        _ => match (old, new) {
+            (Some(old), Some(new)) if old != new => Some("comment.status_changed"),
+            _ => None,
+        },
+    }
+}
+
+/// Whether a webhook made at `created_at`, asking for `events` on `site`
+/// (`None`: every site), wants `event` of a comment on `comment_site`
+/// that happened at `at` (a webhook gets nothing from before it existed).
+pub fn wants(
+    events: &[String],
+    site: Option<&str>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    event: &str,
+    comment_site: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    events.iter().any(|e| e == event) && site.is_none_or(|s| s == comment_site) && created_at <= at
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +327,82 @@ mod tests {
         let made = new_secret(&[7; 32]);
         assert_eq!(parse_secret(&made), Ok(made.clone()));
         assert_eq!(secret_key(&made), Some(vec![7; 32]));
+    }
+
+    #[test]
+    fn audit_events_map_to_webhook_events() {
+        assert_eq!(
+            event_of("comment.submitted", None, Some("pending")),
+            Some("comment.created")
+        );
+        assert_eq!(
+            event_of("comment.edited", Some("approved"), Some("pending")),
+            Some("comment.edited")
+        );
+        assert_eq!(
+            event_of("comment.erased", None, None),
+            Some("comment.erased")
+        );
+        assert_eq!(
+            event_of("comment.status_changed", Some("pending"), Some("approved")),
+            Some("comment.status_changed")
+        );
+        assert_eq!(
+            event_of("comment.withdrawn", Some("approved"), Some("rejected")),
+            Some("comment.status_changed")
+        );
+        // A confirmation (same status) or an event without statuses is none.
+        assert_eq!(
+            event_of("comment.status_changed", Some("approved"), Some("approved")),
+            None
+        );
+        assert_eq!(event_of("comment.reported", None, None), None);
+        assert_eq!(event_of("comment.imported", None, Some("approved")), None);
+    }
+
+    #[test]
+    fn a_webhook_wants_its_events_on_its_site_from_its_creation() {
+        let t = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
+        let events = vec!["comment.created".to_owned()];
+        assert!(wants(
+            &events,
+            None,
+            t(10),
+            "comment.created",
+            "news",
+            t(10)
+        ));
+        assert!(wants(
+            &events,
+            Some("news"),
+            t(10),
+            "comment.created",
+            "news",
+            t(11)
+        ));
+        assert!(!wants(
+            &events,
+            Some("sport"),
+            t(10),
+            "comment.created",
+            "news",
+            t(11)
+        ));
+        assert!(!wants(
+            &events,
+            None,
+            t(10),
+            "comment.edited",
+            "news",
+            t(11)
+        ));
+        assert!(!wants(
+            &events,
+            None,
+            t(10),
+            "comment.created",
+            "news",
+            t(9)
+        ));
     }
 }

@@ -1,6 +1,7 @@
 //! Webhooks: admins register endpoints (audited), and every instance
-//! runs a worker that sends the deliveries the outbox holds (queued by
-//! the database in the transaction of each change), signed the Standard
+//! runs a worker; the one holding the sender lock sends the comment events
+//! of the audit log (written in the transaction of each change: none is
+//! lost, none is sent for a change that rolled back), signed the Standard
 //! Webhooks way, retried with exponential back-off and jitter for a day.
 //! Outbound requests reach only public addresses (checked on every
 //! resolution; redirects are not followed) unless configuration allows
@@ -10,10 +11,10 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::comments::CommentRow;
 use crate::db::outbox::Queue;
-use crate::db::webhooks::{Claimed, Delivery, Webhook, WebhookFields};
+use crate::db::webhooks::{Delivery, Due, Hook, LogEvent, Webhook, WebhookFields};
 use crate::domain::SiteId;
 use crate::domain::ids::Actor;
-use crate::domain::outbox::{Outcome, after_failure};
+use crate::domain::outbox::{Outcome, RETRY_FOR, after_failure};
 use crate::domain::webhook::{self, Include};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -27,11 +28,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Deliveries a worker takes per claim.
+/// Due retries a round takes.
 const BATCH: i64 = 64;
-/// Deliveries of a batch in flight at once: a batch takes at most two
-/// rounds of the 10 s timeout, well inside the 60 s a transaction may
-/// stay idle (`db::SESSION_SETTINGS`).
+/// Events of the audit log a round reads.
+const LOG_BATCH: i64 = 64;
+/// First attempts a round makes at most (the events it covers stop
+/// before this is passed).
+const MAX_NEW: usize = 64;
+/// Deliveries in flight at once: a round's at most 128 take at most four
+/// rounds of the 10 s timeout, inside the 60 s a transaction may stay idle
+/// (`db::SESSION_SETTINGS`).
 const CONCURRENCY: usize = 32;
 /// How often an idle worker looks for due deliveries.
 const POLL: Duration = Duration::from_secs(1);
@@ -287,7 +293,7 @@ struct PayloadComment {
 
 /// The body of one delivery: its comment as read for the batch, with its
 /// site's avatar policy (`None`: deleted since).
-fn payload(d: &Claimed, found: Option<(&CommentRow, &AvatarPolicy)>) -> Option<Vec<u8>> {
+fn payload(d: &Due, found: Option<(&CommentRow, &AvatarPolicy)>) -> Option<Vec<u8>> {
     let comment = found.map(|(row, avatars)| {
         let author_email =
             (d.include_email && !row.author_email.is_empty()).then(|| row.author_email.clone());
@@ -370,7 +376,7 @@ fn short(mut s: String) -> String {
 async fn attempt(
     state: &AppState,
     client: &reqwest::Client,
-    d: &Claimed,
+    d: &Due,
     body: Option<Vec<u8>>,
 ) -> Outcome {
     let give_up_or_retry = |status: Option<i32>, error: String| {
@@ -442,22 +448,116 @@ async fn attempt(
     }
 }
 
-/// Takes due deliveries (at most one batch, locked by this worker's
-/// transaction), reads their comments and their sites' avatar policies
-/// once for the batch, sends them (at most [`CONCURRENCY`] at a time,
-/// each within the 10 s timeout) and records the outcomes in one
-/// statement before the commit: three statements a batch (and the
-/// transaction's begin and commit), whatever its size, and one write per
-/// delivery. Returns how many it took.
-pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, ApiError> {
-    let mut tx = state.pool.begin().await?;
-    let taken = db::webhooks::claim(&mut tx, BATCH).await?;
-    // The oldest due delivery no other worker holds: the queue's lag.
-    crate::metrics::set_webhook_lag(taken.iter().map(|d| d.waited).fold(0.0, f64::max));
-    if taken.is_empty() {
-        return Ok(0);
+/// The plan for one round: which deliveries the events after the cursor
+/// make, for the webhooks that want them (each event's comment read for
+/// its site: `sites`), as first attempts; and how many events it covers. It stops
+/// before an event whose deliveries would take it past `max` (but always
+/// covers the first), so a round stays within the time a transaction may
+/// stay open; an event whose comment is gone (purged) makes none.
+pub fn plan(
+    events: &[LogEvent],
+    hooks: &[Hook],
+    sites: &HashMap<i64, &str>,
+    max: usize,
+) -> (Vec<Due>, usize) {
+    let mut due = Vec::new();
+    for (covered, e) in events.iter().enumerate() {
+        let kind = webhook::event_of(&e.action, e.old_status.as_deref(), e.new_status.as_deref());
+        let (Some(kind), Some(&site)) = (kind, sites.get(&e.comment_id)) else {
+            continue;
+        };
+        let wanted: Vec<&Hook> = hooks
+            .iter()
+            .filter(|h| {
+                webhook::wants(
+                    &h.events,
+                    h.site_id.as_deref(),
+                    h.created_at,
+                    kind,
+                    site,
+                    e.at,
+                )
+            })
+            .collect();
+        if covered > 0 && due.len() + wanted.len() > max {
+            return (due, covered);
+        }
+        due.extend(wanted.into_iter().map(|h| Due {
+            id: None,
+            webhook_id: h.id,
+            audit_event_id: e.id,
+            event: kind.to_owned(),
+            comment_id: e.comment_id,
+            site_id: site.to_owned(),
+            attempts: 1,
+            retry_until: e.at + chrono::Duration::seconds(RETRY_FOR.as_secs() as i64),
+            url: h.url.clone(),
+            secret: h.secret.clone(),
+            include_email: h.include_email,
+            include_ip: h.include_ip,
+            include_user_agent: h.include_user_agent,
+            active: true,
+            at: e.at,
+            old_status: e.old_status.clone(),
+            new_status: e.new_status.clone(),
+            waited: 0.0,
+        }));
     }
-    let mut ids: Vec<i64> = taken.iter().map(|d| d.comment_id).collect();
+    (due, events.len())
+}
+
+/// What one round of the worker did.
+#[derive(Debug, Default)]
+pub struct Round {
+    /// Whether there is more to do at once (a full batch of events or of
+    /// retries).
+    pub more: bool,
+    /// Seconds since the oldest event or retry it found fell due (the
+    /// outbox's lag).
+    pub lag: f64,
+}
+
+/// One round of the webhook worker, in one transaction under the sender
+/// lock (`None`: another instance's worker holds it): reads the comment
+/// events after the cursor (when a webhook is active) and the due
+/// retries, the comments they concern and their sites' avatar policies
+/// once, sends everything (at most [`CONCURRENCY`] at a time, each within
+/// the 10 s timeout), then records the first attempts as new rows and the
+/// retries' outcomes, and moves the cursor, before the commit. A
+/// submission's transaction writes nothing for webhooks (its audit row is
+/// the event); each delivery is written once per attempt.
+pub async fn deliver(
+    state: &AppState,
+    client: &reqwest::Client,
+) -> Result<Option<Round>, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    if !db::webhooks::try_sender_lock(&mut tx).await? {
+        return Ok(None);
+    }
+    let hooks = db::webhooks::active(&mut tx).await?;
+    let events = if hooks.is_empty() {
+        db::webhooks::skip_log(&mut tx).await?;
+        Vec::new()
+    } else {
+        db::webhooks::log_events(&mut tx, LOG_BATCH).await?
+    };
+    let retries = db::webhooks::due_retries(&mut tx, BATCH).await?;
+    let now = Utc::now();
+    let lag = events
+        .first()
+        .map(|e| (now - e.at).as_seconds_f64())
+        .into_iter()
+        .chain(retries.iter().map(|d| d.waited))
+        .fold(0.0, f64::max);
+    if events.is_empty() && retries.is_empty() {
+        tx.commit().await?;
+        return Ok(Some(Round { more: false, lag }));
+    }
+    let mut ids: Vec<i64> = events
+        .iter()
+        .map(|e| e.comment_id)
+        .chain(retries.iter().map(|d| d.comment_id))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     let comments: HashMap<i64, CommentRow> = db::moderation::fetch_many(&mut tx, &ids)
@@ -465,37 +565,21 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    // Each site's avatar policy once (the settings are cached).
-    let mut avatars: HashMap<&str, AvatarPolicy> = HashMap::new();
-    for c in comments.values() {
-        if !avatars.contains_key(c.site.as_str()) {
-            let site = SiteId::from_stored(c.site.clone());
-            avatars.insert(&c.site, AvatarPolicy::current(state, &site).await?);
-        }
-    }
-    let bodies: Vec<Option<Vec<u8>>> = taken
-        .iter()
-        .map(|d| {
-            let found = comments
-                .get(&d.comment_id)
-                .and_then(|c| Some((c, avatars.get(c.site.as_str())?)));
-            payload(d, found)
-        })
-        .collect();
-    // Futures do nothing until polled: `buffered` runs CONCURRENCY at once.
-    let attempts: Vec<_> = taken
-        .iter()
-        .zip(bodies)
-        .map(|(d, body)| attempt(state, client, d, body))
-        .collect();
-    let outcomes: Vec<Outcome> = futures_util::stream::iter(attempts)
-        .buffered(CONCURRENCY)
-        .collect()
-        .await;
-    let recorded: Vec<(i64, &Outcome)> = taken.iter().map(|d| d.id).zip(&outcomes).collect();
+    let sites: HashMap<i64, &str> = comments.values().map(|c| (c.id, c.site.as_str())).collect();
+    let (fresh, covered) = plan(&events, &hooks, &sites, MAX_NEW);
+    let due: Vec<&Due> = fresh.iter().chain(&retries).collect();
+    let outcomes = send(state, client, &due, &comments).await?;
+    let (first, again) = due.split_at(fresh.len());
+    let (first_out, again_out) = outcomes.split_at(fresh.len());
+    let inserted: Vec<(&Due, &Outcome)> = first.iter().copied().zip(first_out).collect();
+    db::webhooks::insert_attempted(&mut tx, &inserted).await?;
+    let recorded: Vec<(i64, &Outcome)> = again.iter().filter_map(|d| d.id).zip(again_out).collect();
     db::outbox::record(&mut tx, Queue::Webhooks, &recorded).await?;
+    if let Some(last) = covered.checked_sub(1).and_then(|i| events.get(i)) {
+        db::webhooks::advance_log(&mut tx, last).await?;
+    }
     tx.commit().await?;
-    for (d, outcome) in taken.iter().zip(&outcomes) {
+    for (d, outcome) in due.iter().zip(&outcomes) {
         crate::metrics::record_webhook_delivery(outcome.label());
         if let Outcome::Failed { error, .. } = outcome {
             tracing::warn!(
@@ -507,7 +591,43 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
             );
         }
     }
-    Ok(taken.len())
+    let more =
+        covered < events.len() || events.len() as i64 == LOG_BATCH || retries.len() as i64 == BATCH;
+    Ok(Some(Round { more, lag }))
+}
+
+/// Sends deliveries, at most [`CONCURRENCY`] at a time: each with its
+/// comment as read for the round (and its site's avatar policy, read once
+/// per site). The outcomes are in the deliveries' order.
+async fn send(
+    state: &AppState,
+    client: &reqwest::Client,
+    due: &[&Due],
+    comments: &HashMap<i64, CommentRow>,
+) -> Result<Vec<Outcome>, ApiError> {
+    let mut avatars: HashMap<&str, AvatarPolicy> = HashMap::new();
+    for d in due {
+        if let Some(c) = comments.get(&d.comment_id)
+            && !avatars.contains_key(c.site.as_str())
+        {
+            let site = SiteId::from_stored(c.site.clone());
+            avatars.insert(&c.site, AvatarPolicy::current(state, &site).await?);
+        }
+    }
+    // Futures do nothing until polled: `buffered` runs CONCURRENCY at once.
+    let attempts: Vec<_> = due
+        .iter()
+        .map(|d| {
+            let found = comments
+                .get(&d.comment_id)
+                .and_then(|c| Some((c, avatars.get(c.site.as_str())?)));
+            attempt(state, client, d, payload(d, found))
+        })
+        .collect();
+    Ok(futures_util::stream::iter(attempts)
+        .buffered(CONCURRENCY)
+        .collect()
+        .await)
 }
 
 /// Every instance's delivery worker: looks every second, and at once
@@ -526,9 +646,14 @@ pub fn spawn_worker(state: Arc<AppState>) {
         loop {
             tick.tick().await;
             loop {
-                match deliver_due(&state, &client).await {
-                    Ok(n) if n as i64 == BATCH => continue,
-                    Ok(_) => break,
+                match deliver(&state, &client).await {
+                    Ok(Some(round)) => {
+                        crate::metrics::set_webhook_lag(round.lag);
+                        if !round.more {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "webhooks: delivering failed");
                         break;
@@ -537,4 +662,90 @@ pub fn spawn_worker(state: Arc<AppState>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: i64, action: &str, comment_id: i64, secs: i64) -> LogEvent {
+        LogEvent {
+            id,
+            xact: id.to_string(),
+            at: DateTime::from_timestamp(secs, 0).unwrap_or_default(),
+            action: action.to_owned(),
+            comment_id,
+            old_status: None,
+            new_status: Some("approved".to_owned()),
+        }
+    }
+
+    fn hook(id: i64, events: &[&str], site: Option<&str>) -> Hook {
+        Hook {
+            id,
+            url: format!("https://hooks.example.com/{id}"),
+            secret: "whsec_x".to_owned(),
+            events: events.iter().map(|e| (*e).to_owned()).collect(),
+            site_id: site.map(str::to_owned),
+            include_email: false,
+            include_ip: false,
+            include_user_agent: false,
+            created_at: DateTime::from_timestamp(100, 0).unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn a_round_sends_each_event_to_the_webhooks_that_want_it() {
+        let hooks = [
+            hook(1, &["comment.created"], None),
+            hook(2, &["comment.created", "comment.edited"], Some("sport")),
+        ];
+        let sites = HashMap::from([(10, "news"), (11, "sport"), (12, "sport")]);
+        let events = [
+            event(1, "comment.submitted", 10, 200),
+            event(2, "comment.submitted", 11, 200),
+            event(3, "comment.reported", 11, 200),
+            // Its comment was purged since: nothing to send.
+            event(4, "comment.submitted", 99, 200),
+            // Before the webhooks existed.
+            event(5, "comment.submitted", 12, 50),
+            event(6, "comment.edited", 12, 300),
+        ];
+        let (due, covered) = plan(&events, &hooks, &sites, 64);
+        assert_eq!(covered, 6);
+        let sent: Vec<(i64, i64, &str)> = due
+            .iter()
+            .map(|d| (d.audit_event_id, d.webhook_id, d.event.as_str()))
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                (1, 1, "comment.created"),
+                (2, 1, "comment.created"),
+                (2, 2, "comment.created"),
+                (6, 2, "comment.edited"),
+            ]
+        );
+        assert!(due.iter().all(|d| d.id.is_none() && d.attempts == 1));
+        assert_eq!(due[1].site_id, "sport");
+        // Retried for a day after the event.
+        assert_eq!((due[0].retry_until - due[0].at).num_hours(), 24);
+    }
+
+    #[test]
+    fn a_round_stops_before_an_event_that_would_pass_its_limit() {
+        let hooks = [
+            hook(1, &["comment.created"], None),
+            hook(2, &["comment.created"], None),
+        ];
+        let sites = HashMap::from([(10, "news")]);
+        let events: Vec<LogEvent> = (1..=5)
+            .map(|i| event(i, "comment.submitted", 10, 200))
+            .collect();
+        let (due, covered) = plan(&events, &hooks, &sites, 5);
+        assert_eq!((due.len(), covered), (4, 2));
+        // The first event is always covered, even past the limit.
+        let (due, covered) = plan(&events, &hooks, &sites, 1);
+        assert_eq!((due.len(), covered), (2, 1));
+    }
 }

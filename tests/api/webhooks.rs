@@ -209,17 +209,7 @@ async fn each_change_reaches_the_webhook_signed_with_what_it_asked_for() {
     assert!((chrono::Utc::now().timestamp() - ts).abs() < 60);
 
     // A moderator's approval: a status change, with the status before.
-    let resp = app
-        .authed(
-            Method::PATCH,
-            &format!("/api/v1/moderation/comments/{comment_id}"),
-            &admin,
-        )
-        .json(&json!({"status": "approved"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    approve(&app, &admin, comment_id).await;
     let got = receiver.wait_for(2).await;
     let changed = got[1].json();
     assert!(verify(&secret, &got[1]));
@@ -449,6 +439,41 @@ async fn two_instances_deliver_each_event_once() {
     assert_eq!(delivered, ids);
 }
 
+/// A moderator approves a comment.
+async fn approve(app: &TestApp, admin: &str, id: i64) {
+    let resp = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{id}"),
+            admin,
+        )
+        .json(&json!({"status": "approved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+/// Approves a pending comment the way a decision does (its status and its
+/// audit event) in a transaction left open for the caller to end.
+async fn approve_uncommitted(app: &TestApp, id: i64) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("update comments set status = 'approved' where id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into audit_events (actor, action, comment_id, old_status, new_status)
+         values ('system', 'comment.status_changed', $1, 'pending', 'approved')",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx
+}
+
 #[tokio::test]
 async fn a_change_that_rolled_back_sends_nothing() {
     let app = TestApp::spawn().await;
@@ -462,25 +487,11 @@ async fn a_change_that_rolled_back_sends_nothing() {
     )
     .await;
     // A decision whose transaction rolls back.
-    let mut tx = app.pool.begin().await.unwrap();
-    sqlx::query("update comments set status = 'approved' where id = $1")
-        .bind(comment_id)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query(
-        "insert into audit_events (actor, action, comment_id, old_status, new_status)
-         values ('system', 'comment.status_changed', $1, 'pending', 'approved')",
-    )
-    .bind(comment_id)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    let queued: i64 = sqlx::query_scalar("select count(*) from webhook_deliveries")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-    assert_eq!(queued, 1, "queued inside the transaction");
+    let tx = approve_uncommitted(&app, comment_id).await;
+    // The worker runs while the transaction is open: it must not send the
+    // event it cannot see yet, nor skip it for good.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(receiver.received().is_empty());
     tx.rollback().await.unwrap();
     let queued: i64 = sqlx::query_scalar("select count(*) from webhook_deliveries")
         .fetch_one(&app.pool)
@@ -491,19 +502,46 @@ async fn a_change_that_rolled_back_sends_nothing() {
     assert!(receiver.received().is_empty());
 
     // The same decision committed is delivered.
-    let resp = app
-        .authed(
-            Method::PATCH,
-            &format!("/api/v1/moderation/comments/{comment_id}"),
-            &admin,
-        )
-        .json(&json!({"status": "approved"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    approve(&app, &admin, comment_id).await;
     let got = receiver.wait_for(1).await;
     assert_eq!(got[0].json()["type"], "comment.status_changed");
+}
+
+#[tokio::test]
+async fn an_event_whose_transaction_commits_late_is_still_sent() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.login_as("admin").await;
+    let receiver = Receiver::start(0).await;
+    let early = comment(&app, "2026/12/late", "early@example.com").await;
+    let later = comment(&app, "2026/12/late", "later@example.com").await;
+    create_webhook(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["comment.status_changed"]}),
+    )
+    .await;
+    // The first event is written in a transaction that stays open while a
+    // second one (a later id) commits: a reader of ids alone would send
+    // the second and pass the first for good.
+    let tx = approve_uncommitted(&app, early).await;
+    approve(&app, &admin, later).await;
+    // Events wait behind a transaction still open (it could commit).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(receiver.received().is_empty());
+    tx.commit().await.unwrap();
+    let got = receiver.wait_for(2).await;
+    let mut sent: Vec<i64> = got
+        .iter()
+        .map(|r| r.json()["data"]["comment"]["id"].as_i64().unwrap())
+        .collect();
+    sent.sort_unstable();
+    assert_eq!(sent, vec![early, later]);
+    let rows: i64 =
+        sqlx::query_scalar("select count(*) from webhook_deliveries where status = 'delivered'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows, 2);
 }
 
 #[tokio::test]
