@@ -88,6 +88,12 @@ enum Command {
         /// development split only).
         #[arg(long)]
         learner_scale: Option<f64>,
+        /// How many decisions of each class in a script give the site's
+        /// own learner half the say against the prior, instead of the
+        /// built-in value (a tuning knob; measure on a development split
+        /// only).
+        #[arg(long)]
+        handover: Option<f64>,
     },
     /// Teach the spam learner again every comment whose current status
     /// (approved or spam) a moderator set or confirmed, as the audit log
@@ -208,6 +214,7 @@ async fn main() -> ExitCode {
             max_links,
             hold_threshold,
             learner_scale,
+            handover,
         } => spam_eval(
             &corpus,
             pool.as_deref(),
@@ -220,6 +227,7 @@ async fn main() -> ExitCode {
                 max_links,
                 hold_threshold,
                 learner_scale,
+                handover,
             },
         ),
         Command::SpamRetrain { batch } => commands::spam_retrain(&config, batch).await,
@@ -361,6 +369,7 @@ struct SpamEvalOptions<'a> {
     max_links: Option<u32>,
     hold_threshold: Option<f64>,
     learner_scale: Option<f64>,
+    handover: Option<f64>,
 }
 
 fn spam_eval(
@@ -387,6 +396,9 @@ fn spam_eval(
     }
     if let Some(k) = o.learner_scale {
         opts.rules.learner_points_per_logit = k;
+    }
+    if let Some(h) = o.handover {
+        opts.params.handover = h;
     }
     let custom;
     if o.no_prior {

@@ -16,7 +16,8 @@
 //! - `majlis_comments_purged_total{status}` (retention);
 //! - `majlis_webhook_deliveries_total{result}` (`delivered`, `retry`,
 //!   `failed`) and `majlis_webhook_outbox_lag_seconds` (how long the
-//!   oldest due delivery has waited; set by each instance's worker);
+//!   oldest unsent event or due retry has waited, as the instance whose
+//!   worker sends saw it last; 0 on the others: take the largest);
 //! - `majlis_mails_total{result}` (`delivered`: the SMTP server took it,
 //!   `retry`, `failed`, `skipped`) and `majlis_mail_outbox_lag_seconds`;
 //! - `majlis_network_data_cleared_total` (comments whose IP address, user

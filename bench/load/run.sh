@@ -20,7 +20,7 @@
 #   BENCH_PG_SHARED_BUFFERS (256MB)                  BENCH_PERF=1    perf record of submissions
 #   BENCH_KEEP=1     keep the temporary directory (logs, data; the cluster is still stopped)
 #   BENCH_OUTBOX=1   one active comment.created webhook, delivered to a local receiver
-#                    (bench/load/webhook_sink.py), and the admin subscribed to a mail
+#                    (examples/webhook_sink.rs), and the admin subscribed to a mail
 #                    digest every 5 minutes through a local SMTP receiver
 #                    (bench/load/smtp_sink.py), both by majlis's own workers during the run
 #   BENCH_PROFILE=1  profile the submissions and the mixed run at every connection count
@@ -80,7 +80,8 @@ if [[ ${BENCH_PERF:-0} == 1 ]]; then
 fi
 
 say "building the release binary"
-(cd "$ROOT" && cargo build --locked --release --bin majlis) >&2 || die "cargo build --release failed"
+(cd "$ROOT" && cargo build --locked --release --bin majlis --example webhook_sink) >&2 ||
+    die "cargo build --release failed"
 MAJLIS="$ROOT/target/release/majlis"
 [[ -x $MAJLIS ]] || die "no $MAJLIS after the build"
 
@@ -207,7 +208,7 @@ start_majlis() {
 if [[ ${BENCH_OUTBOX:-0} == 1 ]]; then
     # The receivers run beside majlis; it may reach them on 127.0.0.1.
     SINK_PORT=$(free_port)
-    python3 "$LOAD/webhook_sink.py" "$SINK_PORT" >"$TMP/sink.count" 2>"$TMP/sink.log" &
+    "$ROOT/target/release/examples/webhook_sink" "$SINK_PORT" >"$TMP/sink.count" 2>"$TMP/sink.log" &
     SINK_PID=$!
     BG_PIDS+=("$!")
     SMTP_PORT=$(free_port)
@@ -355,16 +356,20 @@ statuses() {
 # http_point NAME SCRIPT CONNS PORT... [--probe]: one wrk per port (the
 # connections split evenly), optionally a listing probe on the first port.
 # With BENCH_OUTBOX=1: waits (up to 3 minutes) until the webhook worker has
-# sent every delivery queued so far, so that a point never pays for the
-# backlog of the one before (the ceilings' pgbench rows fire the trigger too).
+# read every comment event of the audit log so far and sent every delivery,
+# so that a point never pays for the backlog of the one before (the
+# ceilings' pgbench rows are events too).
+UNREAD_EVENTS="select count(*) from webhook_log_cursor k join audit_events a
+    on a.xact is not null and a.comment_id is not null and (a.xact, a.id) > (k.xact, k.event_id)"
 outbox_drain() {
     local n
     for _ in $(seq 1 360); do
-        n=$(psql_db -d majlis -At -c "select count(*) from webhook_deliveries where status = 'pending'")
+        n=$(psql_db -d majlis -At -c "select ($UNREAD_EVENTS)
+            + (select count(*) from webhook_deliveries where status = 'pending')")
         [[ $n == 0 ]] && return 0
         sleep 0.5
     done
-    say "  (outbox: $n deliveries still pending after 3 minutes)"
+    say "  (outbox: $n events unread or deliveries pending after 3 minutes)"
 }
 
 http_point() {
@@ -511,11 +516,12 @@ WEBHOOK_NOTE=
 if [[ ${BENCH_OUTBOX:-0} == 1 ]]; then
     # What the workers had delivered when the last point ended, and after
     # five more seconds to drain.
-    DELIVERIES=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by status)
-        from (select status, count(*) as n from webhook_deliveries group by status) s")
+    DELIVERY_STATE="select concat_ws(', ', (select string_agg(status || ' ' || n, ', ' order by status)
+        from (select status, count(*) as n from webhook_deliveries group by status) s),
+        'events not yet read ' || ($UNREAD_EVENTS))"
+    DELIVERIES=$(psql_db -d majlis -At -c "$DELIVERY_STATE")
     sleep 5
-    DRAINED=$(psql_db -d majlis -At -c "select string_agg(status || ' ' || n, ', ' order by status)
-        from (select status, count(*) as n from webhook_deliveries group by status) s")
+    DRAINED=$(psql_db -d majlis -At -c "$DELIVERY_STATE")
     MAILS=$(psql_db -d majlis -At -c "select string_agg(kind || ' ' || status || ' ' || n, ', ')
         from (select kind, status, count(*) as n from mail_outbox group by kind, status) s")
     WEBHOOK_NOTE=" Outbox (one active \`comment.created\` webhook and one digest subscriber, local receivers; before each point the worker had sent every queued delivery): webhook deliveries at the end ${DELIVERIES:-none}, five seconds later ${DRAINED:-none}; mails ${MAILS:-none}; the webhook receiver's own CPU (cores, not majlis's): $(IFS=';'; echo "${SINK_CPU[*]}")."

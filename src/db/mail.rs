@@ -138,10 +138,19 @@ pub struct MailJob {
     pub waited: f64,
 }
 
-/// Takes at most `limit` due mails, locked until the transaction ends
-/// (`db::outbox::take_sql`); `attempts` is the number of the attempt about
-/// to be made.
-pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<MailJob>, sqlx::Error> {
+/// The lock that keeps one worker (of any instance) sending mail at a
+/// time; it takes due mails without row locks (`db::outbox::take_sql`).
+const SENDER_LOCK: i64 = 0x6d61_6a6c_6973_0004;
+
+/// Takes the mail sender lock for the current transaction; `false` when
+/// another instance's worker holds it.
+pub async fn try_sender_lock(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    super::try_xact_lock(conn, SENDER_LOCK).await
+}
+
+/// At most `limit` due mails (the caller holds the sender lock);
+/// `attempts` is the number of the attempt about to be made.
+pub async fn due(conn: &mut PgConnection, limit: i64) -> Result<Vec<MailJob>, sqlx::Error> {
     let sql = super::outbox::take_sql(
         super::outbox::Queue::Mail,
         "select o.id, o.kind, o.attempt as attempts, o.retry_until, o.comment_id, o.parent_id,
@@ -150,7 +159,6 @@ pub async fn claim(conn: &mut PgConnection, limit: i64) -> Result<Vec<MailJob>, 
                 m.sites as moderator_sites, o.waited
          from taken o left join moderators m on m.id = o.moderator_id
          order by o.id",
-        true,
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(limit)

@@ -1,13 +1,14 @@
 //! The outbox tables' common moves (webhook deliveries and mails): take
 //! due rows, and record how the attempts went, in the same transaction.
-//! The transaction stays open while the batch is sent (bounded by the
-//! workers' timeouts, well inside the connections'
-//! `idle_in_transaction_session_timeout`), so each row is written once per
-//! attempt. Mail workers in every instance take rows with `for update skip
-//! locked` (the row locks keep other workers off them); the webhook worker
-//! holds a lock of its own and takes them unlocked. If a worker dies, the
-//! transaction ends and the rows are due again (delivery is at least
-//! once).
+//! One worker sends each kind at a time (any instance: the one holding its
+//! sender lock, a transaction-scoped advisory lock), so rows are read
+//! without row locks. The transaction stays open while the batch is sent
+//! (bounded by the workers' timeouts, well inside the connections'
+//! `idle_in_transaction_session_timeout`) and writes only when it records:
+//! each row is written once per attempt, and no transaction id is held
+//! while sending (the webhook worker's read of the audit log waits for
+//! every writing transaction to end). If a worker dies, the transaction
+//! ends and the rows are due again (delivery is at least once).
 
 use crate::domain::outbox::Outcome;
 use chrono::{DateTime, Utc};
@@ -40,17 +41,10 @@ impl Queue {
 /// The statement that takes at most `$1` due rows of `queue` and then runs
 /// `select`, which reads them as `taken` (their columns, `attempt`: the
 /// number of the attempt about to be made, and `waited`: seconds since the
-/// row fell due, whose largest is the queue's lag). With `skip_locked`,
-/// the rows are locked until the caller's transaction ends and rows other
-/// workers hold are skipped, not waited for; without, the caller keeps
-/// other workers away by other means. One round trip for the whole batch.
-pub fn take_sql(queue: Queue, select: &str, skip_locked: bool) -> String {
+/// row fell due, whose largest is the queue's lag). The caller holds the
+/// queue's sender lock. One round trip for the whole batch.
+pub fn take_sql(queue: Queue, select: &str) -> String {
     let table = queue.table();
-    let lock = if skip_locked {
-        "for update skip locked"
-    } else {
-        ""
-    };
     format!(
         "with taken as (
              select t.*, t.attempts + 1 as attempt,
@@ -59,7 +53,6 @@ pub fn take_sql(queue: Queue, select: &str, skip_locked: bool) -> String {
              where t.status = 'pending' and t.next_attempt_at <= now()
              order by t.next_attempt_at
              limit $1
-             {lock}
          )
          {select}"
     )

@@ -257,7 +257,6 @@ pub async fn due_retries(conn: &mut PgConnection, limit: i64) -> Result<Vec<Due>
          join webhooks w on w.id = d.webhook_id
          join audit_events e on e.id = d.audit_event_id
          order by d.id",
-        false,
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(limit)

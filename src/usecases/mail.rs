@@ -385,8 +385,8 @@ async fn attempt(state: &AppState, mailer: &Mailer, job: &MailJob) -> Outcome {
             };
         }
     };
-    // The batch's rows stay locked while it is sent (`send_due`): one mail
-    // may not hold them longer than SEND_TIMEOUT.
+    // The batch is sent inside `send_due`'s transaction: one mail may not
+    // keep it open longer than SEND_TIMEOUT.
     match tokio::time::timeout(SEND_TIMEOUT, mailer.transport.send(message)).await {
         Err(_) => failed(None, "SMTP: timed out".to_owned()),
         Ok(Ok(resp)) => Outcome::Sent {
@@ -404,15 +404,21 @@ async fn attempt(state: &AppState, mailer: &Mailer, job: &MailJob) -> Outcome {
     }
 }
 
-/// Sends due mails (one batch); returns how many it took.
-pub async fn send_due(state: &AppState, mailer: &Mailer) -> Result<usize, ApiError> {
-    // The batch stays locked by this transaction while it is sent
-    // (`db::outbox`); each mail has at most SEND_TIMEOUT.
+/// Sends due mails (one batch) under the mail sender lock; returns how
+/// many it took (`None`: another instance's worker holds the lock).
+pub async fn send_due(state: &AppState, mailer: &Mailer) -> Result<Option<usize>, ApiError> {
+    // The batch is sent inside this transaction (`db::outbox`); each mail
+    // has at most SEND_TIMEOUT. Until the outcomes are recorded it writes
+    // nothing, so it holds no transaction id the webhook worker's read of
+    // the audit log would wait for.
     let mut tx = state.pool.begin().await?;
-    let jobs = db::mail::claim(&mut tx, BATCH).await?;
+    if !db::mail::try_sender_lock(&mut tx).await? {
+        return Ok(None);
+    }
+    let jobs = db::mail::due(&mut tx, BATCH).await?;
     crate::metrics::set_mail_lag(jobs.iter().map(|j| j.waited).fold(0.0, f64::max));
     if jobs.is_empty() {
-        return Ok(0);
+        return Ok(Some(0));
     }
     let outcomes =
         futures_util::future::join_all(jobs.iter().map(|j| attempt(state, mailer, j))).await;
@@ -425,7 +431,7 @@ pub async fn send_due(state: &AppState, mailer: &Mailer) -> Result<usize, ApiErr
             tracing::warn!(mail_id = job.id, kind = %job.kind, attempts = job.attempts, error = %error, "mail failed for good");
         }
     }
-    Ok(jobs.len())
+    Ok(Some(jobs.len()))
 }
 
 /// Every instance's mail worker (only with `MAJLIS_SMTP_URL`).
@@ -458,8 +464,13 @@ pub fn spawn_worker(state: Arc<AppState>) {
             round = round.wrapping_add(1);
             loop {
                 match send_due(&state, &mailer).await {
-                    Ok(n) if n as i64 == BATCH => continue,
-                    Ok(_) => break,
+                    Ok(Some(n)) if n as i64 == BATCH => continue,
+                    Ok(Some(_)) => break,
+                    Ok(None) => {
+                        // Another instance sends: its gauge is the lag.
+                        crate::metrics::set_mail_lag(0.0);
+                        break;
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "mail: sending failed");
                         break;

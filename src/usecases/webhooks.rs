@@ -653,7 +653,11 @@ pub fn spawn_worker(state: Arc<AppState>) {
                             break;
                         }
                     }
-                    Ok(None) => break,
+                    Ok(None) => {
+                        // Another instance sends: its gauge is the lag.
+                        crate::metrics::set_webhook_lag(0.0);
+                        break;
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "webhooks: delivering failed");
                         break;
