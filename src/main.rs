@@ -94,6 +94,11 @@ enum Command {
         /// only).
         #[arg(long)]
         handover: Option<f64>,
+        /// The learner's probability above which it adds points (and below
+        /// one minus which it takes them away) instead of the built-in 0.8
+        /// (a tuning knob; measure on a development split only).
+        #[arg(long)]
+        learner_sure: Option<f64>,
     },
     /// Teach the spam learner again every comment whose current status
     /// (approved or spam) a moderator set or confirmed, as the audit log
@@ -215,6 +220,7 @@ async fn main() -> ExitCode {
             hold_threshold,
             learner_scale,
             handover,
+            learner_sure,
         } => spam_eval(
             &corpus,
             pool.as_deref(),
@@ -228,6 +234,7 @@ async fn main() -> ExitCode {
                 hold_threshold,
                 learner_scale,
                 handover,
+                learner_sure,
             },
         ),
         Command::SpamRetrain { batch } => commands::spam_retrain(&config, batch).await,
@@ -370,6 +377,7 @@ struct SpamEvalOptions<'a> {
     hold_threshold: Option<f64>,
     learner_scale: Option<f64>,
     handover: Option<f64>,
+    learner_sure: Option<f64>,
 }
 
 fn spam_eval(
@@ -399,6 +407,9 @@ fn spam_eval(
     }
     if let Some(h) = o.handover {
         opts.params.handover = h;
+    }
+    if let Some(s) = o.learner_sure {
+        opts.rules.learner_sure = s;
     }
     let custom;
     if o.no_prior {

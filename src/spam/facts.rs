@@ -135,6 +135,9 @@ pub struct SpamRules {
     /// Points per unit of log-odds of the learner's probability (see
     /// `rules::learner`).
     pub learner_points_per_logit: f64,
+    /// The learner speaks only when its probability is above this (spam)
+    /// or below one minus it (ham); between, the rules decide alone.
+    pub learner_sure: f64,
     /// Held words, blocked words and blocked domains, normalised once.
     pub lists: WordLists,
 }
@@ -225,6 +228,10 @@ impl WordLists {
 /// (`rules::learner`).
 pub const LEARNER_POINTS_PER_LOGIT: f64 = 3.0;
 
+/// Below this probability (and above one minus it) the learner is unsure
+/// and adds no points, by default (`rules::learner`).
+pub const LEARNER_SURE: f64 = 0.8;
+
 impl Default for SpamRules {
     fn default() -> Self {
         SpamRules {
@@ -247,6 +254,7 @@ impl Default for SpamRules {
             phone_score: 4.0,
             foreign_script_score: 6.0,
             learner_points_per_logit: LEARNER_POINTS_PER_LOGIT,
+            learner_sure: LEARNER_SURE,
             lists: WordLists::default(),
         }
     }

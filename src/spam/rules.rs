@@ -625,11 +625,13 @@ pub fn author_history(f: &Facts, _r: &SpamRules) -> Vec<Reason> {
 /// The learner's calibrated probability (see [`super::learner`]), as points
 /// on the log-odds scale: `learner_points_per_logit` per unit (default
 /// [`LEARNER_POINTS_PER_LOGIT`]), from [`LEARNER_MIN_POINTS`] to
-/// [`LEARNER_MAX_POINTS`]. Nothing between 0.2 and 0.8: an unsure learner
-/// leaves the decision to the rules.
+/// [`LEARNER_MAX_POINTS`]. Nothing between one minus `learner_sure` and
+/// `learner_sure` (0.2 and 0.8 by default): an unsure learner leaves the
+/// decision to the rules.
 pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
     let p = f.input.spam_probability?;
-    if !p.is_finite() || (0.2..=0.8).contains(&p) {
+    let sure = r.learner_sure.clamp(0.5, 1.0);
+    if !p.is_finite() || (1.0 - sure..=sure).contains(&p) {
         return None;
     }
     let p = p.clamp(1e-9, 1.0 - 1e-9);
@@ -1238,6 +1240,17 @@ mod tests {
         assert!(run(learner, &i, &r).is_none());
         i.spam_probability = Some(0.001);
         assert_eq!(rule_score(&i, &r, learner), LEARNER_MIN_POINTS);
+        // A learner trusted from 0.7 speaks at 0.75 (and at 0.25).
+        let r = SpamRules {
+            learner_sure: 0.7,
+            ..SpamRules::default()
+        };
+        i.spam_probability = Some(0.75);
+        assert_eq!(rule_score(&i, &r, learner), 3.3);
+        i.spam_probability = Some(0.25);
+        assert_eq!(rule_score(&i, &r, learner), -3.0);
+        i.spam_probability = Some(0.65);
+        assert!(run(learner, &i, &r).is_none());
     }
 
     #[test]
