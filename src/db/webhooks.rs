@@ -352,49 +352,56 @@ pub async fn skip_log(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Records first attempts: one row per delivery, with its outcome, in
-/// one statement (none for a webhook deleted meanwhile).
-pub async fn insert_attempted(
+/// Records new deliveries in one statement: first attempts with their
+/// outcome (`Some`), and deliveries not attempted yet (`None`: pending,
+/// due now, taken with the retries); none for a webhook deleted
+/// meanwhile.
+pub async fn insert_deliveries(
     conn: &mut PgConnection,
-    attempted: &[(&Due, &crate::domain::outbox::Outcome)],
+    rows: &[(&Due, Option<&crate::domain::outbox::Outcome>)],
 ) -> Result<(), sqlx::Error> {
-    if attempted.is_empty() {
+    if rows.is_empty() {
         return Ok(());
     }
-    let n = attempted.len();
+    let n = rows.len();
     let mut hooks = Vec::with_capacity(n);
     let mut events = Vec::with_capacity(n);
     let mut kinds = Vec::with_capacity(n);
     let mut comments = Vec::with_capacity(n);
     let mut sites = Vec::with_capacity(n);
     let mut until = Vec::with_capacity(n);
+    let mut attempted = Vec::with_capacity(n);
     let mut statuses = Vec::with_capacity(n);
     let mut codes = Vec::with_capacity(n);
     let mut errors = Vec::with_capacity(n);
     let mut nexts = Vec::with_capacity(n);
-    for (d, o) in attempted {
-        let c = super::outbox::Columns::of(super::outbox::Queue::Webhooks, o);
+    for (d, o) in rows {
+        let c = o.map(|o| super::outbox::Columns::of(super::outbox::Queue::Webhooks, o));
         hooks.push(d.webhook_id);
         events.push(d.audit_event_id);
         kinds.push(d.event.as_str());
         comments.push(d.comment_id);
         sites.push(d.site_id.as_str());
         until.push(d.retry_until);
-        statuses.push(c.status);
-        codes.push(c.code);
-        errors.push(c.error);
-        nexts.push(c.next);
+        attempted.push(c.is_some());
+        statuses.push(c.as_ref().map_or("pending", |c| c.status));
+        codes.push(c.as_ref().and_then(|c| c.code));
+        errors.push(c.as_ref().and_then(|c| c.error));
+        nexts.push(c.as_ref().and_then(|c| c.next));
     }
     sqlx::query(
         "insert into webhook_deliveries (webhook_id, audit_event_id, event, comment_id, site_id,
              retry_until, status, response_status, last_error, next_attempt_at, attempts,
              last_attempt_at, sent_at)
          select o.hook, o.event_id, o.kind, o.comment_id, o.site, o.until, o.status, o.code,
-                o.error, coalesce(o.next, now()), 1, now(),
+                o.error, coalesce(o.next, now()), case when o.attempted then 1 else 0 end,
+                case when o.attempted then now() end,
                 case when o.status = 'delivered' then now() end
          from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[],
-                     $6::timestamptz[], $7::text[], $8::int4[], $9::text[], $10::timestamptz[])
-              as o(hook, event_id, kind, comment_id, site, until, status, code, error, next)
+                     $6::timestamptz[], $7::bool[], $8::text[], $9::int4[], $10::text[],
+                     $11::timestamptz[])
+              as o(hook, event_id, kind, comment_id, site, until, attempted, status, code,
+                   error, next)
          where exists (select 1 from webhooks w where w.id = o.hook)",
     )
     .bind(&hooks)
@@ -403,6 +410,7 @@ pub async fn insert_attempted(
     .bind(&comments)
     .bind(&sites)
     .bind(&until)
+    .bind(&attempted)
     .bind(&statuses)
     .bind(&codes)
     .bind(&errors)

@@ -32,8 +32,7 @@ use std::time::Duration;
 const BATCH: i64 = 64;
 /// Events of the audit log a round reads.
 const LOG_BATCH: i64 = 64;
-/// First attempts a round makes at most (the events it covers stop
-/// before this is passed).
+/// First attempts a round makes at most (more wait as due rows).
 const MAX_NEW: usize = 64;
 /// Deliveries in flight at once: a round's at most 128 take at most four
 /// rounds of the 10 s timeout, inside the 60 s a transaction may stay idle
@@ -448,20 +447,13 @@ async fn attempt(
     }
 }
 
-/// The plan for one round: which deliveries the events after the cursor
-/// make, for the webhooks that want them (each event's comment read for
-/// its site: `sites`), as first attempts; and how many events it covers. It stops
-/// before an event whose deliveries would take it past `max` (but always
-/// covers the first), so a round stays within the time a transaction may
-/// stay open; an event whose comment is gone (purged) makes none.
-pub fn plan(
-    events: &[LogEvent],
-    hooks: &[Hook],
-    sites: &HashMap<i64, &str>,
-    max: usize,
-) -> (Vec<Due>, usize) {
+/// The deliveries the events after the cursor make, in the events'
+/// order: one for each webhook that wants the event (each event's comment
+/// read for its site: `sites`), as first attempts. An event whose comment
+/// is gone (purged) makes none.
+pub fn plan(events: &[LogEvent], hooks: &[Hook], sites: &HashMap<i64, &str>) -> Vec<Due> {
     let mut due = Vec::new();
-    for (covered, e) in events.iter().enumerate() {
+    for e in events {
         let kind = webhook::event_of(&e.action, e.old_status.as_deref(), e.new_status.as_deref());
         let (Some(kind), Some(&site)) = (kind, sites.get(&e.comment_id)) else {
             continue;
@@ -479,9 +471,6 @@ pub fn plan(
                 )
             })
             .collect();
-        if covered > 0 && due.len() + wanted.len() > max {
-            return (due, covered);
-        }
         due.extend(wanted.into_iter().map(|h| Due {
             id: None,
             webhook_id: h.id,
@@ -503,7 +492,7 @@ pub fn plan(
             waited: 0.0,
         }));
     }
-    (due, events.len())
+    due
 }
 
 /// What one round of the worker did.
@@ -522,8 +511,10 @@ pub struct Round {
 /// events after the cursor (when a webhook is active) and the due
 /// retries, the comments they concern and their sites' avatar policies
 /// once, sends everything (at most [`CONCURRENCY`] at a time, each within
-/// the 10 s timeout), then records the first attempts as new rows and the
-/// retries' outcomes, and moves the cursor, before the commit. A
+/// the 10 s timeout; first attempts past [`MAX_NEW`] are written as due
+/// rows instead), then records the first attempts as new rows and the
+/// retries' outcomes, and moves the cursor past every event read, before
+/// the commit. A
 /// submission's transaction writes nothing for webhooks (its audit row is
 /// the event); each delivery is written once per attempt.
 pub async fn deliver(
@@ -566,16 +557,24 @@ pub async fn deliver(
         .map(|c| (c.id, c))
         .collect();
     let sites: HashMap<i64, &str> = comments.values().map(|c| (c.id, c.site.as_str())).collect();
-    let (fresh, covered) = plan(&events, &hooks, &sites, MAX_NEW);
+    let mut fresh = plan(&events, &hooks, &sites);
+    // Past MAX_NEW, first attempts wait as due rows for the next rounds
+    // (a round stays within the time its transaction may stay open).
+    let queued = fresh.split_off(fresh.len().min(MAX_NEW));
     let due: Vec<&Due> = fresh.iter().chain(&retries).collect();
     let outcomes = send(state, client, &due, &comments).await?;
     let (first, again) = due.split_at(fresh.len());
     let (first_out, again_out) = outcomes.split_at(fresh.len());
-    let inserted: Vec<(&Due, &Outcome)> = first.iter().copied().zip(first_out).collect();
-    db::webhooks::insert_attempted(&mut tx, &inserted).await?;
+    let written: Vec<(&Due, Option<&Outcome>)> = first
+        .iter()
+        .copied()
+        .zip(first_out.iter().map(Some))
+        .chain(queued.iter().map(|d| (d, None)))
+        .collect();
+    db::webhooks::insert_deliveries(&mut tx, &written).await?;
     let recorded: Vec<(i64, &Outcome)> = again.iter().filter_map(|d| d.id).zip(again_out).collect();
     db::outbox::record(&mut tx, Queue::Webhooks, &recorded).await?;
-    if let Some(last) = covered.checked_sub(1).and_then(|i| events.get(i)) {
+    if let Some(last) = events.last() {
         db::webhooks::advance_log(&mut tx, last).await?;
     }
     tx.commit().await?;
@@ -592,7 +591,7 @@ pub async fn deliver(
         }
     }
     let more =
-        covered < events.len() || events.len() as i64 == LOG_BATCH || retries.len() as i64 == BATCH;
+        !queued.is_empty() || events.len() as i64 == LOG_BATCH || retries.len() as i64 == BATCH;
     Ok(Some(Round { more, lag }))
 }
 
@@ -715,8 +714,7 @@ mod tests {
             event(5, "comment.submitted", 12, 50),
             event(6, "comment.edited", 12, 300),
         ];
-        let (due, covered) = plan(&events, &hooks, &sites, 64);
-        assert_eq!(covered, 6);
+        let due = plan(&events, &hooks, &sites);
         let sent: Vec<(i64, i64, &str)> = due
             .iter()
             .map(|d| (d.audit_event_id, d.webhook_id, d.event.as_str()))
@@ -734,22 +732,5 @@ mod tests {
         assert_eq!(due[1].site_id, "sport");
         // Retried for a day after the event.
         assert_eq!((due[0].retry_until - due[0].at).num_hours(), 24);
-    }
-
-    #[test]
-    fn a_round_stops_before_an_event_that_would_pass_its_limit() {
-        let hooks = [
-            hook(1, &["comment.created"], None),
-            hook(2, &["comment.created"], None),
-        ];
-        let sites = HashMap::from([(10, "news")]);
-        let events: Vec<LogEvent> = (1..=5)
-            .map(|i| event(i, "comment.submitted", 10, 200))
-            .collect();
-        let (due, covered) = plan(&events, &hooks, &sites, 5);
-        assert_eq!((due.len(), covered), (4, 2));
-        // The first event is always covered, even past the limit.
-        let (due, covered) = plan(&events, &hooks, &sites, 1);
-        assert_eq!((due.len(), covered), (2, 1));
     }
 }

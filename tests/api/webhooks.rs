@@ -545,6 +545,36 @@ async fn an_event_whose_transaction_commits_late_is_still_sent() {
 }
 
 #[tokio::test]
+async fn an_event_for_more_webhooks_than_a_round_sends_reaches_each_once() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.login_as("admin").await;
+    let receiver = Receiver::start(0).await;
+    // A round makes at most 64 first attempts; the rest wait as due rows.
+    for i in 0..70 {
+        create_webhook(
+            &app,
+            &admin,
+            json!({"url": format!("{}&n={i}", receiver.url()), "events": ["comment.created"]}),
+        )
+        .await;
+    }
+    let id = comment(&app, "2026/12/many", "reader@example.com").await;
+    let got = receiver.wait_for(70).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(receiver.received().len(), 70, "{}", got.len());
+    assert!(
+        got.iter()
+            .all(|r| r.json()["data"]["comment"]["id"].as_i64() == Some(id))
+    );
+    let rows: Vec<(String, i32)> =
+        sqlx::query_as("select status, count(*)::int4 from webhook_deliveries group by status")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows, vec![("delivered".to_owned(), 70)]);
+}
+
+#[tokio::test]
 async fn webhook_fields_are_checked_and_private_targets_refused() {
     let app = TestApp::spawn_with(|c| c.webhooks_allow_private = false).await;
     let (admin, _) = app.login_as("admin").await;
