@@ -364,45 +364,20 @@ mod tests {
     fn a_webhook_wants_its_events_on_its_site_from_its_creation() {
         let t = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
         let events = vec!["comment.created".to_owned()];
-        assert!(wants(
-            &events,
-            None,
-            t(10),
-            "comment.created",
-            "news",
-            t(10)
-        ));
-        assert!(wants(
-            &events,
-            Some("news"),
-            t(10),
-            "comment.created",
-            "news",
-            t(11)
-        ));
-        assert!(!wants(
-            &events,
-            Some("sport"),
-            t(10),
-            "comment.created",
-            "news",
-            t(11)
-        ));
-        assert!(!wants(
-            &events,
-            None,
-            t(10),
-            "comment.edited",
-            "news",
-            t(11)
-        ));
-        assert!(!wants(
-            &events,
-            None,
-            t(10),
-            "comment.created",
-            "news",
-            t(9)
-        ));
+        // (the webhook's site, the event, the comment's site, when; wanted)
+        for (site, event, on, at, wanted) in [
+            (None, "comment.created", "news", 10, true),
+            (Some("news"), "comment.created", "news", 11, true),
+            (Some("sport"), "comment.created", "news", 11, false),
+            (None, "comment.edited", "news", 11, false),
+            // Before the webhook was made (at 10).
+            (None, "comment.created", "news", 9, false),
+        ] {
+            assert_eq!(
+                wants(&events, site, t(10), event, on, t(at)),
+                wanted,
+                "{site:?} {event} {on} {at}"
+            );
+        }
     }
 }

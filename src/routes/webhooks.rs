@@ -216,9 +216,9 @@ impl Shape for WebhookPatchBody {
 /// Each change of a comment that the audit log records is delivered to
 /// every active webhook that asked for its event: `comment.created` (with
 /// its status), `comment.status_changed`, `comment.edited`,
-/// `comment.erased`. The delivery is queued in the transaction of the
-/// change (no event lost, none for a change that rolled back) and posted
-/// as JSON `{"type", "timestamp", "data": {"site", "status",
+/// `comment.erased`, from the webhook's creation on. The event is the
+/// audit log's row, written in the transaction of the change (no event
+/// lost, none for a change that rolled back), and is posted as JSON `{"type", "timestamp", "data": {"site", "status",
 /// "previous_status", "comment"}}`; the comment is its public view plus
 /// its status, spam score, reasons, version and `updated_at`, and the
 /// personal fields `include` names. Signed the Standard Webhooks way:

@@ -447,6 +447,13 @@ async fn attempt(
     }
 }
 
+/// The webhook event `e` is, when some active webhook asks for that
+/// event (on some site): only such events need their comment read.
+fn asked(e: &LogEvent, hooks: &[Hook]) -> Option<&'static str> {
+    webhook::event_of(&e.action, e.old_status.as_deref(), e.new_status.as_deref())
+        .filter(|kind| hooks.iter().any(|h| h.events.iter().any(|x| x == kind)))
+}
+
 /// The deliveries the events after the cursor make, in the events'
 /// order: one for each webhook that wants the event (each event's comment
 /// read for its site: `sites`), as first attempts. An event whose comment
@@ -454,8 +461,7 @@ async fn attempt(
 pub fn plan(events: &[LogEvent], hooks: &[Hook], sites: &HashMap<i64, &str>) -> Vec<Due> {
     let mut due = Vec::new();
     for e in events {
-        let kind = webhook::event_of(&e.action, e.old_status.as_deref(), e.new_status.as_deref());
-        let (Some(kind), Some(&site)) = (kind, sites.get(&e.comment_id)) else {
+        let (Some(kind), Some(&site)) = (asked(e, hooks), sites.get(&e.comment_id)) else {
             continue;
         };
         let wanted: Vec<&Hook> = hooks
@@ -546,6 +552,7 @@ pub async fn deliver(
     }
     let mut ids: Vec<i64> = events
         .iter()
+        .filter(|e| asked(e, &hooks).is_some())
         .map(|e| e.comment_id)
         .chain(retries.iter().map(|d| d.comment_id))
         .collect();
@@ -713,7 +720,16 @@ mod tests {
             // Before the webhooks existed.
             event(5, "comment.submitted", 12, 50),
             event(6, "comment.edited", 12, 300),
+            // A status change no webhook asked for: its comment is not
+            // even read.
+            LogEvent {
+                old_status: Some("pending".to_owned()),
+                ..event(7, "comment.status_changed", 12, 300)
+            },
         ];
+        assert_eq!(asked(&events[0], &hooks), Some("comment.created"));
+        assert_eq!(asked(&events[2], &hooks), None);
+        assert_eq!(asked(&events[6], &hooks), None);
         let due = plan(&events, &hooks, &sites);
         let sent: Vec<(i64, i64, &str)> = due
             .iter()

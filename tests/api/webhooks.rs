@@ -572,6 +572,15 @@ async fn an_event_for_more_webhooks_than_a_round_sends_reaches_each_once() {
             .await
             .unwrap();
     assert_eq!(rows, vec![("delivered".to_owned(), 70)]);
+    // 64 went in the first round (their row written with the attempt);
+    // the other 6 were written as due rows and sent in a later round.
+    let later: i64 = sqlx::query_scalar(
+        "select count(*) from webhook_deliveries where last_attempt_at > created_at",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(later, 6);
 }
 
 #[tokio::test]
