@@ -319,9 +319,14 @@ test('queue cards show the article and the comment a reply answers; oldest first
   await page.locator('.filters input[name="article_id"]').fill(article);
   await page.locator('.filters select[name="order"]').selectOption('oldest');
   await page.locator('.filters button[type="submit"]').click();
-  await page.locator(`[data-comment-id="${later.id}"]`).waitFor();
-  const order = await page.locator('.comment').evaluateAll((els) => els.map((e) => Number(e.dataset.commentId)));
-  assert.deepEqual(order, [reply.id, later.id]);
+  // The unfiltered queue shown before holds both comments too: wait for the
+  // filtered list (a wrong filter or order times out here).
+  const shown = () => page.locator('.comment').evaluateAll((els) => els.map((e) => Number(e.dataset.commentId)));
+  await page.waitForFunction((ids) => {
+    const now = [...document.querySelectorAll('.comment')].map((e) => Number(e.dataset.commentId));
+    return now.join() === ids.join();
+  }, [reply.id, later.id]).catch(() => {});
+  assert.deepEqual(await shown(), [reply.id, later.id]);
   await ctx.close();
 });
 
@@ -533,7 +538,12 @@ test('the audit log lists decisions and filters by comment', async () => {
   await form.locator('input[name="comment_id"]').fill(String(c.id));
   await form.locator('button[type="submit"]').click();
   const rows = page.locator('[data-majlis="log"] tbody tr');
-  await rows.filter({ hasText: 'pills again' }).waitFor();
+  // The unfiltered list shown first has the decision too: wait for the
+  // filtered one, where every row names the comment.
+  await page.waitForFunction((id) => {
+    const shown = [...document.querySelectorAll('[data-majlis="log"] tbody tr')];
+    return shown.length > 0 && shown.every((tr) => tr.textContent.includes(`#${id}`));
+  }, c.id);
   const texts = await rows.allTextContents();
   assert.equal(texts.length, 2, texts.join('\n'));
   assert.match(texts[0], /comment\.status_changed.*Pending → Spam.*pills again/s);
