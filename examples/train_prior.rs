@@ -3,24 +3,23 @@
 //! writes, only from sources whose licences allow shipping a derived model
 //! (see `data/spam/MANIFEST.md`).
 //!
-//! `cargo run --release --example train_prior -- CORPUS.jsonl [OUT [DEV.jsonl]]`
-//! (OUT defaults to `src/spam/prior.bin`). With DEV, it also fits the
-//! calibration curve of a site's own counts (`Params::scale` and
-//! `Params::offset`) and prints it: sites of 100 to 1,600 decisions drawn
-//! from DEV, each scoring comments it did not learn.
+//! `cargo run --release --example train_prior -- CORPUS.jsonl [OUT]`
+//! (OUT defaults to `src/spam/prior.bin`).
 //!
-//! The calibration curve is fitted out of fold: five folds, each scored by
-//! a model trained on the other four, so the curve sees raw scores of
-//! comments the model never learnt, as a site's comments will be.
+//! It also fits the curve of the prior alone (a site with no decisions)
+//! out of fold: five folds, each scored by a prior trained on the other
+//! four, so the curve sees scores of comments the prior never learnt. The
+//! curve is written into the file and printed, for comparison; the learner
+//! uses `Params::scale` and `Params::offset`, which
+//! `examples/learner_lab.rs --fit` fits over a site's first 1,600
+//! decisions on the development split.
 
 // A development tool: it reports on stdout and stops on a broken corpus.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use majlis::spam::LabeledComment;
 use majlis::spam::eval::item_features;
-use majlis::spam::learner::{
-    Evidence, Params, Prior, Script, fit_calibration, prior_raw, site_raw,
-};
+use majlis::spam::learner::{Evidence, Params, Prior, Script, fit_calibration, raw_score};
 
 /// Features seen fewer times than this (both classes) are left out.
 const MIN_COUNT: u32 = 3;
@@ -80,16 +79,19 @@ fn main() {
         let prior = Prior::from_evidence(&e, MIN_COUNT, 1.0, 0.0);
         for (i, (c, f)) in items.iter().zip(&feats).enumerate() {
             if i % FOLDS == fold
-                && let Some(raw) = prior_raw(f, Script::of(&c.body), Some(&prior), &params)
+                && let Some(raw) = raw_score(
+                    f,
+                    Script::of(&c.body),
+                    &Evidence::default(),
+                    Some(&prior),
+                    &params,
+                )
             {
-                samples.push((raw, c.is_spam()));
+                samples.push((raw.value, c.is_spam()));
             }
         }
     }
     let (scale, offset) = fit_calibration(&samples);
-    if let Some(site_corpus) = args.next() {
-        site_curve(&site_corpus, &params);
-    }
     if std::env::var_os("MAJLIS_PRIOR_DEBUG").is_some() {
         for class in [true, false] {
             let mut v: Vec<f64> = samples
@@ -122,42 +124,5 @@ fn main() {
         all.totals.iter().map(|t| t.ham.docs).sum::<f64>(),
         prior.len(),
         bytes.len()
-    );
-}
-
-/// Fits the site curve: for each fold, a site taught a growing prefix of
-/// the other folds scores the fold.
-fn site_curve(path: &str, params: &Params) {
-    let text = std::fs::read_to_string(path).expect("read the development corpus");
-    let mut items: Vec<LabeledComment> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a labelled comment per line"))
-        .collect();
-    items.sort_by_key(|c| xxhash_rust::xxh3::xxh3_64(c.body.as_bytes()));
-    let feats: Vec<Vec<u32>> = items.iter().map(item_features).collect();
-    let scripts: Vec<Script> = items.iter().map(|c| Script::of(&c.body)).collect();
-    let mut samples = Vec::new();
-    for (fold, size) in [100usize, 200, 400, 800, 1600].into_iter().enumerate() {
-        let mut site = Evidence::default();
-        let mut taught = 0;
-        for (i, c) in items.iter().enumerate() {
-            if i % FOLDS != fold && taught < size {
-                site.learn(&feats[i], scripts[i], c.is_spam(), 1);
-                taught += 1;
-            }
-        }
-        for (i, c) in items.iter().enumerate() {
-            if i % FOLDS == fold
-                && let Some(r) = site_raw(&feats[i], scripts[i], &site, params)
-            {
-                samples.push((r, c.is_spam()));
-            }
-        }
-    }
-    let (scale, offset) = fit_calibration(&samples);
-    println!(
-        "site curve from {} scored comments: scale {scale:.4} offset {offset:.4}",
-        samples.len()
     );
 }

@@ -88,12 +88,16 @@ enum Command {
         /// development split only).
         #[arg(long)]
         learner_scale: Option<f64>,
-        /// How many decisions of each class in a script give the site's
-        /// own learner half the say against the prior, instead of the
-        /// built-in value (a tuning knob; measure on a development split
-        /// only).
+        /// What one comment of the prior counts for next to one of the
+        /// site's decisions, instead of the built-in 0.3 (a tuning knob;
+        /// measure on a development split only).
         #[arg(long)]
-        handover: Option<f64>,
+        prior_weight: Option<f64>,
+        /// How many of a comment's features (the strongest either way) the
+        /// learner reads, instead of the built-in 40 (a tuning knob; measure
+        /// on a development split only).
+        #[arg(long)]
+        telling: Option<usize>,
         /// The learner's probability above which it adds points (and below
         /// one minus which it takes them away) instead of the built-in 0.8
         /// (a tuning knob; measure on a development split only).
@@ -219,7 +223,8 @@ async fn main() -> ExitCode {
             max_links,
             hold_threshold,
             learner_scale,
-            handover,
+            prior_weight,
+            telling,
             learner_sure,
         } => spam_eval(
             &corpus,
@@ -233,7 +238,8 @@ async fn main() -> ExitCode {
                 max_links,
                 hold_threshold,
                 learner_scale,
-                handover,
+                prior_weight,
+                telling,
                 learner_sure,
             },
         ),
@@ -376,7 +382,8 @@ struct SpamEvalOptions<'a> {
     max_links: Option<u32>,
     hold_threshold: Option<f64>,
     learner_scale: Option<f64>,
-    handover: Option<f64>,
+    prior_weight: Option<f64>,
+    telling: Option<usize>,
     learner_sure: Option<f64>,
 }
 
@@ -405,8 +412,11 @@ fn spam_eval(
     if let Some(k) = o.learner_scale {
         opts.rules.learner_points_per_logit = k;
     }
-    if let Some(h) = o.handover {
-        opts.params.handover = h;
+    if let Some(w) = o.prior_weight {
+        opts.params.prior_weight = w;
+    }
+    if let Some(k) = o.telling {
+        opts.params.telling = k;
     }
     if let Some(s) = o.learner_sure {
         opts.rules.learner_sure = s;

@@ -617,10 +617,10 @@ pub struct PriorState {
     /// Spam and ham comments it was trained on.
     pub spam: u64,
     pub ham: u64,
-    /// How many comments of each class it counts as next to the site's
-    /// own: in a script where the site learnt `m` comments of the rarer
-    /// class, the site's answer weighs `m / (m + weight)` and the prior's
-    /// the rest.
+    /// What one of its comments counts for next to one the site's
+    /// moderators decided: the learner reads the site's counts plus this
+    /// share of the prior's, so the site's own decisions take over as they
+    /// accumulate.
     pub weight: f64,
 }
 
@@ -661,7 +661,7 @@ impl LearnerState {
                 features: u64::try_from(p.len()).unwrap_or(u64::MAX),
                 spam: count(p.totals.iter().map(|t| t.spam.docs).sum()),
                 ham: count(p.totals.iter().map(|t| t.ham.docs).sum()),
-                weight: crate::spam::learner::Params::default().handover,
+                weight: crate::spam::learner::Params::default().prior_weight,
             }),
             site: SiteLearnerState {
                 spam: site.spam,

@@ -232,7 +232,7 @@ pub fn split_pool(items: &[LabeledComment]) -> (Vec<LabeledComment>, Vec<Labeled
 /// The verdict on `c` as a first-time author's without a form token (the
 /// body as given), with the learner answering from `site` and the prior;
 /// `site` `None`: the rules alone.
-pub(crate) fn verdict(
+pub fn verdict(
     c: &LabeledComment,
     features: &[Feature],
     site: Option<&Evidence>,

@@ -667,7 +667,7 @@ async fn admins_see_the_learner_and_reset_what_the_site_taught() {
     assert!(state["prior"]["ham"].as_u64().unwrap() > 0);
     assert_eq!(
         state["prior"]["weight"],
-        majlis::spam::learner::Params::default().handover
+        majlis::spam::learner::Params::default().prior_weight
     );
     let rows: i64 = sqlx::query_scalar("select count(*) from spam_features")
         .fetch_one(&app.pool)
