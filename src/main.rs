@@ -84,7 +84,7 @@ enum Command {
         #[arg(long)]
         hold_threshold: Option<f64>,
         /// Points per unit of log-odds of the learner's probability
-        /// instead of the built-in scale (a tuning knob; measure on a
+        /// instead of the built-in 4 (a tuning knob; measure on a
         /// development split only).
         #[arg(long)]
         learner_scale: Option<f64>,
@@ -99,7 +99,7 @@ enum Command {
         #[arg(long)]
         telling: Option<usize>,
         /// The learner's probability above which it adds points (and below
-        /// one minus which it takes them away) instead of the built-in 0.8
+        /// one minus which it takes them away) instead of the built-in 0.7
         /// (a tuning knob; measure on a development split only).
         #[arg(long)]
         learner_sure: Option<f64>,

@@ -226,11 +226,11 @@ impl WordLists {
 
 /// Points per unit of log-odds of the learner's probability, by default
 /// (`rules::learner`).
-pub const LEARNER_POINTS_PER_LOGIT: f64 = 3.0;
+pub const LEARNER_POINTS_PER_LOGIT: f64 = 4.0;
 
 /// Below this probability (and above one minus it) the learner is unsure
 /// and adds no points, by default (`rules::learner`).
-pub const LEARNER_SURE: f64 = 0.8;
+pub const LEARNER_SURE: f64 = 0.7;
 
 impl Default for SpamRules {
     fn default() -> Self {

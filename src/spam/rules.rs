@@ -626,7 +626,7 @@ pub fn author_history(f: &Facts, _r: &SpamRules) -> Vec<Reason> {
 /// on the log-odds scale: `learner_points_per_logit` per unit (default
 /// [`LEARNER_POINTS_PER_LOGIT`]), from [`LEARNER_MIN_POINTS`] to
 /// [`LEARNER_MAX_POINTS`]. Nothing between one minus `learner_sure` and
-/// `learner_sure` (0.2 and 0.8 by default): an unsure learner leaves the
+/// `learner_sure` (0.3 and 0.7 by default): an unsure learner leaves the
 /// decision to the rules.
 pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
     let p = f.input.spam_probability?;
@@ -1232,24 +1232,27 @@ mod tests {
         assert!(run(learner, &i, &r).is_none());
         i.spam_probability = Some(0.9999);
         assert_eq!(rule_score(&i, &r, learner), LEARNER_MAX_POINTS);
-        i.spam_probability = Some(0.8);
+        i.spam_probability = Some(0.7);
         assert!(run(learner, &i, &r).is_none());
-        i.spam_probability = Some(0.85);
-        assert_eq!(rule_score(&i, &r, learner), 5.2);
+        // 4 points per unit of log-odds: 4 ln 3.
+        i.spam_probability = Some(0.75);
+        assert_eq!(rule_score(&i, &r, learner), 4.39);
         i.spam_probability = Some(0.5);
         assert!(run(learner, &i, &r).is_none());
+        i.spam_probability = Some(0.25);
+        assert_eq!(rule_score(&i, &r, learner), LEARNER_MIN_POINTS);
         i.spam_probability = Some(0.001);
         assert_eq!(rule_score(&i, &r, learner), LEARNER_MIN_POINTS);
-        // A learner trusted from 0.7 speaks at 0.75 (and at 0.25).
+        // A learner trusted only from 0.8 is silent at 0.75, speaks at 0.85.
         let r = SpamRules {
-            learner_sure: 0.7,
+            learner_sure: 0.8,
             ..SpamRules::default()
         };
         i.spam_probability = Some(0.75);
-        assert_eq!(rule_score(&i, &r, learner), 3.3);
-        i.spam_probability = Some(0.25);
-        assert_eq!(rule_score(&i, &r, learner), -3.0);
-        i.spam_probability = Some(0.65);
+        assert!(run(learner, &i, &r).is_none());
+        i.spam_probability = Some(0.85);
+        assert_eq!(rule_score(&i, &r, learner), 6.94);
+        i.spam_probability = Some(0.35);
         assert!(run(learner, &i, &r).is_none());
     }
 
