@@ -72,7 +72,8 @@ enum Command {
         /// Also score one obfuscated variant of every judged spam item and
         /// one legitimately dressed variant (ZWNJ, RLM/LRM, tatweel,
         /// Eastern digits) of every judged Arabic-script ham item, with the
-        /// rules and the prior, and print caught and held rates per language.
+        /// rules and the prior, on a fresh site and after 400 decisions of
+        /// the pool, and print caught and held rates per language.
         #[arg(long)]
         obfuscate: bool,
         /// Score with this `max_links` instead of the default (2), to see
@@ -432,21 +433,39 @@ fn spam_eval(
     }
     let report = majlis::spam::evaluate(&pool, &judged, &opts);
     // The obfuscation check scores with the shipped prior unless another
-    // prior was given; --no-prior leaves the rules alone.
-    let obfuscation = o
-        .obfuscate
-        .then(|| majlis::spam::obfuscate::check(&judged, &opts));
+    // prior was given (--no-prior leaves the rules alone), on a fresh site
+    // and after 400 decisions when the pool holds that many.
+    let obfuscation: Vec<_> = if o.obfuscate {
+        use majlis::spam::eval::taught;
+        use majlis::spam::learner::Evidence;
+        use majlis::spam::obfuscate::check;
+        const TRAINED: usize = 400;
+        let mut reports = vec![check(
+            &judged,
+            &opts,
+            &Evidence::default(),
+            "no site decisions",
+        )];
+        if pool.len() >= TRAINED {
+            let site = taught(&pool, TRAINED);
+            reports.push(check(&judged, &opts, &site, "after 400 decisions"));
+        }
+        reports
+    } else {
+        Vec::new()
+    };
     let out = if o.json {
-        match &obfuscation {
-            Some(ob) => serde_json::to_string_pretty(&serde_json::json!({
+        if obfuscation.is_empty() {
+            serde_json::to_string_pretty(&report)?
+        } else {
+            serde_json::to_string_pretty(&serde_json::json!({
                 "report": report,
-                "obfuscation": ob,
-            }))?,
-            None => serde_json::to_string_pretty(&report)?,
+                "obfuscation": obfuscation,
+            }))?
         }
     } else {
         let mut text = report.to_string();
-        if let Some(ob) = &obfuscation {
+        for ob in &obfuscation {
             text.push('\n');
             text.push_str(&ob.to_string());
         }

@@ -220,6 +220,17 @@ pub fn shuffled(items: &[LabeledComment]) -> Vec<&LabeledComment> {
     v
 }
 
+/// What a site learns from the first `n` decisions of `pool`, in
+/// [`shuffled`] order (all of it when the pool is smaller), as [`evaluate`]
+/// teaches them.
+pub fn taught(pool: &[LabeledComment], n: usize) -> Evidence {
+    let mut site = Evidence::default();
+    for c in shuffled(pool).into_iter().take(n) {
+        site.learn(&item_features(c), Script::of(&c.body), c.is_spam(), 1);
+    }
+    site
+}
+
 /// Splits one corpus into a learning pool (a third) and the judged rest,
 /// stably by a hash of the body.
 pub fn split_pool(items: &[LabeledComment]) -> (Vec<LabeledComment>, Vec<LabeledComment>) {

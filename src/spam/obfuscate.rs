@@ -468,6 +468,9 @@ pub struct VariantRow {
 /// The result of [`check`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ObfuscationReport {
+    /// What the site had learnt (`no site decisions`, `after 400
+    /// decisions`).
+    pub stage: String,
     pub rows: Vec<ObfuscationRow>,
 }
 
@@ -485,26 +488,26 @@ fn bump(list: &mut Vec<VariantRow>, name: &str, plain: bool, hit: bool) {
     row.variant += u32::from(hit);
 }
 
-/// The score of a body as a first-time author's, with the rules and the
-/// shipped prior (no site decisions).
-fn score_body(c: &LabeledComment, body: &str, opts: &EvalOptions) -> f64 {
+/// The score of a body as a first-time author's, with the rules, the
+/// prior of `opts` and what `site` learnt.
+fn score_body(c: &LabeledComment, body: &str, site: &Evidence, opts: &EvalOptions) -> f64 {
     let item = LabeledComment {
         body: body.to_owned(),
         ..c.clone()
     };
-    verdict(
-        &item,
-        &item_features(&item),
-        Some(&Evidence::default()),
-        opts,
-    )
-    .score
+    verdict(&item, &item_features(&item), Some(site), opts).score
 }
 
 /// Scores every spam item plain and in one [`some_variant`], and every
 /// Arabic-script ham item plain and in one [`some_dress`]: caught and held
-/// at the hold threshold, per language.
-pub fn check(judged: &[LabeledComment], opts: &EvalOptions) -> ObfuscationReport {
+/// at the hold threshold, per language, by a site that learnt `site`
+/// (`stage` says what that is).
+pub fn check(
+    judged: &[LabeledComment],
+    opts: &EvalOptions,
+    site: &Evidence,
+    stage: &str,
+) -> ObfuscationReport {
     let hold = opts.thresholds.hold;
     let mut rows: Vec<ObfuscationRow> = Vec::new();
     for c in judged {
@@ -520,8 +523,8 @@ pub fn check(judged: &[LabeledComment], opts: &EvalOptions) -> ObfuscationReport
             let Some((variant, text)) = some_variant(&c.body) else {
                 continue;
             };
-            let plain = score_body(c, &c.body, opts) >= hold;
-            let disguised = score_body(c, &text, opts) >= hold;
+            let plain = score_body(c, &c.body, site, opts) >= hold;
+            let disguised = score_body(c, &text, site, opts) >= hold;
             row.spam += 1;
             row.plain_caught += u32::from(plain);
             row.obfuscated_caught += u32::from(disguised);
@@ -531,8 +534,8 @@ pub fn check(judged: &[LabeledComment], opts: &EvalOptions) -> ObfuscationReport
             let Some((dress, text)) = some_dress(&c.body) else {
                 continue;
             };
-            let plain = score_body(c, &c.body, opts) >= hold;
-            let dressed = score_body(c, &text, opts) >= hold;
+            let plain = score_body(c, &c.body, site, opts) >= hold;
+            let dressed = score_body(c, &text, site, opts) >= hold;
             row.ham += 1;
             row.plain_held += u32::from(plain);
             row.dressed_held += u32::from(dressed);
@@ -540,7 +543,10 @@ pub fn check(judged: &[LabeledComment], opts: &EvalOptions) -> ObfuscationReport
         }
     }
     rows.sort_by(|a, b| a.lang.cmp(&b.lang));
-    ObfuscationReport { rows }
+    ObfuscationReport {
+        stage: stage.to_owned(),
+        rows,
+    }
 }
 
 fn ratio(a: u32, b: u32) -> f64 {
@@ -553,10 +559,7 @@ fn ratio(a: u32, b: u32) -> f64 {
 
 impl fmt::Display for ObfuscationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "obfuscation check (rules + shipped prior, no site decisions)"
-        )?;
+        writeln!(f, "obfuscation check (rules + prior, {})", self.stage)?;
         writeln!(
             f,
             "{:<5} {:>5} {:>7} {:>7} {:>9} {:>9} {:>6} {:>7} {:>7}",
@@ -704,7 +707,7 @@ mod tests {
             prior: None,
             ..EvalOptions::default()
         };
-        let r = check(&judged, &opts);
+        let r = check(&judged, &opts, &Evidence::default(), "no site decisions");
         assert_eq!(r.rows.len(), 2);
         let ar = &r.rows[0];
         assert_eq!((ar.lang.as_str(), ar.spam, ar.ham), ("ar", 1, 1));
@@ -713,5 +716,45 @@ mod tests {
         let en = &r.rows[1];
         assert_eq!((en.spam, en.ham, en.plain_caught), (1, 0, 1), "{r}");
         assert!(r.to_string().contains("relative"));
+        assert!(
+            r.to_string()
+                .starts_with("obfuscation check (rules + prior, no site decisions)")
+        );
+    }
+
+    #[test]
+    fn after_training_the_check_scores_with_what_the_site_learnt() {
+        let item = |label: &str, body: &str| LabeledComment {
+            lang: "en".into(),
+            label: label.into(),
+            author_name: String::new(),
+            author_email: String::new(),
+            author_url: None,
+            body: body.into(),
+            source: None,
+        };
+        let mut pool = Vec::new();
+        for i in 0..30 {
+            pool.push(item(
+                "spam",
+                &format!("genuine replica watches cheap, order number {i}"),
+            ));
+            pool.push(item(
+                "ham",
+                &format!("the council will vote on the budget, part {i}"),
+            ));
+        }
+        let judged = vec![item("spam", "genuine replica watches cheap, order today")];
+        let opts = EvalOptions {
+            prior: None,
+            ..EvalOptions::default()
+        };
+        let fresh = check(&judged, &opts, &Evidence::default(), "no site decisions");
+        assert_eq!(fresh.rows[0].plain_caught, 0, "{fresh}");
+        let site = crate::spam::eval::taught(&pool, 60);
+        let after = check(&judged, &opts, &site, "after 60 decisions");
+        assert_eq!(after.rows[0].spam, 1, "{after}");
+        assert_eq!(after.rows[0].plain_caught, 1, "{after}");
+        assert_eq!(after.rows[0].obfuscated_caught, 1, "{after}");
     }
 }
