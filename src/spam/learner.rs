@@ -468,22 +468,42 @@ fn raw<C: Fn(Feature) -> (f64, f64)>(
     } else {
         1.0
     };
-    let mut ratios: Vec<f64> = features
-        .iter()
-        .filter_map(|f| {
+    // Each ratio as one integer key, ordered by strength and then by sign:
+    // its magnitude's bits (a non-negative f64 orders as its bits do)
+    // shifted left, the low bit set for a positive ratio. Selecting and
+    // summing keys in their order makes the sum independent of the
+    // features' order, to the last bit.
+    RATIOS.with_borrow_mut(|keys| {
+        keys.clear();
+        keys.extend(features.iter().filter_map(|f| {
             let (s, h) = counts(*f);
-            (s > 0.0 || h > 0.0).then(|| ((ks * s + alpha) / (kh * h + alpha)).ln())
-        })
-        .collect();
-    // Strongest first; equal strengths by value, so the sum never depends
-    // on the features' order.
-    let stronger = |a: &f64, b: &f64| b.abs().total_cmp(&a.abs()).then(b.total_cmp(a));
-    let telling = p.telling.max(1);
-    if ratios.len() > telling {
-        ratios.select_nth_unstable_by(telling - 1, stronger);
-        ratios.truncate(telling);
-    }
-    ratios.iter().sum()
+            if s <= 0.0 && h <= 0.0 {
+                return None;
+            }
+            let r = ((ks * s + alpha) / (kh * h + alpha)).ln();
+            Some((r.abs().to_bits() << 1) | u64::from(r > 0.0))
+        }));
+        let telling = p.telling.max(1);
+        let from = keys.len().saturating_sub(telling);
+        if from > 0 {
+            keys.select_nth_unstable(from);
+        }
+        let strongest = &mut keys[from..];
+        strongest.sort_unstable();
+        strongest
+            .iter()
+            .map(|k| {
+                let magnitude = f64::from_bits(k >> 1);
+                if k & 1 == 1 { magnitude } else { -magnitude }
+            })
+            .sum()
+    })
+}
+
+thread_local! {
+    /// [`raw`]'s scratch space, reused (a comment has up to a few thousand
+    /// features).
+    static RATIOS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The calibrated probability that a comment in `script` with `features`
