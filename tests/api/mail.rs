@@ -184,7 +184,11 @@ impl Drop for Sink {
 }
 
 async fn with_mail(sink: &Sink) -> TestApp {
-    let port = sink.port;
+    with_smtp_port(sink.port).await
+}
+
+/// An instance that sends mail through the SMTP server on `port`.
+async fn with_smtp_port(port: u16) -> TestApp {
     TestApp::spawn_with(move |c| {
         c.smtp_url = Some(SecretString::from(format!("smtp://127.0.0.1:{port}")));
         c.mail_from = Some("Comments <comments@news.example>".to_owned());
@@ -521,6 +525,69 @@ async fn a_digest_lists_what_waits_once_it_is_due() {
         text.contains("Adam") && text.contains("Held comment 1"),
         "{text}"
     );
+}
+
+/// An SMTP server that takes the connection and never says a word (a hung
+/// relay): the mail gives up within its time limits, is put back for a
+/// later attempt with what went wrong, and the instance goes on answering.
+#[tokio::test]
+async fn a_silent_smtp_server_times_the_mail_out_and_it_waits_for_a_retry() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let open = Arc::new(Mutex::new(Vec::new()));
+    let keep = open.clone();
+    let silent = tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            keep.lock().unwrap().push(sock);
+        }
+    });
+    let app = with_smtp_port(port).await;
+    let (moderator, _) = app.login_as("moderator").await;
+    let resp = app
+        .authed(Method::PUT, "/api/v1/moderation/notifications", &moderator)
+        .json(&json!({"notify": "each"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    post(
+        &app,
+        "en",
+        json!({"article_id": "2026/12/hung", "author_name": "Hala", "author_email": "hala@example.com",
+               "body": "A comment while the relay hangs"}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let row = loop {
+        let row: Option<(String, i32, Option<String>, bool)> = sqlx::query_as(
+            "select status, attempts, last_error, next_attempt_at > now()
+               from mail_outbox where kind = 'held' and attempts > 0",
+        )
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap();
+        if let Some(row) = row {
+            break row;
+        }
+        // The instance answers while its worker waits on the relay.
+        assert_eq!(app.get("/healthz").await.status(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(45),
+            "no attempt ended within 45 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let (status, attempts, error, later) = row;
+    assert_eq!((status.as_str(), attempts, later), ("pending", 1, true));
+    let error = error.unwrap_or_default();
+    assert_eq!(error, "SMTP: timed out");
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "an attempt must end within the 30 s ceiling (plus a poll): {:?}",
+        started.elapsed()
+    );
+    assert!(!open.lock().unwrap().is_empty(), "it did connect");
+    silent.abort();
 }
 
 #[tokio::test]
