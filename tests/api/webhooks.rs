@@ -148,6 +148,11 @@ async fn create_webhook(app: &TestApp, admin: &str, body: Value) -> Value {
     resp.json().await.unwrap()
 }
 
+/// A webhook to `receiver` for `events`, everything else by default.
+async fn hook_to(app: &TestApp, admin: &str, receiver: &Receiver, events: &[&str]) -> Value {
+    create_webhook(app, admin, json!({"url": receiver.url(), "events": events})).await
+}
+
 async fn comment(app: &TestApp, article: &str, email: &str) -> i64 {
     let resp = app
         .post_json(&json!({
@@ -400,12 +405,7 @@ async fn two_instances_deliver_each_event_once() {
     let sibling = app.sibling().await;
     let (admin, _) = app.login_as("admin").await;
     let receiver = Receiver::start(0).await;
-    create_webhook(
-        &app,
-        &admin,
-        json!({"url": receiver.url(), "events": ["comment.created"]}),
-    )
-    .await;
+    hook_to(&app, &admin, &receiver, &["comment.created"]).await;
     let mut ids = Vec::new();
     for i in 0..30 {
         let on = if i % 2 == 0 { &app } else { &sibling };
@@ -474,18 +474,81 @@ async fn approve_uncommitted(app: &TestApp, id: i64) -> sqlx::Transaction<'stati
     tx
 }
 
+/// Two admins change different fields of one webhook at the same moment:
+/// both changes hold. The test holds the webhook's row lock while both
+/// PATCHes start, so without the locked read each would read the row
+/// before the other wrote it and the second write would undo the first.
+#[tokio::test]
+async fn two_patches_of_different_fields_at_once_both_hold() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.login_as("admin").await;
+    let receiver = Receiver::start(0).await;
+    let created = hook_to(&app, &admin, &receiver, &["comment.created"]).await;
+    let id = created["id"].as_i64().unwrap();
+    let mut holder = app.pool.begin().await.unwrap();
+    sqlx::query("select 1 from webhooks where id = $1 for update")
+        .bind(id)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let patch = |body: Value| {
+        app.authed(
+            Method::PATCH,
+            &format!("/api/v1/admin/webhooks/{id}"),
+            &admin,
+        )
+        .json(&body)
+        .send()
+    };
+    let events = tokio::spawn(patch(
+        json!({"events": ["comment.created", "comment.erased"]}),
+    ));
+    let active = tokio::spawn(patch(json!({"active": false})));
+    // Both requests are in, waiting on the row.
+    let waiting = async {
+        loop {
+            let n: i64 = sqlx::query_scalar(
+                "select count(*) from pg_stat_activity
+                  where datname = current_database() and wait_event_type = 'Lock'
+                    and query ilike '%webhooks%'",
+            )
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            if n >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("both PATCHes wait on the webhook's row");
+    holder.commit().await.unwrap();
+    for resp in [
+        events.await.unwrap().unwrap(),
+        active.await.unwrap().unwrap(),
+    ] {
+        assert_eq!(resp.status(), 200);
+    }
+    let hook = app
+        .read(&format!("/api/v1/admin/webhooks/{id}"), &admin)
+        .await;
+    assert_eq!(hook["active"], false, "{hook}");
+    assert_eq!(
+        hook["events"],
+        json!(["comment.created", "comment.erased"]),
+        "{hook}"
+    );
+}
+
 #[tokio::test]
 async fn a_change_that_rolled_back_sends_nothing() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.login_as("admin").await;
     let receiver = Receiver::start(0).await;
     let comment_id = comment(&app, "2026/12/rollback", "reader@example.com").await;
-    create_webhook(
-        &app,
-        &admin,
-        json!({"url": receiver.url(), "events": ["comment.status_changed"]}),
-    )
-    .await;
+    hook_to(&app, &admin, &receiver, &["comment.status_changed"]).await;
     // A decision whose transaction rolls back.
     let tx = approve_uncommitted(&app, comment_id).await;
     // The worker runs while the transaction is open: it must not send the
@@ -514,12 +577,7 @@ async fn an_event_whose_transaction_commits_late_is_still_sent() {
     let receiver = Receiver::start(0).await;
     let early = comment(&app, "2026/12/late", "early@example.com").await;
     let later = comment(&app, "2026/12/late", "later@example.com").await;
-    create_webhook(
-        &app,
-        &admin,
-        json!({"url": receiver.url(), "events": ["comment.status_changed"]}),
-    )
-    .await;
+    hook_to(&app, &admin, &receiver, &["comment.status_changed"]).await;
     // The first event is written in a transaction that stays open while a
     // second one (a later id) commits: a reader of ids alone would send
     // the second and pass the first for good.
