@@ -16,6 +16,9 @@ const ALPHABETIC: u8 = 1;
 const ALPHANUMERIC: u8 = 2;
 const SCRIPT_ARABIC: u8 = 4;
 const SCRIPT_LATIN: u8 = 8;
+/// Common or Inherited: a character several scripts share (tatweel, the
+/// modifier letter apostrophe), a letter of no one script.
+const SCRIPT_SHARED: u8 = 16;
 
 static TABLE: LazyLock<[u8; TABLE_LEN]> = LazyLock::new(|| {
     let mut t = [0u8; TABLE_LEN];
@@ -39,6 +42,7 @@ fn bits_of(c: char) -> u8 {
     match c.script() {
         Script::Arabic => b |= SCRIPT_ARABIC,
         Script::Latin => b |= SCRIPT_LATIN,
+        Script::Common | Script::Inherited => b |= SCRIPT_SHARED,
         _ => {}
     }
     b
@@ -80,7 +84,9 @@ pub(crate) enum LetterScript {
     Other,
 }
 
-/// `None` when `c` is not alphabetic; else its script, as
+/// `None` when `c` is not alphabetic or is a letter several scripts share
+/// (Common or Inherited: tatweel stretches Arabic words and must not count
+/// as another script's letter); else its script, as
 /// `UnicodeScript::script` gives it, in three classes.
 #[inline]
 pub(crate) fn letter_script(c: char) -> Option<LetterScript> {
@@ -88,7 +94,7 @@ pub(crate) fn letter_script(c: char) -> Option<LetterScript> {
         return c.is_ascii_alphabetic().then_some(LetterScript::Latin);
     }
     let b = bits(c);
-    if b & ALPHABETIC == 0 {
+    if b & ALPHABETIC == 0 || b & SCRIPT_SHARED != 0 {
         None
     } else if b & SCRIPT_ARABIC != 0 {
         Some(LetterScript::Arabic)
@@ -140,12 +146,15 @@ mod tests {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             assert_eq!(is_alphabetic(c), c.is_alphabetic(), "{c:?}");
             assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
-            let want = c.is_alphabetic().then(|| match c.script() {
-                Script::Arabic => LetterScript::Arabic,
-                Script::Latin => LetterScript::Latin,
-                _ => LetterScript::Other,
-            });
+            let want = match c.script() {
+                _ if !c.is_alphabetic() => None,
+                Script::Common | Script::Inherited => None,
+                Script::Arabic => Some(LetterScript::Arabic),
+                Script::Latin => Some(LetterScript::Latin),
+                _ => Some(LetterScript::Other),
+            };
             assert_eq!(letter_script(c), want, "{c:?}");
         }
+        assert_eq!(letter_script('\u{0640}'), None, "tatweel");
     }
 }

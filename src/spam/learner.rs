@@ -45,13 +45,13 @@ impl Script {
     pub const ALL: [Script; 3] = [Script::Arabic, Script::Latin, Script::Other];
 
     /// The script most of the text's letters are in (Arabic on a tie).
-    /// Tatweel (U+0640), a letter of no one script in Unicode, is not
-    /// counted: a spammer who stretches every Arabic word with it must not
-    /// move the comment out of the Arabic counts.
+    /// Letters several scripts share (tatweel) are not counted: a spammer
+    /// who stretches every Arabic word must not move the comment out of the
+    /// Arabic counts.
     pub fn of(text: &str) -> Script {
         use super::chars::{LetterScript, letter_script};
         let (mut arabic, mut latin, mut other) = (0u32, 0u32, 0u32);
-        for c in text.chars().filter(|c| *c != '\u{0640}') {
+        for c in text.chars() {
             match letter_script(c) {
                 Some(LetterScript::Arabic) => arabic += 1,
                 Some(LetterScript::Latin) => latin += 1,
