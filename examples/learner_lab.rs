@@ -21,7 +21,7 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use majlis::spam::LabeledComment;
-use majlis::spam::eval::{EvalOptions, item_features, shuffled, split_pool, verdict};
+use majlis::spam::eval::{EvalOptions, item_features, shuffled, split_pool, teach, verdict};
 use majlis::spam::features::Feature;
 use majlis::spam::learner::{Evidence, Params, Prior, Script, fit_calibration, raw_score};
 
@@ -138,7 +138,7 @@ fn main() {
     let mut taught = 0;
     for n in STAGES.into_iter().filter(|n| *n <= order.len()) {
         for c in &order[taught..n] {
-            site.learn(&item_features(c), Script::of(&c.body), c.is_spam(), 1);
+            teach(&mut site, c);
         }
         taught = n;
         for lang in ["ar", "en"] {

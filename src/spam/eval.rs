@@ -31,6 +31,20 @@ pub struct LabeledComment {
 }
 
 impl LabeledComment {
+    /// An item with no author fields and no source, as the development
+    /// corpus's items are (its author fields are always empty).
+    pub fn anonymous(lang: &str, label: &str, body: &str) -> LabeledComment {
+        LabeledComment {
+            lang: lang.into(),
+            label: label.into(),
+            author_name: String::new(),
+            author_email: String::new(),
+            author_url: None,
+            body: body.into(),
+            source: None,
+        }
+    }
+
     pub fn is_spam(&self) -> bool {
         self.label == "spam"
     }
@@ -220,13 +234,18 @@ pub fn shuffled(items: &[LabeledComment]) -> Vec<&LabeledComment> {
     v
 }
 
+/// A moderator's decision on `c`, by its label, taught to `site`.
+pub fn teach(site: &mut Evidence, c: &LabeledComment) {
+    site.learn(&item_features(c), Script::of(&c.body), c.is_spam(), 1);
+}
+
 /// What a site learns from the first `n` decisions of `pool`, in
 /// [`shuffled`] order (all of it when the pool is smaller), as [`evaluate`]
 /// teaches them.
 pub fn taught(pool: &[LabeledComment], n: usize) -> Evidence {
     let mut site = Evidence::default();
     for c in shuffled(pool).into_iter().take(n) {
-        site.learn(&item_features(c), Script::of(&c.body), c.is_spam(), 1);
+        teach(&mut site, c);
     }
     site
 }
@@ -356,7 +375,7 @@ pub fn evaluate(
     for (stage, decisions) in &stages {
         if let Some(n) = decisions {
             for c in &order[taught..*n] {
-                site.learn(&item_features(c), Script::of(&c.body), c.is_spam(), 1);
+                teach(&mut site, c);
             }
             taught = *n;
         }

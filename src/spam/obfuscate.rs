@@ -684,15 +684,7 @@ mod tests {
 
     #[test]
     fn the_check_counts_each_language() {
-        let item = |lang: &str, label: &str, body: &str| LabeledComment {
-            lang: lang.into(),
-            label: label.into(),
-            author_name: String::new(),
-            author_email: String::new(),
-            author_url: None,
-            body: body.into(),
-            source: None,
-        };
+        let item = LabeledComment::anonymous;
         let judged = vec![
             item("ar", "spam", "شاهد قبل الحذف افلام سكس تواصل واتساب"),
             item("ar", "ham", "قصف مواقع في المدينة اليوم وسقوط 12 ضحية"),
@@ -724,15 +716,7 @@ mod tests {
 
     #[test]
     fn after_training_the_check_scores_with_what_the_site_learnt() {
-        let item = |label: &str, body: &str| LabeledComment {
-            lang: "en".into(),
-            label: label.into(),
-            author_name: String::new(),
-            author_email: String::new(),
-            author_url: None,
-            body: body.into(),
-            source: None,
-        };
+        let item = |label: &str, body: &str| LabeledComment::anonymous("en", label, body);
         let mut pool = Vec::new();
         for i in 0..30 {
             pool.push(item(

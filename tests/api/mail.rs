@@ -197,6 +197,15 @@ async fn with_smtp_port(port: u16) -> TestApp {
     .await
 }
 
+/// A moderator's `PUT /api/v1/moderation/notifications`.
+async fn notifications(app: &TestApp, moderator: &str, body: Value) -> reqwest::Response {
+    app.authed(Method::PUT, "/api/v1/moderation/notifications", moderator)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn email_of(app: &TestApp, id: i64) -> String {
     sqlx::query_scalar("select email from moderators where id = $1")
         .bind(id)
@@ -250,12 +259,7 @@ async fn a_moderator_gets_a_mail_per_held_comment_until_one_click_stops_it() {
     let sink = Sink::start().await;
     let app = with_mail(&sink).await;
     let (moderator, moderator_id) = app.login_as("moderator").await;
-    let resp = app
-        .authed(Method::PUT, "/api/v1/moderation/notifications", &moderator)
-        .json(&json!({"notify": "each", "lang": "ar"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = notifications(&app, &moderator, json!({"notify": "each", "lang": "ar"})).await;
     assert_eq!(resp.status(), 200);
     let saved: Value = resp.json().await.unwrap();
     assert_eq!(
@@ -334,20 +338,15 @@ async fn a_moderator_gets_a_mail_per_held_comment_until_one_click_stops_it() {
             .status(),
         404
     );
-    let resp = app
-        .authed(Method::PUT, "/api/v1/moderation/notifications", &moderator)
-        .json(&json!({"notify": "weekly"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = notifications(&app, &moderator, json!({"notify": "weekly"})).await;
     assert_eq!(resp.status(), 422);
     // A whole number may be written 30.0; `null` leaves a field as it is.
-    let resp = app
-        .authed(Method::PUT, "/api/v1/moderation/notifications", &moderator)
-        .json(&json!({"notify": "digest", "digest_minutes": 30.0, "lang": null}))
-        .send()
-        .await
-        .unwrap();
+    let resp = notifications(
+        &app,
+        &moderator,
+        json!({"notify": "digest", "digest_minutes": 30.0, "lang": null}),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let saved: Value = resp.json().await.unwrap();
     assert_eq!(
@@ -481,12 +480,12 @@ async fn a_digest_lists_what_waits_once_it_is_due() {
     let sink = Sink::start().await;
     let app = with_mail(&sink).await;
     let (moderator, moderator_id) = app.login_as("moderator").await;
-    let resp = app
-        .authed(Method::PUT, "/api/v1/moderation/notifications", &moderator)
-        .json(&json!({"notify": "digest", "digest_minutes": 5, "lang": "en"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = notifications(
+        &app,
+        &moderator,
+        json!({"notify": "digest", "digest_minutes": 5, "lang": "en"}),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     for (i, name) in ["Adam", "Dina"].iter().enumerate() {
         post(
@@ -543,12 +542,7 @@ async fn a_silent_smtp_server_times_the_mail_out_and_it_waits_for_a_retry() {
     });
     let app = with_smtp_port(port).await;
     let (moderator, _) = app.login_as("moderator").await;
-    let resp = app
-        .authed(Method::PUT, "/api/v1/moderation/notifications", &moderator)
-        .json(&json!({"notify": "each"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = notifications(&app, &moderator, json!({"notify": "each"})).await;
     assert_eq!(resp.status(), 200);
     post(
         &app,
@@ -594,12 +588,7 @@ async fn a_silent_smtp_server_times_the_mail_out_and_it_waits_for_a_retry() {
 async fn without_an_smtp_server_nobody_can_ask_for_mail() {
     let app = TestApp::spawn().await;
     let (moderator, _) = app.login_as("moderator").await;
-    let resp = app
-        .authed(Method::PUT, "/api/v1/moderation/notifications", &moderator)
-        .json(&json!({"notify": "each"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = notifications(&app, &moderator, json!({"notify": "each"})).await;
     assert_eq!(resp.status(), 409);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "mail_not_configured");
