@@ -441,10 +441,11 @@ pub struct Judgement {
 /// this many comments of each class in it.
 pub const MIN_PRIOR_DOCS: f64 = 100.0;
 
-/// The prior's totals for `script`, when it knows both classes there.
-fn prior_totals(prior: Option<&Prior>, script: Script) -> Option<Totals> {
-    let t = prior?.totals[script as usize];
-    (t.spam.docs >= MIN_PRIOR_DOCS && t.ham.docs >= MIN_PRIOR_DOCS).then_some(t)
+/// The prior and its totals for `script`, when it knows both classes there.
+fn prior_in(prior: Option<&Prior>, script: Script) -> Option<(&Prior, Totals)> {
+    let prior = prior?;
+    let t = prior.totals[script as usize];
+    (t.spam.docs >= MIN_PRIOR_DOCS && t.ham.docs >= MIN_PRIOR_DOCS).then_some((prior, t))
 }
 
 /// The summed log-likelihood ratio (spam over ham) of the [`Params::telling`]
@@ -555,7 +556,7 @@ pub fn raw_score<S: SiteCounts + ?Sized>(
         let (s, h) = site.counts(f);
         (f64::from(s), f64::from(h))
     };
-    let Some((pt, prior)) = prior_totals(prior, script).zip(prior) else {
+    let Some((prior, pt)) = prior_in(prior, script) else {
         let enough = MIN_EACH_WITHOUT_PRIOR as f64;
         if own.spam.docs < enough || own.ham.docs < enough {
             return None;
@@ -759,6 +760,26 @@ mod tests {
         assert!((with(1, &[3, 1, 4]).value - strong).abs() < 1e-12);
         assert_eq!(with(2, &[5, 4, 3, 2, 1]), with(2, &all));
         assert!(!with(2, &all).with_prior);
+    }
+
+    #[test]
+    fn each_raw_score_goes_through_its_own_curve() {
+        let p = Params::default();
+        let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+        // The site alone (no prior).
+        let site = evidence(&[(1, (10, 0)), (2, (3, 1))]);
+        let raw = raw_score(&[1, 2], Script::Latin, &site, None, &p).unwrap();
+        let j = judge(&[1, 2], Script::Latin, &site, None, &p).unwrap();
+        let alone = sigmoid(p.alone_scale * raw.value + p.alone_offset);
+        assert!((j.probability - alone).abs() < 1e-12);
+        // With the prior.
+        let prior = Prior::from_evidence(&evidence(&[(1, (100, 0))]), 1, 1.0, 0.0);
+        let raw = raw_score(&[1, 2], Script::Latin, &site, Some(&prior), &p).unwrap();
+        let j = judge(&[1, 2], Script::Latin, &site, Some(&prior), &p).unwrap();
+        let with = sigmoid(p.scale * raw.value + p.offset);
+        assert!(raw.with_prior);
+        assert!((j.probability - with).abs() < 1e-12);
+        assert!((with - alone).abs() > 1e-3, "the curves differ");
     }
 
     #[test]
