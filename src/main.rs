@@ -433,24 +433,9 @@ fn spam_eval(
     }
     let report = majlis::spam::evaluate(&pool, &judged, &opts);
     // The obfuscation check scores with the shipped prior unless another
-    // prior was given (--no-prior leaves the rules alone), on a fresh site
-    // and after 400 decisions when the pool holds that many.
-    let obfuscation: Vec<_> = if o.obfuscate {
-        use majlis::spam::eval::taught;
-        use majlis::spam::learner::Evidence;
-        use majlis::spam::obfuscate::check;
-        const TRAINED: usize = 400;
-        let mut reports = vec![check(
-            &judged,
-            &opts,
-            &Evidence::default(),
-            "no site decisions",
-        )];
-        if pool.len() >= TRAINED {
-            let site = taught(&pool, TRAINED);
-            reports.push(check(&judged, &opts, &site, "after 400 decisions"));
-        }
-        reports
+    // prior was given (--no-prior leaves the rules alone).
+    let obfuscation = if o.obfuscate {
+        majlis::spam::obfuscate::check_stages(&pool, &judged, &opts)
     } else {
         Vec::new()
     };

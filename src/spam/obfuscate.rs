@@ -549,6 +549,34 @@ pub fn check(
     }
 }
 
+/// Decisions after which [`check_stages`] checks again.
+pub const TRAINED: usize = 400;
+
+/// [`check`] on a fresh site, and after [`TRAINED`] decisions of `pool`
+/// ([`taught`](super::eval::taught)) when the pool holds that many.
+pub fn check_stages(
+    pool: &[LabeledComment],
+    judged: &[LabeledComment],
+    opts: &EvalOptions,
+) -> Vec<ObfuscationReport> {
+    let mut reports = vec![check(
+        judged,
+        opts,
+        &Evidence::default(),
+        "no site decisions",
+    )];
+    if pool.len() >= TRAINED {
+        let site = super::eval::taught(pool, TRAINED);
+        reports.push(check(
+            judged,
+            opts,
+            &site,
+            &format!("after {TRAINED} decisions"),
+        ));
+    }
+    reports
+}
+
 fn ratio(a: u32, b: u32) -> f64 {
     if b == 0 {
         0.0
@@ -740,5 +768,9 @@ mod tests {
         assert_eq!(after.rows[0].spam, 1, "{after}");
         assert_eq!(after.rows[0].plain_caught, 1, "{after}");
         assert_eq!(after.rows[0].obfuscated_caught, 1, "{after}");
+        // A pool of fewer than TRAINED decisions: the fresh site only.
+        let stages = check_stages(&pool, &judged, &opts);
+        assert_eq!(stages.len(), 1);
+        assert_eq!(stages[0], fresh);
     }
 }
