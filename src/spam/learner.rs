@@ -172,23 +172,19 @@ pub struct Prior {
     pub scale: f64,
     pub offset: f64,
     entries: Vec<(Feature, u16, u16)>,
-    /// `index[k]..index[k + 1]` are the entries whose feature's top
-    /// [`INDEX_BITS`] bits are `k`: a lookup scans a handful of entries.
-    index: Vec<u32>,
+    /// The same counts by bucket, spam in the high half: a lookup is one
+    /// load, without a branch (4 MiB).
+    dense: Vec<u32>,
 }
 
-const INDEX_BITS: u32 = 14;
-
-fn build_index(entries: &[(Feature, u16, u16)]) -> Vec<u32> {
-    let shift = super::features::FEATURE_BITS - INDEX_BITS;
-    let mut index = vec![0u32; (1 << INDEX_BITS) + 1];
-    for (f, _, _) in entries {
-        index[(f >> shift) as usize + 1] += 1;
+fn build_dense(entries: &[(Feature, u16, u16)]) -> Vec<u32> {
+    let mut dense = vec![0u32; BUCKETS as usize];
+    for (f, s, h) in entries {
+        if let Some(slot) = dense.get_mut(*f as usize) {
+            *slot = (u32::from(*s) << 16) | u32::from(*h);
+        }
     }
-    for k in 1..index.len() {
-        index[k] += index[k - 1];
-    }
-    index
+    dense
 }
 
 /// Why prior bytes were refused.
@@ -232,25 +228,15 @@ impl Prior {
             totals: e.totals,
             scale,
             offset,
-            index: build_index(&entries),
+            dense: build_dense(&entries),
             entries,
         }
     }
 
     /// Counts of one feature.
     pub fn get(&self, f: Feature) -> (u32, u32) {
-        let k = (f >> (super::features::FEATURE_BITS - INDEX_BITS)) as usize;
-        let (Some(&from), Some(&to)) = (self.index.get(k), self.index.get(k + 1)) else {
-            return (0, 0);
-        };
-        let run = self
-            .entries
-            .get(from as usize..to as usize)
-            .unwrap_or_default();
-        match run.iter().find(|(g, _, _)| *g == f) {
-            Some((_, s, h)) => (u32::from(*s), u32::from(*h)),
-            None => (0, 0),
-        }
+        let packed = self.dense.get(f as usize).copied().unwrap_or(0);
+        (packed >> 16, packed & 0xFFFF)
     }
 
     /// How many features it holds.
@@ -339,7 +325,7 @@ impl Prior {
             totals,
             scale: f[12],
             offset: f[13],
-            index: build_index(&entries),
+            dense: build_dense(&entries),
             entries,
         })
     }
@@ -449,15 +435,17 @@ fn prior_in(prior: Option<&Prior>, script: Script) -> Option<(&Prior, Totals)> {
 }
 
 /// The summed log-likelihood ratio (spam over ham) of the [`Params::telling`]
-/// features whose ratio is largest either way, under `t` and `counts`.
+/// features whose ratio is largest either way, under the totals `t`, the
+/// site's counts and, with `prior`, its weight times the prior's counts.
 /// Each class's counts are scaled to a common total before smoothing, so a
 /// feature neither class has seen weighs nothing (it is skipped), and a
 /// site that decided four times more ham than spam is not pushed towards
 /// spam on every word it never saw.
-fn raw<C: Fn(Feature) -> (f64, f64)>(
+fn raw<S: SiteCounts + ?Sized>(
     features: &[Feature],
     t: Totals,
-    counts: C,
+    site: &S,
+    prior: Option<(&Prior, f64)>,
     p: &Params,
 ) -> f64 {
     let spam_total = t.spam.features.max(1.0);
@@ -469,21 +457,38 @@ fn raw<C: Fn(Feature) -> (f64, f64)>(
     } else {
         1.0
     };
-    // Each ratio as one integer key, ordered by strength and then by sign:
-    // its magnitude's bits (a non-negative f64 orders as its bits do)
-    // shifted left, the low bit set for a positive ratio. Selecting and
-    // summing keys in their order makes the sum independent of the
-    // features' order, to the last bit.
-    RATIOS.with_borrow_mut(|keys| {
-        keys.clear();
-        keys.extend(features.iter().filter_map(|f| {
-            let (s, h) = counts(*f);
-            if s <= 0.0 && h <= 0.0 {
-                return None;
-            }
-            let r = ((ks * s + alpha) / (kh * h + alpha)).ln();
-            Some((r.abs().to_bits() << 1) | u64::from(r > 0.0))
+    SCRATCH.with_borrow_mut(|(counts, keys)| {
+        // The site's and the prior's counts first, in a pass that does
+        // nothing else: their tables are large, most lookups miss the
+        // cache, and independent loads in a tight loop overlap.
+        counts.clear();
+        counts.extend(features.iter().map(|f| {
+            let (s, h) = site.counts(*f);
+            let (ps, ph) = prior.map_or((0, 0), |(prior, _)| prior.get(*f));
+            [s, h, ps, ph]
         }));
+        // Each ratio as one integer key, ordered by strength and then by
+        // sign: the bits of `max(a/b, b/a)` (a positive f64 orders as its
+        // bits do, and as its logarithm does) shifted left, the low bit set
+        // for a ratio towards spam. Only the strongest need a logarithm.
+        // Selecting and summing keys in their order makes the sum
+        // independent of the features' order, to the last bit.
+        keys.clear();
+        let w = prior.map_or(0.0, |(_, w)| w);
+        for [s, h, ps, ph] in counts.iter() {
+            let s = f64::from(*s) + w * f64::from(*ps);
+            let h = f64::from(*h) + w * f64::from(*ph);
+            if s <= 0.0 && h <= 0.0 {
+                continue;
+            }
+            let (a, b) = (ks * s + alpha, kh * h + alpha);
+            let key = if a > b {
+                ((a / b).to_bits() << 1) | 1
+            } else {
+                (b / a).to_bits() << 1
+            };
+            keys.push(key);
+        }
         let telling = p.telling.max(1);
         let from = keys.len().saturating_sub(telling);
         if from > 0 {
@@ -494,7 +499,7 @@ fn raw<C: Fn(Feature) -> (f64, f64)>(
         strongest
             .iter()
             .map(|k| {
-                let magnitude = f64::from_bits(k >> 1);
+                let magnitude = f64::from_bits(k >> 1).ln();
                 if k & 1 == 1 { magnitude } else { -magnitude }
             })
             .sum()
@@ -503,8 +508,9 @@ fn raw<C: Fn(Feature) -> (f64, f64)>(
 
 thread_local! {
     /// [`raw`]'s scratch space, reused (a comment has up to a few thousand
-    /// features).
-    static RATIOS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// features): the site's counts of each feature, and the ratios' keys.
+    static SCRATCH: std::cell::RefCell<(Vec<[u32; 4]>, Vec<u64>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// The calibrated probability that a comment in `script` with `features`
@@ -552,17 +558,13 @@ pub fn raw_score<S: SiteCounts + ?Sized>(
     p: &Params,
 ) -> Option<Raw> {
     let own = site.totals(script);
-    let site_counts = |f: Feature| {
-        let (s, h) = site.counts(f);
-        (f64::from(s), f64::from(h))
-    };
     let Some((prior, pt)) = prior_in(prior, script) else {
         let enough = MIN_EACH_WITHOUT_PRIOR as f64;
         if own.spam.docs < enough || own.ham.docs < enough {
             return None;
         }
         return Some(Raw {
-            value: raw(features, own, site_counts, p),
+            value: raw(features, own, site, None, p),
             with_prior: false,
         });
     };
@@ -579,18 +581,8 @@ pub fn raw_score<S: SiteCounts + ?Sized>(
         spam: pooled(own.spam, pt.spam),
         ham: pooled(own.ham, pt.ham),
     };
-    let value = raw(
-        features,
-        t,
-        |f| {
-            let (s, h) = site_counts(f);
-            let (ps, ph) = prior.get(f);
-            (s + w * f64::from(ps), h + w * f64::from(ph))
-        },
-        p,
-    );
     Some(Raw {
-        value,
+        value: raw(features, t, site, Some((prior, w)), p),
         with_prior: true,
     })
 }
