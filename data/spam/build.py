@@ -11,7 +11,8 @@ Output (default target/spam-corpus/, git-ignored):
   dev.jsonl    development, tuning and training split
   test.jsonl   held-out split (whole sources where possible)
   prior.jsonl  the subset of dev whose licence allows shipping a derived
-               model inside an MIT/Apache binary, commercial use included
+               model inside an MIT/Apache binary, commercial use included,
+               from the sources the shipped prior is trained on
   build-info.json  source commits, cleaning counters and split counts
 
 One JSON object per line, the fixture schema plus provenance:
@@ -213,6 +214,16 @@ def read_datacamp(src: SourceCopy) -> Iterator[Item]:
             yield label, r.get("comment") or ""
 
 
+def read_scamspot(src: SourceCopy) -> Iterator[Item]:
+    """Instagram comments on finance and business posts, rated by hand
+    (`scam` 1 or 0). The hand-rated file, not the one with reported
+    comments added."""
+    for r in csv.DictReader(io.StringIO(src.text("data/comments-rated.csv"))):
+        label = {"1": "spam", "0": "ham"}.get((r.get("scam") or "").strip())
+        if label:
+            yield label, r.get("msg") or ""
+
+
 def read_goemotions(src: SourceCopy) -> Iterator[Item]:
     """Reddit comments; ones with the dataset's masking tokens are skipped."""
     for rel in ("data/original/train.tsv", "data/original/dev.tsv", "data/original/test.tsv"):
@@ -288,6 +299,9 @@ class Source:
     origin: str
     licence: str
     tweets: bool = False  # strip @mentions and t.co links (see strip_tweet_markup)
+    # the shipped prior learns from it (a shippable source may be left out
+    # when the development split shows it does not help; MANIFEST says why)
+    in_prior: bool = True
 
 
 SOURCES: list[Source] = [
@@ -301,6 +315,9 @@ SOURCES: list[Source] = [
     Source("goemotions", "en", read_goemotions, "dev", True,
            "monologg/GoEmotions-pytorch",
            "Apache-2.0 (GoEmotions release and the repository LICENSE)"),
+    Source("scamspot_ig", "en", read_scamspot, "dev", True,
+           "ScamSpot/scamspot_ig-comment-scraper", "MIT (repository LICENSE)",
+           in_prior=False),
     Source("kaddoura_ar_tweets", "ar", read_kaddoura, "hash", False,
            "AbdulelahSA/Spam-filter-for-detecting-unwanted-Arabic-tweets",
            "Mendeley Data record of Kaddoura & Henno (2024); licence not verifiable here, repo copy has none"),
@@ -466,6 +483,7 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
             "revision": src.revision(),
             "licence": s.licence,
             "shippable": s.shippable,
+            "in_prior": s.shippable and s.in_prior,
             "split": s.split,
             "clean": stats,
         }
@@ -509,7 +527,7 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
                     part = s.split
                 rec = record(s.lang, label, body, s.sid)
                 (dev if part == "dev" else test).append(rec)
-                if part == "dev" and s.shippable:
+                if part == "dev" and s.shippable and s.in_prior:
                     prior.append(rec)
                 split_counts[part] += 1
             counts[label] = split_counts
@@ -557,12 +575,12 @@ def main(argv: list[str]) -> int:
         print("error: no source given; see MANIFEST.md", file=sys.stderr)
         return 2
     info = build(paths, Path(args.out), args.cap)
-    print(f"{'source':22} {'lang':4} {'split':5} {'ship':4} "
+    print(f"{'source':22} {'lang':4} {'split':5} {'prior':5} "
           f"{'dev spam':>8} {'dev ham':>8} {'test spam':>9} {'test ham':>8}")
     for sid, s in info["sources"].items():
         c = s["counts"]
         print(f"{sid:22} {next(x.lang for x in SOURCES if x.sid == sid):4} {s['split']:5} "
-              f"{'yes' if s['shippable'] else 'no':4} "
+              f"{'yes' if s['in_prior'] else 'no':5} "
               f"{c['spam']['dev']:8} {c['ham']['dev']:8} {c['spam']['test']:9} {c['ham']['test']:8}")
     for k, v in info["totals"].items():
         print(f"{k:20} {v}")
