@@ -41,11 +41,27 @@ as_pg() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on.
+# free_port: a TCP port on 127.0.0.1 nobody listens on, outside the
+# kernel's ephemeral range: a port there may be the local end of one of the
+# thousands of connections a burst opens (or one still in TIME_WAIT), and a
+# server then fails to bind it ("Address already in use") although nobody
+# listens on it.
 free_port() {
-    local p
+    local p low=32768 high=60999 from=10000 span
+    if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+        read -r low high </proc/sys/net/ipv4/ip_local_port_range
+    fi
+    if ((low - from >= 2000)); then
+        span=$((low - from))
+    elif ((65535 - high >= 2000)); then
+        from=$((high + 1))
+        span=$((65535 - high))
+    else
+        from=20000
+        span=30000
+    fi
     for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((from + RANDOM % span))
         port_free "$p" && { echo "$p"; return; }
     done
     die "no free port found"
