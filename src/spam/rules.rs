@@ -1129,9 +1129,6 @@ mod tests {
             "Work from home and earn money online, passive income guaranteed",
             // A contact handle with a channel.
             "للتواصل سناب @fx_master_pro",
-            // An investment "success story" pointing at its "expert".
-            "I invested $500 and got a return of $6,200 in a week, all thanks to @wealth.by.maria",
-            "Lost everything to a fake broker, then @asset_retriever helped me recover my funds",
         ] {
             let v = score(&input(body), &r);
             assert!(v.score >= 5.0, "{body}: {v:?}");
@@ -1160,8 +1157,6 @@ mod tests {
             "#غزة #فلسطين #القدس #الأقصى الله ينصرهم",
             "I subscribe to the paper and follow the news every morning",
             "شاهد الفيديو الكامل للمؤتمر الصحفي للوزير",
-            "I invested in index funds twenty years ago and my profit is modest, read the report",
-            "All thanks to the nurses: @CityHospital recovered my father after the crash",
         ] {
             let v = score(&input(body), &r);
             assert!(v.score < 5.0, "{body}: {v:?}");

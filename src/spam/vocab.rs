@@ -33,7 +33,6 @@ const GENRE_FILES: &[&str] = &[
     include_str!("vocabulary/clickbait.txt"),
     include_str!("vocabulary/prize.txt"),
     include_str!("vocabulary/mail_spam.txt"),
-    include_str!("vocabulary/testimonials.txt"),
 ];
 
 /// One commercial spam term.
