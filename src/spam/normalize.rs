@@ -159,6 +159,11 @@ fn digit(v: u32) -> char {
 
 /// Returns the folded text and the reversed copies of RLO runs.
 fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
+    // ASCII needs none of this pass: no NFKC change, nothing invisible, no
+    // mark, no Arabic letter to fold, no RLO run; it is kept as it is.
+    if input.is_ascii() {
+        return (input.to_owned(), String::new());
+    }
     // ASCII and the basic Arabic block (bar the composing hamza/madda marks
     // and the compatibility letters U+0675-0678) need no NFKC for matching.
     let plain = |c: char| {
