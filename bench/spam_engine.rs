@@ -41,8 +41,8 @@ use majlis::spam::features::{features, features_of};
 use majlis::spam::learner::{Evidence, Params, Prior, Script, judge};
 use majlis::spam::mirror::{Loaded, Mirror, Position, Row, Table};
 use majlis::spam::{
-    AuthorHistory, FormTokenCheck, LabeledComment, SpamInput, SpamRules, fingerprint_of, normalize,
-    score, score_normalized,
+    AuthorHistory, FormTokenCheck, LabeledComment, Normalized, SpamInput, SpamRules,
+    fingerprint_of, normalize, score, score_normalized,
 };
 
 const USER_AGENT: &str =
@@ -316,6 +316,13 @@ fn submission_path(label: &str, bodies: &[String], rounds: usize, l: &Learner) -
         |f: &[u32], script: Script| l.mirror.judge(f, script, &l.site.totals, prior, params);
     let chars: usize = bodies.iter().map(|b| b.chars().count()).sum();
     let email = "reader@example.org";
+    // The verdict of the `i`th body, normalised: features, the learner and
+    // the rules, as the path computes it.
+    let verdict = |i: usize, body: &str, body_text: Normalized, name_text: Normalized| {
+        let f = features_of(&body_text, &name_text, email, None);
+        let p = judge(&f, Script::of(body)).map(|j| j.probability);
+        score_normalized(&path_input(i, body, p), rules, body_text, name_text)
+    };
     let start = Instant::now();
     let mut held = 0usize;
     for _ in 0..rounds {
@@ -323,11 +330,7 @@ fn submission_path(label: &str, bodies: &[String], rounds: usize, l: &Learner) -
             let body_text = normalize(black_box(body));
             let name_text = normalize("قارئ");
             black_box(fingerprint_of(&body_text));
-            let f = features_of(&body_text, &name_text, email, None);
-            let p = judge(&f, Script::of(body)).map(|j| j.probability);
-            held += usize::from(
-                score_normalized(&path_input(i, body, p), rules, body_text, name_text).score >= 5.0,
-            );
+            held += usize::from(verdict(i, body, body_text, name_text).score >= 5.0);
             black_box(majlis::render::body_html(body));
         }
     }
@@ -344,15 +347,11 @@ fn submission_path(label: &str, bodies: &[String], rounds: usize, l: &Learner) -
     let start = Instant::now();
     for _ in 0..rounds {
         for (i, body) in bodies.iter().enumerate() {
-            let body_text = normalize(black_box(body));
-            let name_text = normalize("قارئ");
-            let f = features_of(&body_text, &name_text, email, None);
-            let p = judge(&f, Script::of(body)).map(|j| j.probability);
-            black_box(score_normalized(
-                &path_input(i, body, p),
-                rules,
-                body_text,
-                name_text,
+            black_box(verdict(
+                i,
+                body,
+                normalize(black_box(body)),
+                normalize("قارئ"),
             ));
         }
     }

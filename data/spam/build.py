@@ -303,6 +303,11 @@ class Source:
     # when the development split shows it does not help; MANIFEST says why)
     in_prior: bool = True
 
+    @property
+    def trains_prior(self) -> bool:
+        """Its development rows go to prior.jsonl."""
+        return self.shippable and self.in_prior
+
 
 SOURCES: list[Source] = [
     # Table order matters for cross-source dedupe: the first source keeps a
@@ -486,7 +491,7 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
             "revision": src.revision(),
             "licence": s.licence,
             "shippable": s.shippable,
-            "in_prior": s.shippable and s.in_prior,
+            "in_prior": s.trains_prior,
             "split": s.split,
             "clean": stats,
         }
@@ -530,7 +535,7 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
                     part = s.split
                 rec = record(s.lang, label, body, s.sid)
                 (dev if part == "dev" else test).append(rec)
-                if part == "dev" and s.shippable and s.in_prior:
+                if part == "dev" and s.trains_prior:
                     prior.append(rec)
                 split_counts[part] += 1
             counts[label] = split_counts

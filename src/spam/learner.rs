@@ -800,10 +800,11 @@ mod tests {
     /// at a time, its log ratio taken, all of them sorted by strength (the
     /// spam side first among equals), the strongest summed.
     fn raw_by_sorting(features: &[Feature], script: Script, site: &Evidence, p: &Params) -> f64 {
-        let prior = Prior::shipped().filter(|_| script == Script::Latin);
+        let in_script = prior_in(Prior::shipped(), script);
+        let prior = in_script.map(|(pr, _)| pr);
         let w = if prior.is_some() { p.prior_weight } else { 0.0 };
         let own = site.totals(script);
-        let pt = prior.map_or(Totals::default(), |pr| pr.totals[script as usize]);
+        let pt = in_script.map_or(Totals::default(), |(_, t)| t);
         let (spam_total, ham_total) = (
             (own.spam.features + w * pt.spam.features).max(1.0),
             (own.ham.features + w * pt.ham.features).max(1.0),

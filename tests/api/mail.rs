@@ -199,11 +199,13 @@ async fn with_smtp_port(port: u16) -> TestApp {
 
 /// A moderator's `PUT /api/v1/moderation/notifications`.
 async fn notifications(app: &TestApp, moderator: &str, body: Value) -> reqwest::Response {
-    app.authed(Method::PUT, "/api/v1/moderation/notifications", moderator)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::PUT,
+        "/api/v1/moderation/notifications",
+        moderator,
+        &body,
+    )
+    .await
 }
 
 async fn email_of(app: &TestApp, id: i64) -> String {

@@ -32,11 +32,8 @@ async fn post_as(app: &TestApp, email: &str, ip: &str, text: &str) -> reqwest::R
 }
 
 async fn sanction(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
-    app.authed(Method::POST, "/api/v1/moderation/sanctions", token)
-        .json(&body)
-        .send()
+    app.send_json(Method::POST, "/api/v1/moderation/sanctions", token, &body)
         .await
-        .unwrap()
 }
 
 async fn stored(app: &TestApp, id: i64) -> (String, Value) {

@@ -474,6 +474,21 @@ impl TestApp {
         resp.json().await.expect("JSON answer")
     }
 
+    /// `method path` with a bearer token and a JSON body: the answer.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.authed(method, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// The actions of a comment's audit events, newest first.
     pub async fn log_actions(&self, token: &str, comment_id: i64) -> Vec<String> {
         let log = self
