@@ -96,6 +96,58 @@ const OBFUSCATIONS: &[(&str, &str)] = &[
     ("www .", "www."),
 ];
 
+/// Whether an [`OBFUSCATIONS`] entry defangs a link (`hxxp`, `[.]`,
+/// `(dot)`, `[:]`), as opposed to hiding an address (`[at]`) or spacing out
+/// `www`, which writers do to keep an address from scrapers or autolinkers.
+fn defangs(pat: &str, rep: &str) -> bool {
+    rep != "@" && !pat.starts_with('w')
+}
+
+/// How many links in `text` are defanged: `hxxp`/`h**p` schemes, and
+/// bracketed dots and colons right after a letter or digit (`win[.]com`,
+/// `site(dot)net`). A link is defanged only to slip it past a filter.
+pub fn count_defanged(text: &str) -> u32 {
+    if !may_be_obfuscated(text) {
+        return 0;
+    }
+    let lower = text.to_lowercase();
+    let b = lower.as_bytes();
+    let mut n = 0;
+    let mut i = 0;
+    while i < b.len() {
+        // Every pattern begins with one of these ASCII bytes, so `i` is on
+        // a character boundary whenever the slice below is taken.
+        if !matches!(b[i], b'h' | b'[' | b'(' | b'{') {
+            i += 1;
+            continue;
+        }
+        let rest = &lower[i..];
+        let Some((pat, _)) = OBFUSCATIONS
+            .iter()
+            .find(|(pat, rep)| defangs(pat, rep) && rest.starts_with(pat))
+        else {
+            i += 1;
+            continue;
+        };
+        let scheme = pat.starts_with('h');
+        let after_word = lower[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
+        // `hxxp` is a scheme only where a word starts.
+        let defanged = if scheme {
+            !after_word && rest[pat.len()..].starts_with([':', '['])
+        } else {
+            after_word
+        };
+        if defanged {
+            n += 1;
+        }
+        i += pat.len();
+    }
+    n
+}
+
 /// Undo common link obfuscations before link extraction: `hxxp`, `[.]`,
 /// `(dot)`, `{dot}`, ` dot com`, `نقطة كوم`, `[at]`, `w w w .`, `example . com`.
 pub fn deobfuscate_links(text: &str) -> String {
@@ -236,6 +288,21 @@ fn join_spoken_dots(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defanged_links_are_counted_and_prose_is_not() {
+        assert_eq!(count_defanged("hxxps://win-big[.]com/x"), 2);
+        assert_eq!(count_defanged("visit example(dot)net or bet[dot]org"), 2);
+        assert_eq!(count_defanged("HXXP[:]//x[.]y"), 3);
+        assert_eq!(count_defanged("ادخل موقع win(نقطة)com"), 1);
+        // Hiding an address and spacing out `www` are not defanging.
+        assert_eq!(count_defanged("mail me: joe[at]example.com"), 0);
+        assert_eq!(count_defanged("w w w . spam . xyz"), 0);
+        // Brackets and words that merely look alike.
+        assert_eq!(count_defanged("the list (.) ends [.] here"), 0);
+        assert_eq!(count_defanged("hxxpress is a word, hxxp alone too"), 0);
+        assert_eq!(count_defanged("plain https://example.com"), 0);
+    }
 
     #[test]
     fn hxxp_and_bracketed_dots_are_deobfuscated() {

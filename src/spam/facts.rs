@@ -360,6 +360,8 @@ pub struct Facts<'a> {
     pub phones: u32,
     /// `@handle`s in the body (Telegram, Instagram...).
     pub handles: u32,
+    /// Defanged links in the body (`hxxps://`, `win[.]com`).
+    pub defanged: u32,
 }
 
 impl<'a> Facts<'a> {
@@ -481,6 +483,7 @@ impl<'a> Facts<'a> {
         let phones =
             super::contacts::count_phones(&body.text) + super::contacts::count_phones(&name.text);
         let handles = super::contacts::count_handles(&body.text);
+        let defanged = super::defang::count_defanged(&body.text);
         Facts {
             input,
             body,
@@ -493,6 +496,7 @@ impl<'a> Facts<'a> {
             builtin_hits,
             phones,
             handles,
+            defanged,
         }
     }
 

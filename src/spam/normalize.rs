@@ -34,6 +34,11 @@ pub struct Normalized {
     pub scattered_mark_words: u32,
     /// Runs of spaced-out single letters that `despaced` joined.
     pub spaced_runs: u32,
+    /// Letters in the longest of those runs (`C A S I N O`: 6).
+    pub longest_spaced_run: u32,
+    /// Words stretched with tatweel (`عـــرض`): one stretched word is
+    /// emphasis, every word stretched is a disguise.
+    pub stretched_words: u32,
 }
 
 /// Normalise `text` for matching: NFKC; strip invisibles and bidi controls
@@ -49,10 +54,11 @@ pub fn normalize(text: &str) -> Normalized {
         text.push('\n');
         text.push_str(&fold_tokens(&reversed, &mut out));
     }
-    let (despaced, runs) = despace(&text);
+    let (despaced, runs, longest) = despace(&text);
     out.text = text;
     out.despaced = despaced;
     out.spaced_runs = runs;
+    out.longest_spaced_run = longest;
     out
 }
 
@@ -186,6 +192,7 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
     let mut word_marks: Vec<u32> = Vec::new();
     let mut marks_in_word = 0u32;
     let mut any_marks = false;
+    let mut stretched = false;
     let mut last_kept: Option<char> = None;
 
     let close_run = |run: Option<Vec<char>>, reversed: &mut String| {
@@ -247,7 +254,9 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                 continue;
             }
             if c == '\u{0640}' {
-                continue; // tatweel: decorative, not a signal
+                // Tatweel: decorative; counted once per word it stretches.
+                stretched = true;
+                continue;
             }
             let Some(f) = fold_arabic(c) else { continue };
             (f, false)
@@ -255,6 +264,7 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
         if !letter && f.is_whitespace() && last_kept.is_some_and(|p| !p.is_whitespace()) {
             word_marks.push(marks_in_word);
             marks_in_word = 0;
+            out.stretched_words += u32::from(std::mem::take(&mut stretched));
         }
         s.push(f);
         if let Some(run) = rlo_run.as_mut() {
@@ -263,6 +273,7 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
         last_kept = Some(f);
     }
     close_run(rlo_run.take(), &mut reversed_runs);
+    out.stretched_words += u32::from(stretched);
     if any_marks {
         word_marks.push(marks_in_word);
         out.scattered_mark_words = scattered(&word_marks);
@@ -478,8 +489,9 @@ fn is_spacer(c: char) -> bool {
         )
 }
 
-/// Join runs of three or more single letters separated by spacers.
-fn despace(text: &str) -> (String, u32) {
+/// Join runs of three or more single letters separated by spacers; also
+/// returns how many runs were joined and the letters of the longest.
+fn despace(text: &str) -> (String, u32, u32) {
     // Units: maximal alphanumeric runs, with the gap before each when it
     // was made only of spacers (at most three characters).
     let mut units: Vec<(&str, Option<&str>)> = Vec::new();
@@ -521,6 +533,7 @@ fn despace(text: &str) -> (String, u32) {
     };
     let mut out = String::with_capacity(text.len());
     let mut runs = 0u32;
+    let mut longest = 0u32;
     let mut i = 0;
     while i < units.len() {
         let mut j = i;
@@ -542,6 +555,7 @@ fn despace(text: &str) -> (String, u32) {
         }
         if j - i >= 3 {
             runs += 1;
+            longest = longest.max(u32::try_from(j - i).unwrap_or(u32::MAX));
             for u in &units[i..j] {
                 out.push_str(u.0);
             }
@@ -551,7 +565,7 @@ fn despace(text: &str) -> (String, u32) {
             i += 1;
         }
     }
-    (out, runs)
+    (out, runs, longest)
 }
 
 #[cfg(test)]
@@ -592,6 +606,18 @@ mod tests {
     fn tatweel_is_stripped() {
         assert_eq!(normalize("كـــازينو").text, "كازينو");
         assert_eq!(normalize("الشهـــداء").text, "الشهدا");
+    }
+
+    #[test]
+    fn stretched_words_are_counted_once_each() {
+        assert_eq!(normalize("جمـــيل جدا").stretched_words, 1);
+        assert_eq!(
+            normalize("عـــرض خـــاص لـفـتـرة محدودة").stretched_words,
+            3
+        );
+        // The last word counts too, and a word without tatweel never does.
+        assert_eq!(normalize("سعر خاص جـدا").stretched_words, 1);
+        assert_eq!(normalize("سعر خاص جدا").stretched_words, 0);
     }
 
     #[test]
@@ -690,6 +716,9 @@ mod tests {
         let n = normalize("ك.ا.ز.ي.ن.و");
         assert_eq!(n.despaced, "كازينو");
         assert_eq!(n.spaced_runs, 1);
+        assert_eq!(n.longest_spaced_run, 6);
+        let n = normalize("l o l, W E L P and C A S I N O");
+        assert_eq!((n.spaced_runs, n.longest_spaced_run), (3, 6));
         assert_eq!(normalize("F.R.E.E money").despaced, "free money");
         assert_eq!(normalize("#ف_و_ر_ك_س").despaced, "فوركس");
         assert_eq!(normalize("و ا ت س ا ب").despaced, "واتساب");
@@ -701,7 +730,7 @@ mod tests {
         // Ordinary words are not glued together.
         let n = normalize("و الله ما قلت");
         assert_eq!(n.despaced, "و الله ما قلت");
-        assert_eq!(n.spaced_runs, 0);
+        assert_eq!((n.spaced_runs, n.longest_spaced_run), (0, 0));
     }
 
     #[test]
