@@ -103,9 +103,11 @@ fn defangs(pat: &str, rep: &str) -> bool {
     rep != "@" && !pat.starts_with('w')
 }
 
-/// How many links in `text` are defanged: `hxxp`/`h**p` schemes, and
-/// bracketed dots and colons right after a letter or digit (`win[.]com`,
-/// `site(dot)net`). A link is defanged only to slip it past a filter.
+/// How many link-defanging marks `text` holds: `hxxp`/`h**p` schemes where
+/// a word starts, and bracketed dots and colons between a letter or digit
+/// and a letter, digit or `/` (`win[.]com`, `site(dot)net`, `hxxp[:]//`).
+/// A link is defanged only to slip it past a filter; a list item `a[:]`
+/// or a pattern `\d[.]\d` is not a link.
 pub fn count_defanged(text: &str) -> u32 {
     if !may_be_obfuscated(text) {
         return 0;
@@ -135,10 +137,11 @@ pub fn count_defanged(text: &str) -> u32 {
             .next_back()
             .is_some_and(char::is_alphanumeric);
         // `hxxp` is a scheme only where a word starts.
+        let next = rest[pat.len()..].chars().next();
         let defanged = if scheme {
-            !after_word && rest[pat.len()..].starts_with([':', '['])
+            !after_word && matches!(next, Some(':' | '['))
         } else {
-            after_word
+            after_word && next.is_some_and(|c| c.is_alphanumeric() || c == '/')
         };
         if defanged {
             n += 1;
@@ -301,6 +304,11 @@ mod tests {
         // Brackets and words that merely look alike.
         assert_eq!(count_defanged("the list (.) ends [.] here"), 0);
         assert_eq!(count_defanged("hxxpress is a word, hxxp alone too"), 0);
+        assert_eq!(count_defanged("xhxxp://a"), 0);
+        // Lists and patterns: a bracketed colon or dot not followed by more
+        // of a link.
+        assert_eq!(count_defanged("copy it with a[:] then b[:]"), 0);
+        assert_eq!(count_defanged("match \\d[.]\\d or a[.] alone"), 0);
         assert_eq!(count_defanged("plain https://example.com"), 0);
     }
 

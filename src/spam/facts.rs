@@ -360,7 +360,7 @@ pub struct Facts<'a> {
     pub phones: u32,
     /// `@handle`s in the body (Telegram, Instagram...).
     pub handles: u32,
-    /// Defanged links in the body (`hxxps://`, `win[.]com`).
+    /// Link-defanging marks in the body (`hxxps://`, `win[.]com`).
     pub defanged: u32,
 }
 

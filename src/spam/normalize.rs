@@ -36,8 +36,9 @@ pub struct Normalized {
     pub spaced_runs: u32,
     /// Letters in the longest of those runs (`C A S I N O`: 6).
     pub longest_spaced_run: u32,
-    /// Words stretched with tatweel (`عـــرض`): one stretched word is
-    /// emphasis, every word stretched is a disguise.
+    /// Words of three Arabic letters or more with a tatweel between two of
+    /// their letters (`عـــرض`): one stretched word is emphasis, every word
+    /// stretched is a disguise.
     pub stretched_words: u32,
 }
 
@@ -192,7 +193,9 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
     let mut word_marks: Vec<u32> = Vec::new();
     let mut marks_in_word = 0u32;
     let mut any_marks = false;
+    // The word being read: stretched, and its Arabic letters.
     let mut stretched = false;
+    let mut arabic_in_word = 0u32;
     let mut last_kept: Option<char> = None;
 
     let close_run = |run: Option<Vec<char>>, reversed: &mut String| {
@@ -254,8 +257,17 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                 continue;
             }
             if c == '\u{0640}' {
-                // Tatweel: decorative; counted once per word it stretches.
-                stretched = true;
+                // Tatweel: decorative. It stretches a word only between two
+                // Arabic letters (`بـ 5%` and `الـ iPhone` join a prefix to a
+                // number or a Latin word, a lone `ـــ` is a dash).
+                if last_kept.is_some_and(is_arabic_letter)
+                    && text[i + c.len_utf8()..]
+                        .chars()
+                        .find(|n| *n != '\u{0640}' && !is_arabic_mark(*n))
+                        .is_some_and(is_arabic_letter)
+                {
+                    stretched = true;
+                }
                 continue;
             }
             let Some(f) = fold_arabic(c) else { continue };
@@ -264,8 +276,10 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
         if !letter && f.is_whitespace() && last_kept.is_some_and(|p| !p.is_whitespace()) {
             word_marks.push(marks_in_word);
             marks_in_word = 0;
-            out.stretched_words += u32::from(std::mem::take(&mut stretched));
+            let arabic = std::mem::take(&mut arabic_in_word);
+            out.stretched_words += u32::from(std::mem::take(&mut stretched) && arabic >= 3);
         }
+        arabic_in_word += u32::from(letter || is_arabic_letter(f));
         s.push(f);
         if let Some(run) = rlo_run.as_mut() {
             run.push(f);
@@ -273,7 +287,7 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
         last_kept = Some(f);
     }
     close_run(rlo_run.take(), &mut reversed_runs);
-    out.stretched_words += u32::from(stretched);
+    out.stretched_words += u32::from(stretched && arabic_in_word >= 3);
     if any_marks {
         word_marks.push(marks_in_word);
         out.scattered_mark_words = scattered(&word_marks);
@@ -284,7 +298,8 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
 /// Invisible characters that Arabic-script writers put inside words on
 /// purpose, so they are not counted as obfuscation: a ZWNJ between two
 /// parts of two letters or more (Persian `کتاب‌ها`, `می‌خواهم`; spam puts
-/// one between every letter), and an LRM/RLM where Arabic meets another
+/// one between every letter) or before the ezafe's lone yeh (`خانه‌ی`),
+/// and an LRM/RLM where Arabic meets another
 /// script (`آیفون‌\u{200E}iPhone`).
 fn legitimate_inside_word(c: char, before: &str, after: &str) -> bool {
     // Letters only (tashkeel skipped); another invisible ends the part.
@@ -293,7 +308,13 @@ fn legitimate_inside_word(c: char, before: &str, after: &str) -> bool {
     let (p1, p2) = (back.next(), back.next());
     let (n1, n2) = (ahead.next(), ahead.next());
     match c {
-        '\u{200C}' => [p1, p2, n1, n2].iter().all(|x| x.is_some_and(is_word_char)),
+        '\u{200C}' => {
+            [p1, p2].iter().all(|x| x.is_some_and(is_word_char))
+                && (n2.is_some_and(is_word_char) && n1.is_some_and(is_word_char)
+                    // The Persian ezafe: `خانه‌ی`, a yeh alone after the ZWNJ.
+                    || matches!(n1, Some('\u{06CC}' | '\u{064A}'))
+                        && !n2.is_some_and(is_word_char))
+        }
         '\u{200E}' | '\u{200F}' => match (p1, n1) {
             (Some(p), Some(n)) => is_arabic_letter(p) != is_arabic_letter(n),
             _ => false,
@@ -354,7 +375,9 @@ fn homoglyph(c: char) -> Option<char> {
         'г' | 'Г' => 'r',
         'ѕ' | 'Ѕ' => 's',
         'т' | 'Т' | 'τ' | 'Τ' => 't',
-        'υ' | 'μ' => 'u',
+        // Not `μ`: the micro sign folds to it (`10µg`), and it looks like no
+        // Latin letter.
+        'υ' => 'u',
         'ν' | 'ѵ' => 'v',
         'ԝ' | 'ω' => 'w',
         'х' | 'Х' | 'χ' | 'Χ' => 'x',
@@ -444,7 +467,9 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
         }
     }
     let fold_glyphs = !has_arabic && has_other_script && (has_latin || all_mappable);
-    if !has_arabic && has_latin && has_other_script {
+    // A Greek letter that looks like no Latin one (`πr²`, `λ-calculus`)
+    // is notation, not a disguise.
+    if !has_arabic && has_latin && has_other_script && all_mappable {
         out.mixed_script_tokens += 1;
     }
     let url_like = !has_arabic && token.contains(['.', '/', '@', ':']);
@@ -490,7 +515,8 @@ fn is_spacer(c: char) -> bool {
 }
 
 /// Join runs of three or more single letters separated by spacers; also
-/// returns how many runs were joined and the letters of the longest.
+/// returns how many runs were joined and the letters of the longest run
+/// that is not a comma-separated list.
 fn despace(text: &str) -> (String, u32, u32) {
     // Units: maximal alphanumeric runs, with the gap before each when it
     // was made only of spacers (at most three characters).
@@ -555,7 +581,15 @@ fn despace(text: &str) -> (String, u32, u32) {
         }
         if j - i >= 3 {
             runs += 1;
-            longest = longest.max(u32::try_from(j - i).unwrap_or(u32::MAX));
+            // Letters listed with commas (`a, b, c, d, e`) are a list,
+            // joined for matching but not a spelled-out word.
+            let listed = units
+                .get(i + 1)
+                .and_then(|u| u.1)
+                .is_some_and(|gap| gap.contains([',', '،']));
+            if !listed {
+                longest = longest.max(u32::try_from(j - i).unwrap_or(u32::MAX));
+            }
             for u in &units[i..j] {
                 out.push_str(u.0);
             }
@@ -611,6 +645,18 @@ mod tests {
     #[test]
     fn stretched_words_are_counted_once_each() {
         assert_eq!(normalize("جمـــيل جدا").stretched_words, 1);
+        // A tatweel joining a prefix to a number or a Latin word, a lone
+        // one as a dash, and one in a word of two letters stretch nothing.
+        assert_eq!(
+            normalize("ارتفع بـ 5% لـ 3 سنوات منذ الـ 2020 وبـ 2021 الـiPhone").stretched_words,
+            0
+        );
+        assert_eq!(
+            normalize("عرض ـ خاص ـ جديد ـ اليوم ـ هنا").stretched_words,
+            0
+        );
+        assert_eq!(normalize("يـا لـي").stretched_words, 0);
+        assert_eq!(normalize("قـَال").stretched_words, 1);
         assert_eq!(
             normalize("عـــرض خـــاص لـفـتـرة محدودة").stretched_words,
             3
@@ -719,6 +765,11 @@ mod tests {
         assert_eq!(n.longest_spaced_run, 6);
         let n = normalize("l o l, W E L P and C A S I N O");
         assert_eq!((n.spaced_runs, n.longest_spaced_run), (3, 6));
+        // The longest run counts, wherever it is; a list does not.
+        let n = normalize("C.A.S.I.N.O or W E L P");
+        assert_eq!((n.spaced_runs, n.longest_spaced_run), (2, 6));
+        let n = normalize("answers a, b, c, d, e and f");
+        assert_eq!((n.spaced_runs, n.longest_spaced_run), (1, 0));
         assert_eq!(normalize("F.R.E.E money").despaced, "free money");
         assert_eq!(normalize("#ف_و_ر_ك_س").despaced, "فوركس");
         assert_eq!(normalize("و ا ت س ا ب").despaced, "واتساب");

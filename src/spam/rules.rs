@@ -375,10 +375,10 @@ fn stretched(f: &Facts) -> Option<(u32, usize)> {
     if n < STRETCHED_MIN {
         return None;
     }
-    let arabic_words = f
-        .body
-        .text
-        .split(' ')
+    // The text as written (a reversed copy of RLO runs follows a newline).
+    let visible = f.body.text.split('\n').next().unwrap_or_default();
+    let arabic_words = visible
+        .split_whitespace()
         .filter(|w| w.chars().filter(|c| is_arabic_letter(*c)).count() >= 3)
         .count();
     let n_words = usize::try_from(n).unwrap_or(usize::MAX);
@@ -1337,6 +1337,8 @@ mod tests {
         // One or two stretched words are emphasis.
         let praise = "مقال جمـــيل جدا وشكرا للكاتب على هذا التحليل الرائـــع";
         assert!(run(stretched_words, &input(praise), &r).is_none());
+        // Three stretched words are too few, even when they are all.
+        assert!(run(stretched_words, &input("عـــرض خـــاص جـــدا"), &r).is_none());
         // Four stretched words in a long comment are not most of it.
         let long = "كلام جمـــيل ورائـــع ومفيـــد وصحيـــح عن الاقتصاد والسياسة \
                     في المنطقة العربية خلال السنوات الماضية كما ذكر الكاتب";
@@ -1374,10 +1376,21 @@ mod tests {
             i.spam_probability = Some(0.9999);
             assert_eq!(rule_score(&i, &r, learner), LEARNER_MAX_POINTS);
         }
-        // What legitimate writers do is no disguise: the learner still
-        // takes points away.
-        for plain in ["کتاب\u{200C}ها می\u{200C}خواهم", "مقال جمـــيل", "l o l"]
-        {
+        // A bidi override in the author's name disguises the comment too.
+        let mut i = input("nice article");
+        i.author_name = "win\u{202E}moc.tab";
+        i.spam_probability = Some(0.01);
+        assert!(run(learner, &i, &r).is_none());
+        // What legitimate writers do is no disguise, and neither is one
+        // stray invisible character: the learner still takes points away.
+        for plain in [
+            "کتاب\u{200C}ها می\u{200C}خواهم",
+            "خانه\u{200C}ی ما و نامه\u{200C}ی او",
+            "مقال جمـــيل",
+            "l o l",
+            "a ca\u{200B}sino night",
+            "a dose of 10µg, and πr² for the area",
+        ] {
             let mut i = input(plain);
             i.spam_probability = Some(0.01);
             assert_eq!(rule_score(&i, &r, learner), LEARNER_MIN_POINTS, "{plain}");
