@@ -355,7 +355,7 @@ const SPELLED_OUT: u32 = 5;
 /// Tatweel stretching most of the Arabic words (`عـــرض خـــاص`), not one
 /// word for emphasis (`جمـــيل`): a disguise that keeps the letters and
 /// breaks every word list. At least [`STRETCHED_MIN`] words, and three in
-/// five of the words of three Arabic letters or more. 12 of the
+/// five of the words of three Arabic letters or more. 9 of the
 /// development corpus's 8,111 Arabic ham comments do it (decorated tweets)
 /// and none of its spam, which does not disguise itself this way; held on
 /// its own all the same, as the disguise it is.
