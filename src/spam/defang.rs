@@ -112,32 +112,33 @@ pub fn count_defanged(text: &str) -> u32 {
     if !may_be_obfuscated(text) {
         return 0;
     }
-    let lower = text.to_lowercase();
-    let b = lower.as_bytes();
+    let b = text.as_bytes();
     let mut n = 0;
     let mut i = 0;
     while i < b.len() {
         // Every pattern begins with one of these ASCII bytes, so `i` is on
-        // a character boundary whenever the slice below is taken.
-        if !matches!(b[i], b'h' | b'[' | b'(' | b'{') {
+        // a character boundary whenever the slices below are taken; a match
+        // differs from its pattern only in the case of ASCII letters, so it
+        // ends on a boundary too.
+        if !matches!(b[i], b'h' | b'H' | b'[' | b'(' | b'{') {
             i += 1;
             continue;
         }
-        let rest = &lower[i..];
-        let Some((pat, _)) = OBFUSCATIONS
-            .iter()
-            .find(|(pat, rep)| defangs(pat, rep) && rest.starts_with(pat))
-        else {
+        let Some((pat, _)) = OBFUSCATIONS.iter().find(|(pat, rep)| {
+            defangs(pat, rep)
+                && b.get(i..i + pat.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(pat.as_bytes()))
+        }) else {
             i += 1;
             continue;
         };
         let scheme = pat.starts_with('h');
-        let after_word = lower[..i]
-            .chars()
-            .next_back()
+        let after_word = text
+            .get(..i)
+            .and_then(|s| s.chars().next_back())
             .is_some_and(char::is_alphanumeric);
         // `hxxp` is a scheme only where a word starts.
-        let next = rest[pat.len()..].chars().next();
+        let next = text.get(i + pat.len()..).and_then(|s| s.chars().next());
         let defanged = if scheme {
             !after_word && matches!(next, Some(':' | '['))
         } else {

@@ -197,6 +197,9 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
     let mut stretched = false;
     let mut arabic_in_word = 0u32;
     let mut last_kept: Option<char> = None;
+    // What follows a run of invisibles, and a run of tatweel and marks.
+    let mut past_invisibles = NextKept::default();
+    let mut past_tatweel = NextKept::default();
 
     let close_run = |run: Option<Vec<char>>, reversed: &mut String| {
         if let Some(run) = run
@@ -237,9 +240,8 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                 if !is_variation_selector(c) && c != '\u{202E}' && c != '\u{202D}' {
                     let after = &text[i + c.len_utf8()..];
                     let prev_word = last_kept.is_some_and(is_word_char);
-                    let next_word = after
-                        .chars()
-                        .find(|n| !is_invisible(*n))
+                    let next_word = past_invisibles
+                        .after(text, i + c.len_utf8(), is_invisible)
                         .is_some_and(|n| is_word_char(n) || is_arabic_mark(n));
                     if prev_word && next_word && !legitimate_inside_word(c, &text[..i], after) {
                         out.stripped_invisible += 1;
@@ -261,9 +263,10 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
                 // Arabic letters (`بـ 5%` and `الـ iPhone` join a prefix to a
                 // number or a Latin word, a lone `ـــ` is a dash).
                 if last_kept.is_some_and(is_arabic_letter)
-                    && text[i + c.len_utf8()..]
-                        .chars()
-                        .find(|n| *n != '\u{0640}' && !is_arabic_mark(*n))
+                    && past_tatweel
+                        .after(text, i + c.len_utf8(), |n| {
+                            n == '\u{0640}' || is_arabic_mark(n)
+                        })
                         .is_some_and(is_arabic_letter)
                 {
                     stretched = true;
@@ -295,6 +298,38 @@ fn fold_chars(input: &str, out: &mut Normalized) -> (String, String) {
     (s, reversed_runs)
 }
 
+/// The first character at or after a position that a predicate does not
+/// skip, remembered for the run of skipped characters before it: asked at
+/// each character of a run of n (positions in increasing order), it scans
+/// the run once, not n times (a body of 5,000 zero-width spaces or
+/// tatweels would otherwise cost 12 million steps).
+#[derive(Default)]
+struct NextKept {
+    /// The byte offset of the character found last, and that character
+    /// (`None`: the text ended).
+    found: Option<(usize, Option<char>)>,
+}
+
+impl NextKept {
+    fn after(&mut self, text: &str, from: usize, skip: impl Fn(char) -> bool) -> Option<char> {
+        // Every character between an earlier `from` and the one found is
+        // skipped, so any `from` up to it finds the same one.
+        if let Some((at, next)) = self.found
+            && from <= at
+        {
+            return next;
+        }
+        let found = text
+            .get(from..)
+            .unwrap_or_default()
+            .char_indices()
+            .find(|(_, c)| !skip(*c))
+            .map_or((text.len(), None), |(k, c)| (from + k, Some(c)));
+        self.found = Some(found);
+        found.1
+    }
+}
+
 /// Invisible characters that Arabic-script writers put inside words on
 /// purpose, so they are not counted as obfuscation: a ZWNJ between two
 /// parts of two letters or more (Persian `کتاب‌ها`, `می‌خواهم`; spam puts
@@ -309,11 +344,12 @@ fn legitimate_inside_word(c: char, before: &str, after: &str) -> bool {
     let (n1, n2) = (ahead.next(), ahead.next());
     match c {
         '\u{200C}' => {
-            [p1, p2].iter().all(|x| x.is_some_and(is_word_char))
-                && (n2.is_some_and(is_word_char) && n1.is_some_and(is_word_char)
-                    // The Persian ezafe: `خانه‌ی`, a yeh alone after the ZWNJ.
-                    || matches!(n1, Some('\u{06CC}' | '\u{064A}'))
-                        && !n2.is_some_and(is_word_char))
+            let part_before = [p1, p2].iter().all(|x| x.is_some_and(is_word_char));
+            let part_after = [n1, n2].iter().all(|x| x.is_some_and(is_word_char));
+            // The Persian ezafe: `خانه‌ی`, a yeh alone after the ZWNJ.
+            let ezafe =
+                matches!(n1, Some('\u{06CC}' | '\u{064A}')) && !n2.is_some_and(is_word_char);
+            part_before && (part_after || ezafe)
         }
         '\u{200E}' | '\u{200F}' => match (p1, n1) {
             (Some(p), Some(n)) => is_arabic_letter(p) != is_arabic_letter(n),
@@ -640,6 +676,32 @@ mod tests {
     fn tatweel_is_stripped() {
         assert_eq!(normalize("كـــازينو").text, "كازينو");
         assert_eq!(normalize("الشهـــداء").text, "الشهدا");
+    }
+
+    #[test]
+    fn a_run_is_scanned_once_however_often_it_is_asked_about() {
+        let run = format!("a{}b", "\u{200B}".repeat(1_000));
+        let mut next = NextKept::default();
+        let looked = std::cell::Cell::new(0usize);
+        let skip = |c: char| {
+            looked.set(looked.get() + 1);
+            is_invisible(c)
+        };
+        for (i, c) in run.char_indices().filter(|(_, c)| is_invisible(*c)) {
+            assert_eq!(next.after(&run, i + c.len_utf8(), skip), Some('b'));
+        }
+        // 1,000 questions, one scan of the run (and its end).
+        assert_eq!(looked.get(), 1_000);
+        // Past the character found, it looks again.
+        assert_eq!(next.after(&run, run.len(), skip), None);
+        // And the whole normalisation of such runs stays linear: these
+        // would take seconds with a scan per character.
+        let n = normalize(&format!(
+            "ب{}ت a{}b",
+            "\u{0640}".repeat(100_000),
+            "\u{200B}".repeat(100_000)
+        ));
+        assert_eq!((n.stretched_words, n.stripped_invisible), (0, 100_000));
     }
 
     #[test]

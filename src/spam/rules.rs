@@ -277,7 +277,7 @@ pub fn duplicate_text(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 
 /// Zero-width and other invisible characters inside words.
 pub fn invisible_chars(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let n = f.body.stripped_invisible + f.name.stripped_invisible;
+    let n = invisibles(f);
     if n == 0 {
         return None;
     }
@@ -295,7 +295,7 @@ pub fn invisible_chars(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 
 /// Bidi override characters (RLO/LRO) reverse how text is displayed.
 pub fn bidi_override(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let n = f.body.bidi_overrides + f.name.bidi_overrides;
+    let n = overrides(f);
     (n > 0).then(|| {
         Reason::new(
             "bidi_override",
@@ -307,7 +307,7 @@ pub fn bidi_override(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 
 /// Words mixing Latin with Cyrillic or Greek look-alikes (`cаsino`).
 pub fn mixed_script(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let n = f.body.mixed_script_tokens + f.name.mixed_script_tokens;
+    let n = mixed_words(f);
     (n > 0).then(|| {
         Reason::new(
             "mixed_script",
@@ -339,14 +339,19 @@ pub fn scattered_marks(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 /// 16 of 3,762 spam, so it holds a comment on its own. Shorter runs
 /// (`l o l`, `U S A`, `W E L P`) are left alone.
 pub fn spaced_letters(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = spelled_out(f)?;
+    Some(Reason::new(
+        "spaced_letters",
+        5.0,
+        format!("a word of {n} letters spelled out letter by letter"),
+    ))
+}
+
+/// The letters of the longest word spelled out, when [`spaced_letters`]
+/// fires.
+fn spelled_out(f: &Facts) -> Option<u32> {
     let n = f.body.longest_spaced_run;
-    (n >= SPELLED_OUT).then(|| {
-        Reason::new(
-            "spaced_letters",
-            5.0,
-            format!("a word of {n} letters spelled out letter by letter"),
-        )
-    })
+    (n >= SPELLED_OUT).then_some(n)
 }
 
 /// Letters of the shortest word [`spaced_letters`] counts.
@@ -724,12 +729,27 @@ pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
 /// where scripts meet, tatweel in one word, tashkeel and Eastern digits
 /// are what legitimate writers do, and are not disguises.
 pub fn disguised(f: &Facts) -> bool {
-    f.body.stripped_invisible + f.name.stripped_invisible >= 2
-        || f.body.bidi_overrides + f.name.bidi_overrides > 0
-        || f.body.mixed_script_tokens + f.name.mixed_script_tokens > 0
-        || f.body.longest_spaced_run >= SPELLED_OUT
+    invisibles(f) >= 2
+        || overrides(f) > 0
+        || mixed_words(f) > 0
+        || spelled_out(f).is_some()
         || stretched(f).is_some()
         || f.defanged > 0
+}
+
+/// Invisible characters inside words, body and name ([`invisible_chars`]).
+fn invisibles(f: &Facts) -> u32 {
+    f.body.stripped_invisible + f.name.stripped_invisible
+}
+
+/// Bidi overrides, body and name ([`bidi_override`]).
+fn overrides(f: &Facts) -> u32 {
+    f.body.bidi_overrides + f.name.bidi_overrides
+}
+
+/// Latin words with look-alikes, body and name ([`mixed_script`]).
+fn mixed_words(f: &Facts) -> u32 {
+    f.body.mixed_script_tokens + f.name.mixed_script_tokens
 }
 
 pub use super::facts::LEARNER_POINTS_PER_LOGIT;
@@ -1217,6 +1237,10 @@ mod tests {
             "Work from home and earn money online, passive income guaranteed",
             // A contact handle with a channel.
             "للتواصل سناب @fx_master_pro",
+            // Disguises, each holding on its own through `score`.
+            "my cousin made it big with C R Y P T O",
+            "عـــرض خـــاص عـلـى الـعـطـور لـفـتـرة مـحـدودة",
+            "details at hxxps://example[.]org/page",
         ] {
             let v = score(&input(body), &r);
             assert!(v.score >= 5.0, "{body}: {v:?}");
