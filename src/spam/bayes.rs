@@ -4,8 +4,7 @@
 //! model itself is [`super::learner`].
 
 use super::chars::is_alphanumeric;
-use super::contacts::count_phones;
-use super::links::{email_domain, extract_links, url_host};
+use super::links::{email_domain, url_host};
 use super::normalize::{Normalized, is_arabic_letter, normalize};
 use super::segment::unicode_words;
 
@@ -143,7 +142,7 @@ pub(crate) fn each_token(n: &Normalized, words: &[&str], emit: &mut impl FnMut(&
             emit(&n.text[i..i + 1 + len]);
         }
     }
-    for link in extract_links(&n.text) {
+    for link in n.links() {
         if link.is_email {
             emit("email");
             continue;
@@ -157,7 +156,7 @@ pub(crate) fn each_token(n: &Normalized, words: &[&str], emit: &mut impl FnMut(&
             emit("chat_link");
         }
     }
-    if count_phones(&n.text) > 0 {
+    if n.phones() > 0 {
         emit("phone");
     }
     for (flag, on) in [

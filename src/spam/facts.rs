@@ -381,10 +381,12 @@ impl<'a> Facts<'a> {
         body: Normalized,
         name: Normalized,
     ) -> Facts<'a> {
-        let body_links = links::extract_links(&body.text);
-        let name_links: Vec<Link> = links::extract_links(&name.text)
-            .into_iter()
+        let body_links = body.links().to_vec();
+        let name_links: Vec<Link> = name
+            .links()
+            .iter()
             .filter(|l| !l.is_email)
+            .cloned()
             .collect();
         let author_link = input
             .author_url
@@ -480,8 +482,7 @@ impl<'a> Facts<'a> {
             );
         }
 
-        let phones =
-            super::contacts::count_phones(&body.text) + super::contacts::count_phones(&name.text);
+        let phones = body.phones() + name.phones();
         let handles = super::contacts::count_handles(&body.text);
         let defanged = super::defang::count_defanged(&body.text);
         Facts {

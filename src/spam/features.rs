@@ -123,7 +123,18 @@ fn sort_dedup(v: &mut Vec<Feature>) {
         v[*slot as usize] = x;
         *slot += 1;
     }
-    v.dedup();
+    // `v.dedup()` without a branch per value: whether a value repeats the
+    // one before it is unpredictable (repeated words, n-grams), and a
+    // mispredicted branch costs more than the store.
+    let mut kept = 0;
+    let mut prev = BUCKETS; // no value: every one is below BUCKETS
+    for i in 0..v.len() {
+        let x = v[i];
+        v[kept] = x;
+        kept += usize::from(x != prev);
+        prev = x;
+    }
+    v.truncate(kept);
 }
 
 /// Ordered word pairs `a _{gap} b` for every word and each of the next
@@ -175,18 +186,24 @@ fn char_ngrams(words: &[&str], out: &mut Vec<Feature>) {
         if chars < size {
             continue;
         }
+        // Every window is hashed and written; one that spans two spaces
+        // (parts of three words) is then not kept. Which windows do is as
+        // good as random, and a mispredicted branch costs about what the
+        // hash of a few bytes does.
+        let first = out.len();
+        out.resize(first + chars - size + 1, 0);
+        let mut kept = first;
         let mut in_window = spaces[..size].iter().filter(|s| **s).count();
         for k in 0..=chars - size {
             if k > 0 {
                 in_window -= usize::from(spaces[k - 1]);
                 in_window += usize::from(spaces[k + size - 1]);
             }
-            if in_window > 1 {
-                continue;
-            }
             let gram = &joined.as_bytes()[starts[k] as usize..starts[k + size] as usize];
-            out.push(to_bucket(xxh3_64_with_seed(gram, Kind::Chars as u64)));
+            out[kept] = to_bucket(xxh3_64_with_seed(gram, Kind::Chars as u64));
+            kept += usize::from(in_window <= 1);
         }
+        out.truncate(kept);
     }
 }
 

@@ -6,6 +6,9 @@
 //! record *that* obfuscation happened, which is itself a spam feature.
 
 use sha2::{Digest, Sha256};
+
+use super::contacts::count_phones;
+use super::links::{Link, extract_links};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// A comment (or list entry) in matching form, plus what was stripped.
@@ -18,6 +21,7 @@ pub struct Normalized {
     /// `text` with runs of three or more spaced-out single letters joined
     /// (`ك.ا.ز.ي.ن.و` -> `كازينو`, `f.r.e.e` -> `free`); other words are
     /// kept, separated by single spaces, punctuation dropped.
+    /// Empty when there is no such run (`spaced_runs` is 0).
     pub despaced: String,
     /// Tashkeel and Quranic marks removed.
     pub stripped_marks: u32,
@@ -40,6 +44,52 @@ pub struct Normalized {
     /// their letters (`عـــرض`): one stretched word is emphasis, every word
     /// stretched is a disguise.
     pub stretched_words: u32,
+    /// The links and phone numbers in `text`, found on first use: the
+    /// learner's tokens and the rules' facts both read them, from the same
+    /// text, once.
+    found: Found,
+}
+
+/// What [`Normalized::links`] and [`Normalized::phones`] found, kept with
+/// the text they were found in. It is derived from `text`, so it takes no
+/// part in equality, and `Debug` shows only whether it was filled.
+#[derive(Clone, Default)]
+struct Found(std::sync::OnceLock<(Vec<Link>, u32)>);
+
+impl PartialEq for Found {
+    fn eq(&self, _: &Found) -> bool {
+        true
+    }
+}
+
+impl Eq for Found {}
+
+impl std::fmt::Debug for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Found"
+        } else {
+            "NotYet"
+        })
+    }
+}
+
+impl Normalized {
+    fn found(&self) -> &(Vec<Link>, u32) {
+        self.found
+            .0
+            .get_or_init(|| (extract_links(&self.text), count_phones(&self.text)))
+    }
+
+    /// The links in `text` ([`extract_links`]).
+    pub fn links(&self) -> &[Link] {
+        &self.found().0
+    }
+
+    /// The phone numbers in `text` ([`count_phones`]).
+    pub fn phones(&self) -> u32 {
+        self.found().1
+    }
 }
 
 /// Normalise `text` for matching: NFKC; strip invisibles and bidi controls
@@ -550,10 +600,53 @@ fn is_spacer(c: char) -> bool {
         )
 }
 
+/// Whether `text` has three single letters in a row, each of the second
+/// and the third after a gap of at most three spacers: what every run that
+/// [`despace`] joins starts with. One pass with no allocation, so the
+/// common text without any run costs only this.
+fn may_have_spaced_run(text: &str) -> bool {
+    // Single letters in a row so far, with good gaps between them.
+    let mut singles = 0u32;
+    // Characters of the unit being read (0: in a gap), and whether its last
+    // one is a letter.
+    let (mut unit, mut letter) = (0u32, false);
+    let (mut gap_ok, mut gap_len) = (true, 0u32);
+    for c in text.chars() {
+        if is_word_char(c) {
+            if unit == 0 && !(gap_ok && gap_len <= 3) {
+                // This unit may start a run; it continues none.
+                singles = 0;
+            }
+            unit += 1;
+            letter = is_letter(c);
+        } else {
+            if unit > 0 {
+                singles = if unit == 1 && letter { singles + 1 } else { 0 };
+                if singles >= 3 {
+                    return true;
+                }
+                (unit, gap_ok, gap_len) = (0, true, 0);
+            }
+            gap_len += 1;
+            gap_ok &= is_spacer(c);
+        }
+    }
+    unit == 1 && letter && singles >= 2
+}
+
 /// Join runs of three or more single letters separated by spacers; also
 /// returns how many runs were joined and the letters of the longest run
 /// that is not a comma-separated list.
 fn despace(text: &str) -> (String, u32, u32) {
+    if may_have_spaced_run(text) {
+        join_runs(text)
+    } else {
+        (String::new(), 0, 0)
+    }
+}
+
+/// [`despace`] without the quick check.
+fn join_runs(text: &str) -> (String, u32, u32) {
     // Units: maximal alphanumeric runs, with the gap before each when it
     // was made only of spacers (at most three characters).
     let mut units: Vec<(&str, Option<&str>)> = Vec::new();
@@ -842,8 +935,46 @@ mod tests {
         );
         // Ordinary words are not glued together.
         let n = normalize("و الله ما قلت");
-        assert_eq!(n.despaced, "و الله ما قلت");
+        assert_eq!(n.despaced, "");
         assert_eq!((n.spaced_runs, n.longest_spaced_run), (0, 0));
+        // Two single letters, or three with a long gap, are no run; the
+        // third letter may end the text.
+        for (text, runs) in [
+            ("a b cd", 0),
+            ("a b ....c", 0),
+            ("x, y and z", 0),
+            ("see a b c", 1),
+            ("a-b-c", 1),
+        ] {
+            assert_eq!(normalize(text).spaced_runs, runs, "{text}");
+            assert_eq!(may_have_spaced_run(text), runs > 0, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_quick_check_misses_no_run() {
+        // Every text of up to six characters over letters, digits, spacers
+        // and other punctuation: where the check says no, joining finds no
+        // run either.
+        let alphabet = ['a', 'ب', '7', ' ', '.', ',', '،', '!', '-'];
+        let mut texts = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..6 {
+            let mut longer = Vec::new();
+            for t in &texts {
+                for c in alphabet {
+                    let mut u = t.clone();
+                    u.push(c);
+                    if !may_have_spaced_run(&u) {
+                        assert_eq!(join_runs(&u).1, 0, "{u:?}");
+                    }
+                    checked += 1;
+                    longer.push(u);
+                }
+            }
+            texts = longer;
+        }
+        assert_eq!(checked, (1..=6).map(|k| 9usize.pow(k)).sum::<usize>());
     }
 
     #[test]

@@ -48,6 +48,49 @@ pub(crate) struct Hit {
 pub(crate) struct Lexicon {
     map: FastMap<String, Vec<Target>>,
     phrases: Vec<Vec<String>>,
+    /// Which (length, second byte, last byte) shapes the keys of `map` have
+    /// ([`shape`]): most words and variants of a comment have a shape no
+    /// key has, and are ruled out without hashing them.
+    shapes: Shapes,
+}
+
+/// A set of [`shape`]s, one bit each (16 KiB).
+#[derive(Debug, Clone)]
+struct Shapes(Vec<u64>);
+
+impl Default for Shapes {
+    fn default() -> Shapes {
+        Shapes(vec![0; SHAPES / 64])
+    }
+}
+
+const SHAPES: usize = 1 << 17;
+
+/// A key's shape: its length in bytes (modulo 32), the low six bits of its
+/// second byte (of its only byte when it has one; for an Arabic word, the
+/// byte that tells its first letter from its neighbours) and of its last
+/// byte.
+fn shape(key: &str) -> usize {
+    let b = key.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return 0;
+    };
+    let second = b.get(1).copied().unwrap_or(first);
+    ((b.len() & 31) << 12) | (usize::from(second & 63) << 6) | usize::from(last & 63)
+}
+
+impl Shapes {
+    fn insert(&mut self, key: &str) {
+        let k = shape(key);
+        if let Some(w) = self.0.get_mut(k / 64) {
+            *w |= 1 << (k % 64);
+        }
+    }
+
+    fn may_hold(&self, key: &str) -> bool {
+        let k = shape(key);
+        self.0.get(k / 64).is_some_and(|w| (w >> (k % 64)) & 1 == 1)
+    }
 }
 
 /// Split normalised text into match tokens: maximal alphanumeric runs.
@@ -105,8 +148,10 @@ impl Lexicon {
             // The squeezed key lets `caasino` find `casino`; a key squeezed
             // to one letter (`xxx` -> `x`) would match ordinary words.
             if let Some(sq) = squeeze(&first).filter(|sq| sq.chars().count() >= 2) {
+                self.shapes.insert(&sq);
                 self.map.entry(sq).or_default().push(target);
             }
+            self.shapes.insert(&first);
             self.map.entry(first).or_default().push(target);
         }
     }
@@ -123,6 +168,7 @@ impl Lexicon {
         let shift = u32::try_from(out.phrases.len()).unwrap_or(u32::MAX);
         out.phrases.extend(other.phrases.iter().cloned());
         for (key, targets) in &other.map {
+            out.shapes.insert(key);
             out.map
                 .entry(key.clone())
                 .or_default()
@@ -152,7 +198,9 @@ impl Lexicon {
             let (from, to) = *memo.entry(tok).or_insert_with(|| {
                 let from = found.len();
                 for_each_variant(tok, |v| {
-                    if let Some(targets) = self.map.get(v) {
+                    if self.shapes.may_hold(v)
+                        && let Some(targets) = self.map.get(v)
+                    {
                         found.extend_from_slice(targets);
                     }
                     false
@@ -343,6 +391,24 @@ mod tests {
         let mut l = Lexicon::default();
         l.add(ListKind::Held, words);
         l
+    }
+
+    #[test]
+    fn every_key_has_its_shape_and_few_shapes_are_taken() {
+        let site = lexicon(&["قمار", "casino", "لعبة الحظ", "viiiagra"]);
+        let both = site.merged(&crate::spam::facts::BUILTIN);
+        for lex in [&site, &*crate::spam::facts::BUILTIN, &both] {
+            assert!(!lex.map.is_empty());
+            for key in lex.map.keys() {
+                assert!(lex.shapes.may_hold(key), "{key}");
+            }
+        }
+        // The built-in vocabulary takes a small share of the shapes, so
+        // most words are ruled out before a lookup.
+        let taken: u32 = both.shapes.0.iter().map(|w| w.count_ones()).sum();
+        assert!(taken as usize * 20 < SHAPES, "{taken}");
+        assert!(both.shapes.may_hold("viagra") && both.shapes.may_hold("قمار"));
+        assert_eq!(hits(&site, "VIIIAGRA and قمار"), [3, 0]);
     }
 
     #[test]
