@@ -489,6 +489,23 @@ fn strip_latin_diacritic(c: char) -> char {
     if base.is_ascii_alphabetic() { base } else { c }
 }
 
+/// Whether a value that `counts` comes three times in a row (what
+/// [`fold_token`] cuts to two).
+fn tripled<T: PartialEq + Copy>(
+    items: impl Iterator<Item = T>,
+    counts: impl Fn(T) -> bool,
+) -> bool {
+    let (mut last, mut last2) = (None, None);
+    for x in items {
+        if Some(x) == last && Some(x) == last2 && counts(x) {
+            return true;
+        }
+        last2 = last;
+        last = Some(x);
+    }
+    false
+}
+
 fn fold_tokens(s: &str, out: &mut Normalized) -> String {
     let mut text = String::with_capacity(s.len());
     for token in s.split_whitespace() {
@@ -507,6 +524,20 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
     // Greek letter, never URL-like, nothing to fold or lowercase).
     if token.is_ascii() {
         let url_like = token.contains(['.', '/', '@', ':']);
+        // Commonly no letter comes three times in a row: copy and lowercase
+        // in place.
+        if url_like
+            || !tripled(token.bytes().map(|b| b.to_ascii_lowercase()), |b| {
+                b.is_ascii_alphabetic()
+            })
+        {
+            let start = text.len();
+            text.push_str(token);
+            if let Some(copy) = text.get_mut(start..) {
+                copy.make_ascii_lowercase();
+            }
+            return;
+        }
         let (mut last, mut last2) = (None::<u8>, None::<u8>);
         for l in token.bytes().map(|b| b.to_ascii_lowercase()) {
             if Some(l) == last && Some(l) == last2 && !url_like && l.is_ascii_alphabetic() {
@@ -522,6 +553,10 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
         .chars()
         .all(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
     {
+        if !tripled(token.chars(), is_letter) {
+            text.push_str(token);
+            return;
+        }
         let (mut last, mut last2) = (None::<char>, None::<char>);
         for c in token.chars() {
             if Some(c) == last && Some(c) == last2 && is_letter(c) {

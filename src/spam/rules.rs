@@ -418,16 +418,26 @@ pub fn hashtags(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 /// Mostly upper-case Latin text.
 pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     let (mut upper, mut letters) = (0u32, 0u32);
-    let latin = |c: &char| {
-        c.is_ascii_alphabetic()
-            || (!c.is_ascii()
-                && !is_arabic_letter(*c)
-                && letter_script(*c) == Some(LetterScript::Latin))
-    };
-    for c in f.input.body.chars().filter(latin) {
-        letters += 1;
-        if c.is_uppercase() {
-            upper += 1;
+    let body = f.input.body;
+    let b = body.as_bytes();
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        if x.is_ascii() {
+            letters += u32::from(x.is_ascii_alphabetic());
+            upper += u32::from(x.is_ascii_uppercase());
+            i += 1;
+        } else if (0xD8..=0xDB).contains(&x) {
+            // U+0600-06FF, two bytes: the Arabic block has no Latin letter.
+            i += 2;
+        } else {
+            let Some(c) = body.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            if letter_script(c) == Some(LetterScript::Latin) {
+                letters += 1;
+                upper += u32::from(c.is_uppercase());
+            }
+            i += c.len_utf8();
         }
     }
     (letters >= 20 && f64::from(upper) >= 0.7 * f64::from(letters))
@@ -1034,6 +1044,19 @@ mod tests {
             )
             .is_none()
         );
+        // Accented capitals are Latin letters; Arabic letters are not
+        // counted either way.
+        for (text, shouts) in [
+            ("ÉTÉ À PARIS: OFFRE ÉNORME DÈS MAINTENANT", true),
+            ("عرض خاص BUY NOW THE BEST OFFER TODAY الآن", true),
+            (
+                "قال المتحدث إن CENTCOM أصدرت بيانا حول الهجوم على القاعدة",
+                false,
+            ),
+            ("Été à Paris: une offre énorme dès maintenant", false),
+        ] {
+            assert_eq!(run(shouting, &input(text), &r).is_some(), shouts, "{text}");
+        }
         assert!(run(no_letters, &input("1 2 3 !!"), &r).is_some());
         assert!(run(no_letters, &input("👍"), &r).is_some());
         assert!(run(no_letters, &input("ok"), &r).is_none());
