@@ -137,6 +137,35 @@ pub fn scripts_for(languages: &[String]) -> Vec<Script> {
     out
 }
 
+/// `char::is_alphanumeric` with fast paths for ASCII and Arabic letters.
+#[inline]
+pub(crate) fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if is_arabic_letter(c) || ('\u{0660}'..='\u{0669}').contains(&c) {
+        true
+    } else {
+        is_alphanumeric(c)
+    }
+}
+
+/// `char::is_alphabetic` with fast paths for ASCII and Arabic letters.
+#[inline]
+pub(crate) fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else if is_arabic_letter(c) {
+        true
+    } else {
+        is_alphabetic(c)
+    }
+}
+
+#[inline]
+pub(crate) fn is_arabic_letter(c: char) -> bool {
+    matches!(c, '\u{0620}'..='\u{064A}' | '\u{066E}'..='\u{06D3}' | '\u{06FA}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08C9}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

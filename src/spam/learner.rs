@@ -50,6 +50,14 @@ impl Script {
     /// Arabic counts.
     pub fn of(text: &str) -> Script {
         use super::chars::{LetterScript, letter_script};
+        if text.is_ascii() {
+            // Only Latin letters, if any.
+            return if text.bytes().any(|b| b.is_ascii_alphabetic()) {
+                Script::Latin
+            } else {
+                Script::Other
+            };
+        }
         let (mut arabic, mut latin, mut other) = (0u32, 0u32, 0u32);
         for c in text.chars() {
             match letter_script(c) {
@@ -719,6 +727,8 @@ mod tests {
         assert_eq!(Script::of("the minister said قال"), Script::Latin);
         assert_eq!(Script::of("Министр сказал"), Script::Other);
         assert_eq!(Script::of("123 !!"), Script::Other);
+        assert_eq!(Script::of("the minister said"), Script::Latin);
+        assert_eq!(Script::of(""), Script::Other);
         // Stretched with tatweel (three per joint), still Arabic.
         assert_eq!(Script::of("اربـــحـــوا مـــعـــنـــا"), Script::Arabic);
         for s in Script::ALL {

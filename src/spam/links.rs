@@ -4,7 +4,7 @@
 use linkify::{LinkFinder, LinkKind};
 
 use super::defang::deobfuscate_links;
-use super::vocab::{BARE_TLDS, CHEAP_TLDS, CONTACT_HOSTS, SHORTENERS, WELL_KNOWN};
+use super::vocab::{BARE_TLDS, CHEAP_TLDS, CONTACT_HOSTS, SHORTENERS};
 
 /// One link found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,20 +37,6 @@ impl Link {
 
     pub fn has_cheap_tld(&self) -> bool {
         !self.is_email && CHEAP_TLDS.contains(&self.tld())
-    }
-
-    /// An internationalised host whose letters fold to a plain ASCII host:
-    /// a homograph of a Latin domain (`аpple.com` written with Cyrillic а).
-    pub fn is_lookalike(&self) -> Option<String> {
-        if self.unicode_host == self.host || !self.host.split('.').any(|l| l.starts_with("xn--")) {
-            return None;
-        }
-        let skeleton = super::normalize::normalize(&self.unicode_host).text;
-        if !skeleton.is_ascii() {
-            return None;
-        }
-        let imitated = WELL_KNOWN.iter().find(|w| host_matches(&skeleton, w));
-        Some(imitated.map_or(skeleton.clone(), |w| (*w).to_owned()))
     }
 }
 
@@ -188,18 +174,6 @@ mod tests {
         assert_eq!(l.len(), 1);
         assert!(l[0].is_email);
         assert_eq!(l[0].host, "mail.example.com");
-    }
-
-    #[test]
-    fn punycode_lookalike_hosts_are_detected() {
-        let l = extract_links("login at http://xn--pple-43d.com/verify");
-        assert_eq!(l[0].unicode_host, "\u{0430}pple.com");
-        assert_eq!(l[0].is_lookalike().as_deref(), Some("apple.com"));
-        // An Arabic IDN host is not a look-alike of anything.
-        let l = extract_links("https://موقع.وزارة-الاتصالات.مصر/");
-        assert!(l.iter().all(|l| l.is_lookalike().is_none()));
-        let l = extract_links("https://bbc.com");
-        assert!(l[0].is_lookalike().is_none());
     }
 
     #[test]

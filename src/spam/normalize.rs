@@ -7,6 +7,7 @@
 
 use sha2::{Digest, Sha256};
 
+pub(crate) use super::chars::{is_arabic_letter, is_letter, is_word_char};
 use super::contacts::count_phones;
 use super::links::{Link, extract_links};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
@@ -160,35 +161,6 @@ pub(crate) fn is_arabic_mark(c: char) -> bool {
             | '\u{06D6}'..='\u{06ED}'
             | '\u{08D3}'..='\u{08FF}'
     )
-}
-
-/// `char::is_alphanumeric` with fast paths for ASCII and Arabic letters.
-#[inline]
-pub(crate) fn is_word_char(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else if is_arabic_letter(c) || ('\u{0660}'..='\u{0669}').contains(&c) {
-        true
-    } else {
-        super::chars::is_alphanumeric(c)
-    }
-}
-
-/// `char::is_alphabetic` with fast paths for ASCII and Arabic letters.
-#[inline]
-pub(crate) fn is_letter(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else if is_arabic_letter(c) {
-        true
-    } else {
-        super::chars::is_alphabetic(c)
-    }
-}
-
-#[inline]
-pub(crate) fn is_arabic_letter(c: char) -> bool {
-    matches!(c, '\u{0620}'..='\u{064A}' | '\u{066E}'..='\u{06D3}' | '\u{06FA}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08C9}')
 }
 
 /// Letter variants folded to the bare form (step 5). `None` drops the char.
@@ -984,6 +956,22 @@ mod tests {
             assert_eq!(normalize(text).spaced_runs, runs, "{text}");
             assert_eq!(may_have_spaced_run(text), runs > 0, "{text}");
         }
+    }
+
+    #[test]
+    fn links_and_phones_are_found_once_in_the_normalised_text() {
+        // Eastern digits are folded before phones are counted.
+        let n = normalize("واتساب ٠٥٥١٢٣٤٥٦٧ او زوروا hxxps://win-big[.]com");
+        let fresh = n.clone();
+        assert_eq!(n.phones(), 1);
+        let hosts: Vec<&str> = n.links().iter().map(|l| l.host.as_str()).collect();
+        assert_eq!(hosts, ["win-big.com"]);
+        // What was found is kept, and takes no part in equality.
+        assert_eq!(format!("{:?}", n.found), "Found");
+        assert_eq!(format!("{:?}", fresh.found), "NotYet");
+        assert_eq!(n, fresh);
+        assert_eq!(n.clone().links(), n.links());
+        assert_eq!(normalize("no link, no number").links(), []);
     }
 
     #[test]

@@ -6,8 +6,9 @@ use unicode_script::{Script, UnicodeScript};
 use super::chars::{LetterScript, letter_script};
 use super::contacts::count_hashtags;
 use super::facts::{Facts, Field, FormTokenCheck, Reason, SpamRules};
-use super::normalize::{is_arabic_letter, is_letter, is_word_char};
-use super::vocab::{COMMERCIAL_TERMS, MONEY_UNITS, PERIODS};
+use super::links::{Link, host_matches};
+use super::normalize::{is_arabic_letter, is_letter, is_word_char, normalize};
+use super::vocab::{COMMERCIAL_TERMS, MONEY_UNITS, PERIODS, WELL_KNOWN};
 use super::words::ListKind;
 
 /// Hidden field filled in: only bots do that.
@@ -127,12 +128,28 @@ pub fn shortener(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 
 /// Internationalised host that folds to a Latin one (`xn--pple-43d.com`).
 pub fn lookalike_host(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let imitated = f.all_urls().find_map(|l| l.is_lookalike())?;
+    let imitated = f.all_urls().find_map(imitated_host)?;
     Some(Reason::new(
         "lookalike_host",
         7.0,
         format!("look-alike host imitating {imitated}"),
     ))
+}
+
+/// What an internationalised host whose letters fold to a plain ASCII host
+/// imitates: a homograph of a Latin domain (`аpple.com` written with a
+/// Cyrillic а imitates `apple.com`); a well-known domain it is under, else
+/// the folded host.
+fn imitated_host(link: &Link) -> Option<String> {
+    if link.unicode_host == link.host || !link.host.split('.').any(|l| l.starts_with("xn--")) {
+        return None;
+    }
+    let skeleton = normalize(&link.unicode_host).text;
+    if !skeleton.is_ascii() {
+        return None;
+    }
+    let imitated = WELL_KNOWN.iter().find(|w| host_matches(&skeleton, w));
+    Some(imitated.map_or(skeleton.clone(), |w| (*w).to_owned()))
 }
 
 /// Cheap top-level domains used mostly by link spam (`.xyz`, `.top`, `.bet`).
@@ -625,6 +642,18 @@ pub fn foreign_script(f: &Facts, r: &SpamRules) -> Option<Reason> {
     if allowed.is_empty() {
         return None;
     }
+    // Text made only of ASCII and the Arabic block (lead bytes D8-DB) has
+    // only Latin and Arabic letters: nothing to count where both are
+    // expected (the common case, checked a byte at a time).
+    if allowed.contains(&Script::Latin)
+        && allowed.contains(&Script::Arabic)
+        && f.body
+            .text
+            .bytes()
+            .all(|b| b < 0xC0 || (0xD8..=0xDB).contains(&b))
+    {
+        return None;
+    }
     let (mut total, mut ok) = (0u32, 0u32);
     let mut other: Option<Script> = None;
     for c in f.body.text.chars().filter(|c| is_letter(*c)) {
@@ -1033,6 +1062,19 @@ mod tests {
     }
 
     #[test]
+    fn punycode_lookalike_hosts_are_detected() {
+        use crate::spam::links::extract_links;
+        let l = extract_links("login at http://xn--pple-43d.com/verify");
+        assert_eq!(l[0].unicode_host, "\u{0430}pple.com");
+        assert_eq!(imitated_host(&l[0]).as_deref(), Some("apple.com"));
+        // An Arabic IDN host is not a look-alike of anything.
+        let l = extract_links("https://موقع.وزارة-الاتصالات.مصر/");
+        assert!(l.iter().all(|l| imitated_host(l).is_none()));
+        let l = extract_links("https://bbc.com");
+        assert!(imitated_host(&l[0]).is_none());
+    }
+
+    #[test]
     fn shouting_and_no_letters() {
         let r = SpamRules::default();
         assert!(run(shouting, &input("BUY NOW THE BEST OFFER OF THE YEAR"), &r).is_some());
@@ -1192,28 +1234,33 @@ mod tests {
     #[test]
     fn foreign_script_check() {
         let r = SpamRules::default();
-        assert!(
-            run(
-                foreign_script,
-                &input("Лучшее онлайн казино с бонусами"),
-                &r
-            )
-            .is_some()
-        );
-        assert!(run(foreign_script, &input("مقال ممتاز شكرا للكاتب"), &r).is_none());
-        assert!(run(foreign_script, &input("Great reporting from Raqqa"), &r).is_none());
-        let ru = SpamRules {
-            languages: vec!["ru".into()],
+        let site = |l: &str| SpamRules {
+            languages: vec![l.into()],
             ..SpamRules::default()
         };
-        assert!(
-            run(
-                foreign_script,
-                &input("Лучшее онлайн казино с бонусами"),
-                &ru
-            )
-            .is_none()
-        );
+        let (arabic, russian) = (site("ar"), site("ru"));
+        let casino = "Лучшее онлайн казино с бонусами";
+        let raqqa = "Great reporting from Raqqa";
+        for (rules, text, foreign) in [
+            (&r, casino, true),
+            (&r, "مقال ممتاز شكرا للكاتب", false),
+            (&r, raqqa, false),
+            // Past the quick check on ASCII and the basic Arabic block: a
+            // Latin letter outside ASCII, an Arabic letter of the
+            // Supplement (U+0750), Greek and Hebrew.
+            (&r, "Café crème and مقال ممتاز \u{0750}يديو", false),
+            (&r, "Καλύτερο καζίνο με μπόνους σήμερα, café", true),
+            (&r, "הקזינו הטוב ביותר עם בונוסים", true),
+            (&arabic, raqqa, true),
+            (&russian, casino, false),
+        ] {
+            assert_eq!(
+                run(foreign_script, &input(text), rules).is_some(),
+                foreign,
+                "{text} for {:?}",
+                rules.languages
+            );
+        }
     }
 
     #[test]
