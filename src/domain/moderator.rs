@@ -106,13 +106,14 @@ pub struct DisplayName(String);
 
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, FieldCode> {
+        // The raw value: a control character is refused, not trimmed away
+        // (a lone line feed is refused for it, not read as empty).
+        if raw.chars().any(char::is_control) {
+            return Err(FieldCode::ControlCharacters);
+        }
         let s: String = raw.trim().nfc().collect();
         if !crate::domain::text::has_visible(&s) {
             return Err(FieldCode::Required);
-        }
-        // The raw value: a control character is refused, not trimmed away.
-        if raw.chars().any(char::is_control) {
-            return Err(FieldCode::ControlCharacters);
         }
         if s.chars().count() > MAX_DISPLAY_NAME {
             return Err(FieldCode::TooLong {

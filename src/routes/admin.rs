@@ -32,8 +32,8 @@ pub struct NewModeratorRequest {
     /// Defaults to `moderator`.
     #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
-    /// Defaults to the email's local part.
-    #[schema(schema_with = schema::display_name)]
+    /// Defaults to the email's local part (also when empty or blank).
+    #[schema(schema_with = schema::new_display_name)]
     pub display_name: Option<String>,
 }
 

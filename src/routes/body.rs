@@ -687,10 +687,21 @@ pub mod schema {
         secret(text(Some(1), MAX_PASSWORD_CHARS))
     }
 
-    /// Optional everywhere (it defaults to the email's local part).
+    /// A new display name for an account: something visible.
     pub fn display_name() -> Object {
         optional_text(Some(1), MAX_DISPLAY_NAME)
             .pattern(Some(ONE_LINE))
+            .build()
+    }
+
+    /// A new account's display name: absent, `null`, empty or blank, it is
+    /// the email's local part.
+    pub fn new_display_name() -> Object {
+        optional_text(None, MAX_DISPLAY_NAME)
+            .pattern(Some(ONE_LINE))
+            .description(Some(
+                "Absent, null, empty or blank: the email's local part. No control characters.",
+            ))
             .build()
     }
 

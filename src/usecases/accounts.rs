@@ -37,7 +37,10 @@ impl NewModerator {
             None => Some(Role::Moderator),
             Some(r) => f.take("role", Role::parse(r)),
         };
-        let display_name = match (display_name.filter(|d| !d.trim().is_empty()), &email) {
+        // Empty or blank reads as absent (a form's untouched field); a
+        // control character is refused, as everywhere (`DisplayName::parse`).
+        let blank = |d: &&str| d.trim().is_empty() && !d.chars().any(char::is_control);
+        let display_name = match (display_name.filter(|d| !blank(d)), &email) {
             (Some(d), _) => f.take("display_name", DisplayName::parse(d)),
             (None, Some(e)) => Some(DisplayName::from_email(e)),
             (None, None) => None,
@@ -253,5 +256,32 @@ mod tests {
         assert!(f.get("role").is_some());
         let f = NewModerator::parse(None, None, None, None).err().unwrap();
         assert!(f.get("email").is_some() && f.get("password").is_some());
+    }
+
+    #[test]
+    fn a_blank_display_name_is_the_default_and_a_control_character_is_refused() {
+        let parse = |name: &str| {
+            NewModerator::parse(
+                Some("editor@news.example"),
+                Some(SecretString::from("correct horse battery")),
+                None,
+                Some(name),
+            )
+        };
+        for blank in ["", "   ", "\u{2028}"] {
+            let m = parse(blank).ok().unwrap();
+            assert_eq!(m.display_name.as_str(), "editor", "{blank:?}");
+        }
+        assert_eq!(parse(" Mona ").ok().unwrap().display_name.as_str(), "Mona");
+        // White space that is also a control character is refused, not
+        // read as blank (the documented pattern forbids it).
+        for control in ["\n", "\t", "\u{85}", "Mona\u{7}"] {
+            let f = parse(control).err().unwrap();
+            assert_eq!(
+                f.get("display_name"),
+                Some(&[crate::error::FieldCode::ControlCharacters][..]),
+                "{control:?}"
+            );
+        }
     }
 }

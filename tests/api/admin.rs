@@ -116,12 +116,27 @@ async fn bad_or_duplicate_accounts_are_refused() {
             "invalid_value",
         ),
         (json!({"email": "x@news.example"}), "password", "required"),
+        // A line feed is a control character, not a blank name.
+        (
+            json!({"email": "x@news.example", "password": PASSWORD, "display_name": "\n"}),
+            "display_name",
+            "control_characters",
+        ),
     ];
     for (body, field, code) in cases {
         let (status, v) = create(&app, &admin, body.clone()).await;
         assert_eq!(status, 422, "{body}");
         assert_eq!(v["error"]["fields"][field][0]["code"], code, "{body}: {v}");
     }
+    // An empty name, as an untouched form field sends it, is the default.
+    let (status, v) = create(
+        &app,
+        &admin,
+        json!({"email": "Rania@News.Example", "password": PASSWORD, "display_name": ""}),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["display_name"], "rania");
 }
 
 #[tokio::test]
@@ -206,6 +221,11 @@ async fn bad_account_changes_are_4xx() {
             "password_contains_email",
         ),
         (json!({"display_name": ""}), "display_name", "required"),
+        (
+            json!({"display_name": "\t"}),
+            "display_name",
+            "control_characters",
+        ),
     ];
     for (body, field, code) in cases {
         let (status, v) = update(&app, &admin, id, body.clone()).await;
