@@ -32,7 +32,7 @@ pub struct NewModeratorRequest {
     /// Defaults to `moderator`.
     #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
-    /// Defaults to the email's local part (also when empty or blank).
+    /// Defaults to the email's local part (also when nothing of it is visible).
     #[schema(schema_with = schema::new_display_name)]
     pub display_name: Option<String>,
 }

@@ -694,13 +694,13 @@ pub mod schema {
             .build()
     }
 
-    /// A new account's display name: absent, `null`, empty or blank, it is
-    /// the email's local part.
+    /// A new account's display name: absent, `null` or with nothing visible,
+    /// it is the email's local part.
     pub fn new_display_name() -> Object {
         optional_text(None, MAX_DISPLAY_NAME)
             .pattern(Some(ONE_LINE))
             .description(Some(
-                "Absent, null, empty or blank: the email's local part. No control characters.",
+                "Absent, null, or with nothing visible (empty, blank): the email's local part. No control characters.",
             ))
             .build()
     }

@@ -345,8 +345,6 @@ pub struct Facts<'a> {
     pub input: &'a SpamInput<'a>,
     pub body: Normalized,
     pub name: Normalized,
-    /// URLs and e-mail addresses in the body.
-    pub body_links: Vec<Link>,
     /// Links written into the author name.
     pub name_links: Vec<Link>,
     /// The author URL field as a link.
@@ -381,7 +379,6 @@ impl<'a> Facts<'a> {
         body: Normalized,
         name: Normalized,
     ) -> Facts<'a> {
-        let body_links = body.links().to_vec();
         let name_links: Vec<Link> = name
             .links()
             .iter()
@@ -489,7 +486,6 @@ impl<'a> Facts<'a> {
             input,
             body,
             name,
-            body_links,
             name_links,
             author_link,
             email_domain,
@@ -501,9 +497,14 @@ impl<'a> Facts<'a> {
         }
     }
 
+    /// URLs and e-mail addresses in the body.
+    pub fn body_links(&self) -> &[Link] {
+        self.body.links()
+    }
+
     /// Links in the body (URLs, not e-mail addresses) and the author URL.
     pub fn all_urls(&self) -> impl Iterator<Item = &Link> {
-        self.body_links
+        self.body_links()
             .iter()
             .filter(|l| !l.is_email)
             .chain(self.author_link.iter())

@@ -478,6 +478,24 @@ fn tripled<T: PartialEq + Copy>(
     false
 }
 
+/// Appends `chars` to `text`, keeping at most two in a row of a character
+/// that `collapses` (`coooool` -> `cool`).
+fn push_collapsed(
+    text: &mut String,
+    chars: impl Iterator<Item = char>,
+    collapses: impl Fn(char) -> bool,
+) {
+    let (mut last, mut last2) = (None, None);
+    for c in chars {
+        if Some(c) == last && Some(c) == last2 && collapses(c) {
+            continue;
+        }
+        last2 = last;
+        last = Some(c);
+        text.push(c);
+    }
+}
+
 fn fold_tokens(s: &str, out: &mut Normalized) -> String {
     let mut text = String::with_capacity(s.len());
     for token in s.split_whitespace() {
@@ -510,33 +528,21 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
             }
             return;
         }
-        let (mut last, mut last2) = (None::<u8>, None::<u8>);
-        for l in token.bytes().map(|b| b.to_ascii_lowercase()) {
-            if Some(l) == last && Some(l) == last2 && !url_like && l.is_ascii_alphabetic() {
-                continue;
-            }
-            last2 = last;
-            last = Some(l);
-            text.push(char::from(l));
-        }
+        push_collapsed(
+            text,
+            token.bytes().map(|b| char::from(b.to_ascii_lowercase())),
+            |c| c.is_ascii_alphabetic(),
+        );
         return;
     }
     if token
         .chars()
         .all(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
     {
-        if !tripled(token.chars(), is_letter) {
+        if tripled(token.chars(), is_letter) {
+            push_collapsed(text, token.chars(), is_letter);
+        } else {
             text.push_str(token);
-            return;
-        }
-        let (mut last, mut last2) = (None::<char>, None::<char>);
-        for c in token.chars() {
-            if Some(c) == last && Some(c) == last2 && is_letter(c) {
-                continue;
-            }
-            last2 = last;
-            last = Some(c);
-            text.push(c);
         }
         return;
     }
@@ -566,34 +572,22 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
         out.mixed_script_tokens += 1;
     }
     let url_like = !has_arabic && token.contains(['.', '/', '@', ':']);
-    let (mut last, mut last2) = (None::<char>, None::<char>);
-    for c in token.chars() {
+    let folded = token.chars().map(|c| {
         let c = if fold_glyphs {
             homoglyph(c).unwrap_or(c)
         } else {
             c
         };
-        let c = if has_arabic {
+        if has_arabic {
             c
         } else {
             strip_latin_diacritic(c)
-        };
-        let mut push = |l: char| {
-            if Some(l) == last && Some(l) == last2 && !url_like && is_letter(l) {
-                return;
-            }
-            last2 = last;
-            last = Some(l);
-            text.push(l);
-        };
-        if c.is_ascii() {
-            push(c.to_ascii_lowercase());
-        } else if ('\u{0600}'..='\u{06FF}').contains(&c) {
-            push(c);
-        } else {
-            c.to_lowercase().for_each(&mut push);
         }
-    }
+    });
+    // (Letters of the Arabic block have no case: lowercasing keeps them.)
+    push_collapsed(text, folded.flat_map(char::to_lowercase), |l| {
+        !url_like && is_letter(l)
+    });
 }
 
 // ---------------------------------------------------------------------------

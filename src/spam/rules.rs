@@ -77,7 +77,7 @@ pub fn links(f: &Facts, r: &SpamRules) -> Option<Reason> {
     // times (on the development corpus, counting URLs held 3.5% of the
     // English ham, nearly all of it mail with several links to one site).
     let mut hosts: Vec<&str> = f
-        .body_links
+        .body_links()
         .iter()
         .filter(|l| !l.is_email)
         .map(|l| l.host.trim_start_matches("www."))
@@ -222,7 +222,7 @@ pub fn blocked_domain(f: &Facts, r: &SpamRules) -> Option<Reason> {
             .iter()
             .find(|d| super::links::host_matches(host, d))
     };
-    if let Some(d) = f.body_links.iter().find_map(|l| blocked(&l.host)) {
+    if let Some(d) = f.body_links().iter().find_map(|l| blocked(&l.host)) {
         return Some(Reason::new(
             "blocked_domain",
             r.blocked_domain_score,
@@ -540,7 +540,7 @@ pub fn commercial_vocabulary(f: &Facts, r: &SpamRules) -> Option<Reason> {
     if terms.is_empty() {
         return None;
     }
-    let channel = f.body_links.iter().any(|l| !l.is_email)
+    let channel = f.body_links().iter().any(|l| !l.is_email)
         || f.author_link.is_some()
         || f.phones > 0
         || f.handles > 0

@@ -148,12 +148,17 @@ impl Lexicon {
             // The squeezed key lets `caasino` find `casino`; a key squeezed
             // to one letter (`xxx` -> `x`) would match ordinary words.
             if let Some(sq) = squeeze(&first).filter(|sq| sq.chars().count() >= 2) {
-                self.shapes.insert(&sq);
-                self.map.entry(sq).or_default().push(target);
+                self.targets_of(sq).push(target);
             }
-            self.shapes.insert(&first);
-            self.map.entry(first).or_default().push(target);
+            self.targets_of(first).push(target);
         }
+    }
+
+    /// The targets of `key`, which is added (with its shape) if new: the
+    /// one way a key enters the map.
+    fn targets_of(&mut self, key: String) -> &mut Vec<Target> {
+        self.shapes.insert(&key);
+        self.map.entry(key).or_default()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -168,10 +173,7 @@ impl Lexicon {
         let shift = u32::try_from(out.phrases.len()).unwrap_or(u32::MAX);
         out.phrases.extend(other.phrases.iter().cloned());
         for (key, targets) in &other.map {
-            out.shapes.insert(key);
-            out.map
-                .entry(key.clone())
-                .or_default()
+            out.targets_of(key.clone())
                 .extend(targets.iter().map(|t| Target {
                     phrase: t.phrase.map(|p| p.saturating_add(shift)),
                     ..*t

@@ -37,13 +37,13 @@ impl NewModerator {
             None => Some(Role::Moderator),
             Some(r) => f.take("role", Role::parse(r)),
         };
-        // Empty or blank reads as absent (a form's untouched field); a
-        // control character is refused, as everywhere (`DisplayName::parse`).
-        let blank = |d: &&str| d.trim().is_empty() && !d.chars().any(char::is_control);
-        let display_name = match (display_name.filter(|d| !blank(d)), &email) {
-            (Some(d), _) => f.take("display_name", DisplayName::parse(d)),
-            (None, Some(e)) => Some(DisplayName::from_email(e)),
-            (None, None) => None,
+        // A name that shows nothing (`DisplayName::parse` finds it
+        // missing: empty, blank, no control character) reads as absent, as
+        // a form's untouched field sends it.
+        let display_name = match (display_name.map(DisplayName::parse), &email) {
+            (None | Some(Err(FieldCode::Required)), Some(e)) => Some(DisplayName::from_email(e)),
+            (None | Some(Err(FieldCode::Required)), None) => None,
+            (Some(parsed), _) => f.take("display_name", parsed),
         };
         let password = match (password, &email) {
             (None, _) => {
@@ -268,7 +268,7 @@ mod tests {
                 Some(name),
             )
         };
-        for blank in ["", "   ", "\u{2028}"] {
+        for blank in ["", "   ", "\u{2028}", "\u{200B}"] {
             let m = parse(blank).ok().unwrap();
             assert_eq!(m.display_name.as_str(), "editor", "{blank:?}");
         }
