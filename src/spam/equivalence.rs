@@ -430,7 +430,9 @@ fn outputs() -> [Vec<String>; 9] {
         out[0].push(format!("{body:?}\n{name:?}"));
         out[1].push(fingerprint_of(&body));
         let f = features_of(&body, &name, &it.email, it.url.as_deref());
-        out[2].push(format!("{f:?}"));
+        let mut sorted = f.clone();
+        sorted.sort_unstable();
+        out[2].push(format!("{sorted:?}"));
         out[3].push(format!(
             "{:?}\n{:?}",
             tokens(&body),

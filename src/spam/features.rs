@@ -49,23 +49,30 @@ fn bucket(kind: Kind, text: &str) -> Feature {
     to_bucket(xxh3_64_with_seed(text.as_bytes(), kind as u64))
 }
 
-/// The features of a whole comment, sorted and without repeats.
+/// The features of a whole comment, sorted and without repeats (the order
+/// a comment's training row keeps them in).
 pub fn features(
     body: &str,
     author_name: &str,
     author_email: &str,
     author_url: Option<&str>,
 ) -> Vec<Feature> {
-    features_of(
+    let mut f = features_of(
         &normalize(body),
         &normalize(author_name),
         author_email,
         author_url,
-    )
+    );
+    sort_dedup(&mut f);
+    f
 }
 
 /// [`features`] of a body and an author name already normalised (a
-/// submission normalises each once for its fingerprint, features and rules).
+/// submission normalises each once for its fingerprint, features and rules),
+/// without repeats but in no particular order: the learner reads them as a
+/// set ([`super::learner::judge`] gives the same answer, to the last bit,
+/// in every order), and leaving out the sort saves a fifth of this
+/// function's time on a long comment.
 pub fn features_of(
     body: &Normalized,
     author_name: &Normalized,
@@ -81,8 +88,44 @@ pub fn features_of(
     });
     word_pairs(&words, &mut out);
     char_ngrams(&words, &mut out);
-    sort_dedup(&mut out);
+    distinct(&mut out);
     out
+}
+
+thread_local! {
+    /// [`distinct`]'s set of buckets seen, one bit per bucket (128 KiB per
+    /// thread), all clear between calls.
+    static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Drops repeats from `v`, keeping each value's first place: one pass that
+/// marks each value in a bitset of every bucket, another that clears the
+/// marks. No comparison and no branch per value (whether a value repeats
+/// is as good as random). Values of [`BUCKETS`] or more (never a bucket)
+/// go through [`sort_dedup`] instead.
+fn distinct(v: &mut Vec<Feature>) {
+    if v.iter().any(|x| *x >= BUCKETS) {
+        sort_dedup(v);
+        return;
+    }
+    SEEN.with_borrow_mut(|seen| {
+        if seen.is_empty() {
+            seen.resize((BUCKETS / 64) as usize, 0);
+        }
+        let mut kept = 0;
+        for i in 0..v.len() {
+            let x = v[i];
+            let (word, bit) = ((x / 64) as usize, 1u64 << (x % 64));
+            let marks = seen[word];
+            v[kept] = x;
+            kept += usize::from(marks & bit == 0);
+            seen[word] = marks | bit;
+        }
+        v.truncate(kept);
+        for x in v.iter() {
+            seen[(x / 64) as usize] = 0;
+        }
+    });
 }
 
 /// `v.sort_unstable(); v.dedup()`, by a two-pass radix sort when every
@@ -268,6 +311,49 @@ mod tests {
                 assert_eq!(got, want, "{len} values below {range}");
             }
         }
+    }
+
+    #[test]
+    fn distinct_keeps_each_value_once_in_first_place_and_leaves_the_set_clear() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        // Calls follow one another on one thread: each finds the set clear
+        // (a mark left behind would drop a value from a later call).
+        for len in [0usize, 1, 2, 64, 500, 3_000] {
+            for range in [2u32, 1_000, BUCKETS, u32::MAX] {
+                let v: Vec<u32> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        u32::try_from(x % u64::from(range)).unwrap()
+                    })
+                    .collect();
+                let mut got = v.clone();
+                distinct(&mut got);
+                let mut want = v.clone();
+                want.sort_unstable();
+                want.dedup();
+                if range <= BUCKETS {
+                    // First places, in order of first appearance.
+                    let mut seen = std::collections::HashSet::new();
+                    let firsts: Vec<u32> = v.iter().copied().filter(|b| seen.insert(*b)).collect();
+                    assert_eq!(got, firsts, "{len} values below {range}");
+                }
+                got.sort_unstable();
+                assert_eq!(got, want, "{len} values below {range}");
+            }
+        }
+    }
+
+    #[test]
+    fn features_of_is_features_in_another_order() {
+        let body =
+            "اشترك في قناتي على يوتيوب واربح جوائز كل يوم! subscribe to my channel, subscribe now";
+        let mut of = features_of(&normalize(body), &normalize("Ali"), "a@b.example", None);
+        let sorted = features(body, "Ali", "a@b.example", None);
+        assert_eq!(of.len(), sorted.len(), "no repeats");
+        of.sort_unstable();
+        assert_eq!(of, sorted);
     }
 
     #[test]

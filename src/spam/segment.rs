@@ -49,18 +49,23 @@ fn edge(c: char) -> bool {
 /// `text.unicode_words().collect()`.
 pub(crate) fn unicode_words(text: &str) -> Vec<&str> {
     let mut out = Vec::with_capacity(text.len() / 5 + 1);
-    for chunk in text.split([' ', '\n']) {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // The chunk up to the next space or line feed (both ASCII, so
+        // both ends are character boundaries).
+        let end = bytes[at..]
+            .iter()
+            .position(|b| matches!(b, b' ' | b'\n'))
+            .map_or(bytes.len(), |k| at + k);
+        let Some(chunk) = text.get(at..end) else {
+            return text.unicode_words().collect();
+        };
+        at = end + 1;
         let Some(first) = chunk.chars().next() else {
             continue;
         };
-        // Edge characters, a run of joining letters, edge characters.
-        let trimmed = chunk.trim_start_matches(edge);
-        let core_len = trimmed
-            .char_indices()
-            .find(|(_, c)| !joining(*c))
-            .map_or(trimmed.len(), |(i, _)| i);
-        let (core, rest) = trimmed.split_at(core_len);
-        if rest.chars().all(edge) {
+        if let Some(core) = plain_core(chunk) {
             if !core.is_empty() {
                 out.push(core);
             }
@@ -71,6 +76,38 @@ pub(crate) fn unicode_words(text: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// The one word of a chunk made of edge characters, a run of joining
+/// characters and edge characters (`Some("")` for edges alone); `None` for
+/// any other chunk. Reads bytes: an edge character is one ASCII byte, and a
+/// joining character is an ASCII letter or digit or a two-byte character
+/// led by 0xD8-0xDB (U+0600-U+06FF).
+fn plain_core(chunk: &str) -> Option<&str> {
+    let b = chunk.as_bytes();
+    let is_edge = |x: &u8| edge(char::from(*x));
+    let start = b.iter().position(|x| !is_edge(x)).unwrap_or(b.len());
+    let mut end = start;
+    loop {
+        match b.get(end) {
+            Some(x) if x.is_ascii_alphanumeric() => end += 1,
+            Some(&lead @ 0xD8..=0xDB) => {
+                let Some(&cont) = b.get(end + 1) else { break };
+                let c = (u32::from(lead & 0x1F) << 6) | u32::from(cont & 0x3F);
+                if char::from_u32(c).is_some_and(joining) {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    if b.get(end..)?.iter().all(is_edge) {
+        chunk.get(start..end)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
