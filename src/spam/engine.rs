@@ -55,12 +55,7 @@ fn score_facts(facts: &Facts, rules: &SpamRules) -> Verdict {
     ];
     reasons.extend(singles.into_iter().flatten());
     reasons.extend(rules::author_history(facts, rules));
-    let total: f64 = reasons.iter().map(|r| r.score).sum();
-    // `+ 0.0` turns a negative zero into zero.
-    Verdict {
-        score: (total.max(0.0) * 100.0).round() / 100.0 + 0.0,
-        reasons,
-    }
+    Verdict::of(reasons)
 }
 
 #[cfg(test)]

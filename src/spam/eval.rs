@@ -105,12 +105,48 @@ pub struct Row {
     pub metrics: Metrics,
 }
 
-/// How often one rule fired on the judged spam and ham (rules-only stage).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RuleFiring {
+/// What one rule did to the judged comments of one language at one stage:
+/// how often it spoke, and on how many comments its points decided
+/// whether the comment was held (at or above the hold threshold), found by
+/// scoring each comment again without that rule's contributions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RuleEffect {
+    pub stage: String,
+    pub lang: String,
     pub rule: String,
+    /// Judged spam and ham it gave points to (or took points from).
     pub spam: u32,
     pub ham: u32,
+    /// Spam held that would have been published without it: the recall it
+    /// adds.
+    pub spam_caught: u32,
+    /// Ham held that would have been published without it: its ham cost.
+    pub ham_held: u32,
+    /// Spam published that would have been held without it (points taken
+    /// off, as the learner does for a comment it finds harmless).
+    pub spam_let_through: u32,
+    /// Ham published that would have been held without it.
+    pub ham_spared: u32,
+}
+
+impl RuleEffect {
+    /// Counts one judged comment's verdict for the rule of `self`.
+    fn add(&mut self, is_spam: bool, v: &Verdict, hold: f64) {
+        if !v.reasons.iter().any(|r| r.rule == self.rule) {
+            return;
+        }
+        let (held, held_without) = (v.score >= hold, v.score_without(&self.rule) >= hold);
+        let (caused, prevented) = (held && !held_without, !held && held_without);
+        if is_spam {
+            self.spam += 1;
+            self.spam_caught += u32::from(caused);
+            self.spam_let_through += u32::from(prevented);
+        } else {
+            self.ham += 1;
+            self.ham_held += u32::from(caused);
+            self.ham_spared += u32::from(prevented);
+        }
+    }
 }
 
 /// The result of [`evaluate`].
@@ -126,7 +162,9 @@ pub struct EvalReport {
     /// given), then `n=50`... for each point of the curve the pool allows.
     pub stages: Vec<String>,
     pub rows: Vec<Row>,
-    pub rules: Vec<RuleFiring>,
+    /// Every rule that spoke, per stage and language, in stage order and
+    /// then by language and rule.
+    pub rules: Vec<RuleEffect>,
 }
 
 impl EvalReport {
@@ -175,10 +213,38 @@ impl fmt::Display for EvalReport {
                 }
             }
         }
-        if !self.rules.is_empty() {
-            writeln!(f, "rules fired (rules stage): rule, on spam, on ham")?;
-            for r in &self.rules {
-                writeln!(f, "  {:<24} {:>6} {:>6}", r.rule, r.spam, r.ham)?;
+        // The rules' effects on a fresh site (with and without the prior)
+        // and after 400 decisions; `--json` has every stage.
+        let shown = ["rules", "prior", "n=400"];
+        if self.rules.iter().any(|r| shown.contains(&r.stage.as_str())) {
+            writeln!(
+                f,
+                "what each rule did: how many judged spam and ham it spoke on, and how many of them it decided \
+                 (held only with its points: spam caught, ham held; published only with them: spam let through, ham spared)"
+            )?;
+            writeln!(
+                f,
+                "{:<7} {:<4} {:<24} {:>6} {:>6} {:>7} {:>8} {:>8} {:>7}",
+                "stage", "lang", "rule", "spam", "ham", "caught", "ham_held", "let_thru", "spared"
+            )?;
+            for r in self
+                .rules
+                .iter()
+                .filter(|r| shown.contains(&r.stage.as_str()))
+            {
+                writeln!(
+                    f,
+                    "{:<7} {:<4} {:<24} {:>6} {:>6} {:>7} {:>8} {:>8} {:>7}",
+                    r.stage,
+                    r.lang,
+                    r.rule,
+                    r.spam,
+                    r.ham,
+                    r.spam_caught,
+                    r.ham_held,
+                    r.spam_let_through,
+                    r.ham_spared
+                )?;
             }
         }
         Ok(())
@@ -371,7 +437,7 @@ pub fn evaluate(
     let mut site = Evidence::default();
     let mut taught = 0;
     let mut rows = Vec::new();
-    let mut firing: Vec<RuleFiring> = Vec::new();
+    let mut effects: Vec<RuleEffect> = Vec::new();
     for (stage, decisions) in &stages {
         if let Some(n) = decisions {
             for c in &order[taught..*n] {
@@ -384,25 +450,23 @@ pub fn evaluate(
             _ => site.clone(),
         };
         let mut metrics: Vec<Metrics> = vec![Metrics::default(); slices.len()];
+        let mut stage_effects: Vec<RuleEffect> = Vec::new();
         for (c, feats) in judged.iter().zip(&judged_features) {
             let verdict = verdict(c, feats, decisions.map(|_| &site), opts);
-            if decisions.is_none() {
-                for r in &verdict.reasons {
-                    let row = row(
-                        &mut firing,
-                        |f| f.rule == r.rule,
-                        || RuleFiring {
-                            rule: r.rule.clone(),
-                            spam: 0,
-                            ham: 0,
-                        },
-                    );
-                    if c.is_spam() {
-                        row.spam += 1;
-                    } else {
-                        row.ham += 1;
-                    }
-                }
+            for r in &verdict.reasons {
+                row(
+                    &mut stage_effects,
+                    |e| e.rule == r.rule && e.lang == c.lang,
+                    || RuleEffect {
+                        stage: stage.clone(),
+                        lang: c.lang.clone(),
+                        rule: r.rule.clone(),
+                        ..RuleEffect::default()
+                    },
+                );
+            }
+            for e in stage_effects.iter_mut().filter(|e| e.lang == c.lang) {
+                e.add(c.is_spam(), &verdict, opts.thresholds.hold);
             }
             for (m, slice) in metrics.iter_mut().zip(&slices) {
                 if slice_of(c, slice) {
@@ -418,8 +482,9 @@ pub fn evaluate(
                 metrics: m,
             });
         }
+        stage_effects.sort_by(|a, b| (&a.lang, &a.rule).cmp(&(&b.lang, &b.rule)));
+        effects.extend(stage_effects);
     }
-    firing.sort_by(|a, b| a.rule.cmp(&b.rule));
     EvalReport {
         pool_size: pool.len(),
         judged_size: judged.len(),
@@ -427,13 +492,14 @@ pub fn evaluate(
         spam_threshold: opts.thresholds.spam,
         stages: stages.into_iter().map(|(s, _)| s).collect(),
         rows,
-        rules: firing,
+        rules: effects,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spam::facts::Reason;
 
     fn item(lang: &str, label: &str, body: &str, source: &str) -> LabeledComment {
         LabeledComment {
@@ -506,6 +572,97 @@ mod tests {
         assert_eq!(r.metrics("n=100", "all").unwrap().ham_held, 0, "{r}");
         assert!(r.to_string().contains("source:c"));
         assert!(serde_json::to_string(&r).is_ok());
+    }
+
+    #[test]
+    fn a_rule_decides_a_comment_when_leaving_its_points_out_moves_it_across_the_hold() {
+        let v = |reasons: &[(&str, f64)]| {
+            Verdict::of(
+                reasons
+                    .iter()
+                    .map(|(rule, points)| Reason::new(rule, *points, ""))
+                    .collect(),
+            )
+        };
+        let effect = |rule: &str, items: &[(bool, Verdict)]| {
+            let mut e = RuleEffect {
+                rule: rule.to_owned(),
+                ..RuleEffect::default()
+            };
+            for (is_spam, verdict) in items {
+                e.add(*is_spam, verdict, 5.0);
+            }
+            (
+                e.spam,
+                e.ham,
+                e.spam_caught,
+                e.ham_held,
+                e.spam_let_through,
+                e.ham_spared,
+            )
+        };
+        let items = [
+            // Held by links alone; by the two together; by links whatever
+            // the vocabulary says.
+            (true, v(&[("links", 5.0)])),
+            (true, v(&[("links", 3.0), ("commercial_vocabulary", 3.0)])),
+            (true, v(&[("links", 6.0), ("commercial_vocabulary", 3.0)])),
+            // The learner lets a spam through and spares a ham; holds
+            // another ham alone.
+            (
+                true,
+                v(&[("commercial_vocabulary", 6.0), ("learner", -3.0)]),
+            ),
+            (false, v(&[("links", 8.0), ("learner", -3.0)])),
+            (false, v(&[("learner", 5.2)])),
+            // Held twice over: neither rule decides it.
+            (false, v(&[("links", 5.0), ("commercial_vocabulary", 5.0)])),
+        ];
+        assert_eq!(effect("links", &items), (3, 2, 3, 1, 0, 0));
+        assert_eq!(effect("commercial_vocabulary", &items), (3, 1, 1, 0, 0, 0));
+        assert_eq!(effect("learner", &items), (1, 2, 0, 1, 1, 0));
+        assert_eq!(effect("shouting", &items), (0, 0, 0, 0, 0, 0));
+        // The learner's -3 took an 8 to 5: still held, so it spared nothing.
+        assert_eq!(items[4].1.score, 5.0);
+        assert_eq!(items[4].1.score_without("learner"), 8.0);
+        assert_eq!(items[3].1.score_without("shouting"), items[3].1.score);
+    }
+
+    #[test]
+    fn the_report_says_what_each_rule_did_per_stage_and_language() {
+        let items: Vec<LabeledComment> = include_str!("../../tests/fixtures/spam_corpus.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let (pool, judged) = split_pool(&items);
+        let opts = EvalOptions {
+            curve: vec![50],
+            ..EvalOptions::default()
+        };
+        let r = evaluate(&pool, &judged, &opts);
+        for stage in ["rules", "prior", "n=50"] {
+            let at: Vec<&RuleEffect> = r.rules.iter().filter(|e| e.stage == stage).collect();
+            assert!(!at.is_empty(), "{stage}: {r}");
+            for e in &at {
+                assert!(e.spam_caught + e.spam_let_through <= e.spam, "{e:?}");
+                assert!(e.ham_held + e.ham_spared <= e.ham, "{e:?}");
+                let m = r.metrics(stage, &format!("lang:{}", e.lang)).unwrap();
+                assert!(e.spam <= m.spam && e.ham <= m.ham, "{e:?}");
+                assert!(e.spam_caught <= m.spam_caught && e.ham_held <= m.ham_held);
+            }
+        }
+        // The learner speaks only with the prior or the site's decisions.
+        assert!(
+            !r.rules
+                .iter()
+                .any(|e| e.stage == "rules" && e.rule == "learner")
+        );
+        assert!(
+            r.rules
+                .iter()
+                .any(|e| e.stage == "prior" && e.rule == "learner")
+        );
+        assert!(r.to_string().contains("what each rule did"));
     }
 
     #[test]

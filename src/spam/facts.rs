@@ -95,6 +95,35 @@ pub struct Verdict {
     pub reasons: Vec<Reason>,
 }
 
+impl Verdict {
+    /// The verdict these contributions make: their sum, never below zero.
+    pub fn of(reasons: Vec<Reason>) -> Verdict {
+        let total: f64 = reasons.iter().map(|r| r.score).sum();
+        Verdict {
+            score: total_score(total),
+            reasons,
+        }
+    }
+
+    /// The score the comment would have had if `rule` had not spoken
+    /// (every contribution of that rule left out).
+    pub fn score_without(&self, rule: &str) -> f64 {
+        let total: f64 = self
+            .reasons
+            .iter()
+            .filter(|r| r.rule != rule)
+            .map(|r| r.score)
+            .sum();
+        total_score(total)
+    }
+}
+
+/// A sum of contributions as a score: never below zero, to the hundredth.
+fn total_score(total: f64) -> f64 {
+    // `+ 0.0` turns a negative zero into zero.
+    (total.max(0.0) * 100.0).round() / 100.0 + 0.0
+}
+
 /// The site's spam settings, every knob with a default. Word lists are set
 /// through [`SpamRules::new`] or [`WordLists::new`], which normalise them
 /// once; scoring a comment does no normalisation of lists.
