@@ -24,8 +24,9 @@
 //! - emptying the store (a reset of the learner) moves a generation
 //!   number; a read that sees another generation reloads the whole copy.
 //!
-//! The copy holds one slot per bucket (2^20 slots of 12 bytes: 12 MiB,
-//! allocated zeroed, so memory is touched only where rows exist). Pure:
+//! The copy holds one slot per bucket (2^20 slots of 8 bytes for the counts
+//! and 4 for the revision: 12 MiB, allocated zeroed, so memory is touched
+//! only where rows exist; a verdict reads only the counts). Pure:
 //! the queries are in `db::spam` and `db::submissions`.
 
 use std::sync::RwLock;
@@ -52,14 +53,17 @@ pub fn newer(incoming: u32, stored: u32) -> bool {
 
 /// The counts of every bucket, by bucket.
 pub struct Table {
-    /// `[spam, ham, rev]` per bucket.
-    slots: Vec<[u32; 3]>,
+    /// `[spam, ham]` per bucket: what a verdict reads, one aligned load.
+    counts: Vec<[u32; 2]>,
+    /// The revision each slot holds (0: never written).
+    revs: Vec<u32>,
 }
 
 impl Default for Table {
     fn default() -> Self {
         Table {
-            slots: vec![[0; 3]; BUCKETS as usize],
+            counts: vec![[0; 2]; BUCKETS as usize],
+            revs: vec![0; BUCKETS as usize],
         }
     }
 }
@@ -67,16 +71,19 @@ impl Default for Table {
 impl Table {
     /// Takes a row unless the slot holds a later revision of it.
     pub fn apply(&mut self, row: Row) {
-        if let Some(slot) = self.slots.get_mut(row.bucket as usize)
-            && newer(row.rev, slot[2])
+        if let (Some(counts), Some(rev)) = (
+            self.counts.get_mut(row.bucket as usize),
+            self.revs.get_mut(row.bucket as usize),
+        ) && newer(row.rev, *rev)
         {
-            *slot = [row.spam, row.ham, row.rev];
+            *counts = [row.spam, row.ham];
+            *rev = row.rev;
         }
     }
 
     /// `(spam, ham)` of one bucket; (0, 0) for one never written.
     pub fn counts(&self, bucket: Feature) -> (u32, u32) {
-        self.slots
+        self.counts
             .get(bucket as usize)
             .map_or((0, 0), |s| (s[0], s[1]))
     }
