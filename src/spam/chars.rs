@@ -105,6 +105,36 @@ pub(crate) fn letter_script(c: char) -> Option<LetterScript> {
     }
 }
 
+/// How many letters of `text` are of each class of [`letter_script`]:
+/// `[Arabic, Latin, Other]`. One table lookup per character below U+0800
+/// and no branch on its class.
+pub(crate) fn letter_scripts(text: &str) -> [u32; 3] {
+    fn class(c: char) -> u8 {
+        match letter_script(c) {
+            None => 0,
+            Some(LetterScript::Arabic) => 1,
+            Some(LetterScript::Latin) => 2,
+            Some(LetterScript::Other) => 3,
+        }
+    }
+    static CLASSES: LazyLock<[u8; TABLE_LEN]> = LazyLock::new(|| {
+        let mut t = [0u8; TABLE_LEN];
+        for (i, slot) in t.iter_mut().enumerate() {
+            if let Some(c) = u32::try_from(i).ok().and_then(char::from_u32) {
+                *slot = class(c);
+            }
+        }
+        t
+    });
+    let classes = &*CLASSES;
+    let mut counts = [0u32; 4];
+    for c in text.chars() {
+        let k = classes.get(c as usize).copied().unwrap_or_else(|| class(c));
+        counts[usize::from(k & 3)] += 1;
+    }
+    [counts[1], counts[2], counts[3]]
+}
+
 /// Scripts the site expects, from its language codes.
 pub fn scripts_for(languages: &[String]) -> Vec<Script> {
     let mut out = Vec::new();
@@ -185,5 +215,23 @@ mod tests {
             assert_eq!(letter_script(c), want, "{c:?}");
         }
         assert_eq!(letter_script('\u{0640}'), None, "tatweel");
+    }
+
+    #[test]
+    fn letter_scripts_counts_as_letter_script_classes() {
+        let mut text = String::new();
+        let mut want = [0u32; 3];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            text.push(c);
+            match letter_script(c) {
+                Some(LetterScript::Arabic) => want[0] += 1,
+                Some(LetterScript::Latin) => want[1] += 1,
+                Some(LetterScript::Other) => want[2] += 1,
+                None => {}
+            }
+        }
+        assert_eq!(letter_scripts(&text), want);
+        assert_eq!(letter_scripts("سلام hello 123 مرحبا ـــ"), [9, 5, 0]);
+        assert_eq!(letter_scripts("Привет"), [0, 0, 6]);
     }
 }

@@ -49,7 +49,6 @@ impl Script {
     /// who stretches every Arabic word must not move the comment out of the
     /// Arabic counts.
     pub fn of(text: &str) -> Script {
-        use super::chars::{LetterScript, letter_script};
         if text.is_ascii() {
             // Only Latin letters, if any.
             return if text.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -58,15 +57,7 @@ impl Script {
                 Script::Other
             };
         }
-        let (mut arabic, mut latin, mut other) = (0u32, 0u32, 0u32);
-        for c in text.chars() {
-            match letter_script(c) {
-                Some(LetterScript::Arabic) => arabic += 1,
-                Some(LetterScript::Latin) => latin += 1,
-                Some(LetterScript::Other) => other += 1,
-                None => {}
-            }
-        }
+        let [arabic, latin, other] = super::chars::letter_scripts(text);
         if arabic == 0 && latin == 0 && other == 0 {
             Script::Other
         } else if arabic >= latin && arabic >= other {
