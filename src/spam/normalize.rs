@@ -5,6 +5,8 @@
 //! lists, so both sides meet in one alphabet. The counters in [`Normalized`]
 //! record *that* obfuscation happened, which is itself a spam feature.
 
+use std::sync::LazyLock;
+
 use sha2::{Digest, Sha256};
 
 pub(crate) use super::chars::{is_arabic_letter, is_letter, is_word_char};
@@ -513,7 +515,9 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
     // lowercase), or all in the basic Arabic block (no Latin, Cyrillic or
     // Greek letter, never URL-like, nothing to fold or lowercase).
     if token.is_ascii() {
-        let url_like = token.contains(['.', '/', '@', ':']);
+        let url_like = token
+            .bytes()
+            .any(|b| matches!(b, b'.' | b'/' | b'@' | b':'));
         // Commonly no letter comes three times in a row: copy and lowercase
         // in place.
         if url_like
@@ -535,11 +539,16 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
         );
         return;
     }
-    if token
-        .chars()
-        .all(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
-    {
-        if tripled(token.chars(), is_letter) {
+    // Every character in U+0600-06FF: every one two bytes led by 0xD8-0xDB,
+    // so characters compare as pairs of bytes.
+    let b = token.as_bytes();
+    if b.len().is_multiple_of(2) && b.chunks_exact(2).all(|p| (0xD8..=0xDB).contains(&p[0])) {
+        let pairs = b.chunks_exact(2).map(|p| (p[0], p[1]));
+        let letter = |(lead, cont): (u8, u8)| {
+            char::from_u32((u32::from(lead & 0x1F) << 6) | u32::from(cont & 0x3F))
+                .is_some_and(is_letter)
+        };
+        if tripled(pairs, letter) {
             push_collapsed(text, token.chars(), is_letter);
         } else {
             text.push_str(token);
@@ -606,6 +615,7 @@ fn is_spacer(c: char) -> bool {
 /// [`despace`] joins starts with. One pass with no allocation, so the
 /// common text without any run costs only this.
 fn may_have_spaced_run(text: &str) -> bool {
+    let classes = &*RUN_CLASSES;
     // Single letters in a row so far, with good gaps between them.
     let mut singles = 0u32;
     // Characters of the unit being read (0: in a gap), and whether its last
@@ -613,13 +623,17 @@ fn may_have_spaced_run(text: &str) -> bool {
     let (mut unit, mut letter) = (0u32, false);
     let (mut gap_ok, mut gap_len) = (true, 0u32);
     for c in text.chars() {
-        if is_word_char(c) {
+        let class = classes
+            .get(c as usize)
+            .copied()
+            .unwrap_or_else(|| run_class(c));
+        if class & WORD != 0 {
             if unit == 0 && !(gap_ok && gap_len <= 3) {
                 // This unit may start a run; it continues none.
                 singles = 0;
             }
             unit += 1;
-            letter = is_letter(c);
+            letter = class & LETTER != 0;
         } else {
             if unit > 0 {
                 singles = if unit == 1 && letter { singles + 1 } else { 0 };
@@ -629,11 +643,35 @@ fn may_have_spaced_run(text: &str) -> bool {
                 (unit, gap_ok, gap_len) = (0, true, 0);
             }
             gap_len += 1;
-            gap_ok &= is_spacer(c);
+            gap_ok &= class & SPACER != 0;
         }
     }
     unit == 1 && letter && singles >= 2
 }
+
+/// What a character is to [`may_have_spaced_run`]: a word character
+/// ([`is_word_char`]), a letter ([`is_letter`]), a spacer ([`is_spacer`]).
+const WORD: u8 = 1;
+const LETTER: u8 = 2;
+const SPACER: u8 = 4;
+
+fn run_class(c: char) -> u8 {
+    (u8::from(is_word_char(c)) * WORD)
+        | (u8::from(is_letter(c)) * LETTER)
+        | (u8::from(is_spacer(c)) * SPACER)
+}
+
+/// [`run_class`] of U+0000-U+06FF (ASCII, Latin-1, the Arabic block: nearly
+/// every character of a comment here), looked up instead of tested.
+static RUN_CLASSES: LazyLock<[u8; 0x700]> = LazyLock::new(|| {
+    let mut t = [0u8; 0x700];
+    for (i, slot) in t.iter_mut().enumerate() {
+        if let Some(c) = u32::try_from(i).ok().and_then(char::from_u32) {
+            *slot = run_class(c);
+        }
+    }
+    t
+});
 
 /// Join runs of three or more single letters separated by spacers; also
 /// returns how many runs were joined and the letters of the longest run
