@@ -615,12 +615,14 @@ mod tests {
             ),
             (false, v(&[("links", 8.0), ("learner", -3.0)])),
             (false, v(&[("learner", 5.2)])),
+            // The learner takes a ham from 6 to 3: spared.
+            (false, v(&[("links", 6.0), ("learner", -3.0)])),
             // Held twice over: neither rule decides it.
             (false, v(&[("links", 5.0), ("commercial_vocabulary", 5.0)])),
         ];
-        assert_eq!(effect("links", &items), (3, 2, 3, 1, 0, 0));
+        assert_eq!(effect("links", &items), (3, 3, 3, 1, 0, 0));
         assert_eq!(effect("commercial_vocabulary", &items), (3, 1, 1, 0, 0, 0));
-        assert_eq!(effect("learner", &items), (1, 2, 0, 1, 1, 0));
+        assert_eq!(effect("learner", &items), (1, 3, 0, 1, 1, 1));
         assert_eq!(effect("shouting", &items), (0, 0, 0, 0, 0, 0));
         // The learner's -3 took an 8 to 5: still held, so it spared nothing.
         assert_eq!(items[4].1.score, 5.0);

@@ -96,7 +96,8 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// The verdict these contributions make: their sum, never below zero.
+    /// The verdict these contributions make: their sum, never below zero, to the
+    /// hundredth.
     pub fn of(reasons: Vec<Reason>) -> Verdict {
         let total: f64 = reasons.iter().map(|r| r.score).sum();
         Verdict {

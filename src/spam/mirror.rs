@@ -53,7 +53,7 @@ pub fn newer(incoming: u32, stored: u32) -> bool {
 
 /// The counts of every bucket, by bucket.
 pub struct Table {
-    /// `[spam, ham]` per bucket: what a verdict reads, one aligned load.
+    /// `[spam, ham]` per bucket: what a verdict reads, one 8-byte load.
     counts: Vec<[u32; 2]>,
     /// The revision each slot holds (0: never written).
     revs: Vec<u32>,
