@@ -20,16 +20,29 @@ const SCRIPT_LATIN: u8 = 8;
 /// modifier letter apostrophe), a letter of no one script.
 const SCRIPT_SHARED: u8 = 16;
 
-static TABLE: LazyLock<[u8; TABLE_LEN]> = LazyLock::new(|| {
-    let mut t = [0u8; TABLE_LEN];
+static TABLE: LazyLock<[u8; TABLE_LEN]> = LazyLock::new(|| table_of(bits_of));
+
+/// `f` of every code point below `N` (0 for the surrogates): a property
+/// looked up instead of computed, for the characters nearly every comment
+/// here is made of.
+pub(crate) fn table_of<const N: usize>(f: impl Fn(char) -> u8) -> [u8; N] {
+    let mut t = [0u8; N];
     for (i, slot) in t.iter_mut().enumerate() {
-        let Some(c) = u32::try_from(i).ok().and_then(char::from_u32) else {
-            continue;
-        };
-        *slot = bits_of(c);
+        if let Some(c) = u32::try_from(i).ok().and_then(char::from_u32) {
+            *slot = f(c);
+        }
     }
     t
-});
+}
+
+/// The lead bytes of U+0600-U+06FF, the basic Arabic block: each of its
+/// characters is two bytes in UTF-8, and no other character starts so.
+pub(crate) const ARABIC_BLOCK_LEADS: std::ops::RangeInclusive<u8> = 0xD8..=0xDB;
+
+/// The character a two-byte UTF-8 sequence (`lead`, `cont`) encodes.
+pub(crate) fn two_byte_char(lead: u8, cont: u8) -> Option<char> {
+    char::from_u32((u32::from(lead & 0x1F) << 6) | u32::from(cont & 0x3F))
+}
 
 fn bits_of(c: char) -> u8 {
     let mut b = 0;
@@ -117,15 +130,7 @@ pub(crate) fn letter_scripts(text: &str) -> [u32; 3] {
             Some(LetterScript::Other) => 3,
         }
     }
-    static CLASSES: LazyLock<[u8; TABLE_LEN]> = LazyLock::new(|| {
-        let mut t = [0u8; TABLE_LEN];
-        for (i, slot) in t.iter_mut().enumerate() {
-            if let Some(c) = u32::try_from(i).ok().and_then(char::from_u32) {
-                *slot = class(c);
-            }
-        }
-        t
-    });
+    static CLASSES: LazyLock<[u8; TABLE_LEN]> = LazyLock::new(|| table_of(class));
     let classes = &*CLASSES;
     let mut counts = [0u32; 4];
     for c in text.chars() {
@@ -215,6 +220,20 @@ mod tests {
             assert_eq!(letter_script(c), want, "{c:?}");
         }
         assert_eq!(letter_script('\u{0640}'), None, "tatweel");
+    }
+
+    #[test]
+    fn two_byte_char_decodes_the_arabic_block() {
+        for c in ('\u{0600}'..='\u{06FF}').chain(['\u{0080}', '\u{07FF}']) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(b.len(), 2);
+            assert_eq!(
+                ARABIC_BLOCK_LEADS.contains(&b[0]),
+                ('\u{0600}'..='\u{06FF}').contains(&c)
+            );
+            assert_eq!(two_byte_char(b[0], b[1]), Some(c));
+        }
     }
 
     #[test]

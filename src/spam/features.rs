@@ -290,10 +290,12 @@ mod tests {
         assert!(with.contains(&token_bucket("edom:mail.example")));
     }
 
-    #[test]
-    fn sort_dedup_is_sort_then_dedup() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for len in [0usize, 1, 2, 63, 64, 65, 500, 3_000] {
+    /// Pseudo-random vectors of several lengths, each with values below
+    /// one of several bounds (some past [`BUCKETS`]): `(len, bound, values)`.
+    fn random_vectors(seed: u64, lens: &[usize]) -> Vec<(usize, u32, Vec<u32>)> {
+        let mut x = seed;
+        let mut out = Vec::new();
+        for &len in lens {
             for range in [2u32, 1_000, BUCKETS, u32::MAX] {
                 let v: Vec<u32> = (0..len)
                     .map(|_| {
@@ -303,45 +305,46 @@ mod tests {
                         u32::try_from(x % u64::from(range)).unwrap()
                     })
                     .collect();
-                let mut want = v.clone();
-                want.sort_unstable();
-                want.dedup();
-                let mut got = v;
-                sort_dedup(&mut got);
-                assert_eq!(got, want, "{len} values below {range}");
+                out.push((len, range, v));
             }
+        }
+        out
+    }
+
+    fn sorted_distinct(v: &[u32]) -> Vec<u32> {
+        let mut want = v.to_vec();
+        want.sort_unstable();
+        want.dedup();
+        want
+    }
+
+    #[test]
+    fn sort_dedup_is_sort_then_dedup() {
+        let lens = [0usize, 1, 2, 63, 64, 65, 500, 3_000];
+        for (len, range, v) in random_vectors(0x9e37_79b9_7f4a_7c15, &lens) {
+            let want = sorted_distinct(&v);
+            let mut got = v;
+            sort_dedup(&mut got);
+            assert_eq!(got, want, "{len} values below {range}");
         }
     }
 
     #[test]
     fn distinct_keeps_each_value_once_in_first_place_and_leaves_the_set_clear() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         // Calls follow one another on one thread: each finds the set clear
         // (a mark left behind would drop a value from a later call).
-        for len in [0usize, 1, 2, 64, 500, 3_000] {
-            for range in [2u32, 1_000, BUCKETS, u32::MAX] {
-                let v: Vec<u32> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        u32::try_from(x % u64::from(range)).unwrap()
-                    })
-                    .collect();
-                let mut got = v.clone();
-                distinct(&mut got);
-                let mut want = v.clone();
-                want.sort_unstable();
-                want.dedup();
-                if range <= BUCKETS {
-                    // First places, in order of first appearance.
-                    let mut seen = std::collections::HashSet::new();
-                    let firsts: Vec<u32> = v.iter().copied().filter(|b| seen.insert(*b)).collect();
-                    assert_eq!(got, firsts, "{len} values below {range}");
-                }
-                got.sort_unstable();
-                assert_eq!(got, want, "{len} values below {range}");
+        let lens = [0usize, 1, 2, 64, 500, 3_000];
+        for (len, range, v) in random_vectors(0x2545_f491_4f6c_dd1d, &lens) {
+            let mut got = v.clone();
+            distinct(&mut got);
+            if range <= BUCKETS {
+                // First places, in order of first appearance.
+                let mut seen = std::collections::HashSet::new();
+                let firsts: Vec<u32> = v.iter().copied().filter(|b| seen.insert(*b)).collect();
+                assert_eq!(got, firsts, "{len} values below {range}");
             }
+            got.sort_unstable();
+            assert_eq!(got, sorted_distinct(&v), "{len} values below {range}");
         }
     }
 

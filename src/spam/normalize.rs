@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use sha2::{Digest, Sha256};
 
+use super::chars::{ARABIC_BLOCK_LEADS, table_of, two_byte_char};
 pub(crate) use super::chars::{is_arabic_letter, is_letter, is_word_char};
 use super::contacts::count_phones;
 use super::links::{Link, extract_links};
@@ -498,6 +499,15 @@ fn push_collapsed(
     }
 }
 
+/// Whether a token may be a link or an address (`.`, `/`, `@` or `:` in
+/// it): its repeated letters are kept (`aaa.com` is another host than
+/// `aa.com`).
+fn url_like(token: &str) -> bool {
+    token
+        .bytes()
+        .any(|b| matches!(b, b'.' | b'/' | b'@' | b':'))
+}
+
 fn fold_tokens(s: &str, out: &mut Normalized) -> String {
     let mut text = String::with_capacity(s.len());
     for token in s.split_whitespace() {
@@ -515,9 +525,7 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
     // lowercase), or all in the basic Arabic block (no Latin, Cyrillic or
     // Greek letter, never URL-like, nothing to fold or lowercase).
     if token.is_ascii() {
-        let url_like = token
-            .bytes()
-            .any(|b| matches!(b, b'.' | b'/' | b'@' | b':'));
+        let url_like = url_like(token);
         // Commonly no letter comes three times in a row: copy and lowercase
         // in place.
         if url_like
@@ -542,12 +550,12 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
     // Every character in U+0600-06FF: every one two bytes led by 0xD8-0xDB,
     // so characters compare as pairs of bytes.
     let b = token.as_bytes();
-    if b.len().is_multiple_of(2) && b.chunks_exact(2).all(|p| (0xD8..=0xDB).contains(&p[0])) {
+    if b.len().is_multiple_of(2)
+        && b.chunks_exact(2)
+            .all(|p| ARABIC_BLOCK_LEADS.contains(&p[0]))
+    {
         let pairs = b.chunks_exact(2).map(|p| (p[0], p[1]));
-        let letter = |(lead, cont): (u8, u8)| {
-            char::from_u32((u32::from(lead & 0x1F) << 6) | u32::from(cont & 0x3F))
-                .is_some_and(is_letter)
-        };
+        let letter = |(lead, cont)| two_byte_char(lead, cont).is_some_and(is_letter);
         if tripled(pairs, letter) {
             push_collapsed(text, token.chars(), is_letter);
         } else {
@@ -580,7 +588,7 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
     if !has_arabic && has_latin && has_other_script && all_mappable {
         out.mixed_script_tokens += 1;
     }
-    let url_like = !has_arabic && token.contains(['.', '/', '@', ':']);
+    let url_like = !has_arabic && url_like(token);
     let folded = token.chars().map(|c| {
         let c = if fold_glyphs {
             homoglyph(c).unwrap_or(c)
@@ -663,15 +671,7 @@ fn run_class(c: char) -> u8 {
 
 /// [`run_class`] of U+0000-U+06FF (ASCII, Latin-1, the Arabic block: nearly
 /// every character of a comment here), looked up instead of tested.
-static RUN_CLASSES: LazyLock<[u8; 0x700]> = LazyLock::new(|| {
-    let mut t = [0u8; 0x700];
-    for (i, slot) in t.iter_mut().enumerate() {
-        if let Some(c) = u32::try_from(i).ok().and_then(char::from_u32) {
-            *slot = run_class(c);
-        }
-    }
-    t
-});
+static RUN_CLASSES: LazyLock<[u8; 0x700]> = LazyLock::new(|| table_of(run_class));
 
 /// Join runs of three or more single letters separated by spacers; also
 /// returns how many runs were joined and the letters of the longest run

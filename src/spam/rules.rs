@@ -3,7 +3,7 @@
 
 use unicode_script::{Script, UnicodeScript};
 
-use super::chars::{LetterScript, letter_script};
+use super::chars::{ARABIC_BLOCK_LEADS, LetterScript, letter_script};
 use super::contacts::count_hashtags;
 use super::facts::{Facts, Field, FormTokenCheck, Reason, SpamRules};
 use super::links::{Link, host_matches};
@@ -443,7 +443,7 @@ pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
             letters += u32::from(x.is_ascii_alphabetic());
             upper += u32::from(x.is_ascii_uppercase());
             i += 1;
-        } else if (0xD8..=0xDB).contains(&x) {
+        } else if ARABIC_BLOCK_LEADS.contains(&x) {
             // U+0600-06FF, two bytes: the Arabic block has no Latin letter.
             i += 2;
         } else {
@@ -650,7 +650,7 @@ pub fn foreign_script(f: &Facts, r: &SpamRules) -> Option<Reason> {
         && f.body
             .text
             .bytes()
-            .all(|b| b < 0xC0 || (0xD8..=0xDB).contains(&b))
+            .all(|b| b < 0xC0 || ARABIC_BLOCK_LEADS.contains(&b))
     {
         return None;
     }

@@ -17,6 +17,8 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::chars::{ARABIC_BLOCK_LEADS, two_byte_char};
+
 /// Letters and digits that UAX #29 never separates from one another
 /// (ALetter or Numeric): ASCII letters and digits, and the Arabic letters
 /// and digits of U+0620-U+06FF other than tatweel and the marks. A test
@@ -91,10 +93,9 @@ fn plain_core(chunk: &str) -> Option<&str> {
     loop {
         match b.get(end) {
             Some(x) if x.is_ascii_alphanumeric() => end += 1,
-            Some(&lead @ 0xD8..=0xDB) => {
+            Some(&lead) if ARABIC_BLOCK_LEADS.contains(&lead) => {
                 let Some(&cont) = b.get(end + 1) else { break };
-                let c = (u32::from(lead & 0x1F) << 6) | u32::from(cont & 0x3F);
-                if char::from_u32(c).is_some_and(joining) {
+                if two_byte_char(lead, cont).is_some_and(joining) {
                     end += 2;
                 } else {
                     break;
