@@ -38,6 +38,7 @@ fn score_facts(facts: &Facts, rules: &SpamRules) -> Verdict {
         rules::invisible_chars(facts, rules),
         rules::bidi_override(facts, rules),
         rules::mixed_script(facts, rules),
+        rules::lookalike_letters(facts, rules),
         rules::scattered_marks(facts, rules),
         rules::spaced_letters(facts, rules),
         rules::stretched_words(facts, rules),

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
+use super::chars;
 use super::links::{self, Link};
 use super::normalize::{Normalized, normalize};
 use super::vocab::{COMMERCIAL_TERMS, CONTACT_CHANNELS};
@@ -390,6 +391,10 @@ pub struct Facts<'a> {
     pub handles: u32,
     /// Link-defanging marks in the body (`hxxps://`, `win[.]com`).
     pub defanged: u32,
+    /// Arabic words of the body typed with the Persian kaf or yeh, when
+    /// the whole body is typed that way and the site expects no other
+    /// Arabic-script language ([`chars::lookalike_words`]).
+    pub lookalike_words: u32,
 }
 
 impl<'a> Facts<'a> {
@@ -512,6 +517,11 @@ impl<'a> Facts<'a> {
         let phones = body.phones() + name.phones();
         let handles = super::contacts::count_handles(&body.text);
         let defanged = super::defang::count_defanged(&body.text);
+        let lookalike_words = if chars::expects_other_arabic_script(&rules.languages) {
+            0
+        } else {
+            chars::lookalike_words(input.body).unwrap_or(0)
+        };
         Facts {
             input,
             body,
@@ -524,6 +534,7 @@ impl<'a> Facts<'a> {
             phones,
             handles,
             defanged,
+            lookalike_words,
         }
     }
 

@@ -334,19 +334,77 @@ pub fn mixed_script(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     })
 }
 
-/// Tashkeel scattered into single words of unvocalised text (`كَازِينُو`).
-/// Poetry, prayers and careful spelling do it too (0.6% of the development
-/// corpus's Arabic ham, no spam), so it only adds to other signals; the
-/// normalisation already lets the vocabulary see through the marks.
-pub fn scattered_marks(f: &Facts, _r: &SpamRules) -> Option<Reason> {
-    let n = f.body.scattered_mark_words + f.name.scattered_mark_words;
+/// Arabic typed with the Persian kaf and yeh (`ک`, `ی`) in place of the
+/// Arabic ones: the letters look alike, so a reader sees nothing while a
+/// word list that does not fold them misses every word. The text must
+/// read as Arabic ([`chars::lookalike_words`](super::chars::lookalike_words)), and a site that expects readers
+/// of another Arabic-script language (Persian, Urdu, Kurdish...), whose
+/// keyboards type these letters, does not use the rule. Held on its own,
+/// as the disguise it is; the README says what it costs.
+pub fn lookalike_letters(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = f.lookalike_words;
     (n > 0).then(|| {
         Reason::new(
-            "scattered_marks",
-            if n == 1 { 1.0 } else { 2.0 },
-            format!("{n} word(s) with scattered diacritics"),
+            "lookalike_letters",
+            LOOKALIKE_POINTS,
+            format!("{n} Arabic words typed with the Persian kaf or yeh"),
         )
     })
+}
+
+/// Points of [`lookalike_letters`].
+const LOOKALIKE_POINTS: f64 = 5.0;
+
+/// Tashkeel scattered into single words of unvocalised text (`كَازِينُو`).
+/// Poetry, prayers and careful spelling vocalise a word or two, or whole
+/// runs of words (a run is not scattered): one or two scattered words add
+/// 1 or 2 points to other signals, and the normalisation already lets the
+/// vocabulary see through the marks. Marks scattered over many words
+/// ([`SCATTERED_MIN`] or more, and one in five of the words of three Arabic
+/// letters or more) are a disguise and hold on their own: 4 of the
+/// development corpus's 8,111 Arabic ham comments have three such words or
+/// more, and 1 of them (a list of vocalised adjectives) one in five.
+pub fn scattered_marks(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = f.body.scattered_mark_words + f.name.scattered_mark_words;
+    if n == 0 {
+        return None;
+    }
+    let points = if scattered_widely(f).is_some() {
+        5.0
+    } else if n == 1 {
+        1.0
+    } else {
+        2.0
+    };
+    Some(Reason::new(
+        "scattered_marks",
+        points,
+        format!("{n} word(s) with scattered diacritics"),
+    ))
+}
+
+/// The body's words with scattered tashkeel, when they are
+/// [`SCATTERED_MIN`] or more and one in five of its Arabic words.
+fn scattered_widely(f: &Facts) -> Option<u32> {
+    let n = f.body.scattered_mark_words;
+    if n < SCATTERED_MIN {
+        return None;
+    }
+    let n_words = usize::try_from(n).unwrap_or(usize::MAX);
+    (n_words.saturating_mul(5) >= arabic_words(f)).then_some(n)
+}
+
+/// Words [`scattered_widely`] needs at least.
+const SCATTERED_MIN: u32 = 3;
+
+/// The body's words of three Arabic letters or more, as written (a
+/// reversed copy of RLO runs follows a newline in the normalised text).
+fn arabic_words(f: &Facts) -> usize {
+    let visible = f.body.text.split('\n').next().unwrap_or_default();
+    visible
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| is_arabic_letter(*c)).count() >= 3)
+        .count()
 }
 
 /// A word of [`SPELLED_OUT`] letters or more spelled out letter by letter
@@ -397,12 +455,7 @@ fn stretched(f: &Facts) -> Option<(u32, usize)> {
     if n < STRETCHED_MIN {
         return None;
     }
-    // The text as written (a reversed copy of RLO runs follows a newline).
-    let visible = f.body.text.split('\n').next().unwrap_or_default();
-    let arabic_words = visible
-        .split_whitespace()
-        .filter(|w| w.chars().filter(|c| is_arabic_letter(*c)).count() >= 3)
-        .count();
+    let arabic_words = arabic_words(f);
     let n_words = usize::try_from(n).unwrap_or(usize::MAX);
     (n_words.saturating_mul(5) >= arabic_words.saturating_mul(3)).then_some((n, arabic_words))
 }
@@ -771,8 +824,10 @@ pub fn disguised(f: &Facts) -> bool {
     invisibles(f) >= 2
         || overrides(f) > 0
         || mixed_words(f) > 0
+        || f.lookalike_words > 0
         || spelled_out(f).is_some()
         || stretched(f).is_some()
+        || scattered_widely(f).is_some()
         || f.defanged > 0
 }
 
@@ -1059,6 +1114,25 @@ mod tests {
         let quote = input("قال تعالى: ﴿وَلَا تَقْتُلُوا النَّفْسَ الَّتِي حَرَّمَ اللَّهُ إِلَّا بِالْحَقِّ﴾ رحم الله الضحايا");
         assert!(run(scattered_marks, &quote, &r).is_none());
         assert!(run(invisible_chars, &quote, &r).is_none());
+    }
+
+    #[test]
+    fn tashkeel_scattered_over_many_words_holds_and_a_few_words_add_points() {
+        let r = SpamRules::default();
+        // Every other word vocalised: a disguise.
+        let ad = "احصل عَلَى ربح يَوْمِي من التداول مَعَ شركتنا الكَبِيرَة الآن";
+        assert_eq!(rule_score(&input(ad), &r, scattered_marks), 5.0);
+        let mut i = input(ad);
+        i.spam_probability = Some(0.01);
+        assert!(run(learner, &i, &r).is_none(), "a disguise: no points off");
+        // Two vocalised words are careful spelling: points, no hold.
+        let careful = "أرى أن الحُكْم في هذه القضية كان عادلا وأن القانون طُبِّق على الجميع دون تمييز";
+        assert_eq!(rule_score(&input(careful), &r, scattered_marks), 2.0);
+        // Three scattered words in a long comment are fewer than one in five.
+        let long = "أرى أن الحُكْم في هذه القضية كان عادلا وأن القانون طُبِّق على الجميع دون \
+                    تمييز وأن المحكمة استمعت إلى الشهود والمحامين وأصدرت قرارها بعد \
+                    دراسة الملف كاملا وهذا ما نريده من القضاء في كل البلاد العربية مُسْتقبلا";
+        assert_eq!(rule_score(&input(long), &r, scattered_marks), 2.0);
     }
 
     #[test]
@@ -1437,6 +1511,36 @@ mod tests {
         let long = "كلام جمـــيل ورائـــع ومفيـــد وصحيـــح عن الاقتصاد والسياسة \
                     في المنطقة العربية خلال السنوات الماضية كما ذكر الكاتب";
         assert!(run(stretched_words, &input(long), &r).is_none());
+    }
+
+    #[test]
+    fn arabic_typed_with_persian_kaf_and_yeh_holds_unless_the_site_expects_persian() {
+        let r = SpamRules::default();
+        let ad = "عرض خاص على العطور لفترة محدودة تواصل معنا الكل يربح";
+        let disguised_ad: String = ad
+            .chars()
+            .map(|c| match c {
+                'ك' => 'ک',
+                'ي' => 'ی',
+                c => c,
+            })
+            .collect();
+        assert!(run(lookalike_letters, &input(ad), &r).is_none());
+        assert_eq!(
+            rule_score(&input(&disguised_ad), &r, lookalike_letters),
+            5.0
+        );
+        let mut i = input(&disguised_ad);
+        i.spam_probability = Some(0.01);
+        assert!(run(learner, &i, &r).is_none(), "a disguise: no points off");
+        // A site for Persian or Urdu readers too: their keyboards type these.
+        for lang in ["fa", "ur-PK", "ckb"] {
+            let site = SpamRules {
+                languages: vec!["ar".to_owned(), lang.to_owned()],
+                ..SpamRules::default()
+            };
+            assert!(run(lookalike_letters, &input(&disguised_ad), &site).is_none());
+        }
     }
 
     #[test]
