@@ -39,6 +39,37 @@ pub(crate) fn table_of<const N: usize>(f: impl Fn(char) -> u8) -> [u8; N] {
 /// characters is two bytes in UTF-8, and no other character starts so.
 pub(crate) const ARABIC_BLOCK_LEADS: std::ops::RangeInclusive<u8> = 0xD8..=0xDB;
 
+/// Whether `text` holds only ASCII and characters of the basic Arabic
+/// block (U+0600-U+06FF): no lead byte of any other character. Reads 64
+/// bytes at a time without stopping early inside them, so that the
+/// compiler can test them side by side.
+pub(crate) fn only_ascii_and_arabic_block(text: &str) -> bool {
+    text.as_bytes().chunks(64).all(|chunk| {
+        chunk
+            .iter()
+            .fold(true, |ok, &b| ok & (b < 0xC0 || (0xD8..=0xDB).contains(&b)))
+    })
+}
+
+/// The first position at or after `from` of a byte of `bytes` for which
+/// `hit` holds. Tests 64 bytes at a time without stopping early inside
+/// them (which the compiler can do side by side), and looks for the
+/// position only in the 64 that hold one: most of a comment has no digit
+/// or sign that a scan for numbers stops at.
+pub(crate) fn next_byte(bytes: &[u8], from: usize, hit: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut start = from;
+    while let Some(chunk) = bytes.get(start..(start + 64).min(bytes.len())) {
+        if chunk.is_empty() {
+            return None;
+        }
+        if chunk.iter().fold(false, |any, &b| any | hit(b)) {
+            return chunk.iter().position(|&b| hit(b)).map(|p| start + p);
+        }
+        start += chunk.len();
+    }
+    None
+}
+
 /// The character a two-byte UTF-8 sequence (`lead`, `cont`) encodes.
 pub(crate) fn two_byte_char(lead: u8, cont: u8) -> Option<char> {
     char::from_u32((u32::from(lead & 0x1F) << 6) | u32::from(cont & 0x3F))
@@ -375,6 +406,32 @@ mod tests {
                 ('\u{0600}'..='\u{06FF}').contains(&c)
             );
             assert_eq!(two_byte_char(b[0], b[1]), Some(c));
+        }
+    }
+
+    #[test]
+    fn next_byte_finds_the_first_hit_from_any_position() {
+        let digit = |b: u8| b.is_ascii_digit();
+        let mut text = "ا".repeat(50);
+        text.push_str("call 0555 or 7");
+        text.push_str(&"x".repeat(130));
+        text.push('9');
+        let b = text.as_bytes();
+        for from in 0..=b.len() + 2 {
+            let want = (from..b.len()).find(|&i| digit(b[i]));
+            assert_eq!(next_byte(b, from, digit), want, "from {from}");
+        }
+        assert_eq!(next_byte(b"", 0, digit), None);
+    }
+
+    #[test]
+    fn only_ascii_and_arabic_block_is_what_the_characters_say() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let want = c.is_ascii() || ('\u{0600}'..='\u{06FF}').contains(&c);
+            // Alone, and late in a long text (past the first 64 bytes).
+            let long = format!("{}{c}{}", "مرحبا hello ".repeat(9), "x".repeat(70));
+            assert_eq!(only_ascii_and_arabic_block(&c.to_string()), want, "{c:?}");
+            assert_eq!(only_ascii_and_arabic_block(&long), want, "{c:?}");
         }
     }
 

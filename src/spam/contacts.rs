@@ -2,7 +2,7 @@
 //! text: phone numbers, `@handles` and hashtags. Pure; read by the facts
 //! the rules score (`facts`) and by the learner's tokenizer (`bayes`).
 
-use super::chars::{is_letter, is_word_char};
+use super::chars::{is_letter, is_word_char, next_byte};
 
 /// `#tag`s: a `#` at the start or after a non-word character, then a letter
 /// or digit (`#1` counts, `C#` and `&#39;` do not).
@@ -36,7 +36,8 @@ pub fn count_phones(text: &str) -> u32 {
     let chars = text.as_bytes();
     let mut n = 0;
     let mut i = 0;
-    while i < chars.len() {
+    while let Some(at) = next_byte(chars, i, |b| b == b'+' || b.is_ascii_digit()) {
+        i = at;
         let c = chars[i];
         let starts =
             (c == b'+' && chars.get(i + 1).is_some_and(u8::is_ascii_digit)) || c.is_ascii_digit();

@@ -171,6 +171,38 @@ pub fn deobfuscate_links(text: &str) -> String {
 /// lowercase to ASCII, to `i` and `k`), so without them no pattern is in
 /// the lowercased text either, and no replacement would happen.
 fn may_be_obfuscated(text: &str) -> bool {
+    has_pattern_start(text.as_bytes()) && pattern_starts(text)
+}
+
+/// A quick test that [`pattern_starts`] may hold: a bracket or `*`, two
+/// `x` (of `hxxp`), or a `w` then a space or dot then a `w` or dot (of
+/// `w w w .`, `w.w.w.`, `www .`), in any case. Tests 64 bytes at a time
+/// without stopping early inside them, so that the compiler can test them
+/// side by side: prose has few of these.
+fn has_pattern_start(b: &[u8]) -> bool {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let start = |x: u8, y: u8, z: u8| {
+        matches!(x, b'[' | b'(' | b'{' | b'*')
+            | (x | 0x20 == b'x' && y | 0x20 == b'x')
+            | (x | 0x20 == b'w' && (y == b' ' || y == b'.') && (z | 0x20 == b'w' || z == b'.'))
+    };
+    // Every position with two bytes after it, as three slices of one
+    // length; then the last two positions.
+    let body = b.len().saturating_sub(2);
+    let chunked = (0..body).step_by(64).any(|k| {
+        let end = (k + 64).min(body);
+        let (xs, ys, zs) = (&b[k..end], &b[k + 1..end + 1], &b[k + 2..end + 2]);
+        xs.iter()
+            .zip(ys)
+            .zip(zs)
+            .fold(false, |any, ((&x, &y), &z)| any | start(x, y, z))
+    });
+    chunked || (body..b.len()).any(|i| start(at(i), at(i + 1), at(i + 2)))
+}
+
+/// Whether a pattern of [`OBFUSCATIONS`] may start somewhere in `text`
+/// ([`may_be_obfuscated`] without the quick test).
+fn pattern_starts(text: &str) -> bool {
     // The bytes that may begin a pattern.
     const FIRST: [bool; 256] = {
         let mut t = [false; 256];
@@ -311,6 +343,38 @@ mod tests {
         assert_eq!(count_defanged("copy it with a[:] then b[:]"), 0);
         assert_eq!(count_defanged("match \\d[.]\\d or a[.] alone"), 0);
         assert_eq!(count_defanged("plain https://example.com"), 0);
+    }
+
+    #[test]
+    fn the_quick_test_holds_wherever_a_pattern_may_start() {
+        // Every string of up to four characters from what the patterns
+        // are made of, alone and after 70 bytes of prose.
+        let alphabet = [
+            'h', 'H', 'x', 'X', 'w', 'W', ' ', '.', '[', '(', '{', '*', 'p', 'a',
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+            texts.dedup();
+        }
+        let prose = "a quiet comment about the news, long enough to pass 64 bytes ";
+        for t in &texts {
+            for text in [t.clone(), format!("{prose}{t}")] {
+                assert!(
+                    !pattern_starts(&text) || has_pattern_start(text.as_bytes()),
+                    "{text:?}"
+                );
+            }
+        }
+        for pat in OBFUSCATIONS.iter().map(|(p, _)| *p) {
+            assert!(may_be_obfuscated(pat), "{pat}");
+            assert!(may_be_obfuscated(&pat.to_uppercase()), "{pat}");
+        }
+        assert!(!has_pattern_start(prose.as_bytes()));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use unicode_script::{Script, UnicodeScript};
 
-use super::chars::{ARABIC_BLOCK_LEADS, LetterScript, letter_script};
+use super::chars::{
+    ARABIC_BLOCK_LEADS, LetterScript, letter_script, next_byte, only_ascii_and_arabic_block,
+};
 use super::contacts::count_hashtags;
 use super::facts::{Facts, Field, FormTokenCheck, Reason, SpamRules};
 use super::links::{Link, host_matches};
@@ -487,9 +489,24 @@ pub fn hashtags(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 
 /// Mostly upper-case Latin text.
 pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let (upper, letters) = latin_case_counts(f.input.body);
+    (letters >= 20 && f64::from(upper) >= 0.7 * f64::from(letters))
+        .then(|| Reason::new("shouting", 1.5, "mostly upper-case text"))
+}
+
+/// Upper-case Latin letters and Latin letters of `text`.
+fn latin_case_counts(text: &str) -> (u32, u32) {
+    let b = text.as_bytes();
+    // Only ASCII and the Arabic block (which has no Latin letter): every
+    // Latin letter is an ASCII byte, and the bytes are counted side by side.
+    if only_ascii_and_arabic_block(text) {
+        let count = |p: fn(&u8) -> bool| b.iter().map(|x| u32::from(p(x))).sum::<u32>();
+        return (
+            count(u8::is_ascii_uppercase),
+            count(u8::is_ascii_alphabetic),
+        );
+    }
     let (mut upper, mut letters) = (0u32, 0u32);
-    let body = f.input.body;
-    let b = body.as_bytes();
     let mut i = 0;
     while let Some(&x) = b.get(i) {
         if x.is_ascii() {
@@ -500,7 +517,7 @@ pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
             // U+0600-06FF, two bytes: the Arabic block has no Latin letter.
             i += 2;
         } else {
-            let Some(c) = body.get(i..).and_then(|rest| rest.chars().next()) else {
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
                 break;
             };
             if letter_script(c) == Some(LetterScript::Latin) {
@@ -510,8 +527,7 @@ pub fn shouting(f: &Facts, _r: &SpamRules) -> Option<Reason> {
             i += c.len_utf8();
         }
     }
-    (letters >= 20 && f64::from(upper) >= 0.7 * f64::from(letters))
-        .then(|| Reason::new("shouting", 1.5, "mostly upper-case text"))
+    (upper, letters)
 }
 
 /// A body with no letters at all (only links, digits, symbols).
@@ -675,10 +691,13 @@ pub fn income_claim(f: &Facts, _r: &SpamRules) -> Option<Reason> {
 /// none overlaps itself, so these are all its occurrences next to a digit.)
 fn has_amount(text: &str) -> bool {
     let units = &*MONEY_UNITS;
-    text.bytes().enumerate().any(|(d, b)| {
-        if !b.is_ascii_digit() {
-            return false;
-        }
+    let mut from = 0;
+    let mut digits = std::iter::from_fn(|| {
+        let at = next_byte(text.as_bytes(), from, |x| x.is_ascii_digit())?;
+        from = at + 1;
+        Some(at)
+    });
+    digits.any(|d| {
         let after = &text[d + 1..];
         let start = d + 1 + (after.len() - after.trim_start().len());
         let before = &text[..d];
@@ -700,10 +719,7 @@ pub fn foreign_script(f: &Facts, r: &SpamRules) -> Option<Reason> {
     // expected (the common case, checked a byte at a time).
     if allowed.contains(&Script::Latin)
         && allowed.contains(&Script::Arabic)
-        && f.body
-            .text
-            .bytes()
-            .all(|b| b < 0xC0 || ARABIC_BLOCK_LEADS.contains(&b))
+        && only_ascii_and_arabic_block(&f.body.text)
     {
         return None;
     }
@@ -1133,6 +1149,29 @@ mod tests {
                     تمييز وأن المحكمة استمعت إلى الشهود والمحامين وأصدرت قرارها بعد \
                     دراسة الملف كاملا وهذا ما نريده من القضاء في كل البلاد العربية مُسْتقبلا";
         assert_eq!(rule_score(&input(long), &r, scattered_marks), 2.0);
+    }
+
+    #[test]
+    fn latin_case_counts_count_what_the_characters_are() {
+        let reference = |text: &str| {
+            let latin = |c: &char| letter_script(*c) == Some(LetterScript::Latin);
+            let upper = text
+                .chars()
+                .filter(|c| latin(c) && c.is_uppercase())
+                .count();
+            let letters = text.chars().filter(latin).count();
+            (upper as u32, letters as u32)
+        };
+        for text in [
+            "",
+            "WIN A FREE iPhone NOW",
+            "شاهد WIN NOW قبل الحذف 100%",
+            "ÉTÉ À PARIS, CAFÉ",
+            "mixed Ünïcödé and عربي and ΑΒΓ",
+            &"HELLO مرحبا ".repeat(20),
+        ] {
+            assert_eq!(latin_case_counts(text), reference(text), "{text:?}");
+        }
     }
 
     #[test]
