@@ -45,9 +45,9 @@ pub(crate) const ARABIC_BLOCK_LEADS: std::ops::RangeInclusive<u8> = 0xD8..=0xDB;
 /// compiler can test them side by side.
 pub(crate) fn only_ascii_and_arabic_block(text: &str) -> bool {
     text.as_bytes().chunks(64).all(|chunk| {
-        chunk
-            .iter()
-            .fold(true, |ok, &b| ok & (b < 0xC0 || (0xD8..=0xDB).contains(&b)))
+        chunk.iter().fold(true, |ok, &b| {
+            ok & (b < 0xC0 || ARABIC_BLOCK_LEADS.contains(&b))
+        })
     })
 }
 
@@ -322,15 +322,11 @@ const PERSIAN_ARTICLE_WORDS: [&str; 5] = ["الان", "البته", "العاد�
 mod tests {
     use super::*;
 
-    /// `text` with every Arabic kaf and yeh in the Persian form.
+    /// `text` with every Arabic kaf and yeh in the Persian form, as
+    /// `spam-eval --obfuscate` disguises it.
     fn persian_forms(text: &str) -> String {
-        text.chars()
-            .map(|c| match c {
-                'ك' => '\u{06A9}',
-                'ي' => '\u{06CC}',
-                c => c,
-            })
-            .collect()
+        use super::super::obfuscate::{Variant, obfuscate};
+        obfuscate(text, Variant::Homoglyphs)
     }
 
     #[test]
@@ -355,16 +351,26 @@ mod tests {
             "البته الان کتاب خوبی است",
             "الکی نگو، این فیلم را با دوستانم دیدم و البته خیلی خندیدیم",
             "کتاب بسیار جالبی بود، پیشنهاد می‌کنم",
-            // Persian words that start like the article.
-            "فیمت بالاست. البته کیفیتش بد نبود.",
+            // Persian words that start like the article; each text has
+            // two words with the Persian letters and would have two
+            // Arabic articles if they were taken for ones.
             "البته الان کیفیت خیلی بهتر شده",
-            "کالای خوبی بود و بالاخره رسید، فوق العاده بود",
+            "کیفیت کالا بالا بود و خیلی بالاتر از انتظار",
         ] {
             assert_eq!(lookalike_words(persian), None, "{persian}");
         }
+        // The article after a prefix, then a letter other than alef.
+        assert_eq!(
+            lookalike_words(&persian_forms("شركه عزل اسطح بالرياض باقل سعر بالسوق")),
+            Some(2)
+        );
         // Urdu and Kurdish letters say whose keyboard it is.
         assert_eq!(
             lookalike_words("یہ کتاب الحمد للہ بہت اچھی ہے اور الکتاب"),
+            None
+        );
+        assert_eq!(
+            lookalike_words("ئەم کتێبە زۆر باشە الکتاب والقلم شکرا"),
             None
         );
         // Two words at least.

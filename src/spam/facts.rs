@@ -517,11 +517,11 @@ impl<'a> Facts<'a> {
         let phones = body.phones() + name.phones();
         let handles = super::contacts::count_handles(&body.text);
         let defanged = super::defang::count_defanged(&body.text);
-        let lookalike_words = if chars::expects_other_arabic_script(&rules.languages) {
-            0
-        } else {
-            chars::lookalike_words(input.body).unwrap_or(0)
-        };
+        // The text first: it rules out nearly every comment with two byte
+        // searches, before the site's language codes are read.
+        let lookalike_words = chars::lookalike_words(input.body)
+            .filter(|_| !chars::expects_other_arabic_script(&rules.languages))
+            .unwrap_or(0);
         Facts {
             input,
             body,
