@@ -88,19 +88,28 @@ const SMALL_NUMBERS: [&str; 13] = [
 
 /// One word's tokens: `num:`, `long:`, the word and its light stem.
 fn word_tokens(w: &str, scratch: &mut Scratch, emit: &mut impl FnMut(&str)) {
-    if w.chars()
-        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    // Read as bytes: digits, `.` and `,` are ASCII, and no byte of a
+    // character beyond ASCII is one of them.
+    if w.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
     {
-        let digits = w.chars().filter(char::is_ascii_digit).count().min(12);
+        let digits = w.bytes().filter(u8::is_ascii_digit).count().min(12);
         scratch.with(&["num:", SMALL_NUMBERS[digits]], emit);
         return;
     }
-    let count = w.chars().count();
-    if count > 30 {
-        scratch.with(&["long:", &(count / 10).to_string()], emit);
-        return;
+    // A word has at most as many characters as bytes: only one of more
+    // than 30 bytes needs counting.
+    if w.len() > 30 {
+        let count = w.chars().count();
+        if count > 30 {
+            scratch.with(&["long:", &(count / 10).to_string()], emit);
+            return;
+        }
     }
-    if count < 2 && !w.chars().any(is_arabic_letter) {
+    let mut chars = w.chars();
+    let first = chars.next();
+    if chars.next().is_none() && !first.is_some_and(is_arabic_letter) {
+        // One character (or none) that is not an Arabic letter.
         return;
     }
     emit(w);
@@ -272,6 +281,36 @@ mod tests {
         let mut sorted = t.clone();
         sorted.dedup();
         assert_eq!(sorted, t);
+    }
+
+    #[test]
+    fn a_word_is_read_by_its_characters_not_its_bytes() {
+        let word = |w: &str| {
+            let mut out = Vec::new();
+            word_tokens(w, &mut Scratch(String::new()), &mut |t| {
+                out.push(t.to_owned());
+            });
+            out
+        };
+        // Numbers: only their digits count.
+        assert_eq!(word("1,250.75"), ["num:6"]);
+        // Only ASCII digits make a number (normalised text has no others).
+        assert_eq!(word("١٢"), ["١٢"]);
+        // One character: kept only when it is an Arabic letter.
+        assert!(word("a").is_empty());
+        assert!(word("é").is_empty(), "one character of two bytes");
+        assert_eq!(word("ب"), ["ب"]);
+        assert_eq!(word("ab"), ["ab"]);
+        // Length in characters: 16 Arabic letters are 32 bytes and a word;
+        // 31 characters are a `long:` token.
+        let arabic = "كتب".repeat(5) + "ك";
+        assert_eq!(arabic.chars().count(), 16);
+        assert!(word(&arabic).contains(&arabic));
+        let latin = "a".repeat(31);
+        assert_eq!(word(&latin), ["long:3"]);
+        assert_eq!(word(&"a".repeat(30)), ["a".repeat(30)]);
+        let long_arabic = "ك".repeat(31);
+        assert_eq!(word(&long_arabic), ["long:3"]);
     }
 
     #[test]

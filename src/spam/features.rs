@@ -187,10 +187,14 @@ fn sort_dedup(v: &mut Vec<Feature>) {
 fn word_pairs(words: &[&str], out: &mut Vec<Feature>) {
     let mut buf: Vec<u8> = Vec::with_capacity(128);
     for (i, a) in words.iter().enumerate() {
+        // `a`, `0` and a place for the gap, written once for its pairs.
+        buf.clear();
+        buf.extend_from_slice(a.as_bytes());
+        buf.extend_from_slice(&[0, 0]);
+        let head = buf.len();
         for (gap, b) in words.iter().skip(i + 1).take(PAIR_WINDOW).enumerate() {
-            buf.clear();
-            buf.extend_from_slice(a.as_bytes());
-            buf.extend_from_slice(&[0, u8::try_from(gap).unwrap_or(0)]);
+            buf.truncate(head);
+            buf[head - 1] = u8::try_from(gap).unwrap_or(0);
             buf.extend_from_slice(b.as_bytes());
             out.push(to_bucket(xxh3_64_with_seed(&buf, Kind::Pair as u64)));
         }
