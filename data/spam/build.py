@@ -284,6 +284,56 @@ def read_spamassassin(src: SourceCopy) -> Iterator[Item]:
                 continue
 
 
+_MD_REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*(\S+).*$", re.M)
+_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\s?\[[^\]]*\]")
+_MD_INLINE_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
+_HTML_LINK = re.compile(r"<a\s[^>]*href=[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.I | re.S)
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*\*\*)")
+
+
+def markdown_to_comment(text: str) -> str:
+    """A Stack Exchange post as a comment form would receive it: links as
+    their text and address (`[name][1]` ... `[1]: http://x` -> `name` ...
+    `http://x`; `[name](http://x)` and `<a href>` -> `name http://x`),
+    other tags and the bold markers gone, entities decoded (first: the
+    posts hold their HTML escaped)."""
+    text = html.unescape(text)
+    text = _HTML_LINK.sub(lambda m: f"{m.group(2)} {m.group(1)}", text)
+    text = _MD_INLINE_LINK.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
+    text = _MD_REF_DEF.sub(lambda m: m.group(1), text)
+    text = _MD_REF_LINK.sub(lambda m: m.group(1), text)
+    return _MD_EMPHASIS.sub("", _TAG.sub(" ", text)).strip()
+
+
+CHARCOAL_SPAM_ZIPS = (
+    "revision-downloader/results/20170319-mse-spam.zip",
+    "revision-downloader/results/20170713-apple-spam.zip",
+    "revision-downloader/results/20180615-puzzling-spam.zip",
+)
+
+
+def read_charcoal_se_spam(src: SourceCopy) -> Iterator[Item]:
+    """Stack Exchange posts deleted as spam (Meta Stack Exchange, Ask
+    Different, Puzzling), one Markdown file per post revision
+    (`<post>-<revision>.md`); the first revision of each post, where the
+    spam was posted. Spam only: the collection has no ham."""
+    for rel in CHARCOAL_SPAM_ZIPS:
+        with zipfile.ZipFile(io.BytesIO(src.read(rel))) as z:
+            first: dict[str, tuple[int, str]] = {}
+            for name in z.namelist():
+                base = name.rsplit("/", 1)[-1]
+                if "__MACOSX" in name or not base.endswith(".md"):
+                    continue
+                post, _, rev = base[:-3].partition("-")
+                if not rev.isdigit():
+                    continue
+                if post not in first or int(rev) < first[post][0]:
+                    first[post] = (int(rev), name)
+            for post in sorted(first):
+                raw = z.read(first[post][1]).decode("utf-8", errors="replace")
+                yield "spam", markdown_to_comment(raw)
+
+
 # --------------------------------------------------------------------------
 # Source table
 # --------------------------------------------------------------------------
@@ -334,6 +384,12 @@ SOURCES: list[Source] = [
     Source("scamspot_ig", "en", read_scamspot, "dev", True,
            "ScamSpot/scamspot_ig-comment-scraper", "MIT (repository LICENSE)",
            in_prior=False),
+    # Development only, spam only, not shipped: Stack Exchange posts are
+    # CC BY-SA (share-alike), which a model inside an MIT/Apache binary
+    # cannot follow, and the copy states no licence of its own.
+    Source("charcoal_se_spam", "en", read_charcoal_se_spam, "dev", False,
+           "Charcoal-SE/tools (revision-downloader/results)",
+           "none stated in the copy; the posts are Stack Exchange user content (CC BY-SA 3.0)"),
     Source("hespress_a", "ar", read_hespress_a, "test", False,
            "asmaounajaren/hespress_comments_analysis", "none stated"),
     Source("hespress_m", "ar", read_hespress_m, "test", False,

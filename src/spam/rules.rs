@@ -907,6 +907,35 @@ mod tests {
     }
 
     #[test]
+    fn supplement_and_support_line_pitches_hold_and_a_shared_story_does_not() {
+        let r = SpamRules::default();
+        let held = |body: &str| score(&input(body), &r).score >= 5.0;
+        // The pitches of answer and blog-comment spam, with their link or
+        // number: held, and the vocabulary speaks with a channel bonus.
+        for pitch in [
+            "Pure garcinia cambogia is the best fat burner. Read more http://slim-pure.example.com/",
+            "Male enhancement that works, for more information visit http://example.net/boost",
+            "Call the printer tech support number 1-855-555-0100 for help any time",
+        ] {
+            assert!(held(pitch), "{pitch}");
+            assert!(
+                rule_score(&input(pitch), &r, commercial_vocabulary) >= 5.0,
+                "{pitch}"
+            );
+        }
+        // One link call next to a link gains no channel bonus.
+        assert!(!held("Read more: https://www.bbc.com/news/health-67001234"));
+        assert!(!held(
+            "For more information visit https://www.who.int/news-room/fact-sheets"
+        ));
+        // Health talk without a pitch or a way to buy.
+        assert!(!held(
+            "My doctor says a vitamin D supplement helps, and skin care matters less than sleep."
+        ));
+        assert!(!held("The report says libido and sex drive fall with age."));
+    }
+
+    #[test]
     fn honeypot_is_spam_level() {
         let r = SpamRules::default();
         let mut i = input("hello");
