@@ -1,6 +1,7 @@
 //! The learner's store (a submission reads it with the rest of its context,
 //! in `db::submissions`): per-feature counts
-//! (`spam_features`, one row per hashed bucket, so at most 2^20 rows), the
+//! (`spam_features`, one row per hashed bucket in its script's range, so at
+//! most 3 * 2^20 rows: `spam::learner::key_in`), the
 //! class totals (`spam_corpus_shards`) and what each comment was trained as
 //! (`spam_training`).
 

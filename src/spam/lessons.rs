@@ -5,7 +5,7 @@
 //! decision's transaction and `db::spam` writes them.
 
 use super::features::Feature;
-use super::learner::Script;
+use super::learner::{Script, key_in};
 use crate::domain::CommentStatus;
 use std::collections::BTreeMap;
 
@@ -86,8 +86,12 @@ impl TrainingDelta {
         is_spam: bool,
         sign: i32,
     ) {
+        // Each script's counts in its own range (`learner::key_in`).
         for f in features {
-            self.buckets.entry(*f).or_default().add(is_spam, sign);
+            self.buckets
+                .entry(key_in(*f, script))
+                .or_default()
+                .add(is_spam, sign);
         }
         let shard = self
             .shards

@@ -24,15 +24,16 @@
 //! - emptying the store (a reset of the learner) moves a generation
 //!   number; a read that sees another generation reloads the whole copy.
 //!
-//! The copy holds one slot per bucket (2^20 slots of 8 bytes for the counts
-//! and 4 for the revision: 12 MiB, allocated zeroed, so memory is touched
-//! only where rows exist; a verdict reads only the counts). Pure:
+//! The copy holds one slot per bucket of each script's range
+//! (`learner::KEYS`, 3 × 2^20 slots of 8 bytes for the counts and 4 for the
+//! revision: 36 MiB, allocated zeroed, so memory is touched only where rows
+//! exist; a verdict reads only the counts). Pure:
 //! the queries are in `db::spam` and `db::submissions`.
 
 use std::sync::RwLock;
 
-use super::features::{BUCKETS, Feature};
-use super::learner::{self, Judgement, Params, Prior, Script, SiteCounts, Totals};
+use super::features::Feature;
+use super::learner::{self, Judgement, KEYS, Params, Prior, Script, SiteCounts, Totals};
 
 /// One row of `spam_features` as the copy receives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +63,8 @@ pub struct Table {
 impl Default for Table {
     fn default() -> Self {
         Table {
-            counts: vec![[0; 2]; BUCKETS as usize],
-            revs: vec![0; BUCKETS as usize],
+            counts: vec![[0; 2]; KEYS as usize],
+            revs: vec![0; KEYS as usize],
         }
     }
 }
@@ -262,8 +263,8 @@ mod tests {
         assert_eq!(t.counts(7), (3, 2));
         assert_eq!(t.counts(8), (0, 0));
         // Out of range buckets are ignored, never a panic.
-        t.apply(row(BUCKETS, 1, 1, 1));
-        assert_eq!(t.counts(BUCKETS), (0, 0));
+        t.apply(row(KEYS, 1, 1, 1));
+        assert_eq!(t.counts(KEYS), (0, 0));
     }
 
     #[test]
