@@ -259,7 +259,10 @@ impl Prior {
     }
 
     /// Builds a prior from a corpus's evidence, keeping features seen at
-    /// least `min_count` times (both classes together).
+    /// least `min_count` times (both classes together). A prior holds the
+    /// Latin range of counts only (its table is [`BUCKETS`] wide), so it
+    /// keeps only Latin's totals too: a script whose counts it left out
+    /// must not look known to it ([`prior_in`] then abstains there).
     pub fn from_evidence(e: &Evidence, min_count: u32, scale: f64, offset: f64) -> Prior {
         let clamp = |n: u32| u16::try_from(n).unwrap_or(u16::MAX);
         let mut entries: Vec<(Feature, u16, u16)> = e
@@ -269,8 +272,10 @@ impl Prior {
             .map(|(f, (s, h))| (*f, clamp(*s), clamp(*h)))
             .collect();
         entries.sort_unstable_by_key(|(f, _, _)| *f);
+        let mut totals = [Totals::default(); 3];
+        totals[Script::Latin as usize] = e.totals[Script::Latin as usize];
         Prior {
-            totals: e.totals,
+            totals,
             scale,
             offset,
             dense: build_dense(&entries),
@@ -899,6 +904,27 @@ mod tests {
         // Arabic decisions teach Arabic judgements.
         let taught = raw_score(&[600_000], Script::Arabic, &site, None, &p);
         assert!(taught.is_some_and(|r| r.value > 1.0), "{taught:?}");
+    }
+
+    /// A prior built from Arabic decisions as well keeps none of them: its
+    /// table holds the Latin range only, and it does not claim to know
+    /// Arabic (so a site's Arabic comments are judged by its own counts).
+    #[test]
+    fn a_prior_keeps_only_the_latin_range_and_its_totals() {
+        let mut e = Evidence::default();
+        for _ in 0..150 {
+            e.learn(&[10, 11], Script::Latin, true, 1);
+            e.learn(&[12], Script::Latin, false, 1);
+            e.learn(&[10, 20], Script::Arabic, true, 1);
+            e.learn(&[21], Script::Arabic, false, 1);
+        }
+        let prior = Prior::from_evidence(&e, 1, 1.0, 0.0);
+        assert_eq!(prior.len(), 3, "{prior:?}");
+        assert_eq!(prior.get(10), (150, 0));
+        assert_eq!(prior.get(key_in(10, Script::Arabic)), (0, 0));
+        assert!(prior_in(Some(&prior), Script::Latin).is_some());
+        assert!(prior_in(Some(&prior), Script::Arabic).is_none());
+        assert_eq!(prior.totals[Script::Arabic as usize], Totals::default());
     }
 
     /// The one-pass gather, the dense prior and the logarithms of the
