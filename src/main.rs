@@ -104,6 +104,12 @@ enum Command {
         /// (a tuning knob; measure on a development split only).
         #[arg(long)]
         learner_sure: Option<f64>,
+        /// The learner's calibration curve where the prior speaks, as
+        /// `SCALE,OFFSET` (raw score to log-odds), instead of the built-in
+        /// one: what `examples/learner_lab.rs --fit` prints for a new prior
+        /// (a tuning knob; measure on a development split only).
+        #[arg(long, value_parser = parse_curve, value_name = "SCALE,OFFSET", allow_hyphen_values = true)]
+        curve: Option<(f64, f64)>,
     },
     /// Teach the spam learner again every comment whose current status
     /// (approved or spam) a moderator set or confirmed, as the audit log
@@ -227,6 +233,7 @@ async fn main() -> ExitCode {
             prior_weight,
             telling,
             learner_sure,
+            curve,
         } => spam_eval(
             &corpus,
             pool.as_deref(),
@@ -242,6 +249,7 @@ async fn main() -> ExitCode {
                 prior_weight,
                 telling,
                 learner_sure,
+                curve,
             },
         ),
         Command::SpamRetrain { batch } => commands::spam_retrain(&config, batch).await,
@@ -386,6 +394,20 @@ struct SpamEvalOptions<'a> {
     prior_weight: Option<f64>,
     telling: Option<usize>,
     learner_sure: Option<f64>,
+    curve: Option<(f64, f64)>,
+}
+
+/// `SCALE,OFFSET`, two finite numbers, the scale positive.
+fn parse_curve(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| "expected SCALE,OFFSET".to_owned())?;
+    let scale: f64 = a.trim().parse().map_err(|e| format!("scale: {e}"))?;
+    let offset: f64 = b.trim().parse().map_err(|e| format!("offset: {e}"))?;
+    if !(scale.is_finite() && scale > 0.0 && offset.is_finite()) {
+        return Err("the scale must be a positive number and the offset a number".to_owned());
+    }
+    Ok((scale, offset))
 }
 
 fn spam_eval(
@@ -421,6 +443,10 @@ fn spam_eval(
     }
     if let Some(s) = o.learner_sure {
         opts.rules.learner_sure = s;
+    }
+    if let Some((scale, offset)) = o.curve {
+        opts.params.scale = scale;
+        opts.params.offset = offset;
     }
     let custom;
     if o.no_prior {

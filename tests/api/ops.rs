@@ -453,3 +453,62 @@ fn a_bad_variable_stops_start_up_naming_it() {
     assert!(help.contains("[env: MAJLIS_DATA_DIR=") && help.contains("[env: DATABASE_URL]"));
     assert!(!help.contains("hunter2"), "{help}");
 }
+
+/// `majlis spam-eval --curve SCALE,OFFSET` scores with another calibration
+/// curve where the prior speaks: a curve that reads every raw score as
+/// more spam-like holds more of the fixture corpus on a fresh site than
+/// the built-in one, and a curve that is not two numbers with a positive
+/// scale is refused before any scoring.
+#[test]
+fn spam_eval_scores_with_the_curve_it_is_given() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_majlis"))
+            .env_remove("DATABASE_URL")
+            .env_remove("MAJLIS_SECRET")
+            .arg("spam-eval")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/spam_corpus.jsonl"
+            ))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let held_on_a_fresh_site = |report: &str| {
+        let v: serde_json::Value = serde_json::from_str(report).unwrap();
+        let row = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["stage"] == "prior" && r["slice"] == "lang:en")
+            .unwrap()
+            .clone();
+        (
+            row["metrics"]["spam_caught"].as_u64().unwrap(),
+            row["metrics"]["ham_held"].as_u64().unwrap(),
+        )
+    };
+    let (code, built_in, err) = run(&["--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, eager, err) = run(&["--json", "--curve", "0.5,6"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (built_in, eager) = (
+        held_on_a_fresh_site(&built_in),
+        held_on_a_fresh_site(&eager),
+    );
+    assert!(
+        eager.0 >= built_in.0 && eager.1 > built_in.1,
+        "built-in {built_in:?}, eager {eager:?}"
+    );
+    for bad in ["0.1", "-1,0", "0,0", "x,1", "0.1,inf"] {
+        let (code, out, err) = run(&["--curve", bad]);
+        assert_eq!(code, Some(2), "{bad}: {err}");
+        assert!(err.contains("--curve"), "{bad}: {err}");
+        assert!(out.is_empty(), "{bad}: {out}");
+    }
+}
