@@ -30,7 +30,7 @@ async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<(u16, String
 /// Feature and class counts that disagree with the training table: the
 /// buckets whose counts differ, and the class totals against the training
 /// rows (comments and feature occurrences per class).
-async fn inconsistencies(app: &TestApp) -> (i64, [i64; 4], [i64; 4]) {
+pub(crate) async fn inconsistencies(app: &TestApp) -> (i64, [i64; 4], [i64; 4]) {
     let buckets: i64 = sqlx::query_scalar(
         "with expected as (
             -- each script's counts in its own range (`learner::key_in`)

@@ -299,3 +299,191 @@ async fn a_schema_a_newer_release_migrated_is_no_error() {
         opened.pool.close().await;
     }
 }
+
+/// The last migration before each script's learner counts got a range of
+/// their own (`20261218090000_learner_script_ranges.sql`).
+const BEFORE_SCRIPT_RANGES: i64 = 20261217090001;
+
+/// A site that learnt under one shared range of buckets is upgraded: the
+/// counts are rebuilt from what each comment was trained with, Latin
+/// features keep their buckets and Arabic ones move to the Arabic range,
+/// nothing trained is lost, every instance reloads (the generation moves),
+/// and a decision after the upgrade keeps the store exact.
+#[tokio::test]
+async fn learner_counts_of_one_shared_range_are_rebuilt_per_script() {
+    use majlis::spam::features::features;
+    use majlis::spam::learner::Script;
+    const RANGE: i32 = 1 << 20;
+    let db = harness::empty_database().await;
+    let mut conn = PgConnection::connect_with(&db).await.unwrap();
+    majlis::db::MIGRATOR
+        .run_to(BEFORE_SCRIPT_RANGES, &mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into articles (id, url, title)
+         values ('2026/12/learnt', 'https://news.example/2026/12/learnt', 'خبر')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let decided = [
+        (
+            "اربح المال من البيت مع افضل شركة تداول، تواصل معنا الان",
+            "spam",
+        ),
+        (
+            "Earn money from home with the best trading company, contact us now",
+            "spam",
+        ),
+        (
+            "شكرا على التقرير، الوضع في المدينة صعب منذ أسابيع",
+            "approved",
+        ),
+    ];
+    let mut ids = Vec::new();
+    // What the previous release stored for each decision: the comment, its
+    // training row, its features counted in the one shared range, and its
+    // script's totals in its shard.
+    for (n, (body, status)) in decided.into_iter().enumerate() {
+        let id: i64 = sqlx::query_scalar(
+            "insert into comments (article_id, author_name, author_email, avatar, body, body_html,
+                 body_fingerprint, status, spam_score, ip, user_agent)
+             values ('2026/12/learnt', 'قارئ', $1, md5('x'), $2, '<p dir=\"auto\">' || $2 || '</p>',
+                 md5($2), $3, 0.5, '198.51.100.7', 'OldBrowser/1.0')
+             returning id",
+        )
+        .bind(format!("reader{n}@example.com"))
+        .bind(body)
+        .bind(status)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let feats: Vec<i32> = features(body, "قارئ", &format!("reader{n}@example.com"), None)
+            .into_iter()
+            .map(|f| i32::try_from(f).unwrap())
+            .collect();
+        let script = Script::of(body) as i16;
+        let as_spam = status == "spam";
+        sqlx::query(
+            "insert into spam_training (comment_id, trained_as, features, script)
+             values ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(if as_spam { "spam" } else { "ham" })
+        .bind(&feats)
+        .bind(script)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "insert into spam_features (bucket, spam, ham)
+             select f, $2::int, $3::int from unnest($1::int[]) as f
+             on conflict (bucket) do update
+             set spam = spam_features.spam + excluded.spam, ham = spam_features.ham + excluded.ham",
+        )
+        .bind(&feats)
+        .bind(i32::from(as_spam))
+        .bind(i32::from(!as_spam))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "update spam_corpus_shards
+             set nspam = nspam + $3, nham = nham + $4, fspam = fspam + $5, fham = fham + $6
+             where shard = $1 and script = $2",
+        )
+        .bind(i16::try_from(id % 16).unwrap())
+        .bind(script)
+        .bind(i32::from(as_spam))
+        .bind(i32::from(!as_spam))
+        .bind(if as_spam { feats.len() as i64 } else { 0 })
+        .bind(if as_spam { 0 } else { feats.len() as i64 })
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        ids.push((id, feats, script));
+    }
+    sqlx::query("update spam_learner set generation = 41")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let old_rows: i64 = sqlx::query_scalar("select count(*) from spam_features")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(old_rows > 60, "{old_rows}");
+
+    majlis::db::MIGRATOR.run(&mut conn).await.unwrap();
+    assert_eq!(majlis::db::missing_migrations(&mut conn).await.unwrap(), []);
+    conn.close().await.ok();
+    let app = TestApp::on_database(db).await;
+
+    let generation: i64 = sqlx::query_scalar("select generation from spam_learner")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(generation, 42, "every instance reloads its copy");
+    // Each comment's features are counted once, in its script's range.
+    for (id, feats, script) in &ids {
+        let range = if *script == Script::Latin as i16 {
+            0
+        } else {
+            1
+        };
+        let counted: Vec<(i32, i32, i32)> = sqlx::query_as(
+            "select bucket, spam, ham from spam_features
+             where bucket = any(select f + $2 * $3 from unnest($1::int[]) as f)",
+        )
+        .bind(feats)
+        .bind(RANGE)
+        .bind(range)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(counted.len(), feats.len(), "comment {id}");
+        assert!(counted.iter().all(|(_, s, h)| s + h >= 1), "comment {id}");
+    }
+    let ranges: Vec<(i32, i64, i64)> = sqlx::query_as(
+        "select bucket / $1, sum(spam)::bigint, sum(ham)::bigint from spam_features
+         group by 1 order by 1",
+    )
+    .bind(RANGE)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let sizes: Vec<i64> = ids.iter().map(|(_, f, _)| f.len() as i64).collect();
+    assert_eq!(
+        ranges,
+        [(0, sizes[1], 0), (1, sizes[0], sizes[2])],
+        "English spam in the Latin range; Arabic spam and ham in the Arabic one"
+    );
+    let (buckets_off, totals, trained) = crate::training::inconsistencies(&app).await;
+    assert_eq!((buckets_off, totals), (0, trained));
+
+    // A moderator reverses the Arabic ham after the upgrade: the store
+    // stays what the training rows say.
+    let (moderator, _) = app.login_as("moderator").await;
+    let resp = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/moderation/comments/{}", ids[2].0),
+            &moderator,
+        )
+        .json(&json!({"status": "spam"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let (buckets_off, totals, trained) = crate::training::inconsistencies(&app).await;
+    assert_eq!(trained[0], 3, "all three taught as spam now");
+    assert_eq!((buckets_off, totals), (0, trained));
+    let arabic_ham: i64 = sqlx::query_scalar(
+        "select coalesce(sum(ham), 0)::bigint from spam_features where bucket >= $1",
+    )
+    .bind(RANGE)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(arabic_ham, 0);
+}
