@@ -296,7 +296,7 @@ _MD_REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*(\S+).*$", re.M)
 _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\s?\[[^\]]*\]")
 _MD_INLINE_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _HTML_LINK = re.compile(r"<a\s[^>]*href=[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.I | re.S)
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*\*\*)")
+_MD_EMPHASIS = re.compile(r"(\*\*\*|\*\*|__)")
 
 
 def markdown_to_comment(text: str) -> str:
