@@ -99,6 +99,27 @@ class SourceCopy:
         out = self._git("log", "--format=%H", "HEAD", "--", rel).decode()
         return [line for line in out.split() if line]
 
+    def cat_batch(self, specs: list[str]) -> dict[str, str]:
+        """`git cat-file --batch` over `rev:path` specs (git only): each
+        spec's text, missing ones left out."""
+        if not specs:
+            return {}
+        out = subprocess.run(
+            ["git", "--git-dir", str(self.path), "cat-file", "--batch"],
+            input=("\n".join(specs) + "\n").encode(), check=True, capture_output=True,
+        ).stdout
+        texts, pos = {}, 0
+        for spec in specs:
+            nl = out.index(b"\n", pos)
+            header = out[pos:nl].split()
+            pos = nl + 1
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            size = int(header[2])
+            texts[spec] = out[pos:pos + size].decode("utf-8-sig", errors="replace")
+            pos += size + 1
+        return texts
+
     def list_dir(self, rel: str) -> list[str]:
         if self.is_git:
             out = self._git("ls-tree", "-r", "--name-only", "HEAD", "--", rel)
@@ -342,6 +363,186 @@ def read_charcoal_se_spam(src: SourceCopy) -> Iterator[Item]:
                 yield "spam", markdown_to_comment(raw)
 
 
+_YAML_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", '"': '"', "\\": "\\",
+                 "/": "/", " ": " ", "_": "\u00a0", "N": "\u0085", "e": "\x1b", "a": "\a",
+                 "b": "\b", "v": "\v", "f": "\f"}
+
+
+def _yaml_fold(lines: list[str]) -> str:
+    """Flow-scalar line folding: a line break between two lines is a space,
+    each empty line a newline; continuation lines lose their indentation."""
+    out, pending_breaks = "", 0
+    for i, line in enumerate(lines):
+        piece = line.strip() if i else line.rstrip()
+        if i and i < len(lines) - 1 and not piece:
+            pending_breaks += 1
+            continue
+        if i:
+            out += "\n" * pending_breaks if pending_breaks else " "
+            pending_breaks = 0
+        out += piece
+    return out
+
+
+def _yaml_double(body: str) -> str:
+    out, i = [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1] if i + 1 < len(body) else ""
+        if nxt in _YAML_ESCAPES:
+            out.append(_YAML_ESCAPES[nxt])
+            i += 2
+        elif nxt in "xuU":
+            width = {"x": 2, "u": 4, "U": 8}[nxt]
+            try:
+                out.append(chr(int(body[i + 2:i + 2 + width], 16)))
+            except ValueError:
+                out.append("\ufffd")
+            i += 2 + width
+        elif nxt == "\n":  # an escaped line break joins the lines
+            i += 2
+            while i < len(body) and body[i] in " \t":
+                i += 1
+        else:
+            out.append(nxt)
+            i += 2
+    return "".join(out)
+
+
+def parse_flat_yaml(text: str) -> dict[str, str]:
+    """The top-level `key: scalar` pairs of a Staticman comment file: plain,
+    single- and double-quoted scalars over several lines, and `|`/`>` block
+    scalars. Not a general YAML reader (no nesting, anchors or flow
+    collections: Staticman writes none)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    out: dict[str, str] = {}
+    i = 0
+    key_re = re.compile(r"^([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$")
+    while i < len(lines):
+        m = key_re.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        key, rest = m.group(1), (m.group(2) or "").rstrip()
+        i += 1
+        cont: list[str] = []
+        while i < len(lines) and not key_re.match(lines[i]) and (
+                lines[i].startswith((" ", "\t")) or not lines[i].strip()):
+            cont.append(lines[i])
+            i += 1
+        if rest[:1] in ("|", ">"):
+            indented = [c for c in cont if c.strip()]
+            indent = min((len(c) - len(c.lstrip(" ")) for c in indented), default=0)
+            block = [c[indent:] for c in cont]
+            while block and not block[-1].strip():
+                block.pop()
+            if rest[0] == "|":
+                out[key] = "\n".join(block) + ("" if "-" in rest else "\n")
+            else:
+                out[key] = _yaml_fold([""] + block).lstrip(" ") + ("" if "-" in rest else "\n")
+        elif rest[:1] == '"':
+            raw = "\n".join([rest[1:]] + cont)
+            end, j = None, 0
+            while j < len(raw):
+                if raw[j] == "\\":
+                    j += 2
+                    continue
+                if raw[j] == '"':
+                    end = j
+                    break
+                j += 1
+            raw = raw[:end] if end is not None else raw
+            # fold unescaped line breaks, then read the escapes
+            parts = re.split(r"(?<!\\)\n", raw)
+            out[key] = _yaml_double(_yaml_fold(parts))
+        elif rest[:1] == "'":
+            raw = "\n".join([rest[1:]] + cont)
+            body = re.match(r"((?:[^']|'')*)'?", raw, re.S).group(1)
+            out[key] = _yaml_fold(body.split("\n")).replace("''", "'")
+        else:
+            out[key] = _yaml_fold([rest] + cont).strip() if (rest or cont) else ""
+    return out
+
+
+# Staticman blogs: each reader comment is a YAML file the blog's owner
+# merges into the site's repository from a pull request, and a comment the
+# owner turned down is a pull request never merged.
+_STATICMAN_DIR = re.compile(r"(^|/)_data/comments/([^/]+)/[^/]+\.ya?ml$")
+_TEST_POST = re.compile(r"\b(test(ing|ed)?|does (this|it) work|delete (me|this)|trying (this|it) out)\b",
+                        re.I)
+
+
+def staticman_comments(src: SourceCopy, owners: frozenset[str]) -> Iterator[Item]:
+    """The reader comments of a Staticman blog's repository: every comment
+    file on the default branch is ham (published by the owner); a comment
+    file added by a pull request (`refs/pull/N/head`) that never reached the
+    default branch is spam (turned down). Left out: the owner's own
+    comments, test posts and test threads, turned-down comments of one or
+    two words (form probes), a file the default branch once
+    had and later deleted (published, then removed: neither label is
+    sure), and a turned-down comment whose first words open a published
+    one (a resubmission)."""
+    if not src.is_git:
+        raise SystemExit(f"{src.path}: a Staticman source must be a git copy (it reads pull refs)")
+
+    def keep(path: str, fields: dict[str, str], published: bool) -> str | None:
+        m = _STATICMAN_DIR.search(path)
+        if not m or "test" in m.group(2).lower():
+            return None
+        if fields.get("name", "").strip().casefold() in owners:
+            return None
+        # As the form received it: Markdown and all (a spam bot posts the
+        # same raw text to every form, links in Markdown or BBCode).
+        body = fields.get("message", "").strip()
+        words = len(body.split())
+        # A short comment about testing the form is a test, whoever sent it;
+        # a turned-down comment of one or two words is a form probe or a
+        # test ("Rubber", "sfsf"), which no filter can tell from a one-word
+        # reply: neither label would be fair.
+        if not body or (words < 15 and _TEST_POST.search(body)) or (not published and words < 3):
+            return None
+        return body
+
+    tree = src._git("ls-tree", "-r", "--name-only", "HEAD").decode("utf-8", "replace")
+    published = [p for p in tree.splitlines() if _STATICMAN_DIR.search(p)]
+    ever = set(src._git("log", "HEAD", "--format=", "--name-only", "--diff-filter=A")
+               .decode("utf-8", "replace").split("\n"))
+    refs = [line.split() for line in src._git(
+        "for-each-ref", "--format=%(objectname) %(refname)", "refs/pull").decode().splitlines()]
+    added: dict[str, str] = {}  # path -> commit of the pull request adding it
+    heads = [oid for oid, ref in refs if ref.endswith("/head")]
+    if heads:
+        log = src._git("log", "--no-walk=unsorted", "--format=commit %H", "--name-only",
+                       "--diff-filter=A", *heads).decode("utf-8", "replace")
+        commit = ""
+        for line in log.splitlines():
+            if line.startswith("commit "):
+                commit = line[7:].strip()
+            elif _STATICMAN_DIR.search(line) and line not in ever:
+                added.setdefault(line, commit)
+    specs = [f"HEAD:{p}" for p in published] + [f"{c}:{p}" for p, c in sorted(added.items())]
+    texts = src.cat_batch(specs)
+    ham_keys = set()
+    for p, spec in zip(published, specs):
+        body = keep(p, parse_flat_yaml(texts.get(spec, "")), True)
+        if body:
+            ham_keys.add(template_key(normalize_key(body)))
+            yield "ham", body
+    for p, c in sorted(added.items()):
+        body = keep(p, parse_flat_yaml(texts.get(f"{c}:{p}", "")), False)
+        if body and template_key(normalize_key(body)) not in ham_keys:
+            yield "spam", body
+
+
+def staticman_reader(*owners: str) -> Callable[[SourceCopy], Iterator[Item]]:
+    names = frozenset(o.casefold() for o in owners)
+    return lambda src: staticman_comments(src, names)
+
+
 # --------------------------------------------------------------------------
 # Source table
 # --------------------------------------------------------------------------
@@ -360,6 +561,10 @@ class Source:
     # the shipped prior learns from it (a shippable source may be left out
     # when the development split shows it does not help; MANIFEST says why)
     in_prior: bool = True
+    # added after the test split was fixed: it never takes a text from
+    # another source (a text it shares with one, with either label, is
+    # dropped from it alone), so the other sources' rows stay as they were
+    late: bool = False
 
     @property
     def trains_prior(self) -> bool:
@@ -404,6 +609,19 @@ SOURCES: list[Source] = [
     Source("charcoal_se_spam", "en", read_charcoal_se_spam, "dev", False,
            "Charcoal-SE/tools (revision-downloader/results)",
            "none stated in the copy; the posts are Stack Exchange user content (CC BY-SA 3.0)"),
+    # Development only, not in the prior: blog comments as their owners
+    # moderated them (published: ham; turned down: spam). The repositories
+    # are MIT, but the comments are their writers' text.
+    Source("staticman_made_mistakes", "en", staticman_reader("Michael Rose"), "dev", False,
+           "mmistakes/made-mistakes-jekyll (src/_data/comments, refs/pull/*/head)",
+           "MIT (repository LICENSE); the comments are their writers' text", late=True),
+    Source("staticman_spinning_numbers", "en", staticman_reader("Willy McAllister"), "dev", False,
+           "willymcallister/willymcallister.github.io (_data/comments, refs/pull/*/head)",
+           "MIT (repository LICENSE); the comments are their writers' text", late=True),
+    Source("staticman_performance_matters", "en", staticman_reader("Travis Downs"), "dev", False,
+           "travisdowns/travisdowns.github.io (_data/comments, refs/pull/*/head)",
+           "none stated for content (_LICENCES/README.md: MIT for the comment code only)",
+           late=True),
     Source("hespress_a", "ar", read_hespress_a, "test", False,
            "asmaounajaren/hespress_comments_analysis", "none stated"),
     Source("hespress_m", "ar", read_hespress_m, "test", False,
@@ -522,6 +740,7 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
     # 1. read and clean every source, in table order
     per_source: dict[str, list[tuple[str, str, str]]] = {}  # sid -> [(label, body, key)]
     label_of_key: dict[str, set[str]] = {}
+    late_labels: dict[str, set[str]] = {}
     for s in SOURCES:
         if s.sid not in paths:
             print(f"skip {s.sid}: no copy given (--{s.sid} or {env_name(s.sid)})", file=sys.stderr)
@@ -553,7 +772,9 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
                 continue
             seen.add(key)
             items.append((label, body, key))
-            label_of_key.setdefault(key, set()).add(label)
+            if not s.late:
+                label_of_key.setdefault(key, set()).add(label)
+            late_labels.setdefault(key, set()).add(label)
         stats["kept"] = len(items)
         per_source[s.sid] = items
         info["sources"][s.sid] = {
@@ -567,13 +788,16 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
         }
 
     # 2. cross-source dedupe: a text seen twice is kept once (first source in
-    #    table order); a text carrying both labels anywhere is dropped.
+    #    table order); a text carrying both labels anywhere is dropped. Late
+    #    sources come after all the others and only lose texts: one another
+    #    source has, or that carries both labels anywhere.
     owner: dict[str, str] = {}
     conflicts = {k for k, labels in label_of_key.items() if len(labels) > 1}
+    everywhere = {k for k, labels in late_labels.items() if len(labels) > 1} | conflicts
     dev: list[dict] = []
     test: list[dict] = []
     prior: list[dict] = []
-    for s in SOURCES:
+    for s in [s for s in SOURCES if not s.late] + [s for s in SOURCES if s.late]:
         items = per_source.get(s.sid)
         if items is None:
             continue
@@ -582,7 +806,7 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
         stats["duplicate_of_other_source"] = 0
         by_label: dict[str, list[tuple[str, str]]] = {"spam": [], "ham": []}
         for label, body, key in items:
-            if key in conflicts:
+            if key in (everywhere if s.late else conflicts):
                 stats["label_conflict"] += 1
                 continue
             if owner.setdefault(key, s.sid) != s.sid:
