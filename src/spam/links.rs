@@ -99,6 +99,61 @@ pub fn email_domain(email: &str) -> Option<String> {
     Some(clean_host(domain))
 }
 
+/// Links wrapped in markup that a plain-text comment form does not render,
+/// which a bot pastes into every form it finds: an HTML anchor
+/// (`<a href=...>`), a BBCode link (`[url=...]`, `[url]...`, `[link=...]`)
+/// and a Markdown link with a title (`[text](http://x "text")`), the form
+/// link-building tools write. A plain Markdown link (`[text](http://x)`) is
+/// how many people write a link and does not count, nor does `<a>` without
+/// an address, nor text about HTML that has no address in it.
+pub fn count_link_markup(text: &str) -> u32 {
+    let bytes = text.as_bytes();
+    if !bytes.iter().any(|b| matches!(b, b'<' | b'[')) {
+        return 0;
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut n = 0;
+    // `<a` then whitespace, with `href` inside the same tag.
+    let mut at = 0;
+    while let Some(i) = lower[at..].find("<a") {
+        let start = at + i + 2;
+        at = start;
+        if !lower[start..].starts_with([' ', '\t', '\n']) {
+            continue;
+        }
+        let tag = &lower[start..];
+        let end = tag.find('>').unwrap_or(tag.len());
+        if tag[..end].contains("href") {
+            n += 1;
+        }
+    }
+    n += u32::try_from(
+        ["[url=", "[url]", "[link="]
+            .iter()
+            .map(|m| lower.matches(m).count())
+            .sum::<usize>(),
+    )
+    .unwrap_or(u32::MAX);
+    // `](http` + address + ` "`: a titled Markdown link.
+    let mut at = 0;
+    while let Some(i) = lower[at..].find("](http") {
+        let start = at + i + 2;
+        at = start;
+        let rest = &lower[start..];
+        let addr = rest
+            .find(|c: char| c.is_whitespace() || c == ')')
+            .unwrap_or(rest.len());
+        let after = rest[addr..].trim_start_matches([' ', '\t']);
+        if addr < rest.len()
+            && rest[addr..].starts_with([' ', '\t'])
+            && after.starts_with(['"', '\''])
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Every URL and e-mail address in `text` (normalised or raw), after undoing
 /// `hxxp`, `[.]`, `(dot)`, `نقطة كوم` and similar obfuscations.
 pub fn extract_links(text: &str) -> Vec<Link> {
@@ -146,6 +201,36 @@ pub fn extract_links(text: &str) -> Vec<Link> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_markup_is_html_bbcode_and_titled_markdown_links() {
+        assert_eq!(
+            count_link_markup(r#"great post <a href="http://pills.example/">cheap pills</a>"#),
+            1
+        );
+        assert_eq!(count_link_markup("<A\n  HREF='http://x.example'>x</A>"), 1);
+        assert_eq!(
+            count_link_markup("[url=http://a.example]a[/url] and [URL]http://b.example[/URL]"),
+            2
+        );
+        assert_eq!(count_link_markup("[link=http://a.example]a[/link]"), 1);
+        assert_eq!(
+            count_link_markup(r#"My web page :: [kw](http://kw.example/ "kw")"#),
+            1
+        );
+        // What people write, and text about markup, is not counted.
+        assert_eq!(
+            count_link_markup("see [the docs](https://docs.example/x)"),
+            0
+        );
+        assert_eq!(
+            count_link_markup("use <a> and <abbr title=x> in the template"),
+            0
+        );
+        assert_eq!(count_link_markup("the [1] footnote and a[i] < b"), 0);
+        assert_eq!(count_link_markup("plain https://news.example/story"), 0);
+        assert_eq!(count_link_markup(""), 0);
+    }
 
     fn hosts(text: &str) -> Vec<String> {
         extract_links(text).into_iter().map(|l| l.host).collect()

@@ -474,6 +474,25 @@ pub fn defanged_link(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     (n > 0).then(|| Reason::new("defanged_link", 5.0, format!("{n} defanged link mark(s)")))
 }
 
+/// Points of [`link_markup`]: a link dressed for another system is how a
+/// bot's text looks, not proof on its own (a developer may paste an
+/// anchor), so it holds with one more signal.
+pub const LINK_MARKUP_SCORE: f64 = 3.0;
+
+/// A link wrapped in markup this plain-text form does not render
+/// ([`super::links::count_link_markup`]: an HTML anchor, a BBCode link, a
+/// Markdown link with a title): text written for any form a bot finds.
+pub fn link_markup(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let n = super::links::count_link_markup(f.input.body);
+    (n > 0).then(|| {
+        Reason::new(
+            "link_markup",
+            LINK_MARKUP_SCORE,
+            format!("{n} link(s) in HTML, BBCode or titled Markdown"),
+        )
+    })
+}
+
 /// Hashtag stuffing: many `#tags` in one comment. Tweets carry a few
 /// (2% of the development corpus's Arabic ham has five or more), so it only
 /// adds to other signals.
@@ -933,6 +952,41 @@ mod tests {
             "My doctor says a vitamin D supplement helps, and skin care matters less than sleep."
         ));
         assert!(!held("The report says libido and sex drive fall with age."));
+    }
+
+    #[test]
+    fn link_building_sign_offs_and_link_markup_hold_and_a_reader_linking_their_post_does_not() {
+        let r = SpamRules::default();
+        let held = |body: &str| score(&input(body), &r).score >= 5.0;
+        // The sign-off of a link-building tool, and links dressed in markup
+        // this form does not render, next to stock praise.
+        for spam in [
+            "Hi there, I enjoy reading your post. Also visit my web page :: http://movers.example.com/",
+            "Good post. Feel free to surf to my homepage http://pills.example/",
+            r#"Thanks for sharing! <a href="http://essays.example/">write my essay</a>"#,
+            "Nice post, thanks for sharing [url=http://casino.example]casino[/url]",
+            r#"Great post. My blog [kw](http://kw.example/ "kw")"#,
+            "I see many interesting posts here. Your website can go viral easily, you need some initial traffic only.",
+        ] {
+            assert!(held(spam), "{spam}");
+        }
+        assert!(
+            rule_score(
+                &input("x <a href='http://a.example'>a</a>"),
+                &r,
+                link_markup
+            ) >= 3.0
+        );
+        // What readers of a blog or a news site write.
+        for ham in [
+            "I wrote about the same bug in my blog post: https://dev.example/2024/bug",
+            "See [the docs](https://docs.example/x) for the flag, it fixed it for me.",
+            "Great post, thanks for sharing! It fixed my build.",
+            "In HTML you write <a href> around the text; the article gets that right.",
+            "Have a look at my photos of the flood, the council should see them.",
+        ] {
+            assert!(!held(ham), "{ham}");
+        }
     }
 
     #[test]
