@@ -348,6 +348,9 @@ fn corpus() -> Vec<Item> {
         "https://موقع.وزارة-الاتصالات.مصر/",
         "one\ntwo\n\nthree\n\n\n\nfour",
         "<script>alert('x')</script> & <b>bold</b>",
+        "Nice post! <A HREF=\"http://pills.example/\">pills</A> and <a>no link</a>",
+        "[url=http://casino.example]casino[/url] [URL]http://x.example[/URL]",
+        "Also visit my web page :: [kw](http://kw.example/ \"kw\") or [docs](https://d.example)",
     ];
     for e in edge {
         items.push(Item {
