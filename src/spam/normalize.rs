@@ -416,6 +416,37 @@ fn script_of(c: char) -> Script {
     }
 }
 
+/// Whether every run of letters of `token` that mixes Latin with another
+/// script is notation: three letters or fewer whose other letters are all
+/// small omega, tau, eta or sigma (`ωt`, `jωC`, `τs`), the Greek letters of
+/// formulas that pass for no Latin letter in running text (omicron, alpha,
+/// iota, rho and the rest do, and stay disguises).
+fn is_notation(token: &str) -> bool {
+    let mut mixing = token
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|run| {
+            let mut latin = false;
+            let mut other = false;
+            for c in run.chars() {
+                match script_of(c) {
+                    Script::Latin => latin = true,
+                    Script::Cyrillic | Script::Greek => other = true,
+                    Script::Other => {}
+                }
+            }
+            latin && other
+        })
+        .peekable();
+    // Letters of two scripts only across runs (`c.а.s.i.n.o`) are no formula.
+    mixing.peek().is_some()
+        && mixing.all(|run| {
+            run.chars().count() <= 3
+                && run
+                    .chars()
+                    .all(|c| script_of(c) == Script::Latin || matches!(c, 'ω' | 'τ' | 'η' | 'σ'))
+        })
+}
+
 /// Cyrillic and Greek letters that look like a Latin letter.
 fn homoglyph(c: char) -> Option<char> {
     Some(match c {
@@ -584,8 +615,9 @@ fn fold_token(token: &str, text: &mut String, out: &mut Normalized) {
     }
     let fold_glyphs = !has_arabic && has_other_script && (has_latin || all_mappable);
     // A Greek letter that looks like no Latin one (`πr²`, `λ-calculus`)
-    // is notation, not a disguise.
-    if !has_arabic && has_latin && has_other_script && all_mappable {
+    // is notation, not a disguise; so is a formula's omega, tau, eta or
+    // sigma among three letters or fewer (`sin(ωt)`, `1/jωC`).
+    if !has_arabic && has_latin && has_other_script && all_mappable && !is_notation(token) {
         out.mixed_script_tokens += 1;
     }
     let url_like = !has_arabic && url_like(token);
@@ -927,6 +959,18 @@ mod tests {
         assert_eq!(n.text, "casino");
         assert_eq!(n.mixed_script_tokens, 1);
         assert_eq!(normalize("ΒΙΤСОΙΝ").text, "bitcoin");
+        // Physics notation: a small Greek letter beside one or two Latin
+        // ones is no disguise; in a longer word it is one, and a short word
+        // with a Cyrillic look-alike is one too.
+        assert_eq!(
+            normalize("sin(ωt) = 1/(jωC) and e^-jωt").mixed_script_tokens,
+            0
+        );
+        assert_eq!(normalize("ωt").text, "wt");
+        assert_eq!(normalize("cαsino").mixed_script_tokens, 1);
+        assert_eq!(normalize("nο").mixed_script_tokens, 1); // Greek omicron
+        assert_eq!(normalize("р0rn c.а.s.i.n.o").mixed_script_tokens, 2); // Cyrillic р, а
+        assert_eq!(normalize("wіn").mixed_script_tokens, 1); // Cyrillic і
         // Real Russian words are left alone and are not "mixed".
         let ru = normalize("привет мир");
         assert_eq!(ru.text, "привет мир");
