@@ -14,16 +14,23 @@ use sqlx::{Connection, PgConnection};
 /// The last migration of release 0.1.0 (CHANGELOG.md).
 const RELEASE_0_1_0: i64 = 20261124000030;
 
+/// A new database with the migrations up to `version` applied, and a
+/// connection to it.
+async fn database_at(version: i64) -> (sqlx::postgres::PgConnectOptions, PgConnection) {
+    let db = harness::empty_database().await;
+    let mut conn = PgConnection::connect_with(&db).await.unwrap();
+    majlis::db::MIGRATOR
+        .run_to(version, &mut conn)
+        .await
+        .unwrap();
+    (db, conn)
+}
+
 /// A database at release 0.1.0's schema holding what that release wrote:
 /// an article, a thread, a held and a spam comment, an admin, audit events.
 /// Returns the database and the approved comment's id.
 async fn database_of_release_0_1_0() -> (sqlx::postgres::PgConnectOptions, i64) {
-    let db = harness::empty_database().await;
-    let mut conn = PgConnection::connect_with(&db).await.unwrap();
-    majlis::db::MIGRATOR
-        .run_to(RELEASE_0_1_0, &mut conn)
-        .await
-        .unwrap();
+    let (db, mut conn) = database_at(RELEASE_0_1_0).await;
     let hash = majlis::auth::password::hash(&SecretString::from(harness::PASSWORD)).unwrap();
     let admin: i64 = sqlx::query_scalar(
         "insert into moderators (email, display_name, role, password_hash)
@@ -314,12 +321,7 @@ async fn learner_counts_of_one_shared_range_are_rebuilt_per_script() {
     use majlis::spam::features::features;
     use majlis::spam::learner::Script;
     const RANGE: i32 = 1 << 20;
-    let db = harness::empty_database().await;
-    let mut conn = PgConnection::connect_with(&db).await.unwrap();
-    majlis::db::MIGRATOR
-        .run_to(BEFORE_SCRIPT_RANGES, &mut conn)
-        .await
-        .unwrap();
+    let (db, mut conn) = database_at(BEFORE_SCRIPT_RANGES).await;
     sqlx::query(
         "insert into articles (id, url, title)
          values ('2026/12/learnt', 'https://news.example/2026/12/learnt', 'خبر')",
