@@ -384,6 +384,26 @@ def _yaml_fold(lines: list[str]) -> str:
     return out
 
 
+def _yaml_fold_block(lines: list[str]) -> str:
+    """A folded (`>`) block scalar's lines, indentation removed: a break
+    between two ordinary lines is a space, each empty line between them a
+    newline, and breaks next to a more-indented line stay."""
+    out, prev, empties = "", None, 0
+    for line in lines:
+        if not line.strip():
+            empties += 1
+            continue
+        more = line.startswith((" ", "\t"))
+        if prev is not None:
+            if empties == 0:
+                out += "\n" if (more or prev) else " "
+            else:
+                out += "\n" * (empties if not (more or prev) else empties + 1)
+        out += line
+        prev, empties = more, 0
+    return out
+
+
 def _yaml_double(body: str) -> str:
     out, i = [], 0
     while i < len(body):
@@ -430,10 +450,19 @@ def parse_flat_yaml(text: str) -> dict[str, str]:
         key, rest = m.group(1), (m.group(2) or "").rstrip()
         i += 1
         cont: list[str] = []
-        while i < len(lines) and not key_re.match(lines[i]) and (
-                lines[i].startswith((" ", "\t")) or not lines[i].strip()):
-            cont.append(lines[i])
-            i += 1
+        if rest[:1] in ('"', "'"):
+            # A quoted scalar runs to its closing quote, whatever its lines
+            # look like.
+            q = rest[0]
+            closed = re.compile(r'(?<!\\)(?:\\\\)*"' if q == '"' else r"(?<!')'(?:'')*(?!')")
+            while not closed.search(("\n".join([rest[1:]] + cont))) and i < len(lines):
+                cont.append(lines[i])
+                i += 1
+        else:
+            while i < len(lines) and not key_re.match(lines[i]) and (
+                    lines[i].startswith((" ", "\t")) or not lines[i].strip()):
+                cont.append(lines[i])
+                i += 1
         if rest[:1] in ("|", ">"):
             indented = [c for c in cont if c.strip()]
             indent = min((len(c) - len(c.lstrip(" ")) for c in indented), default=0)
@@ -443,7 +472,7 @@ def parse_flat_yaml(text: str) -> dict[str, str]:
             if rest[0] == "|":
                 out[key] = "\n".join(block) + ("" if "-" in rest else "\n")
             else:
-                out[key] = _yaml_fold([""] + block).lstrip(" ") + ("" if "-" in rest else "\n")
+                out[key] = _yaml_fold_block(block) + ("" if "-" in rest else "\n")
         elif rest[:1] == '"':
             raw = "\n".join([rest[1:]] + cont)
             end, j = None, 0
