@@ -44,6 +44,7 @@ fn score_facts(facts: &Facts, rules: &SpamRules) -> Verdict {
         rules::stretched_words(facts, rules),
         rules::defanged_link(facts, rules),
         rules::link_markup(facts, rules),
+        rules::link_only(facts, rules),
         rules::hashtags(facts, rules),
         rules::shouting(facts, rules),
         rules::no_letters(facts, rules),

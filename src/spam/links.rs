@@ -99,6 +99,43 @@ pub fn email_domain(email: &str) -> Option<String> {
     Some(clean_host(domain))
 }
 
+/// The words of `text` besides its links and any HTML tags: tokens with
+/// two letters or more that are not an address (`http://...`, `www...`, a
+/// bare `host.tld`). A comment that is a link and nothing more has none or
+/// one or two ("see this").
+pub fn words_besides_links(text: &str) -> usize {
+    let mut plain = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+        .split_whitespace()
+        .filter(|t| {
+            let lower = t.to_lowercase();
+            let address = lower.contains("://")
+                || lower.starts_with("www.")
+                || lower
+                    .trim_end_matches(|c: char| !c.is_alphanumeric())
+                    .rsplit_once('.')
+                    .is_some_and(|(host, tld)| {
+                        !host.is_empty()
+                            && (2..=24).contains(&tld.len())
+                            && tld.bytes().all(|b| b.is_ascii_lowercase())
+                    });
+            !address && t.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        })
+        .count()
+}
+
 /// Links wrapped in markup that a plain-text comment form does not render,
 /// which a bot pastes into every form it finds: an HTML anchor
 /// (`<a href=...>`), a BBCode link (`[url=...]`, `[url]...`, `[link=...]`)
@@ -201,6 +238,23 @@ pub fn extract_links(text: &str) -> Vec<Link> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_besides_links_leave_out_addresses_and_tags() {
+        assert_eq!(words_besides_links("https://pills.example/buy"), 0);
+        assert_eq!(
+            words_besides_links(
+                "news24.example  <a href=http://news24.example/#>news24.example</a>"
+            ),
+            0
+        );
+        assert_eq!(words_besides_links("see this: www.example.com/x"), 2);
+        assert_eq!(
+            words_besides_links("The minister said so, https://news.example/a"),
+            4
+        );
+        assert_eq!(words_besides_links("Mr. Smith is right. I agree."), 5);
+    }
 
     #[test]
     fn link_markup_is_html_bbcode_and_titled_markdown_links() {

@@ -474,6 +474,17 @@ pub fn defanged_link(f: &Facts, _r: &SpamRules) -> Option<Reason> {
     (n > 0).then(|| Reason::new("defanged_link", 5.0, format!("{n} defanged link mark(s)")))
 }
 
+/// A link and at most two other words ([`super::links::words_besides_links`]):
+/// a drop, not a remark. Readers who share a source say something about
+/// it, and a link alone on a news site is not always spam, so it adds to
+/// other signals (a second link, markup, vocabulary) and holds nothing
+/// alone.
+pub fn link_only(f: &Facts, _r: &SpamRules) -> Option<Reason> {
+    let linked = f.body_links().iter().any(|l| !l.is_email);
+    (linked && super::links::words_besides_links(f.input.body) <= 2)
+        .then(|| Reason::new("link_only", 2.0, "a link and hardly a word besides"))
+}
+
 /// Points of [`link_markup`]: a link dressed for another system is how a
 /// bot's text looks, not proof on its own (a developer may paste an
 /// anchor), so it holds with one more signal.
@@ -976,6 +987,23 @@ mod tests {
                 &r,
                 link_markup
             ) >= 3.0
+        );
+        // A bare link drop: 2 points, which hold only beside other signals.
+        assert_eq!(
+            rule_score(&input("https://pills.example/buy"), &r, link_only),
+            2.0
+        );
+        assert!(held(
+            "celebs.example <a href=http://celebs.example/#>celebs.example</a>"
+        ));
+        assert!(!held("https://www.bbc.com/news/world-67001234"));
+        assert!(
+            run(
+                link_only,
+                &input("The minister said so: https://news.example/a"),
+                &r
+            )
+            .is_none()
         );
         // What readers of a blog or a news site write.
         for ham in [
