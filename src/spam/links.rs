@@ -144,48 +144,51 @@ pub fn words_besides_links(text: &str) -> usize {
 /// how many people write a link and does not count, nor does `<a>` without
 /// an address, nor text about HTML that has no address in it.
 pub fn count_link_markup(text: &str) -> u32 {
+    // How far past `<a` or `](` the tag's end or the address's end is
+    // looked for: an anchor's attributes and a link's address fit, and a
+    // hostile body of ten thousand unclosed `<a ` costs linear time.
+    const WINDOW: usize = 1024;
     let bytes = text.as_bytes();
     if !bytes.iter().any(|b| matches!(b, b'<' | b'[')) {
         return 0;
     }
-    let lower = text.to_ascii_lowercase();
-    let mut n = 0;
-    // `<a` then whitespace, with `href` inside the same tag.
-    let mut at = 0;
-    while let Some(i) = lower[at..].find("<a") {
-        let start = at + i + 2;
-        at = start;
-        if !lower[start..].starts_with([' ', '\t', '\n']) {
-            continue;
-        }
-        let tag = &lower[start..];
-        let end = tag.find('>').unwrap_or(tag.len());
-        if tag[..end].contains("href") {
-            n += 1;
-        }
-    }
-    n += u32::try_from(
-        ["[url=", "[url]", "[link="]
-            .iter()
-            .map(|m| lower.matches(m).count())
-            .sum::<usize>(),
-    )
-    .unwrap_or(u32::MAX);
-    // `](http` + address + ` "`: a titled Markdown link.
-    let mut at = 0;
-    while let Some(i) = lower[at..].find("](http") {
-        let start = at + i + 2;
-        at = start;
-        let rest = &lower[start..];
-        let addr = rest
-            .find(|c: char| c.is_whitespace() || c == ')')
-            .unwrap_or(rest.len());
-        let after = rest[addr..].trim_start_matches([' ', '\t']);
-        if addr < rest.len()
-            && rest[addr..].starts_with([' ', '\t'])
-            && after.starts_with(['"', '\''])
+    let lower = bytes.to_ascii_lowercase();
+    let window = |from: usize| &lower[from.min(lower.len())..lower.len().min(from + WINDOW)];
+    let mut n: u32 = 0;
+    let marks = lower
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, b'<' | b'[' | b']'))
+        .map(|(i, _)| i);
+    for i in marks {
+        let rest = &lower[i..];
+        // `<a` then whitespace, with `href` inside the same tag.
+        if rest.starts_with(b"<a") && rest.get(2).is_some_and(|c| c.is_ascii_whitespace()) {
+            let tag = window(i + 2);
+            let end = tag.iter().position(|&c| c == b'>').unwrap_or(tag.len());
+            if tag[..end].windows(4).any(|w| w == b"href") {
+                n = n.saturating_add(1);
+            }
+        } else if rest.starts_with(b"[url=")
+            || rest.starts_with(b"[url]")
+            || rest.starts_with(b"[link=")
         {
-            n += 1;
+            n = n.saturating_add(1);
+        } else if rest.starts_with(b"](http") {
+            // `](http` + address + spaces + a quote: a titled Markdown link.
+            let link = window(i + 2);
+            if let Some(addr) = link
+                .iter()
+                .position(|&c| c.is_ascii_whitespace() || c == b')')
+            {
+                let after = &link[addr..];
+                let quote = after.iter().find(|&&c| c != b' ' && c != b'\t');
+                if matches!(after.first(), Some(b' ' | b'\t'))
+                    && matches!(quote, Some(b'"' | b'\''))
+                {
+                    n = n.saturating_add(1);
+                }
+            }
         }
     }
     n
@@ -284,6 +287,14 @@ mod tests {
         assert_eq!(count_link_markup("the [1] footnote and a[i] < b"), 0);
         assert_eq!(count_link_markup("plain https://news.example/story"), 0);
         assert_eq!(count_link_markup(""), 0);
+        // Hostile bodies: unclosed tags and links by the thousand, with
+        // letters of other scripts between them, are counted, not choked on.
+        let unclosed = "<a href=x ".repeat(20_000);
+        assert_eq!(count_link_markup(&unclosed), 20_000);
+        let links = "[x](httpé ".repeat(20_000) + "[t](http://x \"t\")";
+        assert_eq!(count_link_markup(&links), 1);
+        assert_eq!(count_link_markup(&"[url=".repeat(30_000)), 30_000);
+        assert_eq!(count_link_markup("ي<a\u{00A0}href=x>"), 0);
     }
 
     fn hosts(text: &str) -> Vec<String> {
