@@ -104,19 +104,29 @@ pub fn email_domain(email: &str) -> Option<String> {
 /// bare `host.tld`). A comment that is a link and nothing more has none or
 /// one or two ("see this").
 pub fn words_besides_links(text: &str) -> usize {
+    // A tag opens at `<` before a letter, `/` or `!` and only if a `>`
+    // closes it: `Prices < 5` and `<3` are text.
     let mut plain = String::with_capacity(text.len());
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
+    let mut rest = text;
+    while let Some(i) = rest.find('<') {
+        plain.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let opens = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match after.find('>').filter(|_| opens) {
+            Some(end) => {
                 plain.push(' ');
+                rest = &after[end + 1..];
             }
-            _ if !in_tag => plain.push(c),
-            _ => {}
+            None => {
+                plain.push('<');
+                rest = after;
+            }
         }
     }
+    plain.push_str(rest);
     plain
         .split_whitespace()
         .filter(|t| {
@@ -257,6 +267,12 @@ mod tests {
             4
         );
         assert_eq!(words_besides_links("Mr. Smith is right. I agree."), 5);
+        // A lone `<` is text, not a tag that swallows the rest.
+        assert_eq!(
+            words_besides_links("Prices < 5 dollars here are rare, source: https://news.example/a"),
+            6
+        );
+        assert_eq!(words_besides_links("love this <3 https://a.example/x"), 2);
     }
 
     #[test]

@@ -422,6 +422,14 @@ fn script_of(c: char) -> Script {
 /// formulas that pass for no Latin letter in running text (omicron, alpha,
 /// iota, rho and the rest do, and stay disguises).
 fn is_notation(token: &str) -> bool {
+    // A formula has its signs: a digit or one of `( ) / ^ = * +`. Without
+    // them, short runs split by punctuation (`viag.rσ`) are a disguise.
+    if !token
+        .chars()
+        .any(|c| c.is_ascii_digit() || matches!(c, '(' | ')' | '/' | '^' | '=' | '*' | '+'))
+    {
+        return false;
+    }
     let mut mixing = token
         .split(|c: char| !c.is_alphanumeric())
         .filter(|run| {
@@ -969,6 +977,8 @@ mod tests {
         assert_eq!(normalize("ωt").text, "wt");
         assert_eq!(normalize("cαsino").mixed_script_tokens, 1);
         assert_eq!(normalize("nο").mixed_script_tokens, 1); // Greek omicron
+        // Short runs without a formula's signs are a disguise.
+        assert_eq!(normalize("viag.rσ ωin pσr.ηo").mixed_script_tokens, 3);
         assert_eq!(normalize("р0rn c.а.s.i.n.o").mixed_script_tokens, 2); // Cyrillic р, а
         assert_eq!(normalize("wіn").mixed_script_tokens, 1); // Cyrillic і
         // Real Russian words are left alone and are not "mixed".
