@@ -66,8 +66,10 @@ class SourceCopy:
         self.is_git = (path / "HEAD").is_file() and (path / "objects").is_dir()
 
     def _git(self, *args: str) -> bytes:
+        # Paths as they are: by default git quotes a non-ASCII path
+        # ("a-th\303\251venin/...") and no reader would match it.
         return subprocess.run(
-            ["git", "--git-dir", str(self.path), *args],
+            ["git", "-c", "core.quotePath=false", "--git-dir", str(self.path), *args],
             check=True,
             capture_output=True,
         ).stdout
@@ -430,7 +432,9 @@ def _yaml_double(body: str) -> str:
         else:
             out.append(nxt)
             i += 2
-    return "".join(out)
+    # `\uD83D\uDE00`: a surrogate pair written as two escapes is one
+    # character (lone halves would not encode as UTF-8).
+    return "".join(out).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def parse_flat_yaml(text: str) -> dict[str, str]:
@@ -485,8 +489,21 @@ def parse_flat_yaml(text: str) -> dict[str, str]:
                     break
                 j += 1
             raw = raw[:end] if end is not None else raw
-            # fold unescaped line breaks, then read the escapes
-            parts = re.split(r"(?<!\\)\n", raw)
+            # fold the line breaks that no backslash escapes, then read
+            # the escapes (a `\\` before a break escapes nothing)
+            parts, cur, k = [], [], 0
+            while k < len(raw):
+                if raw[k] == "\\" and k + 1 < len(raw):
+                    cur.append(raw[k:k + 2])
+                    k += 2
+                elif raw[k] == "\n":
+                    parts.append("".join(cur))
+                    cur = []
+                    k += 1
+                else:
+                    cur.append(raw[k])
+                    k += 1
+            parts.append("".join(cur))
             out[key] = _yaml_double(_yaml_fold(parts))
         elif rest[:1] == "'":
             raw = "\n".join([rest[1:]] + cont)

@@ -99,10 +99,21 @@ pub fn email_domain(email: &str) -> Option<String> {
     Some(clean_host(domain))
 }
 
+/// What finds addresses in a comment ([`extract_links`] and
+/// [`words_besides_links`] agree on what a link is): URLs with or without
+/// a scheme, and e-mail addresses.
+fn link_finder() -> LinkFinder {
+    let mut finder = LinkFinder::new();
+    finder
+        .url_must_have_scheme(false)
+        .kinds(&[LinkKind::Url, LinkKind::Email]);
+    finder
+}
+
 /// The words of `text` besides its links and any HTML tags: tokens with
-/// two letters or more that are not an address (`http://...`, `www...`, a
-/// bare `host.tld`). A comment that is a link and nothing more has none or
-/// one or two ("see this").
+/// two letters or more outside what [`link_finder`] calls an address. A
+/// comment that is a link and nothing more has none or one or two ("see
+/// this").
 pub fn words_besides_links(text: &str) -> usize {
     // A tag opens at `<` before a letter, `/` or `!` and only if a `>`
     // closes it: `Prices < 5` and `<3` are text.
@@ -127,22 +138,11 @@ pub fn words_besides_links(text: &str) -> usize {
         }
     }
     plain.push_str(rest);
-    plain
-        .split_whitespace()
-        .filter(|t| {
-            let lower = t.to_lowercase();
-            let address = lower.contains("://")
-                || lower.starts_with("www.")
-                || lower
-                    .trim_end_matches(|c: char| !c.is_alphanumeric())
-                    .rsplit_once('.')
-                    .is_some_and(|(host, tld)| {
-                        !host.is_empty()
-                            && (2..=24).contains(&tld.len())
-                            && tld.bytes().all(|b| b.is_ascii_lowercase())
-                    });
-            !address && t.chars().filter(|c| c.is_alphabetic()).count() >= 2
-        })
+    link_finder()
+        .spans(&plain)
+        .filter(|span| span.kind().is_none())
+        .flat_map(|span| span.as_str().split_whitespace())
+        .filter(|t| t.chars().filter(|c| c.is_alphabetic()).count() >= 2)
         .count()
 }
 
@@ -154,29 +154,26 @@ pub fn words_besides_links(text: &str) -> usize {
 /// how many people write a link and does not count, nor does `<a>` without
 /// an address, nor text about HTML that has no address in it.
 pub fn count_link_markup(text: &str) -> u32 {
-    // How far past `<a` or `](` the tag's end or the address's end is
-    // looked for: an anchor's attributes and a link's address fit, and a
-    // hostile body of ten thousand unclosed `<a ` costs linear time.
-    const WINDOW: usize = 1024;
     let bytes = text.as_bytes();
     if !bytes.iter().any(|b| matches!(b, b'<' | b'[')) {
         return 0;
     }
     let lower = bytes.to_ascii_lowercase();
-    let window = |from: usize| &lower[from.min(lower.len())..lower.len().min(from + WINDOW)];
+    // The candidates come in order, so each search below is a cursor that
+    // only moves forward: every byte is passed a bounded number of times
+    // however hostile the body (ten thousand unclosed `<a ` cost one pass).
+    let mut tag_end = Cursor::new(|s: &[u8], i: usize| s[i] == b'>');
+    let mut href = Cursor::new(|s: &[u8], i: usize| s[i..].starts_with(b"href"));
+    let mut addr_end = Cursor::new(|s: &[u8], i: usize| s[i].is_ascii_whitespace() || s[i] == b')');
     let mut n: u32 = 0;
-    let marks = lower
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| matches!(c, b'<' | b'[' | b']'))
-        .map(|(i, _)| i);
-    for i in marks {
+    for i in 0..lower.len() {
+        if !matches!(lower[i], b'<' | b'[' | b']') {
+            continue;
+        }
         let rest = &lower[i..];
-        // `<a` then whitespace, with `href` inside the same tag.
         if rest.starts_with(b"<a") && rest.get(2).is_some_and(|c| c.is_ascii_whitespace()) {
-            let tag = window(i + 2);
-            let end = tag.iter().position(|&c| c == b'>').unwrap_or(tag.len());
-            if tag[..end].windows(4).any(|w| w == b"href") {
+            // `<a` then whitespace, with `href` inside the same tag.
+            if href.next(&lower, i + 2) < tag_end.next(&lower, i + 2) {
                 n = n.saturating_add(1);
             }
         } else if rest.starts_with(b"[url=")
@@ -186,32 +183,43 @@ pub fn count_link_markup(text: &str) -> u32 {
             n = n.saturating_add(1);
         } else if rest.starts_with(b"](http") {
             // `](http` + address + spaces + a quote: a titled Markdown link.
-            let link = window(i + 2);
-            if let Some(addr) = link
-                .iter()
-                .position(|&c| c.is_ascii_whitespace() || c == b')')
-            {
-                let after = &link[addr..];
-                let quote = after.iter().find(|&&c| c != b' ' && c != b'\t');
-                if matches!(after.first(), Some(b' ' | b'\t'))
-                    && matches!(quote, Some(b'"' | b'\''))
-                {
-                    n = n.saturating_add(1);
-                }
+            let after = &lower[addr_end.next(&lower, i + 2)..];
+            let quote = after.iter().find(|&&c| c != b' ' && c != b'\t');
+            if matches!(after.first(), Some(b' ' | b'\t')) && matches!(quote, Some(b'"' | b'\'')) {
+                n = n.saturating_add(1);
             }
         }
     }
     n
 }
 
+/// The next position, at or after a given one, where `hit` holds (or the
+/// end), for positions asked in increasing order: the cursor never moves
+/// back, so a whole scan costs one pass.
+struct Cursor<F: Fn(&[u8], usize) -> bool> {
+    at: usize,
+    hit: F,
+}
+
+impl<F: Fn(&[u8], usize) -> bool> Cursor<F> {
+    fn new(hit: F) -> Cursor<F> {
+        Cursor { at: 0, hit }
+    }
+
+    fn next(&mut self, s: &[u8], from: usize) -> usize {
+        self.at = self.at.max(from);
+        while self.at < s.len() && !(self.hit)(s, self.at) {
+            self.at += 1;
+        }
+        self.at
+    }
+}
+
 /// Every URL and e-mail address in `text` (normalised or raw), after undoing
 /// `hxxp`, `[.]`, `(dot)`, `نقطة كوم` and similar obfuscations.
 pub fn extract_links(text: &str) -> Vec<Link> {
     let clear = deobfuscate_links(text);
-    let mut finder = LinkFinder::new();
-    finder
-        .url_must_have_scheme(false)
-        .kinds(&[LinkKind::Url, LinkKind::Email]);
+    let finder = link_finder();
     let mut out = Vec::new();
     for l in finder.links(&clear) {
         let raw = l.as_str();
