@@ -1018,6 +1018,43 @@ mod tests {
     }
 
     #[test]
+    fn spun_blog_templates_hold_and_readers_praise_does_not() {
+        let r = SpamRules::default();
+        let scored = |body: &str| score(&input(body), &r);
+        // Stock comments of link-building tools, spun, without a link:
+        // two of a template's sentences hold it.
+        for spam in [
+            "Wow, incredible blog layout! How long have you been blogging for? You make blogging look easy.",
+            "I am extremely impressed with your writing skills and also with the layout on your blog. Is this a paid theme or did you modify it yourself?",
+            "Excellent blog here! Also your site loads up very fast! What host are you using? Can I get your affiliate link to your host?",
+            "Heya i am for the first time here. I found this board and I find it really useful. I hope to give something back and help others like you helped me.",
+            "Pretty section of content. I just stumbled upon your site and in accession capital to assert that I get actually enjoyed account your blog posts.",
+        ] {
+            let v = scored(spam);
+            assert!(v.score >= 5.0, "{spam}: {v:?}");
+            assert!(
+                v.reasons
+                    .iter()
+                    .any(|x| x.rule == "commercial_vocabulary"
+                        && x.detail.contains("stock blog praise")),
+                "{spam}: {v:?}"
+            );
+        }
+        // Readers thanking an author, asking about the site, or talking of
+        // the web: none of it is held.
+        for ham in [
+            "Thanks for the clear explanation, the layout section fixed my sidebar. How long did the migration take you?",
+            "Great post! I have been blogging for ten years and still learned something about caching.",
+            "Which host do you recommend for a small Jekyll site? Mine loads slowly on mobile.",
+            "I found this post while searching for the error message, and it worked. Thanks!",
+            "The internet users in rural areas still pay more for slower lines, the article is right.",
+        ] {
+            let v = scored(ham);
+            assert!(v.score < 5.0, "{ham}: {v:?}");
+        }
+    }
+
+    #[test]
     fn honeypot_is_spam_level() {
         let r = SpamRules::default();
         let mut i = input("hello");

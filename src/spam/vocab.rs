@@ -33,6 +33,7 @@ const GENRE_FILES: &[&str] = &[
     include_str!("vocabulary/clickbait.txt"),
     include_str!("vocabulary/prize.txt"),
     include_str!("vocabulary/mail_spam.txt"),
+    include_str!("vocabulary/blog_templates.txt"),
 ];
 
 /// One commercial spam term.

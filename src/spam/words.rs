@@ -233,11 +233,17 @@ impl Lexicon {
         if start + phrase.len() > hay.len() {
             return false;
         }
-        phrase
-            .iter()
-            .enumerate()
-            .skip(1)
-            .all(|(k, want)| for_each_variant(hay.token(start + k), |v| v == want))
+        phrase.iter().enumerate().skip(1).all(|(k, want)| {
+            let tok = hay.token(start + k);
+            // Every variant of a token that starts with an ASCII byte
+            // starts with that byte (English inflections and repeats
+            // come off the end; Arabic prefixes need Arabic letters):
+            // most of a phrase's candidates are ruled out here, without
+            // making a token's variants.
+            let first = tok.as_bytes().first().copied();
+            (!first.is_some_and(|b| b.is_ascii()) || first == want.as_bytes().first().copied())
+                && for_each_variant(tok, |v| v == want)
+        })
     }
 }
 
