@@ -426,8 +426,16 @@ impl<'a> Reader<'a> {
 /// (`examples/learner_lab.rs`, see the README).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
-    /// Additive smoothing of every feature count.
+    /// Additive smoothing of every feature count, on a fresh site ...
     pub alpha: f64,
+    /// ... shrinking as the site's own decisions in the comment's script
+    /// grow, where the prior speaks: `alpha` times `alpha_site / (alpha_site
+    /// + n)` for `n` comments taught, never below `alpha_floor` times
+    /// `alpha` (see [`smoothing`]). A few dozen decisions then sharpen the
+    /// features only the site has seen, which the prior's pooled counts
+    /// and a fixed smoothing would keep near even.
+    pub alpha_site: f64,
+    pub alpha_floor: f64,
     /// What one comment of the prior counts for next to one of the site's:
     /// the learner reads the site's counts plus this share of the prior's,
     /// so the site's own decisions outweigh the prior's as they accumulate.
@@ -453,6 +461,8 @@ impl Default for Params {
         // spam section): `learner_lab --fit` prints the curves.
         Params {
             alpha: 1.0,
+            alpha_site: 300.0,
+            alpha_floor: 0.7,
             prior_weight: 0.3,
             telling: 40,
             scale: 0.1325,
@@ -473,6 +483,28 @@ pub struct Judgement {
     pub site_ham: f64,
 }
 
+/// The additive smoothing of [`raw`] where the site has taught `taught`
+/// comments in the script ([`Params::alpha_site`]); out-of-range knobs fall
+/// back to no shrinking and a smoothing of 1.
+pub(crate) fn smoothing(p: &Params, taught: f64) -> f64 {
+    let alpha = if p.alpha.is_finite() && p.alpha > 0.0 {
+        p.alpha
+    } else {
+        1.0
+    };
+    let shrink = if p.alpha_site.is_finite() && p.alpha_site > 0.0 && taught > 0.0 {
+        p.alpha_site / (p.alpha_site + taught)
+    } else {
+        1.0
+    };
+    let floor = if p.alpha_floor.is_finite() {
+        p.alpha_floor.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    alpha * shrink.max(floor)
+}
+
 /// A script takes the prior's counts only where the prior saw at least
 /// this many comments of each class in it.
 pub const MIN_PRIOR_DOCS: f64 = 100.0;
@@ -486,7 +518,8 @@ fn prior_in(prior: Option<&Prior>, script: Script) -> Option<(&Prior, Totals)> {
 
 /// The summed log-likelihood ratio (spam over ham) of the [`Params::telling`]
 /// features whose ratio is largest either way, under the totals `t`, the
-/// site's counts and, with `prior`, its weight times the prior's counts.
+/// site's counts and, with `prior`, its weight times the prior's counts,
+/// each smoothed by `alpha`.
 /// Each class's counts are scaled to a common total before smoothing, so a
 /// feature neither class has seen weighs nothing (it is skipped), and a
 /// site that decided four times more ham than spam is not pushed towards
@@ -497,17 +530,13 @@ fn raw<S: SiteCounts + ?Sized>(
     t: Totals,
     site: &S,
     prior: Option<(&Prior, f64)>,
+    alpha: f64,
     p: &Params,
 ) -> f64 {
     let spam_total = t.spam.features.max(1.0);
     let ham_total = t.ham.features.max(1.0);
     let common = (spam_total + ham_total) / 2.0;
     let (ks, kh) = (common / spam_total, common / ham_total);
-    let alpha = if p.alpha.is_finite() && p.alpha > 0.0 {
-        p.alpha
-    } else {
-        1.0
-    };
     SCRATCH.with_borrow_mut(|(counts, keys)| {
         // The site's and the prior's counts first, in a pass that does
         // nothing else: their tables are large, most lookups miss the
@@ -619,7 +648,7 @@ pub fn raw_score<S: SiteCounts + ?Sized>(
             return None;
         }
         return Some(Raw {
-            value: raw(features, script, own, site, None, p),
+            value: raw(features, script, own, site, None, smoothing(p, 0.0), p),
             with_prior: false,
         });
     };
@@ -637,7 +666,15 @@ pub fn raw_score<S: SiteCounts + ?Sized>(
         ham: pooled(own.ham, pt.ham),
     };
     Some(Raw {
-        value: raw(features, script, t, site, Some((prior, w)), p),
+        value: raw(
+            features,
+            script,
+            t,
+            site,
+            Some((prior, w)),
+            smoothing(p, own.spam.docs + own.ham.docs),
+            p,
+        ),
         with_prior: true,
     })
 }
@@ -840,6 +877,11 @@ mod tests {
         let w = if prior.is_some() { p.prior_weight } else { 0.0 };
         let own = site.totals(script);
         let pt = in_script.map_or(Totals::default(), |(_, t)| t);
+        let alpha = if prior.is_some() {
+            smoothing(p, own.spam.docs + own.ham.docs)
+        } else {
+            p.alpha
+        };
         let (spam_total, ham_total) = (
             (own.spam.features + w * pt.spam.features).max(1.0),
             (own.ham.features + w * pt.ham.features).max(1.0),
@@ -856,8 +898,8 @@ mod tests {
                 if s <= 0.0 && h <= 0.0 {
                     return None;
                 }
-                let a = common / spam_total * s + p.alpha;
-                let b = common / ham_total * h + p.alpha;
+                let a = common / spam_total * s + alpha;
+                let b = common / ham_total * h + alpha;
                 Some(if a > b {
                     ((a / b).ln(), true)
                 } else {
@@ -962,6 +1004,50 @@ mod tests {
             );
         }
         assert!(compared[0] > 50 && compared[1] > 50, "{compared:?}");
+    }
+
+    #[test]
+    fn the_smoothing_shrinks_with_the_sites_decisions_down_to_its_floor() {
+        let p = Params::default();
+        assert_eq!(smoothing(&p, 0.0), 1.0);
+        assert!((smoothing(&p, 100.0) - 0.75).abs() < 1e-12);
+        assert!((smoothing(&p, 5_000.0) - 0.7).abs() < 1e-12);
+        let odd = Params {
+            alpha: f64::NAN,
+            alpha_site: -1.0,
+            alpha_floor: f64::INFINITY,
+            ..p
+        };
+        assert_eq!(smoothing(&odd, 1_000.0), 1.0);
+        // With the prior, a feature only the site's spam decisions carry
+        // counts for more once the site has decided more comments.
+        let prior = Prior::from_evidence(&evidence(&[(7, (100, 100))]), 1, 1.0, 0.0);
+        let site = |extra: u32| {
+            let mut e = evidence(&[(9, (2, 0))]);
+            for i in 0..extra {
+                e.learn(&[7], Script::Latin, i % 2 == 0, 1);
+            }
+            e
+        };
+        let fixed = Params {
+            alpha_floor: 1.0,
+            ..p
+        };
+        let with = |site: &Evidence, p: &Params| {
+            raw_score(&[9], Script::Latin, site, Some(&prior), p)
+                .unwrap()
+                .value
+        };
+        let busy = site(400);
+        assert!(with(&busy, &p) > with(&busy, &fixed) + 0.05);
+        // A fresh site reads the prior with the full smoothing.
+        let fresh = Evidence::default();
+        let prior_only = |p: &Params| {
+            raw_score(&[7, 9], Script::Latin, &fresh, Some(&prior), p)
+                .unwrap()
+                .value
+        };
+        assert_eq!(prior_only(&p), prior_only(&fixed));
     }
 
     #[test]
