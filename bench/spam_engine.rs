@@ -63,6 +63,7 @@ fn input<'a>(c: &'a LabeledComment, i: usize, spam_probability: Option<f64>) -> 
         history: AuthorHistory::default(),
         same_text_other_authors_24h: 0,
         spam_probability,
+        learner_fresh: false,
     }
 }
 
@@ -303,6 +304,7 @@ fn path_input(i: usize, body: &str, p: Option<f64>) -> SpamInput<'_> {
         history: AuthorHistory::default(),
         same_text_other_authors_24h: 0,
         spam_probability: p,
+        learner_fresh: false,
     }
 }
 

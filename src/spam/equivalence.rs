@@ -454,6 +454,7 @@ fn outputs() -> [Vec<String>; 9] {
         let script = Script::of(&it.body);
         let j = judge(&f, script, &site, prior, &params);
         let p = j.map(|j| j.probability);
+        let fresh = j.is_some_and(|j| j.fresh) || i % 7 == 3;
         out[5].push(format!("{script:?} {:?}", p.map(f64::to_bits)));
         let input = SpamInput {
             body: &it.body,
@@ -483,6 +484,7 @@ fn outputs() -> [Vec<String>; 9] {
             },
             same_text_other_authors_24h: (i % 3) as u32,
             spam_probability: p,
+            learner_fresh: fresh,
         };
         let v1 = score_normalized(&input, &default_rules, body.clone(), name.clone());
         let v2 = score_normalized(&input, &site_rules, body, name);

@@ -334,17 +334,15 @@ pub fn verdict(
     site: Option<&Evidence>,
     opts: &EvalOptions,
 ) -> Verdict {
-    let spam_probability = site
-        .and_then(|site| {
-            judge(
-                features,
-                Script::of(&c.body),
-                site,
-                opts.prior,
-                &opts.params,
-            )
-        })
-        .map(|j| j.probability);
+    let judgement = site.and_then(|site| {
+        judge(
+            features,
+            Script::of(&c.body),
+            site,
+            opts.prior,
+            &opts.params,
+        )
+    });
     let input = SpamInput {
         body: &c.body,
         author_name: &c.author_name,
@@ -356,7 +354,8 @@ pub fn verdict(
         form_token: FormTokenCheck::Missing,
         history: AuthorHistory::default(),
         same_text_other_authors_24h: 0,
-        spam_probability,
+        spam_probability: judgement.map(|j| j.probability),
+        learner_fresh: judgement.is_some_and(|j| j.fresh),
     };
     score(&input, &opts.rules)
 }

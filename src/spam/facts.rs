@@ -34,6 +34,10 @@ pub struct SpamInput<'a> {
     /// The learner's calibrated spam probability
     /// ([`judge`](super::learner::judge)); `None` when it cannot answer.
     pub spam_probability: Option<f64>,
+    /// The learner's judgement is [`fresh`](super::learner::Judgement::fresh):
+    /// mostly the shipped prior's, the site having taught it little in the
+    /// comment's script.
+    pub learner_fresh: bool,
 }
 
 /// Outcome of checking the signed form token.

@@ -481,7 +481,16 @@ pub struct Judgement {
     /// Comments the site taught, spam and ham.
     pub site_spam: f64,
     pub site_ham: f64,
+    /// The prior speaks and the site has taught fewer than [`FRESH_TAUGHT`]
+    /// comments in the script: the judgement is mostly the prior's, trained
+    /// on other sites' text (the `learner` rule then trusts only its
+    /// surest answers).
+    pub fresh: bool,
 }
+
+/// How many comments a site teaches in a script before its learner is no
+/// longer [`Judgement::fresh`] there.
+pub const FRESH_TAUGHT: f64 = 100.0;
 
 /// The additive smoothing of [`raw`] where the site has taught `taught`
 /// comments in the script ([`Params::alpha_site`]); out-of-range knobs fall
@@ -618,6 +627,7 @@ pub fn judge<S: SiteCounts + ?Sized>(
         probability: 1.0 / (1.0 + (-z).exp()),
         site_spam: own.spam.docs,
         site_ham: own.ham.docs,
+        fresh: raw.with_prior && own.spam.docs + own.ham.docs < FRESH_TAUGHT,
     })
 }
 
@@ -1110,6 +1120,23 @@ mod tests {
         }
         let now = p_of("free followers, subscribe", &site, Some(&prior)).unwrap();
         assert!(now < 0.2, "{now}");
+        // Fresh while the prior speaks and the site taught fewer than
+        // FRESH_TAUGHT comments in the script; never where the site's
+        // counts answer alone.
+        let p = Params::default();
+        let fresh_at = |site: &Evidence, prior: Option<&Prior>| {
+            judge(&f("free followers"), Script::Latin, site, prior, &p).map(|j| j.fresh)
+        };
+        assert_eq!(fresh_at(&fresh, Some(&prior)), Some(true));
+        assert_eq!(fresh_at(&site, Some(&prior)), Some(false));
+        let mut some = Evidence::default();
+        for i in 0..99 {
+            some.learn(&f("casino bonus spins"), Script::Latin, i % 2 == 0, 1);
+        }
+        assert_eq!(fresh_at(&some, Some(&prior)), Some(true));
+        some.learn(&f("casino bonus spins"), Script::Latin, true, 1);
+        assert_eq!(fresh_at(&some, Some(&prior)), Some(false));
+        assert_eq!(fresh_at(&some, None), Some(false));
     }
 
     #[test]

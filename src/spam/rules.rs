@@ -840,6 +840,14 @@ pub fn author_history(f: &Facts, _r: &SpamRules) -> Vec<Reason> {
 /// A disguised comment ([`disguised`]) keeps the points the learner adds
 /// and loses none: its words were chosen to read as harmless, so their
 /// harmless look is no evidence.
+///
+/// On a site that has taught the learner little in the comment's script
+/// ([`learner_fresh`](super::facts::SpamInput::learner_fresh)) its
+/// judgement is mostly the shipped prior's, trained on other sites' text:
+/// it adds at most [`LEARNER_FRESH_POINTS`] (under the default hold of 5)
+/// unless it is sure enough for its most points. The prior alone then
+/// holds only what it is near certain of; otherwise another rule must
+/// agree.
 pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
     let p = f.input.spam_probability?;
     let sure = r.learner_sure.clamp(0.5, 1.0);
@@ -852,12 +860,23 @@ pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
     if points < 0.0 && disguised(f) {
         return None;
     }
+    if f.input.learner_fresh && points > LEARNER_FRESH_POINTS && points < LEARNER_MAX_POINTS {
+        return Some(Reason::new(
+            "learner",
+            LEARNER_FRESH_POINTS,
+            format!("learner spam probability {p:.3} (a new site's learner: capped)"),
+        ));
+    }
     Some(Reason::new(
         "learner",
         points,
         format!("learner spam probability {p:.3}"),
     ))
 }
+
+/// The most a [`learner_fresh`](super::facts::SpamInput::learner_fresh)
+/// judgement short of [`LEARNER_MAX_POINTS`] adds (see [`learner`]).
+pub const LEARNER_FRESH_POINTS: f64 = 4.0;
 
 /// Whether the comment is disguised the way spam is and legitimate writers
 /// are not: invisible characters inside words (two or more: one is a
@@ -917,6 +936,7 @@ mod tests {
             history: AuthorHistory::default(),
             same_text_other_authors_24h: 0,
             spam_probability: None,
+            learner_fresh: false,
         }
     }
 
@@ -1805,6 +1825,38 @@ mod tests {
         assert_eq!(rule_score(&i, &r, learner), 6.94);
         i.spam_probability = Some(0.35);
         assert!(run(learner, &i, &r).is_none());
+    }
+
+    #[test]
+    fn a_fresh_learner_holds_alone_only_what_it_is_near_certain_of() {
+        let r = SpamRules::default();
+        let held = |i: &SpamInput| score(i, &r).score >= 5.0;
+        let mut i = input("We discussed the budget at length yesterday evening.");
+        i.spam_probability = Some(0.85);
+        // A site that taught its learner enough: 6.94 points hold alone.
+        assert_eq!(rule_score(&i, &r, learner), 6.94);
+        assert!(held(&i));
+        // On a fresh site the same judgement is mostly the prior's: 4
+        // points, not held without another rule ...
+        i.learner_fresh = true;
+        assert_eq!(rule_score(&i, &r, learner), LEARNER_FRESH_POINTS);
+        assert!(!held(&i));
+        let v = score(&i, &r);
+        assert!(
+            v.reasons.iter().any(|x| x.detail.contains("capped")),
+            "{v:?}"
+        );
+        // ... held with one (a link), and held alone when near certain.
+        let mut linked = input("We discussed the budget, see https://budget.example/plan");
+        linked.spam_probability = Some(0.85);
+        linked.learner_fresh = true;
+        assert!(held(&linked));
+        i.spam_probability = Some(0.95);
+        assert_eq!(rule_score(&i, &r, learner), LEARNER_MAX_POINTS);
+        assert!(held(&i));
+        // What it takes off is not capped.
+        i.spam_probability = Some(0.05);
+        assert_eq!(rule_score(&i, &r, learner), LEARNER_MIN_POINTS);
     }
 
     #[test]

@@ -456,6 +456,7 @@ mod tests {
                             history,
                             same_text_other_authors_24h: 0,
                             spam_probability: bayes,
+                            learner_fresh: false,
                         };
                         let with: &'static str =
                             Box::leak(format!("{body} {word}").into_boxed_str());

@@ -287,17 +287,14 @@ fn judge(
 ) -> (spam::Verdict, CommentStatus) {
     let facts = &g.ctx.facts;
     // The learner (the setting keeps its historical name).
-    let spam_probability = g.features.as_ref().and_then(|(features, script)| {
-        state
-            .learner
-            .judge(
-                features,
-                *script,
-                &g.ctx.evidence.totals,
-                learner::Prior::shipped(),
-                &learner::Params::default(),
-            )
-            .map(|j| j.probability)
+    let judgement = g.features.as_ref().and_then(|(features, script)| {
+        state.learner.judge(
+            features,
+            *script,
+            &g.ctx.evidence.totals,
+            learner::Prior::shipped(),
+            &learner::Params::default(),
+        )
     });
     let ip_text = c.meta.ip.map(|ip| ip.to_string()).unwrap_or_default();
     let input = spam::SpamInput {
@@ -316,7 +313,8 @@ fn judge(
             rejected_by_email: count(facts.rejected_by_email),
         },
         same_text_other_authors_24h: count(facts.same_text_other_authors_24h),
-        spam_probability,
+        spam_probability: judgement.map(|j| j.probability),
+        learner_fresh: judgement.is_some_and(|j| j.fresh),
     };
     let mut verdict = spam::score_normalized(&input, &snap.rules, g.body_text, g.name_text);
     let mode = g
