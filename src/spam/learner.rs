@@ -429,9 +429,9 @@ pub struct Params {
     /// Additive smoothing of every feature count, on a fresh site ...
     pub alpha: f64,
     /// ... shrinking as the site's own decisions in the comment's script
-    /// grow, where the prior speaks: `alpha` times `alpha_site / (alpha_site
-    /// + n)` for `n` comments taught, never below `alpha_floor` times
-    /// `alpha` (see [`smoothing`]). A few dozen decisions then sharpen the
+    /// grow, where the prior speaks: `alpha` times
+    /// `alpha_site / (alpha_site + n)` for `n` comments taught, never below
+    /// `alpha_floor` times `alpha` (see [`smoothing`]). A few dozen decisions then sharpen the
     /// features only the site has seen, which the prior's pooled counts
     /// and a fixed smoothing would keep near even.
     pub alpha_site: f64,
