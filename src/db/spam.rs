@@ -30,19 +30,45 @@ pub(crate) fn features_to_db(features: &[Feature]) -> Vec<i32> {
 }
 
 /// What the site's own learner holds: comments trained per class (all
-/// scripts) and the rows of the feature store.
+/// scripts, then each script's: Arabic, Latin, other) and the rows of the
+/// feature store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct SiteTraining {
     pub spam: i64,
     pub ham: i64,
     pub features: i64,
+    pub arabic_spam: i64,
+    pub arabic_ham: i64,
+    pub latin_spam: i64,
+    pub latin_ham: i64,
+    pub other_spam: i64,
+    pub other_ham: i64,
+}
+
+impl SiteTraining {
+    /// Comments trained as spam and as ham in `script`.
+    pub fn in_script(&self, script: crate::spam::learner::Script) -> (i64, i64) {
+        use crate::spam::learner::Script;
+        match script {
+            Script::Arabic => (self.arabic_spam, self.arabic_ham),
+            Script::Latin => (self.latin_spam, self.latin_ham),
+            Script::Other => (self.other_spam, self.other_ham),
+        }
+    }
 }
 
 pub async fn site_training(conn: &mut PgConnection) -> Result<SiteTraining, sqlx::Error> {
     sqlx::query_as(
-        "select (select coalesce(sum(nspam), 0)::bigint from spam_corpus_shards) as spam,
-                (select coalesce(sum(nham), 0)::bigint from spam_corpus_shards) as ham,
-                (select count(*) from spam_features) as features",
+        "select coalesce(sum(nspam), 0)::bigint as spam,
+                coalesce(sum(nham), 0)::bigint as ham,
+                (select count(*) from spam_features) as features,
+                coalesce(sum(nspam) filter (where script = 0), 0)::bigint as arabic_spam,
+                coalesce(sum(nham) filter (where script = 0), 0)::bigint as arabic_ham,
+                coalesce(sum(nspam) filter (where script = 1), 0)::bigint as latin_spam,
+                coalesce(sum(nham) filter (where script = 1), 0)::bigint as latin_ham,
+                coalesce(sum(nspam) filter (where script = 2), 0)::bigint as other_spam,
+                coalesce(sum(nham) filter (where script = 2), 0)::bigint as other_ham
+         from spam_corpus_shards",
     )
     .fetch_one(conn)
     .await

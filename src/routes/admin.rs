@@ -13,6 +13,7 @@ use crate::routes::body::{ApiJson, ApiQuery, Authed, Shape, not_null, present, s
 use crate::routes::moderation::views::{ArticleView, ModeratorView};
 use crate::routes::public::comments::article_id_from_path;
 use crate::routes::site::{SiteParams, requested_site};
+use crate::spam::learner::{self, Prior, Script};
 use crate::state::AppState;
 use crate::usecases::accounts::{self, AccountPatch, NewModerator};
 use crate::usecases::retention::{self, NewHold};
@@ -630,8 +631,31 @@ pub struct SiteLearnerState {
     /// Comments trained as spam and as ham.
     pub spam: i64,
     pub ham: i64,
-    /// Rows in the feature store (buckets ever touched; at most 1,048,576).
+    /// Rows in the feature store (buckets ever touched; at most 3,145,728:
+    /// 1,048,576 per script).
     pub features: i64,
+    /// The same per script (a comment counts in the script most of its
+    /// letters are in): `arabic`, `latin`, `other`, in that order.
+    pub scripts: Vec<ScriptLearnerState>,
+}
+
+/// The learner in one script.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ScriptLearnerState {
+    /// `arabic`, `latin` or `other`.
+    pub script: &'static str,
+    /// Comments the site trained as spam and as ham in it.
+    pub spam: i64,
+    pub ham: i64,
+    /// The shipped prior speaks in this script (it knows both classes
+    /// there); where it does not, the site's counts answer alone once they
+    /// hold 20 comments of each class.
+    pub prior: bool,
+    /// The site has taught fewer than 100 comments here while the prior
+    /// speaks: the learner adds at most 4 points to a comment unless it is
+    /// near certain, so that the prior alone does not hold what it is only
+    /// fairly sure of.
+    pub fresh: bool,
 }
 
 /// The learner's state.
@@ -657,16 +681,34 @@ impl LearnerState {
         };
         LearnerState {
             enabled,
-            prior: crate::spam::learner::Prior::shipped().map(|p| PriorState {
+            prior: Prior::shipped().map(|p| PriorState {
                 features: u64::try_from(p.len()).unwrap_or(u64::MAX),
                 spam: count(p.totals.iter().map(|t| t.spam.docs).sum()),
                 ham: count(p.totals.iter().map(|t| t.ham.docs).sum()),
-                weight: crate::spam::learner::Params::default().prior_weight,
+                weight: learner::Params::default().prior_weight,
             }),
             site: SiteLearnerState {
                 spam: site.spam,
                 ham: site.ham,
                 features: site.features,
+                scripts: Script::ALL
+                    .into_iter()
+                    .map(|script| {
+                        let (spam, ham) = site.in_script(script);
+                        let prior = Prior::shipped();
+                        ScriptLearnerState {
+                            script: match script {
+                                Script::Arabic => "arabic",
+                                Script::Latin => "latin",
+                                Script::Other => "other",
+                            },
+                            spam,
+                            ham,
+                            prior: learner::prior_speaks(prior, script),
+                            fresh: learner::is_fresh(prior, script, (spam + ham) as f64),
+                        }
+                    })
+                    .collect(),
             },
         }
     }

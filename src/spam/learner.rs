@@ -492,6 +492,19 @@ pub struct Judgement {
 /// longer [`Judgement::fresh`] there.
 pub const FRESH_TAUGHT: f64 = 100.0;
 
+/// Whether the learner's judgements of comments in `script` are
+/// [`fresh`](Judgement::fresh) on a site that taught `taught` comments in
+/// it: the prior speaks there and `taught` is under [`FRESH_TAUGHT`].
+pub fn is_fresh(prior: Option<&Prior>, script: Script, taught: f64) -> bool {
+    prior_in(prior, script).is_some() && taught < FRESH_TAUGHT
+}
+
+/// Whether the prior speaks in `script` (it saw at least
+/// [`MIN_PRIOR_DOCS`] comments of each class there).
+pub fn prior_speaks(prior: Option<&Prior>, script: Script) -> bool {
+    prior_in(prior, script).is_some()
+}
+
 /// The additive smoothing of [`raw`] where the site has taught `taught`
 /// comments in the script ([`Params::alpha_site`]); out-of-range knobs fall
 /// back to no shrinking and a smoothing of 1.
@@ -627,7 +640,7 @@ pub fn judge<S: SiteCounts + ?Sized>(
         probability: 1.0 / (1.0 + (-z).exp()),
         site_spam: own.spam.docs,
         site_ham: own.ham.docs,
-        fresh: raw.with_prior && own.spam.docs + own.ham.docs < FRESH_TAUGHT,
+        fresh: raw.with_prior && is_fresh(prior, script, own.spam.docs + own.ham.docs),
     })
 }
 

@@ -675,9 +675,19 @@ async fn admins_see_the_learner_and_reset_what_the_site_taught() {
         .await
         .unwrap();
     assert!(rows > 0);
+    // Per script: the bodies are English; the shipped prior speaks only
+    // there, and three decisions leave the learner fresh (its points
+    // capped short of near certainty).
+    let scripts = |latin: (i64, i64)| {
+        json!([
+            {"script": "arabic", "spam": 0, "ham": 0, "prior": false, "fresh": false},
+            {"script": "latin", "spam": latin.0, "ham": latin.1, "prior": true, "fresh": true},
+            {"script": "other", "spam": 0, "ham": 0, "prior": false, "fresh": false},
+        ])
+    };
     assert_eq!(
         state["site"],
-        json!({"spam": 1, "ham": 2, "features": rows})
+        json!({"spam": 1, "ham": 2, "features": rows, "scripts": scripts((1, 2))})
     );
 
     let resp = app
@@ -688,7 +698,10 @@ async fn admins_see_the_learner_and_reset_what_the_site_taught() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["cache-control"], "no-store");
     let after: Value = resp.json().await.unwrap();
-    assert_eq!(after["site"], json!({"spam": 0, "ham": 0, "features": 0}));
+    assert_eq!(
+        after["site"],
+        json!({"spam": 0, "ham": 0, "features": 0, "scripts": scripts((0, 0))})
+    );
     assert_eq!(after["prior"], state["prior"], "the shipped prior stays");
     let again: Value = app
         .authed(Method::GET, path, &admin)
