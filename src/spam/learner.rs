@@ -430,11 +430,13 @@ pub struct Params {
     pub alpha: f64,
     /// ... shrinking as the site's own decisions in the comment's script
     /// grow, where the prior speaks: `alpha` times
-    /// `alpha_site / (alpha_site + n)` for `n` comments taught, never below
-    /// `alpha_floor` times `alpha` (see [`smoothing`]). A few dozen decisions then sharpen the
-    /// features only the site has seen, which the prior's pooled counts
-    /// and a fixed smoothing would keep near even.
+    /// `alpha_site / (alpha_site + n)` for `n` comments taught (`smoothing`).
+    /// A few dozen decisions then sharpen every feature's ratio, most of
+    /// all those only the site has seen, which a fixed smoothing would keep
+    /// near even.
     pub alpha_site: f64,
+    /// The least share of `alpha` the smoothing shrinks to (a share above
+    /// 1 counts as 1; zero, negative or not a number, as no shrinking).
     pub alpha_floor: f64,
     /// What one comment of the prior counts for next to one of the site's:
     /// the learner reads the site's counts plus this share of the prior's,
@@ -519,8 +521,8 @@ pub(crate) fn smoothing(p: &Params, taught: f64) -> f64 {
     } else {
         1.0
     };
-    let floor = if p.alpha_floor.is_finite() {
-        p.alpha_floor.clamp(0.0, 1.0)
+    let floor = if p.alpha_floor.is_finite() && p.alpha_floor > 0.0 {
+        p.alpha_floor.min(1.0)
     } else {
         1.0
     };

@@ -845,9 +845,9 @@ pub fn author_history(f: &Facts, _r: &SpamRules) -> Vec<Reason> {
 /// ([`learner_fresh`](super::facts::SpamInput::learner_fresh)) its
 /// judgement is mostly the shipped prior's, trained on other sites' text:
 /// it adds at most [`LEARNER_FRESH_POINTS`] (under the default hold of 5)
-/// unless it is sure enough for its most points. The prior alone then
-/// holds only what it is near certain of; otherwise another rule must
-/// agree.
+/// unless it is sure enough for its most points (a disguised comment
+/// excepted). The prior alone then holds only what it is near certain of;
+/// otherwise another rule must agree.
 pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
     let p = f.input.spam_probability?;
     let sure = r.learner_sure.clamp(0.5, 1.0);
@@ -860,7 +860,12 @@ pub fn learner(f: &Facts, r: &SpamRules) -> Option<Reason> {
     if points < 0.0 && disguised(f) {
         return None;
     }
-    if f.input.learner_fresh && points > LEARNER_FRESH_POINTS && points < LEARNER_MAX_POINTS {
+    // A disguised comment keeps what the learner adds, fresh or not.
+    if f.input.learner_fresh
+        && points > LEARNER_FRESH_POINTS
+        && points < LEARNER_MAX_POINTS
+        && !disguised(f)
+    {
         return Some(Reason::new(
             "learner",
             LEARNER_FRESH_POINTS,
