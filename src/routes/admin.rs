@@ -672,6 +672,7 @@ pub struct LearnerState {
 
 impl LearnerState {
     fn new(enabled: bool, site: db::spam::SiteTraining) -> LearnerState {
+        let prior = Prior::shipped();
         let count = |n: f64| {
             if n.is_finite() && n > 0.0 {
                 n as u64
@@ -681,7 +682,7 @@ impl LearnerState {
         };
         LearnerState {
             enabled,
-            prior: Prior::shipped().map(|p| PriorState {
+            prior: prior.map(|p| PriorState {
                 features: u64::try_from(p.len()).unwrap_or(u64::MAX),
                 spam: count(p.totals.iter().map(|t| t.spam.docs).sum()),
                 ham: count(p.totals.iter().map(|t| t.ham.docs).sum()),
@@ -695,7 +696,6 @@ impl LearnerState {
                     .into_iter()
                     .map(|script| {
                         let (spam, ham) = site.in_script(script);
-                        let prior = Prior::shipped();
                         ScriptLearnerState {
                             script: match script {
                                 Script::Arabic => "arabic",

@@ -498,7 +498,7 @@ pub const FRESH_TAUGHT: f64 = 100.0;
 /// [`fresh`](Judgement::fresh) on a site that taught `taught` comments in
 /// it: the prior speaks there and `taught` is under [`FRESH_TAUGHT`].
 pub fn is_fresh(prior: Option<&Prior>, script: Script, taught: f64) -> bool {
-    prior_in(prior, script).is_some() && taught < FRESH_TAUGHT
+    prior_speaks(prior, script) && taught < FRESH_TAUGHT
 }
 
 /// Whether the prior speaks in `script` (it saw at least
@@ -642,7 +642,7 @@ pub fn judge<S: SiteCounts + ?Sized>(
         probability: 1.0 / (1.0 + (-z).exp()),
         site_spam: own.spam.docs,
         site_ham: own.ham.docs,
-        fresh: raw.with_prior && is_fresh(prior, script, own.spam.docs + own.ham.docs),
+        fresh: is_fresh(prior, script, own.spam.docs + own.ham.docs),
     })
 }
 
