@@ -1,7 +1,7 @@
 //! The learner's workbench, on a development split only (never the test
 //! split):
 //!
-//! `cargo run --release --example learner_lab -- DEV.jsonl PRIOR.bin [--fit] [--telling K] [--prior-weight W]`
+//! `cargo run --release --example learner_lab -- DEV.jsonl PRIOR.bin [--fit] [--telling K] [--alone-telling K] [--prior-weight W]`
 //!
 //! DEV is split into a pool and the judged rest as `majlis spam-eval`
 //! splits it, and a simulated site is taught the first N pool comments for
@@ -14,7 +14,8 @@
 //!
 //! `--fit` fits the calibration curve (`Params::scale` and
 //! `Params::offset`) to the raw scores of every stage together and prints
-//! it. `--telling` and `--prior-weight` score with other knobs.
+//! it. `--telling` (where the prior speaks), `--alone-telling` (where the
+//! site's counts speak alone) and `--prior-weight` score with other knobs.
 //! The README's spam section quotes its output on `target/spam-cv`.
 
 // A development tool: it reports on stdout and stops on a broken corpus.
@@ -105,7 +106,7 @@ fn main() {
     let (dev, prior_path) = match args.as_slice() {
         [d, p, ..] => (d, p),
         _ => panic!(
-            "usage: learner_lab DEV.jsonl PRIOR.bin [--fit] [--telling K] [--prior-weight W]"
+            "usage: learner_lab DEV.jsonl PRIOR.bin [--fit] [--telling K] [--alone-telling K] [--prior-weight W]"
         ),
     };
     let mut params = Params::default();
@@ -116,6 +117,9 @@ fn main() {
     };
     if let Some(k) = flag("--telling") {
         params.telling = k.parse().expect("--telling K");
+    }
+    if let Some(k) = flag("--alone-telling") {
+        params.alone_telling = k.parse().expect("--alone-telling K");
     }
     if let Some(w) = flag("--prior-weight") {
         params.prior_weight = w.parse().expect("--prior-weight W");

@@ -95,10 +95,16 @@ enum Command {
         #[arg(long)]
         prior_weight: Option<f64>,
         /// How many of a comment's features (the strongest either way) the
-        /// learner reads, instead of the built-in 40 (a tuning knob; measure
-        /// on a development split only).
+        /// learner reads where the prior speaks, instead of the built-in 120
+        /// (a tuning knob; measure on a development split only).
         #[arg(long)]
         telling: Option<usize>,
+        /// How many of a comment's features the learner reads where the
+        /// site's counts speak alone (a script the prior does not know),
+        /// instead of the built-in 40 (a tuning knob; measure on a
+        /// development split only).
+        #[arg(long)]
+        alone_telling: Option<usize>,
         /// The learner's probability above which it adds points (and below
         /// one minus which it takes them away) instead of the built-in 0.7
         /// (a tuning knob; measure on a development split only).
@@ -232,6 +238,7 @@ async fn main() -> ExitCode {
             learner_scale,
             prior_weight,
             telling,
+            alone_telling,
             learner_sure,
             curve,
         } => spam_eval(
@@ -248,6 +255,7 @@ async fn main() -> ExitCode {
                 learner_scale,
                 prior_weight,
                 telling,
+                alone_telling,
                 learner_sure,
                 curve,
             },
@@ -393,6 +401,7 @@ struct SpamEvalOptions<'a> {
     learner_scale: Option<f64>,
     prior_weight: Option<f64>,
     telling: Option<usize>,
+    alone_telling: Option<usize>,
     learner_sure: Option<f64>,
     curve: Option<(f64, f64)>,
 }
@@ -440,6 +449,9 @@ fn spam_eval(
     }
     if let Some(k) = o.telling {
         opts.params.telling = k;
+    }
+    if let Some(k) = o.alone_telling {
+        opts.params.alone_telling = k;
     }
     if let Some(s) = o.learner_sure {
         opts.rules.learner_sure = s;
