@@ -519,9 +519,10 @@ async fn learner_points(app: &TestApp, id: i64) -> Option<f64> {
         .map(|r| r["score"].as_f64().unwrap())
 }
 
-/// A genre the shipped prior has never seen.
+/// A genre the shipped prior has never seen (and, without words of trade,
+/// no lean it would act on: a fresh learner gives it no points).
 fn spammy(n: usize) -> String {
-    format!("zorvane quillet blossoms, the zorvane quillet dealer ships gramith crates today {n}")
+    format!("zorvane quillet blossoms, the zorvane quillet gramith grows by the river {n}")
 }
 
 fn hammy(n: usize) -> String {
