@@ -14,7 +14,7 @@
 //!
 //! `--fit` fits the calibration curve (`Params::scale` and
 //! `Params::offset`) to the raw scores of every stage together and prints
-//! it. `--telling` (where the prior speaks), `--alone-telling` (where the
+//! it, and the curve each stage alone would have. `--telling` (where the prior speaks), `--alone-telling` (where the
 //! site's counts speak alone) and `--prior-weight` score with other knobs.
 //! The README's spam section quotes its output on `target/spam-cv`.
 
@@ -138,6 +138,7 @@ fn main() {
     let judged_features: Vec<Vec<Feature>> = judged.iter().map(item_features).collect();
     let rules: Vec<f64> = judged.iter().map(rules_score).collect();
     let mut samples = [Vec::new(), Vec::new()];
+    let mut by_stage = Vec::new();
     let mut site = Evidence::default();
     let mut taught = 0;
     for n in STAGES.into_iter().filter(|n| *n <= order.len()) {
@@ -145,6 +146,7 @@ fn main() {
             teach(&mut site, c);
         }
         taught = n;
+        let mut stage = Vec::new();
         for lang in ["ar", "en"] {
             let mut scored = Vec::new();
             let mut rules_of = Vec::new();
@@ -155,6 +157,9 @@ fn main() {
                 let raw = raw_score(f, Script::of(&c.body), &site, Some(&prior), &params);
                 if let Some(x) = raw {
                     samples[usize::from(!x.with_prior)].push((x.value, c.is_spam()));
+                    if x.with_prior {
+                        stage.push((x.value, c.is_spam()));
+                    }
                 }
                 scored.push((raw.map_or(0.0, |x| x.value), c.is_spam()));
                 rules_of.push(*r);
@@ -169,8 +174,18 @@ fn main() {
                 ceiling(&rules_of, &scored, 2)
             );
         }
+        by_stage.push((n, stage));
     }
     if fit {
+        for (n, stage) in &by_stage {
+            if !stage.is_empty() {
+                let (scale, offset) = fit_calibration(stage);
+                println!(
+                    "curve with the prior at n={n}, from {} scores: scale {scale:.4} offset {offset:.4}",
+                    stage.len()
+                );
+            }
+        }
         for (samples, what) in samples.iter().zip(["with the prior", "the site alone"]) {
             let (scale, offset) = fit_calibration(samples);
             println!(
