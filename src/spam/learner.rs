@@ -488,7 +488,9 @@ impl Default for Params {
 /// The learner's view of one comment.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Judgement {
-    /// Calibrated probability that the comment is spam.
+    /// Probability that the comment is spam, through the calibration
+    /// curve (where the prior speaks, one that leans 0.3 of log-odds
+    /// towards spam from the fitted one: see [`Params::default`]).
     pub probability: f64,
     /// Comments the site taught, spam and ham.
     pub site_spam: f64,
