@@ -38,7 +38,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use majlis::spam::features::{features, features_of};
-use majlis::spam::learner::{Evidence, Params, Prior, Script, judge};
+use majlis::spam::learner::{Evidence, Judgement, Params, Prior, Script, judge};
 use majlis::spam::mirror::{Loaded, Mirror, Position, Row, Table};
 use majlis::spam::{
     AuthorHistory, FormTokenCheck, LabeledComment, Normalized, SpamInput, SpamRules,
@@ -48,7 +48,7 @@ use majlis::spam::{
 const USER_AGENT: &str =
     "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36";
 
-fn input<'a>(c: &'a LabeledComment, i: usize, judged: Option<(f64, bool)>) -> SpamInput<'a> {
+fn input<'a>(c: &'a LabeledComment, i: usize, judged: Option<Judgement>) -> SpamInput<'a> {
     SpamInput {
         body: &c.body,
         author_name: &c.author_name,
@@ -62,8 +62,8 @@ fn input<'a>(c: &'a LabeledComment, i: usize, judged: Option<(f64, bool)>) -> Sp
         },
         history: AuthorHistory::default(),
         same_text_other_authors_24h: 0,
-        spam_probability: judged.map(|j| j.0),
-        learner_fresh: judged.is_some_and(|j| j.1),
+        spam_probability: judged.map(|j| j.probability),
+        learner_fresh: judged.is_some_and(|j| j.fresh),
     }
 }
 
@@ -132,12 +132,10 @@ fn main() {
         site.learn(&comment_features(c), Script::of(&c.body), c.is_spam(), 1);
     }
     let scripts: Vec<Script> = items.iter().map(|c| Script::of(&c.body)).collect();
-    let probabilities: Vec<Option<(f64, bool)>> = items
+    let probabilities: Vec<Option<Judgement>> = items
         .iter()
         .zip(&scripts)
-        .map(|(c, s)| {
-            judge(&comment_features(c), *s, &site, prior, &params).map(|j| (j.probability, j.fresh))
-        })
+        .map(|(c, s)| judge(&comment_features(c), *s, &site, prior, &params))
         .collect();
     let mean_features = items
         .iter()
@@ -180,7 +178,7 @@ fn main() {
                     c.author_url.as_deref(),
                 );
                 let script = Script::of(&c.body);
-                let p = judge(&f, script, &site, prior, &params).map(|j| (j.probability, j.fresh));
+                let p = judge(&f, script, &site, prior, &params);
                 let v = score_normalized(&input(c, i, p), &rules, body_text, name_text);
                 held += usize::from(v.score >= 5.0);
             },
@@ -291,7 +289,7 @@ struct Learner<'a> {
 }
 
 /// A submission of `body` by a reader, as the path judges it.
-fn path_input(i: usize, body: &str, p: Option<(f64, bool)>) -> SpamInput<'_> {
+fn path_input(i: usize, body: &str, p: Option<Judgement>) -> SpamInput<'_> {
     SpamInput {
         body,
         author_name: "قارئ",
@@ -305,8 +303,8 @@ fn path_input(i: usize, body: &str, p: Option<(f64, bool)>) -> SpamInput<'_> {
         },
         history: AuthorHistory::default(),
         same_text_other_authors_24h: 0,
-        spam_probability: p.map(|j| j.0),
-        learner_fresh: p.is_some_and(|j| j.1),
+        spam_probability: p.map(|j| j.probability),
+        learner_fresh: p.is_some_and(|j| j.fresh),
     }
 }
 
@@ -324,7 +322,7 @@ fn submission_path(label: &str, bodies: &[String], rounds: usize, l: &Learner) -
     // the rules, as the path computes it.
     let verdict = |i: usize, body: &str, body_text: Normalized, name_text: Normalized| {
         let f = features_of(&body_text, &name_text, email, None);
-        let p = judge(&f, Script::of(body)).map(|j| (j.probability, j.fresh));
+        let p = judge(&f, Script::of(body));
         score_normalized(&path_input(i, body, p), rules, body_text, name_text)
     };
     let start = Instant::now();
@@ -391,10 +389,10 @@ fn submission_path(label: &str, bodies: &[String], rounds: usize, l: &Learner) -
         .map(|b| features_of(b, &name_text, email, None))
         .collect();
     let body_scripts: Vec<Script> = bodies.iter().map(|b| Script::of(b)).collect();
-    let ps: Vec<Option<(f64, bool)>> = feats
+    let ps: Vec<Option<Judgement>> = feats
         .iter()
         .zip(&body_scripts)
-        .map(|(f, s)| judge(f, *s).map(|j| (j.probability, j.fresh)))
+        .map(|(f, s)| judge(f, *s))
         .collect();
     let mut total = 0.0;
     println!("stages of the submission CPU path, {label}), per submission:");

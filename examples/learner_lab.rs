@@ -14,8 +14,9 @@
 //!
 //! `--fit` fits the calibration curve (`Params::scale` and
 //! `Params::offset`) to the raw scores of every stage together and prints
-//! it, and the curve each stage alone would have. `--telling` (where the prior speaks), `--alone-telling` (where the
-//! site's counts speak alone) and `--prior-weight` score with other knobs.
+//! it, and the curve each stage alone would have. `--telling` (where the
+//! prior speaks), `--alone-telling` (where the site's counts speak alone)
+//! and `--prior-weight` score with other knobs.
 //! The README's spam section quotes its output on `target/spam-cv`.
 
 // A development tool: it reports on stdout and stops on a broken corpus.

@@ -697,11 +697,7 @@ impl LearnerState {
                     .map(|script| {
                         let (spam, ham) = site.in_script(script);
                         ScriptLearnerState {
-                            script: match script {
-                                Script::Arabic => "arabic",
-                                Script::Latin => "latin",
-                                Script::Other => "other",
-                            },
+                            script: script.name(),
                             spam,
                             ham,
                             prior: learner::prior_speaks(prior, script),

@@ -78,6 +78,15 @@ impl Script {
     pub fn from_id(id: i16) -> Option<Script> {
         Script::ALL.into_iter().find(|s| s.id() == id)
     }
+
+    /// Its name in the API (`arabic`, `latin`, `other`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Script::Arabic => "arabic",
+            Script::Latin => "latin",
+            Script::Other => "other",
+        }
+    }
 }
 
 /// How many counts a store keeps: [`BUCKETS`] for each script.
