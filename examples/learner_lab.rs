@@ -1,7 +1,7 @@
 //! The learner's workbench, on a development split only (never the test
 //! split):
 //!
-//! `cargo run --release --example learner_lab -- DEV.jsonl PRIOR.bin [--fit] [--telling K] [--alone-telling K] [--prior-weight W]`
+//! `cargo run --release --example learner_lab -- DEV.jsonl PRIOR.bin [--fit] [--telling K] [--alone-telling K] [--prior-weight W] [--teach-errors K] [--dump DIR --prior-texts PRIOR.jsonl]`
 //!
 //! DEV is split into a pool and the judged rest as `majlis spam-eval`
 //! splits it, and a simulated site is taught the first N pool comments for
@@ -16,16 +16,29 @@
 //! `Params::offset`) to the raw scores of every stage together and prints
 //! it, and the curve each stage alone would have. `--telling` (where the
 //! prior speaks), `--alone-telling` (where the site's counts speak alone)
-//! and `--prior-weight` score with other knobs.
+//! and `--prior-weight` score with other knobs. Each stage also prints
+//! what the whole engine (rules and learner, `majlis spam-eval`'s verdict)
+//! holds. `--teach-errors K` teaches a decision the learner got wrong
+//! (its probability on the wrong side of one half before the decision)
+//! K times instead of once.
+//!
+//! `--dump DIR` writes what `data/spam/discriminative_lab.py` reads, to
+//! try models this crate does not have: `DIR/items.tsv`, one line per
+//! comment of `--prior-texts` (the prior's texts: `prior`), of the pool
+//! (`pool`, in the order the site decides it) and of the judged rest
+//! (`judged`), with its index, language, label (1 spam), source, the
+//! rules' score and its features; `DIR/raw.tsv`, the learner's raw score
+//! of each judged comment at each stage.
 //! The README's spam section quotes its output on `target/spam-cv`.
 
 // A development tool: it reports on stdout and stops on a broken corpus.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use majlis::spam::LabeledComment;
-use majlis::spam::eval::{EvalOptions, item_features, shuffled, split_pool, teach, verdict};
+use majlis::spam::eval::{EvalOptions, item_features, shuffled, split_pool, verdict};
 use majlis::spam::features::Feature;
-use majlis::spam::learner::{Evidence, Params, Prior, Script, fit_calibration, raw_score};
+use majlis::spam::learner::{Evidence, Params, Prior, Script, fit_calibration, judge, raw_score};
+use std::io::Write;
 
 const STAGES: [usize; 6] = [0, 100, 200, 400, 800, 1600];
 
@@ -102,12 +115,21 @@ fn ceiling(rules: &[f64], learner: &[(f64, bool)], column: usize) -> f64 {
         .fold(0.0, f64::max)
 }
 
+fn read_items(path: &str) -> Vec<LabeledComment> {
+    std::fs::read_to_string(path)
+        .expect("read a labelled corpus")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("a labelled comment per line"))
+        .collect()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (dev, prior_path) = match args.as_slice() {
         [d, p, ..] => (d, p),
         _ => panic!(
-            "usage: learner_lab DEV.jsonl PRIOR.bin [--fit] [--telling K] [--alone-telling K] [--prior-weight W]"
+            "usage: learner_lab DEV.jsonl PRIOR.bin [--fit] [--telling K] [--alone-telling K] [--prior-weight W] [--teach-errors K] [--dump DIR --prior-texts PRIOR.jsonl]"
         ),
     };
     let mut params = Params::default();
@@ -125,37 +147,85 @@ fn main() {
     if let Some(w) = flag("--prior-weight") {
         params.prior_weight = w.parse().expect("--prior-weight W");
     }
+    let teach_errors: u32 =
+        flag("--teach-errors").map_or(1, |k| k.parse().expect("--teach-errors K"));
     let fit = args.iter().any(|a| a == "--fit");
-    let items: Vec<LabeledComment> = std::fs::read_to_string(dev)
-        .expect("read DEV")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a labelled comment per line"))
-        .collect();
+    let items = read_items(dev);
     let prior =
         Prior::from_bytes(&std::fs::read(prior_path).expect("read PRIOR")).expect("a prior");
+    let opts = EvalOptions {
+        prior: Some(&prior),
+        params,
+        ..EvalOptions::default()
+    };
     let (pool, judged) = split_pool(&items);
     let order = shuffled(&pool);
     let judged_features: Vec<Vec<Feature>> = judged.iter().map(item_features).collect();
     let rules: Vec<f64> = judged.iter().map(rules_score).collect();
+    let mut dump = flag("--dump").map(|dir| {
+        std::fs::create_dir_all(&dir).expect("create the dump directory");
+        let texts = flag("--prior-texts").expect("--dump needs --prior-texts PRIOR.jsonl");
+        let mut out = std::fs::File::create(format!("{dir}/items.tsv")).expect("items.tsv");
+        let prior_items = read_items(&texts);
+        let groups: [(&str, Vec<&LabeledComment>); 3] = [
+            ("prior", prior_items.iter().collect()),
+            ("pool", order.clone()),
+            ("judged", judged.iter().collect()),
+        ];
+        for (tag, group) in groups {
+            for (i, c) in group.into_iter().enumerate() {
+                let f: Vec<String> = item_features(c).iter().map(u32::to_string).collect();
+                writeln!(
+                    out,
+                    "{tag}\t{i}\t{}\t{}\t{}\t{}\t{}",
+                    c.lang,
+                    u8::from(c.is_spam()),
+                    c.source.as_deref().unwrap_or("-"),
+                    rules_score(c),
+                    f.join(" ")
+                )
+                .expect("write items.tsv");
+            }
+        }
+        std::fs::File::create(format!("{dir}/raw.tsv")).expect("raw.tsv")
+    });
     let mut samples = [Vec::new(), Vec::new()];
     let mut by_stage = Vec::new();
     let mut site = Evidence::default();
     let mut taught = 0;
     for n in STAGES.into_iter().filter(|n| *n <= order.len()) {
         for c in &order[taught..n] {
-            teach(&mut site, c);
+            let f = item_features(c);
+            let script = Script::of(&c.body);
+            let p = judge(&f, script, &site, Some(&prior), &params).map_or(0.5, |j| j.probability);
+            let wrong = if c.is_spam() { p < 0.5 } else { p > 0.5 };
+            for _ in 0..if wrong { teach_errors } else { 1 } {
+                site.learn(&f, script, c.is_spam(), 1);
+            }
         }
         taught = n;
         let mut stage = Vec::new();
         for lang in ["ar", "en"] {
             let mut scored = Vec::new();
             let mut rules_of = Vec::new();
-            for ((c, f), r) in judged.iter().zip(&judged_features).zip(&rules) {
+            let (mut spam, mut caught, mut ham, mut held) = (0, 0, 0, 0);
+            for (i, ((c, f), r)) in judged.iter().zip(&judged_features).zip(&rules).enumerate() {
                 if c.lang != lang {
                     continue;
                 }
                 let raw = raw_score(f, Script::of(&c.body), &site, Some(&prior), &params);
+                if let Some(out) = dump.as_mut() {
+                    let value = raw.map_or(f64::NAN, |x| x.value);
+                    writeln!(out, "{n}\t{i}\t{lang}\t{value}").expect("write raw.tsv");
+                }
+                let hold = verdict(c, f, Some(&site), &opts).score >= opts.thresholds.hold;
+                if c.is_spam() {
+                    spam += 1;
+                    caught += u32::from(hold);
+                } else {
+                    ham += 1;
+                    held += u32::from(hold);
+                }
                 if let Some(x) = raw {
                     samples[usize::from(!x.with_prior)].push((x.value, c.is_spam()));
                     if x.with_prior {
@@ -173,6 +243,11 @@ fn main() {
                 r[2],
                 ceiling(&rules_of, &scored, 1),
                 ceiling(&rules_of, &scored, 2)
+            );
+            println!(
+                "n={n:<5} {lang}  engine: recall {:.3} ham held {:.3} ({caught} of {spam} spam, {held} of {ham} ham)",
+                f64::from(caught) / f64::from(spam.max(1)),
+                f64::from(held) / f64::from(ham.max(1)),
             );
         }
         by_stage.push((n, stage));
