@@ -17,8 +17,10 @@ Output (default target/spam-corpus/, git-ignored):
 
 One JSON object per line, the fixture schema plus provenance:
   {"lang","label","author_name","author_email","author_url","body","source"}
-Author fields stay empty: in several sources the presence of an author name
-would give the label away (news accounts vs anonymous spam), so none is kept.
+Author fields stay empty but where a comment form asked them of spam and ham
+alike (the Staticman blogs: name and website): in several sources the
+presence of an author name would give the label away (news accounts vs
+anonymous spam).
 """
 
 from __future__ import annotations
@@ -173,10 +175,24 @@ def xlsx_rows(data: bytes) -> Iterator[list[str]]:
 
 
 # --------------------------------------------------------------------------
-# Source readers: each yields (label, body)
+# Source readers: each yields (label, body), or (label, body, author) where
+# the source kept what a comment form asks everyone (see Author)
 # --------------------------------------------------------------------------
 
-Item = tuple[str, str]
+Item = tuple[str, str] | tuple[str, str, "Author"]
+
+
+@dataclass(frozen=True)
+class Author:
+    """A comment form's author fields, where a source kept them for both
+    labels alike (the same form asked every commenter): the name as given,
+    and the website (None when left empty). No source keeps a usable
+    e-mail address."""
+    name: str = ""
+    url: str | None = None
+
+
+NO_AUTHOR = Author()
 
 
 def read_kaddoura(src: SourceCopy) -> Iterator[Item]:
@@ -531,9 +547,16 @@ def staticman_comments(src: SourceCopy, owners: frozenset[str]) -> Iterator[Item
     two words (form probes), a file the default branch once
     had and later deleted (published, then removed: neither label is
     sure), and a turned-down comment whose first words open a published
-    one (a resubmission)."""
+    one (a resubmission). Each comment comes with the name and website its
+    commenter gave the form."""
     if not src.is_git:
         raise SystemExit(f"{src.path}: a Staticman source must be a git copy (it reads pull refs)")
+
+    def author(fields: dict[str, str]) -> Author:
+        # What the form asked: a name and an optional website. The e-mail
+        # is stored hashed (for Gravatar), so it stays empty.
+        url = (fields.get("url") or "").strip()
+        return Author(" ".join(fields.get("name", "").split()), url or None)
 
     def keep(path: str, fields: dict[str, str], published: bool) -> str | None:
         m = _STATICMAN_DIR.search(path)
@@ -574,14 +597,16 @@ def staticman_comments(src: SourceCopy, owners: frozenset[str]) -> Iterator[Item
     texts = src.cat_batch(specs)
     ham_keys = set()
     for p, spec in zip(published, specs):
-        body = keep(p, parse_flat_yaml(texts.get(spec, "")), True)
+        fields = parse_flat_yaml(texts.get(spec, ""))
+        body = keep(p, fields, True)
         if body:
             ham_keys.add(template_key(normalize_key(body)))
-            yield "ham", body
+            yield "ham", body, author(fields)
     for p, c in sorted(added.items()):
-        body = keep(p, parse_flat_yaml(texts.get(f"{c}:{p}", "")), False)
+        fields = parse_flat_yaml(texts.get(f"{c}:{p}", ""))
+        body = keep(p, fields, False)
         if body and template_key(normalize_key(body)) not in ham_keys:
-            yield "spam", body
+            yield "spam", body, author(fields)
 
 
 def staticman_reader(*owners: str) -> Callable[[SourceCopy], Iterator[Item]]:
@@ -769,13 +794,13 @@ def stable_bucket(key: str) -> int:
 # --------------------------------------------------------------------------
 
 
-def record(lang: str, label: str, body: str, sid: str) -> dict:
+def record(lang: str, label: str, body: str, sid: str, author: Author = NO_AUTHOR) -> dict:
     return {
         "lang": lang,
         "label": label,
-        "author_name": "",
+        "author_name": author.name,
         "author_email": "",
-        "author_url": None,
+        "author_url": author.url,
         "body": body,
         "source": sid,
     }
@@ -784,7 +809,7 @@ def record(lang: str, label: str, body: str, sid: str) -> dict:
 def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
     info: dict = {"seed": SEED, "cap_per_source_label": cap, "sources": {}}
     # 1. read and clean every source, in table order
-    per_source: dict[str, list[tuple[str, str, str]]] = {}  # sid -> [(label, body, key)]
+    per_source: dict[str, list[tuple[str, str, str, Author]]] = {}  # sid -> [(label, body, key, author)]
     label_of_key: dict[str, set[str]] = {}
     late_labels: dict[str, set[str]] = {}
     for s in SOURCES:
@@ -795,8 +820,9 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
         stats = {"read": 0, "empty": 0, "too_long": 0, "wrong_language": 0,
                  "duplicate_in_source": 0, "kept": 0}
         seen: set[str] = set()
-        items: list[tuple[str, str, str]] = []
-        for label, body in s.reader(src):
+        items: list[tuple[str, str, str, Author]] = []
+        for label, body, *rest in s.reader(src):
+            who = rest[0] if rest else NO_AUTHOR
             stats["read"] += 1
             body = (body or "").replace("\r\n", "\n").strip()
             while len(body) > 1 and body[0] == body[-1] == '"':
@@ -817,7 +843,7 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
                 stats["duplicate_in_source"] += 1
                 continue
             seen.add(key)
-            items.append((label, body, key))
+            items.append((label, body, key, who))
             if not s.late:
                 label_of_key.setdefault(key, set()).add(label)
             late_labels.setdefault(key, set()).add(label)
@@ -850,15 +876,15 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
         stats = info["sources"][s.sid]["clean"]
         stats["label_conflict"] = 0
         stats["duplicate_of_other_source"] = 0
-        by_label: dict[str, list[tuple[str, str]]] = {"spam": [], "ham": []}
-        for label, body, key in items:
+        by_label: dict[str, list[tuple[str, str, Author]]] = {"spam": [], "ham": []}
+        for label, body, key, who in items:
             if key in (everywhere if s.late else conflicts):
                 stats["label_conflict"] += 1
                 continue
             if owner.setdefault(key, s.sid) != s.sid:
                 stats["duplicate_of_other_source"] += 1
                 continue
-            by_label[label].append((body, key))
+            by_label[label].append((body, key, who))
         # 3. cap each label with a fixed seed, independent of read order
         counts = {}
         for label, rows in by_label.items():
@@ -868,12 +894,12 @@ def build(paths: dict[str, Path], out: Path, cap: int) -> dict:
                 rows = rng.sample(rows, cap)
                 rows.sort(key=lambda r: r[1])
             split_counts = {"dev": 0, "test": 0}
-            for body, key in rows:
+            for body, key, who in rows:
                 if s.split == "hash":
                     part = "dev" if stable_bucket(key) < DEV_SHARE_PERCENT else "test"
                 else:
                     part = s.split
-                rec = record(s.lang, label, body, s.sid)
+                rec = record(s.lang, label, body, s.sid, who)
                 (dev if part == "dev" else test).append(rec)
                 if part == "dev" and s.trains_prior:
                     prior.append(rec)
