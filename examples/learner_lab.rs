@@ -27,8 +27,9 @@
 //! comment of `--prior-texts` (the prior's texts: `prior`), of the pool
 //! (`pool`, in the order the site decides it) and of the judged rest
 //! (`judged`), with its index, language, label (1 spam), source, the
-//! rules' score and its features; `DIR/raw.tsv`, the learner's raw score
-//! of each judged comment at each stage.
+//! rules' score and its features; `DIR/learner.tsv`, the learner's
+//! log-odds (its calibrated probability's) of each judged comment at each
+//! stage.
 //! The README's spam section quotes its output on `target/spam-cv`.
 
 // A development tool: it reports on stdout and stops on a broken corpus.
@@ -187,7 +188,7 @@ fn main() {
                 .expect("write items.tsv");
             }
         }
-        std::fs::File::create(format!("{dir}/raw.tsv")).expect("raw.tsv")
+        std::fs::File::create(format!("{dir}/learner.tsv")).expect("learner.tsv")
     });
     let mut samples = [Vec::new(), Vec::new()];
     let mut by_stage = Vec::new();
@@ -215,8 +216,15 @@ fn main() {
                 }
                 let raw = raw_score(f, Script::of(&c.body), &site, Some(&prior), &params);
                 if let Some(out) = dump.as_mut() {
-                    let value = raw.map_or(f64::NAN, |x| x.value);
-                    writeln!(out, "{n}\t{i}\t{lang}\t{value}").expect("write raw.tsv");
+                    // The log-odds `judge` puts through the logistic function.
+                    let logit = raw.map_or(f64::NAN, |x| {
+                        if x.with_prior {
+                            params.scale * x.value + params.offset
+                        } else {
+                            params.alone_scale * x.value + params.alone_offset
+                        }
+                    });
+                    writeln!(out, "{n}\t{i}\t{lang}\t{logit}").expect("write learner.tsv");
                 }
                 let hold = verdict(c, f, Some(&site), &opts).score >= opts.thresholds.hold;
                 if c.is_spam() {

@@ -8,7 +8,7 @@
 Needs numpy, scipy and scikit-learn (`pip install numpy scipy scikit-learn`);
 majlis itself does not. It reads what `learner_lab --dump` wrote: every
 comment's hashed features (the learner's own, `src/spam/features.rs`), the
-rules' score, and the shipped learner's raw score of each judged comment
+rules' score, and the shipped learner's log-odds of each judged comment
 after 0, 100, 200, 400, 800 and 1,600 decisions of the pool. For each
 stage it prints, for the judged comments of one language, the recall at 2%
 and 3% of ham of:
@@ -39,8 +39,6 @@ except ImportError:
     sys.exit("needs numpy, scipy and scikit-learn: pip install numpy scipy scikit-learn")
 
 BUCKETS = 1 << 20
-# The learner's calibration curve where the prior speaks (`Params::default`).
-SCALE, OFFSET = 0.0618, 0.155
 BLENDS = (0.25, 0.5)
 
 
@@ -88,7 +86,7 @@ def ceiling(rules, score, labels):
 
 
 def fit(x, y, weights, c):
-    model = LogisticRegression(C=c, max_iter=3000, solver="liblinear")
+    model = LogisticRegression(C=c, max_iter=3000, solver="liblinear", random_state=0)
     model.fit(x, y, sample_weight=weights)
     return model
 
@@ -112,12 +110,12 @@ def main():
     prior = [r for r in rows if r[0] == "prior"]
     pool = sorted((r for r in rows if r[0] == "pool"), key=lambda r: r[1])
     judged = [r for r in rows if r[0] == "judged"]
-    raw = {}
-    with open(f"{args.dir}/raw.tsv", encoding="utf-8") as f:
+    logits = {}
+    with open(f"{args.dir}/learner.tsv", encoding="utf-8") as f:
         for line in f:
             n, idx, lg, value = line.rstrip("\n").split("\t")
             if lg == args.lang:
-                raw.setdefault(int(n), {})[int(idx)] = float(value)
+                logits.setdefault(int(n), {})[int(idx)] = float(value)
 
     xj = matrix(judged)
     yj = np.array([r[2] for r in judged])
@@ -131,8 +129,8 @@ def main():
         return (f"{name:24s} @2% {alone[0]:.3f} @3% {alone[1]:.3f}"
                 f"  ceiling @2% {ceil[0]:.3f} @3% {ceil[1]:.3f}")
 
-    for n in sorted(raw):
-        learner = np.array([SCALE * raw[n][r[1]] + OFFSET for r in judged])
+    for n in sorted(logits):
+        learner = np.array([logits[n][r[1]] for r in judged])
         # A pool line's index is its place among the site's decisions, in
         # both languages.
         taught = [r for r in pool if r[1] < n]
