@@ -216,14 +216,7 @@ fn main() {
                 }
                 let raw = raw_score(f, Script::of(&c.body), &site, Some(&prior), &params);
                 if let Some(out) = dump.as_mut() {
-                    // The log-odds `judge` puts through the logistic function.
-                    let logit = raw.map_or(f64::NAN, |x| {
-                        if x.with_prior {
-                            params.scale * x.value + params.offset
-                        } else {
-                            params.alone_scale * x.value + params.alone_offset
-                        }
-                    });
+                    let logit = raw.map_or(f64::NAN, |x| x.log_odds(&params));
                     writeln!(out, "{n}\t{i}\t{lang}\t{logit}").expect("write learner.tsv");
                 }
                 let hold = verdict(c, f, Some(&site), &opts).score >= opts.thresholds.hold;

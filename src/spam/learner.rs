@@ -652,12 +652,7 @@ pub fn judge<S: SiteCounts + ?Sized>(
     prior: Option<&Prior>,
     p: &Params,
 ) -> Option<Judgement> {
-    let raw = raw_score(features, script, site, prior, p)?;
-    let z = if raw.with_prior {
-        p.scale * raw.value + p.offset
-    } else {
-        p.alone_scale * raw.value + p.alone_offset
-    };
+    let z = raw_score(features, script, site, prior, p)?.log_odds(p);
     let own = site.totals(script);
     Some(Judgement {
         probability: 1.0 / (1.0 + (-z).exp()),
@@ -673,6 +668,19 @@ pub struct Raw {
     pub value: f64,
     /// The prior's counts took part (else the site's alone).
     pub with_prior: bool,
+}
+
+impl Raw {
+    /// The log-odds of spam that [`judge`]'s probability is the logistic
+    /// of: the score through the curve of [`Params::scale`] and
+    /// [`Params::offset`], or the site-alone curve.
+    pub fn log_odds(self, p: &Params) -> f64 {
+        if self.with_prior {
+            p.scale * self.value + p.offset
+        } else {
+            p.alone_scale * self.value + p.alone_offset
+        }
+    }
 }
 
 /// The uncalibrated score of a comment in `script` with `features`, from
@@ -939,6 +947,7 @@ mod tests {
         let j = judge(&[1, 2], Script::Latin, &site, None, &p).unwrap();
         let alone = sigmoid(p.alone_scale * raw.value + p.alone_offset);
         assert!((j.probability - alone).abs() < 1e-12);
+        assert!((sigmoid(raw.log_odds(&p)) - alone).abs() < 1e-12);
         // With the prior.
         let prior = Prior::from_evidence(&evidence(&[(1, (100, 0))]), 1, 1.0, 0.0);
         let raw = raw_score(&[1, 2], Script::Latin, &site, Some(&prior), &p).unwrap();
@@ -946,6 +955,7 @@ mod tests {
         let with = sigmoid(p.scale * raw.value + p.offset);
         assert!(raw.with_prior);
         assert!((j.probability - with).abs() < 1e-12);
+        assert!((sigmoid(raw.log_odds(&p)) - with).abs() < 1e-12);
         assert!((with - alone).abs() > 1e-3, "the curves differ");
     }
 
