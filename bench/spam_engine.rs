@@ -37,6 +37,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use majlis::spam::eval::parse_corpus;
 use majlis::spam::features::{features, features_of};
 use majlis::spam::learner::{Evidence, Judgement, Params, Prior, Script, judge};
 use majlis::spam::mirror::{Loaded, Mirror, Position, Row, Table};
@@ -108,11 +109,7 @@ fn main() {
         "/tests/fixtures/spam_corpus.jsonl"
     );
     let text = std::fs::read_to_string(path).expect("read the fixture corpus");
-    let items: Vec<LabeledComment> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("corpus line"))
-        .collect();
+    let items = parse_corpus(&text).expect("a labelled corpus");
     let passes: usize = std::env::var("MAJLIS_BENCH_PASSES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -253,11 +250,7 @@ fn main() {
     let mut lines = vec![synthetic];
     if let Ok(file) = std::env::var("MAJLIS_BENCH_CORPUS") {
         let text = std::fs::read_to_string(&file).expect("MAJLIS_BENCH_CORPUS");
-        let corpus: Vec<LabeledComment> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).expect("corpus line"))
-            .collect();
+        let corpus = parse_corpus(&text).expect("a labelled corpus");
         for lang in ["ar", "en"] {
             let bodies: Vec<String> = corpus
                 .iter()

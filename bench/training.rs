@@ -19,6 +19,7 @@
 use majlis::domain::CommentStatus;
 use majlis::pg::Cluster;
 use majlis::spam::LabeledComment;
+use majlis::spam::eval::parse_corpus;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
@@ -67,12 +68,8 @@ fn corpus() -> Vec<LabeledComment> {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/spam_corpus.jsonl"
     );
-    std::fs::read_to_string(path)
-        .expect("read the fixture corpus")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("corpus line"))
-        .collect()
+    let text = std::fs::read_to_string(path).expect("read the fixture corpus");
+    parse_corpus(&text).expect("a labelled corpus")
 }
 
 /// Stores every comment (pending); returns `(id, is_spam)`.

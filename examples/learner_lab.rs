@@ -36,7 +36,9 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use majlis::spam::LabeledComment;
-use majlis::spam::eval::{EvalOptions, item_features, shuffled, split_pool, verdict};
+use majlis::spam::eval::{
+    EvalOptions, Metrics, item_features, parse_corpus, shuffled, split_pool, verdict,
+};
 use majlis::spam::features::Feature;
 use majlis::spam::learner::{Evidence, Params, Prior, Script, fit_calibration, judge, raw_score};
 use std::io::Write;
@@ -117,12 +119,8 @@ fn ceiling(rules: &[f64], learner: &[(f64, bool)], column: usize) -> f64 {
 }
 
 fn read_items(path: &str) -> Vec<LabeledComment> {
-    std::fs::read_to_string(path)
-        .expect("read a labelled corpus")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a labelled comment per line"))
-        .collect()
+    let text = std::fs::read_to_string(path).expect("read a labelled corpus");
+    parse_corpus(&text).expect("a labelled corpus")
 }
 
 fn main() {
@@ -198,8 +196,12 @@ fn main() {
         for c in &order[taught..n] {
             let f = item_features(c);
             let script = Script::of(&c.body);
-            let p = judge(&f, script, &site, Some(&prior), &params).map_or(0.5, |j| j.probability);
-            let wrong = if c.is_spam() { p < 0.5 } else { p > 0.5 };
+            // Judged before it teaches only when a mistake counts more.
+            let wrong = teach_errors > 1 && {
+                let p =
+                    judge(&f, script, &site, Some(&prior), &params).map_or(0.5, |j| j.probability);
+                if c.is_spam() { p < 0.5 } else { p > 0.5 }
+            };
             for _ in 0..if wrong { teach_errors } else { 1 } {
                 site.learn(&f, script, c.is_spam(), 1);
             }
@@ -209,7 +211,7 @@ fn main() {
         for lang in ["ar", "en"] {
             let mut scored = Vec::new();
             let mut rules_of = Vec::new();
-            let (mut spam, mut caught, mut ham, mut held) = (0, 0, 0, 0);
+            let mut engine = Metrics::default();
             for (i, ((c, f), r)) in judged.iter().zip(&judged_features).zip(&rules).enumerate() {
                 if c.lang != lang {
                     continue;
@@ -219,14 +221,8 @@ fn main() {
                     let logit = raw.map_or(f64::NAN, |x| x.log_odds(&params));
                     writeln!(out, "{n}\t{i}\t{lang}\t{logit}").expect("write learner.tsv");
                 }
-                let hold = verdict(c, f, Some(&site), &opts).score >= opts.thresholds.hold;
-                if c.is_spam() {
-                    spam += 1;
-                    caught += u32::from(hold);
-                } else {
-                    ham += 1;
-                    held += u32::from(hold);
-                }
+                let score = verdict(c, f, Some(&site), &opts).score;
+                engine.add(c.is_spam(), score, &opts.thresholds);
                 if let Some(x) = raw {
                     samples[usize::from(!x.with_prior)].push((x.value, c.is_spam()));
                     if x.with_prior {
@@ -245,10 +241,15 @@ fn main() {
                 ceiling(&rules_of, &scored, 1),
                 ceiling(&rules_of, &scored, 2)
             );
+            engine.finish();
             println!(
-                "n={n:<5} {lang}  engine: recall {:.3} ham held {:.3} ({caught} of {spam} spam, {held} of {ham} ham)",
-                f64::from(caught) / f64::from(spam.max(1)),
-                f64::from(held) / f64::from(ham.max(1)),
+                "n={n:<5} {lang}  engine: recall {:.3} ham held {:.3} ({} of {} spam, {} of {} ham)",
+                engine.recall,
+                engine.ham_false_positive_rate,
+                engine.spam_caught,
+                engine.spam,
+                engine.ham_held,
+                engine.ham,
             );
         }
         by_stage.push((n, stage));

@@ -18,7 +18,7 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use majlis::spam::LabeledComment;
-use majlis::spam::eval::item_features;
+use majlis::spam::eval::{item_features, parse_corpus};
 use majlis::spam::learner::{Evidence, Params, Prior, Script, fit_calibration, raw_score};
 
 /// Features seen fewer times than this (both classes) are left out.
@@ -36,11 +36,7 @@ fn main() {
         .next()
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/src/spam/prior.bin").to_owned());
     let text = std::fs::read_to_string(&corpus).expect("read the corpus");
-    let items: Vec<LabeledComment> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a labelled comment per line"))
-        .collect();
+    let items = parse_corpus(&text).expect("a labelled corpus");
     let mut langs: Vec<String> = items.iter().map(|c| c.lang.clone()).collect();
     langs.sort();
     langs.dedup();

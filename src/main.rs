@@ -376,17 +376,7 @@ fn read_corpus(path: &std::path::Path) -> anyhow::Result<Vec<majlis::spam::Label
     use anyhow::Context;
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut items = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let item = serde_json::from_str(line)
-            .with_context(|| format!("{}:{}: not a labeled comment", path.display(), i + 1))?;
-        items.push(item);
-    }
-    Ok(items)
+    majlis::spam::eval::parse_corpus(&text).with_context(|| path.display().to_string())
 }
 
 /// The switches of `majlis spam-eval`.

@@ -29,7 +29,7 @@ use super::bayes::{meta_tokens_of, tokens};
 use super::contacts::{count_handles, count_hashtags, count_phones};
 use super::defang::deobfuscate_links;
 use super::engine::{score, score_normalized};
-use super::eval::LabeledComment;
+use super::eval::{LabeledComment, parse_corpus};
 use super::facts::{AuthorHistory, FormTokenCheck, SpamInput, SpamRules};
 use super::features::features_of;
 use super::learner::{Evidence, Params, Prior, Script, judge};
@@ -284,12 +284,8 @@ fn random_text(rng: &mut Rng, max_pieces: usize) -> String {
 
 fn corpus() -> Vec<Item> {
     let text = include_str!("../../tests/fixtures/spam_corpus.jsonl");
-    let fixture: Vec<LabeledComment> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    assert!(fixture.len() > 300, "the fixture corpus did not parse");
+    let fixture = parse_corpus(text).expect("the fixture corpus parses");
+    assert!(fixture.len() > 300, "the fixture corpus is too small");
     let mut items = Vec::new();
     let item = |c: &LabeledComment, body: String| Item {
         body,

@@ -70,7 +70,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn add(&mut self, is_spam: bool, s: f64, t: &Thresholds) {
+    /// Counts one judged item with score `s`.
+    pub fn add(&mut self, is_spam: bool, s: f64, t: &Thresholds) {
         if is_spam {
             self.spam += 1;
             self.spam_caught += u32::from(s >= t.hold);
@@ -82,7 +83,8 @@ impl Metrics {
         }
     }
 
-    fn finish(&mut self) {
+    /// Works out the rates from the counts.
+    pub fn finish(&mut self) {
         let ratio = |a: u32, b: u32| {
             if b == 0 {
                 0.0
@@ -280,6 +282,26 @@ impl Default for EvalOptions<'_> {
             published_teach_ham: false,
         }
     }
+}
+
+/// A line of a labelled corpus that is not a labelled comment.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: not a labelled comment: {error}")]
+pub struct CorpusError {
+    /// 1-based.
+    pub line: usize,
+    #[source]
+    pub error: serde_json::Error,
+}
+
+/// A labelled corpus (JSON lines, [`LabeledComment`]'s schema; blank lines
+/// skipped), or the first line that is not a labelled comment.
+pub fn parse_corpus(text: &str) -> Result<Vec<LabeledComment>, CorpusError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|error| CorpusError { line: i + 1, error }))
+        .collect()
 }
 
 /// The features of an item, as the server computes them.
@@ -631,10 +653,7 @@ mod tests {
 
     #[test]
     fn the_report_says_what_each_rule_did_per_stage_and_language() {
-        let items: Vec<LabeledComment> = include_str!("../../tests/fixtures/spam_corpus.jsonl")
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let items = parse_corpus(include_str!("../../tests/fixtures/spam_corpus.jsonl")).unwrap();
         let (pool, judged) = split_pool(&items);
         let opts = EvalOptions {
             curve: vec![50],
@@ -693,11 +712,7 @@ mod tests {
     /// the rules, so these numbers say nothing about real comments).
     #[test]
     fn fixture_corpus_is_caught_in_sample() {
-        let text = include_str!("../../tests/fixtures/spam_corpus.jsonl");
-        let items: Vec<LabeledComment> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let items = parse_corpus(include_str!("../../tests/fixtures/spam_corpus.jsonl")).unwrap();
         assert!(items.len() >= 320);
         let (pool, judged) = split_pool(&items);
         let r = evaluate(&pool, &judged, &EvalOptions::default());
@@ -716,5 +731,21 @@ mod tests {
         let c: LabeledComment = serde_json::from_str(line).unwrap();
         assert!(!c.is_spam());
         assert_eq!(c.source, None);
+    }
+
+    #[test]
+    fn a_corpus_skips_blank_lines_and_names_the_first_bad_one() {
+        let good = r#"{"lang":"en","label":"spam","author_name":"","author_email":"","author_url":"https://x.example","body":"buy","source":"s"}"#;
+        let items = parse_corpus(&format!("{good}\n\n  \n{good}\n")).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].author_url.as_deref(), Some("https://x.example"));
+        assert_eq!(items[1].source.as_deref(), Some("s"));
+        let bad = parse_corpus(&format!("{good}\n\n{{\"lang\":\"en\"}}\n{good}")).unwrap_err();
+        assert_eq!(bad.line, 3);
+        assert!(
+            bad.to_string()
+                .starts_with("line 3: not a labelled comment"),
+            "{bad}"
+        );
     }
 }

@@ -1070,10 +1070,7 @@ mod tests {
     #[test]
     fn the_fast_score_is_the_plain_one() {
         let text = include_str!("../../tests/fixtures/spam_corpus.jsonl");
-        let items: Vec<crate::spam::LabeledComment> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
+        let items = crate::spam::eval::parse_corpus(text).unwrap();
         assert!(items.len() >= 300);
         let mut site = Evidence::default();
         for c in items.iter().step_by(2) {
